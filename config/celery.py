@@ -1,0 +1,12 @@
+"""The Celery application. Settings come from Django's settings under the CELERY_ namespace."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("registry")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# autodiscover only imports `<app>.tasks`; each app's tasks module imports any sub-modules.
+app.autodiscover_tasks()

@@ -1,0 +1,63 @@
+"""Shapes of the API's bodies. Parsing and rendering only; no writes here."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.parties.models import ContactRole, Studio, StudioContact
+from registry.terms.models import Agreement
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error is returned."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    errors = ProblemFieldErrorSerializer(many=True, required=False)
+
+
+class AgreementSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = ["code", "name", "sector", "effective_from", "effective_to"]
+
+
+class ApiKeySummarySerializer(serializers.Serializer):
+    prefix = serializers.CharField()
+    name = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class StudioMeSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    agreements = AgreementSummarySerializer(many=True, read_only=True)
+    api_key = serializers.SerializerMethodField(help_text="The key this request was made with.")
+
+    class Meta:
+        model = Studio
+        fields = ["id", "legal_name", "signatory_status", "status", "agreements", "api_key"]
+
+    @extend_schema_field(ApiKeySummarySerializer)
+    def get_api_key(self, studio) -> dict:
+        return ApiKeySummarySerializer(self.context["api_key"]).data
+
+
+class StudioContactSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=ContactRole.choices)
+
+    class Meta:
+        model = StudioContact
+        fields = ["id", "name", "email", "role", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -1,0 +1,142 @@
+"""Demo data for the embedded default: a few of every party, and logins printed for a newcomer.
+
+Idempotent: running it again keeps what exists and issues a fresh demo API key per studio
+(secrets are never stored, so the old one cannot be shown again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from registry.core.actors import Actor
+from registry.parties import roles
+from registry.parties.models import ApiKey, Performer, Representative, Studio
+from registry.parties.services import api_key_issue, api_key_revoke, representative_authorise
+from registry.terms.models import Agreement
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (printed for newcomers; refused in production)
+DEMO_KEY_NAME = "demo key"
+
+
+@dataclass
+class DemoLogins:
+    users: list[tuple[str, str, str]] = field(default_factory=list)  # (username, password, what)
+    api_keys: list[tuple[str, str]] = field(default_factory=list)  # (studio, secret)
+
+
+def _user(username: str, *, first: str, last: str, email: str, staff_role: str | None = None):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first, "last_name": last, "email": email}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    if staff_role:
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name=staff_role))
+    else:
+        user.save()
+    return user
+
+
+def _performer(member_number: str, **fields) -> Performer:
+    performer, _ = Performer.objects.get_or_create(member_number=member_number, defaults=fields)
+    return performer
+
+
+def load_demo() -> DemoLogins:
+    actor = Actor.system("demo loader")
+    logins = DemoLogins()
+    roles.sync_staff_groups()
+    with transaction.atomic():
+        _user(
+            "admin",
+            first="Ada",
+            last="Admin",
+            email="admin@union.example",
+            staff_role=roles.UNION_ADMIN,
+        )
+        logins.users.append(("admin", DEMO_PASSWORD, "union_admin (staff: all powers)"))
+        _user(
+            "analyst",
+            first="Ana",
+            last="Lyst",
+            email="analyst@union.example",
+            staff_role=roles.UNION_ANALYST,
+        )
+        logins.users.append(("analyst", DEMO_PASSWORD, "union_analyst (staff: read only)"))
+
+        maya_user = _user("maya", first="Maya", last="Okafor", email="maya@performers.example")
+        maya = _performer(
+            "SAG-100001",
+            legal_name="Maya Okafor",
+            professional_name="Maya O.",
+            email="maya@performers.example",
+            date_of_birth=dt.date(1988, 3, 14),
+            user=maya_user,
+        )
+        logins.users.append(("maya", DEMO_PASSWORD, f"performer {maya.public_id}"))
+        _performer(
+            "SAG-100002",
+            legal_name="Leo Brandt",
+            email="leo@performers.example",
+            date_of_birth=dt.date(1975, 11, 2),
+        )
+        minor = _performer(
+            "SAG-100003",
+            legal_name="Sam Rivera",
+            email="rivera.family@performers.example",
+            date_of_birth=dt.date(2014, 6, 30),
+        )
+        deceased = _performer(
+            "SAG-100004",
+            legal_name="Harold Vance",
+            date_of_birth=dt.date(1931, 1, 20),
+            date_of_death=dt.date(2019, 8, 5),
+        )
+        guardian_user = _user(
+            "guardian", first="Elena", last="Rivera", email="elena@performers.example"
+        )
+        if not Representative.objects.filter(performer=minor, user=guardian_user).exists():
+            representative_authorise(
+                performer=minor,
+                kind="guardian",
+                name="Elena Rivera",
+                email="elena@performers.example",
+                user=guardian_user,
+                valid_from=dt.date(2020, 1, 1),
+                authority_document="Birth certificate and guardian declaration (demo)",
+                actor=actor,
+            )
+        logins.users.append(("guardian", DEMO_PASSWORD, f"guardian of {minor.public_id}"))
+        estate_user = _user("estate", first="Ruth", last="Vance", email="ruth@estate.example")
+        if not Representative.objects.filter(performer=deceased, user=estate_user).exists():
+            representative_authorise(
+                performer=deceased,
+                kind="estate",
+                name="Ruth Vance (executor)",
+                email="ruth@estate.example",
+                user=estate_user,
+                valid_from=dt.date(2019, 9, 1),
+                authority_document="Letters testamentary (demo)",
+                actor=actor,
+            )
+        logins.users.append(("estate", DEMO_PASSWORD, f"estate executor for {deceased.public_id}"))
+
+        agreements = list(Agreement.objects.all())
+        for name in ("Northlight Pictures", "Pixelforge Games"):
+            studio, _ = Studio.objects.get_or_create(legal_name=name)
+            studio.agreements.set(agreements)
+            for old in ApiKey.objects.filter(
+                studio=studio, name=DEMO_KEY_NAME, revoked_at__isnull=True
+            ):
+                api_key_revoke(api_key=old, actor=actor)
+            _, secret = api_key_issue(studio=studio, name=DEMO_KEY_NAME, scopes=None, actor=actor)
+            logins.api_keys.append((f"{name} ({studio.public_id})", secret))
+    return logins

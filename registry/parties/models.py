@@ -1,0 +1,232 @@
+"""The parties: performers, the representatives who act for them, studios and their API keys.
+
+Union staff are Django users in the `union_admin` or `union_analyst` group (see roles.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from registry.core.ids import new_public_id
+
+MINOR_AGE_YEARS = 18
+
+
+def new_performer_id() -> str:
+    return new_public_id("prf")
+
+
+def new_studio_id() -> str:
+    return new_public_id("std")
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+class Performer(models.Model):
+    public_id = models.CharField(
+        max_length=40, unique=True, default=new_performer_id, editable=False
+    )
+    member_number = models.CharField(
+        max_length=32, unique=True, help_text="Union member number, unique across the registry."
+    )
+    legal_name = models.CharField(max_length=200)
+    professional_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    date_of_birth = models.DateField()
+    date_of_death = models.DateField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="performer",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_death__isnull=True)
+                | Q(date_of_death__gte=models.F("date_of_birth")),
+                name="performer_death_after_birth",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.member_number})"
+
+    @property
+    def display_name(self) -> str:
+        return self.professional_name or self.legal_name
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.date_of_death is not None
+
+    def is_minor_on(self, day: dt.date) -> bool:
+        return age_on(self.date_of_birth, day) < MINOR_AGE_YEARS
+
+    @property
+    def is_minor(self) -> bool:
+        return not self.is_deceased and self.is_minor_on(timezone.localdate())
+
+
+class RepresentativeKind(models.TextChoices):
+    AGENT = "agent", "Agent"
+    LAWYER = "lawyer", "Lawyer"
+    GUARDIAN = "guardian", "Guardian (of a minor)"
+    ESTATE = "estate", "Estate executor"
+
+
+class Representative(models.Model):
+    """A person authorised to act for one performer, for a period, on a documented authority."""
+
+    performer = models.ForeignKey(
+        Performer, on_delete=models.PROTECT, related_name="representatives"
+    )
+    kind = models.CharField(max_length=16, choices=RepresentativeKind.choices)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="representations",
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = until revoked")
+    authority_document = models.CharField(
+        max_length=500,
+        help_text="What authorises them: e.g. 'Letters testamentary, LA County 2025-114'.",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["performer_id", "valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="representative_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()} for {self.performer.display_name})"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class SignatoryStatus(models.TextChoices):
+    SIGNATORY = "signatory", "Signatory"
+    PENDING = "pending", "Signatory application pending"
+    NON_SIGNATORY = "non_signatory", "Not a signatory"
+
+
+class StudioStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class Studio(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=new_studio_id, editable=False)
+    legal_name = models.CharField(max_length=200, unique=True)
+    signatory_status = models.CharField(
+        max_length=16, choices=SignatoryStatus.choices, default=SignatoryStatus.SIGNATORY
+    )
+    agreements = models.ManyToManyField("terms.Agreement", blank=True, related_name="studios")
+    status = models.CharField(
+        max_length=16, choices=StudioStatus.choices, default=StudioStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == StudioStatus.ACTIVE
+
+
+class ContactRole(models.TextChoices):
+    TECHNICAL = "technical", "Technical"
+    BILLING = "billing", "Billing"
+    LEGAL = "legal", "Legal"
+    PRODUCTION = "production", "Production"
+
+
+class StudioContact(models.Model):
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=ContactRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["studio_id", "role", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["studio", "email", "role"], name="contact_unique_per_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.role})"
+
+
+class ApiScope(models.TextChoices):
+    """What a studio API key may do. Declared once; views name the scope they require."""
+
+    PROFILE = "profile", "Read and manage the studio profile"
+    CONSENT_READ = "consent:read", "Read consent requests, grants and tokens; check consent"
+    CONSENT_WRITE = "consent:write", "Request consent"
+    USAGE_WRITE = "usage:write", "Report usage"
+    BILLING_READ = "billing:read", "Read invoices"
+    WEBHOOKS = "webhooks", "Manage webhook endpoints"
+
+
+def all_scopes() -> list[str]:
+    return [scope.value for scope in ApiScope]
+
+
+class ApiKey(models.Model):
+    """A studio's API key. Only a SHA-256 of the secret is stored; the prefix identifies it."""
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=all_scopes)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["studio_id", "-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

@@ -1,0 +1,184 @@
+"""Writes for the parties: API keys, representatives, studio contacts.
+
+Each function is one transaction; audit rows for these changes are written inside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from registry.audit.services import audit_record
+from registry.core.actors import Actor
+from registry.parties import keys
+from registry.parties.models import (
+    ApiKey,
+    ApiScope,
+    Performer,
+    Representative,
+    RepresentativeKind,
+    Studio,
+    StudioContact,
+)
+
+
+def api_key_issue(
+    *, studio: Studio, name: str, scopes: list[str] | None, actor: Actor
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its secret, which is never stored and never shown again."""
+    scopes = sorted(set(scopes)) if scopes is not None else [s.value for s in ApiScope]
+    unknown = [s for s in scopes if s not in ApiScope.values]
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scope(s): {', '.join(unknown)}."})
+    new = keys.generate_key()
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(
+            studio=studio, name=name, prefix=new.prefix, secret_hash=new.secret_hash, scopes=scopes
+        )
+        audit_record(
+            actor=actor,
+            action="api_key.issued",
+            subject_type="api_key",
+            subject_id=api_key.prefix,
+            studio_id=studio.public_id,
+            data={"name": name, "scopes": scopes},
+        )
+    return api_key, new.secret
+
+
+def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> ApiKey:
+    with transaction.atomic():
+        locked = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor,
+                action="api_key.revoked",
+                subject_type="api_key",
+                subject_id=locked.prefix,
+                studio_id=locked.studio.public_id,
+                data={},
+            )
+    return locked
+
+
+def api_key_authenticate(secret: str) -> ApiKey | None:
+    """The active key matching `secret`, or None. Never says which part was wrong."""
+    prefix = keys.parse_prefix(secret)
+    if prefix is None:
+        return None
+    api_key = ApiKey.objects.select_related("studio").filter(prefix=prefix).first()
+    if api_key is None or not keys.key_matches(secret, api_key.secret_hash):
+        return None
+    if api_key.revoked_at is not None:
+        return None
+    now = timezone.now()
+    stale = (
+        api_key.last_used_at is None
+        or now - api_key.last_used_at >= settings.API_KEY_LAST_USED_RESOLUTION
+    )
+    if stale:
+        # A plain UPDATE: no lock, no audit row; last use is operational data, not a record.
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+def validate_representative(*, performer: Performer, kind: str, valid_from: dt.date) -> None:
+    """The kinds of authority that make sense for this performer at the start of the period."""
+    if kind == RepresentativeKind.ESTATE and not performer.is_deceased:
+        raise ValidationError({"kind": "An estate can only represent a deceased performer."})
+    ends_at_death = kind in (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
+    if ends_at_death and performer.is_deceased and valid_from > performer.date_of_death:
+        raise ValidationError(
+            {"kind": "An agent's or lawyer's authority ends at death; the estate acts now."}
+        )
+    if kind == RepresentativeKind.GUARDIAN and not performer.is_minor_on(valid_from):
+        raise ValidationError({"kind": "A guardian can only act for a performer who is a minor."})
+
+
+def representative_authorise(
+    *,
+    performer: Performer,
+    kind: str,
+    name: str,
+    email: str = "",
+    user=None,
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    authority_document: str,
+    actor: Actor,
+) -> Representative:
+    validate_representative(performer=performer, kind=kind, valid_from=valid_from)
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": "The authority must end on or after it starts."})
+    if not authority_document.strip():
+        raise ValidationError({"authority_document": "Note the document that gives the authority."})
+    with transaction.atomic():
+        rep = Representative.objects.create(
+            performer=performer,
+            kind=kind,
+            name=name,
+            email=email,
+            user=user,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            authority_document=authority_document,
+        )
+        audit_record(
+            actor=actor,
+            action="representative.authorised",
+            subject_type="representative",
+            subject_id=str(rep.pk),
+            performer_id=performer.public_id,
+            data={
+                "kind": kind,
+                "name": name,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "authority_document": authority_document,
+            },
+        )
+    return rep
+
+
+def representative_revoke(*, representative: Representative, actor: Actor) -> Representative:
+    with transaction.atomic():
+        rep = Representative.objects.select_for_update().get(pk=representative.pk)
+        if rep.revoked_at is None:
+            rep.revoked_at = timezone.now()
+            rep.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor,
+                action="representative.revoked",
+                subject_type="representative",
+                subject_id=str(rep.pk),
+                performer_id=rep.performer.public_id,
+                data={},
+            )
+    return rep
+
+
+def studio_contact_add(
+    *, studio: Studio, name: str, email: str, role: str, actor: Actor
+) -> StudioContact:
+    if StudioContact.objects.filter(studio=studio, email__iexact=email, role=role).exists():
+        raise ValidationError(
+            {"email": ValidationError(f"{email} is already a {role} contact.", code="duplicate")}
+        )
+    with transaction.atomic():
+        contact = StudioContact.objects.create(studio=studio, name=name, email=email, role=role)
+        audit_record(
+            actor=actor,
+            action="studio_contact.added",
+            subject_type="studio",
+            subject_id=studio.public_id,
+            studio_id=studio.public_id,
+            data={"name": name, "email": email, "role": role},
+        )
+    return contact

@@ -1,0 +1,148 @@
+"""Collective agreements and their terms, held as data union staff edit, never as code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Confidence(models.TextChoices):
+    """How sure we are of a published figure (DOMAIN.md): several sources, one, or derived."""
+
+    HIGH = "H", "High: several sources agree"
+    MEDIUM = "M", "Medium: one good source"
+    LOW = "L", "Low: weak or derived"
+
+
+class Sector(models.TextChoices):
+    TV_THEATRICAL = "tv_theatrical", "TV/Theatrical"
+    COMMERCIALS = "commercials", "Commercials"
+    INTERACTIVE = "interactive", "Interactive media (games)"
+    SOUND_RECORDINGS = "sound_recordings", "Sound recordings"
+
+
+UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+def default_synthetic_fund_split() -> dict[str, str]:
+    return {"health_plan": "0.5", "pension_plan": "0.5"}
+
+
+class Agreement(models.Model):
+    code = models.SlugField(max_length=40, unique=True, help_text="e.g. tvth-2026")
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = open")
+    source_confidence = models.CharField(
+        max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM
+    )
+    source_note = models.TextField(blank=True, max_length=2000)
+    currency = models.CharField(max_length=3, default="USD")
+
+    # Consent terms (DOMAIN.md section 2).
+    performer_may_revoke = models.BooleanField(default=True)
+    performer_may_suspend = models.BooleanField(default=True)
+    max_licence_years_adult = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    max_licence_years_minor = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    scan_notice_hours = models.PositiveSmallIntegerField(default=48)
+    scan_requires_business_reason = models.BooleanField(default=True)
+    request_expiry_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    union_consents_for_deceased = models.BooleanField(
+        default=True,
+        help_text="The union consents when no estate of a deceased performer is found.",
+    )
+    commercial_preconsent_same_advertiser = models.BooleanField(
+        default=False,
+        help_text="Commercials: consent may cover future spots (same advertiser, product line).",
+    )
+
+    # Compensation terms (DOMAIN.md section 3).
+    ph_contribution_rate = models.DecimalField(
+        max_digits=6, decimal_places=4, default=Decimal("0"), validators=UNIT_INTERVAL
+    )
+    synthetic_royalty_multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    synthetic_fund_split = models.JSONField(default=default_synthetic_fund_split)
+    realtime_generation_multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    streaming_bonus_threshold = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.20"), validators=UNIT_INTERVAL
+    )
+    streaming_bonus_window_days = models.PositiveSmallIntegerField(default=90)
+    streaming_bonus_share = models.DecimalField(
+        max_digits=6, decimal_places=4, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    streaming_bonus_performer_share = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.75"), validators=UNIT_INTERVAL
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True)
+                | Q(effective_to__gte=models.F("effective_from")),
+                name="agreement_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_licence_years_minor__lte=models.F("max_licence_years_adult")),
+                name="agreement_minor_term_not_longer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (
+            self.effective_to is None or day <= self.effective_to
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.effective_to and self.effective_to < self.effective_from:
+            errors["effective_to"] = "The period must end on or after it starts."
+        minor, adult = self.max_licence_years_minor, self.max_licence_years_adult
+        if minor and adult and minor > adult:
+            errors["max_licence_years_minor"] = "A minor's maximum term cannot exceed an adult's."
+        split_error = validate_fund_split(self.synthetic_fund_split)
+        if split_error:
+            errors["synthetic_fund_split"] = split_error
+        if len(self.currency) != 3 or not self.currency.isupper():
+            errors["currency"] = "Use an ISO 4217 code such as USD."
+        if errors:
+            raise ValidationError(errors)
+
+
+def validate_fund_split(split: object) -> str | None:
+    """A fund split maps fund codes to decimal shares that add up to exactly 1."""
+    if not isinstance(split, dict) or not split:
+        return (
+            'Give a mapping of fund to share, e.g. {"health_plan": "0.5", "pension_plan": "0.5"}.'
+        )
+    total = Decimal("0")
+    for fund, share in split.items():
+        try:
+            value = Decimal(str(share))
+        except Exception:
+            return f"The share for {fund!r} is not a decimal number."
+        if value < 0:
+            return f"The share for {fund!r} is negative."
+        total += value
+    if total != Decimal("1"):
+        return f"The shares add up to {total}, not 1."
+    return None

@@ -1,0 +1,207 @@
+"""Fixtures shared by every test: one of each kind of caller, and the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from registry.audit.testing import purge_audit_log
+from registry.core.actors import Actor
+from registry.parties import roles
+from registry.parties.models import Performer, Studio
+from registry.parties.services import api_key_issue, representative_authorise
+from registry.terms.models import Agreement
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def service_missing(what: str) -> None:
+    """Outside CI a missing service skips the test; under CI=true it fails the run."""
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture
+def require_postgres(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")
+    if not url:
+        service_missing("Redis (set REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        service_missing(f"Redis at {url}")
+    return url
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _empty_audit_log_before_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A transactional test ends with a flush, which the append-only triggers refuse while
+    audit rows exist: empty the table first."""
+    if not _is_transactional(request):
+        yield
+        return
+    # Depending on transactional_db makes this teardown run before its flush.
+    request.getfixturevalue("transactional_db")
+    yield
+    purge_audit_log()
+
+
+SYSTEM = Actor.system("tests")
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return SYSTEM
+
+
+@pytest.fixture
+def agreement(db) -> Agreement:
+    return Agreement.objects.create(
+        code="test-tvth",
+        name="Test TV/Theatrical",
+        sector="tv_theatrical",
+        effective_from=dt.date(2023, 11, 9),
+        effective_to=dt.date(2030, 6, 30),
+    )
+
+
+@dataclass
+class StudioCaller:
+    studio: Studio
+    secret: str
+    client: APIClient
+
+
+def _studio_caller(name: str, agreement: Agreement, scopes=None) -> StudioCaller:
+    studio = Studio.objects.create(legal_name=name)
+    studio.agreements.add(agreement)
+    _, secret = api_key_issue(studio=studio, name="test", scopes=scopes, actor=SYSTEM)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return StudioCaller(studio=studio, secret=secret, client=client)
+
+
+@pytest.fixture
+def studio(agreement) -> StudioCaller:
+    return _studio_caller("Northlight Pictures", agreement)
+
+
+@pytest.fixture
+def other_studio(agreement) -> StudioCaller:
+    return _studio_caller("Rival Pictures", agreement)
+
+
+@pytest.fixture
+def make_studio_caller(agreement):
+    return lambda name, scopes=None: _studio_caller(name, agreement, scopes)
+
+
+def _user(username: str, **extra):
+    return get_user_model().objects.create_user(
+        username=username, password="pw-for-tests-1", **extra
+    )
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@dataclass
+class PersonCaller:
+    user: object
+    client: APIClient
+    performer: Performer | None = None
+
+
+@pytest.fixture
+def performer(db) -> PersonCaller:
+    user = _user("maya", first_name="Maya", last_name="Okafor")
+    performer = Performer.objects.create(
+        member_number="SAG-1",
+        legal_name="Maya Okafor",
+        date_of_birth=dt.date(1988, 3, 14),
+        user=user,
+    )
+    return PersonCaller(user=user, client=_client_for(user), performer=performer)
+
+
+@pytest.fixture
+def other_performer(db) -> PersonCaller:
+    user = _user("leo", first_name="Leo", last_name="Brandt")
+    performer = Performer.objects.create(
+        member_number="SAG-2",
+        legal_name="Leo Brandt",
+        date_of_birth=dt.date(1975, 11, 2),
+        user=user,
+    )
+    return PersonCaller(user=user, client=_client_for(user), performer=performer)
+
+
+@pytest.fixture
+def minor_with_guardian(db) -> PersonCaller:
+    """A minor performer and the guardian's caller (the guardian signs in, not the child)."""
+    minor = Performer.objects.create(
+        member_number="SAG-3", legal_name="Sam Rivera", date_of_birth=dt.date(2014, 6, 30)
+    )
+    guardian = _user("elena", first_name="Elena", last_name="Rivera")
+    representative_authorise(
+        performer=minor,
+        kind="guardian",
+        name="Elena Rivera",
+        user=guardian,
+        valid_from=dt.date(2020, 1, 1),
+        authority_document="Birth certificate",
+        actor=SYSTEM,
+    )
+    return PersonCaller(user=guardian, client=_client_for(guardian), performer=minor)
+
+
+def _staff(username: str, role: str):
+    roles.sync_staff_groups()
+    user = _user(username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def staff(db) -> PersonCaller:
+    user = _staff("ada", roles.UNION_ADMIN)
+    return PersonCaller(user=user, client=_client_for(user))
+
+
+@pytest.fixture
+def analyst(db) -> PersonCaller:
+    user = _staff("ana", roles.UNION_ANALYST)
+    return PersonCaller(user=user, client=_client_for(user))
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()

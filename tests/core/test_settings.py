@@ -1,0 +1,87 @@
+"""The production guards: refuse to start without real secrets, and pass `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k3y-" + "aB9x-Q7pZ_" * 6
+
+
+def run_manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG"}}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    env = {
+        "REGISTRY_MODE": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "registry.example.org",
+        "REGISTRY_BASE_URL": "https://registry.example.org",
+    }
+    env.update(overrides)
+    return env
+
+
+def test_production_refuses_to_start_without_secret_key():
+    env = production_env()
+    del env["SECRET_KEY"]
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = run_manage("check", **production_env(SECRET_KEY="django-insecure-" + "x" * 60))
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak for production" in result.stderr
+
+
+def test_production_refuses_a_short_key():
+    result = run_manage("check", **production_env(SECRET_KEY="short-secret"))
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_production_requires_allowed_hosts():
+    env = production_env()
+    env["ALLOWED_HOSTS"] = ""
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_requires_https_base_url():
+    result = run_manage("check", **production_env(REGISTRY_BASE_URL="http://registry.example.org"))
+    assert result.returncode != 0
+    assert "REGISTRY_BASE_URL must be an https:// URL" in result.stderr
+
+
+def test_production_refuses_debug():
+    result = run_manage("check", **production_env(DJANGO_DEBUG="true"))
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be off" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_development_mode_starts_without_any_variable():
+    result = run_manage("check", REGISTRY_MODE="development")
+    assert result.returncode == 0, result.stderr
