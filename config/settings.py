@@ -57,9 +57,7 @@ def env_int(name: str, default: int) -> int:
 # --- Mode -----------------------------------------------------------------------------------
 REGISTRY_MODE = env_str("REGISTRY_MODE", "development").lower()
 if REGISTRY_MODE not in {"development", "production"}:
-    raise ImproperlyConfigured(
-        f"REGISTRY_MODE={REGISTRY_MODE!r} is not known; use 'development' or 'production'."
-    )
+    raise ImproperlyConfigured(f"REGISTRY_MODE={REGISTRY_MODE!r} is not known; use 'development' or 'production'.")
 PRODUCTION = REGISTRY_MODE == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -90,6 +88,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
         "comma-separated (e.g. ALLOWED_HOSTS=registry.example.org)."
     )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Behind a proxy that sets X-Forwarded-For, signatures record its first address as the client IP.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
 
 # The public address of this registry: token `iss`, status-list URIs and links in emails.
 REGISTRY_BASE_URL = env_str("REGISTRY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "registry.terms",
     "registry.parties",
     "registry.audit",
+    "registry.consent",
     "registry.api",
 ]
 
@@ -186,7 +187,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # longest task so acks_late tasks are not run twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "consent-expire-requests": {"task": "consent.expire_requests", "schedule": 300.0},
+    "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
+    "consent-apply-due-strikes": {"task": "consent.apply_due_strikes", "schedule": 60.0},
+}
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,9 +228,7 @@ STORAGES = {
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -286,6 +289,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One schema name per vocabulary, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "UseTypeEnum": "registry.consent.choices.UseType",
+        "ContentCategoryEnum": "registry.consent.choices.ContentCategory",
+        "CompensationUnitEnum": "registry.consent.choices.CompensationUnit",
+        "MediumEnum": "registry.consent.choices.Medium",
+        "ProjectKindEnum": "registry.consent.choices.ProjectKind",
+        "GrantStatusEnum": "registry.consent.choices.GrantStatus",
+        "RequestStatusEnum": "registry.consent.choices.RequestStatus",
+        "SignerRoleEnum": "registry.consent.choices.SignerRole",
+    },
 }
 
 # How long an Idempotency-Key is remembered.

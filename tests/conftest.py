@@ -122,9 +122,7 @@ def make_studio_caller(agreement):
 
 
 def _user(username: str, **extra):
-    return get_user_model().objects.create_user(
-        username=username, password="pw-for-tests-1", **extra
-    )
+    return get_user_model().objects.create_user(username=username, password="pw-for-tests-1", **extra)
 
 
 def _client_for(user) -> APIClient:

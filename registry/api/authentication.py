@@ -40,9 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         credentials = credentials.strip()
         if not credentials or " " in credentials:
-            raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: use 'Bearer <key>'."
-            )
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <key>'.")
         api_key = api_key_authenticate(credentials)
         if api_key is None:
             raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")

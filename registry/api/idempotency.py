@@ -115,9 +115,7 @@ def idempotent(view_method):
             return response
         record.response_status = response.status_code
         record.response_body = JSONRenderer().render(response.data).decode("utf-8")
-        record.response_headers = {
-            h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)
-        }
+        record.response_headers = {h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)}
         record.save(update_fields=["response_status", "response_body", "response_headers"])
         return response
 

@@ -19,9 +19,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "key"], name="idempotency_key_unique_per_owner"
-            ),
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_unique_per_owner"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from registry.api.problems import ProblemError
-from registry.parties.callers import Caller, caller_for_user
+from registry.parties.callers import Caller, CallerKind, caller_for_user
 
 
 def get_caller(request) -> Caller:
@@ -23,12 +23,14 @@ class IsStudio(BasePermission):
     message = "This endpoint is for studios calling with an API key."
 
     def has_permission(self, request, view) -> bool:
-        caller = get_caller(request)
-        if not caller.is_studio:
+        if not get_caller(request).is_studio:
             return False
+        return self.has_permission_for_scope(request, getattr(view, "required_scope", None))
+
+    def has_permission_for_scope(self, request, scope: str | None) -> bool:
+        caller = get_caller(request)
         if not caller.studio.is_active:
             raise ProblemError("studio-suspended")
-        scope = getattr(view, "required_scope", None)
         if scope and not request.auth.has_scope(scope):
             raise ProblemError(
                 "missing-scope",
@@ -50,3 +52,29 @@ class IsPerformerSide(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return get_caller(request).is_performer_side
+
+
+_REFUSALS = {
+    CallerKind.PERFORMER_SIDE: "This action is not open to performers or their representatives.",
+    CallerKind.STUDIO: "This action is not open to studios.",
+    CallerKind.STAFF: "This action is not open to union staff.",
+}
+
+
+class CallerAccess(BasePermission):
+    """Which kinds of caller may use each method, from the view's `access` mapping, e.g.
+    `{"GET": {"studio", "performer_side", "staff"}, "POST": {"studio"}}`. A studio's key also
+    needs the scope the view's `studio_scopes` names for that method."""
+
+    message = "Your kind of account cannot use this endpoint."
+
+    def has_permission(self, request, view) -> bool:
+        caller = get_caller(request)
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        if caller.kind not in view.access.get(method, set()):
+            self.message = _REFUSALS.get(caller.kind, self.message)
+            return False
+        if caller.is_studio:
+            scope = getattr(view, "studio_scopes", {}).get(method)
+            return IsStudio().has_permission_for_scope(request, scope)
+        return True

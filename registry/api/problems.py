@@ -19,6 +19,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from registry.core.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -78,9 +80,7 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             403,
             "Union staff suspended this studio; its API keys cannot act until it is reinstated.",
         ),
-        ProblemType(
-            "not-found", "Not found", 404, "No such resource, or it is not visible to you."
-        ),
+        ProblemType("not-found", "Not found", 404, "No such resource, or it is not visible to you."),
         ProblemType(
             "method-not-allowed",
             "Method not allowed",
@@ -116,6 +116,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "The Idempotency-Key header is not valid",
             400,
             "Use 1 to 255 printable ASCII characters, e.g. a UUID.",
+        ),
+        ProblemType(
+            "consent-rule-violation",
+            "The request breaks a consent rule",
+            422,
+            "A rule of consent refuses this request; `errors` names each field and the rule.",
         ),
         ProblemType(
             "conflict",
@@ -185,9 +191,7 @@ def problem_response(
 class ProblemError(exceptions.APIException):
     """Raise from views or services to answer with a specific problem type."""
 
-    def __init__(
-        self, slug: str, detail: str | None = None, *, errors: list | None = None, **extra
-    ) -> None:
+    def __init__(self, slug: str, detail: str | None = None, *, errors: list | None = None, **extra) -> None:
         self.slug = slug
         self.status_code = PROBLEM_TYPES[slug].status
         self.extra = dict(extra)
@@ -220,11 +224,7 @@ def django_validation_detail(exc: DjangoValidationError) -> dict | list:
     """Django's ValidationError as DRF detail, keeping each error's code."""
 
     def details(errors) -> list:
-        return [
-            exceptions.ErrorDetail(str(m), code=e.code or "invalid")
-            for e in errors
-            for m in e.messages
-        ]
+        return [exceptions.ErrorDetail(str(m), code=e.code or "invalid") for e in errors for m in e.messages]
 
     if hasattr(exc, "error_dict"):
         return {field: details(errors) for field, errors in exc.error_dict.items()}
@@ -272,7 +272,14 @@ def _response_for_api_exception(exc: exceptions.APIException) -> Response:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response:
     """DRF's EXCEPTION_HANDLER: nothing leaves the API except as problem details."""
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DomainError):
+        exc = ProblemError(
+            exc.slug,
+            exc.message,
+            errors=[{"field": p.field, "code": p.code, "message": p.message} for p in exc.problems] or None,
+            **exc.extra,
+        )
+    elif isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; the API shows it like any field error.
         exc = exceptions.ValidationError(django_validation_detail(exc))
     elif isinstance(exc, Http404):
@@ -290,9 +297,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
         )
     else:
         view = context.get("view")
-        logger.exception(
-            "unhandled error in %s", type(view).__name__ if view else "API view", exc_info=exc
-        )
+        logger.exception("unhandled error in %s", type(view).__name__ if view else "API view", exc_info=exc)
         if isinstance(exc, DatabaseError):
             # A failed statement leaves the transaction unusable; roll back what was done.
             from django.db import transaction
@@ -303,9 +308,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-def json_problem(
-    slug: str, *, status_code: int | None = None, detail: str | None = None
-) -> JsonResponse:
+def json_problem(slug: str, *, status_code: int | None = None, detail: str | None = None) -> JsonResponse:
     """A problem response outside DRF (URL-level 404/500 handlers for /api/ paths)."""
     body = problem_body(slug, status_code=status_code, detail=detail)
     return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)

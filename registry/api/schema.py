@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiResponse
 
-from registry.api.serializers import ProblemSerializer
+from registry.api.serializers.common import ProblemSerializer
 
 _problem = OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import studio
+from registry.api.v1 import consent, studio
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -10,6 +10,34 @@ app_name = "api"
 urlpatterns = [
     path("me", studio.MeView.as_view(), name="me"),
     path("me/contacts/", studio.StudioContactListCreateView.as_view(), name="studio-contacts"),
+    path("consent-requests/", consent.ConsentRequestListCreateView.as_view(), name="consent-requests"),
+    path(
+        "consent-requests/<str:request_id>",
+        consent.ConsentRequestDetailView.as_view(),
+        name="consent-request",
+    ),
+    path(
+        "consent-requests/<str:request_id>/accept",
+        consent.ConsentRequestAcceptView.as_view(),
+        name="consent-request-accept",
+    ),
+    path(
+        "consent-requests/<str:request_id>/decline",
+        consent.ConsentRequestDeclineView.as_view(),
+        name="consent-request-decline",
+    ),
+    path("grants/", consent.GrantListView.as_view(), name="grants"),
+    path("grants/<str:grant_id>", consent.GrantDetailView.as_view(), name="grant"),
+    path("grants/<str:grant_id>/revoke", consent.GrantRevokeView.as_view(), name="grant-revoke"),
+    path("grants/<str:grant_id>/suspend", consent.GrantSuspendView.as_view(), name="grant-suspend"),
+    path("grants/<str:grant_id>/resume", consent.GrantResumeView.as_view(), name="grant-resume"),
+    path("consent-checks/", consent.ConsentCheckView.as_view(), name="consent-checks"),
+    path(
+        "performers/<str:performer_id>/preferences",
+        consent.PreferencesView.as_view(),
+        name="preferences",
+    ),
+    path("strikes/", consent.StrikeListView.as_view(), name="strikes"),
     # Last: anything else under /api/v1/ is a problem-details 404, also with DEBUG on.
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

@@ -21,9 +21,9 @@ def canonical_json(value: Any) -> bytes:
 
     NaN and infinities are refused: they are not JSON and databases do not store them.
     """
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def entry_hash(content: Mapping[str, Any], prev_hash: str) -> str:

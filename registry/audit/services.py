@@ -44,10 +44,7 @@ def audit_record(
     # Read the head only after taking the lock: a READ COMMITTED statement sees the previous
     # holder's committed row. Under a stale snapshot the unique prev_hash refuses the fork.
     prev_hash = (
-        AuditEvent.objects.using(using)
-        .order_by("-id")
-        .values_list("content_hash", flat=True)
-        .first()
+        AuditEvent.objects.using(using).order_by("-id").values_list("content_hash", flat=True).first()
     ) or GENESIS_HASH
 
     event = AuditEvent(

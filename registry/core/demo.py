@@ -100,9 +100,7 @@ def load_demo() -> DemoLogins:
             date_of_birth=dt.date(1931, 1, 20),
             date_of_death=dt.date(2019, 8, 5),
         )
-        guardian_user = _user(
-            "guardian", first="Elena", last="Rivera", email="elena@performers.example"
-        )
+        guardian_user = _user("guardian", first="Elena", last="Rivera", email="elena@performers.example")
         if not Representative.objects.filter(performer=minor, user=guardian_user).exists():
             representative_authorise(
                 performer=minor,
@@ -133,9 +131,7 @@ def load_demo() -> DemoLogins:
         for name in ("Northlight Pictures", "Pixelforge Games"):
             studio, _ = Studio.objects.get_or_create(legal_name=name)
             studio.agreements.set(agreements)
-            for old in ApiKey.objects.filter(
-                studio=studio, name=DEMO_KEY_NAME, revoked_at__isnull=True
-            ):
+            for old in ApiKey.objects.filter(studio=studio, name=DEMO_KEY_NAME, revoked_at__isnull=True):
                 api_key_revoke(api_key=old, actor=actor)
             _, secret = api_key_issue(studio=studio, name=DEMO_KEY_NAME, scopes=None, actor=actor)
             logins.api_keys.append((f"{name} ({studio.public_id})", secret))

@@ -17,9 +17,7 @@ def problem_type(request, slug: str):
     ptype = PROBLEM_TYPES.get(slug)
     if ptype is None:
         raise Http404("No such problem type")
-    return render(
-        request, "core/problem_type.html", {"problem": ptype, "all": PROBLEM_TYPES.values()}
-    )
+    return render(request, "core/problem_type.html", {"problem": ptype, "all": PROBLEM_TYPES.values()})
 
 
 def _is_api(request) -> bool:

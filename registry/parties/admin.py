@@ -90,8 +90,7 @@ class StudioAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    "New API key for {}: <code>{}</code>. Copy it now; it is not stored and "
-                    "cannot be shown again.",
+                    "New API key for {}: <code>{}</code>. Copy it now; it is not stored and cannot be shown again.",
                     studio.legal_name,
                     secret,
                 ),

@@ -67,12 +67,8 @@ class Caller:
         if self.kind == CallerKind.STAFF:
             return Actor(ActorKind.STAFF, str(self.user.pk), self.user.get_username())
         if self.kind == CallerKind.PERFORMER_SIDE:
-            if self.performer is not None and (
-                on_behalf_of is None or on_behalf_of.pk == self.performer.pk
-            ):
-                return Actor(
-                    ActorKind.PERFORMER, self.performer.public_id, self.performer.legal_name
-                )
+            if self.performer is not None and (on_behalf_of is None or on_behalf_of.pk == self.performer.pk):
+                return Actor(ActorKind.PERFORMER, self.performer.public_id, self.performer.legal_name)
             return Actor(
                 ActorKind.REPRESENTATIVE,
                 str(self.user.pk),

@@ -31,9 +31,7 @@ def age_on(date_of_birth: dt.date, day: dt.date) -> int:
 
 
 class Performer(models.Model):
-    public_id = models.CharField(
-        max_length=40, unique=True, default=new_performer_id, editable=False
-    )
+    public_id = models.CharField(max_length=40, unique=True, default=new_performer_id, editable=False)
     member_number = models.CharField(
         max_length=32, unique=True, help_text="Union member number, unique across the registry."
     )
@@ -55,8 +53,7 @@ class Performer(models.Model):
         ordering = ["legal_name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(date_of_death__isnull=True)
-                | Q(date_of_death__gte=models.F("date_of_birth")),
+                condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
                 name="performer_death_after_birth",
             ),
         ]
@@ -90,9 +87,7 @@ class RepresentativeKind(models.TextChoices):
 class Representative(models.Model):
     """A person authorised to act for one performer, for a period, on a documented authority."""
 
-    performer = models.ForeignKey(
-        Performer, on_delete=models.PROTECT, related_name="representatives"
-    )
+    performer = models.ForeignKey(Performer, on_delete=models.PROTECT, related_name="representatives")
     kind = models.CharField(max_length=16, choices=RepresentativeKind.choices)
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254, blank=True)
@@ -148,9 +143,7 @@ class Studio(models.Model):
         max_length=16, choices=SignatoryStatus.choices, default=SignatoryStatus.SIGNATORY
     )
     agreements = models.ManyToManyField("terms.Agreement", blank=True, related_name="studios")
-    status = models.CharField(
-        max_length=16, choices=StudioStatus.choices, default=StudioStatus.ACTIVE
-    )
+    status = models.CharField(max_length=16, choices=StudioStatus.choices, default=StudioStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -181,9 +174,7 @@ class StudioContact(models.Model):
     class Meta:
         ordering = ["studio_id", "role", "name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["studio", "email", "role"], name="contact_unique_per_role"
-            ),
+            models.UniqueConstraint(fields=["studio", "email", "role"], name="contact_unique_per_role"),
         ]
 
     def __str__(self) -> str:

@@ -10,19 +10,20 @@ from django.utils import timezone
 from registry.parties.models import Performer, Representative, Studio, StudioContact
 
 
-def active_representations(user, *, on: dt.date | None = None) -> QuerySet[Representative]:
-    """The representations through which `user` may act on `on` (default today)."""
-    day = on or timezone.localdate()
-    return (
-        Representative.objects.filter(user=user, revoked_at__isnull=True, valid_from__lte=day)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .select_related("performer")
+def representatives_valid_on(day: dt.date | None = None) -> QuerySet[Representative]:
+    """Representations in force on `day` (default today): not revoked, inside their period."""
+    day = day or timezone.localdate()
+    return Representative.objects.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=day)
     )
 
 
-def representation_for(
-    user, performer: Performer, *, on: dt.date | None = None
-) -> Representative | None:
+def active_representations(user, *, on: dt.date | None = None) -> QuerySet[Representative]:
+    """The representations through which `user` may act on `on` (default today)."""
+    return representatives_valid_on(on).filter(user=user).select_related("performer")
+
+
+def representation_for(user, performer: Performer, *, on: dt.date | None = None) -> Representative | None:
     """The representation that lets `user` act for `performer`, or None."""
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         return None
@@ -39,3 +40,8 @@ def performers_user_may_act_for(user, *, on: dt.date | None = None) -> QuerySet[
 
 def studio_contacts(studio: Studio) -> QuerySet[StudioContact]:
     return StudioContact.objects.filter(studio=studio)
+
+
+def active_representatives_of(performer: Performer, *, on: dt.date | None = None) -> QuerySet[Representative]:
+    """The representatives who may act for `performer` on `on` (default today)."""
+    return representatives_valid_on(on).filter(performer=performer).order_by("pk")

@@ -26,9 +26,7 @@ from registry.parties.models import (
 )
 
 
-def api_key_issue(
-    *, studio: Studio, name: str, scopes: list[str] | None, actor: Actor
-) -> tuple[ApiKey, str]:
+def api_key_issue(*, studio: Studio, name: str, scopes: list[str] | None, actor: Actor) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is never stored and never shown again."""
     scopes = sorted(set(scopes)) if scopes is not None else [s.value for s in ApiScope]
     unknown = [s for s in scopes if s not in ApiScope.values]
@@ -78,10 +76,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     if api_key.revoked_at is not None:
         return None
     now = timezone.now()
-    stale = (
-        api_key.last_used_at is None
-        or now - api_key.last_used_at >= settings.API_KEY_LAST_USED_RESOLUTION
-    )
+    stale = api_key.last_used_at is None or now - api_key.last_used_at >= settings.API_KEY_LAST_USED_RESOLUTION
     if stale:
         # A plain UPDATE: no lock, no audit row; last use is operational data, not a record.
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
@@ -95,9 +90,7 @@ def validate_representative(*, performer: Performer, kind: str, valid_from: dt.d
         raise ValidationError({"kind": "An estate can only represent a deceased performer."})
     ends_at_death = kind in (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
     if ends_at_death and performer.is_deceased and valid_from > performer.date_of_death:
-        raise ValidationError(
-            {"kind": "An agent's or lawyer's authority ends at death; the estate acts now."}
-        )
+        raise ValidationError({"kind": "An agent's or lawyer's authority ends at death; the estate acts now."})
     if kind == RepresentativeKind.GUARDIAN and not performer.is_minor_on(valid_from):
         raise ValidationError({"kind": "A guardian can only act for a performer who is a minor."})
 
@@ -164,13 +157,9 @@ def representative_revoke(*, representative: Representative, actor: Actor) -> Re
     return rep
 
 
-def studio_contact_add(
-    *, studio: Studio, name: str, email: str, role: str, actor: Actor
-) -> StudioContact:
+def studio_contact_add(*, studio: Studio, name: str, email: str, role: str, actor: Actor) -> StudioContact:
     if StudioContact.objects.filter(studio=studio, email__iexact=email, role=role).exists():
-        raise ValidationError(
-            {"email": ValidationError(f"{email} is already a {role} contact.", code="duplicate")}
-        )
+        raise ValidationError({"email": ValidationError(f"{email} is already a {role} contact.", code="duplicate")})
     with transaction.atomic():
         contact = StudioContact.objects.create(studio=studio, name=name, email=email, role=role)
         audit_record(

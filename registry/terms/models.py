@@ -39,9 +39,7 @@ class Agreement(models.Model):
     sector = models.CharField(max_length=32, choices=Sector.choices)
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = open")
-    source_confidence = models.CharField(
-        max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM
-    )
+    source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
     source_note = models.TextField(blank=True, max_length=2000)
     currency = models.CharField(max_length=3, default="USD")
 
@@ -94,8 +92,7 @@ class Agreement(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(effective_to__isnull=True)
-                | Q(effective_to__gte=models.F("effective_from")),
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
                 name="agreement_period_ordered",
             ),
             models.CheckConstraint(
@@ -108,9 +105,7 @@ class Agreement(models.Model):
         return f"{self.name} ({self.code})"
 
     def in_force_on(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (
-            self.effective_to is None or day <= self.effective_to
-        )
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -131,9 +126,7 @@ class Agreement(models.Model):
 def validate_fund_split(split: object) -> str | None:
     """A fund split maps fund codes to decimal shares that add up to exactly 1."""
     if not isinstance(split, dict) or not split:
-        return (
-            'Give a mapping of fund to share, e.g. {"health_plan": "0.5", "pension_plan": "0.5"}.'
-        )
+        return 'Give a mapping of fund to share, e.g. {"health_plan": "0.5", "pension_plan": "0.5"}.'
     total = Decimal("0")
     for fund, share in split.items():
         try:

@@ -45,12 +45,8 @@ def test_anonymous_is_401(anonymous, db):
 
 
 def test_contacts_are_listed_only_for_their_studio(studio, other_studio):
-    StudioContact.objects.create(
-        studio=studio.studio, name="Jo", email="jo@north.example", role="technical"
-    )
-    StudioContact.objects.create(
-        studio=other_studio.studio, name="Ri", email="ri@rival.example", role="billing"
-    )
+    StudioContact.objects.create(studio=studio.studio, name="Jo", email="jo@north.example", role="technical")
+    StudioContact.objects.create(studio=other_studio.studio, name="Ri", email="ri@rival.example", role="billing")
     mine = studio.client.get("/api/v1/me/contacts/").json()["results"]
     theirs = other_studio.client.get("/api/v1/me/contacts/").json()["results"]
     assert [c["email"] for c in mine] == ["jo@north.example"]
@@ -84,8 +80,6 @@ def test_adding_a_duplicate_contact_is_a_field_error_not_a_500(studio):
 @pytest.mark.parametrize("who", ["performer", "staff"])
 def test_people_cannot_add_studio_contacts(request, who, studio):
     caller = request.getfixturevalue(who)
-    response = caller.client.post(
-        "/api/v1/me/contacts/", {"name": "Jo", "email": "jo@x.example", "role": "technical"}
-    )
+    response = caller.client.post("/api/v1/me/contacts/", {"name": "Jo", "email": "jo@x.example", "role": "technical"})
     assert response.status_code == 403
     assert StudioContact.objects.count() == 0

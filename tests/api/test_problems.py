@@ -24,9 +24,7 @@ def assert_problem(response, status: int, slug: str) -> dict:
 
 
 def test_validation_error_lists_each_field(studio):
-    response = studio.client.post(
-        "/api/v1/me/contacts/", {"name": "", "email": "nope", "role": "boss"}
-    )
+    response = studio.client.post("/api/v1/me/contacts/", {"name": "", "email": "nope", "role": "boss"})
     body = assert_problem(response, 400, "validation-error")
     assert body["detail"] == "name: This field may not be blank. (and 2 more)"
     assert body["errors"] == [
@@ -37,9 +35,7 @@ def test_validation_error_lists_each_field(studio):
 
 
 def test_malformed_json_is_a_problem(studio):
-    response = studio.client.post(
-        "/api/v1/me/contacts/", data="{not json", content_type="application/json"
-    )
+    response = studio.client.post("/api/v1/me/contacts/", data="{not json", content_type="application/json")
     assert_problem(response, 400, "malformed-request")
 
 

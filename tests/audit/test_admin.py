@@ -56,9 +56,7 @@ def test_detail_page_is_read_only(admin_client: Client, event: AuditEvent) -> No
 @pytest.mark.django_db
 def test_add_and_delete_are_forbidden(admin_client: Client, event: AuditEvent) -> None:
     add = admin_client.get(reverse("admin:audit_auditevent_add"))
-    delete = admin_client.post(
-        reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}
-    )
+    delete = admin_client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"})
 
     assert (add.status_code, delete.status_code) == (403, 403)
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -40,9 +40,7 @@ def test_canonical_json_refuses_nan() -> None:
 
 def test_entry_hash_is_sha256_of_the_canonical_envelope() -> None:
     # Pinned: an auditor re-implementing the chain relies on this exact byte layout.
-    expected = hashlib.sha256(
-        b'{"content":{"a":1,"b":"\xc3\xa9"},"prev_hash":"' + b"0" * 64 + b'"}'
-    ).hexdigest()
+    expected = hashlib.sha256(b'{"content":{"a":1,"b":"\xc3\xa9"},"prev_hash":"' + b"0" * 64 + b'"}').hexdigest()
 
     assert entry_hash({"b": "é", "a": 1}, GENESIS_HASH) == expected
 

@@ -20,9 +20,7 @@ from registry.core.actors import Actor, ActorKind
 @pytest.mark.django_db(transaction=True)
 def test_audit_record_outside_a_transaction_raises(performer_actor: Actor) -> None:
     with pytest.raises(RuntimeError, match=r"must be called inside transaction\.atomic\(\)"):
-        audit_record(
-            actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1"
-        )
+        audit_record(actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1")
 
     assert AuditEvent.objects.count() == 0
 
@@ -86,9 +84,7 @@ def test_the_audit_row_rolls_back_with_the_change_it_records(performer_actor: Ac
         pass
 
     with pytest.raises(Refused), transaction.atomic():
-        audit_record(
-            actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1"
-        )
+        audit_record(actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1")
         raise Refused
 
     assert AuditEvent.objects.count() == 0
@@ -153,7 +149,4 @@ def test_parallel_writers_never_fork_the_chain(require_postgres: None) -> None:
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(set(prev_hashes)) == WRITERS * EVENTS_PER_WRITER
     for writer in range(WRITERS):
-        assert (
-            AuditEvent.objects.filter(subject_type="writer", subject_id=str(writer)).count()
-            == EVENTS_PER_WRITER
-        )
+        assert AuditEvent.objects.filter(subject_type="writer", subject_id=str(writer)).count() == EVENTS_PER_WRITER

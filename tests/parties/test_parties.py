@@ -39,9 +39,7 @@ def test_public_id_is_opaque_and_not_the_database_key():
 
 def test_death_before_birth_is_refused():
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_performer(
-            "SAG-9", date_of_birth=dt.date(1990, 1, 1), date_of_death=dt.date(1980, 1, 1)
-        )
+        make_performer("SAG-9", date_of_birth=dt.date(1990, 1, 1), date_of_death=dt.date(1980, 1, 1))
 
 
 def test_minor_flag_is_derived_from_date_of_birth():
@@ -60,9 +58,7 @@ def test_guardian_for_an_adult_is_refused(performer):
             authority_document="doc",
             actor=SYSTEM,
         )
-    assert excinfo.value.message_dict == {
-        "kind": ["A guardian can only act for a performer who is a minor."]
-    }
+    assert excinfo.value.message_dict == {"kind": ["A guardian can only act for a performer who is a minor."]}
     assert Representative.objects.count() == 0
 
 
@@ -76,9 +72,7 @@ def test_estate_for_a_living_performer_is_refused(performer):
             authority_document="doc",
             actor=SYSTEM,
         )
-    assert excinfo.value.message_dict == {
-        "kind": ["An estate can only represent a deceased performer."]
-    }
+    assert excinfo.value.message_dict == {"kind": ["An estate can only represent a deceased performer."]}
 
 
 def test_agent_after_death_is_refused():

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from registry.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from registry.api.permissions import IsStudio, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
-from registry.api.serializers import StudioContactSerializer, StudioMeSerializer
+from registry.api.serializers.studio import StudioContactSerializer, StudioMeSerializer
 from registry.parties.models import ApiScope
 from registry.parties.selectors import studio_contacts
 from registry.parties.services import studio_contact_add
@@ -61,7 +61,5 @@ class StudioContactListCreateView(generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         caller = get_caller(request)
-        contact = studio_contact_add(
-            studio=caller.studio, actor=caller.actor(), **serializer.validated_data
-        )
+        contact = studio_contact_add(studio=caller.studio, actor=caller.actor(), **serializer.validated_data)
         return Response(StudioContactSerializer(contact).data, status=status.HTTP_201_CREATED)

@@ -26,9 +26,6 @@ class Command(BaseCommand):
         for username, password, what in logins.users:
             w(f"    {username:<10} {password}   {what}")
         w("")
-        w(
-            "  Studio API keys (new each run; try: curl -H 'Authorization: Bearer KEY' "
-            f"{base_url}/api/v1/me):"
-        )
+        w(f"  Studio API keys (new each run; try: curl -H 'Authorization: Bearer KEY' {base_url}/api/v1/me):")
         for studio, secret in logins.api_keys:
             w(f"    {studio}: {secret}")

@@ -1,35 +1,12 @@
-"""Shapes of the API's bodies. Parsing and rendering only; no writes here."""
+"""The studio's own profile and contacts."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry.api.serializers.common import AgreementSummarySerializer
 from registry.parties.models import ContactRole, Studio, StudioContact
-from registry.terms.models import Agreement
-
-
-class ProblemFieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(allow_null=True)
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as every error is returned."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    instance = serializers.CharField(required=False)
-    errors = ProblemFieldErrorSerializer(many=True, required=False)
-
-
-class AgreementSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Agreement
-        fields = ["code", "name", "sector", "effective_from", "effective_to"]
 
 
 class ApiKeySummarySerializer(serializers.Serializer):

@@ -1,0 +1,483 @@
+"""Bodies of the consent endpoints: requests, answers, grants, checks, preferences, strikes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.consent import rules
+from registry.consent.choices import (
+    AlterationExemption,
+    CompensationUnit,
+    ContentCategory,
+    Medium,
+    ProjectKind,
+    SensitiveFlag,
+    UseType,
+)
+from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
+
+
+def _territory_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.RegexField(
+            r"^[A-Za-z]{2}$",
+            max_length=2,
+            error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code (e.g. US) or WW for worldwide."},
+        ),
+        max_length=250,
+        **kwargs,
+    )
+
+
+class ProjectSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ProjectKind.choices)
+    title = serializers.CharField(max_length=200)
+    production_number = serializers.CharField(max_length=64)
+    advertiser = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    product_line = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+def project_from(data: dict) -> rules.Project:
+    return rules.Project(
+        kind=data["kind"],
+        title=data["title"].strip(),
+        production_number=data["production_number"].strip(),
+        advertiser=data.get("advertiser", "").strip(),
+        product_line=data.get("product_line", "").strip(),
+    )
+
+
+class DescriptionSerializer(serializers.Serializer):
+    """The reasonably specific description: structured, never free text alone."""
+
+    role_or_scenes = serializers.CharField(
+        max_length=2000, help_text="The role, or the scenes, the replica appears in."
+    )
+    intended_uses = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50)
+    media = serializers.ListField(child=serializers.ChoiceField(choices=Medium.choices), max_length=len(Medium))
+    territory = _territory_field(help_text="ISO 3166-1 alpha-2 codes, or WW for worldwide.")
+    term_start = serializers.DateField()
+    term_end = serializers.DateField()
+    sensitive_content = serializers.ListField(
+        child=serializers.ChoiceField(choices=SensitiveFlag.choices),
+        required=False,
+        default=list,
+        max_length=10,
+    )
+    content_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=ContentCategory.choices),
+        required=False,
+        default=list,
+        max_length=20,
+    )
+    realtime_generation = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required for games: is real-time generation used?",
+    )
+    depicts_minor = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The replica depicts the performer as a minor (de-aging).",
+    )
+    future_spots = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Commercials: also future spots, same advertiser and line.",
+    )
+    detail = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+def description_from(data: dict) -> rules.Description:
+    return rules.Description(
+        role_or_scenes=data["role_or_scenes"].strip(),
+        intended_uses=tuple(u.strip() for u in data["intended_uses"]),
+        media=tuple(data["media"]),
+        territory=tuple(t.upper() for t in data["territory"]),
+        term_start=data["term_start"],
+        term_end=data["term_end"],
+        sensitive_content=tuple(data.get("sensitive_content", ())),
+        content_categories=tuple(data.get("content_categories", ())),
+        realtime_generation=data.get("realtime_generation"),
+        depicts_minor=data.get("depicts_minor", False),
+        future_spots=data.get("future_spots", False),
+        detail=data.get("detail", ""),
+    )
+
+
+class CompensationSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as USD."})
+    unit = serializers.ChoiceField(choices=CompensationUnit.choices)
+    estimated_days = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        min_value=Decimal("0.01"),
+        default=None,
+        help_text="The studio's good-faith estimate of days worked.",
+    )
+
+
+def compensation_from(data: dict) -> rules.Compensation:
+    return rules.Compensation(
+        amount=data["amount"],
+        currency=data["currency"],
+        unit=data["unit"],
+        estimated_days=data.get("estimated_days"),
+    )
+
+
+class ConsentRequestCreateSerializer(serializers.Serializer):
+    performer = serializers.CharField(max_length=64, help_text="Performer public id (prf_…) or union member number.")
+    agreement = serializers.SlugField(max_length=40, help_text="Agreement code, e.g. tvth-2026.")
+    use = serializers.ChoiceField(choices=UseType.choices)
+    amends = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Grant id this request would amend (a new version on acceptance).",
+    )
+    project = ProjectSerializer()
+    description = DescriptionSerializer()
+    compensation = CompensationSerializer()
+    scan_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Scan time, for replica creation."
+    )
+    engaged_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the performer was engaged, if inside the notice window.",
+    )
+    business_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PartyRefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+
+
+def _studio_ref(studio) -> dict:
+    return {"id": studio.public_id, "name": studio.legal_name}
+
+
+def _performer_ref(performer) -> dict:
+    return {"id": performer.public_id, "name": performer.display_name}
+
+
+def _project(obj) -> dict:
+    return {
+        "kind": obj.project_kind,
+        "title": obj.project_title,
+        "production_number": obj.production_number,
+        "advertiser": obj.advertiser,
+        "product_line": obj.product_line,
+    }
+
+
+class DescriptionVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="SHA-256 of the canonical JSON of `content`; the signer signs it.")
+    content = DescriptionSerializer()
+
+
+class DeclineInfoSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    codes = serializers.ListField(child=serializers.CharField())
+    automatic = serializers.BooleanField(help_text="Declined by the performer's standing preferences.")
+
+
+class ConsentRequestSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    studio = serializers.SerializerMethodField()
+    performer = serializers.SerializerMethodField()
+    agreement = serializers.CharField(source="agreement.code")
+    amends = serializers.CharField(source="amends.public_id", allow_null=True, default=None)
+    project = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    compensation = serializers.SerializerMethodField()
+    decline = serializers.SerializerMethodField()
+    grant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsentRequest
+        fields = [
+            "id",
+            "status",
+            "studio",
+            "performer",
+            "agreement",
+            "use",
+            "amends",
+            "project",
+            "description",
+            "compensation",
+            "scan_at",
+            "engaged_at",
+            "business_reason",
+            "requested_at",
+            "expires_at",
+            "answered_at",
+            "decline",
+            "grant",
+        ]
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_studio(self, obj) -> dict:
+        return _studio_ref(obj.studio)
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_performer(self, obj) -> dict:
+        return _performer_ref(obj.performer)
+
+    @extend_schema_field(ProjectSerializer)
+    def get_project(self, obj) -> dict:
+        return _project(obj)
+
+    @extend_schema_field(DescriptionVersionSerializer)
+    def get_description(self, obj) -> dict:
+        versions = sorted(obj.description_versions.all(), key=lambda v: v.version)
+        current = versions[-1]
+        return {"version": current.version, "sha256": current.sha256, "content": current.content}
+
+    @extend_schema_field(CompensationSerializer)
+    def get_compensation(self, obj) -> dict:
+        return {
+            "amount": str(obj.compensation_amount),
+            "currency": obj.compensation_currency,
+            "unit": obj.compensation_unit,
+            "estimated_days": str(obj.estimated_days) if obj.estimated_days is not None else None,
+        }
+
+    @extend_schema_field(DeclineInfoSerializer(allow_null=True))
+    def get_decline(self, obj) -> dict | None:
+        if obj.status != "declined":
+            return None
+        return {
+            "reason": obj.decline_reason,
+            "codes": obj.decline_codes,
+            "automatic": obj.auto_declined,
+        }
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_grant(self, obj) -> str | None:
+        grant = getattr(obj, "grant", None) if obj.status == "accepted" else None
+        return grant.public_id if grant else None
+
+
+class AcceptSerializer(serializers.Serializer):
+    description_sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        help_text="The sha256 of the description version you reviewed.",
+        error_messages={"invalid": "Give the 64-character hex SHA-256 of the description you reviewed."},
+    )
+    signer_name = serializers.CharField(max_length=200, help_text="Your full name, typed as a signature.")
+    attestation_text = serializers.CharField(max_length=4000)
+    confirm = serializers.BooleanField(help_text="Must be true: you confirm you read and accept the description.")
+    represented_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_confirm(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("Confirm that you read and accept the description.", code="required")
+        return value
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    lineage = serializers.CharField(source="lineage_id")
+    token_id = serializers.CharField(source="public_id", help_text="The consent token's jti.")
+    studio = serializers.SerializerMethodField()
+    performer = serializers.SerializerMethodField()
+    agreement = serializers.CharField(source="agreement.code")
+    request = serializers.CharField(source="request.public_id")
+    project = serializers.SerializerMethodField()
+    supersedes = serializers.CharField(source="supersedes.public_id", allow_null=True, default=None)
+    suspended_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsentGrant
+        fields = [
+            "id",
+            "lineage",
+            "version",
+            "status",
+            "token_id",
+            "studio",
+            "performer",
+            "agreement",
+            "request",
+            "use",
+            "project",
+            "media",
+            "territory",
+            "term_start",
+            "term_end",
+            "future_spots",
+            "description_sha256",
+            "signer_role",
+            "activated_at",
+            "ended_at",
+            "supersedes",
+            "suspended_by",
+        ]
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_studio(self, obj) -> dict:
+        return _studio_ref(obj.studio)
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_performer(self, obj) -> dict:
+        return _performer_ref(obj.performer)
+
+    @extend_schema_field(ProjectSerializer)
+    def get_project(self, obj) -> dict:
+        return _project(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_suspended_by(self, obj) -> list[str]:
+        return sorted({s.cause for s in obj.suspensions.all() if s.ended_at is None})
+
+
+class ConsentCheckSerializer(serializers.Serializer):
+    performer = serializers.CharField(max_length=64, help_text="Performer public id or union member number.")
+    use = serializers.ChoiceField(choices=UseType.choices)
+    project = ProjectSerializer()
+    on = serializers.DateField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="Date of use; default today. Past dates answer as of that date.",
+    )
+    media = serializers.ListField(
+        child=serializers.ChoiceField(choices=Medium.choices),
+        required=False,
+        default=list,
+        max_length=len(Medium),
+    )
+    territory = _territory_field(required=False, default=list)
+    alteration_exemption = serializers.ChoiceField(
+        choices=AlterationExemption.choices, required=False, allow_null=True, default=None
+    )
+    record = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Write this check to the audit trail and return a receipt.",
+    )
+
+    def validate_on(self, value: dt.date | None) -> dt.date:
+        return value or timezone.localdate()
+
+
+class CheckReasonSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "no_grant",
+            "outside_scope",
+            "not_yet_in_term",
+            "expired",
+            "revoked",
+            "suspended_by_strike",
+            "suspended_by_performer",
+            "preference",
+        ]
+    )
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+    grant = serializers.CharField(allow_null=True)
+
+
+class ConsentCheckResultSerializer(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    grant = serializers.CharField(allow_null=True)
+    token_id = serializers.CharField(allow_null=True)
+    on = serializers.DateField()
+    exemption = serializers.CharField(allow_null=True)
+    reasons = CheckReasonSerializer(many=True)
+    receipt = serializers.IntegerField(allow_null=True, help_text="Audit event id when `record` was true.")
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    performer = serializers.CharField(source="performer.public_id", read_only=True)
+    opt_out_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=ContentCategory.choices),
+        required=False,
+        default=list,
+        max_length=len(ContentCategory),
+    )
+    declined_uses = serializers.ListField(
+        child=serializers.ChoiceField(choices=UseType.choices),
+        required=False,
+        default=list,
+        max_length=len(UseType),
+    )
+    rate_floor_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=Decimal("0.01"),
+    )
+    rate_floor_currency = serializers.RegexField(r"^([A-Z]{3})?$", required=False, allow_blank=True, default="")
+    rate_floor_unit = serializers.ChoiceField(
+        choices=CompensationUnit.choices, required=False, allow_blank=True, default=""
+    )
+
+    class Meta:
+        model = PerformerPreferences
+        fields = [
+            "performer",
+            "do_not_train",
+            "opt_out_categories",
+            "declined_uses",
+            "rate_floor_amount",
+            "rate_floor_currency",
+            "rate_floor_unit",
+            "updated_at",
+        ]
+        read_only_fields = ["performer", "updated_at"]
+        extra_kwargs = {"do_not_train": {"required": False, "default": False}}
+
+
+class StrikeSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    agreement = serializers.CharField(source="agreement.code")
+    studios = serializers.SerializerMethodField()
+    in_force = serializers.BooleanField(source="is_in_force")
+
+    class Meta:
+        model = Strike
+        fields = [
+            "id",
+            "agreement",
+            "studios",
+            "reason",
+            "starts_at",
+            "declared_at",
+            "applied_at",
+            "lifted_at",
+            "in_force",
+        ]
+
+    @extend_schema_field(PartyRefSerializer(many=True))
+    def get_studios(self, obj) -> list[dict]:
+        return [_studio_ref(s) for s in obj.studios.all()]

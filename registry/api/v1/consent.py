@@ -1,0 +1,501 @@
+"""Consent endpoints: requests and answers, grants and their status, checks, preferences, strikes.
+
+Views parse, call one service or selector, and render. Who sees what is decided by the
+selectors (`*_visible_to(caller)`), so a list cannot leak another party's rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from registry.api.permissions import CallerAccess, get_caller
+from registry.api.schema import PROBLEM_RESPONSES
+from registry.api.serializers.consent import (
+    AcceptSerializer,
+    ConsentCheckResultSerializer,
+    ConsentCheckSerializer,
+    ConsentRequestCreateSerializer,
+    ConsentRequestSerializer,
+    GrantSerializer,
+    OptionalReasonSerializer,
+    PreferencesSerializer,
+    ReasonSerializer,
+    StrikeSerializer,
+    compensation_from,
+    description_from,
+    project_from,
+)
+from registry.consent import rules, selectors, services
+from registry.consent.models import ConsentGrant, PerformerPreferences
+from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
+from registry.parties.models import ApiScope, Performer
+from registry.terms.models import Agreement
+
+EVERYONE = {"studio", "performer_side", "staff"}
+PERFORMER_SIDE = {"performer_side"}
+
+REQUEST_EXAMPLE = {
+    "performer": "SAG-100001",
+    "agreement": "tvth-2026",
+    "use": "replica_use",
+    "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+    "description": {
+        "role_or_scenes": "Detective Ana Reyes, the rooftop chase in scenes 41-44",
+        "intended_uses": ["Replica performs the rooftop stunt sequence in place of a stunt double"],
+        "media": ["theatrical", "streaming"],
+        "territory": ["WW"],
+        "term_start": "2027-01-15",
+        "term_end": "2029-01-14",
+        "sensitive_content": [],
+        "content_categories": [],
+        "detail": "Face and body replica from the November scan; no dialogue changes.",
+    },
+    "compensation": {"amount": "1283.00", "currency": "USD", "unit": "day", "estimated_days": "3"},
+}
+
+
+def _filter_params(*names: str) -> list[OpenApiParameter]:
+    return [OpenApiParameter(n, str, required=False) for n in names]
+
+
+def _rule_error(field: str, code: str, message: str) -> RuleViolationError:
+    return RuleViolationError(f"{field}: {message}", problems=[FieldProblem(field, code, message)])
+
+
+def _client_ip(request) -> str | None:
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# --- Requests ---------------------------------------------------------------------------------
+class ConsentRequestListCreateView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": EVERYONE, "POST": {"studio"}}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ, "POST": ApiScope.CONSENT_WRITE}
+    serializer_class = ConsentRequestSerializer
+
+    def get_queryset(self):
+        qs = selectors.consent_requests_visible_to(get_caller(self.request))
+        params = self.request.query_params
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        if params.get("use"):
+            qs = qs.filter(use=params["use"])
+        if params.get("performer"):
+            qs = qs.filter(performer__public_id=params["performer"])
+        if params.get("production_number"):
+            qs = qs.filter(production_number=params["production_number"])
+        return qs
+
+    @extend_schema(
+        summary="List consent requests",
+        description="Studios see their own, performers and representatives theirs, staff all.",
+        parameters=_filter_params("status", "use", "performer", "production_number"),
+        tags=["consent requests"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Request consent",
+        description=(
+            "Ask a performer for consent to one use in one project, with a reasonably specific "
+            "description. Requests that break a consent rule are refused with 422 and an `errors` "
+            "entry naming the field and the rule; requests that conflict with the performer's standing "
+            "preferences are stored and declined at once (status `declined`, `decline.automatic`)."
+        ),
+        request=ConsentRequestCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: ConsentRequestSerializer, 422: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        examples=[OpenApiExample("Replica use in a picture", value=REQUEST_EXAMPLE, request_only=True)],
+        tags=["consent requests"],
+    )
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        body = ConsentRequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        performer = selectors.performer_by_reference(data["performer"])
+        if performer is None:
+            raise _rule_error("performer", "unknown_performer", "No performer has this id or member number.")
+        agreement = Agreement.objects.filter(code=data["agreement"]).first()
+        if agreement is None:
+            raise _rule_error(
+                "agreement",
+                "unknown_agreement",
+                f"No agreement has the code {data['agreement']!r}.",
+            )
+        amends = None
+        if data["amends"]:
+            amends = selectors.grants_visible_to(caller).filter(public_id=data["amends"]).first()
+            if amends is None:
+                raise _rule_error("amends", "unknown_grant", "None of your grants has this id.")
+        new = services.NewRequest(
+            studio=caller.studio,
+            performer=performer,
+            agreement=agreement,
+            use=data["use"],
+            project=project_from(data["project"]),
+            description=description_from(data["description"]),
+            compensation=compensation_from(data["compensation"]),
+            scan_at=data["scan_at"],
+            engaged_at=data["engaged_at"],
+            business_reason=data["business_reason"].strip(),
+            amends=amends,
+        )
+        consent_request = services.consent_request_create(new=new, actor=caller.actor())
+        consent_request = selectors.consent_requests_visible_to(caller).get(pk=consent_request.pk)
+        return Response(ConsentRequestSerializer(consent_request).data, status=status.HTTP_201_CREATED)
+
+
+class ConsentRequestDetailView(generics.RetrieveAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": EVERYONE}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = ConsentRequestSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "request_id"
+
+    def get_queryset(self):
+        return selectors.consent_requests_visible_to(get_caller(self.request))
+
+    @extend_schema(
+        summary="A consent request",
+        tags=["consent requests"],
+        responses={200: ConsentRequestSerializer, **PROBLEM_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class _RequestAnswerView(APIView):
+    permission_classes = [CallerAccess]
+    access = {"POST": PERFORMER_SIDE}
+
+    def get_request(self, request_id: str):
+        caller = get_caller(self.request)
+        return get_object_or_404(selectors.consent_requests_visible_to(caller), public_id=request_id)
+
+    def respond(self, consent_request):
+        fresh = selectors.consent_requests_visible_to(get_caller(self.request)).get(pk=consent_request.pk)
+        return Response(ConsentRequestSerializer(fresh).data)
+
+
+class ConsentRequestAcceptView(_RequestAnswerView):
+    # The union signs only for a deceased performer with no estate; signer_for enforces it.
+    access = {"POST": {"performer_side", "staff"}}
+
+    @extend_schema(
+        summary="Accept and sign",
+        description=(
+            "The performer, or someone authorised to act for them, signs the description version they "
+            "reviewed (its sha256). The signer's role is established from who is signed in, never from "
+            "the body. Union staff sign only for a deceased performer with no estate on record."
+        ),
+        request=AcceptSerializer,
+        responses={200: ConsentRequestSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        tags=["consent requests"],
+    )
+    def post(self, request, request_id: str):
+        caller = get_caller(request)
+        if caller.is_staff and not caller.is_union_admin:
+            raise NotPermittedError("Union analysts cannot sign.")
+        consent_request = self.get_request(request_id)
+        body = AcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        signer = services.signer_for(
+            user=request.user,
+            performer=consent_request.performer,
+            is_union_admin=caller.is_union_admin,
+            name=data["signer_name"].strip(),
+            on=timezone.localdate(),
+        )
+        services.consent_request_accept(
+            request=consent_request,
+            signer=signer,
+            description_sha256=data["description_sha256"],
+            attestation_text=data["attestation_text"],
+            represented_by=data["represented_by"],
+            actor=caller.actor(on_behalf_of=consent_request.performer),
+            client_ip=_client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return self.respond(consent_request)
+
+
+class ConsentRequestDeclineView(_RequestAnswerView):
+    @extend_schema(
+        summary="Decline",
+        request=ReasonSerializer,
+        responses={200: ConsentRequestSerializer, **PROBLEM_RESPONSES},
+        tags=["consent requests"],
+    )
+    def post(self, request, request_id: str):
+        caller = get_caller(request)
+        consent_request = self.get_request(request_id)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.consent_request_decline(
+            request=consent_request,
+            reason=body.validated_data["reason"],
+            actor=caller.actor(on_behalf_of=consent_request.performer),
+        )
+        return self.respond(consent_request)
+
+
+# --- Grants -----------------------------------------------------------------------------------
+def _grants(caller):
+    return selectors.grants_visible_to(caller).select_related("request").prefetch_related("suspensions")
+
+
+class GrantListView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": EVERYONE}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        qs = _grants(get_caller(self.request))
+        params = self.request.query_params
+        for param, field in (
+            ("status", "status"),
+            ("use", "use"),
+            ("performer", "performer__public_id"),
+            ("lineage", "lineage_id"),
+            ("production_number", "production_number"),
+        ):
+            if params.get(param):
+                qs = qs.filter(**{field: params[param]})
+        return qs
+
+    @extend_schema(
+        summary="List grants",
+        tags=["grants"],
+        parameters=_filter_params("status", "use", "performer", "lineage", "production_number"),
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class GrantDetailView(generics.RetrieveAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": EVERYONE}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = GrantSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "grant_id"
+
+    def get_queryset(self):
+        return _grants(get_caller(self.request))
+
+    @extend_schema(
+        summary="A grant (one version of a consent)",
+        tags=["grants"],
+        responses={200: GrantSerializer, **PROBLEM_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class _GrantActionView(APIView):
+    permission_classes = [CallerAccess]
+    access = {"POST": PERFORMER_SIDE}
+    body_serializer = OptionalReasonSerializer
+
+    def act(self, grant: ConsentGrant, caller, data: dict) -> None:
+        raise NotImplementedError
+
+    def post(self, request, grant_id: str):
+        caller = get_caller(request)
+        grant = get_object_or_404(_grants(caller), public_id=grant_id)
+        body = self.body_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.act(grant, caller, body.validated_data)
+        return Response(GrantSerializer(_grants(caller).get(pk=grant.pk)).data)
+
+
+class GrantRevokeView(_GrantActionView):
+    body_serializer = ReasonSerializer
+
+    @extend_schema(
+        summary="Revoke consent for future use",
+        request=ReasonSerializer,
+        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        tags=["grants"],
+    )
+    def post(self, request, grant_id: str):
+        return super().post(request, grant_id)
+
+    def act(self, grant, caller, data):
+        services.grant_revoke(grant=grant, reason=data["reason"], actor=caller.actor(on_behalf_of=grant.performer))
+
+
+class GrantSuspendView(_GrantActionView):
+    @extend_schema(
+        summary="Suspend consent until resumed",
+        request=OptionalReasonSerializer,
+        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        tags=["grants"],
+    )
+    def post(self, request, grant_id: str):
+        return super().post(request, grant_id)
+
+    def act(self, grant, caller, data):
+        services.grant_suspend(grant=grant, reason=data["reason"], actor=caller.actor(on_behalf_of=grant.performer))
+
+
+class GrantResumeView(_GrantActionView):
+    @extend_schema(
+        summary="Resume a consent the performer suspended",
+        request=OptionalReasonSerializer,
+        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        tags=["grants"],
+    )
+    def post(self, request, grant_id: str):
+        return super().post(request, grant_id)
+
+    def act(self, grant, caller, data):
+        services.grant_resume(grant=grant, actor=caller.actor(on_behalf_of=grant.performer))
+
+
+# --- Checks -----------------------------------------------------------------------------------
+class ConsentCheckView(APIView):
+    permission_classes = [CallerAccess]
+    access = {"POST": {"studio"}}
+    studio_scopes = {"POST": ApiScope.CONSENT_READ}
+
+    @extend_schema(
+        summary="Check whether a use is covered",
+        description=(
+            "Answers whether the calling studio's grants cover this use, as things stood on `on` "
+            "(default today; history is kept, so a past date answers as of the end of that day). "
+            "`reasons` says why not: no_grant, outside_scope (with the field), not_yet_in_term, expired, "
+            "revoked, suspended_by_strike, suspended_by_performer, preference. With `record: true` the "
+            "check is written to the audit trail and `receipt` is its event id."
+        ),
+        request=ConsentCheckSerializer,
+        responses={200: ConsentCheckResultSerializer, **PROBLEM_RESPONSES},
+        tags=["consent checks"],
+    )
+    def post(self, request):
+        caller = get_caller(request)
+        body = ConsentCheckSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        performer = selectors.performer_by_reference(data["performer"])
+        if performer is None:
+            raise _rule_error("performer", "unknown_performer", "No performer has this id or member number.")
+        query = rules.UseQuery(
+            use=data["use"],
+            project=project_from(data["project"]),
+            on=data["on"],
+            media=tuple(data["media"]),
+            territory=tuple(t.upper() for t in data["territory"]),
+        )
+        outcome = selectors.consent_check(
+            studio_id=caller.studio.pk,
+            performer=performer,
+            query=query,
+            claimed_exemption=data["alteration_exemption"],
+        )
+        receipt = None
+        if data["record"]:
+            receipt = services.consent_check_record(
+                studio=caller.studio,
+                performer=performer,
+                query=query,
+                outcome=outcome,
+                actor=caller.actor(),
+            )
+        return Response(
+            {
+                "allowed": outcome.allowed,
+                "grant": outcome.grant_id,
+                "token_id": outcome.grant_id,
+                "on": query.on.isoformat(),
+                "exemption": outcome.exemption,
+                "reasons": [
+                    {"code": r.code, "field": r.field, "message": r.message, "grant": r.grant_id}
+                    for r in outcome.reasons
+                ],
+                "receipt": receipt,
+            }
+        )
+
+
+# --- Preferences ------------------------------------------------------------------------------
+class PreferencesView(APIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"performer_side", "staff"}, "PUT": PERFORMER_SIDE}
+
+    def get_performer(self, performer_id: str) -> Performer:
+        caller = get_caller(self.request)
+        performer = get_object_or_404(Performer, public_id=performer_id)
+        if not (caller.is_staff or caller.may_act_for(performer)):
+            # 404, not 403: whether a performer exists is not another performer's business.
+            raise Http404("No such performer.")
+        return performer
+
+    @extend_schema(
+        summary="A performer's standing preferences",
+        tags=["preferences"],
+        responses={200: PreferencesSerializer, **PROBLEM_RESPONSES},
+    )
+    def get(self, request, performer_id: str):
+        performer = self.get_performer(performer_id)
+        prefs = PerformerPreferences.objects.filter(performer=performer).first() or PerformerPreferences(
+            performer=performer
+        )
+        return Response(PreferencesSerializer(prefs).data)
+
+    @extend_schema(
+        summary="Replace the standing preferences",
+        tags=["preferences"],
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, **PROBLEM_RESPONSES},
+    )
+    def put(self, request, performer_id: str):
+        caller = get_caller(request)
+        performer = self.get_performer(performer_id)
+        body = PreferencesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        prefs = services.preferences_update(
+            performer=performer,
+            actor=caller.actor(on_behalf_of=performer),
+            do_not_train=data.get("do_not_train", False),
+            opt_out_categories=data["opt_out_categories"],
+            declined_uses=data["declined_uses"],
+            rate_floor_amount=data["rate_floor_amount"],
+            rate_floor_currency=data["rate_floor_currency"],
+            rate_floor_unit=data["rate_floor_unit"],
+        )
+        return Response(PreferencesSerializer(prefs).data)
+
+
+# --- Strikes ----------------------------------------------------------------------------------
+class StrikeListView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "staff"}}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = StrikeSerializer
+
+    def get_queryset(self):
+        return selectors.strikes_visible_to(get_caller(self.request)).order_by("-id")
+
+    @extend_schema(summary="Strikes (staff: all; studios: those against them)", tags=["strikes"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

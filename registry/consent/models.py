@@ -1,0 +1,380 @@
+"""Consent records: requests, description versions, signatures, grants and their history.
+
+Nothing here is edited in place once it matters: a grant changes through new versions and
+status changes, each with a history row and an audit event (written by services.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from registry.consent import rules
+from registry.consent.choices import (
+    CompensationUnit,
+    GrantStatus,
+    ProjectKind,
+    RequestStatus,
+    SignatureMethod,
+    SignerRole,
+    SuspensionCause,
+    UseType,
+)
+from registry.core.ids import new_public_id
+
+LIVE_GRANT_STATUSES = (GrantStatus.ACTIVE, GrantStatus.SUSPENDED)
+
+
+def new_request_id() -> str:
+    return new_public_id("crq")
+
+
+def new_grant_id() -> str:
+    return new_public_id("cgr")
+
+
+def new_lineage_id() -> str:
+    return new_public_id("cgl")
+
+
+def new_strike_id() -> str:
+    return new_public_id("stk")
+
+
+class ProjectFields(models.Model):
+    """The one project a consent is scoped to (DOMAIN.md 2.3)."""
+
+    project_kind = models.CharField(max_length=16, choices=ProjectKind.choices)
+    project_title = models.CharField(max_length=200)
+    production_number = models.CharField(max_length=64)
+    advertiser = models.CharField(max_length=200, blank=True)
+    product_line = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def project(self) -> rules.Project:
+        return rules.Project(
+            kind=self.project_kind,
+            title=self.project_title,
+            production_number=self.production_number,
+            advertiser=self.advertiser,
+            product_line=self.product_line,
+        )
+
+
+class ConsentRequest(ProjectFields):
+    public_id = models.CharField(max_length=40, unique=True, default=new_request_id, editable=False)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="consent_requests")
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="consent_requests")
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    use = models.CharField(max_length=24, choices=UseType.choices)
+    amends = models.ForeignKey(
+        "ConsentGrant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendment_requests",
+        help_text="The grant version this request would replace when accepted.",
+    )
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    scan_at = models.DateTimeField(null=True, blank=True)
+    engaged_at = models.DateTimeField(null=True, blank=True)
+    business_reason = models.TextField(blank=True, max_length=2000)
+
+    compensation_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    compensation_currency = models.CharField(max_length=3)
+    compensation_unit = models.CharField(max_length=16, choices=CompensationUnit.choices)
+    estimated_days = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    decline_reason = models.TextField(blank=True, max_length=2000)
+    auto_declined = models.BooleanField(default=False)
+    decline_codes = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["studio", "status"]),
+            models.Index(fields=["performer", "status"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(compensation_amount__gt=0), name="request_amount_positive"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("requested_at")), name="request_expiry_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.get_use_display()}, {self.project_title})"
+
+    @property
+    def current_description(self) -> DescriptionVersion:
+        return self.description_versions.order_by("-version").first()
+
+    def compensation(self) -> rules.Compensation:
+        return rules.Compensation(
+            amount=self.compensation_amount,
+            currency=self.compensation_currency,
+            unit=self.compensation_unit,
+            estimated_days=self.estimated_days,
+        )
+
+
+class DescriptionVersion(models.Model):
+    """One version of the reasonably specific description, identified by its SHA-256."""
+
+    request = models.ForeignKey(ConsentRequest, on_delete=models.PROTECT, related_name="description_versions")
+    version = models.PositiveSmallIntegerField()
+    content = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["request_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "version"], name="description_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.public_id} v{self.version}"
+
+    def description(self) -> rules.Description:
+        return description_from_content(self.content)
+
+
+def description_from_content(content: dict) -> rules.Description:
+    return rules.Description(
+        role_or_scenes=content["role_or_scenes"],
+        intended_uses=tuple(content["intended_uses"]),
+        media=tuple(content["media"]),
+        territory=tuple(content["territory"]),
+        term_start=dt.date.fromisoformat(content["term_start"]),
+        term_end=dt.date.fromisoformat(content["term_end"]),
+        sensitive_content=tuple(content.get("sensitive_content", ())),
+        content_categories=tuple(content.get("content_categories", ())),
+        realtime_generation=content.get("realtime_generation"),
+        depicts_minor=bool(content.get("depicts_minor", False)),
+        future_spots=bool(content.get("future_spots", False)),
+        detail=content.get("detail", ""),
+    )
+
+
+class Signature(models.Model):
+    """Who signed, when, how, and exactly which description version they saw (DOMAIN.md 2.1)."""
+
+    request = models.OneToOneField(ConsentRequest, on_delete=models.PROTECT, related_name="signature")
+    description_version = models.ForeignKey(DescriptionVersion, on_delete=models.PROTECT, related_name="+")
+    description_sha256 = models.CharField(max_length=64)
+    signer_role = models.CharField(max_length=16, choices=SignerRole.choices)
+    signer_name = models.CharField(max_length=200)
+    signer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    representative = models.ForeignKey(
+        "parties.Representative", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(
+        max_length=24, choices=SignatureMethod.choices, default=SignatureMethod.PORTAL_ATTESTATION
+    )
+    attestation_text = models.TextField(max_length=4000)
+    represented_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Union agreement or counsel who advised the performer.",
+    )
+    signed_at = models.DateTimeField()
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} ({self.signer_role}) for {self.request.public_id}"
+
+
+class ConsentGrant(ProjectFields):
+    """One version of a consent. Versions of the same consent share a lineage id."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_grant_id, editable=False)
+    lineage_id = models.CharField(max_length=40, default=new_lineage_id, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    request = models.OneToOneField(ConsentRequest, on_delete=models.PROTECT, related_name="grant")
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="grants")
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="grants")
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    use = models.CharField(max_length=24, choices=UseType.choices)
+    media = models.JSONField()
+    territory = models.JSONField()
+    term_start = models.DateField()
+    term_end = models.DateField()
+    future_spots = models.BooleanField(default=False)
+    description_sha256 = models.CharField(max_length=64)
+    signer_role = models.CharField(max_length=16, choices=SignerRole.choices)
+    status = models.CharField(max_length=16, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
+    activated_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="When it became revoked, expired or superseded")
+
+    class Meta:
+        ordering = ["-activated_at", "-id"]
+        indexes = [
+            models.Index(fields=["studio", "performer", "use"]),
+            models.Index(fields=["performer", "status"]),
+            models.Index(fields=["agreement", "studio", "status"]),
+            models.Index(fields=["status", "term_end"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage_id", "version"], name="grant_version_unique"),
+            # The invariant the whole registry leans on: at most one live version per consent.
+            models.UniqueConstraint(
+                fields=["lineage_id"],
+                condition=Q(status__in=["active", "suspended"]),
+                name="grant_one_live_version",
+            ),
+            models.CheckConstraint(condition=Q(term_end__gte=models.F("term_start")), name="grant_term_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} v{self.version} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_GRANT_STATUSES
+
+    def scope(self) -> rules.GrantScope:
+        return rules.GrantScope(
+            use=self.use,
+            project=self.project(),
+            term_start=self.term_start,
+            term_end=self.term_end,
+            media=tuple(self.media),
+            territory=tuple(self.territory),
+            future_spots=self.future_spots,
+        )
+
+
+class GrantStatusChange(models.Model):
+    """The status history of a grant version: checks at a past date read it."""
+
+    grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=GrantStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=GrantStatus.choices)
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True, max_length=2000)
+    strike = models.ForeignKey("Strike", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["grant_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.grant.public_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class Suspension(models.Model):
+    """Why a grant is suspended: by the performer, or by a strike. A grant is active again only
+    when every one of its suspensions has ended."""
+
+    grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, related_name="suspensions")
+    cause = models.CharField(max_length=16, choices=SuspensionCause.choices)
+    strike = models.ForeignKey("Strike", null=True, blank=True, on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.TextField(blank=True, max_length=2000)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["grant_id", "started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cause="strike", strike__isnull=False) | Q(cause="performer", strike__isnull=True),
+                name="suspension_cause_matches_strike",
+            ),
+            models.UniqueConstraint(
+                fields=["grant", "strike"],
+                condition=Q(strike__isnull=False),
+                name="suspension_once_per_strike",
+            ),
+            models.UniqueConstraint(
+                fields=["grant"],
+                condition=Q(cause="performer", ended_at__isnull=True),
+                name="suspension_one_open_by_performer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant.public_id} suspended by {self.cause}"
+
+    def span(self) -> rules.SuspensionSpan:
+        return rules.SuspensionSpan(cause=self.cause, started_at=self.started_at, ended_at=self.ended_at)
+
+
+class Strike(models.Model):
+    """A strike against studios under an agreement: while it lasts their grants are suspended."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_strike_id, editable=False)
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="strikes")
+    studios = models.ManyToManyField("parties.Studio", related_name="strikes")
+    reason = models.TextField(max_length=2000)
+    starts_at = models.DateTimeField()
+    declared_at = models.DateTimeField()
+    declared_by = models.CharField(max_length=200)
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="When its suspensions were made")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return f"Strike {self.public_id} ({self.agreement.code})"
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.applied_at is not None and self.lifted_at is None
+
+
+class PerformerPreferences(models.Model):
+    """Standing preferences: requests that conflict are declined without asking."""
+
+    performer = models.OneToOneField("parties.Performer", on_delete=models.CASCADE, related_name="preferences")
+    do_not_train = models.BooleanField(default=False)
+    opt_out_categories = models.JSONField(default=list, blank=True)
+    declined_uses = models.JSONField(default=list, blank=True)
+    rate_floor_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    rate_floor_currency = models.CharField(max_length=3, blank=True)
+    rate_floor_unit = models.CharField(max_length=16, choices=CompensationUnit.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "performer preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.performer}"
+
+    def as_rules(self) -> rules.Preferences:
+        floor = None
+        if self.rate_floor_amount is not None and self.rate_floor_currency and self.rate_floor_unit:
+            floor = rules.Compensation(
+                amount=self.rate_floor_amount,
+                currency=self.rate_floor_currency,
+                unit=self.rate_floor_unit,
+            )
+        return rules.Preferences(
+            do_not_train=self.do_not_train,
+            opt_out_categories=frozenset(self.opt_out_categories),
+            rate_floor=floor,
+            declined_uses=frozenset(self.declined_uses),
+        )

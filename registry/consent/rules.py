@@ -1,0 +1,774 @@
+"""The consent rules of DOMAIN.md section 2, as pure functions over plain data.
+
+No ORM import: services turn rows into these dataclasses, call the rules, and act on the
+answers. Every refusal is a `RuleViolation` naming the field, a stable code and the rule in
+words, so the API can return it as a problem-details field error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+# --- Vocabulary -------------------------------------------------------------------------------
+# Values mirror registry.consent.choices (a Django module); kept as strings here so this module
+# imports nothing from Django.
+REPLICA_CREATION = "replica_creation"
+REPLICA_USE = "replica_use"
+DIGITAL_ALTERATION = "digital_alteration"
+REALTIME_GENERATION = "realtime_generation"
+TRAINING = "training"
+VOICE_REPLICA = "voice_replica"
+SYNTHETIC_FEATURE = "synthetic_feature"
+
+COMMERCIAL = "commercial"
+GAME = "game"
+
+NUDITY = "nudity"
+SEXUAL_CONTENT = "sexual_content"
+MINOR_REFUSED_FLAGS = frozenset({NUDITY, SEXUAL_CONTENT})
+
+WORLDWIDE = "WW"
+
+SIGNER_PERFORMER = "performer"
+SIGNER_GUARDIAN = "guardian"
+SIGNER_REPRESENTATIVE = "representative"
+SIGNER_ESTATE = "estate"
+SIGNER_UNION = "union"
+
+ALTERATION_EXEMPTIONS = frozenset(
+    {
+        "as_scripted",
+        "cosmetic",
+        "wardrobe",
+        "noise_reduction",
+        "timing",
+        "continuity",
+        "pitch_tone",
+        "effects",
+        "ratings",
+        "dialogue_adjustment",
+        "dubbing",
+    }
+)
+
+# Words that describe everything and therefore nothing (DOMAIN.md 2.2 and 2.3).
+_VAGUE_PHRASES = frozenset(
+    {
+        "any",
+        "all",
+        "anything",
+        "everything",
+        "any use",
+        "any uses",
+        "all uses",
+        "any and all uses",
+        "any purpose",
+        "all purposes",
+        "any and all purposes",
+        "as needed",
+        "as required",
+        "tbd",
+        "tba",
+        "to be determined",
+        "various",
+        "misc",
+        "miscellaneous",
+        "n/a",
+        "na",
+        "none",
+        "other",
+        "general",
+        "unspecified",
+        "future projects",
+        "all projects",
+        "any project",
+        "any projects",
+        "all future projects",
+        "all productions",
+        "any production",
+        "multiple projects",
+        "multiple",
+        "*",
+    }
+)
+_BLANKET_PROJECT_PATTERN = re.compile(
+    r"\b(all|any|every|future|multiple|various|other)\s+(projects?|productions?|titles?|pictures?|"
+    r"films?|series|games?|commercials?|spots?|works?)\b",
+    re.IGNORECASE,
+)
+MIN_SPECIFIC_LENGTH = 10
+MIN_BUSINESS_REASON_LENGTH = 15
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    field: str
+    code: str
+    message: str
+
+
+# --- Facts the rules read ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class AgreementTerms:
+    code: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    currency: str = "USD"
+    performer_may_revoke: bool = True
+    performer_may_suspend: bool = True
+    max_licence_years_adult: int = 10
+    max_licence_years_minor: int = 5
+    scan_notice_hours: int = 48
+    scan_requires_business_reason: bool = True
+    union_consents_for_deceased: bool = True
+    commercial_preconsent_same_advertiser: bool = False
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class PerformerFacts:
+    date_of_birth: dt.date
+    date_of_death: dt.date | None = None
+    has_estate_representative: bool = False
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.date_of_death is not None
+
+    def is_minor_on(self, day: dt.date) -> bool:
+        return age_on(self.date_of_birth, day) < 18
+
+    def is_minor_during(self, start: dt.date, end: dt.date) -> bool:
+        """A minor on any day of the period: i.e. on its first day."""
+        return self.is_minor_on(start)
+
+
+@dataclass(frozen=True)
+class Project:
+    kind: str
+    title: str
+    production_number: str
+    advertiser: str = ""
+    product_line: str = ""
+
+    def identity(self) -> tuple[str, str]:
+        return (self.kind, _norm(self.production_number))
+
+    def advertiser_line(self) -> tuple[str, str]:
+        return (_norm(self.advertiser), _norm(self.product_line))
+
+
+@dataclass(frozen=True)
+class Description:
+    """The reasonably specific description a performer consents to (DOMAIN.md 2.2)."""
+
+    role_or_scenes: str
+    intended_uses: tuple[str, ...]
+    media: tuple[str, ...]
+    territory: tuple[str, ...]
+    term_start: dt.date
+    term_end: dt.date
+    sensitive_content: tuple[str, ...] = ()
+    content_categories: tuple[str, ...] = ()
+    realtime_generation: bool | None = None
+    depicts_minor: bool = False
+    future_spots: bool = False
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Compensation:
+    amount: Decimal
+    currency: str
+    unit: str
+    estimated_days: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    use: str
+    project: Project
+    description: Description
+    compensation: Compensation
+    requested_at: dt.datetime
+    scan_at: dt.datetime | None = None
+    engaged_at: dt.datetime | None = None
+    business_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Preferences:
+    do_not_train: bool = False
+    opt_out_categories: frozenset[str] = frozenset()
+    rate_floor: Compensation | None = None
+    declined_uses: frozenset[str] = frozenset()
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+def _norm(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def is_vague(text: str) -> bool:
+    cleaned = _norm(text).strip(" .!-")
+    return len(cleaned) < MIN_SPECIFIC_LENGTH or cleaned in _VAGUE_PHRASES
+
+
+def is_blanket_project(project: Project) -> bool:
+    title, number = _norm(project.title), _norm(project.production_number)
+    if title in _VAGUE_PHRASES or number in _VAGUE_PHRASES:
+        return True
+    if any(sep in project.production_number for sep in (",", ";", "*")):
+        return True
+    return bool(_BLANKET_PROJECT_PATTERN.search(project.title))
+
+
+# --- Request rules ----------------------------------------------------------------------------
+def description_violations(use: str, project: Project, d: Description) -> list[RuleViolation]:
+    """Rule 2.2: every field of the description is present and specific."""
+    out: list[RuleViolation] = []
+    if is_vague(d.role_or_scenes):
+        out.append(
+            RuleViolation(
+                "description.role_or_scenes",
+                "vague_description",
+                "Describe the role or the scenes specifically (at least 10 characters, not 'any'/'all'/'TBD').",
+            )
+        )
+    if not d.intended_uses:
+        out.append(
+            RuleViolation(
+                "description.intended_uses",
+                "vague_description",
+                "List at least one intended use.",
+            )
+        )
+    for i, intended in enumerate(d.intended_uses):
+        if is_vague(intended):
+            out.append(
+                RuleViolation(
+                    f"description.intended_uses.{i}",
+                    "vague_description",
+                    f"The intended use {intended!r} is too vague; say what the replica will do, where.",
+                )
+            )
+    if not d.media:
+        out.append(
+            RuleViolation(
+                "description.media",
+                "vague_description",
+                "Name the media and platforms.",
+            )
+        )
+    if not d.territory:
+        out.append(
+            RuleViolation(
+                "description.territory",
+                "vague_description",
+                "Name the territory.",
+            )
+        )
+    if d.term_end < d.term_start:
+        out.append(
+            RuleViolation(
+                "description.term_end",
+                "term_reversed",
+                "The term must end on or after it starts.",
+            )
+        )
+    if project.kind == GAME and d.realtime_generation is None:
+        out.append(
+            RuleViolation(
+                "description.realtime_generation",
+                "realtime_flag_required",
+                "For a game, state whether real-time generation is used.",
+            )
+        )
+    if use == REALTIME_GENERATION and d.realtime_generation is False:
+        out.append(
+            RuleViolation(
+                "description.realtime_generation",
+                "realtime_flag_contradicts_use",
+                "A real-time generation request must set realtime_generation to true.",
+            )
+        )
+    return out
+
+
+def project_violations(project: Project, d: Description, terms: AgreementTerms) -> list[RuleViolation]:
+    """Rule 2.3: one project; commercials may pre-consent future spots of the same line."""
+    out: list[RuleViolation] = []
+    if is_blanket_project(project):
+        out.append(
+            RuleViolation(
+                "project",
+                "blanket_scope",
+                "Consent is scoped to one project; another project needs a new consent at the time of use.",
+            )
+        )
+    if project.kind == COMMERCIAL:
+        if not project.advertiser.strip():
+            out.append(
+                RuleViolation(
+                    "project.advertiser",
+                    "required",
+                    "A commercial names its advertiser.",
+                )
+            )
+        if not project.product_line.strip():
+            out.append(
+                RuleViolation(
+                    "project.product_line",
+                    "required",
+                    "A commercial names its product line.",
+                )
+            )
+    if d.future_spots:
+        if project.kind != COMMERCIAL:
+            out.append(
+                RuleViolation(
+                    "description.future_spots",
+                    "blanket_scope",
+                    "Only commercials may pre-consent future spots.",
+                )
+            )
+        elif not terms.commercial_preconsent_same_advertiser:
+            out.append(
+                RuleViolation(
+                    "description.future_spots",
+                    "not_allowed_by_agreement",
+                    f"Agreement {terms.code} does not allow pre-consent to future spots.",
+                )
+            )
+    return out
+
+
+def term_violations(
+    d: Description, performer: PerformerFacts, terms: AgreementTerms, today: dt.date
+) -> list[RuleViolation]:
+    """Rule 2.13: the licence term is capped (adults and minors differ)."""
+    out: list[RuleViolation] = []
+    if d.term_start < today:
+        out.append(
+            RuleViolation(
+                "description.term_start",
+                "term_in_past",
+                "Consent must predate use: the term cannot start before today.",
+            )
+        )
+    minor = performer.is_minor_during(d.term_start, d.term_end)
+    years = terms.max_licence_years_minor if minor else terms.max_licence_years_adult
+    if d.term_end > add_years(d.term_start, years):
+        who = "a minor" if minor else "an adult"
+        out.append(
+            RuleViolation(
+                "description.term_end",
+                "term_too_long",
+                f"Agreement {terms.code} caps a licence for {who} at {years} years "
+                f"(until {add_years(d.term_start, years).isoformat()}).",
+            )
+        )
+    return out
+
+
+def minor_violations(d: Description, performer: PerformerFacts) -> list[RuleViolation]:
+    """Rule 2.9: no sexual or nude depiction of a minor's replica, including by (de-)aging."""
+    flagged = MINOR_REFUSED_FLAGS.intersection(d.sensitive_content)
+    if not flagged:
+        return []
+    if performer.is_minor_during(d.term_start, d.term_end) or d.depicts_minor:
+        return [
+            RuleViolation(
+                "description.sensitive_content",
+                "minor_sensitive_content",
+                "Sexual or nude depiction of a minor's replica (including by aging or de-aging) is refused.",
+            )
+        ]
+    return []
+
+
+def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolation]:
+    """Rule 2.6: 48 hours' notice (or notice at engagement) and a business reason."""
+    if req.use != REPLICA_CREATION:
+        return []
+    out: list[RuleViolation] = []
+    if req.scan_at is None:
+        return [RuleViolation("scan_at", "required", "A scan request gives the scan time.")]
+    notice = dt.timedelta(hours=terms.scan_notice_hours)
+    hired_late = req.engaged_at is not None and req.engaged_at > req.scan_at - notice
+    if hired_late:
+        # Hired inside the notice window: notice is due at engagement, not 48 hours ahead.
+        if req.requested_at.date() > req.engaged_at.date():
+            out.append(
+                RuleViolation(
+                    "scan_at",
+                    "scan_notice_too_short",
+                    "The performer was engaged inside the notice window, so notice was due at engagement.",
+                )
+            )
+    elif req.scan_at - req.requested_at < notice:
+        out.append(
+            RuleViolation(
+                "scan_at",
+                "scan_notice_too_short",
+                f"A scan needs at least {terms.scan_notice_hours} hours' notice.",
+            )
+        )
+    reason = " ".join(req.business_reason.split())
+    if terms.scan_requires_business_reason and len(reason) < MIN_BUSINESS_REASON_LENGTH:
+        out.append(
+            RuleViolation(
+                "business_reason",
+                "business_reason_required",
+                f"Agreement {terms.code} requires an articulable business reason for a scan.",
+            )
+        )
+    return out
+
+
+def compensation_violations(c: Compensation, terms: AgreementTerms) -> list[RuleViolation]:
+    out: list[RuleViolation] = []
+    if c.amount <= 0:
+        out.append(RuleViolation("compensation.amount", "not_positive", "Propose a positive amount."))
+    if c.currency != terms.currency:
+        out.append(
+            RuleViolation(
+                "compensation.currency",
+                "wrong_currency",
+                f"Agreement {terms.code} pays in {terms.currency}.",
+            )
+        )
+    if c.estimated_days is not None and c.estimated_days <= 0:
+        out.append(
+            RuleViolation(
+                "compensation.estimated_days",
+                "not_positive",
+                "The day estimate must be positive.",
+            )
+        )
+    return out
+
+
+def request_violations(
+    req: RequestFacts, performer: PerformerFacts, terms: AgreementTerms, today: dt.date
+) -> list[RuleViolation]:
+    """Everything that refuses a consent request before the performer ever sees it."""
+    out: list[RuleViolation] = []
+    if not terms.in_force_on(today):
+        out.append(
+            RuleViolation(
+                "agreement",
+                "agreement_not_in_force",
+                f"Agreement {terms.code} is not in force on {today.isoformat()}.",
+            )
+        )
+    if performer.is_deceased and not performer.has_estate_representative and not terms.union_consents_for_deceased:
+        out.append(
+            RuleViolation(
+                "performer",
+                "no_one_can_consent",
+                "The performer is deceased, no estate is on record and the agreement does not let the union consent.",
+            )
+        )
+    out += description_violations(req.use, req.project, req.description)
+    out += project_violations(req.project, req.description, terms)
+    out += term_violations(req.description, performer, terms, today)
+    out += minor_violations(req.description, performer)
+    out += scan_violations(req, terms)
+    out += compensation_violations(req.compensation, terms)
+    return out
+
+
+# --- Standing preferences ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreferenceConflict:
+    code: str
+    message: str
+
+
+def preference_conflicts(
+    prefs: Preferences, use: str, d: Description, c: Compensation | None
+) -> list[PreferenceConflict]:
+    """Rule: a request that conflicts with standing preferences is declined automatically."""
+    out: list[PreferenceConflict] = []
+    if prefs.do_not_train and use == TRAINING:
+        out.append(PreferenceConflict("do_not_train", "The performer does not consent to training use."))
+    if use in prefs.declined_uses:
+        out.append(
+            PreferenceConflict(
+                "declines_use_type",
+                f"The performer declines every {use.replace('_', ' ')} request.",
+            )
+        )
+    categories = set(d.content_categories) | ({SEXUAL_CONTENT} & set(d.sensitive_content))
+    opted = sorted(categories & prefs.opt_out_categories)
+    if opted:
+        out.append(
+            PreferenceConflict(
+                "opted_out_category",
+                f"The performer has opted out of: {', '.join(opted)}.",
+            )
+        )
+    floor = prefs.rate_floor
+    # Only like can be compared with like: a day-rate floor says nothing about a flat fee.
+    comparable = floor is not None and c is not None and floor.currency == c.currency and floor.unit == c.unit
+    if comparable and c.amount < floor.amount:
+        out.append(
+            PreferenceConflict(
+                "below_rate_floor",
+                f"The proposed {c.amount} {c.currency} per {c.unit} is below the performer's floor of {floor.amount}.",
+            )
+        )
+    return out
+
+
+# --- Signing ----------------------------------------------------------------------------------
+def allowed_signer_roles(performer: PerformerFacts, on: dt.date) -> frozenset[str]:
+    """Who may sign for this performer on this day (rules 2.1, 2.8, 2.9)."""
+    if performer.is_deceased:
+        roles = {SIGNER_ESTATE}
+        if not performer.has_estate_representative:
+            roles.add(SIGNER_UNION)
+        return frozenset(roles)
+    if performer.is_minor_on(on):
+        return frozenset({SIGNER_GUARDIAN})
+    return frozenset({SIGNER_PERFORMER, SIGNER_REPRESENTATIVE})
+
+
+# --- Scope matching for checks and usage ------------------------------------------------------
+@dataclass(frozen=True)
+class GrantScope:
+    use: str
+    project: Project
+    term_start: dt.date
+    term_end: dt.date
+    media: tuple[str, ...]
+    territory: tuple[str, ...]
+    future_spots: bool = False
+
+
+@dataclass(frozen=True)
+class UseQuery:
+    use: str
+    project: Project
+    on: dt.date
+    media: tuple[str, ...] = ()
+    territory: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScopeMismatch:
+    code: str  # outside_scope, not_yet_in_term, expired
+    field: str | None
+    message: str
+
+
+def project_covered(scope: GrantScope, project: Project) -> bool:
+    if scope.project.identity() == project.identity():
+        return True
+    # Rule 2.3: a commercial consent may cover later spots of the same advertiser and line.
+    return (
+        scope.future_spots
+        and scope.project.kind == COMMERCIAL
+        and project.kind == COMMERCIAL
+        and scope.project.advertiser_line() == project.advertiser_line()
+    )
+
+
+def territory_covered(granted: Iterable[str], asked: Iterable[str]) -> bool:
+    granted_set = {t.upper() for t in granted}
+    if WORLDWIDE in granted_set:
+        return True
+    return {t.upper() for t in asked} <= granted_set
+
+
+def scope_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
+    """Rule 2.4: what about this use falls outside the grant (empty list = covered)."""
+    out: list[ScopeMismatch] = []
+    if scope.use != q.use:
+        out.append(ScopeMismatch("outside_scope", "use", f"The grant covers {scope.use}, not {q.use}."))
+    if not project_covered(scope, q.project):
+        out.append(
+            ScopeMismatch(
+                "outside_scope",
+                "project",
+                "The grant covers another project; a new consent is needed.",
+            )
+        )
+    if q.on < scope.term_start:
+        out.append(
+            ScopeMismatch(
+                "not_yet_in_term",
+                "date",
+                f"The grant's term starts on {scope.term_start.isoformat()}.",
+            )
+        )
+    elif q.on > scope.term_end:
+        out.append(ScopeMismatch("expired", "date", f"The grant's term ended on {scope.term_end.isoformat()}."))
+    extra_media = sorted(set(q.media) - set(scope.media))
+    if extra_media:
+        out.append(ScopeMismatch("outside_scope", "media", f"Not covered media: {', '.join(extra_media)}."))
+    if q.territory and not territory_covered(scope.territory, q.territory):
+        missing = sorted({t.upper() for t in q.territory} - {t.upper() for t in scope.territory})
+        out.append(ScopeMismatch("outside_scope", "territory", f"Not covered territory: {', '.join(missing)}."))
+    return out
+
+
+def alteration_exempt(use: str, claimed: str | None) -> bool:
+    """Rule 2.7: a digital alteration in an exempt category needs no consent."""
+    return use == DIGITAL_ALTERATION and claimed in ALTERATION_EXEMPTIONS
+
+
+# --- Grant status over time -------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatusChange:
+    at: dt.datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class SuspensionSpan:
+    cause: str  # performer | strike
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+
+    def open_at(self, t: dt.datetime) -> bool:
+        return self.started_at <= t and (self.ended_at is None or t < self.ended_at)
+
+
+def status_as_of(changes: Iterable[StatusChange], t: dt.datetime) -> str | None:
+    """The status in force at `t`: the last change at or before it (None: not yet granted)."""
+    current = None
+    for change in sorted(changes, key=lambda c: c.at):
+        if change.at <= t:
+            current = change.status
+        else:
+            break
+    return current
+
+
+def suspension_causes_at(spans: Iterable[SuspensionSpan], t: dt.datetime) -> list[str]:
+    return sorted({s.cause for s in spans if s.open_at(t)})
+
+
+@dataclass(frozen=True)
+class GrantCandidate:
+    """One grant version as it stood: what a check weighs."""
+
+    grant_id: str
+    scope: GrantScope
+    status: str | None
+    suspension_causes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckReason:
+    code: str
+    field: str | None
+    message: str
+    grant_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    allowed: bool
+    grant_id: str | None
+    reasons: tuple[CheckReason, ...] = field(default_factory=tuple)
+    exemption: str | None = None
+
+
+def decide_check(
+    q: UseQuery,
+    candidates: Iterable[GrantCandidate],
+    prefs: Preferences | None,
+    claimed_exemption: str | None = None,
+) -> CheckOutcome:
+    """Is this use covered? The first covering active grant wins; otherwise every reason."""
+    if alteration_exempt(q.use, claimed_exemption):
+        return CheckOutcome(allowed=True, grant_id=None, exemption=claimed_exemption)
+    reasons: list[CheckReason] = []
+    for cand in candidates:
+        mismatches = scope_mismatches(cand.scope, q)
+        if cand.status is None:
+            continue  # not granted yet at that time
+        if not mismatches and cand.status == "active":
+            return CheckOutcome(allowed=True, grant_id=cand.grant_id)
+        if cand.status == "superseded":
+            continue  # its successor answers for it
+        for m in mismatches:
+            reasons.append(CheckReason(m.code, m.field, m.message, cand.grant_id))
+        if not mismatches or all(m.code == "outside_scope" for m in mismatches):
+            reasons.extend(_status_reasons(cand))
+    if not reasons:
+        reasons.append(CheckReason("no_grant", None, "No consent from this performer covers this use.", None))
+        if prefs is not None:
+            for conflict in preference_conflicts(prefs, q.use, _EMPTY_DESCRIPTION, None):
+                reasons.append(CheckReason("preference", None, conflict.message, None))
+    return CheckOutcome(allowed=False, grant_id=None, reasons=tuple(_dedupe(reasons)))
+
+
+def _status_reasons(cand: GrantCandidate) -> list[CheckReason]:
+    if cand.status == "revoked":
+        return [CheckReason("revoked", None, "The performer revoked this consent.", cand.grant_id)]
+    if cand.status == "expired":
+        return [CheckReason("expired", None, "This consent has expired.", cand.grant_id)]
+    if cand.status == "suspended":
+        out = []
+        if "strike" in cand.suspension_causes:
+            out.append(
+                CheckReason(
+                    "suspended_by_strike",
+                    None,
+                    "Suspended while a strike against the studio lasts.",
+                    cand.grant_id,
+                )
+            )
+        if "performer" in cand.suspension_causes or not cand.suspension_causes:
+            out.append(
+                CheckReason(
+                    "suspended_by_performer",
+                    None,
+                    "The performer suspended this consent.",
+                    cand.grant_id,
+                )
+            )
+        return out
+    return []
+
+
+def _dedupe(reasons: list[CheckReason]) -> list[CheckReason]:
+    seen, out = set(), []
+    for r in reasons:
+        key = (r.code, r.field, r.grant_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+_EMPTY_DESCRIPTION = Description(
+    role_or_scenes="",
+    intended_uses=(),
+    media=(),
+    territory=(),
+    term_start=dt.date.min,
+    term_end=dt.date.min,
+)

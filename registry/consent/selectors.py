@@ -1,0 +1,116 @@
+"""Reads for consent, scoped to the caller before anything else, and the consent check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from registry.consent import rules
+from registry.consent.models import (
+    ConsentGrant,
+    ConsentRequest,
+    GrantStatusChange,
+    PerformerPreferences,
+    Strike,
+    Suspension,
+)
+from registry.parties.callers import Caller
+from registry.parties.models import Performer
+
+
+def consent_requests_visible_to(caller: Caller) -> QuerySet[ConsentRequest]:
+    qs = ConsentRequest.objects.select_related("studio", "performer", "agreement", "amends").prefetch_related(
+        "description_versions"
+    )
+    if caller.is_staff:
+        return qs
+    if caller.is_studio:
+        return qs.filter(studio=caller.studio)
+    if caller.is_performer_side:
+        return qs.filter(performer_id__in=caller.performer_ids())
+    return qs.none()
+
+
+def grants_visible_to(caller: Caller) -> QuerySet[ConsentGrant]:
+    qs = ConsentGrant.objects.select_related("studio", "performer", "agreement", "supersedes")
+    if caller.is_staff:
+        return qs
+    if caller.is_studio:
+        return qs.filter(studio=caller.studio)
+    if caller.is_performer_side:
+        return qs.filter(performer_id__in=caller.performer_ids())
+    return qs.none()
+
+
+def strikes_visible_to(caller: Caller) -> QuerySet[Strike]:
+    qs = Strike.objects.select_related("agreement").prefetch_related("studios")
+    if caller.is_staff:
+        return qs
+    if caller.is_studio:
+        return qs.filter(studios=caller.studio)
+    return qs.none()
+
+
+def performer_by_reference(reference: str) -> Performer | None:
+    """A performer by public id (`prf_…`) or by union member number."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    field = "public_id" if reference.startswith("prf_") else "member_number"
+    return Performer.objects.filter(**{field: reference}).first()
+
+
+def _as_of(on: dt.date, now: dt.datetime) -> dt.datetime:
+    """The moment a check on `on` answers for: now for today or later, else the end of that day.
+
+    Ending the day is deliberate: consent revoked during the day of use does not cover it.
+    """
+    if on >= timezone.localdate(now):
+        return now
+    end = dt.datetime.combine(on, dt.time.max)
+    return timezone.make_aware(end, timezone.get_current_timezone())
+
+
+def grant_candidates(*, studio_id: int, performer_id: int, as_of: dt.datetime) -> list[rules.GrantCandidate]:
+    """Every grant version of this studio and performer as it stood at `as_of`."""
+    grants = (
+        ConsentGrant.objects.filter(studio_id=studio_id, performer_id=performer_id, activated_at__lte=as_of)
+        .prefetch_related(
+            Prefetch("status_changes", queryset=GrantStatusChange.objects.order_by("at", "id")),
+            Prefetch("suspensions", queryset=Suspension.objects.all()),
+        )
+        .order_by("-activated_at")
+    )
+    out = []
+    for grant in grants:
+        changes = [rules.StatusChange(at=c.at, status=c.to_status) for c in grant.status_changes.all()]
+        status = rules.status_as_of(changes, as_of)
+        causes = rules.suspension_causes_at([s.span() for s in grant.suspensions.all()], as_of)
+        out.append(
+            rules.GrantCandidate(
+                grant_id=grant.public_id,
+                scope=grant.scope(),
+                status=status,
+                suspension_causes=tuple(causes),
+            )
+        )
+    return out
+
+
+def consent_check(
+    *,
+    studio_id: int,
+    performer: Performer,
+    query: rules.UseQuery,
+    claimed_exemption: str | None = None,
+    now: dt.datetime | None = None,
+) -> rules.CheckOutcome:
+    """Is `query` covered by a grant of this studio, as things stood on `query.on`?"""
+    now = now or timezone.now()
+    as_of = _as_of(query.on, now)
+    candidates = grant_candidates(studio_id=studio_id, performer_id=performer.pk, as_of=as_of)
+    prefs_row = PerformerPreferences.objects.filter(performer=performer).first()
+    prefs = prefs_row.as_rules() if prefs_row else None
+    return rules.decide_check(query, candidates, prefs, claimed_exemption)

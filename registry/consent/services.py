@@ -1,0 +1,1001 @@
+"""Writes for consent: requests, answers, grant status changes, strikes and preferences.
+
+Each public function is one transaction that writes its audit events inside it and schedules
+side effects (notifications, token and status-list work) with `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.audit.chain import canonical_json
+from registry.audit.services import audit_record
+from registry.consent import rules
+from registry.consent.choices import (
+    TERMINAL_GRANT_STATUSES,
+    GrantStatus,
+    RequestStatus,
+    SignatureMethod,
+    SignerRole,
+    SuspensionCause,
+)
+from registry.consent.models import (
+    LIVE_GRANT_STATUSES,
+    ConsentGrant,
+    ConsentRequest,
+    DescriptionVersion,
+    GrantStatusChange,
+    PerformerPreferences,
+    Signature,
+    Strike,
+    Suspension,
+)
+from registry.core.actors import Actor
+from registry.core.errors import (
+    FieldProblem,
+    NotPermittedError,
+    RuleViolationError,
+    StateConflictError,
+)
+from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
+from registry.parties.selectors import representation_for, representatives_valid_on
+from registry.terms.models import Agreement
+
+# Hooks other apps register (tokens, webhooks) to learn that a grant changed; called inside the
+# transaction, so they can write their own rows and schedule on_commit work atomically.
+GrantChangeHook = Callable[[ConsentGrant, str, str], None]  # (grant, from_status, to_status)
+_grant_change_hooks: list[GrantChangeHook] = []
+
+
+def register_grant_change_hook(hook: GrantChangeHook) -> None:
+    if hook not in _grant_change_hooks:
+        _grant_change_hooks.append(hook)
+
+
+# --- Facts for the pure rules -----------------------------------------------------------------
+def agreement_terms(agreement: Agreement) -> rules.AgreementTerms:
+    return rules.AgreementTerms(
+        code=agreement.code,
+        effective_from=agreement.effective_from,
+        effective_to=agreement.effective_to,
+        currency=agreement.currency,
+        performer_may_revoke=agreement.performer_may_revoke,
+        performer_may_suspend=agreement.performer_may_suspend,
+        max_licence_years_adult=agreement.max_licence_years_adult,
+        max_licence_years_minor=agreement.max_licence_years_minor,
+        scan_notice_hours=agreement.scan_notice_hours,
+        scan_requires_business_reason=agreement.scan_requires_business_reason,
+        union_consents_for_deceased=agreement.union_consents_for_deceased,
+        commercial_preconsent_same_advertiser=agreement.commercial_preconsent_same_advertiser,
+    )
+
+
+def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules.PerformerFacts:
+    has_estate = representatives_valid_on(on).filter(performer=performer, kind=RepresentativeKind.ESTATE).exists()
+    return rules.PerformerFacts(
+        date_of_birth=performer.date_of_birth,
+        date_of_death=performer.date_of_death,
+        has_estate_representative=has_estate,
+    )
+
+
+def preferences_of(performer: Performer) -> rules.Preferences:
+    prefs = PerformerPreferences.objects.filter(performer=performer).first()
+    return prefs.as_rules() if prefs else rules.Preferences()
+
+
+def description_content(d: rules.Description) -> dict:
+    """The stored (and hashed) form of a description: JSON types only, every field present."""
+    return {
+        "role_or_scenes": d.role_or_scenes,
+        "intended_uses": list(d.intended_uses),
+        "media": sorted(d.media),
+        "territory": sorted(t.upper() for t in d.territory),
+        "term_start": d.term_start.isoformat(),
+        "term_end": d.term_end.isoformat(),
+        "sensitive_content": sorted(d.sensitive_content),
+        "content_categories": sorted(d.content_categories),
+        "realtime_generation": d.realtime_generation,
+        "depicts_minor": d.depicts_minor,
+        "future_spots": d.future_spots,
+        "detail": d.detail,
+    }
+
+
+def description_sha256(content: dict) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def _problems(violations: Iterable[rules.RuleViolation]) -> list[FieldProblem]:
+    return [FieldProblem(v.field, v.code, v.message) for v in violations]
+
+
+# --- Requests ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewRequest:
+    studio: Studio
+    performer: Performer
+    agreement: Agreement
+    use: str
+    project: rules.Project
+    description: rules.Description
+    compensation: rules.Compensation
+    scan_at: dt.datetime | None = None
+    engaged_at: dt.datetime | None = None
+    business_reason: str = ""
+    amends: ConsentGrant | None = None
+
+
+def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | None = None) -> ConsentRequest:
+    """Validate a studio's request against the rules, store it, and tell the performer.
+
+    Refused outright (RuleViolationError, nothing stored) when it breaks a rule; stored but
+    declined at once when it conflicts with the performer's standing preferences.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    problems: list[FieldProblem] = []
+    if not new.studio.agreements.filter(pk=new.agreement.pk).exists():
+        problems.append(
+            FieldProblem(
+                "agreement",
+                "studio_not_signatory",
+                f"{new.studio.legal_name} is not a signatory to agreement {new.agreement.code}.",
+            )
+        )
+    if new.amends is not None:
+        problems += _amendment_problems(new)
+    facts = rules.RequestFacts(
+        use=new.use,
+        project=new.project,
+        description=new.description,
+        compensation=new.compensation,
+        requested_at=now,
+        scan_at=new.scan_at,
+        engaged_at=new.engaged_at,
+        business_reason=new.business_reason,
+    )
+    problems += _problems(
+        rules.request_violations(
+            facts, performer_facts(new.performer, on=today), agreement_terms(new.agreement), today
+        )
+    )
+    if problems:
+        raise RuleViolationError(
+            f"{problems[0].field}: {problems[0].message}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            problems=problems,
+        )
+
+    conflicts = rules.preference_conflicts(preferences_of(new.performer), new.use, new.description, new.compensation)
+    content = description_content(new.description)
+    with transaction.atomic():
+        request = ConsentRequest.objects.create(
+            studio=new.studio,
+            performer=new.performer,
+            agreement=new.agreement,
+            use=new.use,
+            amends=new.amends,
+            project_kind=new.project.kind,
+            project_title=new.project.title,
+            production_number=new.project.production_number,
+            advertiser=new.project.advertiser,
+            product_line=new.project.product_line,
+            requested_at=now,
+            expires_at=now + dt.timedelta(days=new.agreement.request_expiry_days),
+            scan_at=new.scan_at,
+            engaged_at=new.engaged_at,
+            business_reason=new.business_reason,
+            compensation_amount=new.compensation.amount,
+            compensation_currency=new.compensation.currency,
+            compensation_unit=new.compensation.unit,
+            estimated_days=new.compensation.estimated_days,
+        )
+        version = DescriptionVersion.objects.create(
+            request=request,
+            version=1,
+            content=content,
+            sha256=description_sha256(content),
+            created_at=now,
+        )
+        _audit_request(
+            request,
+            actor,
+            "consent_request.created",
+            {
+                "use": request.use,
+                "agreement": new.agreement.code,
+                "project": {
+                    "kind": request.project_kind,
+                    "title": request.project_title,
+                    "production_number": request.production_number,
+                },
+                "amends": new.amends.public_id if new.amends else None,
+                "compensation": {
+                    "amount": request.compensation_amount,
+                    "currency": request.compensation_currency,
+                    "unit": request.compensation_unit,
+                    "estimated_days": request.estimated_days,
+                },
+                "scan_at": request.scan_at,
+                "business_reason": request.business_reason,
+                "expires_at": request.expires_at,
+            },
+        )
+        _audit_request(
+            request,
+            actor,
+            "description_version.created",
+            {
+                "version": version.version,
+                "sha256": version.sha256,
+                "content": content,
+            },
+        )
+        if conflicts:
+            request.status = RequestStatus.DECLINED
+            request.answered_at = now
+            request.auto_declined = True
+            request.decline_codes = [c.code for c in conflicts]
+            request.decline_reason = " ".join(c.message for c in conflicts)
+            request.save(
+                update_fields=[
+                    "status",
+                    "answered_at",
+                    "auto_declined",
+                    "decline_codes",
+                    "decline_reason",
+                ]
+            )
+            _audit_request(
+                request,
+                Actor.system("standing preferences"),
+                "consent_request.auto_declined",
+                {
+                    "codes": request.decline_codes,
+                    "reason": request.decline_reason,
+                },
+            )
+        else:
+            from registry.consent import tasks
+
+            transaction.on_commit(lambda: tasks.notify_consent_request.delay(request.pk))
+    return request
+
+
+def _amendment_problems(new: NewRequest) -> list[FieldProblem]:
+    grant = new.amends
+    out = []
+    if grant.studio_id != new.studio.pk or grant.performer_id != new.performer.pk:
+        out.append(
+            FieldProblem(
+                "amends",
+                "not_your_grant",
+                "Only the studio's own grant with this performer can be amended.",
+            )
+        )
+    elif not grant.is_live:
+        out.append(
+            FieldProblem(
+                "amends",
+                "grant_not_live",
+                f"Grant {grant.public_id} is {grant.status}; it cannot be amended.",
+            )
+        )
+    elif grant.use != new.use or grant.project().identity() != new.project.identity():
+        out.append(
+            FieldProblem(
+                "amends",
+                "amendment_changes_use_or_project",
+                "An amendment keeps the use and the project; request a new consent instead.",
+            )
+        )
+    return out
+
+
+def _audit_request(request: ConsentRequest, actor: Actor, action: str, data: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type="consent_request",
+        subject_id=request.public_id,
+        performer_id=request.performer.public_id,
+        studio_id=request.studio.public_id,
+        data=data,
+    )
+
+
+def _lock_request(request: ConsentRequest) -> ConsentRequest:
+    return (
+        ConsentRequest.objects.select_for_update()
+        .select_related("performer", "studio", "agreement", "amends")
+        .get(pk=request.pk)
+    )
+
+
+def _require_pending(request: ConsentRequest, now: dt.datetime) -> None:
+    if request.status != RequestStatus.PENDING:
+        raise StateConflictError(f"Request {request.public_id} is already {request.status}.")
+    if request.expires_at <= now:
+        raise StateConflictError(f"Request {request.public_id} expired on {request.expires_at.isoformat()}.")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs, as established from the caller (never taken from the request body)."""
+
+    role: str
+    name: str
+    user: object | None = None
+    representative: Representative | None = None
+
+
+def signer_for(*, user, performer: Performer, is_union_admin: bool, name: str, on: dt.date) -> Signer:
+    """The role in which `user` may sign for `performer`, or NotPermittedError."""
+    allowed = rules.allowed_signer_roles(performer_facts(performer, on=on), on)
+    role: str | None = None
+    rep = None
+    if performer.user_id is not None and performer.user_id == getattr(user, "pk", None):
+        role = SignerRole.PERFORMER
+    else:
+        rep = representation_for(user, performer, on=on)
+        if rep is not None:
+            role = {
+                RepresentativeKind.GUARDIAN: SignerRole.GUARDIAN,
+                RepresentativeKind.ESTATE: SignerRole.ESTATE,
+            }.get(rep.kind, SignerRole.REPRESENTATIVE)
+        elif is_union_admin:
+            role = SignerRole.UNION
+    if role is None:
+        raise NotPermittedError("You may not answer requests for this performer.")
+    if role not in allowed:
+        explain = {
+            SignerRole.PERFORMER: "A minor's consent is signed by their guardian."
+            if performer.is_minor_on(on)
+            else "A deceased performer's consent is given by their estate.",
+            SignerRole.UNION: "The union consents only for a deceased performer with no estate on record.",
+        }.get(role, f"A {role} may not sign for this performer.")
+        raise NotPermittedError(explain)
+    return Signer(role=role, name=name, user=user, representative=rep)
+
+
+def consent_request_accept(
+    *,
+    request: ConsentRequest,
+    signer: Signer,
+    description_sha256: str,
+    attestation_text: str,
+    actor: Actor,
+    client_ip: str | None = None,
+    user_agent: str = "",
+    method: str = SignatureMethod.PORTAL_ATTESTATION,
+    represented_by: str = "",
+    now: dt.datetime | None = None,
+) -> ConsentGrant:
+    """Record the signature and create the grant (a new version when the request amends one)."""
+    now = now or timezone.now()
+    if not attestation_text.strip():
+        raise RuleViolationError(
+            "Sign with an attestation.",
+            problems=[FieldProblem("attestation_text", "required", "The attestation text is required.")],
+        )
+    with transaction.atomic():
+        request = _lock_request(request)
+        _require_pending(request, now)
+        version = request.current_description
+        if description_sha256 != version.sha256:
+            raise StateConflictError(
+                "The description you saw is not the current one; review it again before signing.",
+                current_sha256=version.sha256,
+            )
+        Signature.objects.create(
+            request=request,
+            description_version=version,
+            description_sha256=version.sha256,
+            signer_role=signer.role,
+            signer_name=signer.name,
+            signer_user=signer.user if getattr(signer.user, "pk", None) else None,
+            representative=signer.representative,
+            method=method,
+            attestation_text=attestation_text,
+            represented_by=represented_by,
+            signed_at=now,
+            client_ip=client_ip,
+            user_agent=(user_agent or "")[:500],
+        )
+        request.status = RequestStatus.ACCEPTED
+        request.answered_at = now
+        request.save(update_fields=["status", "answered_at"])
+        _audit_request(
+            request,
+            actor,
+            "consent_request.signed",
+            {
+                "signer_role": signer.role,
+                "signer_name": signer.name,
+                "description_version": version.version,
+                "description_sha256": version.sha256,
+                "attestation_text": attestation_text,
+                "method": method,
+                "represented_by": represented_by,
+                "client_ip": client_ip,
+                "user_agent": (user_agent or "")[:500],
+            },
+        )
+        grant = _grant_create(request, version, signer.role, actor, now)
+    return grant
+
+
+def _grant_create(
+    request: ConsentRequest,
+    version: DescriptionVersion,
+    signer_role: str,
+    actor: Actor,
+    now: dt.datetime,
+) -> ConsentGrant:
+    d = version.description()
+    previous = None
+    if request.amends_id is not None:
+        previous = ConsentGrant.objects.select_for_update().get(pk=request.amends_id)
+        if not previous.is_live:
+            raise StateConflictError(f"Grant {previous.public_id} is {previous.status}; it can no longer be amended.")
+        _transition(
+            previous,
+            GrantStatus.SUPERSEDED,
+            actor=actor,
+            at=now,
+            reason=f"Amended by request {request.public_id}",
+            action="grant.superseded",
+        )
+    lineage = {"lineage_id": previous.lineage_id, "version": previous.version + 1} if previous else {}
+    grant = ConsentGrant.objects.create(
+        **lineage,
+        supersedes=previous,
+        request=request,
+        studio=request.studio,
+        performer=request.performer,
+        agreement=request.agreement,
+        use=request.use,
+        project_kind=request.project_kind,
+        project_title=request.project_title,
+        production_number=request.production_number,
+        advertiser=request.advertiser,
+        product_line=request.product_line,
+        media=list(d.media),
+        territory=list(d.territory),
+        term_start=d.term_start,
+        term_end=d.term_end,
+        future_spots=d.future_spots,
+        description_sha256=version.sha256,
+        signer_role=signer_role,
+        status=GrantStatus.ACTIVE,
+        activated_at=now,
+    )
+    GrantStatusChange.objects.create(
+        grant=grant,
+        from_status="",
+        to_status=GrantStatus.ACTIVE,
+        at=now,
+        reason=f"Signed by the {signer_role}",
+    )
+    _audit_grant(
+        grant,
+        actor,
+        "grant.activated" if previous is None else "grant.amended",
+        {
+            "version": grant.version,
+            "supersedes": previous.public_id if previous else None,
+            "request": request.public_id,
+            "use": grant.use,
+            "term_start": grant.term_start,
+            "term_end": grant.term_end,
+            "media": grant.media,
+            "territory": grant.territory,
+            "description_sha256": grant.description_sha256,
+            "signer_role": signer_role,
+        },
+    )
+    _run_hooks(grant, "", GrantStatus.ACTIVE)
+    # A grant accepted while a strike against this studio is in force starts suspended.
+    for strike in _strikes_in_force(grant.agreement_id, grant.studio_id):
+        _suspend(
+            grant,
+            cause=SuspensionCause.STRIKE,
+            strike=strike,
+            reason=strike.reason,
+            actor=actor,
+            at=now,
+        )
+    return grant
+
+
+def consent_request_decline(
+    *, request: ConsentRequest, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> ConsentRequest:
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolationError(
+            "Give a reason for declining.",
+            problems=[FieldProblem("reason", "required", "Say why you decline; the studio sees it.")],
+        )
+    with transaction.atomic():
+        request = _lock_request(request)
+        _require_pending(request, now)
+        request.status = RequestStatus.DECLINED
+        request.answered_at = now
+        request.decline_reason = reason[:2000]
+        request.save(update_fields=["status", "answered_at", "decline_reason"])
+        _audit_request(request, actor, "consent_request.declined", {"reason": request.decline_reason})
+    return request
+
+
+def consent_requests_expire_due(*, now: dt.datetime | None = None) -> int:
+    """Mark unanswered requests past their expiry as expired (run by beat)."""
+    now = now or timezone.now()
+    expired = 0
+    due = ConsentRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            request = ConsentRequest.objects.select_for_update().select_related("performer", "studio").get(pk=pk)
+            if request.status != RequestStatus.PENDING:
+                continue
+            request.status = RequestStatus.EXPIRED
+            request.answered_at = now
+            request.save(update_fields=["status", "answered_at"])
+            _audit_request(
+                request,
+                Actor.system("expiry"),
+                "consent_request.expired",
+                {"expires_at": request.expires_at},
+            )
+            expired += 1
+    return expired
+
+
+# --- Grant status -----------------------------------------------------------------------------
+_ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    GrantStatus.ACTIVE: frozenset(
+        {GrantStatus.SUSPENDED, GrantStatus.REVOKED, GrantStatus.EXPIRED, GrantStatus.SUPERSEDED}
+    ),
+    GrantStatus.SUSPENDED: frozenset(
+        {GrantStatus.ACTIVE, GrantStatus.REVOKED, GrantStatus.EXPIRED, GrantStatus.SUPERSEDED}
+    ),
+}
+
+
+def _transition(
+    grant: ConsentGrant,
+    to: str,
+    *,
+    actor: Actor,
+    at: dt.datetime,
+    reason: str = "",
+    action: str,
+    strike: Strike | None = None,
+    data: dict | None = None,
+) -> None:
+    """The one place a grant's status changes: guarded, recorded, audited, announced."""
+    if to not in _ALLOWED_TRANSITIONS.get(grant.status, frozenset()):
+        raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot become {to}.")
+    from_status = grant.status
+    grant.status = to
+    fields = ["status"]
+    if to in TERMINAL_GRANT_STATUSES:
+        grant.ended_at = at
+        fields.append("ended_at")
+    grant.save(update_fields=fields)
+    GrantStatusChange.objects.create(
+        grant=grant,
+        from_status=from_status,
+        to_status=to,
+        at=at,
+        reason=reason[:2000],
+        strike=strike,
+    )
+    _audit_grant(
+        grant,
+        actor,
+        action,
+        {
+            "from": from_status,
+            "to": to,
+            "reason": reason,
+            "strike": strike.public_id if strike else None,
+            **(data or {}),
+        },
+    )
+    _run_hooks(grant, from_status, to)
+
+
+def _run_hooks(grant: ConsentGrant, from_status: str, to_status: str) -> None:
+    for hook in _grant_change_hooks:
+        hook(grant, from_status, to_status)
+
+
+def _audit_grant(grant: ConsentGrant, actor: Actor, action: str, data: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type="grant",
+        subject_id=grant.public_id,
+        performer_id=grant.performer.public_id,
+        studio_id=grant.studio.public_id,
+        data={"lineage": grant.lineage_id, **data},
+    )
+
+
+def _lock_grant(grant: ConsentGrant) -> ConsentGrant:
+    return ConsentGrant.objects.select_for_update().select_related("agreement", "performer", "studio").get(pk=grant.pk)
+
+
+def _open_suspensions(grant: ConsentGrant):
+    return Suspension.objects.filter(grant=grant, ended_at__isnull=True)
+
+
+def _suspend(
+    grant: ConsentGrant,
+    *,
+    cause: str,
+    strike: Strike | None,
+    reason: str,
+    actor: Actor,
+    at: dt.datetime,
+) -> None:
+    Suspension.objects.create(grant=grant, cause=cause, strike=strike, reason=reason[:2000], started_at=at)
+    if grant.status == GrantStatus.ACTIVE:
+        action = "grant.suspended_by_strike" if strike else "grant.suspended"
+        _transition(
+            grant,
+            GrantStatus.SUSPENDED,
+            actor=actor,
+            at=at,
+            reason=reason,
+            action=action,
+            strike=strike,
+        )
+    else:
+        # Already suspended for another cause: the new cause is recorded, the status unchanged.
+        _audit_grant(
+            grant,
+            actor,
+            "grant.suspension_added",
+            {"cause": cause, "reason": reason, "strike": strike.public_id if strike else None},
+        )
+
+
+def _end_suspension(
+    grant: ConsentGrant, suspension: Suspension, *, actor: Actor, at: dt.datetime, action: str
+) -> None:
+    suspension.ended_at = at
+    suspension.save(update_fields=["ended_at"])
+    if grant.status == GrantStatus.SUSPENDED and not _open_suspensions(grant).exists():
+        _transition(
+            grant,
+            GrantStatus.ACTIVE,
+            actor=actor,
+            at=at,
+            action=action,
+            strike=suspension.strike,
+            reason="No suspension remains",
+        )
+    else:
+        _audit_grant(
+            grant,
+            actor,
+            "grant.suspension_ended",
+            {
+                "cause": suspension.cause,
+                "strike": suspension.strike.public_id if suspension.strike else None,
+                "still_suspended": grant.status == GrantStatus.SUSPENDED,
+            },
+        )
+
+
+def grant_revoke(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+    """The performer withdraws consent for future use; past billed use stays billed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _lock_grant(grant)
+        if not grant.agreement.performer_may_revoke:
+            raise NotPermittedError(f"Agreement {grant.agreement.code} does not let performers revoke consent.")
+        if not grant.is_live:
+            raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be revoked.")
+        for suspension in _open_suspensions(grant):
+            suspension.ended_at = now
+            suspension.save(update_fields=["ended_at"])
+        _transition(grant, GrantStatus.REVOKED, actor=actor, at=now, reason=reason, action="grant.revoked")
+    return grant
+
+
+def grant_suspend(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+    """The performer pauses consent for future use until they resume it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _lock_grant(grant)
+        if not grant.agreement.performer_may_suspend:
+            raise NotPermittedError(f"Agreement {grant.agreement.code} does not let performers suspend consent.")
+        if not grant.is_live:
+            raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be suspended.")
+        if _open_suspensions(grant).filter(cause=SuspensionCause.PERFORMER).exists():
+            raise StateConflictError(f"Grant {grant.public_id} is already suspended by the performer.")
+        _suspend(grant, cause=SuspensionCause.PERFORMER, strike=None, reason=reason, actor=actor, at=now)
+    return grant
+
+
+def grant_resume(*, grant: ConsentGrant, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+    """End the performer's own suspension. A strike's suspension stays until the strike is lifted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        grant = _lock_grant(grant)
+        suspension = _open_suspensions(grant).filter(cause=SuspensionCause.PERFORMER).first()
+        if suspension is None:
+            raise StateConflictError(f"Grant {grant.public_id} is not suspended by the performer.")
+        _end_suspension(grant, suspension, actor=actor, at=now, action="grant.resumed")
+    return grant
+
+
+def grants_expire_due(*, today: dt.date | None = None) -> int:
+    """Grants whose term has ended become expired (run by beat)."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    count = 0
+    due = ConsentGrant.objects.filter(status__in=LIVE_GRANT_STATUSES, term_end__lt=today).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            grant = _lock_grant(ConsentGrant(pk=pk))
+            if not grant.is_live or grant.term_end >= today:
+                continue
+            for suspension in _open_suspensions(grant):
+                suspension.ended_at = now
+                suspension.save(update_fields=["ended_at"])
+            _transition(
+                grant,
+                GrantStatus.EXPIRED,
+                actor=Actor.system("expiry"),
+                at=now,
+                reason=f"Term ended on {grant.term_end.isoformat()}",
+                action="grant.expired",
+            )
+            count += 1
+    return count
+
+
+# --- Strikes ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StrikePreview:
+    grants: int
+    studios: int
+    performers: int
+
+
+def _strike_scope(agreement: Agreement, studio_ids: Iterable[int]):
+    return ConsentGrant.objects.filter(
+        agreement=agreement, studio_id__in=list(studio_ids), status__in=LIVE_GRANT_STATUSES
+    )
+
+
+def strike_preview(*, agreement: Agreement, studios: Iterable[Studio]) -> StrikePreview:
+    """What declaring this strike would suspend, before anyone commits to it."""
+    qs = _strike_scope(agreement, [s.pk for s in studios])
+    return StrikePreview(
+        grants=qs.count(),
+        studios=qs.values("studio_id").distinct().count(),
+        performers=qs.values("performer_id").distinct().count(),
+    )
+
+
+def _strikes_in_force(agreement_id: int, studio_id: int):
+    return Strike.objects.filter(
+        agreement_id=agreement_id,
+        studios__id=studio_id,
+        applied_at__isnull=False,
+        lifted_at__isnull=True,
+    )
+
+
+def strike_declare(
+    *,
+    agreement: Agreement,
+    studios: Iterable[Studio],
+    reason: str,
+    actor: Actor,
+    starts_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Strike:
+    now = now or timezone.now()
+    studios = list(studios)
+    if not studios:
+        raise RuleViolationError(
+            "Name at least one studio.",
+            problems=[FieldProblem("studios", "required", "A strike is against at least one studio.")],
+        )
+    if not (reason or "").strip():
+        raise RuleViolationError(
+            "Give the strike's reason.",
+            problems=[FieldProblem("reason", "required", "State the reason for the strike.")],
+        )
+    with transaction.atomic():
+        strike = Strike.objects.create(
+            agreement=agreement,
+            reason=reason,
+            starts_at=starts_at or now,
+            declared_at=now,
+            declared_by=actor.name,
+        )
+        strike.studios.set(studios)
+        audit_record(
+            actor=actor,
+            action="strike.declared",
+            subject_type="strike",
+            subject_id=strike.public_id,
+            data={
+                "agreement": agreement.code,
+                "studios": sorted(s.public_id for s in studios),
+                "starts_at": strike.starts_at,
+                "reason": reason,
+            },
+        )
+        if strike.starts_at <= now:
+            _strike_apply(strike, actor=actor, at=now)
+    return strike
+
+
+def _strike_apply(strike: Strike, *, actor: Actor, at: dt.datetime) -> int:
+    grants = _strike_scope(strike.agreement, strike.studios.values_list("pk", flat=True))
+    count = 0
+    for grant in grants.select_for_update().select_related("performer", "studio").order_by("pk"):
+        _suspend(
+            grant,
+            cause=SuspensionCause.STRIKE,
+            strike=strike,
+            reason=strike.reason,
+            actor=actor,
+            at=at,
+        )
+        count += 1
+    strike.applied_at = at
+    strike.save(update_fields=["applied_at"])
+    audit_record(
+        actor=actor,
+        action="strike.applied",
+        subject_type="strike",
+        subject_id=strike.public_id,
+        data={"grants_suspended": count},
+    )
+    return count
+
+
+def strikes_apply_due(*, now: dt.datetime | None = None) -> int:
+    """Apply strikes declared with a start in the future once that start arrives (beat)."""
+    now = now or timezone.now()
+    applied = 0
+    for pk in list(
+        Strike.objects.filter(applied_at__isnull=True, lifted_at__isnull=True, starts_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    ):
+        with transaction.atomic():
+            strike = Strike.objects.select_for_update().get(pk=pk)
+            if strike.applied_at is None and strike.lifted_at is None:
+                _strike_apply(strike, actor=Actor.system("strike schedule"), at=now)
+                applied += 1
+    return applied
+
+
+def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None) -> Strike:
+    """End the strike: restore exactly the grants it suspended and nothing else has."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        strike = Strike.objects.select_for_update().get(pk=strike.pk)
+        if strike.lifted_at is not None:
+            raise StateConflictError(f"Strike {strike.public_id} was already lifted.")
+        open_ones = (
+            Suspension.objects.filter(strike=strike, ended_at__isnull=True)
+            .select_related("grant", "grant__performer", "grant__studio", "strike")
+            .order_by("grant_id")
+        )
+        restored = 0
+        for suspension in open_ones:
+            grant = _lock_grant(suspension.grant)
+            was_suspended = grant.status == GrantStatus.SUSPENDED
+            _end_suspension(grant, suspension, actor=actor, at=now, action="grant.resumed_after_strike")
+            restored += int(was_suspended and grant.status == GrantStatus.ACTIVE)
+        strike.lifted_at = now
+        strike.lifted_by = actor.name
+        strike.save(update_fields=["lifted_at", "lifted_by"])
+        audit_record(
+            actor=actor,
+            action="strike.lifted",
+            subject_type="strike",
+            subject_id=strike.public_id,
+            data={"grants_restored": restored},
+        )
+    return strike
+
+
+# --- Preferences ------------------------------------------------------------------------------
+def preferences_update(
+    *,
+    performer: Performer,
+    actor: Actor,
+    do_not_train: bool,
+    opt_out_categories: list[str],
+    declined_uses: list[str],
+    rate_floor_amount: Decimal | None,
+    rate_floor_currency: str,
+    rate_floor_unit: str,
+) -> PerformerPreferences:
+    if rate_floor_amount is not None and (rate_floor_amount <= 0 or not rate_floor_currency or not rate_floor_unit):
+        raise RuleViolationError(
+            "A rate floor needs a positive amount, a currency and a unit.",
+            problems=[FieldProblem("rate_floor", "incomplete", "Give a positive amount, a currency and a unit.")],
+        )
+    with transaction.atomic():
+        prefs, _ = PerformerPreferences.objects.select_for_update().get_or_create(performer=performer)
+        prefs.do_not_train = do_not_train
+        prefs.opt_out_categories = sorted(set(opt_out_categories))
+        prefs.declined_uses = sorted(set(declined_uses))
+        prefs.rate_floor_amount = rate_floor_amount
+        prefs.rate_floor_currency = rate_floor_currency if rate_floor_amount is not None else ""
+        prefs.rate_floor_unit = rate_floor_unit if rate_floor_amount is not None else ""
+        prefs.save()
+        audit_record(
+            actor=actor,
+            action="preferences.updated",
+            subject_type="performer",
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            data={
+                "do_not_train": prefs.do_not_train,
+                "opt_out_categories": prefs.opt_out_categories,
+                "declined_uses": prefs.declined_uses,
+                "rate_floor_amount": prefs.rate_floor_amount,
+                "rate_floor_currency": prefs.rate_floor_currency,
+                "rate_floor_unit": prefs.rate_floor_unit,
+            },
+        )
+    return prefs
+
+
+# --- Checks of consequence --------------------------------------------------------------------
+def consent_check_record(
+    *,
+    studio: Studio,
+    performer: Performer,
+    query: rules.UseQuery,
+    outcome: rules.CheckOutcome,
+    actor: Actor,
+) -> int:
+    """Write a check the studio relies on into the audit trail; returns the receipt (event id)."""
+    with transaction.atomic():
+        event = audit_record(
+            actor=actor,
+            action="consent_check.recorded",
+            subject_type="performer",
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            studio_id=studio.public_id,
+            data={
+                "use": query.use,
+                "on": query.on,
+                "project": {
+                    "kind": query.project.kind,
+                    "production_number": query.project.production_number,
+                },
+                "media": list(query.media),
+                "territory": list(query.territory),
+                "allowed": outcome.allowed,
+                "grant": outcome.grant_id,
+                "exemption": outcome.exemption,
+                "reasons": [r.code for r in outcome.reasons],
+            },
+        )
+    return event.pk

@@ -1,0 +1,51 @@
+"""Errors the domain raises; the API turns each into a problem type, the portal into a message.
+
+Services raise these (or Django's ValidationError for plain field errors); they never import
+the web layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str | None
+    code: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base class. `slug` names the problem type in registry.api.problems."""
+
+    slug = "conflict"
+
+    def __init__(self, message: str, *, problems: Sequence[FieldProblem] = (), **extra) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+        self.extra = extra
+
+
+class RuleViolationError(DomainError):
+    """A consent rule refuses the request; `problems` names each field and rule."""
+
+    slug = "consent-rule-violation"
+
+
+class StateConflictError(DomainError):
+    """The record is not in a state that allows this (e.g. answering an expired request)."""
+
+    slug = "conflict"
+
+
+class NotPermittedError(DomainError):
+    """The caller may not do this to this record (e.g. the agreement forbids revocation)."""
+
+    slug = "permission-denied"
+
+
+class NotFoundError(DomainError):
+    slug = "not-found"
