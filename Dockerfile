@@ -28,6 +28,7 @@ COPY --chown=registry:registry registry ./registry
 # and are not baked into the image's environment.
 RUN SECRET_KEY=build-only-placeholder-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \
     ALLOWED_HOSTS=build.invalid REGISTRY_BASE_URL=https://build.invalid \
+    REGISTRY_KEY_ENCRYPTION_KEY=YnVpbGQtb25seS1wbGFjZWhvbGRlci0zMmJ5dGVzISE= \
     python manage.py collectstatic --noinput \
  && chown -R registry:registry /app/staticfiles
 USER registry:registry

@@ -5,7 +5,8 @@ Two run modes share it:
 - service mode: DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL or REDIS_URL (Redis) set.
 
 REGISTRY_MODE=production turns on the deployment guards: the process refuses to start
-without a real SECRET_KEY, ALLOWED_HOSTS and an https REGISTRY_BASE_URL, and says which.
+without a real SECRET_KEY, a key-encryption key, ALLOWED_HOSTS and an https REGISTRY_BASE_URL,
+and says which is missing.
 Every variable is listed in the README.
 """
 
@@ -81,6 +82,16 @@ if PRODUCTION:
 elif not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET_KEY
 
+# Encrypts signing keys at rest (Fernet). Comma-separated: the first encrypts, all decrypt, so a
+# key-encryption key can be rotated. Development derives one from SECRET_KEY.
+REGISTRY_KEY_ENCRYPTION_KEYS = env_list("REGISTRY_KEY_ENCRYPTION_KEY")
+if PRODUCTION and not REGISTRY_KEY_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "REGISTRY_KEY_ENCRYPTION_KEY is not set. In production the registry's token-signing keys are "
+        "stored encrypted with it; generate one with "
+        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -116,6 +127,7 @@ INSTALLED_APPS = [
     "registry.parties",
     "registry.audit",
     "registry.consent",
+    "registry.tokens",
     "registry.api",
 ]
 
@@ -191,6 +203,7 @@ CELERY_BEAT_SCHEDULE = {
     "consent-expire-requests": {"task": "consent.expire_requests", "schedule": 300.0},
     "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
     "consent-apply-due-strikes": {"task": "consent.apply_due_strikes", "schedule": 60.0},
+    "tokens-refresh-status-lists": {"task": "tokens.refresh_status_lists", "schedule": 60.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -236,6 +249,7 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "registry@localhost")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))  # for the filebased backend
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -301,6 +315,13 @@ SPECTACULAR_SETTINGS = {
         "SignerRoleEnum": "registry.consent.choices.SignerRole",
     },
 }
+
+# Token status lists: verifiers may cache a list for TTL seconds; it is re-signed when a token's
+# status changed, and at the latest when half its lifetime has passed.
+STATUS_LIST_TTL = env_int("STATUS_LIST_TTL", 300)
+STATUS_LIST_LIFETIME = env_int("STATUS_LIST_LIFETIME", 86400)
+STATUS_LIST_SIZE = env_int("STATUS_LIST_SIZE", 131072)
+JWKS_MAX_AGE = 300
 
 # How long an Idempotency-Key is remembered.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)

@@ -5,12 +5,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from registry.core import health, views
+from registry.tokens import views as token_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
+    path(".well-known/jwks.json", token_views.jwks, name="jwks"),
+    path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -71,6 +71,21 @@ def _empty_audit_log_before_flush(request: pytest.FixtureRequest) -> Iterator[No
     purge_audit_log()
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Unit tests run tasks in process even when REDIS_URL is set; tests marked `real_worker`
+    talk to a real broker and worker instead."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 SYSTEM = Actor.system("tests")
 
 

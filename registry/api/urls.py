@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import consent, studio
+from registry.api.v1 import consent, studio, tokens
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -28,6 +28,8 @@ urlpatterns = [
     ),
     path("grants/", consent.GrantListView.as_view(), name="grants"),
     path("grants/<str:grant_id>", consent.GrantDetailView.as_view(), name="grant"),
+    path("grants/<str:grant_id>/token", tokens.GrantTokenView.as_view(), name="grant-token"),
+    path("tokens/verify", tokens.TokenVerifyView.as_view(), name="token-verify"),
     path("grants/<str:grant_id>/revoke", consent.GrantRevokeView.as_view(), name="grant-revoke"),
     path("grants/<str:grant_id>/suspend", consent.GrantSuspendView.as_view(), name="grant-suspend"),
     path("grants/<str:grant_id>/resume", consent.GrantResumeView.as_view(), name="grant-resume"),

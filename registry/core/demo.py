@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from registry.core.actors import Actor
+from registry.core.actors import Actor, ActorKind
 from registry.parties import roles
 from registry.parties.models import ApiKey, Performer, Representative, Studio
 from registry.parties.services import api_key_issue, api_key_revoke, representative_authorise
@@ -128,6 +130,7 @@ def load_demo() -> DemoLogins:
         logins.users.append(("estate", DEMO_PASSWORD, f"estate executor for {deceased.public_id}"))
 
         agreements = list(Agreement.objects.all())
+        studios = []
         for name in ("Northlight Pictures", "Pixelforge Games"):
             studio, _ = Studio.objects.get_or_create(legal_name=name)
             studio.agreements.set(agreements)
@@ -135,4 +138,85 @@ def load_demo() -> DemoLogins:
                 api_key_revoke(api_key=old, actor=actor)
             _, secret = api_key_issue(studio=studio, name=DEMO_KEY_NAME, scopes=None, actor=actor)
             logins.api_keys.append((f"{name} ({studio.public_id})", secret))
+            studios.append(studio)
+        _demo_consent(studios, maya, minor, maya_user, actor)
     return logins
+
+
+def _demo_consent(studios, maya, minor, maya_user, actor) -> None:
+    """One pending request and one active grant for Maya, one pending request for the minor."""
+    from registry.consent import rules, services
+    from registry.consent.models import ConsentRequest
+
+    if ConsentRequest.objects.exists():
+        return
+    northlight, pixelforge = studios
+    start = timezone.localdate() + dt.timedelta(days=21)
+
+    def new(studio, performer, agreement_code, use, project, role, uses, media):
+        return services.consent_request_create(
+            new=services.NewRequest(
+                studio=studio,
+                performer=performer,
+                agreement=Agreement.objects.get(code=agreement_code),
+                use=use,
+                project=project,
+                description=rules.Description(
+                    role_or_scenes=role,
+                    intended_uses=uses,
+                    media=media,
+                    territory=("US", "CA"),
+                    term_start=start,
+                    term_end=start + dt.timedelta(days=730),
+                    realtime_generation=False if project.kind == "game" else None,
+                    detail="Demo request.",
+                ),
+                compensation=rules.Compensation(
+                    amount=Decimal("1283.00"), currency="USD", unit="day", estimated_days=Decimal("3")
+                ),
+            ),
+            actor=actor,
+        )
+
+    picture = rules.Project(kind="picture", title="The Long Night", production_number="NLP-2027-004")
+    new(
+        northlight,
+        maya,
+        "tvth-2026",
+        "replica_use",
+        picture,
+        "Detective Ana Reyes, rooftop chase in scenes 41-44",
+        ("Replica performs the rooftop stunt sequence in place of a stunt double",),
+        ("theatrical", "streaming"),
+    )
+    game = rules.Project(kind="game", title="Skyline Racers", production_number="PXF-SR-2")
+    granted = new(
+        pixelforge,
+        maya,
+        "interactive-2025",
+        "voice_replica",
+        game,
+        "Race announcer voice, menus and races",
+        ("Voice replica reads race results and menu lines",),
+        ("in_game",),
+    )
+    signer = services.signer_for(
+        user=maya_user, performer=maya, is_union_admin=False, name="Maya Okafor", on=timezone.localdate()
+    )
+    services.consent_request_accept(
+        request=granted,
+        signer=signer,
+        description_sha256=granted.current_description.sha256,
+        attestation_text="I have read the description and I consent to this use.",
+        actor=Actor(ActorKind.PERFORMER, maya.public_id, maya.legal_name),
+    )
+    new(
+        northlight,
+        minor,
+        "tvth-2026",
+        "replica_use",
+        picture,
+        "Young Ana in the flashback, scenes 12-14",
+        ("Replica appears in the flashback crowd scene at the fair",),
+        ("theatrical", "streaming"),
+    )

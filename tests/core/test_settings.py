@@ -9,10 +9,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3y-" + "aB9x-Q7pZ_" * 6
+FERNET_KEY = "q1Kp2Tqv3-6l0k7m8n9b0v1c2x3z4a5s6d7f8g9h0jE="
 
 
 def run_manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG", "REGISTRY_KEY_ENCRYPTION_KEY"}
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(env_overrides)
     return subprocess.run(
@@ -31,6 +34,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "registry.example.org",
         "REGISTRY_BASE_URL": "https://registry.example.org",
+        "REGISTRY_KEY_ENCRYPTION_KEY": FERNET_KEY,
     }
     env.update(overrides)
     return env
@@ -54,6 +58,14 @@ def test_production_refuses_a_short_key():
     result = run_manage("check", **production_env(SECRET_KEY="short-secret"))
     assert result.returncode != 0
     assert "at least 50 characters" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_key_encryption_key():
+    env = production_env()
+    del env["REGISTRY_KEY_ENCRYPTION_KEY"]
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "REGISTRY_KEY_ENCRYPTION_KEY is not set" in result.stderr
 
 
 def test_production_requires_allowed_hosts():

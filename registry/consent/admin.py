@@ -1,0 +1,223 @@
+"""Staff views of consent. Records are read-only here; strikes are declared and lifted through
+the same services the API uses, with a preview of what a strike would suspend."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from registry.consent import services
+from registry.consent.models import (
+    ConsentGrant,
+    ConsentRequest,
+    DescriptionVersion,
+    GrantStatusChange,
+    PerformerPreferences,
+    Signature,
+    Strike,
+    Suspension,
+)
+from registry.core.errors import DomainError
+from registry.parties.callers import caller_for_user
+from registry.parties.models import Studio
+from registry.terms.models import Agreement
+
+
+class ReadOnlyAdminMixin:
+    """Signed records change only through services: staff may look, never edit or delete."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DescriptionVersionInline(ReadOnlyAdminMixin, admin.StackedInline):
+    model = DescriptionVersion
+    extra = 0
+    fields = ["version", "sha256", "content", "created_at"]
+    readonly_fields = fields
+
+
+class SignatureInline(ReadOnlyAdminMixin, admin.StackedInline):
+    model = Signature
+    extra = 0
+    fields = [
+        "signer_role",
+        "signer_name",
+        "representative",
+        "method",
+        "description_sha256",
+        "attestation_text",
+        "represented_by",
+        "signed_at",
+        "client_ip",
+        "user_agent",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(ConsentRequest)
+class ConsentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["public_id", "status", "use", "studio", "performer", "agreement", "requested_at", "expires_at"]
+    list_filter = ["status", "use", "agreement", "studio", "auto_declined", "requested_at"]
+    search_fields = [
+        "public_id",
+        "performer__legal_name",
+        "performer__member_number",
+        "studio__legal_name",
+        "project_title",
+        "production_number",
+    ]
+    date_hierarchy = "requested_at"
+    inlines = [DescriptionVersionInline, SignatureInline]
+    list_select_related = ["studio", "performer", "agreement"]
+
+
+class GrantStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = GrantStatusChange
+    extra = 0
+    fields = ["at", "from_status", "to_status", "reason", "strike"]
+    readonly_fields = fields
+
+
+class SuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Suspension
+    extra = 0
+    fields = ["cause", "strike", "reason", "started_at", "ended_at"]
+    readonly_fields = fields
+
+
+@admin.register(ConsentGrant)
+class ConsentGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "public_id",
+        "version",
+        "status",
+        "use",
+        "studio",
+        "performer",
+        "agreement",
+        "term_start",
+        "term_end",
+    ]
+    list_filter = ["status", "use", "agreement", "studio", "signer_role", "term_end"]
+    search_fields = [
+        "public_id",
+        "lineage_id",
+        "performer__legal_name",
+        "performer__member_number",
+        "studio__legal_name",
+        "project_title",
+        "production_number",
+    ]
+    inlines = [GrantStatusChangeInline, SuspensionInline]
+    list_select_related = ["studio", "performer", "agreement"]
+
+
+@admin.register(PerformerPreferences)
+class PerformerPreferencesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["performer", "do_not_train", "updated_at"]
+    list_filter = ["do_not_train"]
+    search_fields = ["performer__legal_name", "performer__member_number"]
+
+
+class StrikeDeclareForm(forms.Form):
+    agreement = forms.ModelChoiceField(queryset=Agreement.objects.all())
+    studios = forms.ModelMultipleChoiceField(queryset=Studio.objects.all(), widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    starts_at = forms.DateTimeField(required=False, help_text="Empty = now. A later start applies automatically.")
+
+
+@admin.register(Strike)
+class StrikeAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "agreement", "starts_at", "applied_at", "lifted_at", "declared_by", "suspended"]
+    list_filter = ["agreement", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["public_id", "reason", "studios__legal_name"]
+    readonly_fields = [
+        "public_id",
+        "agreement",
+        "studios",
+        "reason",
+        "starts_at",
+        "declared_at",
+        "declared_by",
+        "applied_at",
+        "lifted_at",
+        "lifted_by",
+    ]
+    actions = ["lift"]
+
+    @admin.display(description="grants suspended")
+    def suspended(self, obj: Strike) -> int:
+        return obj.suspensions.count()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a strike is declared or lifted, never edited
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        custom = [path("declare/", self.admin_site.admin_view(self.declare_view), name="consent_strike_declare")]
+        return custom + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect(reverse("admin:consent_strike_declare"))
+
+    def declare_view(self, request):
+        """Two steps: preview what would be suspended, then declare."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StrikeDeclareForm(request.POST or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if "confirm" in request.POST:
+                try:
+                    strike = services.strike_declare(
+                        agreement=data["agreement"],
+                        studios=data["studios"],
+                        reason=data["reason"],
+                        starts_at=data["starts_at"],
+                        actor=caller_for_user(request.user).actor(),
+                    )
+                except DomainError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"Strike {strike.public_id} declared; {strike.suspensions.count()} grant(s) suspended.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:consent_strike_change", args=[strike.pk]))
+            preview = services.strike_preview(agreement=data["agreement"], studios=data["studios"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Declare a strike",
+            "form": form,
+            "preview": preview,
+            "opts": self.model._meta,
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/consent/strike/declare.html", context)
+
+    @admin.action(description="Lift the selected strikes (restores what they suspended)", permissions=["add"])
+    def lift(self, request, queryset):
+        actor = caller_for_user(request.user).actor()
+        for strike in queryset:
+            try:
+                services.strike_lift(strike=strike, actor=actor)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(request, f"Strike {strike.public_id} lifted.", messages.SUCCESS)

@@ -1,0 +1,299 @@
+"""Writes for tokens: keys and their rotation, issuing tokens, status slots and status lists.
+
+Token work happens inside the transaction of the grant change that causes it (through the
+hook consent.services calls), so a grant and its token never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from registry.audit.services import audit_record
+from registry.consent.choices import GrantStatus
+from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
+from registry.core.actors import Actor
+from registry.core.errors import NotFoundError, StateConflictError
+from registry.tokens import jose, keys, statuslist
+from registry.tokens.models import (
+    ConsentToken,
+    KeyStatus,
+    SigningKey,
+    StatusList,
+    StatusListSnapshot,
+    TokenStatus,
+)
+from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
+
+# A list is closed to new tokens at this fill ratio, so random allocation stays cheap.
+STATUS_LIST_FILL_LIMIT = 0.75
+
+GRANT_TO_TOKEN_STATUS = {
+    GrantStatus.ACTIVE: TokenStatus.VALID,
+    GrantStatus.SUSPENDED: TokenStatus.SUSPENDED,
+    GrantStatus.REVOKED: TokenStatus.INVALID,
+    GrantStatus.EXPIRED: TokenStatus.INVALID,
+    GrantStatus.SUPERSEDED: TokenStatus.INVALID,
+}
+
+
+def status_list_uri(status_list: StatusList) -> str:
+    return f"{settings.REGISTRY_BASE_URL}/statuslists/{status_list.public_id}"
+
+
+# --- Keys -------------------------------------------------------------------------------------
+def signing_key_rotate(*, actor: Actor, now: dt.datetime | None = None) -> SigningKey:
+    """Make a new key active; the previous one retires and stays published while needed."""
+    now = now or timezone.now()
+    kid, x, encrypted = keys.new_key_material()
+    with transaction.atomic():
+        retired = list(SigningKey.objects.select_for_update().filter(status=KeyStatus.ACTIVE))
+        for old in retired:
+            old.status = KeyStatus.RETIRED
+            old.retired_at = now
+            old.save(update_fields=["status", "retired_at"])
+        key = SigningKey.objects.create(kid=kid, public_x=x, private_encrypted=encrypted, created_at=now)
+        audit_record(
+            actor=actor,
+            action="signing_key.activated",
+            subject_type="signing_key",
+            subject_id=kid,
+            data={"retired": [k.kid for k in retired]},
+        )
+    return key
+
+
+def active_signing_key(*, actor: Actor | None = None) -> SigningKey:
+    """The key that signs now; generated on first need."""
+    key = SigningKey.objects.filter(status=KeyStatus.ACTIVE).first()
+    if key is not None:
+        return key
+    try:
+        with transaction.atomic():
+            return signing_key_rotate(actor=actor or Actor.system("first signing key"))
+    except IntegrityError:  # another process generated it at the same moment
+        return SigningKey.objects.get(status=KeyStatus.ACTIVE)
+
+
+def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = None) -> int:
+    """Unpublish a key, invalidate every token it signed, and re-issue the live ones under a new
+    active key. Returns how many tokens were re-issued."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        key = SigningKey.objects.select_for_update().filter(kid=kid).first()
+        if key is None:
+            raise NotFoundError(f"No signing key has kid {kid}.")
+        if key.status == KeyStatus.COMPROMISED:
+            raise StateConflictError(f"Key {kid} is already marked compromised.")
+        was_active = key.status == KeyStatus.ACTIVE
+        key.status = KeyStatus.COMPROMISED
+        key.compromised_at = now
+        key.save(update_fields=["status", "compromised_at"])
+        audit_record(
+            actor=actor,
+            action="signing_key.compromised",
+            subject_type="signing_key",
+            subject_id=kid,
+            data={"was_active": was_active},
+        )
+        if was_active or not SigningKey.objects.filter(status=KeyStatus.ACTIVE).exists():
+            signing_key_rotate(actor=actor, now=now)
+        reissued = 0
+        tokens = (
+            ConsentToken.objects.select_for_update()
+            .filter(signing_key=key, replaced_by__isnull=True)
+            .select_related("grant", "grant__performer", "grant__studio", "grant__agreement", "status_list")
+        )
+        for old in tokens:
+            _set_token_status(old, TokenStatus.INVALID)
+            if old.grant.status in LIVE_GRANT_STATUSES:
+                new = _issue(old.grant, now=now)
+                old.replaced_by = new
+                old.save(update_fields=["replaced_by"])
+                audit_record(
+                    actor=actor,
+                    action="token.reissued",
+                    subject_type="grant",
+                    subject_id=old.grant.public_id,
+                    performer_id=old.grant.performer.public_id,
+                    studio_id=old.grant.studio.public_id,
+                    data={
+                        "reason": "signing key compromised",
+                        "old_kid": kid,
+                        "new_kid": new.signing_key.kid,
+                        "old_status_index": old.status_index,
+                        "new_status_index": new.status_index,
+                    },
+                )
+                reissued += 1
+    return reissued
+
+
+# --- Status slots -----------------------------------------------------------------------------
+def _open_status_list() -> StatusList:
+    """The list new tokens get slots in: the newest one below the fill limit, or a new one."""
+    current = StatusList.objects.select_for_update().order_by("-id").first()
+    if current is None or current.allocated >= current.size * STATUS_LIST_FILL_LIMIT:
+        current = StatusList.objects.create(size=settings.STATUS_LIST_SIZE)
+    return current
+
+
+def _allocate_slot(status_list: StatusList) -> int:
+    """A random index never used before in this list. The caller holds the list's row lock and
+    the unique constraint is the final guarantee; below the fill limit a try succeeds at least
+    one time in four."""
+    for _ in range(64):
+        index = secrets.randbelow(status_list.size)
+        if not ConsentToken.objects.filter(status_list=status_list, status_index=index).exists():
+            return index
+    raise RuntimeError(f"could not find a free slot in {status_list.public_id}")
+
+
+def _mark_changed(status_list_id: int) -> None:
+    # Taking the row lock serialises with a re-sign in progress, so no change is ever missed.
+    StatusList.objects.filter(pk=status_list_id).update(change_seq=F("change_seq") + 1)
+    from registry.tokens import tasks
+
+    transaction.on_commit(lambda: tasks.refresh_status_list.delay(status_list_id))
+
+
+def _set_token_status(token: ConsentToken, status: int) -> None:
+    if token.status != status:
+        token.status = status
+        token.save(update_fields=["status"])
+        _mark_changed(token.status_list_id)
+
+
+# --- Issuing ----------------------------------------------------------------------------------
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def consent_claims(grant: ConsentGrant, *, status_list: StatusList, index: int, issued_at: dt.datetime) -> dict:
+    """The claims of the pinned interop contract (ARCHITECTURE.md)."""
+    return {
+        "iss": settings.REGISTRY_BASE_URL,
+        "sub": grant.performer.public_id,
+        "aud": grant.studio.public_id,
+        "jti": grant.public_id,
+        "iat": int(issued_at.timestamp()),
+        "nbf": int(_day_start(grant.term_start).timestamp()),
+        # The term's last day is covered in full.
+        "exp": int(_day_start(grant.term_end + dt.timedelta(days=1)).timestamp()),
+        "consent": {
+            "use": grant.use,
+            "project": {
+                "kind": grant.project_kind,
+                "title": grant.project_title,
+                "production_number": grant.production_number,
+                "advertiser": grant.advertiser,
+                "product_line": grant.product_line,
+            },
+            "agreement": grant.agreement.code,
+            "media": list(grant.media),
+            "territory": list(grant.territory),
+            "term": {"start": grant.term_start.isoformat(), "end": grant.term_end.isoformat()},
+            "future_spots": grant.future_spots,
+            "description_sha256": grant.description_sha256,
+            "signer_role": grant.signer_role,
+            "lineage": grant.lineage_id,
+            "version": grant.version,
+        },
+        "status": {"status_list": {"idx": index, "uri": status_list_uri(status_list)}},
+    }
+
+
+def _issue(grant: ConsentGrant, *, now: dt.datetime) -> ConsentToken:
+    key = active_signing_key()
+    status_list = _open_status_list()
+    index = _allocate_slot(status_list)
+    claims = consent_claims(grant, status_list=status_list, index=index, issued_at=now)
+    header = {"alg": "EdDSA", "kid": key.kid, "typ": CONSENT_TYP}
+    jws = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
+    token = ConsentToken.objects.create(
+        grant=grant,
+        signing_key=key,
+        status_list=status_list,
+        status_index=index,
+        status=GRANT_TO_TOKEN_STATUS[grant.status],
+        issued_at=now,
+        not_before=dt.datetime.fromtimestamp(claims["nbf"], tz=dt.UTC),
+        expires_at=dt.datetime.fromtimestamp(claims["exp"], tz=dt.UTC),
+        jws=jws,
+    )
+    StatusList.objects.filter(pk=status_list.pk).update(allocated=F("allocated") + 1)
+    if token.status != TokenStatus.VALID:
+        _mark_changed(status_list.pk)
+    return token
+
+
+def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> None:
+    """Registered with consent.services: issue a token for a new grant version, or move the
+    grant's current token to the matching status."""
+    now = timezone.now()
+    if not from_status:
+        token = _issue(grant, now=now)
+        audit_record(
+            actor=Actor.system("token issuer"),
+            action="token.issued",
+            subject_type="grant",
+            subject_id=grant.public_id,
+            performer_id=grant.performer.public_id,
+            studio_id=grant.studio.public_id,
+            data={
+                "kid": token.signing_key.kid,
+                "status_list": token.status_list.public_id,
+                "status_index": token.status_index,
+                "exp": token.expires_at,
+            },
+        )
+        return
+    for token in ConsentToken.objects.select_for_update().filter(grant=grant, replaced_by__isnull=True):
+        _set_token_status(token, GRANT_TO_TOKEN_STATUS[to_status])
+
+
+# --- Status list signing ----------------------------------------------------------------------
+def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.datetime | None = None) -> bool:
+    """Re-sign a list when a token changed since the last snapshot (or it nears expiry).
+    Returns whether a new snapshot was made."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sl = StatusList.objects.select_for_update().get(pk=status_list_id)
+        latest = sl.snapshots.order_by("-issued_at").first()
+        stale = latest is None or latest.expires_at - now <= dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME / 2)
+        if not (force or sl.is_dirty or stale):
+            return False
+        entries = (
+            ConsentToken.objects.filter(status_list=sl)
+            .exclude(status=TokenStatus.VALID)
+            .values_list("status_index", "status")
+        )
+        data = statuslist.pack(sl.size, entries)
+        key = active_signing_key()
+        exp = now + dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME)
+        uri = status_list_uri(sl)
+        claims = {
+            "sub": uri,
+            "iat": int(now.timestamp()),
+            "exp": int(exp.timestamp()),
+            "ttl": settings.STATUS_LIST_TTL,
+            "status_list": {"bits": statuslist.BITS, "lst": statuslist.encode_lst(data)},
+        }
+        header = {"alg": "EdDSA", "kid": key.kid, "typ": STATUS_LIST_TYP}
+        jwt = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
+        StatusListSnapshot.objects.create(status_list=sl, seq=sl.change_seq, issued_at=now, expires_at=exp, jwt=jwt)
+        sl.signed_seq = sl.change_seq
+        sl.save(update_fields=["signed_seq"])
+    return True
+
+
+def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:
+    """Beat's safety net: re-sign every dirty or ageing list."""
+    return sum(
+        status_list_refresh(status_list_id=pk, now=now) for pk in StatusList.objects.values_list("pk", flat=True)
+    )

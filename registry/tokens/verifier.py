@@ -1,0 +1,207 @@
+"""Offline verification of consent tokens, for studios and anyone else: no Django, only files.
+
+    python -m registry.tokens.verifier TOKEN --jwks jwks.json --status-list list.jwt [--now UNIX]
+
+Checks the signature against the published keys, `typ`, `alg`, `kid`, the time claims, and the
+token's slot in the status list (itself a signed JWT, checked the same way). Prints a JSON
+result; exits 0 when the token is valid, 1 when it is not, 2 on unusable input files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from registry.tokens import statuslist
+from registry.tokens.jose import ED25519_ALGS, MalformedJWS, parse_compact, public_key_from_jwk
+
+CONSENT_TYP = "consent+jwt"
+STATUS_LIST_TYP = "statuslist+jwt"
+STATUS_NAMES = {statuslist.VALID: "valid", statuslist.INVALID: "revoked", statuslist.SUSPENDED: "suspended"}
+# Allowance for clocks that disagree a little.
+DEFAULT_LEEWAY = 60
+
+
+@dataclass
+class Result:
+    valid: bool
+    status: str  # valid, revoked, suspended, invalid, unknown
+    claims: dict[str, Any] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+class KeySet:
+    """Public keys by kid, parsed once (verifying many tokens should not re-parse the JWKS)."""
+
+    def __init__(self, jwks: dict) -> None:
+        self.keys: dict[str, Ed25519PublicKey] = {}
+        for jwk in jwks.get("keys", []) if isinstance(jwks, dict) else []:
+            kid = jwk.get("kid")
+            if not kid or jwk.get("use", "sig") != "sig":
+                continue
+            try:
+                self.keys[kid] = public_key_from_jwk(jwk)
+            except (ValueError, KeyError):
+                continue  # an unusable entry is skipped, not fatal for the others
+
+    def get(self, kid: Any) -> Ed25519PublicKey | None:
+        return self.keys.get(kid) if isinstance(kid, str) else None
+
+
+def _check_jws(token: str, keyset: KeySet, expected_typ: str, now: float, leeway: int) -> tuple[dict, list[str]]:
+    """Signature, header and time checks shared by tokens and status lists."""
+    try:
+        header, claims, signing_input, signature = parse_compact(token)
+    except MalformedJWS:
+        return {}, ["malformed"]
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in ED25519_ALGS:
+        # Refuses "none", HS256 (key confusion with a public key as HMAC secret) and all others.
+        return claims, [f"alg_not_allowed:{alg}"]
+    if header.get("typ") != expected_typ:
+        return claims, ["wrong_typ"]
+    if "crit" in header:
+        return claims, ["unsupported_crit"]
+    key = keyset.get(header.get("kid"))
+    if key is None:
+        return claims, ["unknown_kid"]
+    try:
+        key.verify(signature, signing_input)
+    except InvalidSignature:
+        return claims, ["bad_signature"]
+    reasons = []
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, int | float):
+        reasons.append("missing_exp")
+    elif now > exp + leeway:
+        reasons.append("expired")
+    if isinstance(nbf, int | float) and now + leeway < nbf:
+        reasons.append("not_yet_valid")
+    return claims, reasons
+
+
+def verify_status_list(
+    status_list_jwt: str,
+    keyset: KeySet,
+    *,
+    uri: str | None = None,
+    now: float | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+) -> tuple[bytes | None, list[str]]:
+    """The decoded status bytes of a signed list, or None with the reasons it is unusable."""
+    now = time.time() if now is None else now
+    claims, reasons = _check_jws(status_list_jwt, keyset, STATUS_LIST_TYP, now, leeway)
+    if reasons:
+        return None, [f"status_list_{r}" for r in reasons]
+    if uri is not None and claims.get("sub") != uri:
+        return None, ["status_list_mismatch"]
+    lst = claims.get("status_list", {})
+    if not isinstance(lst, dict) or lst.get("bits") != statuslist.BITS or not isinstance(lst.get("lst"), str):
+        return None, ["status_list_malformed"]
+    try:
+        return statuslist.decode_lst(lst["lst"]), []
+    except Exception:
+        return None, ["status_list_malformed"]
+
+
+def verify(
+    token: str,
+    jwks: dict | KeySet,
+    status_list_jwt: str | None = None,
+    *,
+    now: float | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    status_bytes: bytes | None = None,
+) -> Result:
+    """Verify a consent token. Give the status list as its signed JWT (checked here), or as
+    already-verified bytes (`status_bytes`, for callers that verified the list once)."""
+    keyset = jwks if isinstance(jwks, KeySet) else KeySet(jwks)
+    now = time.time() if now is None else now
+    claims, reasons = _check_jws(token, keyset, CONSENT_TYP, now, leeway)
+    if reasons and reasons[0] not in {"expired", "not_yet_valid", "missing_exp"}:
+        # Not signed by the registry as a consent token: nothing in it can be trusted.
+        return Result(valid=False, status="invalid", claims={}, reasons=reasons)
+    list_status = _status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons)
+    if not reasons:
+        return Result(valid=True, status="valid", claims=claims, reasons=[])
+    if list_status in ("revoked", "suspended"):
+        status = list_status
+    elif "expired" in reasons:
+        status = "expired"
+    elif "not_yet_valid" in reasons:
+        status = "not_yet_valid"
+    else:
+        status = "invalid"
+    return Result(valid=False, status=status, claims=claims, reasons=reasons)
+
+
+def _status_from_list(
+    claims: dict,
+    keyset: KeySet,
+    status_list_jwt: str | None,
+    status_bytes: bytes | None,
+    now: float,
+    leeway: int,
+    reasons: list[str],
+) -> str | None:
+    """The token's status name from its list slot; appends to `reasons` what is wrong."""
+    status = claims.get("status")
+    ref = status.get("status_list") if isinstance(status, dict) else None
+    idx = ref.get("idx") if isinstance(ref, dict) else None
+    uri = ref.get("uri") if isinstance(ref, dict) else None
+    if not isinstance(idx, int) or not isinstance(uri, str):
+        reasons.append("missing_status")
+        return None
+    if status_bytes is None:
+        if status_list_jwt is None:
+            reasons.append("status_not_checked")
+            return None
+        status_bytes, list_reasons = verify_status_list(status_list_jwt, keyset, uri=uri, now=now, leeway=leeway)
+        if status_bytes is None:
+            reasons.extend(list_reasons)
+            return None
+    try:
+        code = statuslist.status_at(status_bytes, idx)
+    except IndexError:
+        reasons.append("status_index_out_of_range")
+        return None
+    name = STATUS_NAMES.get(code, "invalid")
+    if code != statuslist.VALID:
+        reasons.append(name if name != "invalid" else "status_invalid")
+    return name
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m registry.tokens.verifier", description=__doc__.split("\n")[0])
+    parser.add_argument("token", help="the compact JWS, or @FILE to read it from a file")
+    parser.add_argument("--jwks", required=True, help="the registry's /.well-known/jwks.json saved to a file")
+    parser.add_argument("--status-list", help="the status list JWT saved from the token's status uri")
+    parser.add_argument("--now", type=float, help="verify as of this UNIX time (default: now)")
+    parser.add_argument("--leeway", type=int, default=DEFAULT_LEEWAY, help="clock skew allowance in seconds")
+    args = parser.parse_args(argv)
+    try:
+        token = _read(args.token[1:]) if args.token.startswith("@") else args.token.strip()
+        jwks = json.loads(_read(args.jwks))
+        status_jwt = _read(args.status_list) if args.status_list else None
+    except (OSError, ValueError) as exc:
+        print(json.dumps({"error": f"cannot read input: {exc}"}), file=sys.stderr)
+        return 2
+    result = verify(token, jwks, status_jwt, now=args.now, leeway=args.leeway)
+    print(json.dumps(asdict(result), indent=2, sort_keys=True))
+    return 0 if result.valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The public protocol endpoints: the JWKS and the status lists. No authentication: anyone
+verifying a token offline fetches these."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from registry.api.problems import json_problem
+from registry.tokens import selectors, services
+
+STATUS_LIST_CONTENT_TYPE = "application/statuslist+jwt"
+
+
+@require_GET
+def jwks(request):
+    response = JsonResponse(selectors.jwks(), content_type="application/jwk-set+json")
+    patch_cache_control(response, public=True, max_age=settings.JWKS_MAX_AGE)
+    return response
+
+
+@require_GET
+def status_list(request, list_id: str):
+    sl = selectors.status_list_by_public_id(list_id)
+    if sl is None:
+        raise Http404("No such status list.")
+    at = None
+    if "time" in request.GET:
+        try:
+            at = dt.datetime.fromtimestamp(int(request.GET["time"]), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            return json_problem("validation-error", detail="`time` must be a UNIX time in seconds.")
+    snapshot = selectors.status_list_snapshot(sl, at=at)
+    if snapshot is None and at is None:
+        # Never signed yet (a brand-new list): sign it now rather than answer nothing.
+        services.status_list_refresh(status_list_id=sl.pk, force=True)
+        snapshot = selectors.status_list_snapshot(sl)
+    if snapshot is None:
+        return json_problem("not-found", detail="The list did not exist at that time.")
+    response = HttpResponse(snapshot.jwt, content_type=STATUS_LIST_CONTENT_TYPE)
+    response["ETag"] = f'"{sl.public_id}-{snapshot.pk}"'
+    if at is None:
+        patch_cache_control(response, public=True, max_age=settings.STATUS_LIST_TTL)
+    else:
+        patch_cache_control(response, public=True, max_age=86400, immutable=True)
+    return response

@@ -1,0 +1,89 @@
+"""Staff console for consent: strikes declared with a preview and lifted through the services."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from registry.audit.models import AuditEvent
+from registry.consent.models import Strike
+from tests.consent.factories import grant_for
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_declare_previews_then_suspends(staff, studio, other_studio, performer, agreement):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    client = admin_client(staff.user)
+    form = {"agreement": agreement.pk, "studios": [studio.studio.pk], "reason": "Contract expired"}
+
+    preview = client.post("/admin/consent/strike/declare/", {**form, "preview": "1"})
+    assert preview.status_code == 200
+    assert preview.context["preview"].grants == 1
+    assert Strike.objects.count() == 0
+
+    declared = client.post("/admin/consent/strike/declare/", {**form, "confirm": "1"})
+    assert declared.status_code == 302
+    strike = Strike.objects.get()
+    grant.refresh_from_db()
+    assert grant.status == "suspended"
+    assert AuditEvent.objects.filter(action="strike.declared", subject_id=strike.public_id).exists()
+
+
+def test_lift_action_restores_through_the_service(staff, studio, performer, agreement):
+    from registry.consent.services import strike_declare
+    from tests.conftest import SYSTEM
+
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
+    client = admin_client(staff.user)
+
+    response = client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]}, follow=True)
+
+    assert response.status_code == 200
+    grant.refresh_from_db()
+    assert grant.status == "active"
+    assert AuditEvent.objects.filter(action="strike.lifted", actor_name="ada").exists()
+
+
+def test_analyst_cannot_declare_or_lift(analyst, studio, performer, agreement):
+    from registry.consent.services import strike_declare
+    from tests.conftest import SYSTEM
+
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    client = admin_client(analyst.user)
+    refused = client.post(
+        "/admin/consent/strike/declare/",
+        {"agreement": agreement.pk, "studios": [studio.studio.pk], "reason": "x", "confirm": "1"},
+    )
+    assert refused.status_code == 403
+    strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
+    client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]})
+    strike.refresh_from_db()
+    grant.refresh_from_db()
+    assert strike.lifted_at is None
+    assert grant.status == "suspended"
+    assert Strike.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/admin/consent/consentgrant/", "/admin/consent/consentrequest/", "/admin/consent/strike/"]
+)
+def test_analyst_can_read(analyst, path, studio, performer, agreement):
+    grant_for(studio.studio, performer.performer, agreement)
+    assert admin_client(analyst.user).get(path).status_code == 200
+
+
+def test_grants_are_read_only_in_the_admin(staff, studio, performer, agreement):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    client = admin_client(staff.user)
+    page = client.get(f"/admin/consent/consentgrant/{grant.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content
+    assert client.post(f"/admin/consent/consentgrant/{grant.pk}/delete/").status_code == 403
