@@ -314,7 +314,7 @@ def _audit_request(request: ConsentRequest, actor: Actor, action: str, data: dic
 
 def _lock_request(request: ConsentRequest) -> ConsentRequest:
     return (
-        ConsentRequest.objects.select_for_update()
+        ConsentRequest.objects.select_for_update(of=("self",))
         .select_related("performer", "studio", "agreement", "amends")
         .get(pk=request.pk)
     )
@@ -544,7 +544,9 @@ def consent_requests_expire_due(*, now: dt.datetime | None = None) -> int:
     due = ConsentRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
-            request = ConsentRequest.objects.select_for_update().select_related("performer", "studio").get(pk=pk)
+            request = (
+                ConsentRequest.objects.select_for_update(of=("self",)).select_related("performer", "studio").get(pk=pk)
+            )
             if request.status != RequestStatus.PENDING:
                 continue
             request.status = RequestStatus.EXPIRED
@@ -633,7 +635,11 @@ def _audit_grant(grant: ConsentGrant, actor: Actor, action: str, data: dict) -> 
 
 
 def _lock_grant(grant: ConsentGrant) -> ConsentGrant:
-    return ConsentGrant.objects.select_for_update().select_related("agreement", "performer", "studio").get(pk=grant.pk)
+    return (
+        ConsentGrant.objects.select_for_update(of=("self",))
+        .select_related("agreement", "performer", "studio")
+        .get(pk=grant.pk)
+    )
 
 
 def _open_suspensions(grant: ConsentGrant):
@@ -851,7 +857,7 @@ def strike_declare(
 def _strike_apply(strike: Strike, *, actor: Actor, at: dt.datetime) -> int:
     grants = _strike_scope(strike.agreement, strike.studios.values_list("pk", flat=True))
     count = 0
-    for grant in grants.select_for_update().select_related("performer", "studio").order_by("pk"):
+    for grant in grants.select_for_update(of=("self",)).select_related("performer", "studio").order_by("pk"):
         _suspend(
             grant,
             cause=SuspensionCause.STRIKE,

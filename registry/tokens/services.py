@@ -105,7 +105,7 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
             signing_key_rotate(actor=actor, now=now)
         reissued = 0
         tokens = (
-            ConsentToken.objects.select_for_update()
+            ConsentToken.objects.select_for_update(of=("self",))
             .filter(signing_key=key, replaced_by__isnull=True)
             .select_related("grant", "grant__performer", "grant__studio", "grant__agreement", "status_list")
         )
