@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "registry.audit",
     "registry.consent",
     "registry.tokens",
+    "registry.cases",
+    "registry.usage",
     "registry.api",
 ]
 

@@ -124,6 +124,18 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "A rule of consent refuses this request; `errors` names each field and the rule.",
         ),
         ProblemType(
+            "usage-report-rejected",
+            "The usage report was refused",
+            422,
+            "Nothing from the report was stored; `errors` names each line and field at fault (lines.N.field).",
+        ),
+        ProblemType(
+            "rate-not-found",
+            "No rate in force",
+            422,
+            "The agreement has no rate card row for this role and unit on that date.",
+        ),
+        ProblemType(
             "conflict",
             "The request conflicts with the current state",
             409,

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import consent, studio, tokens
+from registry.api.v1 import consent, studio, tokens, usage
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -40,6 +40,13 @@ urlpatterns = [
         name="preferences",
     ),
     path("strikes/", consent.StrikeListView.as_view(), name="strikes"),
+    path("usage-reports/", usage.UsageReportListCreateView.as_view(), name="usage-reports"),
+    path("usage-reports/<str:report_id>", usage.UsageReportDetailView.as_view(), name="usage-report"),
+    path("usage-lines/", usage.UsageLineListView.as_view(), name="usage-lines"),
+    path("usage-lines/<str:line_id>/retract", usage.UsageLineRetractView.as_view(), name="usage-line-retract"),
+    path("synthetic-performers/", usage.SyntheticPerformerListCreateView.as_view(), name="synthetic-performers"),
+    path("cases/", usage.CaseListView.as_view(), name="cases"),
+    path("cases/<str:case_id>", usage.CaseDetailView.as_view(), name="case"),
     # Last: anything else under /api/v1/ is a problem-details 404, also with DEBUG on.
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

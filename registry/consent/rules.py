@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from registry.core.people import is_minor_on
+
 # --- Vocabulary -------------------------------------------------------------------------------
 # Values mirror registry.consent.choices (a Django module); kept as strings here so this module
 # imports nothing from Django.
@@ -142,7 +144,7 @@ class PerformerFacts:
         return self.date_of_death is not None
 
     def is_minor_on(self, day: dt.date) -> bool:
-        return age_on(self.date_of_birth, day) < 18
+        return is_minor_on(self.date_of_birth, day, self.date_of_death)
 
     def is_minor_during(self, start: dt.date, end: dt.date) -> bool:
         """A minor on any day of the period: i.e. on its first day."""
@@ -215,11 +217,6 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
-    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - (0 if had_birthday else 1)
-
-
 def add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -227,9 +224,20 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+# Contract boilerplate that grants everything, wherever it appears in a sentence:
+# "any and all uses now known or hereafter devised", "all uses in all media throughout the universe".
+_BLANKET_USE_PATTERN = re.compile(
+    r"\b(any|all)\s+(and\s+all\s+)?(uses?|purposes?|media)\b|\bhereafter\s+(devised|known)\b"
+    r"|\bthroughout\s+the\s+universe\b|\bin\s+perpetuity\b",
+    re.IGNORECASE,
+)
+
+
 def is_vague(text: str) -> bool:
     cleaned = _norm(text).strip(" .!-")
-    return len(cleaned) < MIN_SPECIFIC_LENGTH or cleaned in _VAGUE_PHRASES
+    return (
+        len(cleaned) < MIN_SPECIFIC_LENGTH or cleaned in _VAGUE_PHRASES or bool(_BLANKET_USE_PATTERN.search(cleaned))
+    )
 
 
 def is_blanket_project(project: Project) -> bool:
@@ -414,7 +422,11 @@ def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolat
         return [RuleViolation("scan_at", "required", "A scan request gives the scan time.")]
     notice = dt.timedelta(hours=terms.scan_notice_hours)
     hired_late = req.engaged_at is not None and req.engaged_at > req.scan_at - notice
-    if hired_late:
+    if req.requested_at >= req.scan_at:
+        out.append(
+            RuleViolation("scan_at", "scan_notice_too_short", "The scan time has passed: notice must precede it.")
+        )
+    elif hired_late:
         # Hired inside the notice window: notice is due at engagement, not 48 hours ahead.
         if req.requested_at.date() > req.engaged_at.date():
             out.append(
@@ -721,7 +733,7 @@ def decide_check(
         reasons.append(CheckReason("no_grant", None, "No consent from this performer covers this use.", None))
         if prefs is not None:
             for conflict in preference_conflicts(prefs, q.use, _EMPTY_DESCRIPTION, None):
-                reasons.append(CheckReason("preference", None, conflict.message, None))
+                reasons.append(CheckReason("preference", conflict.code, conflict.message, None))
     return CheckOutcome(allowed=False, grant_id=None, reasons=tuple(_dedupe(reasons)))
 
 

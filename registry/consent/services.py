@@ -446,6 +446,8 @@ def _grant_create(
         previous = ConsentGrant.objects.select_for_update().get(pk=request.amends_id)
         if not previous.is_live:
             raise StateConflictError(f"Grant {previous.public_id} is {previous.status}; it can no longer be amended.")
+        # The old version's suspensions end with it; a strike still in force suspends the new one below.
+        _end_all_suspensions(previous, now)
         _transition(
             previous,
             GrantStatus.SUPERSEDED,
@@ -646,6 +648,11 @@ def _open_suspensions(grant: ConsentGrant):
     return Suspension.objects.filter(grant=grant, ended_at__isnull=True)
 
 
+def _end_all_suspensions(grant: ConsentGrant, at: dt.datetime) -> None:
+    """A grant leaving for good (revoked, expired, superseded) keeps no open suspension."""
+    _open_suspensions(grant).update(ended_at=at)
+
+
 def _suspend(
     grant: ConsentGrant,
     *,
@@ -714,9 +721,7 @@ def grant_revoke(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.date
             raise NotPermittedError(f"Agreement {grant.agreement.code} does not let performers revoke consent.")
         if not grant.is_live:
             raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be revoked.")
-        for suspension in _open_suspensions(grant):
-            suspension.ended_at = now
-            suspension.save(update_fields=["ended_at"])
+        _end_all_suspensions(grant, now)
         _transition(grant, GrantStatus.REVOKED, actor=actor, at=now, reason=reason, action="grant.revoked")
     return grant
 
@@ -741,6 +746,8 @@ def grant_resume(*, grant: ConsentGrant, actor: Actor, now: dt.datetime | None =
     now = now or timezone.now()
     with transaction.atomic():
         grant = _lock_grant(grant)
+        if not grant.is_live:
+            raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be resumed.")
         suspension = _open_suspensions(grant).filter(cause=SuspensionCause.PERFORMER).first()
         if suspension is None:
             raise StateConflictError(f"Grant {grant.public_id} is not suspended by the performer.")
@@ -748,10 +755,10 @@ def grant_resume(*, grant: ConsentGrant, actor: Actor, now: dt.datetime | None =
     return grant
 
 
-def grants_expire_due(*, today: dt.date | None = None) -> int:
+def grants_expire_due(*, now: dt.datetime | None = None) -> int:
     """Grants whose term has ended become expired (run by beat)."""
-    today = today or timezone.localdate()
-    now = timezone.now()
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     count = 0
     due = ConsentGrant.objects.filter(status__in=LIVE_GRANT_STATUSES, term_end__lt=today).values_list("pk", flat=True)
     for pk in list(due):
@@ -759,9 +766,7 @@ def grants_expire_due(*, today: dt.date | None = None) -> int:
             grant = _lock_grant(ConsentGrant(pk=pk))
             if not grant.is_live or grant.term_end >= today:
                 continue
-            for suspension in _open_suspensions(grant):
-                suspension.ended_at = now
-                suspension.save(update_fields=["ended_at"])
+            _end_all_suspensions(grant, now)
             _transition(
                 grant,
                 GrantStatus.EXPIRED,

@@ -29,6 +29,12 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class InvalidInputError(DomainError):
+    """Input that is malformed (wrong type, missing field), found outside a serializer."""
+
+    slug = "validation-error"
+
+
 class RuleViolationError(DomainError):
     """A consent rule refuses the request; `problems` names each field and rule."""
 

@@ -13,8 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from registry.core.ids import new_public_id
-
-MINOR_AGE_YEARS = 18
+from registry.core.people import is_minor_on
 
 
 def new_performer_id() -> str:
@@ -23,11 +22,6 @@ def new_performer_id() -> str:
 
 def new_studio_id() -> str:
     return new_public_id("std")
-
-
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
-    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
 class Performer(models.Model):
@@ -70,7 +64,7 @@ class Performer(models.Model):
         return self.date_of_death is not None
 
     def is_minor_on(self, day: dt.date) -> bool:
-        return age_on(self.date_of_birth, day) < MINOR_AGE_YEARS
+        return is_minor_on(self.date_of_birth, day, self.date_of_death)
 
     @property
     def is_minor(self) -> bool:

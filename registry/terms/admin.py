@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from registry.terms.models import Agreement
+from registry.parties.callers import caller_for_user
+from registry.terms.models import Agreement, RateCard
+from registry.terms.services import rate_card_add, rate_card_close
 
 
 @admin.register(Agreement)
@@ -46,3 +48,74 @@ class AgreementAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+
+class RateCardInline(admin.TabularInline):
+    model = RateCard
+    extra = 0
+    fields = ["role_category", "unit", "amount", "currency", "effective_from", "effective_to", "source_confidence"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # added through the rate card page, which checks overlaps under a lock
+
+
+AgreementAdmin.inlines = [RateCardInline]
+
+
+@admin.register(RateCard)
+class RateCardAdmin(admin.ModelAdmin):
+    """Rates are effective-dated records: new periods are added; an existing row may only have
+    its end date set (to close it when the next period starts)."""
+
+    list_display = [
+        "agreement",
+        "role_category",
+        "unit",
+        "amount",
+        "currency",
+        "effective_from",
+        "effective_to",
+        "source_confidence",
+    ]
+    list_filter = ["agreement", "role_category", "unit", "source_confidence"]
+    search_fields = ["agreement__code", "source_note"]
+    date_hierarchy = "effective_from"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "agreement",
+            "role_category",
+            "unit",
+            "amount",
+            "currency",
+            "effective_from",
+            "source_confidence",
+            "source_note",
+        ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        actor = caller_for_user(request.user).actor()
+        if change:
+            rate_card_close(row=obj, effective_to=obj.effective_to, actor=actor)
+        else:
+            saved = rate_card_add(
+                agreement=obj.agreement,
+                role_category=obj.role_category,
+                unit=obj.unit,
+                amount=obj.amount,
+                currency=obj.currency,
+                effective_from=obj.effective_from,
+                effective_to=obj.effective_to,
+                source_confidence=obj.source_confidence,
+                source_note=obj.source_note,
+                actor=actor,
+            )
+            obj.pk = saved.pk

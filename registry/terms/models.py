@@ -139,3 +139,78 @@ def validate_fund_split(split: object) -> str | None:
     if total != Decimal("1"):
         return f"The shares add up to {total}, not 1."
     return None
+
+
+class RoleCategory(models.TextChoices):
+    """The role a rate applies to; also the role a synthetic performer displaces."""
+
+    DAY_PERFORMER = "day_performer", "Day performer"
+    WEEKLY_PERFORMER = "weekly_performer", "Weekly performer"
+    BACKGROUND_ACTOR = "background_actor", "Background actor"
+    STAND_IN = "stand_in", "Stand-in"
+    COMMERCIAL_SESSION = "commercial_session", "Commercial session (on-camera principal)"
+
+
+class RateUnit(models.TextChoices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week"
+    SESSION = "session", "Session"
+
+
+class RateCard(models.Model):
+    """The agreement's scale for a role and unit over a period (DOMAIN.md section 4).
+
+    Rows for the same agreement, role and unit never overlap: services.rate_card_add refuses it
+    under a lock, and clean() says so in the admin."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="rate_cards")
+    role_category = models.CharField(max_length=24, choices=RoleCategory.choices)
+    unit = models.CharField(max_length=12, choices=RateUnit.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, default="USD")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = until replaced")
+    source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+    source_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["agreement__code", "role_category", "unit", "effective_from"]
+        indexes = [models.Index(fields=["agreement", "role_category", "unit", "effective_from"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "role_category", "unit", "effective_from"], name="rate_card_start_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="rate_card_period_ordered",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="rate_card_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "…"
+        period = f"{self.effective_from}–{end}"
+        return f"{self.agreement.code} {self.role_category}/{self.unit} {self.amount} {self.currency} ({period})"
+
+    def overlapping(self):
+        """Other rows of the same agreement, role and unit whose period meets this one's."""
+        qs = RateCard.objects.filter(agreement_id=self.agreement_id, role_category=self.role_category, unit=self.unit)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lte=self.effective_to)
+        return qs
+
+    def clean(self) -> None:
+        if self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "The period must end on or after it starts."})
+        if self.agreement_id and self.currency != self.agreement.currency:
+            raise ValidationError({"currency": f"Agreement {self.agreement.code} pays in {self.agreement.currency}."})
+        if self.agreement_id and self.role_category and self.unit and self.effective_from:
+            clash = self.overlapping().first()
+            if clash is not None:
+                raise ValidationError(
+                    f"Overlaps {clash}: rows for the same agreement, role and unit must not overlap.",
+                    code="rate_overlap",
+                )

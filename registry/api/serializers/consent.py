@@ -22,7 +22,7 @@ from registry.consent.choices import (
 from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
 
 
-def _territory_field(**kwargs):
+def territory_field(**kwargs):
     return serializers.ListField(
         child=serializers.RegexField(
             r"^[A-Za-z]{2}$",
@@ -60,7 +60,7 @@ class DescriptionSerializer(serializers.Serializer):
     )
     intended_uses = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50)
     media = serializers.ListField(child=serializers.ChoiceField(choices=Medium.choices), max_length=len(Medium))
-    territory = _territory_field(help_text="ISO 3166-1 alpha-2 codes, or WW for worldwide.")
+    territory = territory_field(help_text="ISO 3166-1 alpha-2 codes, or WW for worldwide.")
     term_start = serializers.DateField()
     term_end = serializers.DateField()
     sensitive_content = serializers.ListField(
@@ -373,7 +373,7 @@ class ConsentCheckSerializer(serializers.Serializer):
         default=list,
         max_length=len(Medium),
     )
-    territory = _territory_field(required=False, default=list)
+    territory = territory_field(required=False, default=list)
     alteration_exemption = serializers.ChoiceField(
         choices=AlterationExemption.choices, required=False, allow_null=True, default=None
     )

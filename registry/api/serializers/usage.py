@@ -1,0 +1,236 @@
+"""Bodies of the usage endpoints: reports and their lines, retractions, synthetic performers, cases."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
+from registry.cases.models import Case
+from registry.consent.choices import AlterationExemption, Medium
+from registry.terms.models import RoleCategory
+from registry.usage.models import SyntheticPerformer, UsageKind, UsageLine, UsageReport, UsageUnit
+from registry.usage.services import MAX_LINES, LineInput
+
+
+class UsageLineInputSerializer(serializers.Serializer):
+    line_id = serializers.CharField(max_length=64, help_text="Your own id for the line, unique across your reports.")
+    kind = serializers.ChoiceField(choices=UsageKind.choices)
+    grant = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The grant (token jti) the use relies on.",
+    )
+    performer = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Performer id or member number, when no grant is named.",
+    )
+    synthetic_performer = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
+    agreement = serializers.SlugField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Agreement code; taken from the grant when one is named.",
+    )
+    project = ProjectSerializer()
+    use_date = serializers.DateField()
+    units = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit = serializers.ChoiceField(choices=UsageUnit.choices)
+    role_category = serializers.ChoiceField(choices=RoleCategory.choices, required=False, allow_blank=True, default="")
+    estimated_days = serializers.DecimalField(
+        max_digits=7, decimal_places=2, required=False, allow_null=True, default=None, min_value=Decimal("0.01")
+    )
+    negotiated_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={"invalid": "Use an ISO 4217 code such as USD."},
+    )
+    media = serializers.ListField(
+        child=serializers.ChoiceField(choices=Medium.choices), required=False, default=list, max_length=len(Medium)
+    )
+    territory = territory_field(required=False, default=list)
+    alteration_exemption = serializers.ChoiceField(
+        choices=AlterationExemption.choices, required=False, allow_null=True, default=None
+    )
+    justification = serializers.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Synthetic stand-in: why it adds significant value.",
+    )
+
+
+class UsageReportInputSerializer(serializers.Serializer):
+    report_id = serializers.CharField(max_length=64, help_text="Your own id; resending it replays the report.")
+    lines = UsageLineInputSerializer(many=True, max_length=MAX_LINES, allow_empty=False)
+
+
+def line_inputs(lines: list[dict]) -> list[LineInput]:
+    return [
+        LineInput(
+            line_ref=d["line_id"],
+            kind=d["kind"],
+            project=project_from(d["project"]),
+            use_date=d["use_date"],
+            units=d["units"],
+            unit=d["unit"],
+            grant_ref=d["grant"],
+            performer_ref=d["performer"],
+            synthetic_ref=d["synthetic_performer"],
+            agreement_code=d["agreement"],
+            role_category=d["role_category"],
+            estimated_days=d["estimated_days"],
+            negotiated_amount=d["negotiated_amount"],
+            currency=d["currency"],
+            media=tuple(d["media"]),
+            territory=tuple(t.upper() for t in d["territory"]),
+            alteration_exemption=d["alteration_exemption"],
+            justification=d["justification"],
+        )
+        for d in lines
+    ]
+
+
+class ViolationSummarySerializer(serializers.Serializer):
+    line_id = serializers.CharField()
+    case = serializers.CharField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class UsageReportSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    report_id = serializers.CharField(source="report_ref")
+    lines = serializers.IntegerField(source="line_count")
+    accepted = serializers.IntegerField(source="accepted_count")
+    violation_count = serializers.IntegerField()
+    violations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UsageReport
+        fields = ["id", "report_id", "received_at", "lines", "accepted", "violation_count", "violations"]
+
+    @extend_schema_field(ViolationSummarySerializer(many=True))
+    def get_violations(self, report) -> list[dict]:
+        out = []
+        for case in Case.objects.filter(usage_line__report=report, kind="violation").select_related("usage_line"):
+            out.append(
+                {
+                    "line_id": case.usage_line.line_ref,
+                    "case": case.public_id,
+                    "code": case.reason_code,
+                    "detail": case.summary,
+                }
+            )
+        return out
+
+
+class UsageLineSerializer(serializers.ModelSerializer):
+    line_id = serializers.CharField(source="line_ref")
+    report = serializers.CharField(source="report.public_id")
+    grant = serializers.CharField(source="grant.public_id", allow_null=True, default=None)
+    covering_grant = serializers.CharField(source="covering_grant.public_id", allow_null=True, default=None)
+    performer = serializers.CharField(source="performer.public_id", allow_null=True, default=None)
+    synthetic_performer = serializers.CharField(source="synthetic_performer.public_id", allow_null=True, default=None)
+    agreement = serializers.CharField(source="agreement.code")
+
+    class Meta:
+        model = UsageLine
+        fields = [
+            "line_id",
+            "report",
+            "kind",
+            "status",
+            "grant",
+            "covering_grant",
+            "performer",
+            "synthetic_performer",
+            "agreement",
+            "project_kind",
+            "project_title",
+            "production_number",
+            "use_date",
+            "units",
+            "unit",
+            "role_category",
+            "estimated_days",
+            "negotiated_amount",
+            "currency",
+            "media",
+            "territory",
+            "alteration_exemption",
+            "violation_code",
+            "violation_detail",
+            "retracted_at",
+            "retraction_reason",
+        ]
+
+
+class BorrowingInputSerializer(serializers.Serializer):
+    performer = serializers.CharField(max_length=64)
+    feature = serializers.CharField(max_length=200)
+
+
+class SyntheticPerformerInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=4000)
+    borrowings = BorrowingInputSerializer(many=True, required=False, default=list, max_length=20)
+
+
+class SyntheticPerformerSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    borrowings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SyntheticPerformer
+        fields = ["id", "name", "description", "created_at", "borrowings"]
+
+    @extend_schema_field(BorrowingInputSerializer(many=True))
+    def get_borrowings(self, obj) -> list[dict]:
+        return [
+            {"performer": b.performer.public_id, "feature": b.feature, "grant": b.grant.public_id}
+            for b in obj.borrowings.select_related("performer", "grant")
+        ]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    studio = serializers.CharField(source="studio.public_id")
+    performer = serializers.CharField(source="performer.public_id", allow_null=True, default=None)
+    usage_line = serializers.CharField(source="usage_line.line_ref", allow_null=True, default=None)
+    grant = serializers.CharField(source="grant.public_id", allow_null=True, default=None)
+    synthetic_performer = serializers.CharField(source="synthetic_performer.public_id", allow_null=True, default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "studio",
+            "performer",
+            "usage_line",
+            "grant",
+            "synthetic_performer",
+            "production_number",
+            "reason_code",
+            "summary",
+            "justification",
+            "outcome",
+            "opened_at",
+            "resolved_at",
+        ]

@@ -1,0 +1,269 @@
+"""Usage endpoints: reports and their lines, retractions, synthetic performers, and cases."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry.api.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotent
+from registry.api.permissions import CallerAccess, get_caller
+from registry.api.schema import PROBLEM_RESPONSES
+from registry.api.serializers.consent import ReasonSerializer
+from registry.api.serializers.usage import (
+    CaseSerializer,
+    SyntheticPerformerInputSerializer,
+    SyntheticPerformerSerializer,
+    UsageLineSerializer,
+    UsageReportInputSerializer,
+    UsageReportSerializer,
+)
+from registry.cases.selectors import cases_visible_to
+from registry.consent.selectors import performer_by_reference
+from registry.core.errors import FieldProblem, InvalidInputError, RuleViolationError
+from registry.parties.models import ApiScope
+from registry.usage import selectors, services
+from registry.usage.parsing import parse_report
+
+STUDIO_ONLY = {"studio"}
+
+REPORT_EXAMPLE = {
+    "report_id": "NLP-2026-08-week-33",
+    "lines": [
+        {
+            "line_id": "NLP-2026-08-12-001",
+            "kind": "replica_use",
+            "grant": "cgr_tfp2aeozqluh2umeqhcaeqtcbu",
+            "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+            "use_date": "2026-08-12",
+            "units": "1",
+            "unit": "days",
+            "role_category": "day_performer",
+            "estimated_days": "3",
+            "media": ["streaming"],
+            "territory": ["US"],
+        }
+    ],
+}
+
+
+class UsageReportListCreateView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "staff"}, "POST": STUDIO_ONLY}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE, "POST": ApiScope.USAGE_WRITE}
+    serializer_class = UsageReportSerializer
+
+    def get_queryset(self):
+        qs = selectors.usage_reports_visible_to(get_caller(self.request))
+        if self.request.query_params.get("report_id"):
+            qs = qs.filter(report_ref=self.request.query_params["report_id"])
+        return qs.order_by("-id")
+
+    @extend_schema(summary="List usage reports", tags=["usage"], parameters=[OpenApiParameter("report_id", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Report usage",
+        description=(
+            "Up to 10,000 lines. Each line is checked against the grant as it stood on its use date. "
+            "A malformed line refuses the whole report (400 for shape, 422 `usage-report-rejected` for "
+            "references such as an unknown grant or another studio's grant; `errors` names `lines.N.field`) "
+            "and nothing is stored. Lines not covered by valid consent are stored as violations, each "
+            "with a case, and are not billed as normal use. Resending the same `report_id` with the same body "
+            "returns the stored report; with another body it is refused (409)."
+        ),
+        request=UsageReportInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: UsageReportSerializer,
+            200: UsageReportSerializer,
+            409: PROBLEM_RESPONSES[400],
+            422: PROBLEM_RESPONSES[400],
+            **PROBLEM_RESPONSES,
+        },
+        examples=[OpenApiExample("One replica-use line", value=REPORT_EXAMPLE, request_only=True)],
+        tags=["usage"],
+    )
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        report_ref, lines, problems = parse_report(request.data)
+        if problems:
+            first = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise InvalidInputError(f"{first.field}: {first.message}{more}", problems=problems)
+        report, created = services.usage_report_submit(
+            studio=caller.studio,
+            report_ref=report_ref,
+            lines=lines,
+            fingerprint=services.report_fingerprint(request.data),
+            actor=caller.actor(),
+        )
+        headers = {} if created else {REPLAYED_HEADER: "true"}
+        return Response(
+            UsageReportSerializer(report).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            headers=headers,
+        )
+
+
+class UsageReportDetailView(generics.RetrieveAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "staff"}}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE}
+    serializer_class = UsageReportSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "report_id"
+
+    def get_queryset(self):
+        return selectors.usage_reports_visible_to(get_caller(self.request))
+
+    @extend_schema(
+        summary="A usage report: counts and violations",
+        tags=["usage"],
+        responses={200: UsageReportSerializer, **PROBLEM_RESPONSES},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UsageLineListView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "performer_side", "staff"}}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE}
+    serializer_class = UsageLineSerializer
+
+    def get_queryset(self):
+        qs = selectors.usage_lines_visible_to(get_caller(self.request))
+        params = self.request.query_params
+        for param, lookup in (
+            ("report", "report__public_id"),
+            ("status", "status"),
+            ("kind", "kind"),
+            ("production_number", "production_number"),
+        ):
+            if params.get(param):
+                qs = qs.filter(**{lookup: params[param]})
+        return qs.order_by("-id")
+
+    @extend_schema(
+        summary="Usage lines (studio: own; performer side: those about them; staff: all)",
+        tags=["usage"],
+        parameters=[OpenApiParameter(p, str) for p in ("report", "status", "kind", "production_number")],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UsageLineRetractView(APIView):
+    permission_classes = [CallerAccess]
+    access = {"POST": STUDIO_ONLY}
+    studio_scopes = {"POST": ApiScope.USAGE_WRITE}
+
+    @extend_schema(
+        summary="Retract a line reported by error (kept, marked retracted)",
+        tags=["usage"],
+        request=ReasonSerializer,
+        responses={200: UsageLineSerializer, **PROBLEM_RESPONSES},
+    )
+    def post(self, request, line_id: str):
+        caller = get_caller(request)
+        line = get_object_or_404(selectors.usage_lines_visible_to(caller), line_ref=line_id)
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line = services.usage_line_retract(line=line, reason=body.validated_data["reason"], actor=caller.actor())
+        return Response(UsageLineSerializer(selectors.usage_lines_visible_to(caller).get(pk=line.pk)).data)
+
+
+class SyntheticPerformerListCreateView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "staff"}, "POST": STUDIO_ONLY}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE, "POST": ApiScope.USAGE_WRITE}
+    serializer_class = SyntheticPerformerSerializer
+
+    def get_queryset(self):
+        return selectors.synthetic_performers_visible_to(get_caller(self.request)).order_by("-id")
+
+    @extend_schema(summary="Synthetic performers", tags=["synthetic performers"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Register a synthetic performer",
+        description="Each real performer it borrows a recognisable feature from must have a live "
+        "`synthetic_feature` grant with your studio; otherwise 422 naming `borrowings.N.performer`.",
+        request=SyntheticPerformerInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: SyntheticPerformerSerializer, 422: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+        tags=["synthetic performers"],
+    )
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        body = SyntheticPerformerInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        borrowings = []
+        for i, item in enumerate(data["borrowings"]):
+            performer = performer_by_reference(item["performer"])
+            if performer is None:
+                raise RuleViolationError(
+                    "Unknown performer.",
+                    problems=[
+                        FieldProblem(
+                            f"borrowings.{i}.performer",
+                            "unknown_performer",
+                            "No performer has this id or member number.",
+                        )
+                    ],
+                )
+            borrowings.append((performer, item["feature"].strip()))
+        synthetic = services.synthetic_performer_register(
+            studio=caller.studio,
+            name=data["name"].strip(),
+            description=data["description"],
+            borrowings=borrowings,
+            actor=caller.actor(),
+        )
+        return Response(SyntheticPerformerSerializer(synthetic).data, status=status.HTTP_201_CREATED)
+
+
+class CaseListView(generics.ListAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "performer_side", "staff"}}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE}
+    serializer_class = CaseSerializer
+
+    def get_queryset(self):
+        qs = cases_visible_to(get_caller(self.request))
+        for param in ("kind", "status"):
+            if self.request.query_params.get(param):
+                qs = qs.filter(**{param: self.request.query_params[param]})
+        return qs.order_by("-id")
+
+    @extend_schema(
+        summary="Cases: violations (studio and performer concerned) and notices (studio)",
+        tags=["cases"],
+        parameters=[OpenApiParameter("kind", str), OpenApiParameter("status", str)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CaseDetailView(generics.RetrieveAPIView):
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "performer_side", "staff"}}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE}
+    serializer_class = CaseSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "case_id"
+
+    def get_queryset(self):
+        return cases_visible_to(get_caller(self.request))
+
+    @extend_schema(summary="A case", tags=["cases"], responses={200: CaseSerializer, **PROBLEM_RESPONSES})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

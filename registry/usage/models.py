@@ -1,0 +1,181 @@
+"""Usage reported by studios, line by line, and the synthetic performers they use.
+
+Lines are never deleted or edited: a studio retracts a line it reported by error (recorded),
+and a line not covered by consent on its date is kept with status `violation` and a case.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from registry.consent.choices import ProjectKind, UseType
+from registry.core.ids import new_public_id
+from registry.terms.models import RoleCategory
+
+
+def new_report_id() -> str:
+    return new_public_id("urp")
+
+
+def new_synthetic_id() -> str:
+    return new_public_id("syn")
+
+
+class UsageKind(models.TextChoices):
+    SCAN_SESSION = "scan_session", "Scan session"
+    REPLICA_USE = "replica_use", "Replica use"
+    DIGITAL_ALTERATION = "digital_alteration", "Digital alteration"
+    REALTIME_GENERATION = "realtime_generation", "Real-time generation"
+    TRAINING_USE = "training_use", "Training use"
+    SYNTHETIC_STANDIN = "synthetic_standin", "Synthetic performer stand-in"
+    SYNTHETIC_VOICE_TRACK = "synthetic_voice_track", "Synthetic voice track"
+    STREAMING_VIEWS = "streaming_views", "Streaming views"
+
+
+# The consent each kind of use of a performer relies on (DOMAIN.md 2.5: separate scopes).
+CONSENT_FOR_KIND = {
+    UsageKind.SCAN_SESSION: UseType.REPLICA_CREATION,
+    UsageKind.REPLICA_USE: UseType.REPLICA_USE,
+    UsageKind.DIGITAL_ALTERATION: UseType.DIGITAL_ALTERATION,
+    UsageKind.REALTIME_GENERATION: UseType.REALTIME_GENERATION,
+    UsageKind.TRAINING_USE: UseType.TRAINING,
+}
+SYNTHETIC_KINDS = frozenset({UsageKind.SYNTHETIC_STANDIN, UsageKind.SYNTHETIC_VOICE_TRACK})
+
+
+class UsageUnit(models.TextChoices):
+    DAYS = "days", "Days"
+    SESSIONS = "sessions", "Sessions"
+    TRACKS = "tracks", "Tracks"
+    HOURS_VIEWED = "hours_viewed", "Hours viewed"
+    RUNS = "runs", "Training runs"
+
+
+class LineStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted: covered, billable"
+    VIOLATION = "violation", "Not covered by valid consent: a case is open"
+    RETRACTED = "retracted", "Retracted by the studio"
+
+
+class UsageReport(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=new_report_id, editable=False)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="usage_reports")
+    report_ref = models.CharField(max_length=64, help_text="The studio's own id for the report")
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the canonical report body")
+    received_at = models.DateTimeField()
+    line_count = models.PositiveIntegerField()
+    accepted_count = models.PositiveIntegerField()
+    violation_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "report_ref"], name="usage_report_ref_unique_per_studio"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.report_ref})"
+
+
+class SyntheticPerformer(models.Model):
+    """A fully digital performer a studio uses, and the real performers it draws features from."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_synthetic_id, editable=False)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="synthetic_performers")
+    name = models.CharField(max_length=200)
+    description = models.TextField(max_length=4000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["studio_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["studio", "name"], name="synthetic_name_unique_per_studio")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class FeatureBorrowing(models.Model):
+    """A recognisable feature a synthetic performer draws from a real performer, and the
+    feature-borrowing grant that allows it."""
+
+    synthetic_performer = models.ForeignKey(SyntheticPerformer, on_delete=models.PROTECT, related_name="borrowings")
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="+")
+    feature = models.CharField(max_length=200, help_text="e.g. face, voice, gait")
+    grant = models.ForeignKey("consent.ConsentGrant", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["synthetic_performer", "performer", "feature"], name="borrowing_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.synthetic_performer.name} borrows {self.feature} of {self.performer}"
+
+
+class UsageLine(models.Model):
+    report = models.ForeignKey(UsageReport, on_delete=models.PROTECT, related_name="lines")
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+")
+    line_ref = models.CharField(max_length=64, help_text="The studio's own id for the line, unique per studio")
+    kind = models.CharField(max_length=24, choices=UsageKind.choices)
+    status = models.CharField(max_length=12, choices=LineStatus.choices)
+    grant = models.ForeignKey(
+        "consent.ConsentGrant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_lines",
+        help_text="The grant version the studio relied on",
+    )
+    covering_grant = models.ForeignKey(
+        "consent.ConsentGrant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The version that covered the use on its date",
+    )
+    performer = models.ForeignKey(
+        "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="usage_lines"
+    )
+    synthetic_performer = models.ForeignKey(
+        SyntheticPerformer, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_lines"
+    )
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    project_kind = models.CharField(max_length=16, choices=ProjectKind.choices)
+    project_title = models.CharField(max_length=200)
+    production_number = models.CharField(max_length=64)
+    use_date = models.DateField()
+    units = models.DecimalField(max_digits=12, decimal_places=2)
+    unit = models.CharField(max_length=16, choices=UsageUnit.choices)
+    role_category = models.CharField(max_length=24, choices=RoleCategory.choices, blank=True)
+    estimated_days = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The studio's good-faith estimate of days the performer would have worked",
+    )
+    negotiated_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    media = models.JSONField(default=list)
+    territory = models.JSONField(default=list)
+    alteration_exemption = models.CharField(max_length=24, blank=True)
+    violation_code = models.CharField(max_length=40, blank=True)
+    violation_detail = models.CharField(max_length=500, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retraction_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["report_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "line_ref"], name="usage_line_ref_unique_per_studio"),
+            models.CheckConstraint(condition=Q(units__gt=0), name="usage_units_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["studio", "use_date"]),
+            models.Index(fields=["status", "use_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_ref} ({self.kind}, {self.use_date})"

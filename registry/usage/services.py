@@ -1,0 +1,561 @@
+"""Writes for usage: reports of use (validated against consent as it stood on each use date),
+retractions, and synthetic performers.
+
+A report is taken whole or not at all: any malformed line refuses it with line-by-line
+errors and nothing is stored. Lines that are well formed but not covered by valid consent are
+stored as violations, each with a case for union staff; they are never billed as normal use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from registry.audit.chain import canonical_json
+from registry.audit.services import audit_record
+from registry.cases.models import Case, CaseKind, CaseStatus
+from registry.cases.services import case_open
+from registry.consent import rules
+from registry.consent import selectors as consent_selectors
+from registry.consent.choices import GrantStatus, UseType
+from registry.consent.models import ConsentGrant
+from registry.core.actors import Actor
+from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.parties.models import Performer, Studio
+from registry.terms.models import Agreement
+from registry.usage.models import (
+    CONSENT_FOR_KIND,
+    SYNTHETIC_KINDS,
+    FeatureBorrowing,
+    LineStatus,
+    SyntheticPerformer,
+    UsageKind,
+    UsageLine,
+    UsageReport,
+    UsageUnit,
+)
+
+MAX_LINES = 10_000
+
+
+class UsageRejectedError(RuleViolationError):
+    """The report is refused as a whole; nothing from it is stored."""
+
+    slug = "usage-report-rejected"
+
+
+# Which units make sense for each kind of line.
+UNITS_FOR_KIND = {
+    UsageKind.SCAN_SESSION: {UsageUnit.SESSIONS, UsageUnit.DAYS},
+    UsageKind.REPLICA_USE: {UsageUnit.DAYS},
+    UsageKind.DIGITAL_ALTERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
+    UsageKind.REALTIME_GENERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
+    UsageKind.TRAINING_USE: {UsageUnit.RUNS, UsageUnit.DAYS},
+    UsageKind.SYNTHETIC_STANDIN: {UsageUnit.DAYS, UsageUnit.SESSIONS},
+    UsageKind.SYNTHETIC_VOICE_TRACK: {UsageUnit.TRACKS},
+    UsageKind.STREAMING_VIEWS: {UsageUnit.HOURS_VIEWED},
+}
+
+
+@dataclass(frozen=True)
+class LineInput:
+    line_ref: str
+    kind: str
+    project: rules.Project
+    use_date: dt.date
+    units: Decimal
+    unit: str
+    grant_ref: str | None = None
+    performer_ref: str | None = None
+    synthetic_ref: str | None = None
+    agreement_code: str | None = None
+    role_category: str = ""
+    estimated_days: Decimal | None = None
+    negotiated_amount: Decimal | None = None
+    currency: str | None = None
+    media: tuple[str, ...] = ()
+    territory: tuple[str, ...] = ()
+    alteration_exemption: str | None = None
+    justification: str = ""
+
+
+@dataclass
+class _Resolved:
+    """A line with its references looked up."""
+
+    given: LineInput
+    agreement: Agreement
+    grant: ConsentGrant | None = None
+    performer: Performer | None = None
+    synthetic: SyntheticPerformer | None = None
+    status: str = LineStatus.ACCEPTED
+    covering_grant_id: str | None = None
+    violations: list[tuple[Performer | None, str, str]] = field(default_factory=list)  # (performer, code, message)
+
+
+def _problem(index: int, name: str, code: str, message: str) -> FieldProblem:
+    return FieldProblem(f"lines.{index}.{name}" if name else f"lines.{index}", code, message)
+
+
+def _by_reference(refs: set[str]) -> dict[str, Performer]:
+    public = {r for r in refs if r.startswith("prf_")}
+    numbers = refs - public
+    found = Performer.objects.filter(Q(public_id__in=public) | Q(member_number__in=numbers))
+    out = {}
+    for performer in found:
+        out[performer.public_id] = performer
+        out[performer.member_number] = performer
+    return out
+
+
+def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
+    """Look up every reference in a handful of queries; refuse the report on any bad input."""
+    problems: list[FieldProblem] = []
+    if not lines:
+        raise UsageRejectedError(
+            "A report has at least one line.",
+            problems=[FieldProblem("lines", "required", "Report at least one line.")],
+        )
+    if len(lines) > MAX_LINES:
+        raise UsageRejectedError(
+            f"A report has at most {MAX_LINES:,} lines; split it.",
+            problems=[
+                FieldProblem("lines", "too_many_lines", f"{len(lines):,} lines; at most {MAX_LINES:,} per report.")
+            ],
+        )
+
+    seen: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.line_ref in seen:
+            problems.append(
+                _problem(
+                    i,
+                    "line_id",
+                    "duplicate_line_id",
+                    f"Line id {line.line_ref!r} also appears at line {seen[line.line_ref]}.",
+                )
+            )
+        seen.setdefault(line.line_ref, i)
+    already = set(UsageLine.objects.filter(studio=studio, line_ref__in=list(seen)).values_list("line_ref", flat=True))
+
+    grant_refs = {line.grant_ref for line in lines if line.grant_ref}
+    grants = {
+        g.public_id: g
+        for g in ConsentGrant.objects.filter(public_id__in=grant_refs).select_related("agreement", "performer")
+    }
+    performers = _by_reference({line.performer_ref for line in lines if line.performer_ref})
+    synthetics = {
+        s.public_id: s
+        for s in SyntheticPerformer.objects.filter(
+            studio=studio, public_id__in={line.synthetic_ref for line in lines if line.synthetic_ref}
+        )
+    }
+    agreements = {
+        a.code: a
+        for a in Agreement.objects.filter(code__in={line.agreement_code for line in lines if line.agreement_code})
+    }
+    signed = set(studio.agreements.values_list("pk", flat=True))
+
+    resolved: list[_Resolved] = []
+    for i, line in enumerate(lines):
+        before = len(problems)
+        if line.line_ref in already:
+            problems.append(
+                _problem(
+                    i,
+                    "line_id",
+                    "line_id_reused",
+                    f"Line id {line.line_ref!r} was reported before; retract it instead.",
+                )
+            )
+        if line.unit not in UNITS_FOR_KIND[line.kind]:
+            allowed = ", ".join(sorted(UNITS_FOR_KIND[line.kind]))
+            problems.append(_problem(i, "unit", "unit_not_allowed", f"A {line.kind} line counts {allowed}."))
+        if line.units <= 0:
+            problems.append(_problem(i, "units", "not_positive", "Units must be positive."))
+        grant = performer = synthetic = agreement = None
+        if line.grant_ref:
+            grant = grants.get(line.grant_ref)
+            if grant is None:
+                problems.append(_problem(i, "grant", "unknown_grant", f"No grant has the id {line.grant_ref!r}."))
+            elif grant.studio_id != studio.pk:
+                problems.append(
+                    _problem(
+                        i,
+                        "grant",
+                        "grant_of_another_studio",
+                        "This grant belongs to another studio; report only your own use.",
+                    )
+                )
+                grant = None
+            else:
+                performer, agreement = grant.performer, grant.agreement
+        if line.performer_ref and performer is None:
+            performer = performers.get(line.performer_ref)
+            if performer is None:
+                problems.append(
+                    _problem(i, "performer", "unknown_performer", "No performer has this id or member number.")
+                )
+        if line.kind in CONSENT_FOR_KIND and grant is None and performer is None and not line.grant_ref:
+            problems.append(
+                _problem(
+                    i,
+                    "grant",
+                    "grant_or_performer_required",
+                    "A use of a performer names the grant it relies on (or at least the performer).",
+                )
+            )
+        if line.kind in SYNTHETIC_KINDS:
+            synthetic = synthetics.get(line.synthetic_ref or "")
+            if synthetic is None:
+                problems.append(
+                    _problem(
+                        i,
+                        "synthetic_performer",
+                        "unknown_synthetic_performer",
+                        "Register the synthetic performer first; none of yours has this id.",
+                    )
+                )
+            if line.kind == UsageKind.SYNTHETIC_STANDIN and not line.role_category:
+                problems.append(
+                    _problem(
+                        i, "role_category", "required", "Name the union role the synthetic performer stands in for."
+                    )
+                )
+        if agreement is None and not line.grant_ref:
+            agreement = agreements.get(line.agreement_code or "")
+            if agreement is None:
+                problems.append(
+                    _problem(
+                        i,
+                        "agreement",
+                        "unknown_agreement" if line.agreement_code else "required",
+                        "Name the agreement the use falls under (its code).",
+                    )
+                )
+        if agreement is not None and agreement.pk not in signed:
+            problems.append(
+                _problem(
+                    i, "agreement", "studio_not_signatory", f"You are not a signatory to agreement {agreement.code}."
+                )
+            )
+        if agreement is not None and line.currency and line.currency != agreement.currency:
+            problems.append(
+                _problem(i, "currency", "wrong_currency", f"Agreement {agreement.code} pays in {agreement.currency}.")
+            )
+        if line.negotiated_amount is not None and line.negotiated_amount <= 0:
+            problems.append(_problem(i, "negotiated_amount", "not_positive", "The amount must be positive."))
+        if len(problems) == before:
+            resolved.append(
+                _Resolved(given=line, agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
+            )
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageRejectedError(f"{problems[0].field}: {problems[0].message}{more}", problems=problems)
+    return resolved
+
+
+def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
+    """Decide each line against consent as it stood on its use date (never as it stands now)."""
+    borrowings: dict[int, list[FeatureBorrowing]] = defaultdict(list)
+    synthetic_ids = {r.synthetic.pk for r in resolved if r.synthetic}
+    for b in FeatureBorrowing.objects.filter(synthetic_performer_id__in=synthetic_ids).select_related("performer"):
+        borrowings[b.synthetic_performer_id].append(b)
+    performer_ids = {r.performer.pk for r in resolved if r.performer} | {
+        b.performer_id for bs in borrowings.values() for b in bs
+    }
+    histories = consent_selectors.grant_histories(studio_id=studio.pk, performer_ids=sorted(performer_ids))
+
+    for r in resolved:
+        line = r.given
+        as_of = consent_selectors.as_of_moment(line.use_date, now)
+        if line.kind in CONSENT_FOR_KIND:
+            query = rules.UseQuery(
+                use=CONSENT_FOR_KIND[line.kind],
+                project=line.project,
+                on=line.use_date,
+                media=line.media,
+                territory=line.territory,
+            )
+            pool = histories.get(r.performer.pk, [])
+            if r.grant is not None:
+                # The line relies on this grant: its lineage (an amendment's versions) answers.
+                pool = [h for h in pool if h.grant.lineage_id == r.grant.lineage_id]
+            outcome = rules.decide_check(
+                query, consent_selectors.candidates_as_of(pool, as_of), None, line.alteration_exemption
+            )
+            if outcome.allowed:
+                r.covering_grant_id = outcome.grant_id
+            else:
+                reason = outcome.reasons[0]
+                detail = "; ".join(x.message for x in outcome.reasons)[:500]
+                r.violations.append((r.performer, reason.code, detail))
+        elif line.kind in SYNTHETIC_KINDS:
+            # Rule 2.12: each real performer whose feature it borrows must have consented.
+            for b in borrowings.get(r.synthetic.pk, []):
+                query = rules.UseQuery(use=UseType.SYNTHETIC_FEATURE, project=line.project, on=line.use_date)
+                pool = histories.get(b.performer_id, [])
+                outcome = rules.decide_check(query, consent_selectors.candidates_as_of(pool, as_of), None)
+                if not outcome.allowed:
+                    r.violations.append(
+                        (
+                            b.performer,
+                            "no_feature_consent",
+                            f"{r.synthetic.name} borrows the {b.feature} of a performer whose "
+                            f"feature-borrowing consent does not cover this use: "
+                            f"{outcome.reasons[0].message}"[:500],
+                        )
+                    )
+        if r.violations:
+            r.status = LineStatus.VIOLATION
+
+
+def report_fingerprint(body: dict) -> str:
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def usage_report_submit(
+    *,
+    studio: Studio,
+    report_ref: str,
+    lines: Sequence[LineInput],
+    fingerprint: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> tuple[UsageReport, bool]:
+    """Store a report; returns (report, created). The same report id with the same body returns
+    the stored report (created False); with another body it is refused."""
+    now = now or timezone.now()
+    existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise StateConflictError(
+                f"Report id {report_ref!r} was already used for a different report; use a new id.",
+                report=existing.public_id,
+            )
+        return existing, False
+    resolved = _resolve(studio, lines)
+    _judge(studio, resolved, now)
+    grant_pks = {
+        g.public_id: g.pk
+        for g in ConsentGrant.objects.filter(
+            public_id__in={r.covering_grant_id for r in resolved if r.covering_grant_id}
+        )
+    }
+    with transaction.atomic():
+        report = UsageReport.objects.create(
+            studio=studio,
+            report_ref=report_ref,
+            fingerprint=fingerprint,
+            received_at=now,
+            line_count=len(resolved),
+            accepted_count=sum(r.status == LineStatus.ACCEPTED for r in resolved),
+            violation_count=sum(r.status == LineStatus.VIOLATION for r in resolved),
+        )
+        rows = UsageLine.objects.bulk_create(
+            [_line_row(report, studio, r, grant_pks) for r in resolved], batch_size=2000
+        )
+        if not all(row.pk for row in rows):  # SQLite before 3.35 returns no ids
+            rows = list(UsageLine.objects.filter(report=report).order_by("id"))
+        cases = []
+        for r, row in zip(resolved, rows, strict=True):
+            for performer, code, detail in r.violations:
+                cases.append(
+                    case_open(
+                        actor=Actor.system("usage validation"),
+                        now=now,
+                        kind=CaseKind.VIOLATION,
+                        studio=studio,
+                        performer=performer,
+                        usage_line=row,
+                        grant=r.grant,
+                        synthetic_performer=r.synthetic,
+                        production_number=r.given.project.production_number,
+                        reason_code=code,
+                        summary=f"Line {r.given.line_ref} ({r.given.kind}, {r.given.use_date.isoformat()}): {detail}",
+                    ).public_id
+                )
+            if r.given.kind == UsageKind.SYNTHETIC_STANDIN:
+                _synthetic_notice(studio, r, row, now)
+        audit_record(
+            actor=actor,
+            action="usage_report.received",
+            subject_type="usage_report",
+            subject_id=report.public_id,
+            studio_id=studio.public_id,
+            data={
+                "report_ref": report_ref,
+                "fingerprint": fingerprint,
+                "lines": report.line_count,
+                "accepted": report.accepted_count,
+                "violations": report.violation_count,
+                "cases": cases,
+            },
+        )
+    return report, True
+
+
+def _line_row(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: dict[str, int]) -> UsageLine:
+    line = r.given
+    first = r.violations[0] if r.violations else (None, "", "")
+    return UsageLine(
+        report=report,
+        studio=studio,
+        line_ref=line.line_ref,
+        kind=line.kind,
+        status=r.status,
+        grant=r.grant,
+        covering_grant_id=grant_pks.get(r.covering_grant_id or ""),
+        performer=r.performer,
+        synthetic_performer=r.synthetic,
+        agreement=r.agreement,
+        project_kind=line.project.kind,
+        project_title=line.project.title,
+        production_number=line.project.production_number,
+        use_date=line.use_date,
+        units=line.units,
+        unit=line.unit,
+        role_category=line.role_category,
+        estimated_days=line.estimated_days,
+        negotiated_amount=line.negotiated_amount,
+        currency=line.currency or r.agreement.currency,
+        media=list(line.media),
+        territory=list(line.territory),
+        alteration_exemption=line.alteration_exemption or "",
+        violation_code=first[1],
+        violation_detail=first[2],
+    )
+
+
+def _synthetic_notice(studio: Studio, r: _Resolved, row: UsageLine, now: dt.datetime) -> None:
+    """A synthetic performer in a union role opens one notice-and-bargaining case per project."""
+    open_case = (
+        Case.objects.filter(
+            kind=CaseKind.SYNTHETIC_NOTICE,
+            studio=studio,
+            synthetic_performer=r.synthetic,
+            production_number=r.given.project.production_number,
+        )
+        .exclude(status=CaseStatus.RESOLVED)
+        .first()
+    )
+    if open_case is not None:
+        return
+    case_open(
+        actor=Actor.system("usage validation"),
+        now=now,
+        kind=CaseKind.SYNTHETIC_NOTICE,
+        studio=studio,
+        synthetic_performer=r.synthetic,
+        usage_line=row,
+        production_number=r.given.project.production_number,
+        reason_code="synthetic_in_union_role",
+        justification=r.given.justification,
+        summary=(
+            f"{r.synthetic.name} stands in for a {r.given.role_category.replace('_', ' ')} in "
+            f"{r.given.project.title} ({r.given.project.production_number}) from {r.given.use_date.isoformat()}."
+        ),
+    )
+
+
+def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.datetime | None = None) -> UsageLine:
+    """A line reported by error is marked retracted (never deleted); billing credits it if billed."""
+    if not (reason or "").strip():
+        raise RuleViolationError(
+            "Say why the line is retracted.",
+            problems=[FieldProblem("reason", "required", "Give the reason for the retraction.")],
+        )
+    with transaction.atomic():
+        line = UsageLine.objects.select_for_update(of=("self",)).select_related("studio").get(pk=line.pk)
+        if line.status == LineStatus.RETRACTED:
+            raise StateConflictError(f"Line {line.line_ref} was already retracted.")
+        previous = line.status
+        line.status = LineStatus.RETRACTED
+        line.retracted_at = now or timezone.now()
+        line.retraction_reason = reason.strip()[:500]
+        line.save(update_fields=["status", "retracted_at", "retraction_reason"])
+        audit_record(
+            actor=actor,
+            action="usage_line.retracted",
+            subject_type="usage_line",
+            subject_id=line.line_ref,
+            studio_id=line.studio.public_id,
+            performer_id=line.performer.public_id if line.performer_id else None,
+            data={"report": line.report_id, "previous_status": previous, "reason": line.retraction_reason},
+        )
+    return line
+
+
+def synthetic_performer_register(
+    *,
+    studio: Studio,
+    name: str,
+    description: str,
+    borrowings: Sequence[tuple[Performer, str]],
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> SyntheticPerformer:
+    """Register a synthetic performer. Each real performer it borrows a feature from must have a
+    live feature-borrowing grant with this studio (DOMAIN.md 2.12)."""
+    now = now or timezone.now()
+    problems: list[FieldProblem] = []
+    grants: list[ConsentGrant] = []
+    if SyntheticPerformer.objects.filter(studio=studio, name=name).exists():
+        problems.append(
+            FieldProblem("name", "duplicate", f"You already registered a synthetic performer named {name!r}.")
+        )
+    for i, (performer, feature) in enumerate(borrowings):
+        grant = (
+            ConsentGrant.objects.filter(
+                studio=studio,
+                performer=performer,
+                use=UseType.SYNTHETIC_FEATURE,
+                status=GrantStatus.ACTIVE,
+                term_end__gte=timezone.localdate(now),
+            )
+            .order_by("-activated_at")
+            .first()
+        )
+        if grant is None:
+            problems.append(
+                FieldProblem(
+                    f"borrowings.{i}.performer",
+                    "no_feature_consent",
+                    f"{performer.display_name} has not consented to a synthetic performer "
+                    f"borrowing their {feature}; request synthetic_feature consent first.",
+                )
+            )
+        grants.append(grant)
+    if problems:
+        raise RuleViolationError(problems[0].message, problems=problems)
+    with transaction.atomic():
+        synthetic = SyntheticPerformer.objects.create(
+            studio=studio, name=name, description=description, created_at=now
+        )
+        for (performer, feature), grant in zip(borrowings, grants, strict=True):
+            FeatureBorrowing.objects.create(
+                synthetic_performer=synthetic, performer=performer, feature=feature, grant=grant
+            )
+        audit_record(
+            actor=actor,
+            action="synthetic_performer.registered",
+            subject_type="synthetic_performer",
+            subject_id=synthetic.public_id,
+            studio_id=studio.public_id,
+            data={
+                "name": name,
+                "borrowings": [
+                    {"performer": p.public_id, "feature": f, "grant": g.public_id}
+                    for (p, f), g in zip(borrowings, grants, strict=True)
+                ],
+            },
+        )
+    return synthetic
