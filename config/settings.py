@@ -315,6 +315,11 @@ SPECTACULAR_SETTINGS = {
         "GrantStatusEnum": "registry.consent.choices.GrantStatus",
         "RequestStatusEnum": "registry.consent.choices.RequestStatus",
         "SignerRoleEnum": "registry.consent.choices.SignerRole",
+        "UsageKindEnum": "registry.usage.models.UsageKind",
+        "UsageUnitEnum": "registry.usage.models.UsageUnit",
+        "CaseKindEnum": "registry.cases.models.CaseKind",
+        "RoleCategoryEnum": "registry.terms.models.RoleCategory",
+        "SectorEnum": "registry.terms.models.Sector",
     },
 }
 
