@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -130,6 +131,7 @@ INSTALLED_APPS = [
     "registry.tokens",
     "registry.cases",
     "registry.usage",
+    "registry.billing",
     "registry.api",
 ]
 
@@ -206,6 +208,7 @@ CELERY_BEAT_SCHEDULE = {
     "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
     "consent-apply-due-strikes": {"task": "consent.apply_due_strikes", "schedule": 60.0},
     "tokens-refresh-status-lists": {"task": "tokens.refresh_status_lists", "schedule": 60.0},
+    "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -86,6 +86,13 @@ def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Every caller fixture makes a user with a password; PBKDF2 costs ~0.35 s a user. Tests
+    check who may do what, not the hash, so a fast hasher changes nothing they assert."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 SYSTEM = Actor.system("tests")
 
 

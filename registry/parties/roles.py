@@ -13,7 +13,7 @@ UNION_ANALYST = "union_analyst"
 STAFF_ROLES = (UNION_ADMIN, UNION_ANALYST)
 
 # Apps whose models staff administer.
-REGISTRY_APP_LABELS = ("core", "terms", "parties", "api", "audit", "consent", "tokens", "cases", "usage")
+REGISTRY_APP_LABELS = ("core", "terms", "parties", "api", "audit", "consent", "tokens", "cases", "usage", "billing")
 
 
 def sync_staff_groups() -> None:

@@ -39,6 +39,7 @@ class AgreementAdmin(admin.ModelAdmin):
                     "ph_contribution_rate",
                     "synthetic_royalty_multiplier",
                     "synthetic_fund_split",
+                    "icdr_floor_day_scale",
                     "realtime_generation_multiplier",
                     "streaming_bonus_threshold",
                     "streaming_bonus_window_days",

@@ -74,6 +74,10 @@ class Agreement(models.Model):
         max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     synthetic_fund_split = models.JSONField(default=default_synthetic_fund_split)
+    icdr_floor_day_scale = models.BooleanField(
+        default=False,
+        help_text="An independently created replica pays at least day-performer scale (TV/Theatrical 2026).",
+    )
     realtime_generation_multiplier = models.DecimalField(
         max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
     )

@@ -1,0 +1,87 @@
+"""The double-entry ledger: every entry's postings sum to zero, enforced here and re-checked by
+`manage.py reconcile_ledger`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from registry.billing.models import AccountKind, Invoice, JournalEntry, LedgerAccount, Posting
+from registry.parties.models import Performer, Studio
+
+CLEARING = "clearing"
+CASH = "cash"
+
+
+class UnbalancedEntryError(ValueError):
+    pass
+
+
+def account_for_studio(studio: Studio, currency: str) -> LedgerAccount:
+    return LedgerAccount.objects.get_or_create(
+        code=f"receivable:{studio.public_id}:{currency}",
+        defaults={
+            "kind": AccountKind.RECEIVABLE,
+            "name": f"Receivable from {studio.legal_name}",
+            "currency": currency,
+            "studio": studio,
+        },
+    )[0]
+
+
+def account_for_performer(performer: Performer, currency: str) -> LedgerAccount:
+    return LedgerAccount.objects.get_or_create(
+        code=f"payable:{performer.public_id}:{currency}",
+        defaults={
+            "kind": AccountKind.PAYABLE,
+            "name": f"Payable to {performer.legal_name}",
+            "currency": currency,
+            "performer": performer,
+        },
+    )[0]
+
+
+def account_for_fund(fund: str, currency: str) -> LedgerAccount:
+    return LedgerAccount.objects.get_or_create(
+        code=f"fund:{fund}:{currency}",
+        defaults={"kind": AccountKind.FUND, "name": fund.replace("_", " ").title(), "currency": currency},
+    )[0]
+
+
+def account_named(kind: str, currency: str) -> LedgerAccount:
+    """The registry's own clearing or cash account for a currency."""
+    return LedgerAccount.objects.get_or_create(
+        code=f"{kind}:{currency}", defaults={"kind": kind, "name": f"Registry {kind}", "currency": currency}
+    )[0]
+
+
+def post_entry(
+    *,
+    memo: str,
+    legs: Iterable[tuple[LedgerAccount, Decimal]],
+    currency: str,
+    posted_at: dt.datetime,
+    posted_by: str,
+    invoice: Invoice | None = None,
+) -> JournalEntry:
+    """Write one balanced entry (call inside a transaction). Legs on the same account are
+    merged; zero legs are dropped; an unbalanced entry is refused before anything is written."""
+    merged: dict[int, tuple[LedgerAccount, Decimal]] = {}
+    for account, amount in legs:
+        if account.currency != currency:
+            raise UnbalancedEntryError(f"{account.code} is in {account.currency}, not {currency}")
+        previous = merged.get(account.pk, (account, Decimal(0)))[1]
+        merged[account.pk] = (account, previous + amount)
+    total = sum((amount for _, amount in merged.values()), Decimal(0))
+    if total != 0:
+        raise UnbalancedEntryError(f"entry {memo!r} does not balance: legs sum to {total}")
+    entry = JournalEntry.objects.create(posted_at=posted_at, memo=memo[:500], invoice=invoice, posted_by=posted_by)
+    Posting.objects.bulk_create(
+        [
+            Posting(entry=entry, account=account, amount=amount, currency=currency)
+            for account, amount in merged.values()
+            if amount != 0
+        ]
+    )
+    return entry

@@ -1,0 +1,229 @@
+"""Billing records: runs, invoices and credit notes with their lines, and the double-entry ledger.
+
+Finalized documents are immutable: corrections are credit (or debit) notes linked to the
+original. Every journal entry balances to zero. Database constraints make each document
+unique per studio, period and kind, and each usage line charged at most once.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from registry.core.ids import new_public_id
+
+
+def new_run_id() -> str:
+    return new_public_id("run")
+
+
+def new_invoice_id() -> str:
+    return new_public_id("inv")
+
+
+def new_entry_id() -> str:
+    return new_public_id("je")
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+
+
+LIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+class BillingRun(models.Model):
+    """One billing pass over a calendar month. Re-running a period bills only what is unbilled."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_run_id, editable=False)
+    period = models.DateField(help_text="First day of the month billed")
+    status = models.CharField(max_length=24, choices=RunStatus.choices, default=RunStatus.PENDING)
+    requested_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    studios_total = models.PositiveIntegerField(default=0)
+    studios_done = models.PositiveIntegerField(default=0)
+    documents_created = models.PositiveIntegerField(default=0)
+    lines_billed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Two runs started at once for a period: the second finds the first.
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(status__in=["pending", "running"]), name="one_live_run_per_period"
+            ),
+            models.CheckConstraint(condition=Q(period__day=1), name="run_period_is_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.period:%Y-%m} ({self.status})"
+
+
+class DocumentType(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    DEBIT_NOTE = "debit_note", "Debit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FINALIZED = "finalized", "Finalized"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Invoice(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=new_invoice_id, editable=False)
+    number = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, help_text="Gap-free per year, given at finalization"
+    )
+    document_type = models.CharField(max_length=16, choices=DocumentType.choices, default=DocumentType.INVOICE)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="invoices")
+    period = models.DateField()
+    run = models.ForeignKey(BillingRun, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        help_text="For a credit or debit note: the document it corrects",
+    )
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    currency = models.CharField(max_length=3)
+    performer_pay = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    ph_contributions = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    fund_royalties = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField()
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["studio", "period", "document_type", "currency"], name="one_document_per_studio_period_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    total=models.F("performer_pay") + models.F("ph_contributions") + models.F("fund_royalties")
+                ),
+                name="invoice_total_adds_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "finalized_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_type_display()} {self.number or self.public_id}"
+
+
+class InvoiceLine(models.Model):
+    """One rated usage line, with its provenance: the usage line, grant, token, rate card row
+    and the agreement terms used."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    usage_line = models.ForeignKey("usage.UsageLine", on_delete=models.PROTECT, related_name="invoice_lines")
+    is_credit = models.BooleanField(default=False)
+    is_adjustment = models.BooleanField(default=False, help_text="Use dated before the period (late usage)")
+    performer = models.ForeignKey(
+        "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+    )
+    grant = models.ForeignKey(
+        "consent.ConsentGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token_jti = models.CharField(max_length=40, blank=True)
+    rate_card = models.ForeignKey("terms.RateCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    terms_used = models.JSONField(help_text="The agreement terms applied, copied at rating time")
+    description = models.CharField(max_length=500)
+    explanation = models.TextField(max_length=2000)
+    performer_pay = models.DecimalField(max_digits=14, decimal_places=2)
+    ph_contribution = models.DecimalField(max_digits=14, decimal_places=2)
+    fund_shares = models.JSONField(default=dict, help_text="Fund code -> amount (decimal string)")
+    fund_total = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice_id", "id"]
+        constraints = [
+            # A usage line is charged at most once and credited at most once, ever.
+            models.UniqueConstraint(fields=["usage_line", "is_credit"], name="usage_line_billed_once"),
+        ]
+        indexes = [models.Index(fields=["performer", "invoice"])]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class InvoiceNumberSequence(models.Model):
+    """The last number given in a year; read and bumped under a row lock, so numbers never skip."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class AccountKind(models.TextChoices):
+    RECEIVABLE = "receivable", "Studio receivable"
+    PAYABLE = "payable", "Performer payable"
+    FUND = "fund", "Union fund"
+    CLEARING = "clearing", "Registry clearing"
+    CASH = "cash", "Cash"
+
+
+class LedgerAccount(models.Model):
+    code = models.CharField(max_length=64, unique=True, help_text="e.g. receivable:std_…, fund:health_plan")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3)
+    studio = models.ForeignKey("parties.Studio", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    performer = models.ForeignKey(
+        "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class JournalEntry(models.Model):
+    public_id = models.CharField(max_length=40, unique=True, default=new_entry_id, editable=False)
+    posted_at = models.DateTimeField()
+    memo = models.CharField(max_length=500)
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    posted_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.public_id}: {self.memo}"
+
+
+class Posting(models.Model):
+    """One leg of an entry: positive = debit, negative = credit. An entry's legs sum to zero."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["entry_id", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="posting_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} {self.amount}"

@@ -1,0 +1,553 @@
+"""Writes for billing: runs, per-studio billing (invoices and credit notes), finalization with
+gap-free numbers, ledger postings, payments and payouts.
+
+Exactly once: a studio's documents for a period are unique in the database, each usage line
+can be charged once and credited once, and billing a studio is one transaction that holds the
+studio's row lock. Re-running a period, or running it twice at once, creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from registry.audit.services import audit_record
+from registry.billing import ledger, rating
+from registry.billing.models import (
+    LIVE_RUN_STATUSES,
+    BillingRun,
+    DocumentType,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    InvoiceStatus,
+    RunStatus,
+)
+from registry.core.actors import Actor
+from registry.core.errors import StateConflictError
+from registry.parties.models import Performer, Studio
+from registry.terms.models import Agreement, RateCard
+from registry.usage.models import LineStatus, UsageLine
+
+ZERO = Decimal("0.00")
+CHUNK = 2000
+# Days in a week for a weekly performer's pro-rata daily rate.
+WORK_DAYS_PER_WEEK = Decimal(5)
+
+
+# --- Periods ----------------------------------------------------------------------------------
+def parse_period(text: str) -> dt.date:
+    """'2026-10' -> 2026-10-01; ValueError with a clear message otherwise."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{text!r} is not a period; use YYYY-MM, e.g. 2026-10") from exc
+
+
+def period_end(period: dt.date) -> dt.date:
+    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
+
+
+def previous_period(today: dt.date) -> dt.date:
+    first = today.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+# --- Runs -------------------------------------------------------------------------------------
+def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None = None) -> tuple[BillingRun, bool]:
+    """Create a run for the period and enqueue it after commit; if one is already pending or
+    running for the period, return that one (created False)."""
+    if period.day != 1:
+        raise ValueError("a period starts on the first day of a month")
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            run = BillingRun.objects.create(period=period, requested_by=actor.name, created_at=now)
+            audit_record(
+                actor=actor,
+                action="billing_run.started",
+                subject_type="billing_run",
+                subject_id=run.public_id,
+                data={"period": period.isoformat()},
+            )
+            from registry.billing import tasks
+
+            transaction.on_commit(lambda: tasks.start_run.delay(run.pk))
+            return run, True
+    except IntegrityError:
+        return BillingRun.objects.get(period=period, status__in=LIVE_RUN_STATUSES), False
+
+
+def _unbilled_lines(studio_id: int, period: dt.date):
+    charged = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False)
+    return UsageLine.objects.filter(
+        studio_id=studio_id,
+        status=LineStatus.ACCEPTED,
+        use_date__lte=period_end(period),
+        kind__in=list(rating.RATERS),
+    ).filter(~Exists(charged))
+
+
+def _uncredited_retractions(studio_id: int):
+    charged = InvoiceLine.objects.filter(
+        usage_line=OuterRef("pk"), is_credit=False, invoice__status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.PAID]
+    )
+    credited = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=True)
+    return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED).filter(
+        Exists(charged), ~Exists(credited)
+    )
+
+
+def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int]:
+    """Mark the run running and return the studios with something to bill."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        end = period_end(run.period)
+        charged = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False)
+        with_charges = UsageLine.objects.filter(
+            status=LineStatus.ACCEPTED, use_date__lte=end, kind__in=list(rating.RATERS)
+        ).filter(~Exists(charged))
+        studios = set(with_charges.values_list("studio_id", flat=True).distinct())
+        for studio_id in Studio.objects.values_list("pk", flat=True):
+            if studio_id not in studios and _uncredited_retractions(studio_id).exists():
+                studios.add(studio_id)
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or now
+        run.studios_total = len(studios)
+        run.save(update_fields=["status", "started_at", "studios_total"])
+        if not studios:
+            _complete(run, now)
+    return sorted(studios)
+
+
+def _complete(run: BillingRun, now: dt.datetime) -> None:
+    run.status = RunStatus.COMPLETED_WITH_ERRORS if run.errors else RunStatus.COMPLETED
+    run.finished_at = now
+    run.save(update_fields=["status", "finished_at"])
+    audit_record(
+        actor=Actor.system("billing"),
+        action="billing_run.finished",
+        subject_type="billing_run",
+        subject_id=run.public_id,
+        data={
+            "status": run.status,
+            "documents": run.documents_created,
+            "lines": run.lines_billed,
+            "errors": len(run.errors),
+        },
+    )
+
+
+# --- Rating inputs ----------------------------------------------------------------------------
+class ScaleTable:
+    """Every rate card row of the agreements involved, loaded once per studio bill."""
+
+    def __init__(self, agreement_ids: set[int]) -> None:
+        self.rows: dict[tuple[int, str, str], list[RateCard]] = defaultdict(list)
+        for row in RateCard.objects.filter(agreement_id__in=agreement_ids).order_by("effective_from"):
+            self.rows[(row.agreement_id, row.role_category, row.unit)].append(row)
+
+    def lookup(self, agreement: Agreement):
+        def scale(role: str, unit: str, on: dt.date) -> rating.ScaleRate:
+            for row in reversed(self.rows.get((agreement.pk, role, unit), [])):
+                if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to):
+                    return rating.ScaleRate(row.pk, role, unit, row.amount, row.currency)
+            raise rating.RatingError(f"agreement {agreement.code} has no {role} rate per {unit} on {on.isoformat()}")
+
+        return scale
+
+
+def terms_of(agreement: Agreement) -> rating.Terms:
+    return rating.Terms(
+        currency=agreement.currency,
+        ph_rate=agreement.ph_contribution_rate,
+        fund_split={k: Decimal(str(v)) for k, v in agreement.synthetic_fund_split.items()},
+        synthetic_multiplier=agreement.synthetic_royalty_multiplier,
+        realtime_multiplier=agreement.realtime_generation_multiplier,
+        icdr_floor_day_scale=agreement.icdr_floor_day_scale,
+    )
+
+
+def terms_snapshot(agreement: Agreement) -> dict:
+    return {
+        "agreement": agreement.code,
+        "ph_contribution_rate": str(agreement.ph_contribution_rate),
+        "fund_split": agreement.synthetic_fund_split,
+        "synthetic_royalty_multiplier": str(agreement.synthetic_royalty_multiplier),
+        "realtime_generation_multiplier": str(agreement.realtime_generation_multiplier),
+        "icdr_floor_day_scale": agreement.icdr_floor_day_scale,
+    }
+
+
+def _own_daily_rate(line: UsageLine) -> Decimal | None:
+    grant = line.covering_grant or line.grant
+    if grant is None:
+        return None
+    request = grant.request
+    if request.compensation_unit == "day":
+        return request.compensation_amount
+    if request.compensation_unit == "week":
+        return (request.compensation_amount / WORK_DAYS_PER_WEEK).quantize(Decimal("0.01"))
+    return None
+
+
+def facts_of(line: UsageLine) -> rating.LineFacts:
+    grant = line.covering_grant or line.grant
+    request = grant.request if grant is not None else None
+    return rating.LineFacts(
+        kind=line.kind,
+        use_date=line.use_date,
+        units=line.units,
+        role_category=line.role_category,
+        estimated_days=line.estimated_days,
+        own_daily_rate=_own_daily_rate(line),
+        negotiated_amount=line.negotiated_amount,
+        grant_compensation=request.compensation_amount if request else None,
+        grant_compensation_unit=request.compensation_unit if request else "",
+    )
+
+
+# --- Billing one studio -----------------------------------------------------------------------
+@dataclass
+class _Totals:
+    performer_pay: Decimal = ZERO
+    ph: Decimal = ZERO
+    funds: Decimal = ZERO
+    by_performer: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    by_fund: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    lines: int = 0
+
+
+def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) -> int:
+    """Bill one studio for the run's period: charges for unbilled covered use (late lines as
+    adjustments), credit notes for retracted billed lines. Returns documents created. Safe to
+    run again and concurrently: the studio row lock and the unique constraints see to that."""
+    now = now or timezone.now()
+    run = BillingRun.objects.get(pk=run_id)
+    errors: list[dict] = []
+    created = 0
+    lines_billed = 0
+    with transaction.atomic():
+        studio = Studio.objects.select_for_update().get(pk=studio_id)
+        for currency in _currencies(studio_id, run.period):
+            invoice, n, errs = _charge(run, studio, currency, now)
+            errors += errs
+            if invoice is not None:
+                created += 1
+                lines_billed += n
+            credit, n = _credit(run, studio, currency, now)
+            if credit is not None:
+                created += 1
+                lines_billed += n
+    _record_progress(run_id, created, lines_billed, errors, now)
+    return created
+
+
+def _currencies(studio_id: int, period: dt.date) -> list[str]:
+    charges = _unbilled_lines(studio_id, period).values_list("agreement__currency", flat=True)
+    credits = _uncredited_retractions(studio_id).values_list("agreement__currency", flat=True)
+    return sorted(set(charges) | set(credits))
+
+
+def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
+    if Invoice.objects.filter(
+        studio=studio, period=run.period, document_type=DocumentType.INVOICE, currency=currency
+    ).exists():
+        return None, 0, []  # this period's invoice exists: later lines become next period's adjustments
+    lines = (
+        _unbilled_lines(studio.pk, run.period)
+        .filter(agreement__currency=currency)
+        .select_related("agreement", "performer", "grant__request", "covering_grant__request")
+        .order_by("pk")
+    )
+    agreement_ids = set(lines.values_list("agreement_id", flat=True).distinct())
+    scales = ScaleTable(agreement_ids)
+    invoice = Invoice.objects.create(
+        studio=studio,
+        period=run.period,
+        run=run,
+        currency=currency,
+        created_at=now,
+        document_type=DocumentType.INVOICE,
+    )
+    totals = _Totals()
+    errors = []
+    batch: list[InvoiceLine] = []
+    for line in lines.iterator(chunk_size=CHUNK):
+        terms = terms_of(line.agreement)
+        try:
+            rated = rating.rate_line(facts_of(line), terms, scales.lookup(line.agreement))
+        except rating.RatingError as exc:
+            errors.append({"studio": studio.public_id, "line": line.line_ref, "error": str(exc)})
+            continue
+        batch.append(_invoice_line(invoice, line, rated, terms, run.period, credit=False))
+        _add(totals, line, rated, terms)
+        if len(batch) >= CHUNK:
+            InvoiceLine.objects.bulk_create(batch)
+            batch = []
+    InvoiceLine.objects.bulk_create(batch)
+    if totals.lines == 0:
+        # Nothing could be rated: no empty invoice (the errors say why).
+        invoice.delete()
+        return None, 0, errors
+    _set_totals(invoice, totals)
+    finalize(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
+    return invoice, totals.lines, errors
+
+
+def _invoice_line(
+    invoice: Invoice, line: UsageLine, rated: rating.Rated, terms: rating.Terms, period: dt.date, *, credit: bool
+) -> InvoiceLine:
+    sign = Decimal(-1) if credit else Decimal(1)
+    grant = line.covering_grant or line.grant
+    what = line.get_kind_display()
+    who = line.performer.display_name if line.performer_id else (line.role_category or "")
+    return InvoiceLine(
+        invoice=invoice,
+        usage_line=line,
+        is_credit=credit,
+        is_adjustment=line.use_date < period,
+        performer=line.performer,
+        grant=grant,
+        token_jti=grant.public_id if grant else "",
+        rate_card_id=rated.rate_card_id,
+        agreement=line.agreement,
+        terms_used=terms_snapshot(line.agreement),
+        description=(
+            f"{'Credit: ' if credit else ''}{what}, {who}, {line.project_title} "
+            f"({line.production_number}), {line.use_date.isoformat()}"
+        )[:500],
+        explanation=rated.explanation[:2000],
+        performer_pay=sign * rated.performer_pay,
+        ph_contribution=sign * rated.ph_contribution,
+        fund_shares={k: str(sign * v) for k, v in rated.fund_shares.items()},
+        fund_total=sign * sum(rated.fund_shares.values(), ZERO),
+        total=sign * rated.total,
+    )
+
+
+def _add(totals: _Totals, line: UsageLine, rated: rating.Rated, terms: rating.Terms, sign: Decimal = Decimal(1)):
+    totals.lines += 1
+    totals.performer_pay += sign * rated.performer_pay
+    totals.ph += sign * rated.ph_contribution
+    totals.funds += sign * sum(rated.fund_shares.values(), ZERO)
+    if rated.performer_pay and line.performer_id:
+        totals.by_performer[line.performer_id] += sign * rated.performer_pay
+    for fund, amount in rated.fund_shares.items():
+        totals.by_fund[fund] += sign * amount
+    for fund, amount in rating.ph_fund_shares(rated, terms).items():
+        totals.by_fund[fund] += sign * amount
+
+
+def _set_totals(invoice: Invoice, totals: _Totals) -> None:
+    invoice.performer_pay = totals.performer_pay
+    invoice.ph_contributions = totals.ph
+    invoice.fund_royalties = totals.funds
+    invoice.total = totals.performer_pay + totals.ph + totals.funds
+    invoice.save(update_fields=["performer_pay", "ph_contributions", "fund_royalties", "total"])
+
+
+def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
+    """A credit note for billed lines the studio retracted since."""
+    lines = list(
+        _uncredited_retractions(studio.pk)
+        .filter(agreement__currency=currency)
+        .select_related("agreement", "performer", "grant__request", "covering_grant__request")
+    )
+    if not lines:
+        return None, 0
+    if Invoice.objects.filter(
+        studio=studio, period=run.period, document_type=DocumentType.CREDIT_NOTE, currency=currency
+    ).exists():
+        return None, 0  # this period's credit note exists: later retractions go on next period's
+    charges = {
+        il.usage_line_id: il
+        for il in InvoiceLine.objects.filter(usage_line__in=lines, is_credit=False).select_related("invoice")
+    }
+    credit = Invoice.objects.create(
+        studio=studio,
+        period=run.period,
+        run=run,
+        currency=currency,
+        created_at=now,
+        document_type=DocumentType.CREDIT_NOTE,
+        original=max((c.invoice for c in charges.values()), key=lambda i: i.pk),
+    )
+    totals = _Totals()
+    rows = []
+    for line in lines:
+        charge = charges[line.pk]
+        # Credit exactly what was charged, whatever the rates say today.
+        rated = rating.Rated(
+            performer_pay=charge.performer_pay,
+            ph_contribution=charge.ph_contribution,
+            fund_shares={k: Decimal(v) for k, v in charge.fund_shares.items()},
+            rate_card_id=charge.rate_card_id,
+            explanation=f"credits {charge.invoice.number}",
+        )
+        rows.append(_invoice_line(credit, line, rated, terms_of(line.agreement), run.period, credit=True))
+        _add(totals, line, rated, terms_of(line.agreement), sign=Decimal(-1))
+    InvoiceLine.objects.bulk_create(rows)
+    _set_totals(credit, totals)
+    finalize(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
+    return credit, len(rows)
+
+
+def _record_progress(run_id: int, created: int, lines: int, errors: list[dict], now: dt.datetime) -> None:
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        run.studios_done = F("studios_done") + 1
+        run.documents_created = F("documents_created") + created
+        run.lines_billed = F("lines_billed") + lines
+        run.errors = run.errors + errors
+        run.save(update_fields=["studios_done", "documents_created", "lines_billed", "errors"])
+        run.refresh_from_db()
+        if run.status == RunStatus.RUNNING and run.studios_done >= run.studios_total:
+            _complete(run, now)
+
+
+# --- Finalization and the ledger --------------------------------------------------------------
+def _next_number(document_type: str, year: int) -> str:
+    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    prefix = {"invoice": "INV", "credit_note": "CRN", "debit_note": "DBN"}[document_type]
+    return f"{prefix}-{year}-{sequence.last_number:06d}"
+
+
+def finalize(*, invoice: Invoice, totals: _Totals | None = None, actor: Actor, now: dt.datetime | None = None):
+    """Give the document its gap-free number, freeze it, and post it to the ledger."""
+    now = now or timezone.now()
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise StateConflictError(f"{invoice} is {invoice.status}; only a draft is finalized.")
+    totals = totals or _totals_from_lines(invoice)
+    invoice.number = _next_number(invoice.document_type, now.year)
+    invoice.status = InvoiceStatus.FINALIZED
+    invoice.finalized_at = now
+    invoice.save(update_fields=["number", "status", "finalized_at"])
+    _post_document(invoice, totals, actor, now)
+    audit_record(
+        actor=actor,
+        action=f"{invoice.document_type}.finalized",
+        subject_type="invoice",
+        subject_id=invoice.public_id,
+        studio_id=invoice.studio.public_id,
+        data={
+            "number": invoice.number,
+            "period": invoice.period.isoformat(),
+            "total": invoice.total,
+            "currency": invoice.currency,
+            "lines": totals.lines,
+        },
+    )
+    return invoice
+
+
+def _totals_from_lines(invoice: Invoice) -> _Totals:
+    totals = _Totals()
+    for il in invoice.lines.all():
+        totals.lines += 1
+        totals.performer_pay += il.performer_pay
+        totals.ph += il.ph_contribution
+        totals.funds += il.fund_total
+        if il.performer_id and il.performer_pay:
+            totals.by_performer[il.performer_id] += il.performer_pay
+        terms = rating.Terms(
+            currency=invoice.currency,
+            ph_rate=Decimal(il.terms_used["ph_contribution_rate"]),
+            fund_split={k: Decimal(str(v)) for k, v in il.terms_used["fund_split"].items()},
+        )
+        for fund, amount in il.fund_shares.items():
+            totals.by_fund[fund] += Decimal(amount)
+        for fund, amount in rating.fund_split(il.ph_contribution, terms.fund_split).items():
+            totals.by_fund[fund] += amount
+    return totals
+
+
+def _post_document(invoice: Invoice, totals: _Totals, actor: Actor, now: dt.datetime) -> None:
+    """Dr studio receivable, Cr each performer's payable and each fund (signs flip for credits)."""
+    currency = invoice.currency
+    legs = [(ledger.account_for_studio(invoice.studio, currency), invoice.total)]
+    performers = Performer.objects.in_bulk(list(totals.by_performer))
+    for performer_id, amount in totals.by_performer.items():
+        legs.append((ledger.account_for_performer(performers[performer_id], currency), -amount))
+    for fund, amount in totals.by_fund.items():
+        legs.append((ledger.account_for_fund(fund, currency), -amount))
+    ledger.post_entry(
+        memo=f"{invoice.get_document_type_display()} {invoice.number}",
+        legs=legs,
+        currency=currency,
+        posted_at=now,
+        posted_by=actor.name,
+        invoice=invoice,
+    )
+
+
+def invoice_mark_paid(*, invoice: Invoice, actor: Actor, now: dt.datetime | None = None) -> Invoice:
+    """A payment received: Dr cash, Cr the studio's receivable."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related("studio").get(pk=invoice.pk)
+        if invoice.status != InvoiceStatus.FINALIZED or invoice.document_type != DocumentType.INVOICE:
+            raise StateConflictError(f"{invoice} is {invoice.status}; only a finalized invoice is paid.")
+        invoice.status = InvoiceStatus.PAID
+        invoice.paid_at = now
+        invoice.save(update_fields=["status", "paid_at"])
+        ledger.post_entry(
+            memo=f"Payment of {invoice.number}",
+            currency=invoice.currency,
+            posted_at=now,
+            posted_by=actor.name,
+            invoice=invoice,
+            legs=[
+                (ledger.account_named(ledger.CASH, invoice.currency), invoice.total),
+                (ledger.account_for_studio(invoice.studio, invoice.currency), -invoice.total),
+            ],
+        )
+        audit_record(
+            actor=actor,
+            action="invoice.paid",
+            subject_type="invoice",
+            subject_id=invoice.public_id,
+            studio_id=invoice.studio.public_id,
+            data={"number": invoice.number, "total": invoice.total},
+        )
+    return invoice
+
+
+def payout_record(
+    *, performer: Performer, amount: Decimal, currency: str, actor: Actor, now: dt.datetime | None = None
+):
+    """Money paid out to a performer: Dr their payable, Cr cash."""
+    if amount <= 0:
+        raise ValueError("a payout is a positive amount")
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = ledger.post_entry(
+            memo=f"Payout to {performer.public_id}",
+            currency=currency,
+            posted_at=now,
+            posted_by=actor.name,
+            legs=[
+                (ledger.account_for_performer(performer, currency), amount),
+                (ledger.account_named(ledger.CASH, currency), -amount),
+            ],
+        )
+        audit_record(
+            actor=actor,
+            action="payout.recorded",
+            subject_type="performer",
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            data={"amount": amount, "currency": currency},
+        )
+    return entry

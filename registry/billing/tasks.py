@@ -1,0 +1,43 @@
+"""Celery tasks for billing. They take ids, call one service, and are safe to run twice:
+acks_late and task_reject_on_worker_lost redeliver a task whose worker died, and the database
+constraints make the second delivery create nothing new."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from registry.billing import services
+from registry.core.actors import Actor
+
+RELIABLE = {
+    "acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="billing.start_run", **RELIABLE)
+def start_run(run_id: int) -> int:
+    """Fan out: one task per studio with something to bill."""
+    studios = services.billing_run_plan(run_id=run_id)
+    for studio_id in studios:
+        bill_studio.delay(run_id, studio_id)
+    return len(studios)
+
+
+@shared_task(name="billing.bill_studio", **RELIABLE)
+def bill_studio(run_id: int, studio_id: int) -> int:
+    return services.bill_studio(run_id=run_id, studio_id=studio_id)
+
+
+@shared_task(name="billing.monthly")
+def monthly() -> str:
+    """Beat, on the 1st: bill the month just ended."""
+    run, _ = services.billing_run_start(
+        period=services.previous_period(timezone.localdate()), actor=Actor.system("monthly schedule")
+    )
+    return run.public_id

@@ -1,0 +1,132 @@
+"""Fixtures for the consent API tests: a small world of requests and grants, and DB snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from registry.audit.models import AuditEvent
+from registry.consent.models import (
+    ConsentGrant,
+    ConsentRequest,
+    DescriptionVersion,
+    GrantStatusChange,
+    PerformerPreferences,
+    Signature,
+    Strike,
+    Suspension,
+)
+from registry.parties.models import Performer
+from tests.consent.factories import accept, create_request, grant_for
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def assert_problem(response, status: int, slug: str, detail: str | None = None) -> dict:
+    """An RFC 9457 problem with this status and type (and detail, when given)."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert body["type"].endswith(f"/problems/{slug}")
+    assert body["status"] == status
+    if detail is not None:
+        assert body["detail"] == detail
+    return body
+
+
+def db_snapshot() -> dict:
+    """Everything a consent endpoint could write, in a comparable form."""
+    return {
+        "requests": list(
+            ConsentRequest.objects.order_by("pk").values_list("public_id", "status", "answered_at", "decline_reason")
+        ),
+        "description_versions": DescriptionVersion.objects.count(),
+        "signatures": Signature.objects.count(),
+        "grants": list(ConsentGrant.objects.order_by("pk").values_list("public_id", "status", "ended_at")),
+        "status_changes": GrantStatusChange.objects.count(),
+        "suspensions": list(Suspension.objects.order_by("pk").values_list("pk", "cause", "ended_at")),
+        "strikes": list(Strike.objects.order_by("pk").values_list("public_id", "lifted_at")),
+        "preferences": list(
+            PerformerPreferences.objects.order_by("pk").values_list(
+                "performer_id", "do_not_train", "opt_out_categories", "declined_uses", "rate_floor_amount"
+            )
+        ),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+def result_ids(response) -> list[str]:
+    """The ids on one page of a (cursor-paginated) list response."""
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["next"] is None
+    return [row["id"] for row in body["results"]]
+
+
+@dataclass
+class World:
+    """Maya (performer) and Sam (a minor, signed for by the guardian) deal with Northlight
+    (studio); Leo (other_performer) deals with Rival (other_studio)."""
+
+    maya: Performer
+    sam: Performer
+    maya_grant: ConsentGrant
+    maya_pending: ConsentRequest
+    sam_grant: ConsentGrant
+    sam_pending: ConsentRequest
+    leo_grant: ConsentGrant
+
+    def requests(self) -> list[ConsentRequest]:
+        return [
+            self.maya_grant.request,
+            self.maya_pending,
+            self.sam_grant.request,
+            self.sam_pending,
+            self.leo_grant.request,
+        ]
+
+
+@pytest.fixture
+def world(agreement, studio, other_studio, performer, other_performer, minor_with_guardian) -> World:
+    maya, sam = performer.performer, minor_with_guardian.performer
+    return World(
+        maya=maya,
+        sam=sam,
+        maya_grant=grant_for(studio.studio, maya, agreement),
+        maya_pending=create_request(studio.studio, maya, agreement, use="voice_replica"),
+        sam_grant=accept(
+            create_request(studio.studio, sam, agreement), user=minor_with_guardian.user, name="Elena Rivera"
+        ),
+        sam_pending=create_request(studio.studio, sam, agreement, use="voice_replica"),
+        leo_grant=grant_for(other_studio.studio, other_performer.performer, agreement),
+    )
+
+
+# The kinds of caller; a guardian appears twice: acting for their own minor, and for someone else.
+CALLERS = [
+    "owner",
+    "other_performer",
+    "studio",
+    "other_studio",
+    "staff",
+    "analyst",
+    "anonymous",
+    "guardian_own",
+    "guardian_other",
+]
+
+
+@pytest.fixture
+def clients(performer, other_performer, studio, other_studio, staff, analyst, anonymous, minor_with_guardian) -> dict:
+    return {
+        "owner": performer.client,
+        "other_performer": other_performer.client,
+        "studio": studio.client,
+        "other_studio": other_studio.client,
+        "staff": staff.client,
+        "analyst": analyst.client,
+        "anonymous": anonymous,
+        "guardian_own": minor_with_guardian.client,
+        "guardian_other": minor_with_guardian.client,
+    }

@@ -1,0 +1,533 @@
+"""Who may call each consent endpoint, what they get back, and that a refusal changes nothing.
+
+Callers: the performer concerned (owner), another performer, the studio concerned, another
+studio, staff (admin and analyst), anonymous, and a guardian acting for their own minor
+(guardian_own) or for someone else's performer (guardian_other).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.audit.models import AuditEvent
+from registry.consent import services
+from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences
+from registry.parties.models import ApiScope, all_scopes
+from tests.api.conftest import CALLERS, assert_problem, db_snapshot, result_ids
+from tests.conftest import SYSTEM
+from tests.consent.factories import request_body
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = "/api/v1/consent-requests/"
+GRANTS = "/api/v1/grants/"
+CHECKS = "/api/v1/consent-checks/"
+STRIKES = "/api/v1/strikes/"
+
+OK = (200, None, None)
+CREATED = (201, None, None)
+NOT_FOUND = (404, "not-found", "Not found.")
+ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
+NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
+NOT_FOR_PERFORMERS = (403, "permission-denied", "This action is not open to performers or their representatives.")
+NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
+UNION_MAY_NOT_SIGN = (
+    403,
+    "permission-denied",
+    "The union consents only for a deceased performer with no estate on record.",
+)
+ANALYST_MAY_NOT_SIGN = (403, "permission-denied", "Union analysts cannot sign.")
+
+
+def _matrix(table: dict) -> list:
+    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
+    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
+
+
+def _refused(response, expected, before: dict) -> None:
+    status, slug, detail = expected
+    assert_problem(response, status, slug, detail)
+    assert db_snapshot() == before
+
+
+def _request_for(world, caller: str) -> ConsentRequest:
+    """The pending request the caller aims at: the guardian's own minor's, or else Maya's."""
+    return world.sam_pending if caller == "guardian_own" else world.maya_pending
+
+
+def _grant_for(world, caller: str) -> ConsentGrant:
+    return world.sam_grant if caller == "guardian_own" else world.maya_grant
+
+
+def _ids_newest_first(objects) -> list[str]:
+    return [o.public_id for o in sorted(objects, key=lambda o: o.pk, reverse=True)]
+
+
+# --- Object reads: requests, grants --------------------------------------------------------
+OBJECT_READ = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "studio": OK,
+    "other_studio": NOT_FOUND,
+    "staff": OK,
+    "analyst": OK,
+    "anonymous": ANONYMOUS,
+    "guardian_own": OK,
+    "guardian_other": NOT_FOUND,
+}
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(OBJECT_READ))
+def test_consent_request_detail(world, clients, caller, expected):
+    target = _request_for(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(f"{REQUESTS}{target.public_id}")
+
+    if expected is OK:
+        assert response.status_code == 200
+        body = response.json()
+        assert body["id"] == target.public_id
+        assert body["performer"]["id"] == target.performer.public_id
+        assert body["status"] == "pending"
+        assert db_snapshot() == before
+    else:
+        _refused(response, expected, before)
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(OBJECT_READ))
+def test_grant_detail(world, clients, caller, expected):
+    target = _grant_for(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(f"{GRANTS}{target.public_id}")
+
+    if expected is OK:
+        assert response.status_code == 200
+        body = response.json()
+        assert body["id"] == target.public_id
+        assert body["token_id"] == target.public_id
+        assert body["performer"]["id"] == target.performer.public_id
+        assert body["status"] == "active"
+    else:
+        _refused(response, expected, before)
+
+
+def test_another_studios_request_and_grant_are_404_for_the_studio(world, clients):
+    assert_problem(clients["studio"].get(f"{REQUESTS}{world.leo_grant.request.public_id}"), 404, "not-found")
+    assert_problem(clients["studio"].get(f"{GRANTS}{world.leo_grant.public_id}"), 404, "not-found")
+
+
+def test_an_unknown_id_is_the_same_404_as_someone_elses(world, clients):
+    unknown = clients["other_performer"].get(f"{GRANTS}cgr_doesnotexist")
+    someone_elses = clients["other_performer"].get(f"{GRANTS}{world.maya_grant.public_id}")
+
+    assert assert_problem(unknown, 404, "not-found") == assert_problem(someone_elses, 404, "not-found")
+
+
+# --- Lists: each caller sees only their own -------------------------------------------------
+def _visible_requests(world, caller: str) -> list[str] | None:
+    maya = [world.maya_grant.request, world.maya_pending]
+    sam = [world.sam_grant.request, world.sam_pending]
+    leo = [world.leo_grant.request]
+    visible = {
+        "owner": maya,
+        "other_performer": leo,
+        "studio": maya + sam,
+        "other_studio": leo,
+        "staff": maya + sam + leo,
+        "analyst": maya + sam + leo,
+        "anonymous": None,
+        "guardian_own": sam,
+        "guardian_other": sam,
+    }[caller]
+    return None if visible is None else _ids_newest_first(visible)
+
+
+def _visible_grants(world, caller: str) -> list[str] | None:
+    maya, sam, leo = [world.maya_grant], [world.sam_grant], [world.leo_grant]
+    visible = {
+        "owner": maya,
+        "other_performer": leo,
+        "studio": maya + sam,
+        "other_studio": leo,
+        "staff": maya + sam + leo,
+        "analyst": maya + sam + leo,
+        "anonymous": None,
+        "guardian_own": sam,
+        "guardian_other": sam,
+    }[caller]
+    return None if visible is None else _ids_newest_first(visible)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_consent_request_list_shows_only_the_callers_own(world, clients, caller):
+    expected = _visible_requests(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(REQUESTS)
+
+    if expected is None:
+        _refused(response, ANONYMOUS, before)
+    else:
+        assert result_ids(response) == expected
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_grant_list_shows_only_the_callers_own(world, clients, caller):
+    expected = _visible_grants(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(GRANTS)
+
+    if expected is None:
+        _refused(response, ANONYMOUS, before)
+    else:
+        assert result_ids(response) == expected
+
+
+def test_a_filter_cannot_widen_a_list(world, clients):
+    # Asking for another performer's rows by filter yields nothing, not their rows.
+    response = clients["studio"].get(GRANTS, {"performer": world.leo_grant.performer.public_id})
+    assert result_ids(response) == []
+    response = clients["owner"].get(REQUESTS, {"performer": world.sam.public_id})
+    assert result_ids(response) == []
+
+
+# --- Answering a request ------------------------------------------------------------------
+ACCEPT = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "studio": NOT_FOR_STUDIOS,
+    "other_studio": NOT_FOR_STUDIOS,
+    "staff": UNION_MAY_NOT_SIGN,
+    "analyst": ANALYST_MAY_NOT_SIGN,
+    "anonymous": ANONYMOUS,
+    "guardian_own": OK,
+    "guardian_other": NOT_FOUND,
+}
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(ACCEPT))
+def test_accept(world, clients, caller, expected):
+    target = _request_for(world, caller)
+    body = {
+        "description_sha256": target.current_description.sha256,
+        "signer_name": "Elena Rivera" if caller.startswith("guardian") else "Maya Okafor",
+        "attestation_text": "I have read the description and I consent to this use.",
+        "confirm": True,
+    }
+    before = db_snapshot()
+
+    response = clients[caller].post(f"{REQUESTS}{target.public_id}/accept", body, format="json")
+
+    if expected is OK:
+        assert response.status_code == 200
+        grant = ConsentGrant.objects.get(request=target)
+        data = response.json()
+        assert (data["id"], data["status"], data["grant"]) == (target.public_id, "accepted", grant.public_id)
+        role, actor_kind = ("guardian", "representative") if caller == "guardian_own" else ("performer", "performer")
+        assert (grant.signer_role, grant.status) == (role, "active")
+        signed = AuditEvent.objects.get(action="consent_request.signed", subject_id=target.public_id)
+        assert signed.actor_kind == actor_kind
+    else:
+        _refused(response, expected, before)
+
+
+DECLINE = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "studio": NOT_FOR_STUDIOS,
+    "other_studio": NOT_FOR_STUDIOS,
+    "staff": NOT_FOR_STAFF,
+    "analyst": NOT_FOR_STAFF,
+    "anonymous": ANONYMOUS,
+    "guardian_own": OK,
+    "guardian_other": NOT_FOUND,
+}
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(DECLINE))
+def test_decline(world, clients, caller, expected):
+    target = _request_for(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].post(
+        f"{REQUESTS}{target.public_id}/decline", {"reason": "Not this role."}, format="json"
+    )
+
+    if expected is OK:
+        assert response.status_code == 200
+        data = response.json()
+        assert (data["id"], data["status"]) == (target.public_id, "declined")
+        assert data["decline"] == {"reason": "Not this role.", "codes": [], "automatic": False}
+        target.refresh_from_db()
+        assert target.status == "declined"
+    else:
+        _refused(response, expected, before)
+
+
+# --- Grant actions ------------------------------------------------------------------------
+GRANT_ACTION = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "studio": NOT_FOR_STUDIOS,
+    "other_studio": NOT_FOR_STUDIOS,
+    "staff": NOT_FOR_STAFF,
+    "analyst": NOT_FOR_STAFF,
+    "anonymous": ANONYMOUS,
+    "guardian_own": OK,
+    "guardian_other": NOT_FOUND,
+}
+ACTIONS = [
+    # (action, status before, status after)
+    ("revoke", "active", "revoked"),
+    ("suspend", "active", "suspended"),
+    ("resume", "suspended", "active"),
+]
+
+
+@pytest.mark.parametrize(("action", "status_before", "status_after"), ACTIONS)
+@pytest.mark.parametrize(("caller", "expected"), _matrix(GRANT_ACTION))
+def test_grant_action(world, clients, caller, expected, action, status_before, status_after):
+    target = _grant_for(world, caller)
+    if status_before == "suspended":
+        for grant in (world.maya_grant, world.sam_grant):
+            services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM)
+    before = db_snapshot()
+
+    response = clients[caller].post(f"{GRANTS}{target.public_id}/{action}", {"reason": "My reasons."}, format="json")
+
+    target.refresh_from_db()
+    if expected is OK:
+        assert response.status_code == 200
+        data = response.json()
+        assert (data["id"], data["status"]) == (target.public_id, status_after)
+        assert target.status == status_after
+    else:
+        _refused(response, expected, before)
+        assert target.status == status_before
+
+
+# --- Creating requests --------------------------------------------------------------------
+CREATE = {
+    "owner": NOT_FOR_PERFORMERS,
+    "other_performer": NOT_FOR_PERFORMERS,
+    "studio": CREATED,
+    # Any signatory studio may ask any performer; what it cannot do is reach others' grants.
+    "other_studio": CREATED,
+    "staff": NOT_FOR_STAFF,
+    "analyst": NOT_FOR_STAFF,
+    "anonymous": ANONYMOUS,
+    "guardian_own": NOT_FOR_PERFORMERS,
+    "guardian_other": NOT_FOR_PERFORMERS,
+}
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(CREATE))
+def test_create_consent_request(world, clients, agreement, caller, expected):
+    before = db_snapshot()
+
+    response = clients[caller].post(REQUESTS, request_body(world.maya, agreement), format="json")
+
+    if expected is CREATED:
+        assert response.status_code == 201
+        created = ConsentRequest.objects.get(public_id=response.json()["id"])
+        assert created.studio.legal_name == {"studio": "Northlight Pictures", "other_studio": "Rival Pictures"}[caller]
+        assert ConsentRequest.objects.count() == len(before["requests"]) + 1
+    else:
+        _refused(response, expected, before)
+
+
+def test_a_studio_cannot_amend_another_studios_grant(world, clients, agreement):
+    body = request_body(world.maya, agreement, amends=world.maya_grant.public_id)
+    before = db_snapshot()
+
+    response = clients["other_studio"].post(REQUESTS, body, format="json")
+
+    problem = assert_problem(response, 422, "consent-rule-violation")
+    assert problem["errors"] == [
+        {"field": "amends", "code": "unknown_grant", "message": "None of your grants has this id."}
+    ]
+    assert db_snapshot() == before
+
+
+# --- Consent checks -----------------------------------------------------------------------
+CHECK = {
+    "owner": NOT_FOR_PERFORMERS,
+    "other_performer": NOT_FOR_PERFORMERS,
+    "studio": OK,
+    "other_studio": OK,
+    "staff": NOT_FOR_STAFF,
+    "analyst": NOT_FOR_STAFF,
+    "anonymous": ANONYMOUS,
+    "guardian_own": NOT_FOR_PERFORMERS,
+    "guardian_other": NOT_FOR_PERFORMERS,
+}
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(CHECK))
+def test_consent_check(world, clients, caller, expected):
+    grant = world.maya_grant
+    body = {
+        "performer": world.maya.public_id,
+        "use": "replica_use",
+        "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+        "on": grant.term_start.isoformat(),
+        "media": ["streaming"],
+        "territory": ["US"],
+    }
+    before = db_snapshot()
+
+    response = clients[caller].post(CHECKS, body, format="json")
+
+    if expected is OK:
+        assert response.status_code == 200
+        data = response.json()
+        if caller == "studio":
+            assert (data["allowed"], data["grant"], data["token_id"]) == (True, grant.public_id, grant.public_id)
+            assert data["reasons"] == []
+        else:
+            assert (data["allowed"], data["grant"], data["token_id"]) == (False, None, None)
+            assert [r["code"] for r in data["reasons"]] == ["no_grant"]
+        assert db_snapshot() == before
+    else:
+        _refused(response, expected, before)
+
+
+# --- Preferences --------------------------------------------------------------------------
+PREFERENCES_READ = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "studio": NOT_FOR_STUDIOS,
+    "other_studio": NOT_FOR_STUDIOS,
+    "staff": OK,
+    "analyst": OK,
+    "anonymous": ANONYMOUS,
+    "guardian_own": OK,
+    "guardian_other": NOT_FOUND,
+}
+PREFERENCES_WRITE = {**PREFERENCES_READ, "staff": NOT_FOR_STAFF, "analyst": NOT_FOR_STAFF}
+
+
+def _performer_for(world, caller: str):
+    return world.sam if caller == "guardian_own" else world.maya
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(PREFERENCES_READ))
+def test_read_preferences(world, clients, caller, expected):
+    target = _performer_for(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(f"/api/v1/performers/{target.public_id}/preferences")
+
+    if expected is OK:
+        assert response.status_code == 200
+        data = response.json()
+        assert (data["performer"], data["do_not_train"], data["declined_uses"]) == (target.public_id, False, [])
+        assert db_snapshot() == before
+    else:
+        _refused(response, expected, before)
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(PREFERENCES_WRITE))
+def test_replace_preferences(world, clients, caller, expected):
+    target = _performer_for(world, caller)
+    before = db_snapshot()
+
+    response = clients[caller].put(
+        f"/api/v1/performers/{target.public_id}/preferences",
+        {"do_not_train": True, "declined_uses": ["training"]},
+        format="json",
+    )
+
+    if expected is OK:
+        assert response.status_code == 200
+        prefs = PerformerPreferences.objects.get(performer=target)
+        assert (prefs.do_not_train, prefs.declined_uses) == (True, ["training"])
+        assert response.json()["performer"] == target.public_id
+    else:
+        _refused(response, expected, before)
+        assert PerformerPreferences.objects.filter(performer=target).exists() is False
+
+
+def test_preferences_of_an_unknown_performer_are_404(clients):
+    assert_problem(clients["staff"].get("/api/v1/performers/prf_nosuchperformer/preferences"), 404, "not-found")
+
+
+# --- Strikes ------------------------------------------------------------------------------
+@pytest.fixture
+def strikes(agreement, studio, other_studio):
+    against_studio = services.strike_declare(
+        agreement=agreement, studios=[studio.studio], reason="Strike against Northlight", actor=SYSTEM
+    )
+    against_other = services.strike_declare(
+        agreement=agreement, studios=[other_studio.studio], reason="Strike against Rival", actor=SYSTEM
+    )
+    return {"studio": against_studio, "other_studio": against_other}
+
+
+def _visible_strikes(strikes: dict, caller: str):
+    both = [strikes["other_studio"].public_id, strikes["studio"].public_id]
+    return {
+        "owner": NOT_FOR_PERFORMERS,
+        "other_performer": NOT_FOR_PERFORMERS,
+        "studio": [strikes["studio"].public_id],
+        "other_studio": [strikes["other_studio"].public_id],
+        "staff": both,
+        "analyst": both,
+        "anonymous": ANONYMOUS,
+        "guardian_own": NOT_FOR_PERFORMERS,
+        "guardian_other": NOT_FOR_PERFORMERS,
+    }[caller]
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_strike_list(strikes, clients, caller):
+    expected = _visible_strikes(strikes, caller)
+    before = db_snapshot()
+
+    response = clients[caller].get(STRIKES)
+
+    if isinstance(expected, list):
+        assert result_ids(response) == expected
+    else:
+        _refused(response, expected, before)
+
+
+# --- Studio keys without the scope --------------------------------------------------------
+SCOPED_ENDPOINTS = [
+    # (method, path template, scope the key lacks)
+    ("get", REQUESTS, ApiScope.CONSENT_READ),
+    ("get", REQUESTS + "{request}", ApiScope.CONSENT_READ),
+    ("post", REQUESTS, ApiScope.CONSENT_WRITE),
+    ("get", GRANTS, ApiScope.CONSENT_READ),
+    ("get", GRANTS + "{grant}", ApiScope.CONSENT_READ),
+    ("post", CHECKS, ApiScope.CONSENT_READ),
+    ("get", STRIKES, ApiScope.CONSENT_READ),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "scope"), SCOPED_ENDPOINTS)
+def test_studio_key_missing_the_scope_is_403_missing_scope(world, agreement, make_studio_caller, method, path, scope):
+    caller = make_studio_caller("Narrow Key Pictures", [s for s in all_scopes() if s != scope])
+    url = path.format(request=world.maya_pending.public_id, grant=world.maya_grant.public_id)
+    body = request_body(world.maya, agreement) if path == REQUESTS else {"performer": world.maya.public_id}
+    before = db_snapshot()
+
+    response = caller.client.post(url, body, format="json") if method == "post" else caller.client.get(url)
+
+    problem = assert_problem(response, 403, "missing-scope", f"This API key lacks the '{scope}' scope.")
+    assert problem["required_scope"] == scope
+    assert db_snapshot() == before
+
+
+def test_a_read_only_key_reads_but_cannot_request(world, agreement, make_studio_caller):
+    reader = make_studio_caller("Reader Pictures", [ApiScope.CONSENT_READ])
+    before = db_snapshot()
+
+    assert result_ids(reader.client.get(GRANTS)) == []
+    response = reader.client.post(REQUESTS, request_body(world.maya, agreement), format="json")
+
+    assert_problem(response, 403, "missing-scope", "This API key lacks the 'consent:write' scope.")
+    assert db_snapshot() == before

@@ -1,0 +1,151 @@
+"""Billing end to end in process: usage -> run -> invoice with provenance -> ledger -> statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from registry.billing import selectors, services
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting, RunStatus
+from registry.usage.services import usage_line_retract
+from tests.billing.conftest import past_grant, replica_line, report
+from tests.conftest import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+AUGUST = dt.date(2025, 8, 1)
+
+
+@pytest.fixture
+def worked_example(billed_studio, performer, tvth):
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    return grant
+
+
+def test_worked_example_is_invoiced_to_the_cent_with_provenance(
+    worked_example, billed_studio, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        started, created = services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    billing_run = BillingRun.objects.get(pk=started.pk)
+    assert created is True
+    assert billing_run.status == RunStatus.COMPLETED
+    invoice = Invoice.objects.get(studio=billed_studio.studio, period=AUGUST)
+    assert (invoice.performer_pay, invoice.ph_contributions, invoice.total) == (
+        Decimal("3738.00"),
+        Decimal("0.00"),
+        Decimal("3738.00"),
+    )
+    assert invoice.number == f"INV-{invoice.finalized_at.year}-000001"
+    line = invoice.lines.get()
+    assert line.usage_line.line_ref == "L-1"
+    assert line.grant == worked_example and line.token_jti == worked_example.public_id
+    assert line.rate_card.amount == Decimal("1246.00")
+    assert line.terms_used["agreement"] == "tvth-2023"
+    assert line.explanation.startswith("max(own 1100.00, day scale 1246.00) × 3.00 days = 3738.00")
+
+
+def test_the_ledger_balances_and_reconciles(worked_example, performer, django_capture_on_commit_callbacks, capsys):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    entry = JournalEntry.objects.get()
+    legs = {p.account.code.split(":")[0]: p.amount for p in entry.postings.select_related("account")}
+    assert legs == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+    call_command("reconcile_ledger")
+    assert "Ledger reconciles: 1 entries" in capsys.readouterr().out
+
+
+def test_running_the_period_again_creates_nothing(worked_example, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    counts = (Invoice.objects.count(), InvoiceLine.objects.count(), Posting.objects.count())
+    with django_capture_on_commit_callbacks(execute=True):
+        again, created = services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    assert created is True  # a new run, since the first finished
+    assert (Invoice.objects.count(), InvoiceLine.objects.count(), Posting.objects.count()) == counts
+    assert BillingRun.objects.get(pk=again.pk).documents_created == 0
+
+
+def test_a_second_start_while_one_is_live_joins_it(worked_example):
+    first, created_first = services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    second, created_second = services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    assert (created_first, created_second) == (True, False)
+    assert first.pk == second.pk
+
+
+def test_late_usage_is_billed_next_period_as_an_adjustment(
+    worked_example, billed_studio, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    report(
+        billed_studio.studio, [replica_line("L-late", worked_example, dt.date(2025, 8, 20), days="1")], ref="r-late"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=dt.date(2025, 9, 1), actor=SYSTEM)
+    september = Invoice.objects.get(period=dt.date(2025, 9, 1))
+    line = september.lines.get()
+    assert line.is_adjustment is True
+    assert line.performer_pay == Decimal("1246.00")
+
+
+def test_a_retracted_billed_line_is_credited_with_a_note(
+    worked_example, billed_studio, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    original = Invoice.objects.get(document_type="invoice")
+    usage_line_retract(line=original.lines.get().usage_line, reason="Reported twice", actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=dt.date(2025, 9, 1), actor=SYSTEM)
+    credit = Invoice.objects.get(document_type="credit_note")
+    assert credit.original == original
+    assert credit.total == Decimal("-3738.00")
+    assert credit.number.startswith("CRN-")
+    original.refresh_from_db()
+    assert original.total == Decimal("3738.00")  # the original is never edited
+    call_command("reconcile_ledger")
+
+
+def test_payment_and_payout_are_postings(worked_example, performer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    invoice = Invoice.objects.get()
+    services.invoice_mark_paid(invoice=invoice, actor=SYSTEM)
+    services.payout_record(performer=performer.performer, amount=Decimal("3738.00"), currency="USD", actor=SYSTEM)
+    balances = {
+        p["account__code"].split(":")[0]: p["total"]
+        for p in Posting.objects.values("account__code").annotate(total=Sum("amount"))
+    }
+    assert balances == {"receivable": Decimal("0.00"), "payable": Decimal("0.00"), "cash": Decimal("0.00")}
+
+
+def test_statement_shows_what_was_earned(worked_example, performer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=AUGUST, actor=SYSTEM)
+    statement = selectors.performer_statement(performer.performer, AUGUST)
+    assert statement["totals"] == {"USD": Decimal("3738.00")}
+    assert statement["by_studio"] == {"Northlight Pictures": Decimal("3738.00")}
+    assert statement["by_use"] == {"replica_use": Decimal("3738.00")}
+    assert len(statement["lines"]) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_billing_command_shows_progress(worked_example, capsys):
+    # A committing test: the run is enqueued on commit, as in production, and runs in process.
+    call_command("run_billing", "--period", "2025-08", "--timeout", "60")
+    out = capsys.readouterr().out
+    assert "1/1 studios" in out
+    assert "completed: 1 document(s), 1 line(s) billed, 0 error(s)." in out
+
+
+def test_run_billing_refuses_a_bad_period():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="'2025-13' is not a period; use YYYY-MM"):
+        call_command("run_billing", "--period", "2025-13")
