@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import consent, studio, tokens, usage
+from registry.api.v1 import billing, consent, studio, tokens, usage
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -47,6 +47,11 @@ urlpatterns = [
     path("synthetic-performers/", usage.SyntheticPerformerListCreateView.as_view(), name="synthetic-performers"),
     path("cases/", usage.CaseListView.as_view(), name="cases"),
     path("cases/<str:case_id>", usage.CaseDetailView.as_view(), name="case"),
+    path("invoices/", billing.InvoiceListView.as_view(), name="invoices"),
+    path("invoices/<str:invoice_id>", billing.InvoiceDetailView.as_view(), name="invoice"),
+    path("invoices/<str:invoice_id>/pdf", billing.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("performers/<str:performer_id>/statement", billing.StatementView.as_view(), name="statement"),
+    path("funds/", billing.FundBalanceView.as_view(), name="funds"),
     # Last: anything else under /api/v1/ is a problem-details 404, also with DEBUG on.
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

@@ -1,0 +1,119 @@
+"""Bodies of the billing endpoints: invoices with their lines, statements, fund balances."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from registry.billing.models import Invoice, InvoiceLine
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    usage_line = serializers.CharField(source="usage_line.line_ref")
+    performer = serializers.CharField(source="performer.public_id", allow_null=True, default=None)
+    grant = serializers.CharField(source="token_jti", help_text="The grant (token jti) the use relied on.")
+    rate_card = serializers.SerializerMethodField()
+    agreement = serializers.CharField(source="agreement.code")
+    performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    ph_contribution = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    fund_total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "usage_line",
+            "is_credit",
+            "is_adjustment",
+            "performer",
+            "grant",
+            "rate_card",
+            "agreement",
+            "terms_used",
+            "description",
+            "explanation",
+            "performer_pay",
+            "ph_contribution",
+            "fund_shares",
+            "fund_total",
+            "total",
+        ]
+
+    def get_rate_card(self, line) -> dict | None:
+        if line.rate_card_id is None:
+            return None
+        rc = line.rate_card
+        return {
+            "role_category": rc.role_category,
+            "unit": rc.unit,
+            "amount": str(rc.amount),
+            "effective_from": rc.effective_from.isoformat(),
+        }
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    studio = serializers.CharField(source="studio.public_id")
+    period = serializers.SerializerMethodField()
+    original = serializers.CharField(source="original.number", allow_null=True, default=None)
+    performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    ph_contributions = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    fund_royalties = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "number",
+            "document_type",
+            "status",
+            "studio",
+            "period",
+            "original",
+            "currency",
+            "performer_pay",
+            "ph_contributions",
+            "fund_royalties",
+            "total",
+            "finalized_at",
+            "paid_at",
+        ]
+
+    def get_period(self, invoice) -> str:
+        return invoice.period.strftime("%Y-%m")
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "lines"]
+
+
+class StatementLineSerializer(serializers.Serializer):
+    document = serializers.CharField()
+    studio = serializers.CharField()
+    project = serializers.CharField()
+    use = serializers.CharField()
+    use_date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField()
+    grant = serializers.CharField()
+    explanation = serializers.CharField()
+    credit = serializers.BooleanField()
+
+
+class StatementSerializer(serializers.Serializer):
+    performer = serializers.CharField()
+    period = serializers.CharField()
+    lines = StatementLineSerializer(many=True)
+    by_studio = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    by_project = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    by_use = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    totals = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+
+
+class FundBalanceSerializer(serializers.Serializer):
+    fund = serializers.CharField()
+    currency = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)

@@ -1,0 +1,125 @@
+"""Staff views of billing: start a run, read documents and the ledger, record payments.
+Documents and postings are never edited here."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from registry.billing import services
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, LedgerAccount, Posting
+from registry.consent.admin import ReadOnlyAdminMixin
+from registry.core.errors import DomainError
+from registry.parties.callers import caller_for_user
+
+
+class StartRunForm(forms.Form):
+    period = forms.CharField(max_length=7, help_text="YYYY-MM, e.g. 2026-10")
+
+    def clean_period(self):
+        try:
+            return services.parse_period(self.cleaned_data["period"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "public_id",
+        "period",
+        "status",
+        "studios_done",
+        "studios_total",
+        "documents_created",
+        "lines_billed",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "period"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.add_billingrun")
+
+    def get_urls(self):
+        return [
+            path("start/", self.admin_site.admin_view(self.start_view), name="billing_billingrun_start"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect(reverse("admin:billing_billingrun_start"))
+
+    def start_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StartRunForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run, created = services.billing_run_start(
+                period=form.cleaned_data["period"], actor=caller_for_user(request.user).actor()
+            )
+            self.message_user(
+                request,
+                f"{'Started' if created else 'Already running'}: {run.public_id}.",
+                messages.SUCCESS if created else messages.WARNING,
+            )
+            return redirect(reverse("admin:billing_billingrun_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Start a billing run",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/billingrun/start.html", context)
+
+
+class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["description", "performer_pay", "ph_contribution", "fund_total", "total", "token_jti", "rate_card"]
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "document_type", "status", "studio", "period", "currency", "total", "finalized_at"]
+    list_filter = ["document_type", "status", "period", "studio", "currency"]
+    search_fields = ["number", "public_id", "studio__legal_name"]
+    inlines = [InvoiceLineInline]
+    actions = ["mark_paid"]
+
+    @admin.action(description="Record payment received for the selected invoices", permissions=["view"])
+    def mark_paid(self, request, queryset):
+        if not request.user.has_perm("billing.change_invoice"):
+            raise PermissionDenied
+        for invoice in queryset:
+            try:
+                services.invoice_mark_paid(invoice=invoice, actor=caller_for_user(request.user).actor())
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{invoice.number} marked paid.", messages.SUCCESS)
+
+
+class PostingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Posting
+    extra = 0
+    fields = ["account", "amount", "currency"]
+    readonly_fields = fields
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["public_id", "posted_at", "memo", "invoice", "posted_by"]
+    search_fields = ["public_id", "memo"]
+    date_hierarchy = "posted_at"
+    inlines = [PostingInline]
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "kind", "name", "currency"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["code", "name"]
