@@ -333,6 +333,9 @@ STATUS_LIST_LIFETIME = env_int("STATUS_LIST_LIFETIME", 86400)
 STATUS_LIST_SIZE = env_int("STATUS_LIST_SIZE", 131072)
 JWKS_MAX_AGE = 300
 
+# A usage report of 10,000 lines is about 4 MB of JSON; allow that with room, and no more.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
 # How long an Idempotency-Key is remembered.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 # last_used_at on API keys is written at most this often, to keep reads write-free.

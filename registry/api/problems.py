@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
@@ -92,6 +93,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Not acceptable",
             406,
             "The endpoint cannot produce the media type asked for in Accept.",
+        ),
+        ProblemType(
+            "payload-too-large",
+            "The request body is too large",
+            413,
+            "Bodies are limited to 16 MiB; split a usage report into reports of at most 10,000 lines.",
         ),
         ProblemType(
             "unsupported-media-type",
@@ -294,6 +301,8 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response:
     elif isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; the API shows it like any field error.
         exc = exceptions.ValidationError(django_validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = ProblemError("payload-too-large")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -79,13 +79,14 @@ class GrantHistory:
     """A grant version with everything needed to say how it stood at any moment."""
 
     grant: ConsentGrant
+    scope: rules.GrantScope
     changes: tuple[rules.StatusChange, ...]
     spans: tuple[rules.SuspensionSpan, ...]
 
     def candidate_at(self, as_of: dt.datetime) -> rules.GrantCandidate:
         return rules.GrantCandidate(
             grant_id=self.grant.public_id,
-            scope=self.grant.scope(),
+            scope=self.scope,
             status=rules.status_as_of(self.changes, as_of),
             suspension_causes=tuple(rules.suspension_causes_at(self.spans, as_of)),
         )
@@ -99,6 +100,7 @@ def _histories(grants) -> list[GrantHistory]:
     return [
         GrantHistory(
             grant=grant,
+            scope=grant.scope(),
             changes=tuple(rules.StatusChange(at=c.at, status=c.to_status) for c in grant.status_changes.all()),
             spans=tuple(s.span() for s in grant.suspensions.all()),
         )

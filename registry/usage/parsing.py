@@ -149,8 +149,8 @@ def _project(line: _Line) -> rules.Project | None:
 
 def parse_line(index: int, raw: Any, problems: list[FieldProblem]) -> LineInput | None:
     line = _Line(index, raw, problems)
-    if not line.raw:
-        return None
+    if not isinstance(raw, dict):
+        return None  # the problem is already recorded; an empty object fails field by field below
     before = len(problems)
     values = {
         "line_ref": line.text("line_id", 64),

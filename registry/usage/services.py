@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -274,6 +275,18 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
     }
     histories = consent_selectors.grant_histories(studio_id=studio.pk, performer_ids=sorted(performer_ids))
 
+    # Lines of a report share performers and dates: build each (pool, moment) candidate list once.
+    candidate_cache: dict[tuple, list[rules.GrantCandidate]] = {}
+
+    def candidates(performer_id: int, lineage: str | None, as_of: dt.datetime) -> list[rules.GrantCandidate]:
+        key = (performer_id, lineage, as_of)
+        if key not in candidate_cache:
+            pool = histories.get(performer_id, [])
+            if lineage is not None:
+                pool = [h for h in pool if h.grant.lineage_id == lineage]
+            candidate_cache[key] = consent_selectors.candidates_as_of(pool, as_of)
+        return candidate_cache[key]
+
     for r in resolved:
         line = r.given
         as_of = consent_selectors.as_of_moment(line.use_date, now)
@@ -285,25 +298,22 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                 media=line.media,
                 territory=line.territory,
             )
-            pool = histories.get(r.performer.pk, [])
-            if r.grant is not None:
-                # The line relies on this grant: its lineage (an amendment's versions) answers.
-                pool = [h for h in pool if h.grant.lineage_id == r.grant.lineage_id]
+            # A line relying on a grant is answered by that grant's lineage (an amendment's versions).
+            lineage = r.grant.lineage_id if r.grant is not None else None
             outcome = rules.decide_check(
-                query, consent_selectors.candidates_as_of(pool, as_of), None, line.alteration_exemption
+                query, candidates(r.performer.pk, lineage, as_of), None, line.alteration_exemption
             )
             if outcome.allowed:
                 r.covering_grant_id = outcome.grant_id
             else:
-                reason = outcome.reasons[0]
-                detail = "; ".join(x.message for x in outcome.reasons)[:500]
-                r.violations.append((r.performer, reason.code, detail))
+                reasons = _most_relevant_first(outcome.reasons)
+                detail = "; ".join(x.message for x in reasons)[:500]
+                r.violations.append((r.performer, reasons[0].code, detail))
         elif line.kind in SYNTHETIC_KINDS:
             # Rule 2.12: each real performer whose feature it borrows must have consented.
             for b in borrowings.get(r.synthetic.pk, []):
                 query = rules.UseQuery(use=UseType.SYNTHETIC_FEATURE, project=line.project, on=line.use_date)
-                pool = histories.get(b.performer_id, [])
-                outcome = rules.decide_check(query, consent_selectors.candidates_as_of(pool, as_of), None)
+                outcome = rules.decide_check(query, candidates(b.performer_id, None, as_of), None)
                 if not outcome.allowed:
                     r.violations.append(
                         (
@@ -316,6 +326,12 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                     )
         if r.violations:
             r.status = LineStatus.VIOLATION
+
+
+def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
+    """The reason a case is filed under: what happened to a grant for this use (revoked,
+    suspended, expired) before another grant's scope not matching. The sort is stable."""
+    return sorted(reasons, key=lambda r: r.code == "outside_scope")
 
 
 def report_fingerprint(body: dict) -> str:
@@ -334,23 +350,26 @@ def usage_report_submit(
     """Store a report; returns (report, created). The same report id with the same body returns
     the stored report (created False); with another body it is refused."""
     now = now or timezone.now()
-    existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
-    if existing is not None:
-        if existing.fingerprint != fingerprint:
-            raise StateConflictError(
-                f"Report id {report_ref!r} was already used for a different report; use a new id.",
-                report=existing.public_id,
-            )
-        return existing, False
-    resolved = _resolve(studio, lines)
-    _judge(studio, resolved, now)
-    grant_pks = {
-        g.public_id: g.pk
-        for g in ConsentGrant.objects.filter(
-            public_id__in={r.covering_grant_id for r in resolved if r.covering_grant_id}
-        )
-    }
     with transaction.atomic():
+        # One report of a studio at a time: a retry racing its original replays instead of
+        # colliding, and line ids are checked against everything already stored.
+        Studio.objects.select_for_update().get(pk=studio.pk)
+        existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise StateConflictError(
+                    f"Report id {report_ref!r} was already used for a different report; use a new id.",
+                    report=existing.public_id,
+                )
+            return existing, False
+        resolved = _resolve(studio, lines)
+        _judge(studio, resolved, now)
+        grant_pks = {
+            g.public_id: g.pk
+            for g in ConsentGrant.objects.filter(
+                public_id__in={r.covering_grant_id for r in resolved if r.covering_grant_id}
+            )
+        }
         report = UsageReport.objects.create(
             studio=studio,
             report_ref=report_ref,
@@ -360,11 +379,7 @@ def usage_report_submit(
             accepted_count=sum(r.status == LineStatus.ACCEPTED for r in resolved),
             violation_count=sum(r.status == LineStatus.VIOLATION for r in resolved),
         )
-        rows = UsageLine.objects.bulk_create(
-            [_line_row(report, studio, r, grant_pks) for r in resolved], batch_size=2000
-        )
-        if not all(row.pk for row in rows):  # SQLite before 3.35 returns no ids
-            rows = list(UsageLine.objects.filter(report=report).order_by("id"))
+        rows = _store_lines([_line_row(report, studio, r, grant_pks) for r in resolved])
         cases = []
         for r, row in zip(resolved, rows, strict=True):
             for performer, code, detail in r.violations:
@@ -401,6 +416,38 @@ def usage_report_submit(
             },
         )
     return report, True
+
+
+_COPY_FIELDS = [f for f in UsageLine._meta.concrete_fields if not f.primary_key]
+
+
+def _store_lines(rows: list[UsageLine]) -> list[UsageLine]:
+    """Insert the lines and return them with their ids, in order.
+
+    On PostgreSQL through COPY: bulk_create spends ~0.5 s a thousand lines building SQL, COPY
+    ~10 ms, and a report may carry 10,000 lines. Ids are read back only for what needs them
+    (lines with a violation or a synthetic notice); the others keep pk None."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        UsageLine.objects.bulk_create(rows, batch_size=2000)
+        return rows
+    table = connection.ops.quote_name(UsageLine._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _COPY_FIELDS)
+    json_fields = {f.attname for f in _COPY_FIELDS if f.get_internal_type() == "JSONField"}
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(getattr(row, f.attname)) if f.attname in json_fields else getattr(row, f.attname)
+                    for f in _COPY_FIELDS
+                ]
+            )
+    wanted = {row.line_ref: row for row in rows if row.status == LineStatus.VIOLATION or row.kind in SYNTHETIC_KINDS}
+    if wanted:
+        found = UsageLine.objects.filter(report_id=rows[0].report_id, line_ref__in=list(wanted))
+        for pk, line_ref in found.values_list("pk", "line_ref"):
+            wanted[line_ref].pk = pk
+    return rows
 
 
 def _line_row(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: dict[str, int]) -> UsageLine:
@@ -512,7 +559,15 @@ def synthetic_performer_register(
         problems.append(
             FieldProblem("name", "duplicate", f"You already registered a synthetic performer named {name!r}.")
         )
+    seen: set[tuple[int, str]] = set()
     for i, (performer, feature) in enumerate(borrowings):
+        if (performer.pk, feature.casefold()) in seen:
+            problems.append(
+                FieldProblem(
+                    f"borrowings.{i}.feature", "duplicate", f"The {feature} of this performer is listed twice."
+                )
+            )
+        seen.add((performer.pk, feature.casefold()))
         grant = (
             ConsentGrant.objects.filter(
                 studio=studio,

@@ -17,8 +17,22 @@ T0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
 PICTURE = rules.Project(kind="picture", title="The Long Night", production_number="NLP-2025-004")
 
 
+def ensure_reference_terms() -> None:
+    """The shipped agreements and rates, reloaded with the data migrations' own code: a
+    committing (transactional) test elsewhere flushes the tables they filled."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for name in ("0002_reference_agreements", "0004_reference_rates", "0006_tvth_2026_icdr_floor"):
+        module = import_module(f"registry.terms.migrations.{name}")
+        loader = getattr(module, "load", None) or module.set_floor
+        loader(apps, None)
+
+
 @pytest.fixture
 def tvth(db) -> Agreement:
+    ensure_reference_terms()
     return Agreement.objects.get(code="tvth-2023")
 
 

@@ -51,7 +51,11 @@ def load(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
-    apps.get_model("terms", "RateCard").objects.all().delete()
+    """Remove only the rows this migration shipped; rows staff added stay."""
+    RateCard = apps.get_model("terms", "RateCard")
+    for code, role, unit, amount, start, _end, _confidence, _note in rows():
+        RateCard.objects.filter(agreement__code=code, role_category=role, unit=unit, effective_from=start,
+                                amount=Decimal(amount)).delete()
 
 
 class Migration(migrations.Migration):
