@@ -65,6 +65,21 @@ class BillingRun(models.Model):
         return f"{self.public_id} {self.period:%Y-%m} ({self.status})"
 
 
+class BillingRunStudio(models.Model):
+    """A studio a run has to bill. Counting these rows, not task deliveries, keeps progress
+    right when a task is delivered twice."""
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="studios")
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "studio"], name="run_studio_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.run.public_id} {self.studio_id}"
+
+
 class DocumentType(models.TextChoices):
     INVOICE = "invoice", "Invoice"
     CREDIT_NOTE = "credit_note", "Credit note"

@@ -23,6 +23,7 @@ from registry.billing import ledger, rating
 from registry.billing.models import (
     LIVE_RUN_STATUSES,
     BillingRun,
+    BillingRunStudio,
     DocumentType,
     Invoice,
     InvoiceLine,
@@ -107,10 +108,15 @@ def _uncredited_retractions(studio_id: int):
 
 
 def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Mark the run running and return the studios with something to bill."""
+    """Mark the run running and return the studios still to bill. Planned once: a redelivered
+    start task gets the same plan back, less the studios already done."""
     now = now or timezone.now()
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in LIVE_RUN_STATUSES:
+            return []
+        if run.status == RunStatus.RUNNING:
+            return list(run.studios.filter(done_at__isnull=True).values_list("studio_id", flat=True))
         end = period_end(run.period)
         charged = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False)
         with_charges = UsageLine.objects.filter(
@@ -120,8 +126,9 @@ def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int
         for studio_id in Studio.objects.values_list("pk", flat=True):
             if studio_id not in studios and _uncredited_retractions(studio_id).exists():
                 studios.add(studio_id)
+        BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio_id=pk) for pk in sorted(studios)])
         run.status = RunStatus.RUNNING
-        run.started_at = run.started_at or now
+        run.started_at = now
         run.studios_total = len(studios)
         run.save(update_fields=["status", "started_at", "studios_total"])
         if not studios:
@@ -248,7 +255,7 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
             if credit is not None:
                 created += 1
                 lines_billed += n
-    _record_progress(run_id, created, lines_billed, errors, now)
+    _record_progress(run_id, studio_id, created, lines_billed, errors, now)
     return created
 
 
@@ -402,16 +409,24 @@ def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     return credit, len(rows)
 
 
-def _record_progress(run_id: int, created: int, lines: int, errors: list[dict], now: dt.datetime) -> None:
+def _record_progress(
+    run_id: int, studio_id: int, created: int, lines: int, errors: list[dict], now: dt.datetime
+) -> None:
+    """Count a studio once, however often its task was delivered."""
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
+        first_time = BillingRunStudio.objects.filter(run_id=run_id, studio_id=studio_id, done_at__isnull=True).update(
+            done_at=now
+        )
+        if not first_time:
+            return
         run.studios_done = F("studios_done") + 1
         run.documents_created = F("documents_created") + created
         run.lines_billed = F("lines_billed") + lines
         run.errors = run.errors + errors
         run.save(update_fields=["studios_done", "documents_created", "lines_billed", "errors"])
         run.refresh_from_db()
-        if run.status == RunStatus.RUNNING and run.studios_done >= run.studios_total:
+        if run.status == RunStatus.RUNNING and not run.studios.filter(done_at__isnull=True).exists():
             _complete(run, now)
 
 
