@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from registry.billing.models import AccountKind, BillingRun, Invoice, InvoiceLine, InvoiceStatus, LedgerAccount
-from registry.parties.callers import Caller
+from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 
 ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
@@ -17,11 +17,7 @@ ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
 
 def invoices_visible_to(caller: Caller) -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("studio", "original").exclude(status=InvoiceStatus.DRAFT)
-    if caller.is_staff:
-        return qs
-    if caller.is_studio:
-        return qs.filter(studio=caller.studio)
-    return qs.none()
+    return visible_to(caller, qs, performer=None)
 
 
 def performer_statement(performer: Performer, period: dt.date) -> dict:

@@ -6,17 +6,11 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from registry.cases.models import Case, CaseKind
-from registry.parties.callers import Caller
+from registry.parties.callers import Caller, visible_to
 
 
 def cases_visible_to(caller: Caller) -> QuerySet[Case]:
     qs = Case.objects.select_related("studio", "performer", "usage_line", "grant", "synthetic_performer")
-    if caller.is_staff:
-        return qs
-    if caller.is_studio:
-        return qs.filter(studio=caller.studio)
     if caller.is_performer_side:
-        return qs.filter(
-            Q(kind=CaseKind.VIOLATION) | Q(kind=CaseKind.TRAINING_NOTICE), performer_id__in=caller.performer_ids()
-        )
-    return qs.none()
+        qs = qs.filter(Q(kind=CaseKind.VIOLATION) | Q(kind=CaseKind.TRAINING_NOTICE))
+    return visible_to(caller, qs)

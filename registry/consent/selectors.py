@@ -18,7 +18,7 @@ from registry.consent.models import (
     Strike,
     Suspension,
 )
-from registry.parties.callers import Caller
+from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 
 
@@ -26,33 +26,16 @@ def consent_requests_visible_to(caller: Caller) -> QuerySet[ConsentRequest]:
     qs = ConsentRequest.objects.select_related("studio", "performer", "agreement", "amends").prefetch_related(
         "description_versions"
     )
-    if caller.is_staff:
-        return qs
-    if caller.is_studio:
-        return qs.filter(studio=caller.studio)
-    if caller.is_performer_side:
-        return qs.filter(performer_id__in=caller.performer_ids())
-    return qs.none()
+    return visible_to(caller, qs)
 
 
 def grants_visible_to(caller: Caller) -> QuerySet[ConsentGrant]:
-    qs = ConsentGrant.objects.select_related("studio", "performer", "agreement", "supersedes")
-    if caller.is_staff:
-        return qs
-    if caller.is_studio:
-        return qs.filter(studio=caller.studio)
-    if caller.is_performer_side:
-        return qs.filter(performer_id__in=caller.performer_ids())
-    return qs.none()
+    return visible_to(caller, ConsentGrant.objects.select_related("studio", "performer", "agreement", "supersedes"))
 
 
 def strikes_visible_to(caller: Caller) -> QuerySet[Strike]:
     qs = Strike.objects.select_related("agreement").prefetch_related("studios")
-    if caller.is_staff:
-        return qs
-    if caller.is_studio:
-        return qs.filter(studios=caller.studio)
-    return qs.none()
+    return visible_to(caller, qs, studio="studios", performer=None)
 
 
 def performer_by_reference(reference: str) -> Performer | None:

@@ -99,3 +99,16 @@ def caller_for_user(user) -> Caller:
             represented_ids=represented,
         )
     return Caller(kind=CallerKind.UNKNOWN, user=user)
+
+
+def visible_to(caller: Caller, qs, *, studio: str | None = "studio", performer: str | None = "performer"):
+    """Scope a queryset to what `caller` may see, before anything else: staff everything, a
+    studio its own rows (`studio` names the lookup), the performer side the rows about the
+    performers it acts for (`performer` names the lookup); None closes a kind of caller out."""
+    if caller.is_staff:
+        return qs
+    if caller.is_studio and studio is not None:
+        return qs.filter(**{studio: caller.studio})
+    if caller.is_performer_side and performer is not None:
+        return qs.filter(**{f"{performer}_id__in": caller.performer_ids()})
+    return qs.none()

@@ -198,7 +198,23 @@ class DeclineInfoSerializer(serializers.Serializer):
     automatic = serializers.BooleanField(help_text="Declined by the performer's standing preferences.")
 
 
-class ConsentRequestSerializer(serializers.ModelSerializer):
+class PartiesAndProjectMixin:
+    """The studio, performer and project of a request or a grant, rendered the same way."""
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_studio(self, obj) -> dict:
+        return _studio_ref(obj.studio)
+
+    @extend_schema_field(PartyRefSerializer)
+    def get_performer(self, obj) -> dict:
+        return _performer_ref(obj.performer)
+
+    @extend_schema_field(ProjectSerializer)
+    def get_project(self, obj) -> dict:
+        return _project(obj)
+
+
+class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     studio = serializers.SerializerMethodField()
     performer = serializers.SerializerMethodField()
@@ -232,18 +248,6 @@ class ConsentRequestSerializer(serializers.ModelSerializer):
             "decline",
             "grant",
         ]
-
-    @extend_schema_field(PartyRefSerializer)
-    def get_studio(self, obj) -> dict:
-        return _studio_ref(obj.studio)
-
-    @extend_schema_field(PartyRefSerializer)
-    def get_performer(self, obj) -> dict:
-        return _performer_ref(obj.performer)
-
-    @extend_schema_field(ProjectSerializer)
-    def get_project(self, obj) -> dict:
-        return _project(obj)
 
     @extend_schema_field(DescriptionVersionSerializer)
     def get_description(self, obj) -> dict:
@@ -301,7 +305,7 @@ class OptionalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class GrantSerializer(serializers.ModelSerializer):
+class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     lineage = serializers.CharField(source="lineage_id")
     token_id = serializers.CharField(source="public_id", help_text="The consent token's jti.")
@@ -339,18 +343,6 @@ class GrantSerializer(serializers.ModelSerializer):
             "supersedes",
             "suspended_by",
         ]
-
-    @extend_schema_field(PartyRefSerializer)
-    def get_studio(self, obj) -> dict:
-        return _studio_ref(obj.studio)
-
-    @extend_schema_field(PartyRefSerializer)
-    def get_performer(self, obj) -> dict:
-        return _performer_ref(obj.performer)
-
-    @extend_schema_field(ProjectSerializer)
-    def get_project(self, obj) -> dict:
-        return _project(obj)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_suspended_by(self, obj) -> list[str]:

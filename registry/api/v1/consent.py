@@ -34,7 +34,7 @@ from registry.api.serializers.consent import (
     project_from,
 )
 from registry.consent import rules, selectors, services
-from registry.consent.models import ConsentGrant, PerformerPreferences
+from registry.consent.models import PerformerPreferences
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.parties.models import ApiScope, Performer
 from registry.terms.models import Agreement
@@ -310,65 +310,50 @@ class GrantDetailView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class _GrantActionView(APIView):
-    permission_classes = [CallerAccess]
-    access = {"POST": PERFORMER_SIDE}
-    body_serializer = OptionalReasonSerializer
+def _grant_action_view(name: str, summary: str, body_serializer, act):
+    """A performer-side action on a grant: parse the body, call `act(grant, caller, data)`,
+    answer with the grant as it now stands."""
 
-    def act(self, grant: ConsentGrant, caller, data: dict) -> None:
-        raise NotImplementedError
+    class GrantActionView(APIView):
+        permission_classes = [CallerAccess]
+        access = {"POST": PERFORMER_SIDE}
 
-    def post(self, request, grant_id: str):
-        caller = get_caller(request)
-        grant = get_object_or_404(_grants(caller), public_id=grant_id)
-        body = self.body_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        self.act(grant, caller, body.validated_data)
-        return Response(GrantSerializer(_grants(caller).get(pk=grant.pk)).data)
+        @extend_schema(
+            summary=summary,
+            request=body_serializer,
+            responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
+            tags=["grants"],
+        )
+        def post(self, request, grant_id: str):
+            caller = get_caller(request)
+            grant = get_object_or_404(_grants(caller), public_id=grant_id)
+            body = body_serializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            act(grant, caller.actor(on_behalf_of=grant.performer), body.validated_data)
+            return Response(GrantSerializer(_grants(caller).get(pk=grant.pk)).data)
 
-
-class GrantRevokeView(_GrantActionView):
-    body_serializer = ReasonSerializer
-
-    @extend_schema(
-        summary="Revoke consent for future use",
-        request=ReasonSerializer,
-        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
-        tags=["grants"],
-    )
-    def post(self, request, grant_id: str):
-        return super().post(request, grant_id)
-
-    def act(self, grant, caller, data):
-        services.grant_revoke(grant=grant, reason=data["reason"], actor=caller.actor(on_behalf_of=grant.performer))
+    GrantActionView.__name__ = GrantActionView.__qualname__ = name
+    return GrantActionView
 
 
-class GrantSuspendView(_GrantActionView):
-    @extend_schema(
-        summary="Suspend consent until resumed",
-        request=OptionalReasonSerializer,
-        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
-        tags=["grants"],
-    )
-    def post(self, request, grant_id: str):
-        return super().post(request, grant_id)
-
-    def act(self, grant, caller, data):
-        services.grant_suspend(grant=grant, reason=data["reason"], actor=caller.actor(on_behalf_of=grant.performer))
-
-
-class GrantResumeView(_GrantActionView):
-    @extend_schema(
-        summary="Resume a consent the performer suspended",
-        request=OptionalReasonSerializer,
-        responses={200: GrantSerializer, 409: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
-        tags=["grants"],
-    )
-    def post(self, request, grant_id: str):
-        return super().post(request, grant_id)
-
-    def act(self, grant, caller, data):
-        services.grant_resume(grant=grant, actor=caller.actor(on_behalf_of=grant.performer))
+GrantRevokeView = _grant_action_view(
+    "GrantRevokeView",
+    "Revoke consent for future use",
+    ReasonSerializer,
+    lambda grant, actor, data: services.grant_revoke(grant=grant, reason=data["reason"], actor=actor),
+)
+GrantSuspendView = _grant_action_view(
+    "GrantSuspendView",
+    "Suspend consent until resumed",
+    OptionalReasonSerializer,
+    lambda grant, actor, data: services.grant_suspend(grant=grant, reason=data["reason"], actor=actor),
+)
+GrantResumeView = _grant_action_view(
+    "GrantResumeView",
+    "Resume a consent the performer suspended",
+    OptionalReasonSerializer,
+    lambda grant, actor, data: services.grant_resume(grant=grant, actor=actor),
+)
 
 
 # --- Checks -----------------------------------------------------------------------------------
