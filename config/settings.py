@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "registry.cases.models.CaseKind",
         "RoleCategoryEnum": "registry.terms.models.RoleCategory",
         "SectorEnum": "registry.terms.models.Sector",
+        "InvoiceStatusEnum": "registry.billing.models.InvoiceStatus",
+        "DocumentTypeEnum": "registry.billing.models.DocumentType",
+        "LineStatusEnum": "registry.usage.models.LineStatus",
+        "CaseStatusEnum": "registry.cases.models.CaseStatus",
+        "TokenStatusEnum": ["valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid"],
     },
 }
 
