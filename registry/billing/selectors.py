@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from registry.billing.models import AccountKind, BillingRun, Invoice, InvoiceLine, InvoiceStatus, LedgerAccount
 from registry.parties.callers import Caller, visible_to
@@ -70,19 +70,18 @@ def performer_statement(performer: Performer, period: dt.date) -> dict:
 
 def performer_earnings_by_month(performer: Performer, year: int) -> dict[str, Decimal]:
     """Month (YYYY-MM) -> pay on issued documents, for charts."""
-    rows = (
-        InvoiceLine.objects.filter(performer=performer, invoice__period__year=year, invoice__status__in=ISSUED)
-        .values("invoice__period")
-        .annotate(total=Sum("performer_pay"))
-    )
-    return {r["invoice__period"].strftime("%Y-%m"): r["total"] for r in rows}
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    rows = InvoiceLine.objects.filter(performer=performer, invoice__period__year=year, invoice__status__in=ISSUED)
+    for period, pay in rows.values_list("invoice__period", "performer_pay"):
+        totals[period.strftime("%Y-%m")] += pay  # summed as Decimal: SQLite's SUM uses floats
+    return dict(totals)
 
 
 def fund_balances() -> list[dict]:
     """Each fund account's balance: what the funds are owed (credits are negative postings)."""
     out = []
     for account in LedgerAccount.objects.filter(kind=AccountKind.FUND).order_by("code"):
-        balance = account.postings.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        balance = sum(account.postings.values_list("amount", flat=True), Decimal("0.00"))
         out.append({"fund": account.code.split(":")[1], "currency": account.currency, "balance": -balance})
     return out
 
