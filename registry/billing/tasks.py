@@ -1,5 +1,5 @@
 """Celery tasks for billing. They take ids, call one service, and are safe to run twice:
-acks_late and task_reject_on_worker_lost redeliver a task whose worker died, and the database
+acks_late and reject_on_worker_lost redeliver a task whose worker died, and the database
 constraints make the second delivery create nothing new."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from registry.core.actors import Actor
 
 RELIABLE = {
     "acks_late": True,
-    "task_reject_on_worker_lost": True,
+    # The task option is reject_on_worker_lost (task_reject_on_worker_lost is the setting's name).
+    "reject_on_worker_lost": True,
     "autoretry_for": (OperationalError,),
     "retry_backoff": True,
     "max_retries": 8,
