@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,27 +66,43 @@ def previous_period(today: dt.date) -> dt.date:
 
 # --- Runs -------------------------------------------------------------------------------------
 def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None = None) -> tuple[BillingRun, bool]:
-    """Create a run for the period and enqueue it after commit; if one is already pending or
-    running for the period, return that one (created False)."""
+    """Create a run for the period and enqueue it after commit (created True). If one is already
+    pending or running for the period, return it (created False) and enqueue its start again:
+    that is how a run whose worker died is resumed, and it is safe, since planning is done once
+    and billing a studio twice creates nothing."""
     if period.day != 1:
         raise ValueError("a period starts on the first day of a month")
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            run = BillingRun.objects.create(period=period, requested_by=actor.name, created_at=now)
-            audit_record(
-                actor=actor,
-                action="billing_run.started",
-                subject_type="billing_run",
-                subject_id=run.public_id,
-                data={"period": period.isoformat()},
-            )
-            from registry.billing import tasks
+    from registry.billing import tasks
 
-            transaction.on_commit(lambda: tasks.start_run.delay(run.pk))
-            return run, True
-    except IntegrityError:
-        return BillingRun.objects.get(period=period, status__in=LIVE_RUN_STATUSES), False
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                run = BillingRun.objects.create(period=period, requested_by=actor.name, created_at=now)
+                audit_record(
+                    actor=actor,
+                    action="billing_run.started",
+                    subject_type="billing_run",
+                    subject_id=run.public_id,
+                    data={"period": period.isoformat()},
+                )
+                transaction.on_commit(functools.partial(tasks.start_run.delay, run.pk))
+                return run, True
+        except IntegrityError:
+            live = BillingRun.objects.filter(period=period, status__in=LIVE_RUN_STATUSES).first()
+            if live is None:
+                continue  # it finished between our insert and this read: start a new one
+            with transaction.atomic():
+                audit_record(
+                    actor=actor,
+                    action="billing_run.resumed",
+                    subject_type="billing_run",
+                    subject_id=live.public_id,
+                    data={"period": period.isoformat()},
+                )
+                transaction.on_commit(functools.partial(tasks.start_run.delay, live.pk))
+            return live, False
+    raise StateConflictError(f"Could not start or join a billing run for {period:%Y-%m}; try again.")
 
 
 def _unbilled_lines(studio_id: int, period: dt.date):
@@ -245,7 +262,8 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
     created = 0
     lines_billed = 0
     with transaction.atomic():
-        studio = Studio.objects.select_for_update().get(pk=studio_id)
+        # no_key: serialises billing of the studio without blocking inserts that reference it.
+        studio = Studio.objects.select_for_update(no_key=True).get(pk=studio_id)
         for currency in _currencies(studio_id, run.period):
             invoice, n, errs = _charge(run, studio, currency, now)
             errors += errs

@@ -353,7 +353,7 @@ def usage_report_submit(
     with transaction.atomic():
         # One report of a studio at a time: a retry racing its original replays instead of
         # colliding, and line ids are checked against everything already stored.
-        Studio.objects.select_for_update().get(pk=studio.pk)
+        Studio.objects.select_for_update(no_key=True).get(pk=studio.pk)
         existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
         if existing is not None:
             if existing.fingerprint != fingerprint:

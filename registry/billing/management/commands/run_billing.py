@@ -23,7 +23,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         run, created = billing_run_start(period=first_day, actor=Actor.system("run_billing command"))
-        self.stdout.write(f"{'Started' if created else 'Joined the running'} billing run {run.public_id} for {period}")
+        self.stdout.write(f"{'Started' if created else 'Resumed the live'} billing run {run.public_id} for {period}")
         deadline = time.monotonic() + timeout
         while True:
             run = BillingRun.objects.get(pk=run.pk)
