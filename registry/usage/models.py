@@ -127,21 +127,24 @@ class UsageLine(models.Model):
         related_name="usage_lines",
         help_text="The grant version the studio relied on",
     )
+    # No index on the FKs nothing looks lines up by (covering grant, synthetic performer,
+    # agreement): each index costs WAL on every line of every report.
     covering_grant = models.ForeignKey(
         "consent.ConsentGrant",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         help_text="The version that covered the use on its date",
     )
     performer = models.ForeignKey(
         "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="usage_lines"
     )
     synthetic_performer = models.ForeignKey(
-        SyntheticPerformer, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_lines"
+        SyntheticPerformer, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_lines", db_index=False
     )
-    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+", db_index=False)
     project_kind = models.CharField(max_length=16, choices=ProjectKind.choices)
     project_title = models.CharField(max_length=200)
     production_number = models.CharField(max_length=64)

@@ -364,12 +364,8 @@ def usage_report_submit(
             return existing, False
         resolved = _resolve(studio, lines)
         _judge(studio, resolved, now)
-        grant_pks = {
-            g.public_id: g.pk
-            for g in ConsentGrant.objects.filter(
-                public_id__in={r.covering_grant_id for r in resolved if r.covering_grant_id}
-            )
-        }
+        covering = {r.covering_grant_id for r in resolved if r.covering_grant_id}
+        grant_pks = dict(ConsentGrant.objects.filter(public_id__in=covering).values_list("public_id", "pk"))
         report = UsageReport.objects.create(
             studio=studio,
             report_ref=report_ref,
