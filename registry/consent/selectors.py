@@ -6,10 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from registry.consent import rules
+from registry.consent.choices import SuspensionCause
 from registry.consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -44,7 +45,12 @@ def performer_by_reference(reference: str) -> Performer | None:
     if not reference:
         return None
     field = "public_id" if reference.startswith("prf_") else "member_number"
-    return Performer.objects.filter(**{field: reference}).first()
+    try:
+        # get(), not first(): the field is unique, and first() adds the model's ORDER BY.
+        # The preferences come along in one LEFT JOIN: a check reads them.
+        return Performer.objects.select_related("preferences").get(**{field: reference})
+    except Performer.DoesNotExist:
+        return None
 
 
 def as_of_moment(on: dt.date, now: dt.datetime) -> dt.datetime:
@@ -108,9 +114,35 @@ def candidates_as_of(histories: list[GrantHistory], as_of: dt.datetime) -> list[
     return [h.candidate_at(as_of) for h in histories if h.grant.activated_at <= as_of]
 
 
-def grant_candidates(*, studio_id: int, performer_id: int, as_of: dt.datetime) -> list[rules.GrantCandidate]:
-    """Every grant version of this studio and performer as it stood at `as_of`."""
+def _current_candidates(grants: QuerySet[ConsentGrant]) -> list[rules.GrantCandidate]:
+    """How these grants stand now, in one query: a grant's own status is its latest change (both
+    are written in one transaction), and the suspensions in force are the open ones."""
+    open_suspensions = Suspension.objects.filter(grant=OuterRef("pk"), ended_at__isnull=True)
+    grants = grants.annotate(
+        by_performer=Exists(open_suspensions.filter(cause=SuspensionCause.PERFORMER)),
+        by_strike=Exists(open_suspensions.filter(cause=SuspensionCause.STRIKE)),
+    ).order_by("-activated_at")
+    return [
+        rules.GrantCandidate(
+            grant_id=grant.public_id,
+            scope=grant.scope(),
+            status=grant.status,
+            suspension_causes=tuple(
+                cause for cause, on in (("performer", grant.by_performer), ("strike", grant.by_strike)) if on
+            ),
+        )
+        for grant in grants
+    ]
+
+
+def grant_candidates(
+    *, studio_id: int, performer_id: int, as_of: dt.datetime, current: bool = False
+) -> list[rules.GrantCandidate]:
+    """Every grant version of this studio and performer as it stood at `as_of`. `current`: `as_of`
+    is now, so the grants' own status answers, without reading their history (1 query, not 3)."""
     grants = ConsentGrant.objects.filter(studio_id=studio_id, performer_id=performer_id, activated_at__lte=as_of)
+    if current:
+        return _current_candidates(grants)
     return [history.candidate_at(as_of) for history in _histories(grants)]
 
 
@@ -125,7 +157,10 @@ def consent_check(
     """Is `query` covered by a grant of this studio, as things stood on `query.on`?"""
     now = now or timezone.now()
     as_of = as_of_moment(query.on, now)
-    candidates = grant_candidates(studio_id=studio_id, performer_id=performer.pk, as_of=as_of)
-    prefs_row = PerformerPreferences.objects.filter(performer=performer).first()
+    candidates = grant_candidates(studio_id=studio_id, performer_id=performer.pk, as_of=as_of, current=as_of == now)
+    try:
+        prefs_row = performer.preferences  # loaded by performer_by_reference; otherwise one query
+    except PerformerPreferences.DoesNotExist:
+        prefs_row = None
     prefs = prefs_row.as_rules() if prefs_row else None
     return rules.decide_check(query, candidates, prefs, claimed_exemption)

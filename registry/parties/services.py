@@ -70,8 +70,12 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     prefix = keys.parse_prefix(secret)
     if prefix is None:
         return None
-    api_key = ApiKey.objects.select_related("studio").filter(prefix=prefix).first()
-    if api_key is None or not keys.key_matches(secret, api_key.secret_hash):
+    try:
+        # get(), not first(): the prefix is unique, and first() adds the model's ORDER BY.
+        api_key = ApiKey.objects.select_related("studio").get(prefix=prefix)
+    except ApiKey.DoesNotExist:
+        return None
+    if not keys.key_matches(secret, api_key.secret_hash):
         return None
     if api_key.revoked_at is not None:
         return None

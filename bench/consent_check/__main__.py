@@ -1,0 +1,5 @@
+import sys
+
+from bench.consent_check.runner import main
+
+sys.exit(main())
