@@ -8,7 +8,7 @@ process. It lets the same benchmark measure the proposal and prove it answers id
 
 The functions are written as they would read in registry/ (see the report for the diff).
 
-Stage 1 (ORM, 7 -> 4 statements per check):
+Stage 1 (ORM, 7 -> 4 statements per check; now in registry/, so `apply(1)` changes nothing):
 - `performer_by_reference`: the performer and their preferences in one query (LEFT JOIN on a
   one-to-one), no ORDER BY on a unique lookup;
 - `grant_candidates`: for a check about today (the common case), one query, with the current
@@ -31,105 +31,8 @@ import sys
 
 
 def apply(stage: int = 1) -> None:
-    from django.conf import settings
-    from django.db.models import Exists, OuterRef
-    from django.utils import timezone
-
-    import registry.api.authentication as authentication
-    import registry.parties.services as party_services
-    from registry.consent import rules, selectors
-    from registry.consent.choices import SuspensionCause
-    from registry.consent.models import ConsentGrant, PerformerPreferences, Suspension
-    from registry.parties import keys
-    from registry.parties.models import ApiKey, Performer
-
-    def performer_by_reference(reference: str) -> Performer | None:
-        """A performer by public id (`prf_…`) or by union member number, with their preferences."""
-        reference = (reference or "").strip()
-        if not reference:
-            return None
-        field = "public_id" if reference.startswith("prf_") else "member_number"
-        try:
-            return Performer.objects.select_related("preferences").get(**{field: reference})
-        except Performer.DoesNotExist:
-            return None
-
-    def current_candidates(grants) -> list[rules.GrantCandidate]:
-        """How these grants stand now, in one query: a grant's own status is its latest change,
-        and the suspensions in force are the open ones."""
-        open_suspensions = Suspension.objects.filter(grant=OuterRef("pk"), ended_at__isnull=True)
-        grants = grants.annotate(
-            by_performer=Exists(open_suspensions.filter(cause=SuspensionCause.PERFORMER)),
-            by_strike=Exists(open_suspensions.filter(cause=SuspensionCause.STRIKE)),
-        ).order_by("-activated_at")
-        return [
-            rules.GrantCandidate(
-                grant_id=grant.public_id,
-                scope=grant.scope(),
-                status=grant.status,
-                suspension_causes=tuple(
-                    cause for cause, on in (("performer", grant.by_performer), ("strike", grant.by_strike)) if on
-                ),
-            )
-            for grant in grants
-        ]
-
-    def grant_candidates(
-        *, studio_id: int, performer_id: int, as_of: dt.datetime, current: bool = False
-    ) -> list[rules.GrantCandidate]:
-        """Every grant version of this studio and performer as it stood at `as_of` (`current`:
-        `as_of` is now, so the grants' own status answers without reading their history)."""
-        grants = ConsentGrant.objects.filter(studio_id=studio_id, performer_id=performer_id, activated_at__lte=as_of)
-        if current:
-            return current_candidates(grants)
-        return [history.candidate_at(as_of) for history in selectors._histories(grants)]
-
-    def consent_check(
-        *,
-        studio_id: int,
-        performer: Performer,
-        query: rules.UseQuery,
-        claimed_exemption: str | None = None,
-        now: dt.datetime | None = None,
-    ) -> rules.CheckOutcome:
-        """Is `query` covered by a grant of this studio, as things stood on `query.on`?"""
-        now = now or timezone.now()
-        as_of = selectors.as_of_moment(query.on, now)
-        candidates = selectors.grant_candidates(
-            studio_id=studio_id, performer_id=performer.pk, as_of=as_of, current=as_of == now
-        )
-        try:
-            prefs_row = performer.preferences  # loaded by performer_by_reference; else one query
-        except PerformerPreferences.DoesNotExist:
-            prefs_row = None
-        prefs = prefs_row.as_rules() if prefs_row else None
-        return rules.decide_check(query, candidates, prefs, claimed_exemption)
-
-    def api_key_authenticate(secret: str) -> ApiKey | None:
-        """The active key matching `secret`, or None. Never says which part was wrong."""
-        prefix = keys.parse_prefix(secret)
-        if prefix is None:
-            return None
-        try:
-            api_key = ApiKey.objects.select_related("studio").get(prefix=prefix)
-        except ApiKey.DoesNotExist:
-            return None
-        if not keys.key_matches(secret, api_key.secret_hash):
-            return None
-        if api_key.revoked_at is not None:
-            return None
-        now = timezone.now()
-        stale = api_key.last_used_at is None or now - api_key.last_used_at >= settings.API_KEY_LAST_USED_RESOLUTION
-        if stale:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-            api_key.last_used_at = now
-        return api_key
-
-    selectors.performer_by_reference = performer_by_reference
-    selectors.grant_candidates = grant_candidates
-    selectors.consent_check = consent_check
-    party_services.api_key_authenticate = api_key_authenticate
-    authentication.api_key_authenticate = api_key_authenticate
+    """Stage 1 has landed in registry/ (consent.selectors and parties.services), so it is the
+    application as it stands; stage 2 is swapped in on top of it."""
     if stage >= 2:
         apply_stage2()
 
@@ -279,7 +182,7 @@ def apply_stage2() -> None:
             "ORDER BY g.activated_at DESC"
         )
 
-    history_candidates = selectors.grant_candidates  # stage 1: history for past dates
+    history_candidates = selectors.grant_candidates  # the application's: history for past dates
 
     def grant_candidates(
         *, studio_id: int, performer_id: int, as_of: dt.datetime, current: bool = False
