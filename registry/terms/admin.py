@@ -45,6 +45,9 @@ class AgreementAdmin(admin.ModelAdmin):
                     "streaming_bonus_window_days",
                     "streaming_bonus_share",
                     "streaming_bonus_performer_share",
+                    "streaming_bonus_later_years",
+                    "training_licence_performer_share",
+                    "training_licence_union_consents",
                 ]
             },
         ),

@@ -82,14 +82,48 @@ class Agreement(models.Model):
         max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     streaming_bonus_threshold = models.DecimalField(
-        max_digits=5, decimal_places=4, default=Decimal("0.20"), validators=UNIT_INTERVAL
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.20"),
+        validators=UNIT_INTERVAL,
+        help_text="Views (hours streamed ÷ runtime) needed, as a share of the service's domestic subscribers.",
     )
-    streaming_bonus_window_days = models.PositiveSmallIntegerField(default=90)
+    # An exhibition year's window cannot be longer than the year itself.
+    streaming_bonus_window_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days from the start of an exhibition year in which views count.",
+    )
     streaming_bonus_share = models.DecimalField(
-        max_digits=6, decimal_places=4, default=Decimal("1"), validators=[MinValueValidator(0)]
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(0)],
+        help_text="The bonus as a share of the cast's fixed residual (1 = 100%).",
     )
     streaming_bonus_performer_share = models.DecimalField(
-        max_digits=5, decimal_places=4, default=Decimal("0.75"), validators=UNIT_INTERVAL
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.75"),
+        validators=UNIT_INTERVAL,
+        help_text="Share of the bonus paid to the cast; the rest goes to the success bonus fund.",
+    )
+    streaming_bonus_later_years = models.BooleanField(
+        default=True,
+        help_text="A title may also qualify in the first window of a later exhibition year (DOMAIN.md 3.7).",
+    )
+    training_licence_performer_share = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.50"),
+        validators=UNIT_INTERVAL,
+        help_text="Share of a fee for licensing a title to train AI that goes to its cast, pro rata to each "
+        "performer's residual base. Registry default (L): no published figure.",
+    )
+    training_licence_union_consents = models.BooleanField(
+        default=False,
+        help_text="The union consents to training licences for the cast (collective consent), so a "
+        "performer without an individual training grant is not a violation.",
     )
 
     class Meta:
