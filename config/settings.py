@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "registry.cases",
     "registry.usage",
     "registry.billing",
+    "registry.residuals",
     "registry.api",
 ]
 

@@ -13,7 +13,19 @@ UNION_ANALYST = "union_analyst"
 STAFF_ROLES = (UNION_ADMIN, UNION_ANALYST)
 
 # Apps whose models staff administer.
-REGISTRY_APP_LABELS = ("core", "terms", "parties", "api", "audit", "consent", "tokens", "cases", "usage", "billing")
+REGISTRY_APP_LABELS = (
+    "core",
+    "terms",
+    "parties",
+    "api",
+    "audit",
+    "consent",
+    "tokens",
+    "cases",
+    "usage",
+    "billing",
+    "residuals",
+)
 
 
 def sync_staff_groups() -> None:
