@@ -3,6 +3,7 @@ Documents and postings are never edited here."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -13,6 +14,10 @@ from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEnt
 from registry.consent.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError
 from registry.parties.callers import caller_for_user
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class StartRunForm(forms.Form):
@@ -88,7 +93,36 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["document_type", "status", "period", "studio", "currency"]
     search_fields = ["number", "public_id", "studio__legal_name"]
     inlines = [InvoiceLineInline]
-    actions = ["mark_paid"]
+    actions = ["mark_paid", "void"]
+
+    @admin.action(description="Void the selected documents (finalized and unpaid only)", permissions=["view"])
+    def void(self, request, queryset):
+        """Asks for the reason on a confirmation page, then voids each document in its own
+        transaction: one refused (paid, already void, corrected) does not stop the others."""
+        if not request.user.has_perm("billing.change_invoice"):
+            raise PermissionDenied
+        form = VoidForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Void documents",
+                "form": form,
+                "documents": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/billing/invoice/void.html", context)
+        actor = caller_for_user(request.user).actor()
+        for invoice in queryset:
+            try:
+                services.invoice_void(invoice=invoice, actor=actor, reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(
+                    request, f"{invoice.number} voided; its lines will be billed again.", messages.SUCCESS
+                )
+        return None
 
     @admin.action(description="Record payment received for the selected invoices", permissions=["view"])
     def mark_paid(self, request, queryset):

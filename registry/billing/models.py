@@ -122,12 +122,19 @@ class Invoice(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="For a debit note: why it was issued")
 
     class Meta:
         ordering = ["-period", "-id"]
         constraints = [
+            # What a billing run writes is unique per studio, period, kind and currency. A voided
+            # document steps aside so that re-running its period bills its released lines again;
+            # debit notes are issued by staff, as many as corrections need.
             models.UniqueConstraint(
-                fields=["studio", "period", "document_type", "currency"], name="one_document_per_studio_period_kind"
+                fields=["studio", "period", "document_type", "currency"],
+                condition=Q(document_type__in=["invoice", "credit_note"]) & ~Q(status="void"),
+                name="one_document_per_studio_period_kind",
             ),
         ]
         indexes = [models.Index(fields=["status", "finalized_at"])]
@@ -140,19 +147,44 @@ class InvoiceLine(models.Model):
     """One rated usage line, with its provenance: the usage line, grant, token, rate card row
     and the agreement terms used."""
 
+    # A billing run inserts a row per usage line (a million a month): only the indexes something
+    # reads by are kept. Lines are read by invoice, by performer (statements, the composite
+    # index) and by usage line through the partial unique index below; grant, rate card and
+    # agreement are provenance, never looked up from.
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
-    usage_line = models.ForeignKey("usage.UsageLine", on_delete=models.PROTECT, related_name="invoice_lines")
+    usage_line = models.ForeignKey(
+        "usage.UsageLine", on_delete=models.PROTECT, related_name="invoice_lines", db_index=False
+    )
     is_credit = models.BooleanField(default=False)
     is_adjustment = models.BooleanField(default=False, help_text="Use dated before the period (late usage)")
+    released = models.BooleanField(
+        default=False, help_text="Its document was voided: the usage line may be billed (or credited) again"
+    )
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="debits",
+        db_index=False,
+        help_text="For a debit note line: the charged line it adds to",
+    )
     performer = models.ForeignKey(
-        "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines"
+        "parties.Performer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        db_index=False,
     )
     grant = models.ForeignKey(
-        "consent.ConsentGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "consent.ConsentGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     token_jti = models.CharField(max_length=40, blank=True)
-    rate_card = models.ForeignKey("terms.RateCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    rate_card = models.ForeignKey(
+        "terms.RateCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+", db_index=False)
     terms_used = models.JSONField(help_text="The agreement terms applied, copied at rating time")
     description = models.CharField(max_length=500)
     explanation = models.TextField(max_length=2000)
@@ -165,10 +197,19 @@ class InvoiceLine(models.Model):
     class Meta:
         ordering = ["invoice_id", "id"]
         constraints = [
-            # A usage line is charged at most once and credited at most once, ever.
-            models.UniqueConstraint(fields=["usage_line", "is_credit"], name="usage_line_billed_once"),
+            # A usage line is charged at most once and credited at most once, on documents that
+            # stand: a voided document's lines are released, and a debit note's lines add to a
+            # charge rather than repeat it.
+            models.UniqueConstraint(
+                fields=["usage_line", "is_credit"],
+                condition=Q(released=False, corrects__isnull=True),
+                name="usage_line_billed_once",
+            ),
         ]
-        indexes = [models.Index(fields=["performer", "invoice"])]
+        indexes = [
+            models.Index(fields=["performer", "invoice"]),
+            models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="invoiceline_debits"),
+        ]
 
     def __str__(self) -> str:
         return self.description

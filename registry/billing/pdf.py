@@ -1,4 +1,4 @@
-"""An invoice or credit note as a PDF (fpdf2, core fonts: no font files, no network)."""
+"""An invoice, credit note or debit note as a PDF (fpdf2, core fonts: no font files, no network)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,15 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         ("Status", invoice.get_status_display()),
         ("Finalized", invoice.finalized_at.strftime("%Y-%m-%d %H:%M UTC") if invoice.finalized_at else "-"),
         ("Corrects", invoice.original.number if invoice.original_id else "-"),
+        *([("Reason", invoice.reason)] if invoice.reason else []),
+        *(
+            [("VOID", f"{invoice.voided_at:%Y-%m-%d %H:%M UTC}: {invoice.void_reason}")]
+            if invoice.status == "void" and invoice.voided_at
+            else []
+        ),
     ]:
         pdf.cell(30, 6, _latin1(label))
-        pdf.cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")  # reasons may wrap
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 9)
     widths = (110, 25, 25, 30)

@@ -9,9 +9,11 @@ studio's row lock. Re-running a period, or running it twice at once, creates not
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,11 +32,12 @@ from registry.billing.models import (
     InvoiceLine,
     InvoiceNumberSequence,
     InvoiceStatus,
+    Posting,
     RunStatus,
 )
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
-from registry.core.errors import StateConflictError
+from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement, RateCard
 from registry.usage.models import LineStatus, UsageLine
@@ -105,8 +108,22 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
     raise StateConflictError(f"Could not start or join a billing run for {period:%Y-%m}; try again.")
 
 
+# Charges and credits that stand: a voided document's lines are released, and a debit note's
+# lines add to a charge rather than make one. The same predicate as the partial unique index
+# usage_line_billed_once, so these lookups are answered from it.
+STANDING = {"released": False, "corrects__isnull": True}
+
+
+def _charged(**filters):
+    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False, **STANDING, **filters)
+
+
+def _credited():
+    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=True, **STANDING)
+
+
 def _unbilled_lines(studio_id: int, period: dt.date):
-    charged = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False)
+    charged = _charged()
     return UsageLine.objects.filter(
         studio_id=studio_id,
         status=LineStatus.ACCEPTED,
@@ -116,10 +133,8 @@ def _unbilled_lines(studio_id: int, period: dt.date):
 
 
 def _uncredited_retractions(studio_id: int):
-    charged = InvoiceLine.objects.filter(
-        usage_line=OuterRef("pk"), is_credit=False, invoice__status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.PAID]
-    )
-    credited = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=True)
+    charged = _charged(invoice__status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.PAID])
+    credited = _credited()
     return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED).filter(
         Exists(charged), ~Exists(credited)
     )
@@ -136,7 +151,7 @@ def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int
         if run.status == RunStatus.RUNNING:
             return list(run.studios.filter(done_at__isnull=True).values_list("studio_id", flat=True))
         end = period_end(run.period)
-        charged = InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False)
+        charged = _charged()
         with_charges = UsageLine.objects.filter(
             status=LineStatus.ACCEPTED, use_date__lte=end, kind__in=list(rating.RATERS)
         ).filter(~Exists(charged))
@@ -284,10 +299,15 @@ def _currencies(studio_id: int, period: dt.date) -> list[str]:
     return sorted(set(charges) | set(credits))
 
 
+def _period_document(studio: Studio, period: dt.date, document_type: str, currency: str):
+    """The run's document of this kind for the period, unless voided (one_document_per_studio_period_kind)."""
+    return Invoice.objects.filter(
+        studio=studio, period=period, document_type=document_type, currency=currency
+    ).exclude(status=InvoiceStatus.VOID)
+
+
 def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
-    if Invoice.objects.filter(
-        studio=studio, period=run.period, document_type=DocumentType.INVOICE, currency=currency
-    ).exists():
+    if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
         return None, 0, []  # this period's invoice exists: later lines become next period's adjustments
     lines = (
         _unbilled_lines(studio.pk, run.period)
@@ -331,10 +351,19 @@ def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
 
 
 def _invoice_line(
-    invoice: Invoice, line: UsageLine, rated: rating.Rated, terms: rating.Terms, period: dt.date, *, credit: bool
+    invoice: Invoice,
+    line: UsageLine,
+    rated: rating.Rated,
+    terms: rating.Terms,
+    period: dt.date,
+    *,
+    credit: bool,
+    corrects: InvoiceLine | None = None,
+    terms_used: dict | None = None,
 ) -> dict:
     """One invoice line as plain values (inserted with COPY on PostgreSQL)."""
     sign = Decimal(-1) if credit else Decimal(1)
+    label = "Credit: " if credit else "Debit: " if corrects else ""
     grant = line.covering_grant or line.grant
     what = line.get_kind_display()
     who = line.performer.display_name if line.performer_id else (line.role_category or "")
@@ -343,15 +372,16 @@ def _invoice_line(
         "usage_line_id": line.pk,
         "is_credit": credit,
         "is_adjustment": line.use_date < period,
+        "released": False,
+        "corrects_id": corrects.pk if corrects else None,
         "performer_id": line.performer_id,
         "grant_id": grant.pk if grant else None,
         "token_jti": grant.public_id if grant else "",
         "rate_card_id": rated.rate_card_id,
         "agreement_id": line.agreement_id,
-        "terms_used": terms_snapshot(line.agreement),
+        "terms_used": terms_used or terms_snapshot(line.agreement),
         "description": (
-            f"{'Credit: ' if credit else ''}{what}, {who}, {line.project_title} "
-            f"({line.production_number}), {line.use_date.isoformat()}"
+            f"{label}{what}, {who}, {line.project_title} ({line.production_number}), {line.use_date.isoformat()}"
         )[:500],
         "explanation": rated.explanation[:2000],
         "performer_pay": sign * rated.performer_pay,
@@ -392,14 +422,19 @@ def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     )
     if not lines:
         return None, 0
-    if Invoice.objects.filter(
-        studio=studio, period=run.period, document_type=DocumentType.CREDIT_NOTE, currency=currency
-    ).exists():
+    if _period_document(studio, run.period, DocumentType.CREDIT_NOTE, currency).exists():
         return None, 0  # this period's credit note exists: later retractions go on next period's
     charges = {
         il.usage_line_id: il
-        for il in InvoiceLine.objects.filter(usage_line__in=lines, is_credit=False).select_related("invoice")
+        for il in InvoiceLine.objects.filter(usage_line__in=lines, is_credit=False, **STANDING).select_related(
+            "invoice"
+        )
     }
+    debits: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for il in InvoiceLine.objects.filter(corrects__in=list(charges.values()), released=False).select_related(
+        "invoice"
+    ):
+        debits[il.corrects_id].append(il)
     credit = Invoice.objects.create(
         studio=studio,
         period=run.period,
@@ -413,20 +448,31 @@ def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     rows = []
     for line in lines:
         charge = charges[line.pk]
-        # Credit exactly what was charged, whatever the rates say today.
-        rated = rating.Rated(
-            performer_pay=charge.performer_pay,
-            ph_contribution=charge.ph_contribution,
-            fund_shares={k: Decimal(v) for k, v in charge.fund_shares.items()},
-            rate_card_id=charge.rate_card_id,
-            explanation=f"credits {charge.invoice.number}",
-        )
+        # Credit exactly what was charged (the charge and any debit notes on it), whatever the
+        # rates say today.
+        rated = _charged_so_far(charge, debits[charge.pk], explanation="credits")
         rows.append(_invoice_line(credit, line, rated, terms_of(line.agreement), run.period, credit=True))
         _add(totals, line, rated, terms_of(line.agreement), sign=Decimal(-1))
     copy_insert(InvoiceLine, rows)
     _set_totals(credit, totals)
     finalize(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
     return credit, len(rows)
+
+
+def _charged_so_far(charge: InvoiceLine, debits: list[InvoiceLine], *, explanation: str) -> rating.Rated:
+    """What a usage line's charge and the debit notes standing on it add up to."""
+    parts = [charge, *debits]
+    funds: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for part in parts:
+        for fund, amount in part.fund_shares.items():
+            funds[fund] += Decimal(amount)
+    return rating.Rated(
+        performer_pay=sum((p.performer_pay for p in parts), ZERO),
+        ph_contribution=sum((p.ph_contribution for p in parts), ZERO),
+        fund_shares={k: v for k, v in funds.items() if v},
+        rate_card_id=charge.rate_card_id,
+        explanation=f"{explanation} {', '.join(p.invoice.number for p in parts)}",
+    )
 
 
 def _record_progress(
@@ -459,7 +505,14 @@ def _next_number(document_type: str, year: int) -> str:
     return f"{prefix}-{year}-{sequence.last_number:06d}"
 
 
-def finalize(*, invoice: Invoice, totals: _Totals | None = None, actor: Actor, now: dt.datetime | None = None):
+def finalize(
+    *,
+    invoice: Invoice,
+    totals: _Totals | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    audit_data: dict | None = None,
+):
     """Give the document its gap-free number, freeze it, and post it to the ledger."""
     now = now or timezone.now()
     if invoice.status != InvoiceStatus.DRAFT:
@@ -482,6 +535,7 @@ def finalize(*, invoice: Invoice, totals: _Totals | None = None, actor: Actor, n
             "total": invoice.total,
             "currency": invoice.currency,
             "lines": totals.lines,
+            **(audit_data or {}),
         },
     )
     return invoice
@@ -586,3 +640,272 @@ def payout_record(
             data={"amount": amount, "currency": currency},
         )
     return entry
+
+
+# --- Corrections: voiding, debit notes --------------------------------------------------------
+ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInputError(
+            "Give a reason.", problems=[FieldProblem("reason", "required", "A reason is required.")]
+        )
+    if len(reason) > 500:
+        raise InvalidInputError(
+            "The reason is too long.", problems=[FieldProblem("reason", "max_length", "At most 500 characters.")]
+        )
+    return reason
+
+
+def _lock_document(invoice: Invoice) -> Invoice:
+    """The studio's row first, as bill_studio takes it (so a run billing the studio and a
+    correction never interleave), then the document's."""
+    Studio.objects.select_for_update(no_key=True).get(pk=invoice.studio_id)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("studio").get(pk=invoice.pk)
+
+
+def invoice_void(*, invoice: Invoice, actor: Actor, reason: str, now: dt.datetime | None = None) -> Invoice:
+    """Void a finalized, unpaid document (invoice, credit or debit note).
+
+    It keeps its number (numbering stays gap-free; the void is a status, not a deletion), a
+    journal entry reverses its postings, and its lines are released: the next billing run for
+    its period (or a later one) bills those usage lines again, or credits them again for a
+    credit note. A paid invoice is corrected with a credit note instead, and a document that
+    a standing credit or debit note corrects is voided only after that note."""
+    reason = _reason(reason)
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = _lock_document(invoice)
+        if invoice.status == InvoiceStatus.PAID:
+            raise StateConflictError(
+                f"{invoice} is paid: a paid invoice is not voided; correct it with a credit note.",
+                status=invoice.status,
+            )
+        if invoice.status == InvoiceStatus.VOID:
+            raise StateConflictError(f"{invoice} is already void.", status=invoice.status)
+        if invoice.status != InvoiceStatus.FINALIZED:
+            raise StateConflictError(
+                f"{invoice} is a draft: only a finalized document is voided.", status=invoice.status
+            )
+        blocking = _standing_corrections(invoice)
+        if blocking:
+            raise StateConflictError(
+                f"{invoice} is corrected by {', '.join(blocking)}: void that first.", corrected_by=blocking
+            )
+        released = invoice.lines.update(released=True)
+        invoice.status = InvoiceStatus.VOID
+        invoice.voided_at = now
+        invoice.void_reason = reason
+        invoice.save(update_fields=["status", "voided_at", "void_reason"])
+        _post_reversal(invoice, actor, now)
+        audit_record(
+            actor=actor,
+            action=f"{invoice.document_type}.voided",
+            subject_type="invoice",
+            subject_id=invoice.public_id,
+            studio_id=invoice.studio.public_id,
+            data={
+                "number": invoice.number,
+                "reason": reason,
+                "total": invoice.total,
+                "currency": invoice.currency,
+                "lines_released": released,
+            },
+        )
+    return invoice
+
+
+def _standing_corrections(invoice: Invoice) -> list[str]:
+    """Numbers of the standing documents that correct this one's charges: debit notes adding to
+    its lines, and credit notes crediting its usage lines (which credited this document's amount)."""
+    if invoice.document_type == DocumentType.CREDIT_NOTE:
+        return []
+    lines = invoice.lines.filter(is_credit=False, released=False)
+    debits = InvoiceLine.objects.filter(corrects__in=lines, released=False)
+    credits = InvoiceLine.objects.filter(
+        is_credit=True, released=False, usage_line__in=lines.values("usage_line_id")
+    ).exclude(invoice=invoice)
+    found = set(debits.values_list("invoice__number", flat=True))
+    found |= set(credits.values_list("invoice__number", flat=True))
+    return sorted(found)
+
+
+def _post_reversal(invoice: Invoice, actor: Actor, now: dt.datetime) -> None:
+    """Post the opposite of every posting on the document (for an unpaid one: its finalization)."""
+    balances: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    accounts = {}
+    for posting in Posting.objects.filter(entry__invoice=invoice).select_related("account"):
+        balances[posting.account_id] += posting.amount
+        accounts[posting.account_id] = posting.account
+    ledger.post_entry(
+        memo=f"Void of {invoice.get_document_type_display().lower()} {invoice.number}",
+        legs=[(accounts[pk], -amount) for pk, amount in balances.items()],
+        currency=invoice.currency,
+        posted_at=now,
+        posted_by=actor.name,
+        invoice=invoice,
+    )
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An upward correction of one charged invoice line: the facts it should have been rated
+    with (None keeps what the studio reported)."""
+
+    line: InvoiceLine
+    estimated_days: Decimal | None = None
+    units: Decimal | None = None
+    negotiated_amount: Decimal | None = None
+
+
+CORRECTED_FACTS = ("estimated_days", "units", "negotiated_amount")
+
+
+def debit_note_issue(
+    *,
+    original: Invoice,
+    corrections: Sequence[Correction],
+    reason: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Invoice:
+    """Bill what an issued invoice under-charged: each corrected line is rated again, with the
+    corrected facts and the rates and terms in force for its date, and the debit note charges
+    the difference from what was charged on it so far (the charge and earlier debit notes).
+
+    Issuing the same correction twice therefore bills nothing the second time (refused). The
+    note is linked to the original, its lines to the charged lines they add to, and it belongs
+    to the original's period; it is finalized with the next gap-free number and posted like an
+    invoice. Late-reported usage is not a debit note: the next run bills it as an adjustment."""
+    reason = _reason(reason)
+    if not corrections:
+        raise InvalidInputError(
+            "Name at least one line to correct.",
+            problems=[FieldProblem("corrections", "required", "At least one correction is required.")],
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        original = _lock_document(original)
+        if original.document_type != DocumentType.INVOICE or original.status not in ISSUED:
+            raise StateConflictError(
+                f"{original} is a {original.status} {original.get_document_type_display().lower()}: "
+                "a debit note corrects a finalized or paid invoice.",
+                status=original.status,
+            )
+        items = [_debit_item(original, i, c) for i, c in enumerate(corrections)]
+        seen = [charge.pk for charge, *_ in items]
+        if len(set(seen)) != len(seen):
+            raise InvalidInputError(
+                "A line is corrected twice.",
+                problems=[FieldProblem("corrections", "duplicate", "Correct each line once.")],
+            )
+        note = Invoice.objects.create(
+            studio=original.studio,
+            period=original.period,
+            original=original,
+            currency=original.currency,
+            created_at=now,
+            document_type=DocumentType.DEBIT_NOTE,
+            reason=reason,
+        )
+        totals = _Totals()
+        rows = []
+        for charge, line, terms, difference, corrected in items:
+            snapshot = {**terms_snapshot(line.agreement), "corrected": corrected}
+            rows.append(
+                _invoice_line(
+                    note, line, difference, terms, note.period, credit=False, corrects=charge, terms_used=snapshot
+                )
+            )
+            _add(totals, line, difference, terms)
+        copy_insert(InvoiceLine, rows)
+        _set_totals(note, totals)
+        finalize(
+            invoice=note,
+            totals=totals,
+            actor=actor,
+            now=now,
+            audit_data={"original": original.number, "reason": reason},
+        )
+    return note
+
+
+def _debit_item(original: Invoice, index: int, correction: Correction):
+    field_name = f"corrections[{index}]"
+    charge = (
+        InvoiceLine.objects.filter(
+            pk=correction.line.pk, invoice=original, is_credit=False, corrects__isnull=True, released=False
+        )
+        .select_related(
+            "usage_line__agreement",
+            "usage_line__performer",
+            "usage_line__grant__request",
+            "usage_line__covering_grant__request",
+        )
+        .first()
+    )
+    if charge is None:
+        raise InvalidInputError(
+            f"That line is not a charge on {original.number}.",
+            problems=[FieldProblem(f"{field_name}.line", "not_on_original", f"Not a charge on {original.number}.")],
+        )
+    line = charge.usage_line
+    credit = InvoiceLine.objects.filter(usage_line=line, is_credit=True, **STANDING).select_related("invoice").first()
+    if credit is not None:
+        raise StateConflictError(
+            f"Usage line {line.line_ref} was retracted and credited on {credit.invoice.number}: nothing to debit."
+        )
+    corrected = {}
+    for name in CORRECTED_FACTS:
+        value = getattr(correction, name)
+        if value is None:
+            continue
+        if (
+            not isinstance(value, Decimal)
+            or not value.is_finite()
+            or value <= 0
+            or value != value.quantize(Decimal("0.01"))
+        ):
+            raise InvalidInputError(
+                f"{name} must be a positive amount with at most two decimals.",
+                problems=[FieldProblem(f"{field_name}.{name}", "invalid", "A positive decimal, two places at most.")],
+            )
+        corrected[name] = value
+    if not corrected:
+        raise InvalidInputError(
+            "Say what is corrected.",
+            problems=[FieldProblem(field_name, "required", f"Correct one of {', '.join(CORRECTED_FACTS)}.")],
+        )
+    terms = terms_of(line.agreement)
+    facts = dataclasses.replace(facts_of(line), **corrected)
+    try:
+        rerated = rating.rate_line(facts, terms, ScaleTable({line.agreement_id}).lookup(line.agreement))
+    except rating.RatingError as exc:
+        raise InvalidInputError(str(exc), problems=[FieldProblem(field_name, "not_rated", str(exc))]) from exc
+    so_far = _charged_so_far(
+        charge, list(charge.debits.filter(released=False).select_related("invoice")), explanation="charged on"
+    )
+    funds = {
+        f: rerated.fund_shares.get(f, ZERO) - so_far.fund_shares.get(f, ZERO)
+        for f in sorted(set(rerated.fund_shares) | set(so_far.fund_shares))
+    }
+    difference = rating.Rated(
+        performer_pay=rerated.performer_pay - so_far.performer_pay,
+        ph_contribution=rerated.ph_contribution - so_far.ph_contribution,
+        fund_shares={f: v for f, v in funds.items() if v},
+        rate_card_id=rerated.rate_card_id,
+        explanation=f"{rerated.explanation}; less {so_far.total} {so_far.explanation} = "
+        f"{rerated.total - so_far.total}",
+    )
+    fund_change = sum(difference.fund_shares.values(), ZERO)
+    if difference.total <= 0 or min(difference.performer_pay, difference.ph_contribution, fund_change) < 0:
+        raise InvalidInputError(
+            f"Line {line.line_ref} re-rated comes to {rerated.total}, not more than the {so_far.total} "
+            "already charged: a debit note only adds.",
+            problems=[
+                FieldProblem(field_name, "not_an_increase", f"Re-rated at {rerated.total}; charged {so_far.total}.")
+            ],
+        )
+    return charge, line, terms, difference, {k: str(v) for k, v in corrected.items()}

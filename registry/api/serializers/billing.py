@@ -77,6 +77,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "total",
             "finalized_at",
             "paid_at",
+            "voided_at",
+            "void_reason",
+            "reason",
         ]
 
     def get_period(self, invoice) -> str:

@@ -1,0 +1,475 @@
+"""Correcting issued documents: voiding a finalized, unpaid one (its lines billed again by the
+next run) and debit notes for what an invoice under-charged. Amounts are computed by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+from django.test import Client
+
+from registry.audit.models import AuditEvent
+from registry.billing import selectors, services
+from registry.billing.models import Invoice, InvoiceLine, JournalEntry, Posting
+from registry.core.errors import InvalidInputError, StateConflictError
+from registry.terms.models import Agreement, RateCard
+from registry.usage.services import usage_line_retract
+from tests.billing.conftest import past_grant, replica_line, report
+from tests.conftest import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+AUGUST = dt.date(2025, 8, 1)
+SEPTEMBER = dt.date(2025, 9, 1)
+
+
+def bill(period: dt.date, capture) -> None:
+    with capture(execute=True):
+        services.billing_run_start(period=period, actor=SYSTEM)
+
+
+def balances(**filters) -> dict[str, Decimal]:
+    """Account kind (receivable, payable, fund:<name>, cash) -> balance over the postings."""
+    out: dict[str, Decimal] = {}
+    for row in Posting.objects.filter(**filters).values("account__code").annotate(total=Sum("amount")):
+        kind, *rest = row["account__code"].split(":")
+        key = f"fund:{rest[0]}" if kind == "fund" else kind
+        out[key] = out.get(key, Decimal("0")) + row["total"]
+    return out
+
+
+def reconciles(capsys) -> bool:
+    call_command("reconcile_ledger")
+    return "Ledger reconciles" in capsys.readouterr().out
+
+
+@pytest.fixture
+def august_invoice(billed_studio, performer, tvth, django_capture_on_commit_callbacks) -> Invoice:
+    """The worked example billed: max(1,100, 1,246) × 3 = 3,738.00 on INV-…-000001."""
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    return Invoice.objects.get(document_type="invoice")
+
+
+@pytest.fixture
+def ph_invoice(billed_studio, performer, django_capture_on_commit_callbacks) -> Invoice:
+    """An agreement with 19 % P&H split evenly between the health and pension plans; the
+    performer's own rate 1,500 beats day scale 1,246: 3 days = 4,500.00 pay, P&H 855.00."""
+    agreement = Agreement.objects.create(
+        code="ph-19",
+        name="With P&H",
+        sector="tv_theatrical",
+        effective_from=dt.date(2023, 11, 9),
+        effective_to=dt.date(2030, 6, 30),
+        ph_contribution_rate=Decimal("0.1900"),
+    )
+    RateCard.objects.create(
+        agreement=agreement,
+        role_category="day_performer",
+        unit="day",
+        amount=Decimal("1246"),
+        effective_from=dt.date(2025, 7, 1),
+        effective_to=dt.date(2026, 6, 30),
+    )
+    billed_studio.studio.agreements.add(agreement)
+    grant = past_grant(billed_studio.studio, performer.performer, agreement, own_daily=Decimal("1500"))
+    report(billed_studio.studio, [replica_line("P-1", grant, dt.date(2025, 8, 12))], ref="r-ph")
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    invoice = Invoice.objects.get(document_type="invoice")
+    assert (invoice.performer_pay, invoice.ph_contributions, invoice.total) == (
+        Decimal("4500.00"),
+        Decimal("855.00"),
+        Decimal("5355.00"),
+    )
+    return invoice
+
+
+# --- Voiding ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rerun", "adjustment"),
+    [(AUGUST, False), (SEPTEMBER, True)],
+    ids=["same period", "next period"],
+)
+def test_void_then_rerun_bills_the_same_lines_once_more_with_the_same_totals(
+    august_invoice, performer, rerun, adjustment, django_capture_on_commit_callbacks, capsys
+):
+    # given the worked example invoiced and posted
+    charge = august_invoice.lines.get()
+
+    # when staff void it
+    voided = services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="Sent to the wrong legal entity")
+
+    # then it keeps its number, says why, releases its line and its postings are reversed
+    voided.refresh_from_db()
+    assert (voided.status, voided.number, voided.void_reason) == (
+        "void",
+        august_invoice.number,
+        "Sent to the wrong legal entity",
+    )
+    assert voided.voided_at is not None
+    assert InvoiceLine.objects.get(pk=charge.pk).released is True
+    assert JournalEntry.objects.filter(invoice=voided).count() == 2
+    assert balances() == {"receivable": Decimal("0.00"), "payable": Decimal("0.00")}
+    assert reconciles(capsys)
+    event = AuditEvent.objects.get(action="invoice.voided")
+    assert (event.subject_id, event.data["reason"], event.data["lines_released"]) == (
+        voided.public_id,
+        "Sent to the wrong legal entity",
+        1,
+    )
+    assert selectors.performer_statement(performer.performer, AUGUST)["lines"] == []
+
+    # when the period (or the next) is billed again
+    bill(rerun, django_capture_on_commit_callbacks)
+
+    # then the same usage line is billed once more, for the same amount, on a new number
+    again = Invoice.objects.exclude(pk=voided.pk).get()
+    line = again.lines.get()
+    assert (again.period, again.status, again.total) == (rerun, "finalized", Decimal("3738.00"))
+    assert again.number == august_invoice.number[:-6] + "000002"
+    assert (line.usage_line_id, line.performer_pay, line.is_adjustment) == (
+        charge.usage_line_id,
+        Decimal("3738.00"),
+        adjustment,
+    )
+    assert balances() == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+    statement = selectors.performer_statement(performer.performer, rerun)
+    assert statement["totals"] == {"USD": Decimal("3738.00")}
+    assert [row["document"] for row in statement["lines"]] == [again.number]
+
+    # and billing once more bills nothing
+    bill(rerun, django_capture_on_commit_callbacks)
+    assert Invoice.objects.count() == 2
+    assert reconciles(capsys)
+
+
+def _paid(invoice: Invoice) -> Invoice:
+    return services.invoice_mark_paid(invoice=invoice, actor=SYSTEM)
+
+
+def _voided(invoice: Invoice) -> Invoice:
+    return services.invoice_void(invoice=invoice, actor=SYSTEM, reason="first void")
+
+
+def _draft(invoice: Invoice) -> Invoice:
+    return Invoice.objects.create(
+        studio=invoice.studio, period=SEPTEMBER, currency="USD", created_at=invoice.created_at, status="draft"
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_paid, "is paid: a paid invoice is not voided; correct it with a credit note."),
+        (_voided, "is already void."),
+        (_draft, "is a draft: only a finalized document is voided."),
+    ],
+    ids=["paid", "void", "draft"],
+)
+def test_voiding_what_is_not_finalized_and_unpaid_is_refused(august_invoice, make, message):
+    document = make(august_invoice)
+    before = (
+        JournalEntry.objects.count(),
+        AuditEvent.objects.count(),
+        InvoiceLine.objects.filter(released=True).count(),
+    )
+    with pytest.raises(StateConflictError, match=message):
+        services.invoice_void(invoice=document, actor=SYSTEM, reason="again")
+    after = (
+        JournalEntry.objects.count(),
+        AuditEvent.objects.count(),
+        InvoiceLine.objects.filter(released=True).count(),
+    )
+    assert after == before
+    document.refresh_from_db()
+    assert document.void_reason in ("", "first void")
+
+
+def test_voiding_needs_a_reason(august_invoice):
+    with pytest.raises(InvalidInputError) as caught:
+        services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="  ")
+    assert caught.value.problems[0].field == "reason"
+    august_invoice.refresh_from_db()
+    assert august_invoice.status == "finalized"
+
+
+def test_a_credited_invoice_is_voided_after_its_credit_note(
+    august_invoice, django_capture_on_commit_callbacks, capsys
+):
+    # given the invoice's line retracted and credited on September's credit note
+    usage_line_retract(line=august_invoice.lines.get().usage_line, reason="Reported twice", actor=SYSTEM)
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+    credit = Invoice.objects.get(document_type="credit_note")
+
+    # then the invoice cannot be voided while the credit note stands (it would be reversed twice)
+    with pytest.raises(StateConflictError, match=f"is corrected by {credit.number}: void that first"):
+        services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="wrong entity")
+
+    # when the credit note and then the invoice are voided
+    services.invoice_void(invoice=credit, actor=SYSTEM, reason="issued to the wrong entity")
+    services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="wrong entity")
+
+    # then the books are back to nothing, and a new run neither bills nor credits the retracted line
+    assert set(balances().values()) == {Decimal("0.00")}
+    bill(dt.date(2025, 10, 1), django_capture_on_commit_callbacks)
+    assert Invoice.objects.count() == 2
+    assert reconciles(capsys)
+
+
+def test_a_voided_credit_note_is_issued_again_by_the_next_run(august_invoice, django_capture_on_commit_callbacks):
+    usage_line_retract(line=august_invoice.lines.get().usage_line, reason="Reported twice", actor=SYSTEM)
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+    credit = Invoice.objects.get(document_type="credit_note")
+    services.invoice_void(invoice=credit, actor=SYSTEM, reason="issued before the studio confirmed")
+    assert balances() == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+
+    reissued = Invoice.objects.get(document_type="credit_note", status="finalized")
+    assert (reissued.period, reissued.total, reissued.original) == (SEPTEMBER, Decimal("-3738.00"), august_invoice)
+    assert set(balances().values()) == {Decimal("0.00")}
+
+
+def test_staff_void_in_the_admin_with_a_reason_and_analysts_cannot(august_invoice, staff, analyst):
+    url = "/admin/billing/invoice/"
+    chosen = {"action": "void", "_selected_action": [august_invoice.pk]}
+    viewer = Client()
+    viewer.force_login(analyst.user)
+    assert viewer.post(url, {**chosen, "apply": "1", "reason": "nope"}).status_code == 403
+    admin = Client()
+    admin.force_login(staff.user)
+
+    confirm = admin.post(url, chosen)
+    assert confirm.status_code == 200
+    assert b"Voiding keeps each document's number" in confirm.content
+    august_invoice.refresh_from_db()
+    assert august_invoice.status == "finalized"
+
+    done = admin.post(url, {**chosen, "apply": "1", "reason": "Duplicate of a manual invoice"}, follow=True)
+    assert done.status_code == 200
+    august_invoice.refresh_from_db()
+    assert (august_invoice.status, august_invoice.void_reason) == ("void", "Duplicate of a manual invoice")
+    assert AuditEvent.objects.get(action="invoice.voided").data["reason"] == "Duplicate of a manual invoice"
+
+
+def test_the_studio_sees_a_void_invoice_as_void(august_invoice, billed_studio):
+    services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="Sent to the wrong legal entity")
+    body = billed_studio.client.get(f"/api/v1/invoices/{august_invoice.public_id}").json()
+    assert (body["number"], body["status"], body["void_reason"]) == (
+        august_invoice.number,
+        "void",
+        "Sent to the wrong legal entity",
+    )
+    pdf = billed_studio.client.get(f"/api/v1/invoices/{august_invoice.public_id}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+# --- Debit notes ------------------------------------------------------------------------------
+def test_a_debit_note_bills_the_difference_of_a_corrected_line(august_invoice, performer, billed_studio, capsys):
+    # given the worked example billed at 3 good-faith days, when an audit finds 5
+    charge = august_invoice.lines.get()
+    note = services.debit_note_issue(
+        original=august_invoice,
+        corrections=[services.Correction(line=charge, estimated_days=Decimal("5"))],
+        reason="Production audit: the replica worked 5 days, not 3",
+        actor=SYSTEM,
+    )
+
+    # then it charges max(1,100, 1,246) × 5 = 6,230.00 less the 3,738.00 charged = 2,492.00
+    assert (note.document_type, note.status, note.original, note.period) == (
+        "debit_note",
+        "finalized",
+        august_invoice,
+        AUGUST,
+    )
+    assert note.number == f"DBN-{note.finalized_at.year}-000002"  # the one gap-free yearly sequence
+    assert (note.performer_pay, note.ph_contributions, note.total) == (
+        Decimal("2492.00"),
+        Decimal("0.00"),
+        Decimal("2492.00"),
+    )
+    line = note.lines.get()
+    assert (line.corrects, line.usage_line_id, line.grant_id, line.token_jti) == (
+        charge,
+        charge.usage_line_id,
+        charge.grant_id,
+        charge.token_jti,
+    )
+    assert line.terms_used["corrected"] == {"estimated_days": "5"}
+    assert line.explanation == (
+        "max(own 1100.00, day scale 1246.00) × 5 days = 6230.00; P&H 0.0000 × 6230.00 = 0.00; "
+        f"less 3738.00 charged on {august_invoice.number} = 2492.00"
+    )
+    assert line.description.startswith("Debit: Replica use")
+    august_invoice.refresh_from_db()
+    assert august_invoice.total == Decimal("3738.00")  # the original is never edited
+
+    # and it is posted, audited, on the performer's statement and visible to the studio
+    assert balances(entry__invoice=note) == {"receivable": Decimal("2492.00"), "payable": Decimal("-2492.00")}
+    assert reconciles(capsys)
+    event = AuditEvent.objects.get(action="debit_note.finalized")
+    assert (event.data["original"], event.data["reason"], event.data["total"]) == (
+        august_invoice.number,
+        "Production audit: the replica worked 5 days, not 3",
+        "2492.00",
+    )
+    assert selectors.performer_statement(performer.performer, AUGUST)["totals"] == {"USD": Decimal("6230.00")}
+    listing = billed_studio.client.get("/api/v1/invoices/?document_type=debit_note").json()["results"]
+    assert [(d["number"], d["original"], d["total"], d["reason"]) for d in listing] == [
+        (note.number, august_invoice.number, "2492.00", "Production audit: the replica worked 5 days, not 3")
+    ]
+    pdf = billed_studio.client.get(f"/api/v1/invoices/{note.public_id}/pdf")
+    assert pdf.status_code == 200 and f'filename="{note.number}.pdf"' in pdf["Content-Disposition"]
+
+
+def test_a_debit_note_with_pandh_routes_the_extra_contributions_to_the_funds(ph_invoice):
+    charge = ph_invoice.lines.get()
+    # 4 days: 6,000.00 pay and 1,140.00 P&H, less 4,500.00 and 855.00 charged
+    first = services.debit_note_issue(
+        original=ph_invoice,
+        corrections=[services.Correction(line=charge, estimated_days=Decimal("4"))],
+        reason="One more day",
+        actor=SYSTEM,
+    )
+    assert (first.performer_pay, first.ph_contributions, first.fund_royalties, first.total) == (
+        Decimal("1500.00"),
+        Decimal("285.00"),
+        Decimal("0.00"),
+        Decimal("1785.00"),
+    )
+    assert balances(entry__invoice=first) == {
+        "receivable": Decimal("1785.00"),
+        "payable": Decimal("-1500.00"),
+        "fund:health_plan": Decimal("-142.50"),
+        "fund:pension_plan": Decimal("-142.50"),
+    }
+
+    # a later correction to 6 days bills 9,000.00 + 1,710.00 less everything charged so far
+    # (5,355.00 + 1,785.00 = 7,140.00): 3,570.00
+    second = services.debit_note_issue(
+        original=ph_invoice,
+        corrections=[services.Correction(line=charge, estimated_days=Decimal("6"))],
+        reason="Two more days",
+        actor=SYSTEM,
+    )
+    assert (second.performer_pay, second.ph_contributions, second.total) == (
+        Decimal("3000.00"),
+        Decimal("570.00"),
+        Decimal("3570.00"),
+    )
+    assert second.lines.get().explanation.endswith(
+        f"less 7140.00 charged on {ph_invoice.number}, {first.number} = 3570.00"
+    )
+
+
+def _line_of(invoice):
+    return invoice.lines.get()
+
+
+@pytest.mark.parametrize(
+    ("correction", "error", "field"),
+    [
+        ({"estimated_days": Decimal("3")}, "not more than the 3738.00 already charged", "corrections[0]"),
+        ({"estimated_days": Decimal("2")}, "not more than the 3738.00 already charged", "corrections[0]"),
+        ({"estimated_days": Decimal("0")}, "must be a positive amount", "corrections[0].estimated_days"),
+        ({"units": Decimal("1.005")}, "must be a positive amount", "corrections[0].units"),
+        ({}, "Say what is corrected", "corrections[0]"),
+    ],
+    ids=["same facts", "lower", "zero days", "three decimals", "nothing corrected"],
+)
+def test_a_debit_note_only_adds(august_invoice, correction, error, field):
+    with pytest.raises(InvalidInputError, match=error) as caught:
+        services.debit_note_issue(
+            original=august_invoice,
+            corrections=[services.Correction(line=august_invoice.lines.get(), **correction)],
+            reason="audit",
+            actor=SYSTEM,
+        )
+    assert caught.value.problems[0].field == field
+    assert not Invoice.objects.filter(document_type="debit_note").exists()
+
+
+def test_issuing_the_same_correction_twice_bills_once(august_invoice):
+    correction = services.Correction(line=august_invoice.lines.get(), estimated_days=Decimal("5"))
+    services.debit_note_issue(original=august_invoice, corrections=[correction], reason="audit", actor=SYSTEM)
+    with pytest.raises(InvalidInputError, match=r"re-rated comes to 6230\.00, not more than the 6230\.00"):
+        services.debit_note_issue(original=august_invoice, corrections=[correction], reason="audit", actor=SYSTEM)
+    assert Invoice.objects.filter(document_type="debit_note").count() == 1
+
+
+def test_a_debit_note_corrects_only_an_issued_invoice_and_its_own_lines(
+    august_invoice, django_capture_on_commit_callbacks
+):
+    charge = august_invoice.lines.get()
+    usage_line_retract(line=charge.usage_line, reason="Reported twice", actor=SYSTEM)
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+    credit = Invoice.objects.get(document_type="credit_note")
+    cases = [
+        (credit, charge, StateConflictError, "a debit note corrects a finalized or paid invoice"),
+        (august_invoice, credit.lines.get(), InvalidInputError, "That line is not a charge on"),
+        (august_invoice, charge, StateConflictError, f"was retracted and credited on {credit.number}"),
+    ]
+    for original, line, error, message in cases:
+        with pytest.raises(error, match=message):
+            services.debit_note_issue(
+                original=original,
+                corrections=[services.Correction(line=line, estimated_days=Decimal("9"))],
+                reason="audit",
+                actor=SYSTEM,
+            )
+    services.invoice_void(invoice=credit, actor=SYSTEM, reason="x")
+    voided = services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="x")
+    with pytest.raises(StateConflictError, match="is a void invoice"):
+        services.debit_note_issue(
+            original=voided,
+            corrections=[services.Correction(line=charge, estimated_days=Decimal("9"))],
+            reason="audit",
+            actor=SYSTEM,
+        )
+    assert not Invoice.objects.filter(document_type="debit_note").exists()
+
+
+def test_a_debit_note_is_voided_before_its_invoice_and_the_rerun_bills_the_reported_facts(
+    august_invoice, django_capture_on_commit_callbacks, capsys
+):
+    charge = august_invoice.lines.get()
+    note = services.debit_note_issue(
+        original=august_invoice,
+        corrections=[services.Correction(line=charge, estimated_days=Decimal("5"))],
+        reason="audit",
+        actor=SYSTEM,
+    )
+    with pytest.raises(StateConflictError, match=f"is corrected by {note.number}"):
+        services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="x")
+    services.invoice_void(invoice=note, actor=SYSTEM, reason="audit withdrawn")
+    services.invoice_void(invoice=august_invoice, actor=SYSTEM, reason="wrong entity")
+    assert set(balances().values()) == {Decimal("0.00")}
+
+    bill(AUGUST, django_capture_on_commit_callbacks)
+
+    rebilled = Invoice.objects.get(document_type="invoice", status="finalized")
+    assert rebilled.total == Decimal("3738.00")  # the usage line as reported: the debit note was voided
+    assert reconciles(capsys)
+
+
+def test_a_retracted_line_is_credited_with_its_debit_notes(august_invoice, django_capture_on_commit_callbacks):
+    charge = august_invoice.lines.get()
+    note = services.debit_note_issue(
+        original=august_invoice,
+        corrections=[services.Correction(line=charge, estimated_days=Decimal("5"))],
+        reason="audit",
+        actor=SYSTEM,
+    )
+    usage_line_retract(line=charge.usage_line, reason="Reported twice", actor=SYSTEM)
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+
+    credit = Invoice.objects.get(document_type="credit_note")
+    assert credit.total == Decimal("-6230.00")
+    assert credit.lines.get().explanation == f"credits {august_invoice.number}, {note.number}"
+    assert set(balances().values()) == {Decimal("0.00")}
+    with pytest.raises(StateConflictError, match=f"is corrected by {credit.number}"):
+        services.invoice_void(invoice=note, actor=SYSTEM, reason="x")
