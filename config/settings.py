@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "registry.billing",
     "registry.residuals",
     "registry.api",
+    "registry.portal",
 ]
 
 MIDDLEWARE = [
@@ -222,7 +223,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "portal:sign-in"
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

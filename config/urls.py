@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from registry.core import health, views
+from registry.portal.views import verify as portal_verify
 from registry.tokens import views as token_views
 
 urlpatterns = [
@@ -15,6 +16,10 @@ urlpatterns = [
     path(".well-known/jwks.json", token_views.jwks, name="jwks"),
     path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
     path("admin/", admin.site.urls),
+    path("portal/", include("registry.portal.urls")),
+    # Public: what a consent token's QR code opens; anyone may verify a token here.
+    path("verify/", portal_verify.verify_token, name="verify"),
+    path("verify/<str:token_id>", portal_verify.verify_grant, name="verify-grant"),
     path("api/v1/", include("registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -25,6 +25,7 @@ REGISTRY_APP_LABELS = (
     "usage",
     "billing",
     "residuals",
+    "portal",
 )
 
 

@@ -1,0 +1,99 @@
+"""Who may see which portal page, decided once per request.
+
+The portal is for the performer side: performers and the representatives authorised for
+them. Anonymous visitors are sent to sign in; any other signed-in account (union staff, a
+login with no performer behind it) gets 403. Records are then read through the consent and
+billing selectors scoped to the caller, so another performer's request, grant or statement
+is a 404, never a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from registry.parties.callers import Caller, caller_for_user
+from registry.parties.models import Performer, Representative
+from registry.parties.selectors import active_representations
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One performer the caller may act for, and in what capacity."""
+
+    performer: Performer
+    representative: Representative | None  # None: the caller is this performer
+
+    @property
+    def is_self(self) -> bool:
+        return self.representative is None
+
+    @property
+    def capacity(self) -> str:
+        """How the caller stands to this performer, in words."""
+        if self.representative is None:
+            return "yourself"
+        return self.representative.get_kind_display().split(" (")[0].lower()
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    caller: Caller
+    acting: tuple[Acting, ...]  # own record first, then those represented
+
+    @classmethod
+    def for_caller(cls, caller: Caller) -> PortalContext:
+        acting = []
+        if caller.performer is not None:
+            acting.append(Acting(caller.performer, None))
+        for rep in active_representations(caller.user, on=timezone.localdate()).order_by("performer__legal_name"):
+            if caller.performer is None or rep.performer_id != caller.performer.pk:
+                acting.append(Acting(rep.performer, rep))
+        return cls(caller=caller, acting=tuple(acting))
+
+    def acting_for(self, performer: Performer) -> Acting:
+        for item in self.acting:
+            if item.performer.pk == performer.pk:
+                return item
+        # Callers reach this only with a performer a scoped selector returned; a miss is a 404.
+        raise Http404("No such performer.")
+
+    def choose(self, public_id: str | None) -> Acting:
+        """The performer a per-performer page is about: `?for=` when given (404 when the caller
+        may not act for it), else the caller's own record, else the first one represented."""
+        if public_id:
+            for item in self.acting:
+                if item.performer.public_id == public_id:
+                    return item
+            raise Http404("No such performer.")
+        return self.acting[0]
+
+    @property
+    def represents_others(self) -> bool:
+        return any(not item.is_self for item in self.acting)
+
+
+def portal_page(view):
+    """Require a signed-in performer or representative; put the PortalContext on the request."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        caller = caller_for_user(request.user)
+        if not caller.is_performer_side:
+            return render(
+                request,
+                "portal/not_for_you.html",
+                {"is_staff": caller.is_staff},
+                status=403,
+            )
+        request.portal = PortalContext.for_caller(caller)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,93 @@
+"""Template helpers for the portal: labels from the declared vocabularies, money, badges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from registry.consent.choices import (
+    CompensationUnit,
+    ContentCategory,
+    GrantStatus,
+    Medium,
+    ProjectKind,
+    RequestStatus,
+    SensitiveFlag,
+    SignerRole,
+    UseType,
+)
+from registry.portal.wording import describe
+from registry.usage.models import UsageKind
+
+register = template.Library()
+
+VOCABULARIES = {
+    "use": UseType,
+    "medium": Medium,
+    "category": ContentCategory,
+    "sensitive": SensitiveFlag,
+    "unit": CompensationUnit,
+    "project_kind": ProjectKind,
+    "signer_role": SignerRole,
+    "grant_status": GrantStatus,
+    "request_status": RequestStatus,
+    "usage_kind": UsageKind,
+}
+
+TERRITORY_NAMES = {"WW": "Worldwide", "US": "United States", "CA": "Canada", "GB": "United Kingdom"}
+
+
+@register.filter
+def label(value, vocabulary: str) -> str:
+    """The human label of a code, e.g. `"in_game"|label:"medium"` → "Inside a game"."""
+    choices = VOCABULARIES[vocabulary]
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value).replace("_", " ")
+
+
+@register.filter
+def labels(values, vocabulary: str) -> str:
+    return ", ".join(label(v, vocabulary) for v in values or [])
+
+
+@register.filter
+def territory(codes) -> str:
+    return ", ".join(f"{TERRITORY_NAMES.get(c, c)}" for c in codes or [])
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    if amount is None or amount == "":
+        return ""
+    value = Decimal(str(amount))
+    text = f"{value:,.2f}"
+    return f"{text} {currency}".strip()
+
+
+BADGE_TONES = {
+    "active": "ok",
+    "accepted": "ok",
+    "valid": "ok",
+    "pending": "wait",
+    "suspended": "warn",
+    "not_yet_valid": "wait",
+    "revoked": "stop",
+    "declined": "stop",
+    "invalid": "stop",
+    "expired": "muted",
+    "superseded": "muted",
+}
+
+
+@register.inclusion_tag("portal/_badge.html")
+def badge(status: str, text: str = "") -> dict:
+    """A status badge: colour and words, never colour alone."""
+    return {"tone": BADGE_TONES.get(str(status), "muted"), "text": text or str(status).replace("_", " ")}
+
+
+@register.filter
+def action_text(action: str) -> str:
+    return describe(action)

@@ -1,0 +1,1 @@
+"""Portal views: each parses input, calls one service or selector, and renders."""

@@ -1,0 +1,189 @@
+"""My consents: what is in force, each consent's page with its token and QR code, and the
+performer's own revoke, suspend and resume, each behind a page that states the effect."""
+
+from __future__ import annotations
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
+
+from registry.consent import services
+from registry.consent.choices import GrantStatus, SuspensionCause
+from registry.consent.models import ConsentGrant
+from registry.consent.selectors import grants_visible_to
+from registry.core.errors import DomainError
+from registry.portal import selectors
+from registry.portal.access import portal_page
+from registry.portal.forms import GrantActionForm, add_service_error
+from registry.tokens.selectors import current_token
+
+
+@portal_page
+def consent_list(request):
+    caller = request.portal.caller
+    return render(
+        request,
+        "portal/consent_list.html",
+        {"live": selectors.live_grants(caller), "ended": selectors.ended_grants(caller)[:100]},
+    )
+
+
+def _get_grant(request, grant_id: str) -> ConsentGrant:
+    qs = grants_visible_to(request.portal.caller).select_related("request").prefetch_related("suspensions")
+    return get_object_or_404(qs, public_id=grant_id)
+
+
+def verification_url(grant: ConsentGrant) -> str:
+    """The public page that says whether this consent's token holds (what the QR code opens)."""
+    return settings.REGISTRY_BASE_URL + reverse("verify-grant", args=[grant.public_id])
+
+
+def qr_svg(url: str) -> str:
+    # segno escapes nothing it is not given: the URL is ours (base URL + a public id).
+    return mark_safe(  # noqa: S308
+        segno.make(url, error="m").svg_inline(
+            scale=4, border=4, dark="#111111", light="#ffffff", title="QR code: opens the verification page"
+        )
+    )
+
+
+def open_suspension_causes(grant: ConsentGrant) -> set[str]:
+    return {s.cause for s in grant.suspensions.all() if s.ended_at is None}
+
+
+def allowed_actions(grant: ConsentGrant) -> dict[str, bool]:
+    """What the performer may do to this grant now, as the services will judge it."""
+    causes = open_suspension_causes(grant)
+    return {
+        "revoke": grant.is_live and grant.agreement.performer_may_revoke,
+        "suspend": grant.is_live and grant.agreement.performer_may_suspend and SuspensionCause.PERFORMER not in causes,
+        "resume": grant.is_live and SuspensionCause.PERFORMER in causes,
+    }
+
+
+@portal_page
+def consent_detail(request, grant_id: str):
+    grant = _get_grant(request, grant_id)
+    token = current_token(grant)
+    url = verification_url(grant)
+    return render(
+        request,
+        "portal/consent_detail.html",
+        {
+            "grant": grant,
+            "acting": request.portal.acting_for(grant.performer),
+            "token": token,
+            "verification_url": url,
+            "qr": qr_svg(url) if token is not None else "",
+            "actions": allowed_actions(grant),
+            "causes": open_suspension_causes(grant),
+            "history": grant.status_changes.order_by("at", "id"),
+            "versions": ConsentGrant.objects.filter(lineage_id=grant.lineage_id).order_by("version"),
+        },
+    )
+
+
+@portal_page
+def consent_token_download(request, grant_id: str):
+    grant = _get_grant(request, grant_id)
+    token = current_token(grant)
+    if token is None:
+        raise Http404("This consent has no token.")
+    return HttpResponse(
+        token.jws,
+        content_type="application/jwt",
+        headers={"Content-Disposition": f'attachment; filename="consent-{grant.public_id}.jwt"'},
+    )
+
+
+ACTIONS = {
+    "revoke": {
+        "title": "Revoke this consent",
+        "button": "Revoke consent",
+        "reason_required": True,
+        "done": "Consent revoked. Its token now verifies as revoked.",
+    },
+    "suspend": {
+        "title": "Suspend this consent",
+        "button": "Suspend consent",
+        "reason_required": False,
+        "done": "Consent suspended. Its token now verifies as suspended until you resume it.",
+    },
+    "resume": {
+        "title": "Resume this consent",
+        "button": "Resume consent",
+        "reason_required": False,
+        "done": "Your suspension has ended.",
+    },
+}
+
+
+def effect_of(action: str, grant: ConsentGrant) -> list[str]:
+    """The consequences of an action, stated before the performer confirms it."""
+    who, project = grant.studio.legal_name, f'"{grant.project_title}" ({grant.production_number})'
+    if action == "revoke":
+        return [
+            f"From now on {who} may not make any new use of this consent in {project}.",
+            "Its token will verify as revoked everywhere, at once.",
+            "Use before now that was already billed stays billed and paid.",
+            "This cannot be undone: using it again would need a new request and a new signature.",
+        ]
+    if action == "suspend":
+        return [
+            f"While suspended, {who} may not use this consent in {project}; checks answer no.",
+            "Its token will verify as suspended.",
+            "You can resume it at any time from this page. Past billed use stays billed.",
+        ]
+    still = (
+        " A strike still suspends it until union staff lift the strike."
+        if SuspensionCause.STRIKE in open_suspension_causes(grant)
+        else ""
+    )
+    return [f"{who} may again use this consent in {project}, exactly as described.{still}"]
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def consent_action(request, grant_id: str, action: str):
+    grant = _get_grant(request, grant_id)
+    spec = ACTIONS[action]
+    form = GrantActionForm(request.POST or None, reason_required=spec["reason_required"])
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            actor = request.portal.caller.actor(on_behalf_of=grant.performer)
+            reason = form.cleaned_data["reason"].strip()
+            try:
+                if action == "revoke":
+                    services.grant_revoke(grant=grant, reason=reason, actor=actor)
+                elif action == "suspend":
+                    services.grant_suspend(grant=grant, reason=reason, actor=actor)
+                else:
+                    services.grant_resume(grant=grant, actor=actor)
+            except DomainError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, spec["done"])
+                return redirect("portal:consent", grant_id=grant.public_id)
+        status = 400
+        grant = _get_grant(request, grant_id)
+    return render(
+        request,
+        "portal/consent_action.html",
+        {
+            "grant": grant,
+            "acting": request.portal.acting_for(grant.performer),
+            "action": action,
+            "spec": spec,
+            "effects": effect_of(action, grant),
+            "allowed": allowed_actions(grant)[action],
+            "form": form,
+            "is_revoked": grant.status == GrantStatus.REVOKED,
+        },
+        status=status,
+    )

@@ -1,0 +1,127 @@
+"""Standing preferences (requests that conflict are declined without asking) and who may act
+for the performer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registry.consent import services as consent_services
+from registry.consent.models import PerformerPreferences
+from registry.core.errors import DomainError
+from registry.parties import services as party_services
+from registry.parties.models import Representative, RepresentativeKind
+from registry.portal.access import portal_page
+from registry.portal.forms import PreferencesForm, RepresentativeForm, add_service_error
+
+SELF_MANAGED_KINDS = (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
+
+
+def _initial(performer) -> dict:
+    prefs = PerformerPreferences.objects.filter(performer=performer).first()
+    if prefs is None:
+        return {"rate_floor_currency": "USD"}
+    return {
+        "do_not_train": prefs.do_not_train,
+        "opt_out_categories": prefs.opt_out_categories,
+        "declined_uses": prefs.declined_uses,
+        "rate_floor_amount": prefs.rate_floor_amount,
+        "rate_floor_currency": prefs.rate_floor_currency or "USD",
+        "rate_floor_unit": prefs.rate_floor_unit,
+    }
+
+
+def _page(request, acting, *, form=None, rep_form=None, status=200):
+    performer = acting.performer
+    return render(
+        request,
+        "portal/preferences.html",
+        {
+            "acting": acting,
+            "form": form or PreferencesForm(initial=_initial(performer)),
+            "rep_form": rep_form or RepresentativeForm(initial={"valid_from": timezone.localdate()}),
+            "representatives": Representative.objects.filter(performer=performer).order_by("-valid_from", "pk"),
+            "today": timezone.localdate(),
+            "may_manage_representatives": acting.is_self,
+            "self_managed_kinds": SELF_MANAGED_KINDS,
+        },
+        status=status,
+    )
+
+
+def _back(acting) -> str:
+    return reverse("portal:preferences") + f"?for={acting.performer.public_id}"
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    acting = request.portal.choose(request.GET.get("for") or request.POST.get("for"))
+    if request.method == "GET":
+        return _page(request, acting)
+    form = PreferencesForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            consent_services.preferences_update(
+                performer=acting.performer,
+                actor=request.portal.caller.actor(on_behalf_of=acting.performer),
+                do_not_train=data["do_not_train"],
+                opt_out_categories=data["opt_out_categories"],
+                declined_uses=data["declined_uses"],
+                rate_floor_amount=data["rate_floor_amount"],
+                rate_floor_currency=data["rate_floor_currency"],
+                rate_floor_unit=data["rate_floor_unit"],
+            )
+        except DomainError as error:
+            add_service_error(form, error, {"rate_floor": "rate_floor_amount"})
+        else:
+            messages.success(request, "Preferences saved. New requests that conflict with them are declined for you.")
+            return redirect(_back(acting))
+    return _page(request, acting, form=form, status=400)
+
+
+@portal_page
+@require_POST
+def representative_add(request):
+    acting = request.portal.choose(request.POST.get("for"))
+    if not acting.is_self:
+        raise PermissionDenied("Only the performer can authorise someone to act for them.")
+    form = RepresentativeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            party_services.representative_authorise(
+                performer=acting.performer,
+                actor=request.portal.caller.actor(on_behalf_of=acting.performer),
+                **data,
+            )
+        except (ValidationError, DomainError) as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"{data['name']} may now act for you. Union staff will send them a portal invitation.",
+            )
+            return redirect(_back(acting))
+    return _page(request, acting, rep_form=form, status=400)
+
+
+@portal_page
+@require_POST
+def representative_revoke(request, representative_id: int):
+    acting = request.portal.choose(request.POST.get("for"))
+    if not acting.is_self:
+        raise PermissionDenied("Only the performer can end someone's authority to act for them.")
+    representative = get_object_or_404(
+        Representative, pk=representative_id, performer=acting.performer, kind__in=SELF_MANAGED_KINDS
+    )
+    party_services.representative_revoke(
+        representative=representative, actor=request.portal.caller.actor(on_behalf_of=acting.performer)
+    )
+    messages.success(request, f"{representative.name} can no longer act for you.")
+    return redirect(_back(acting))
