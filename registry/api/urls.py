@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, studio, tokens, usage
+from registry.api.v1 import billing, consent, residuals, studio, tokens, usage
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -52,6 +52,30 @@ urlpatterns = [
     path("invoices/<str:invoice_id>/pdf", billing.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("performers/<str:performer_id>/statement", billing.StatementView.as_view(), name="statement"),
     path("funds/", billing.FundBalanceView.as_view(), name="funds"),
+    path("titles/", residuals.TitleListCreateView.as_view(), name="titles"),
+    path("titles/<str:title_id>", residuals.TitleDetailView.as_view(), name="title"),
+    path(
+        "titles/<str:title_id>/viewing-reports",
+        residuals.TitleViewingReportCreateView.as_view(),
+        name="title-viewing-reports",
+    ),
+    path(
+        "titles/<str:title_id>/training-licences",
+        residuals.TitleTrainingLicenceCreateView.as_view(),
+        name="title-training-licences",
+    ),
+    path("viewing-reports/", residuals.ViewingReportListView.as_view(), name="viewing-reports"),
+    path("viewing-reports/<str:report_id>", residuals.ViewingReportDetailView.as_view(), name="viewing-report"),
+    path("bonus-distributions/", residuals.BonusDistributionListView.as_view(), name="bonus-distributions"),
+    path(
+        "bonus-distributions/<str:distribution_id>",
+        residuals.BonusDistributionDetailView.as_view(),
+        name="bonus-distribution",
+    ),
+    path("training-licences/", residuals.TrainingLicenceListView.as_view(), name="training-licences"),
+    path("training-licences/<str:licence_id>", residuals.TrainingLicenceDetailView.as_view(), name="training-licence"),
+    path("performers/<str:performer_id>/earnings", residuals.PerformerEarningsView.as_view(), name="earnings"),
+    path("streaming-bonus/what-if", residuals.BonusWhatIfView.as_view(), name="streaming-bonus-what-if"),
     # Last: anything else under /api/v1/ is a problem-details 404, also with DEBUG on.
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

@@ -71,6 +71,7 @@ def performer_statement(performer: Performer, period: dt.date) -> dict:
 def performer_statement_with_residuals(performer: Performer, period: dt.date) -> dict:
     """The statement, with what the performer earned in the month from streaming success bonuses
     and AI training licences beside the usage lines, and the totals of both."""
+    # Imported here: residuals builds on billing (money, ledger), not the other way round.
     from registry.residuals.selectors import performer_residual_lines
 
     statement = performer_statement(performer, period)

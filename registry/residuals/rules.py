@@ -346,25 +346,28 @@ def decide_training_consent(
 # --- What-if ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReportedViewing:
+    """A stored report as the what-if replays it: its figures, the title as it was decided on,
+    and the terms to apply (those recorded on it, with the what-if's changes)."""
+
     report: object  # the caller's key for the stored report
+    title: TitleFacts
     viewing: Viewing
+    terms: BonusTerms
 
 
 @dataclass(frozen=True)
 class WhatIfOutcome:
     qualifying_report: object | None
-    qualification: Qualification | None
+    qualification: Qualification | None  # the paying decision, or the last one made
     split: BonusSplit | None
 
 
-def replay_exhibition_year(
-    title: TitleFacts, reports: Sequence[ReportedViewing], cast: Sequence[CastShare], terms: BonusTerms
-) -> WhatIfOutcome:
-    """Replay one title's reports for one exhibition year, in the order received, under `terms`:
-    the first report that qualifies pays, as the registry would have done."""
+def replay_exhibition_year(reports: Sequence[ReportedViewing], cast: Sequence[CastShare]) -> WhatIfOutcome:
+    """Replay one title's reports for one exhibition year in the order received: the first that
+    qualifies pays, exactly as the registry would have done under those terms."""
     last: Qualification | None = None
     for reported in reports:
-        last = decide_qualification(title, reported.viewing, terms, already_paid=False)
+        last = decide_qualification(reported.title, reported.viewing, reported.terms, already_paid=False)
         if last.pays:
-            return WhatIfOutcome(reported.report, last, compute_bonus(cast, terms))
+            return WhatIfOutcome(reported.report, last, compute_bonus(cast, reported.terms))
     return WhatIfOutcome(None, last, None)

@@ -1,0 +1,322 @@
+"""Reads for residuals, scoped to the caller before anything else: titles, qualification
+decisions, bonus distributions, training licences, a performer's residual earnings, and the
+what-if recomputation of a past year's bonuses (which writes nothing)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from registry.consent import rules as consent_rules
+from registry.consent import selectors as consent_selectors
+from registry.consent.models import Signature
+from registry.parties.callers import Caller, visible_to
+from registry.parties.models import Performer
+from registry.residuals import rules
+from registry.residuals.models import (
+    BonusDistribution,
+    BonusShare,
+    CastMember,
+    LicenceShare,
+    Title,
+    TrainingLicence,
+    ViewingReport,
+)
+
+ZERO = Decimal("0.00")
+BONUS_USE = "streaming_success_bonus"
+LICENCE_USE = "training_licence"
+# Terms a what-if may change. The window is not among them: the hours reported were counted over
+# the window in force, and no stored figure says what another window would have seen.
+WHAT_IF_TERMS = ("threshold", "bonus_share", "performer_share")
+
+
+def titles_visible_to(caller: Caller) -> QuerySet[Title]:
+    """Studios their own titles, staff all. Performers see what concerns them through their
+    earnings, not the cast list with everyone's residual base."""
+    qs = Title.objects.select_related("studio", "agreement").prefetch_related(
+        Prefetch("cast", queryset=CastMember.objects.select_related("performer").order_by("id"))
+    )
+    return visible_to(caller, qs, studio="studio", performer=None)
+
+
+def viewing_reports_visible_to(caller: Caller) -> QuerySet[ViewingReport]:
+    qs = ViewingReport.objects.select_related("title", "title__studio", "distribution")
+    return visible_to(caller, qs, studio="title__studio", performer=None)
+
+
+def bonus_distributions_visible_to(caller: Caller) -> QuerySet[BonusDistribution]:
+    """Studios their own, staff all, the performer side those that pay someone they act for."""
+    qs = BonusDistribution.objects.select_related(
+        "title", "title__studio", "viewing_report", "journal_entry"
+    ).prefetch_related(Prefetch("shares", queryset=BonusShare.objects.select_related("performer").order_by("id")))
+    return visible_to(caller, qs, studio="title__studio", performer="shares__performer").distinct()
+
+
+def training_licences_visible_to(caller: Caller) -> QuerySet[TrainingLicence]:
+    """Studios their own, staff all, the performer side those whose cast includes someone they
+    act for."""
+    qs = TrainingLicence.objects.select_related(
+        "title", "title__studio", "notice_case", "journal_entry"
+    ).prefetch_related(
+        Prefetch(
+            "shares",
+            queryset=LicenceShare.objects.select_related("performer", "grant", "violation_case").order_by("id"),
+        )
+    )
+    return visible_to(caller, qs, studio="title__studio", performer="shares__performer").distinct()
+
+
+def shares_visible_to(caller: Caller, shares) -> list:
+    """The shares of a distribution or licence a caller may see: all for its studio and staff,
+    only the performers they act for on the performer side."""
+    if caller.is_performer_side:
+        allowed = caller.performer_ids()
+        return [s for s in shares if s.performer_id in allowed]
+    return list(shares)
+
+
+# --- Training consent -------------------------------------------------------------------------
+def training_grants_for(
+    *, studio_id: int, performer_ids: list[int], as_of: dt.datetime
+) -> dict[int, list[rules.TrainingGrant]]:
+    """Each performer's training grants with this studio as they stood at `as_of`, with the texts
+    of the signed description that can name a licensee. Four queries, whatever the cast size."""
+    histories = consent_selectors.grant_histories(studio_id=studio_id, performer_ids=performer_ids)
+    training = {
+        performer_id: [h for h in found if h.grant.use == consent_rules.TRAINING and h.grant.activated_at <= as_of]
+        for performer_id, found in histories.items()
+    }
+    grant_pks = [h.grant.pk for found in training.values() for h in found]
+    texts: dict[int, tuple[str, ...]] = {}
+    signed = Signature.objects.filter(request__grant__pk__in=grant_pks).values_list(
+        "request__grant__pk", "description_version__content"
+    )
+    for grant_pk, content in signed:
+        texts[grant_pk] = (*content.get("intended_uses", ()), content.get("detail", "") or "")
+    return {
+        performer_id: [rules.TrainingGrant(h.candidate_at(as_of), texts.get(h.grant.pk, ())) for h in found]
+        for performer_id, found in training.items()
+    }
+
+
+# --- Earnings ---------------------------------------------------------------------------------
+def _month_bounds(period: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(period.replace(day=1), dt.time.min)
+    following = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = dt.datetime.combine(following, dt.time.min)
+    zone = timezone.get_current_timezone()
+    return timezone.make_aware(start, zone), timezone.make_aware(end, zone)
+
+
+def performer_residual_lines(performer: Performer, period: dt.date) -> list[dict]:
+    """What the performer earned in the month from streaming success bonuses and AI training
+    licences, one row per payment, in the order paid."""
+    start, end = _month_bounds(period)
+    rows: list[tuple[dt.datetime, int, dict]] = []
+    bonus = (
+        BonusShare.objects.filter(
+            performer=performer, distribution__created_at__gte=start, distribution__created_at__lt=end
+        )
+        .exclude(amount=0)
+        .select_related("distribution", "distribution__title", "distribution__title__studio")
+    )
+    for share in bonus:
+        d = share.distribution
+        rows.append(
+            (
+                d.created_at,
+                share.pk,
+                {
+                    "document": d.public_id,
+                    "studio": d.title.studio.legal_name,
+                    "project": f"{d.title.name} ({d.title.production_number})",
+                    "use": BONUS_USE,
+                    "date": timezone.localdate(d.created_at),
+                    "amount": share.amount,
+                    "currency": d.currency,
+                    "explanation": f"Streaming success bonus, exhibition year {d.exhibition_year}: your residual "
+                    f"base {share.residual_base} of the cast's {d.fixed_residual_total}; {d.explanation}",
+                },
+            )
+        )
+    licences = (
+        LicenceShare.objects.filter(performer=performer, licence__recorded_at__gte=start, licence__recorded_at__lt=end)
+        .exclude(amount=0)
+        .select_related("licence", "licence__title", "licence__title__studio")
+    )
+    for share in licences:
+        lic = share.licence
+        rows.append(
+            (
+                lic.recorded_at,
+                share.pk,
+                {
+                    "document": lic.public_id,
+                    "studio": lic.title.studio.legal_name,
+                    "project": f"{lic.title.name} ({lic.title.production_number})",
+                    "use": LICENCE_USE,
+                    "date": timezone.localdate(lic.recorded_at),
+                    "amount": share.amount,
+                    "currency": lic.currency,
+                    "explanation": f"AI training licence to {lic.licensee}: {lic.performer_share * 100:.2f}% of the "
+                    f"fee {lic.fee} = {lic.performers_total}, pro rata to residual base "
+                    f"({share.residual_base}); consent: {share.consent_basis}",
+                },
+            )
+        )
+    return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[2]["use"], r[1]))]
+
+
+# --- What-if ----------------------------------------------------------------------------------
+def _amounts(shares, names: Mapping[object, Performer]) -> list[dict]:
+    return [
+        {
+            "performer": names[s.performer].public_id,
+            "name": names[s.performer].display_name,
+            "residual_base": s.residual_base,
+            "amount": s.amount,
+        }
+        for s in shares
+    ]
+
+
+def bonus_what_if(*, year: int, overrides: Mapping[str, Decimal] | None = None) -> dict:
+    """Recompute the streaming success bonuses of exhibition windows that began in `year` under
+    other terms (threshold, bonus share, performer share), from the stored viewing reports, and
+    set them beside what was actually paid. Reads only: nothing is written, no ledger account is
+    even created."""
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(WHAT_IF_TERMS)
+    if unknown:
+        raise ValueError(f"a what-if can change only {', '.join(WHAT_IF_TERMS)}, not {', '.join(sorted(unknown))}")
+    reports = list(
+        ViewingReport.objects.filter(window_start__year=year)
+        .select_related("title", "title__studio")
+        .order_by("reported_at", "id")
+    )
+    groups: dict[tuple[int, int], list[ViewingReport]] = defaultdict(list)
+    for report in reports:
+        groups[(report.title_id, report.exhibition_year)].append(report)
+    title_ids = {title_id for title_id, _ in groups}
+    casts: dict[int, list[CastMember]] = defaultdict(list)
+    for member in CastMember.objects.filter(title_id__in=title_ids).select_related("performer").order_by("id"):
+        casts[member.title_id].append(member)
+    performers = {m.performer_id: m.performer for members in casts.values() for m in members}
+    paid = {
+        (d.title_id, d.exhibition_year): d
+        for d in BonusDistribution.objects.filter(title_id__in=title_ids).prefetch_related(
+            Prefetch("shares", queryset=BonusShare.objects.order_by("id"))
+        )
+    }
+
+    rows = []
+    totals: dict[str, dict] = {}
+    by_performer: dict[tuple[int, str], dict] = {}
+    for (title_id, exhibition_year), group in groups.items():
+        title = group[0].title
+        cast = [rules.CastShare(m.performer_id, m.residual_base) for m in casts[title_id]]
+        replayed = rules.replay_exhibition_year(
+            [
+                rules.ReportedViewing(
+                    report=r.public_id,
+                    title=rules.TitleFacts(title.release_date, r.runtime_minutes, title.high_budget_svod),
+                    viewing=rules.Viewing(r.exhibition_year, r.hours_streamed, r.domestic_subscribers),
+                    terms=dataclasses.replace(rules.BonusTerms.from_dict(r.terms_used), **overrides),
+                )
+                for r in group
+            ],
+            cast,
+        )
+        actual = paid.get((title_id, exhibition_year))
+        actual_shares = (
+            [rules.PerformerAmount(s.performer_id, s.residual_base, s.amount) for s in actual.shares.all()]
+            if actual
+            else []
+        )
+        what_if_shares = list(replayed.split.shares) if replayed.split else []
+        actual_bonus = actual.bonus_total if actual else ZERO
+        what_if_bonus = replayed.split.bonus_total if replayed.split else ZERO
+        rows.append(
+            {
+                "title": title.public_id,
+                "name": title.name,
+                "production_number": title.production_number,
+                "studio": title.studio.legal_name,
+                "exhibition_year": exhibition_year,
+                "window_start": group[0].window_start,
+                "currency": title.currency,
+                "reports": len(group),
+                "actual": {
+                    "qualified": actual is not None,
+                    "distribution": actual.public_id if actual else None,
+                    "bonus_total": actual_bonus,
+                    "performers_total": actual.performers_total if actual else ZERO,
+                    "fund_amount": actual.fund_amount if actual else ZERO,
+                    "shares": _amounts(actual_shares, performers),
+                },
+                "what_if": {
+                    "qualified": replayed.split is not None,
+                    "viewing_report": replayed.qualifying_report,
+                    "explanation": replayed.qualification.explanation if replayed.qualification else "",
+                    "bonus_total": what_if_bonus,
+                    "performers_total": replayed.split.performers_total if replayed.split else ZERO,
+                    "fund_amount": replayed.split.fund_amount if replayed.split else ZERO,
+                    "shares": _amounts(what_if_shares, performers),
+                },
+                "difference": what_if_bonus - actual_bonus,
+            }
+        )
+        total = totals.setdefault(
+            title.currency,
+            {
+                "currency": title.currency,
+                "titles_qualified_actual": 0,
+                "titles_qualified_what_if": 0,
+                "actual_bonus": ZERO,
+                "what_if_bonus": ZERO,
+                "actual_to_performers": ZERO,
+                "what_if_to_performers": ZERO,
+                "actual_to_fund": ZERO,
+                "what_if_to_fund": ZERO,
+            },
+        )
+        total["titles_qualified_actual"] += actual is not None
+        total["titles_qualified_what_if"] += replayed.split is not None
+        total["actual_bonus"] += actual_bonus
+        total["what_if_bonus"] += what_if_bonus
+        total["actual_to_performers"] += rows[-1]["actual"]["performers_total"]
+        total["what_if_to_performers"] += rows[-1]["what_if"]["performers_total"]
+        total["actual_to_fund"] += rows[-1]["actual"]["fund_amount"]
+        total["what_if_to_fund"] += rows[-1]["what_if"]["fund_amount"]
+        for which, shares in (("actual", actual_shares), ("what_if", what_if_shares)):
+            for share in shares:
+                person = performers[share.performer]
+                entry = by_performer.setdefault(
+                    (share.performer, title.currency),
+                    {
+                        "performer": person.public_id,
+                        "name": person.display_name,
+                        "currency": title.currency,
+                        "actual": ZERO,
+                        "what_if": ZERO,
+                    },
+                )
+                entry[which] += share.amount
+    for total in totals.values():
+        total["difference"] = total["what_if_bonus"] - total["actual_bonus"]
+    for entry in by_performer.values():
+        entry["difference"] = entry["what_if"] - entry["actual"]
+    return {
+        "year": year,
+        "overrides": {name: str(value) for name, value in overrides.items()},
+        "titles": sorted(rows, key=lambda r: (r["window_start"], r["name"], r["exhibition_year"])),
+        "totals": [totals[c] for c in sorted(totals)],
+        "by_performer": sorted(by_performer.values(), key=lambda e: (e["currency"], e["name"], e["performer"])),
+    }
