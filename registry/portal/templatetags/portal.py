@@ -85,7 +85,10 @@ BADGE_TONES = {
 @register.inclusion_tag("portal/_badge.html")
 def badge(status: str, text: str = "") -> dict:
     """A status badge: colour and words, never colour alone."""
-    return {"tone": BADGE_TONES.get(str(status), "muted"), "text": text or str(status).replace("_", " ")}
+    return {
+        "tone": BADGE_TONES.get(str(status), "muted"),
+        "text": (text or str(status).replace("_", " ")).capitalize(),
+    }
 
 
 @register.filter

@@ -47,7 +47,12 @@ def qr_svg(url: str) -> str:
     # segno escapes nothing it is not given: the URL is ours (base URL + a public id).
     return mark_safe(  # noqa: S308
         segno.make(url, error="m").svg_inline(
-            scale=4, border=4, dark="#111111", light="#ffffff", title="QR code: opens the verification page"
+            scale=4,
+            border=4,
+            dark="#111111",
+            light="#ffffff",
+            omitsize=True,
+            title="QR code: opens the verification page",
         )
     )
 
