@@ -173,6 +173,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     DATABASES["default"].setdefault("OPTIONS", {})
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The same backend, with a health check that asks the server only when the socket says
+        # something happened (registry/core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "registry.core.postgresql"
         # Fail fast when PostgreSQL is down instead of hanging a worker for minutes.
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -350,6 +353,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 # last_used_at on API keys is written at most this often, to keep reads write-free.
 API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
+# A key that authenticated is trusted by the process that saw it for this long without reading it
+# again; revoking a key or suspending a studio reaches the other processes within it (0: never cache).
+API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

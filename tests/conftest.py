@@ -93,6 +93,17 @@ def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_api_keys() -> Iterator[None]:
+    """Each test starts with an empty cache of recently authenticated keys: a key one test
+    authenticated must not outlive that test's rolled-back rows."""
+    from registry.parties.services import recent_keys
+
+    recent_keys.forget()
+    yield
+    recent_keys.forget()
+
+
 SYSTEM = Actor.system("tests")
 
 

@@ -980,7 +980,7 @@ def preferences_update(
 def consent_check_record(
     *,
     studio: Studio,
-    performer: Performer,
+    performer_public_id: str,
     query: rules.UseQuery,
     outcome: rules.CheckOutcome,
     actor: Actor,
@@ -991,8 +991,8 @@ def consent_check_record(
             actor=actor,
             action="consent_check.recorded",
             subject_type="performer",
-            subject_id=performer.public_id,
-            performer_id=performer.public_id,
+            subject_id=performer_public_id,
+            performer_id=performer_public_id,
             studio_id=studio.public_id,
             data={
                 "use": query.use,

@@ -46,6 +46,6 @@ def parse_prefix(secret: str) -> str | None:
     return parts[1]
 
 
-def key_matches(secret: str, stored_hash: str) -> bool:
+def hash_matches(secret_hash: str, stored_hash: str) -> bool:
     """Constant-time comparison, so response timing says nothing about the stored hash."""
-    return hmac.compare_digest(hash_key(secret), stored_hash)
+    return hmac.compare_digest(secret_hash, stored_hash)

@@ -96,3 +96,53 @@ def test_issuing_a_key_with_an_unknown_scope_is_refused(studio):
         api_key_issue(studio=studio.studio, name="x", scopes=["everything"], actor=SYSTEM)
     assert "Unknown scope(s): everything." in str(excinfo.value)
     assert ApiKey.objects.count() == before
+
+
+# --- The process's cache of recently authenticated keys -----------------------------------------
+def _warm(caller) -> None:
+    assert caller.client.get("/api/v1/me").status_code == 200
+
+
+def test_a_key_revoked_through_the_service_stops_working_at_once(studio):
+    _warm(studio)
+    api_key_revoke(api_key=ApiKey.objects.get(prefix=parse_prefix(studio.secret)), actor=SYSTEM)
+    assert studio.client.get("/api/v1/me").status_code == 401
+
+
+def test_a_studio_suspended_after_its_key_was_used_is_refused_at_once(studio):
+    _warm(studio)
+    studio.studio.status = StudioStatus.SUSPENDED
+    studio.studio.save()
+    response = studio.client.get("/api/v1/me")
+    assert response.status_code == 403
+    assert response.json()["type"].endswith("/problems/studio-suspended")
+
+
+def test_a_key_revoked_by_another_process_stops_working_when_the_cache_entry_expires(studio, settings, monkeypatch):
+    import registry.parties.services as party_services
+
+    settings.API_KEY_CACHE_SECONDS = 5
+    _warm(studio)
+    # Another process revokes the key: no signal reaches this one.
+    ApiKey.objects.filter(prefix=parse_prefix(studio.secret)).update(revoked_at=timezone.now())
+    assert studio.client.get("/api/v1/me").status_code == 200  # served from the cache, within 5 s
+
+    later = party_services.time.monotonic() + 5.01
+    monkeypatch.setattr(party_services.time, "monotonic", lambda: later)
+    response = studio.client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["type"].endswith("/problems/invalid-api-key")
+
+
+def test_with_the_cache_off_another_process_revoking_a_key_is_seen_at_once(studio, settings):
+    settings.API_KEY_CACHE_SECONDS = 0
+    _warm(studio)
+    ApiKey.objects.filter(prefix=parse_prefix(studio.secret)).update(revoked_at=timezone.now())
+    assert studio.client.get("/api/v1/me").status_code == 401
+
+
+def test_a_cached_key_still_needs_the_whole_secret(studio, anonymous):
+    _warm(studio)
+    prefix = parse_prefix(studio.secret)
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer crk_{prefix}_{'b' * 32}")
+    assert anonymous.get("/api/v1/me").status_code == 401

@@ -3,10 +3,13 @@ the history path does."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
-from registry.consent import selectors, services
+from registry.consent import rules, selectors, services
 from tests.conftest import SYSTEM
 from tests.consent.factories import grant_for
 
@@ -32,3 +35,105 @@ def test_current_candidates_match_the_history(studio, performer, agreement):
 
     assert answer(current=True) == answer(current=False)
     assert {status for _, status, _ in answer(current=True)} == {"revoked", "suspended"}
+
+
+def _varied_world(studio, performer, agreement):
+    """Grants in every state a check can meet, and preferences that decline a use."""
+    grants = [
+        grant_for(studio.studio, performer.performer, agreement, project={"production_number": f"P-{n}"})
+        for n in range(4)
+    ]
+    services.grant_revoke(grant=grants[0], reason="no", actor=SYSTEM)
+    services.grant_suspend(grant=grants[1], reason="pause", actor=SYSTEM)
+    services.strike_declare(agreement=agreement, studios=[studio.studio], reason="strike", actor=SYSTEM)
+    services.preferences_update(
+        performer=performer.performer,
+        actor=SYSTEM,
+        do_not_train=True,
+        opt_out_categories=["political"],
+        declined_uses=["real_time_generation"],
+        rate_floor_amount=Decimal("900.00"),
+        rate_floor_currency="USD",
+        rate_floor_unit="day",
+    )
+    return grants
+
+
+def _queries(grants) -> list[rules.UseQuery]:
+    on = timezone.localdate() + dt.timedelta(days=60)
+    out = []
+    for grant in grants:
+        for use in ("replica_use", "training", "real_time_generation"):
+            for media, territory in ((("streaming",), ("US",)), (("radio",), ("FR",))):
+                out.append(rules.UseQuery(use=use, project=grant.project(), on=on, media=media, territory=territory))
+    return out
+
+
+def test_one_statement_check_answers_as_the_orm_path(studio, other_studio, performer, agreement):
+    grants = _varied_world(studio, performer, agreement)
+    now = timezone.now()
+    fresh = selectors.performer_by_reference(performer.performer.public_id)
+    seen = set()
+    # The other studio has no grant from this performer: its checks meet the preferences.
+    for studio_id in (studio.studio.pk, other_studio.studio.pk):
+        for query in _queries(grants):
+            expected = selectors.consent_check(studio_id=studio_id, performer=fresh, query=query, now=now)
+            seen.update(r.code for r in expected.reasons)
+            for reference in (performer.performer.public_id, performer.performer.member_number):
+                found = selectors.consent_check_by_reference(
+                    studio_id=studio_id, performer_reference=f" {reference} ", query=query, now=now
+                )
+                assert found is not None
+                checked, outcome = found
+                assert (checked.pk, checked.public_id) == (performer.performer.pk, performer.performer.public_id)
+                assert outcome == expected, query
+    # The world exercises every way a grant and a preference can answer.
+    assert {"revoked", "suspended_by_performer", "suspended_by_strike", "preference", "outside_scope"} <= seen
+
+
+def test_one_statement_check_reads_one_statement(studio, performer, agreement, django_assert_num_queries):
+    grants = _varied_world(studio, performer, agreement)
+    query = _queries(grants)[0]
+    with django_assert_num_queries(1):
+        selectors.consent_check_by_reference(
+            studio_id=studio.studio.pk, performer_reference=performer.performer.public_id, query=query
+        )
+
+
+def test_one_statement_check_without_grants_or_preferences(studio, other_performer, agreement):
+    query = rules.UseQuery(
+        use="replica_use",
+        project=rules.Project(kind="picture", title="T", production_number="P-1"),
+        on=timezone.localdate(),
+    )
+    checked, outcome = selectors.consent_check_by_reference(
+        studio_id=studio.studio.pk, performer_reference=other_performer.performer.public_id, query=query
+    )
+    assert checked.public_id == other_performer.performer.public_id
+    assert (outcome.allowed, [r.code for r in outcome.reasons]) == (False, ["no_grant"])
+
+
+@pytest.mark.parametrize("reference", ["", "   ", "prf_nobody", "M-0000000"])
+def test_one_statement_check_for_an_unknown_performer_is_none(studio, performer, agreement, reference):
+    grant_for(studio.studio, performer.performer, agreement)
+    query = rules.UseQuery(
+        use="replica_use",
+        project=rules.Project(kind="picture", title="T", production_number="P-1"),
+        on=timezone.localdate(),
+    )
+    assert (
+        selectors.consent_check_by_reference(studio_id=studio.studio.pk, performer_reference=reference, query=query)
+        is None
+    )
+
+
+def test_a_past_date_check_answers_as_the_history_path(studio, performer, agreement):
+    grants = _varied_world(studio, performer, agreement)
+    later = timezone.now() + dt.timedelta(days=400)  # every query's date is now in the past
+    fresh = selectors.performer_by_reference(performer.performer.public_id)
+    for query in _queries(grants):
+        expected = selectors.consent_check(studio_id=studio.studio.pk, performer=fresh, query=query, now=later)
+        _, outcome = selectors.consent_check_by_reference(
+            studio_id=studio.studio.pk, performer_reference=performer.performer.public_id, query=query, now=later
+        )
+        assert outcome == expected, query

@@ -1295,7 +1295,11 @@ def test_consent_check_record_writes_a_receipt(studio, performer, agreement):
 
     # when
     receipt = services.consent_check_record(
-        studio=studio.studio, performer=performer.performer, query=query, outcome=outcome, actor=SYSTEM
+        studio=studio.studio,
+        performer_public_id=performer.performer.public_id,
+        query=query,
+        outcome=outcome,
+        actor=SYSTEM,
     )
 
     # then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -377,6 +378,92 @@ class ConsentCheckSerializer(serializers.Serializer):
 
     def validate_on(self, value: dt.date | None) -> dt.date:
         return value or timezone.localdate()
+
+
+_FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")  # what DRF's CharField validators refuse
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_USES, _KINDS, _MEDIA = frozenset(UseType.values), frozenset(ProjectKind.values), frozenset(Medium.values)
+_EXEMPTIONS = frozenset(AlterationExemption.values)
+
+
+def _plain_text(value, max_length: int, *, allow_blank: bool = False) -> str | None:
+    if not isinstance(value, str) or _FORBIDDEN_CHARACTERS.search(value):
+        return None
+    value = value.strip()
+    if len(value) > max_length or not (value or allow_blank):
+        return None
+    return value
+
+
+def check_body_fast(data) -> dict | None:
+    """`ConsentCheckSerializer`'s validated data for a plainly well-formed body, or None to let the
+    serializer decide (and word any error).
+
+    Why: the check is the endpoint studios call most, and DRF's field-by-field validation was a
+    fifth of its cost. This accepts only what the serializer accepts, giving the same data (a
+    property test holds it to that); anything unusual takes the serializer's path.
+    """
+    if type(data) is not dict:  # a parsed JSON object; form bodies (QueryDict) take the long way
+        return None
+    performer = _plain_text(data.get("performer"), 64)
+    use = data.get("use")
+    project = data.get("project")
+    if performer is None or not isinstance(use, str) or use not in _USES or not isinstance(project, dict):
+        return None
+    kind = project.get("kind")
+    title = _plain_text(project.get("title"), 200)
+    number = _plain_text(project.get("production_number"), 64)
+    advertiser = _plain_text(project.get("advertiser", ""), 200, allow_blank=True)
+    product_line = _plain_text(project.get("product_line", ""), 200, allow_blank=True)
+    if not isinstance(kind, str) or kind not in _KINDS or None in (title, number, advertiser, product_line):
+        return None
+    on = data.get("on")
+    if on is None:
+        on = timezone.localdate()
+    elif isinstance(on, str) and len(on) == 10 and _ISO_DATE.fullmatch(on):
+        try:
+            on = dt.date.fromisoformat(on)
+        except ValueError:
+            return None
+    else:
+        return None
+    media = data.get("media", [])
+    territory = data.get("territory", [])
+    if (
+        not isinstance(media, list)
+        or len(media) > len(Medium)
+        or not all(isinstance(m, str) and m in _MEDIA for m in media)
+    ):
+        return None
+    if (
+        not isinstance(territory, list)
+        or len(territory) > 250
+        or not all(isinstance(t, str) and _COUNTRY.fullmatch(t) for t in territory)
+    ):
+        return None
+    exemption = data.get("alteration_exemption")
+    if exemption is not None and not (isinstance(exemption, str) and exemption in _EXEMPTIONS):
+        return None
+    record = data.get("record", False)
+    if not isinstance(record, bool):
+        return None
+    return {
+        "performer": performer,
+        "use": use,
+        "project": {
+            "kind": kind,
+            "title": title,
+            "production_number": number,
+            "advertiser": advertiser,
+            "product_line": product_line,
+        },
+        "on": on,
+        "media": list(media),
+        "territory": list(territory),
+        "alteration_exemption": exemption,
+        "record": record,
+    }
 
 
 class CheckReasonSerializer(serializers.Serializer):

@@ -1,0 +1,159 @@
+"""The fast reading of a consent-check body accepts only what ConsentCheckSerializer accepts, and
+reads it the same; everything else is left to the serializer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.api.serializers.consent import ConsentCheckSerializer, check_body_fast
+from registry.consent.choices import AlterationExemption, Medium, ProjectKind, UseType
+
+TYPICAL = {
+    "performer": "prf_01HZX3",
+    "use": "replica_use",
+    "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+    "on": "2027-03-01",
+    "media": ["streaming", "theatrical"],
+    "territory": ["US", "ca"],
+}
+
+
+def serializer_reading(body):
+    serializer = ConsentCheckSerializer(data=body)
+    return serializer.validated_data if serializer.is_valid() else None
+
+
+def as_plain(data) -> dict:
+    """validated_data as plain dicts and lists, to compare with the fast reading."""
+    if isinstance(data, dict):
+        return {k: as_plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [as_plain(v) for v in data]
+    return data
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        TYPICAL,
+        {**TYPICAL, "on": None, "record": True, "alteration_exemption": "cosmetic"},
+        {k: v for k, v in TYPICAL.items() if k not in ("on", "media", "territory")},
+        {**TYPICAL, "performer": "  M-1234567 ", "unknown_key": {"ignored": True}},
+        {**TYPICAL, "project": {**TYPICAL["project"], "advertiser": " Acme ", "product_line": ""}},
+    ],
+)
+def test_typical_bodies_take_the_fast_reading_and_read_as_the_serializer_does(body):
+    fast = check_body_fast(body)
+    assert fast is not None
+    assert fast == as_plain(serializer_reading(body))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "text",
+        {**TYPICAL, "performer": ""},
+        {**TYPICAL, "performer": "x" * 65},
+        {**TYPICAL, "performer": "prf_\x00"},
+        {**TYPICAL, "use": "everything"},
+        {**TYPICAL, "project": "NLP-2027-004"},
+        {**TYPICAL, "project": {**TYPICAL["project"], "kind": "opera"}},
+        {**TYPICAL, "project": {**TYPICAL["project"], "title": "   "}},
+        {**TYPICAL, "on": "2027-02-30"},
+        {**TYPICAL, "on": "03/01/2027"},
+        {**TYPICAL, "media": "streaming"},
+        {**TYPICAL, "media": ["carrier_pigeon"]},
+        {**TYPICAL, "territory": ["USA"]},
+        {**TYPICAL, "record": "yes"},
+        {**TYPICAL, "alteration_exemption": "because"},
+    ],
+)
+def test_anything_unusual_is_left_to_the_serializer(body):
+    assert check_body_fast(body) is None
+
+
+def test_a_missing_date_means_today():
+    body = {k: v for k, v in TYPICAL.items() if k != "on"}
+    assert check_body_fast(body)["on"] == timezone.localdate()
+
+
+text = st.one_of(
+    st.text(max_size=70),
+    st.sampled_from(["prf_abc", " M-1 ", "", "  ", "x" * 64, "x" * 65, "a\x00b", "\ud800"]),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+)
+bodies = st.fixed_dictionaries(
+    {
+        "performer": text,
+        "use": st.one_of(st.sampled_from(UseType.values), text),
+        "project": st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "kind": st.one_of(st.sampled_from(ProjectKind.values), text),
+                    "title": text,
+                    "production_number": text,
+                },
+                optional={"advertiser": text, "product_line": text},
+            ),
+            text,
+        ),
+    },
+    optional={
+        "on": st.one_of(
+            st.dates(min_value=dt.date(1000, 1, 1)).map(dt.date.isoformat),
+            st.sampled_from(["2027-02-30", "20270301", "2027-3-1", "2027-03-01T00:00:00"]),
+            text,
+        ),
+        "media": st.one_of(st.lists(st.one_of(st.sampled_from(Medium.values), text), max_size=12), text),
+        "territory": st.one_of(
+            st.lists(st.one_of(st.sampled_from(["US", "ww", "Gb", " US", "USA", "U1"]), text), max_size=4), text
+        ),
+        "alteration_exemption": st.one_of(st.sampled_from(AlterationExemption.values), text),
+        "record": st.one_of(st.booleans(), text),
+    },
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies)
+def test_the_fast_reading_never_accepts_what_the_serializer_refuses_nor_reads_it_differently(body):
+    fast = check_body_fast(body)
+    if fast is not None:
+        assert fast == as_plain(serializer_reading(body))
+
+
+plain = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=60).filter(str.strip)
+good_bodies = st.fixed_dictionaries(
+    {
+        "performer": plain,
+        "use": st.sampled_from(UseType.values),
+        "project": st.fixed_dictionaries(
+            {"kind": st.sampled_from(ProjectKind.values), "title": plain, "production_number": plain},
+            optional={"advertiser": st.just("") | plain, "product_line": st.just("") | plain},
+        ),
+    },
+    optional={
+        "on": st.none() | st.dates(min_value=dt.date(1000, 1, 1)).map(dt.date.isoformat),
+        "media": st.lists(st.sampled_from(Medium.values), max_size=len(Medium)),
+        "territory": st.lists(st.sampled_from(["US", "ww", "Gb", "FR"]), max_size=5),
+        "alteration_exemption": st.none() | st.sampled_from(AlterationExemption.values),
+        "record": st.booleans(),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=good_bodies)
+def test_well_formed_bodies_take_the_fast_reading_with_the_serializers_result(body):
+    fast = check_body_fast(body)
+    assert fast is not None
+    assert fast == as_plain(serializer_reading(body))
