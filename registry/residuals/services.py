@@ -415,7 +415,7 @@ def training_licence_record(
     licensee = " ".join(licence.licensee.split())
     problems: list[FieldProblem] = []
     if len(licensee) < MIN_LICENSEE_LENGTH:
-        problems.append(FieldProblem("licensee", "required", "Name the company the media is licensed to."))
+        problems.append(FieldProblem("licensee", "too_short", "Name the company the media is licensed to, in full."))
     if licence.fee <= 0:
         problems.append(FieldProblem("fee", "not_positive", "The licence fee must be more than zero."))
     if licence.currency and licence.currency != title.currency:
