@@ -198,6 +198,8 @@ def test_posts_are_idempotent(studio, performer, other_performer):
          [("cast.0.residual_base", "min_value")]),
         ("residual base with fractions of a cent", {"cast__0__residual_base": "12.345"}, 400, "validation-error",
          [("cast.0.residual_base", "max_decimal_places")]),
+        ("residual base as a JSON float", {"cast__0__residual_base": 3000.1}, 400, "validation-error",
+         [("cast.0.residual_base", "not_a_string")]),
         ("unknown agreement", {"agreement": "tvth-1999"}, 400, "validation-error",
          [("agreement", "unknown_agreement")]),
         ("not a streaming title", {"project__kind": "commercial"}, 400, "validation-error",
@@ -246,6 +248,7 @@ def test_a_production_number_is_registered_once(studio, low_tide):
     [
         ("hours negative", {"hours_streamed": "-1"}, [("hours_streamed", "min_value")]),
         ("hours not a number", {"hours_streamed": "lots"}, [("hours_streamed", "invalid")]),
+        ("hours as a JSON float", {"hours_streamed": 200000.5}, [("hours_streamed", "not_a_string")]),
         ("subscriber count missing", {"domestic_subscribers": None}, [("domestic_subscribers", "required")]),
         ("subscriber count zero", {"domestic_subscribers": 0}, [("domestic_subscribers", "min_value")]),
         ("subscriber date missing", {"subscribers_as_of": None}, [("subscribers_as_of", "required")]),
@@ -289,6 +292,7 @@ def test_an_unknown_title_is_not_found(studio):
     [
         ("fee zero", {"fee": "0.00"}, [("fee", "min_value")]),
         ("fee missing", {"fee": None}, [("fee", "required")]),
+        ("fee as a JSON float", {"fee": 99.99}, [("fee", "not_a_string")]),
         ("licensee blank", {"licensee": "   "}, [("licensee", "blank")]),
         ("licensee a single letter", {"licensee": "X"}, [("licensee", "too_short")]),
         ("ends before it starts", {"term_end": "2020-01-01"}, [("term_end", "before_start")]),

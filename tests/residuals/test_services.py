@@ -418,3 +418,38 @@ def test_what_if_leaves_every_stored_document_unchanged(past_year, staff, capsys
     assert "what if 8000.00" in capsys.readouterr().out
     assert row_counts() == before_counts
     assert stored_documents() == before_documents
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_qualifying_reports_at_once_pay_once(require_postgres, studio, agreement, performer, other_performer):
+    import threading
+
+    from django.db import connections
+
+    # given two qualifying reports for the same exhibition year sent at the same moment
+    title = register_title(
+        studio.studio, agreement, [(performer.performer, "3000.00"), (other_performer.performer, "1000.00")]
+    )
+    start_together = threading.Barrier(2)
+    results: list = []
+
+    def send(minutes: int) -> None:
+        try:
+            start_together.wait(timeout=30)
+            results.append(report_viewing(title, "250000", now=at(1, minutes)).outcome)
+        except BaseException as exc:
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(m,)) for m in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # then the title's lock lets one pay and the other find the year paid
+    assert sorted(results) == ["already_qualified", "qualified"]
+    assert BonusDistribution.objects.count() == 1
+    assert balances() == bonus_legs(studio, performer, other_performer, 1)

@@ -17,6 +17,18 @@ from registry.residuals.models import BonusDistribution, QualificationOutcome, T
 from registry.residuals.services import CastInput, NewTitle, NewTrainingLicence, NewViewingReport
 
 
+class DecimalStringField(serializers.DecimalField):
+    """A decimal sent as a string (or a whole number), never as a JSON float: a float has already
+    lost the exact value by the time it is parsed."""
+
+    default_error_messages = {"not_a_string": 'Send numbers as decimal strings, e.g. "3000.00".'}
+
+    def to_internal_value(self, data):
+        if isinstance(data, float | bool):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
 def _money(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
 
@@ -32,7 +44,7 @@ CURRENCY = {
 # --- Input ------------------------------------------------------------------------------------
 class CastMemberInputSerializer(serializers.Serializer):
     performer = serializers.CharField(max_length=64, help_text="Performer id (prf_…) or union member number.")
-    residual_base = serializers.DecimalField(
+    residual_base = DecimalStringField(
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
@@ -74,7 +86,7 @@ class ViewingReportInputSerializer(serializers.Serializer):
     exhibition_year = serializers.IntegerField(
         min_value=1, max_value=100, help_text="1 for the year from the release date, 2 for the next, …"
     )
-    hours_streamed = serializers.DecimalField(
+    hours_streamed = DecimalStringField(
         max_digits=18,
         decimal_places=2,
         min_value=Decimal("0"),
@@ -90,7 +102,7 @@ class ViewingReportInputSerializer(serializers.Serializer):
 
 class TrainingLicenceInputSerializer(serializers.Serializer):
     licensee = serializers.CharField(max_length=200, help_text="The company the media is licensed to.")
-    fee = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    fee = DecimalStringField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     currency = serializers.RegexField(r"^[A-Z]{3}$", **CURRENCY)
     term_start = serializers.DateField()
     term_end = serializers.DateField()
