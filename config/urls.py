@@ -9,6 +9,8 @@ from registry.portal.views import verify as portal_verify
 from registry.tokens import views as token_views
 
 urlpatterns = [
+    # First: the API takes most of the traffic, and Django tries routes in order.
+    path("api/v1/", include("registry.api.urls")),
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -20,7 +22,6 @@ urlpatterns = [
     # Public: what a consent token's QR code opens; anyone may verify a token here.
     path("verify/", portal_verify.verify_token, name="verify"),
     path("verify/<str:token_id>", portal_verify.verify_grant, name="verify-grant"),
-    path("api/v1/", include("registry.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             call(i)
         prof.disable()
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(args.cprofile)
+        pstats.Stats(prof, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.cprofile)
         print(out.getvalue())
     print(json.dumps({"ms_per_request": wall / n * 1000, "sql_per_request": total_sql}))
     return 0

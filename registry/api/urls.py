@@ -8,6 +8,8 @@ from registry.api.views import api_not_found
 app_name = "api"
 
 urlpatterns = [
+    # First: studios call it most, and Django tries routes in order.
+    path("consent-checks/", consent.ConsentCheckView.as_view(), name="consent-checks"),
     path("me", studio.MeView.as_view(), name="me"),
     path("me/contacts/", studio.StudioContactListCreateView.as_view(), name="studio-contacts"),
     path("consent-requests/", consent.ConsentRequestListCreateView.as_view(), name="consent-requests"),
@@ -33,7 +35,6 @@ urlpatterns = [
     path("grants/<str:grant_id>/revoke", consent.GrantRevokeView.as_view(), name="grant-revoke"),
     path("grants/<str:grant_id>/suspend", consent.GrantSuspendView.as_view(), name="grant-suspend"),
     path("grants/<str:grant_id>/resume", consent.GrantResumeView.as_view(), name="grant-resume"),
-    path("consent-checks/", consent.ConsentCheckView.as_view(), name="consent-checks"),
     path(
         "performers/<str:performer_id>/preferences",
         consent.PreferencesView.as_view(),

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
@@ -90,20 +90,29 @@ class GrantHistory:
 def _histories(grants) -> list[GrantHistory]:
     """Grants with their status changes and suspensions, read as plain values in two more
     queries (model instances and prefetch managers cost more than the checks themselves)."""
-    grants = list(grants.order_by("-activated_at"))
-    ids = [g.pk for g in grants]
-    changes: dict[int, list[rules.StatusChange]] = defaultdict(list)
-    rows = GrantStatusChange.objects.filter(grant_id__in=ids).order_by("at", "id")
-    for grant_id, at, to_status in rows.values_list("grant_id", "at", "to_status"):
-        changes[grant_id].append(rules.StatusChange(at=at, status=to_status))
-    spans: dict[int, list[rules.SuspensionSpan]] = defaultdict(list)
-    for grant_id, cause, started, ended in Suspension.objects.filter(grant_id__in=ids).values_list(
-        "grant_id", "cause", "started_at", "ended_at"
-    ):
-        spans[grant_id].append(rules.SuspensionSpan(cause=cause, started_at=started, ended_at=ended))
+    grants = list(grants.order_by("-activated_at", "-id"))
+    changes, spans = _status_histories([g.pk for g in grants])
     return [
         GrantHistory(grant=g, scope=g.scope(), changes=tuple(changes[g.pk]), spans=tuple(spans[g.pk])) for g in grants
     ]
+
+
+def _status_histories(
+    grant_ids: list[int],
+) -> tuple[dict[int, list[rules.StatusChange]], dict[int, list[rules.SuspensionSpan]]]:
+    """The status changes and suspensions of these grants, oldest first, by grant id."""
+    changes: dict[int, list[rules.StatusChange]] = defaultdict(list)
+    spans: dict[int, list[rules.SuspensionSpan]] = defaultdict(list)
+    if not grant_ids:
+        return changes, spans
+    rows = GrantStatusChange.objects.filter(grant_id__in=grant_ids).order_by("at", "id")
+    for grant_id, at, to_status in rows.values_list("grant_id", "at", "to_status"):
+        changes[grant_id].append(rules.StatusChange(at=at, status=to_status))
+    for grant_id, cause, started, ended in Suspension.objects.filter(grant_id__in=grant_ids).values_list(
+        "grant_id", "cause", "started_at", "ended_at"
+    ):
+        spans[grant_id].append(rules.SuspensionSpan(cause=cause, started_at=started, ended_at=ended))
+    return changes, spans
 
 
 def grant_histories(*, studio_id: int, performer_ids: list[int]) -> dict[int, list[GrantHistory]]:
@@ -126,7 +135,7 @@ def _current_candidates(grants: QuerySet[ConsentGrant]) -> list[rules.GrantCandi
     grants = grants.annotate(
         by_performer=Exists(open_suspensions.filter(cause=SuspensionCause.PERFORMER)),
         by_strike=Exists(open_suspensions.filter(cause=SuspensionCause.STRIKE)),
-    ).order_by("-activated_at")
+    ).order_by("-activated_at", "-id")
     return [
         rules.GrantCandidate(
             grant_id=grant.public_id,
@@ -190,29 +199,34 @@ def consent_check_by_reference(
     """`consent_check` for a performer named by public id or member number, as the API asks it;
     None when no performer has that reference.
 
-    A check about today, the studios' hot path, is one SQL statement (`_CurrentCheckSQL`); a
-    check about a past date reads the grants' history as `consent_check` does.
+    One SQL statement reads the performer, their preferences and this studio's grants
+    (`_CheckSQL`); that answers a check about today, the studios' hot path. A check about a past
+    date then reads those grants' status history (two more queries).
     """
     now = now or timezone.now()
     as_of = as_of_moment(query.on, now)
-    if as_of != now:
-        performer = performer_by_reference(performer_reference)
-        if performer is None:
-            return None
-        outcome = consent_check(
-            studio_id=studio_id, performer=performer, query=query, claimed_exemption=claimed_exemption, now=now
-        )
-        return CheckedPerformer(pk=performer.pk, public_id=performer.public_id), outcome
-    found = _current_check_sql().read(studio_id=studio_id, performer_reference=performer_reference, now=now)
+    found = _check_sql().read(studio_id=studio_id, performer_reference=performer_reference, as_of=as_of)
     if found is None:
         return None
-    performer, prefs, candidates = found
+    performer, prefs, grants = found
+    if as_of == now:
+        candidates = [candidate for _, candidate in grants]
+    else:
+        changes, spans = _status_histories([pk for pk, _ in grants])
+        candidates = [
+            replace(
+                candidate,
+                status=rules.status_as_of(changes[pk], as_of),
+                suspension_causes=tuple(rules.suspension_causes_at(spans[pk], as_of)),
+            )
+            for pk, candidate in grants
+        ]
     return performer, rules.decide_check(query, candidates, prefs, claimed_exemption)
 
 
-class _CurrentCheckSQL:
-    """The performer, their preferences and this studio's grants as they stand now, in one
-    statement written once.
+class _CheckSQL:
+    """The performer, their preferences and this studio's grants activated by a moment, each
+    with its status and open suspensions as they stand now, in one statement written once.
 
     Why not the ORM: a check is otherwise three querysets, and Django compiles each one anew on
     every call, which costs several times what the database spends answering. The answer is the
@@ -225,6 +239,7 @@ class _CurrentCheckSQL:
         performer, prefs = Performer._meta.db_table, PerformerPreferences._meta.db_table
         grant, suspension = ConsentGrant._meta.db_table, Suspension._meta.db_table
         grant_columns = [
+            "id",
             "public_id",
             "status",
             "use",
@@ -273,17 +288,18 @@ class _CurrentCheckSQL:
         self.by_member_number = base + f"WHERE p.{q('member_number')} = %s" + order
 
     def read(
-        self, *, studio_id: int, performer_reference: str, now: dt.datetime
-    ) -> tuple[CheckedPerformer, rules.Preferences | None, list[rules.GrantCandidate]] | None:
+        self, *, studio_id: int, performer_reference: str, as_of: dt.datetime
+    ) -> tuple[CheckedPerformer, rules.Preferences | None, list[tuple[int, rules.GrantCandidate]]] | None:
+        """None when no performer has this reference; else the grants as (id, candidate now)."""
         reference = (performer_reference or "").strip()
         if not reference:
             return None
         sql = self.by_public_id if reference.startswith("prf_") else self.by_member_number
-        params = [studio_id, connection.ops.adapt_datetimefield_value(now), reference]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                rows = _prepared(sql, params)
-            else:
+        params = [studio_id, connection.ops.adapt_datetimefield_value(as_of), reference]
+        if connection.vendor == "postgresql":
+            rows = _prepared(sql, params)
+        else:
+            with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
         if not rows:
@@ -302,12 +318,12 @@ class _CurrentCheckSQL:
                 rate_floor=floor,
                 declined_uses=frozenset(_json(declined)),
             )
-        candidates = []
+        grants = []
         for row in rows:
             if row[9] is None:  # the LEFT JOIN found no grant
                 continue
-            (grant_id, status, use, kind, title, number, advertiser, product_line) = row[9:17]
-            term_start, term_end, media, territory, future_spots, by_performer, by_strike = row[17:24]
+            (pk, grant_id, status, use, kind, title, number, advertiser, product_line) = row[9:18]
+            term_start, term_end, media, territory, future_spots, by_performer, by_strike = row[18:25]
             scope = rules.GrantScope(
                 use=use,
                 project=rules.Project(
@@ -320,10 +336,9 @@ class _CurrentCheckSQL:
                 future_spots=bool(future_spots),
             )
             causes = tuple(cause for cause, on in (("performer", by_performer), ("strike", by_strike)) if on)
-            candidates.append(
-                rules.GrantCandidate(grant_id=grant_id, scope=scope, status=status, suspension_causes=causes)
-            )
-        return performer, prefs, candidates
+            candidate = rules.GrantCandidate(grant_id=grant_id, scope=scope, status=status, suspension_causes=causes)
+            grants.append((pk, candidate))
+        return performer, prefs, grants
 
 
 def _prepared(sql: str, params: list) -> list[tuple]:
@@ -337,7 +352,11 @@ def _prepared(sql: str, params: list) -> list[tuple]:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     started = time.monotonic()
-    with ServerBindingCursor(connection.connection) as cursor:
+    # What connection.cursor() does first (health check, connect), then psycopg's errors as
+    # Django's, as any query raises them.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, ServerBindingCursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         rows = cursor.fetchall()
     if connection.queries_logged:
@@ -346,8 +365,8 @@ def _prepared(sql: str, params: list) -> list[tuple]:
 
 
 @cache
-def _current_check_sql() -> _CurrentCheckSQL:
-    return _CurrentCheckSQL()
+def _check_sql() -> _CheckSQL:
+    return _CheckSQL()
 
 
 def _json(value):

@@ -104,7 +104,14 @@ def granted(studio, performer, agreement, *, at=T0, **changes) -> ConsentGrant:
 def check(studio, performer, on: dt.date, *, now: dt.datetime, **query) -> rules.CheckOutcome:
     values = {"use": rules.REPLICA_USE, "project": PICTURE, "on": on, "media": ("streaming",), "territory": ("US",)}
     values.update(query)
-    return selectors.consent_check(studio_id=studio.pk, performer=performer, query=rules.UseQuery(**values), now=now)
+    use_query = rules.UseQuery(**values)
+    outcome = selectors.consent_check(studio_id=studio.pk, performer=performer, query=use_query, now=now)
+    # The API's path (one statement, then the history for a past date) must answer the same.
+    _, by_reference = selectors.consent_check_by_reference(
+        studio_id=studio.pk, performer_reference=performer.public_id, query=use_query, now=now
+    )
+    assert by_reference == outcome
+    return outcome
 
 
 def reasons(outcome) -> list[tuple[str, str | None, str | None]]:
