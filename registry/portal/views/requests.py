@@ -99,14 +99,20 @@ def _review(request, consent_request: ConsentRequest, *, accept_form=None, decli
         grant = consent_request.grant
     except ConsentGrant.DoesNotExist:
         grant = None
+    is_open = consent_request.status == RequestStatus.PENDING and consent_request.expires_at > timezone.now()
+    # A refused answer on a request no longer open has no form left to show its error on.
+    late_errors = (
+        [] if is_open else [e for f in (accept_form, decline_form) if f is not None for e in f.non_field_errors()]
+    )
     context = {
         "req": consent_request,
+        "late_errors": late_errors,
         "acting": acting,
         "version": version,
         "description": version.content,
         "guarantees": guarantees(consent_request),
         "refusal": refusal,
-        "is_open": consent_request.status == RequestStatus.PENDING and consent_request.expires_at > timezone.now(),
+        "is_open": is_open,
         "attestation_preview": attestation_text(consent_request, acting, names[0] if names else "[your name]"),
         "accept_form": accept_form or AcceptForm(initial={"description_sha256": version.sha256}),
         "decline_form": decline_form or DeclineForm(),
