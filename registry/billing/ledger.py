@@ -42,6 +42,32 @@ def account_for_performer(performer: Performer, currency: str) -> LedgerAccount:
     )[0]
 
 
+def accounts_for_performers(performers: Iterable[Performer], currency: str) -> dict[int, LedgerAccount]:
+    """Performer id -> payable account, for many performers in three queries whatever their
+    number (an invoice pays hundreds): what exists is read, the rest inserted in one statement.
+    ON CONFLICT DO NOTHING waits for a concurrent transaction inserting the same account and
+    then leaves its row, which the final read sees once it is committed."""
+    wanted = {f"payable:{p.public_id}:{currency}": p for p in performers}
+    found = {a.code: a for a in LedgerAccount.objects.filter(code__in=list(wanted))}
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        LedgerAccount.objects.bulk_create(
+            [
+                LedgerAccount(
+                    code=code,
+                    kind=AccountKind.PAYABLE,
+                    name=f"Payable to {wanted[code].legal_name}",
+                    currency=currency,
+                    performer=wanted[code],
+                )
+                for code in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found.update((a.code, a) for a in LedgerAccount.objects.filter(code__in=missing))
+    return {performer.pk: found[code] for code, performer in wanted.items()}
+
+
 def account_for_fund(fund: str, currency: str) -> LedgerAccount:
     return LedgerAccount.objects.get_or_create(
         code=f"fund:{fund}:{currency}",

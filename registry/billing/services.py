@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
 from registry.audit.services import audit_record
@@ -35,12 +35,13 @@ from registry.billing.models import (
     Posting,
     RunStatus,
 )
+from registry.billing.money import round_money
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement, RateCard
-from registry.usage.models import LineStatus, UsageLine
+from registry.usage.models import LineStatus, UsageKind, UsageLine
 
 ZERO = Decimal("0.00")
 CHUNK = 2000
@@ -141,32 +142,35 @@ def _uncredited_retractions(studio_id: int):
 
 
 def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int]:
-    """Mark the run running and return the studios still to bill. Planned once: a redelivered
-    start task gets the same plan back, less the studios already done."""
+    """Mark the run running and return the studios still to bill, those with the most lines
+    first (so the run does not end waiting on one big studio started last; ties in id order).
+    Planned once: a redelivered start task gets the same plan back, less the studios done."""
     now = now or timezone.now()
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
         if run.status not in LIVE_RUN_STATUSES:
             return []
         if run.status == RunStatus.RUNNING:
-            return list(run.studios.filter(done_at__isnull=True).values_list("studio_id", flat=True))
+            return list(run.studios.filter(done_at__isnull=True).order_by("pk").values_list("studio_id", flat=True))
         end = period_end(run.period)
         charged = _charged()
         with_charges = UsageLine.objects.filter(
             status=LineStatus.ACCEPTED, use_date__lte=end, kind__in=list(rating.RATERS)
         ).filter(~Exists(charged))
-        studios = set(with_charges.values_list("studio_id", flat=True).distinct())
-        for studio_id in Studio.objects.values_list("pk", flat=True):
-            if studio_id not in studios and _uncredited_retractions(studio_id).exists():
-                studios.add(studio_id)
-        BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio_id=pk) for pk in sorted(studios)])
+        sizes = with_charges.order_by().values("studio_id").annotate(n=Count("pk")).values_list("studio_id", "n")
+        studios = [pk for pk, _ in sorted(sizes, key=lambda row: (-row[1], row[0]))]
+        charging = set(studios)
+        for studio_id in Studio.objects.order_by("pk").values_list("pk", flat=True):
+            if studio_id not in charging and _uncredited_retractions(studio_id).exists():
+                studios.append(studio_id)
+        BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio_id=pk) for pk in studios])
         run.status = RunStatus.RUNNING
         run.started_at = now
         run.studios_total = len(studios)
         run.save(update_fields=["status", "started_at", "studios_total"])
         if not studios:
             _complete(run, now)
-    return sorted(studios)
+    return studios
 
 
 def _complete(run: BillingRun, now: dt.datetime) -> None:
@@ -228,31 +232,125 @@ def terms_snapshot(agreement: Agreement) -> dict:
     }
 
 
-def _own_daily_rate(line: UsageLine) -> Decimal | None:
-    grant = line.covering_grant or line.grant
-    if grant is None:
-        return None
-    request = grant.request
-    if request.compensation_unit == "day":
-        return request.compensation_amount
-    if request.compensation_unit == "week":
-        return (request.compensation_amount / WORK_DAYS_PER_WEEK).quantize(Decimal("0.01"))
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """What billing needs of a usage line, read as plain values: a run reads a million lines,
+    and a model instance per line (with its grant, request, performer and agreement) costs
+    ten times the rating."""
+
+    pk: int
+    line_ref: str
+    kind: str
+    use_date: dt.date
+    units: Decimal
+    role_category: str
+    estimated_days: Decimal | None
+    negotiated_amount: Decimal | None
+    agreement_id: int
+    performer_id: int | None
+    performer_name: str
+    project_title: str
+    production_number: str
+    grant_id: int | None  # the grant that covered the use on its date, else the one relied on
+    grant_public_id: str
+    compensation_amount: Decimal | None
+    compensation_unit: str
+
+
+_USE_VALUES = (
+    "pk",
+    "line_ref",
+    "kind",
+    "use_date",
+    "units",
+    "role_category",
+    "estimated_days",
+    "negotiated_amount",
+    "agreement_id",
+    "performer_id",
+    "performer__professional_name",
+    "performer__legal_name",
+    "project_title",
+    "production_number",
+    "covering_grant_id",
+    "covering_grant__public_id",
+    "covering_grant__request__compensation_amount",
+    "covering_grant__request__compensation_unit",
+    "grant_id",
+    "grant__public_id",
+    "grant__request__compensation_amount",
+    "grant__request__compensation_unit",
+)
+
+
+def _uses(lines, *, chunk_size: int = CHUNK):
+    """Stream a usage-line queryset as _Use values, `chunk_size` rows at a time (a server-side
+    cursor on PostgreSQL), so memory does not grow with the lines."""
+    for row in lines.values_list(*_USE_VALUES).iterator(chunk_size=chunk_size):
+        (pk, ref, kind, day, units, role, days, negotiated, agreement_id, performer_id, pro_name, legal_name,
+         title, number, cg_id, cg_public, cg_amount, cg_unit, g_id, g_public, g_amount, g_unit) = row  # fmt: skip
+        covering = cg_id is not None
+        yield _Use(
+            pk=pk,
+            line_ref=ref,
+            kind=kind,
+            use_date=day,
+            units=units,
+            role_category=role,
+            estimated_days=days,
+            negotiated_amount=negotiated,
+            agreement_id=agreement_id,
+            performer_id=performer_id,
+            performer_name=(pro_name or legal_name or "") if performer_id else "",
+            project_title=title,
+            production_number=number,
+            grant_id=cg_id if covering else g_id,
+            grant_public_id=(cg_public if covering else g_public) or "",
+            compensation_amount=cg_amount if covering else g_amount,
+            compensation_unit=(cg_unit if covering else g_unit) or "",
+        )
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """An agreement's rating terms, the copy of them stored on each line, and its rate cards."""
+
+    agreement: Agreement
+    terms: rating.Terms
+    snapshot: dict
+    scale: rating.Scale
+
+
+class _AgreementTerms(dict):
+    """Agreement id -> _Terms, each loaded once per studio bill."""
+
+    def __missing__(self, agreement_id: int) -> _Terms:
+        agreement = Agreement.objects.get(pk=agreement_id)
+        value = self[agreement_id] = _Terms(
+            agreement, terms_of(agreement), terms_snapshot(agreement), ScaleTable({agreement_id}).lookup(agreement)
+        )
+        return value
+
+
+def _own_daily_rate(use: _Use) -> Decimal | None:
+    if use.compensation_unit == "day":
+        return use.compensation_amount
+    if use.compensation_unit == "week":
+        return round_money(use.compensation_amount / WORK_DAYS_PER_WEEK)
     return None
 
 
-def facts_of(line: UsageLine) -> rating.LineFacts:
-    grant = line.covering_grant or line.grant
-    request = grant.request if grant is not None else None
+def facts_of(use: _Use) -> rating.LineFacts:
     return rating.LineFacts(
-        kind=line.kind,
-        use_date=line.use_date,
-        units=line.units,
-        role_category=line.role_category,
-        estimated_days=line.estimated_days,
-        own_daily_rate=_own_daily_rate(line),
-        negotiated_amount=line.negotiated_amount,
-        grant_compensation=request.compensation_amount if request else None,
-        grant_compensation_unit=request.compensation_unit if request else "",
+        kind=use.kind,
+        use_date=use.use_date,
+        units=use.units,
+        role_category=use.role_category,
+        estimated_days=use.estimated_days,
+        own_daily_rate=_own_daily_rate(use),
+        negotiated_amount=use.negotiated_amount,
+        grant_compensation=use.compensation_amount,
+        grant_compensation_unit=use.compensation_unit,
     )
 
 
@@ -294,8 +392,9 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
 
 
 def _currencies(studio_id: int, period: dt.date) -> list[str]:
-    charges = _unbilled_lines(studio_id, period).values_list("agreement__currency", flat=True)
-    credits = _uncredited_retractions(studio_id).values_list("agreement__currency", flat=True)
+    # DISTINCT in SQL: a studio may have a hundred thousand lines, and only a currency or two.
+    charges = _unbilled_lines(studio_id, period).order_by().values_list("agreement__currency", flat=True).distinct()
+    credits = _uncredited_retractions(studio_id).order_by().values_list("agreement__currency", flat=True).distinct()
     return sorted(set(charges) | set(credits))
 
 
@@ -309,14 +408,7 @@ def _period_document(studio: Studio, period: dt.date, document_type: str, curren
 def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
         return None, 0, []  # this period's invoice exists: later lines become next period's adjustments
-    lines = (
-        _unbilled_lines(studio.pk, run.period)
-        .filter(agreement__currency=currency)
-        .select_related("agreement", "performer", "grant__request", "covering_grant__request")
-        .order_by("pk")
-    )
-    agreement_ids = set(lines.values_list("agreement_id", flat=True).distinct())
-    scales = ScaleTable(agreement_ids)
+    lines = _unbilled_lines(studio.pk, run.period).filter(agreement__currency=currency).order_by("pk")
     invoice = Invoice.objects.create(
         studio=studio,
         period=run.period,
@@ -325,18 +417,19 @@ def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
         created_at=now,
         document_type=DocumentType.INVOICE,
     )
+    agreements = _AgreementTerms()
     totals = _Totals()
     errors = []
     batch: list[dict] = []
-    for line in lines.iterator(chunk_size=CHUNK):
-        terms = terms_of(line.agreement)
+    for use in _uses(lines):
+        terms = agreements[use.agreement_id]
         try:
-            rated = rating.rate_line(facts_of(line), terms, scales.lookup(line.agreement))
+            rated = rating.rate_line(facts_of(use), terms.terms, terms.scale)
         except rating.RatingError as exc:
-            errors.append({"studio": studio.public_id, "line": line.line_ref, "error": str(exc)})
+            errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
             continue
-        batch.append(_invoice_line(invoice, line, rated, terms, run.period, credit=False))
-        _add(totals, line, rated, terms)
+        batch.append(_invoice_line(invoice, use, rated, terms, run.period, credit=False))
+        _add(totals, use, rated, terms.terms)
         if len(batch) >= CHUNK:
             copy_insert(InvoiceLine, batch)
             batch = []
@@ -350,11 +443,14 @@ def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     return invoice, totals.lines, errors
 
 
+KIND_LABELS = dict(UsageKind.choices)
+
+
 def _invoice_line(
     invoice: Invoice,
-    line: UsageLine,
+    use: _Use,
     rated: rating.Rated,
-    terms: rating.Terms,
+    terms: _Terms,
     period: dt.date,
     *,
     credit: bool,
@@ -362,43 +458,51 @@ def _invoice_line(
     terms_used: dict | None = None,
 ) -> dict:
     """One invoice line as plain values (inserted with COPY on PostgreSQL)."""
-    sign = Decimal(-1) if credit else Decimal(1)
     label = "Credit: " if credit else "Debit: " if corrects else ""
-    grant = line.covering_grant or line.grant
-    what = line.get_kind_display()
-    who = line.performer.display_name if line.performer_id else (line.role_category or "")
+    fund_total = sum(rated.fund_shares.values(), ZERO)
+    if credit:
+        rated = rating.Rated(
+            performer_pay=-rated.performer_pay,
+            ph_contribution=-rated.ph_contribution,
+            fund_shares={k: -v for k, v in rated.fund_shares.items()},
+            rate_card_id=rated.rate_card_id,
+            explanation=rated.explanation,
+        )
+        fund_total = -fund_total
+    who = use.performer_name if use.performer_id else (use.role_category or "")
     return {
         "invoice_id": invoice.pk,
-        "usage_line_id": line.pk,
+        "usage_line_id": use.pk,
         "is_credit": credit,
-        "is_adjustment": line.use_date < period,
+        "is_adjustment": use.use_date < period,
         "released": False,
         "corrects_id": corrects.pk if corrects else None,
-        "performer_id": line.performer_id,
-        "grant_id": grant.pk if grant else None,
-        "token_jti": grant.public_id if grant else "",
+        "performer_id": use.performer_id,
+        "grant_id": use.grant_id,
+        "token_jti": use.grant_public_id,
         "rate_card_id": rated.rate_card_id,
-        "agreement_id": line.agreement_id,
-        "terms_used": terms_used or terms_snapshot(line.agreement),
+        "agreement_id": use.agreement_id,
+        "terms_used": terms_used or terms.snapshot,
         "description": (
-            f"{label}{what}, {who}, {line.project_title} ({line.production_number}), {line.use_date.isoformat()}"
+            f"{label}{KIND_LABELS.get(use.kind, use.kind)}, {who}, {use.project_title} "
+            f"({use.production_number}), {use.use_date.isoformat()}"
         )[:500],
         "explanation": rated.explanation[:2000],
-        "performer_pay": sign * rated.performer_pay,
-        "ph_contribution": sign * rated.ph_contribution,
-        "fund_shares": {k: str(sign * v) for k, v in rated.fund_shares.items()},
-        "fund_total": sign * sum(rated.fund_shares.values(), ZERO),
-        "total": sign * rated.total,
+        "performer_pay": rated.performer_pay,
+        "ph_contribution": rated.ph_contribution,
+        "fund_shares": {k: str(v) for k, v in rated.fund_shares.items()},
+        "fund_total": fund_total,
+        "total": rated.performer_pay + rated.ph_contribution + fund_total,
     }
 
 
-def _add(totals: _Totals, line: UsageLine, rated: rating.Rated, terms: rating.Terms, sign: Decimal = Decimal(1)):
+def _add(totals: _Totals, use: _Use, rated: rating.Rated, terms: rating.Terms, sign: Decimal = Decimal(1)):
     totals.lines += 1
     totals.performer_pay += sign * rated.performer_pay
     totals.ph += sign * rated.ph_contribution
     totals.funds += sign * sum(rated.fund_shares.values(), ZERO)
-    if rated.performer_pay and line.performer_id:
-        totals.by_performer[line.performer_id] += sign * rated.performer_pay
+    if rated.performer_pay and use.performer_id:
+        totals.by_performer[use.performer_id] += sign * rated.performer_pay
     for fund, amount in rated.fund_shares.items():
         totals.by_fund[fund] += sign * amount
     for fund, amount in rating.ph_fund_shares(rated, terms).items():
@@ -415,20 +519,16 @@ def _set_totals(invoice: Invoice, totals: _Totals) -> None:
 
 def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     """A credit note for billed lines the studio retracted since."""
-    lines = list(
-        _uncredited_retractions(studio.pk)
-        .filter(agreement__currency=currency)
-        .select_related("agreement", "performer", "grant__request", "covering_grant__request")
-    )
-    if not lines:
+    uses = list(_uses(_uncredited_retractions(studio.pk).filter(agreement__currency=currency).order_by("pk")))
+    if not uses:
         return None, 0
     if _period_document(studio, run.period, DocumentType.CREDIT_NOTE, currency).exists():
         return None, 0  # this period's credit note exists: later retractions go on next period's
     charges = {
         il.usage_line_id: il
-        for il in InvoiceLine.objects.filter(usage_line__in=lines, is_credit=False, **STANDING).select_related(
-            "invoice"
-        )
+        for il in InvoiceLine.objects.filter(
+            usage_line__in=[u.pk for u in uses], is_credit=False, **STANDING
+        ).select_related("invoice")
     }
     debits: dict[int, list[InvoiceLine]] = defaultdict(list)
     for il in InvoiceLine.objects.filter(corrects__in=list(charges.values()), released=False).select_related(
@@ -444,15 +544,17 @@ def _credit(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
         document_type=DocumentType.CREDIT_NOTE,
         original=max((c.invoice for c in charges.values()), key=lambda i: i.pk),
     )
+    agreements = _AgreementTerms()
     totals = _Totals()
     rows = []
-    for line in lines:
-        charge = charges[line.pk]
+    for use in uses:
+        charge = charges[use.pk]
+        terms = agreements[use.agreement_id]
         # Credit exactly what was charged (the charge and any debit notes on it), whatever the
         # rates say today.
         rated = _charged_so_far(charge, debits[charge.pk], explanation="credits")
-        rows.append(_invoice_line(credit, line, rated, terms_of(line.agreement), run.period, credit=True))
-        _add(totals, line, rated, terms_of(line.agreement), sign=Decimal(-1))
+        rows.append(_invoice_line(credit, use, rated, terms, run.period, credit=True))
+        _add(totals, use, rated, terms.terms, sign=Decimal(-1))
     copy_insert(InvoiceLine, rows)
     _set_totals(credit, totals)
     finalize(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
@@ -566,9 +668,11 @@ def _post_document(invoice: Invoice, totals: _Totals, actor: Actor, now: dt.date
     """Dr studio receivable, Cr each performer's payable and each fund (signs flip for credits)."""
     currency = invoice.currency
     legs = [(ledger.account_for_studio(invoice.studio, currency), invoice.total)]
-    performers = Performer.objects.in_bulk(list(totals.by_performer))
+    accounts = ledger.accounts_for_performers(
+        Performer.objects.filter(pk__in=list(totals.by_performer)).only("pk", "public_id", "legal_name"), currency
+    )
     for performer_id, amount in totals.by_performer.items():
-        legs.append((ledger.account_for_performer(performers[performer_id], currency), -amount))
+        legs.append((accounts[performer_id], -amount))
     for fund, amount in totals.by_fund.items():
         legs.append((ledger.account_for_fund(fund, currency), -amount))
     ledger.post_entry(
@@ -812,14 +916,14 @@ def debit_note_issue(
         )
         totals = _Totals()
         rows = []
-        for charge, line, terms, difference, corrected in items:
-            snapshot = {**terms_snapshot(line.agreement), "corrected": corrected}
+        for charge, use, terms, difference, corrected in items:
+            snapshot = {**terms.snapshot, "corrected": corrected}
             rows.append(
                 _invoice_line(
-                    note, line, difference, terms, note.period, credit=False, corrects=charge, terms_used=snapshot
+                    note, use, difference, terms, note.period, credit=False, corrects=charge, terms_used=snapshot
                 )
             )
-            _add(totals, line, difference, terms)
+            _add(totals, use, difference, terms.terms)
         copy_insert(InvoiceLine, rows)
         _set_totals(note, totals)
         finalize(
@@ -838,12 +942,7 @@ def _debit_item(original: Invoice, index: int, correction: Correction):
         InvoiceLine.objects.filter(
             pk=correction.line.pk, invoice=original, is_credit=False, corrects__isnull=True, released=False
         )
-        .select_related(
-            "usage_line__agreement",
-            "usage_line__performer",
-            "usage_line__grant__request",
-            "usage_line__covering_grant__request",
-        )
+        .select_related("usage_line")
         .first()
     )
     if charge is None:
@@ -878,10 +977,11 @@ def _debit_item(original: Invoice, index: int, correction: Correction):
             "Say what is corrected.",
             problems=[FieldProblem(field_name, "required", f"Correct one of {', '.join(CORRECTED_FACTS)}.")],
         )
-    terms = terms_of(line.agreement)
-    facts = dataclasses.replace(facts_of(line), **corrected)
+    [use] = _uses(UsageLine.objects.filter(pk=line.pk))
+    terms = _AgreementTerms()[use.agreement_id]
+    facts = dataclasses.replace(facts_of(use), **corrected)
     try:
-        rerated = rating.rate_line(facts, terms, ScaleTable({line.agreement_id}).lookup(line.agreement))
+        rerated = rating.rate_line(facts, terms.terms, terms.scale)
     except rating.RatingError as exc:
         raise InvalidInputError(str(exc), problems=[FieldProblem(field_name, "not_rated", str(exc))]) from exc
     so_far = _charged_so_far(
@@ -908,4 +1008,4 @@ def _debit_item(original: Invoice, index: int, correction: Correction):
                 FieldProblem(field_name, "not_an_increase", f"Re-rated at {rerated.total}; charged {so_far.total}.")
             ],
         )
-    return charge, line, terms, difference, {k: str(v) for k, v in corrected.items()}
+    return charge, use, terms, difference, {k: str(v) for k, v in corrected.items()}

@@ -149,3 +149,16 @@ def test_run_billing_refuses_a_bad_period():
 
     with pytest.raises(CommandError, match="'2025-13' is not a period; use YYYY-MM"):
         call_command("run_billing", "--period", "2025-13")
+
+
+def test_the_plan_bills_the_studios_with_most_lines_first(worked_example, billed_studio, make_studio_caller, tvth):
+    # given a second studio with more unbilled lines than the first
+    bigger = make_studio_caller("Bigger Pictures").studio
+    bigger.agreements.add(tvth)
+    grant = past_grant(bigger, worked_example.performer, tvth)
+    report(bigger, [replica_line(f"B-{k}", grant, dt.date(2025, 8, 3 + k)) for k in range(3)], ref="r-big")
+    run = BillingRun.objects.create(period=AUGUST, requested_by="test", created_at=worked_example.activated_at)
+
+    # then it is planned (and so enqueued) first, and a redelivered start gets the same order back
+    assert services.billing_run_plan(run_id=run.pk) == [bigger.pk, billed_studio.studio.pk]
+    assert services.billing_run_plan(run_id=run.pk) == [bigger.pk, billed_studio.studio.pk]
