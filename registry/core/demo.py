@@ -83,7 +83,7 @@ def load_demo() -> DemoLogins:
             date_of_birth=dt.date(1988, 3, 14),
             user=maya_user,
         )
-        logins.users.append(("maya", DEMO_PASSWORD, f"performer {maya.public_id}"))
+        logins.users.append(("maya", DEMO_PASSWORD, f"performer {maya.public_id}: signs in at /portal/"))
         _performer(
             "SAG-100002",
             legal_name="Leo Brandt",
@@ -114,7 +114,7 @@ def load_demo() -> DemoLogins:
                 authority_document="Birth certificate and guardian declaration (demo)",
                 actor=actor,
             )
-        logins.users.append(("guardian", DEMO_PASSWORD, f"guardian of {minor.public_id}"))
+        logins.users.append(("guardian", DEMO_PASSWORD, f"guardian of {minor.public_id} (portal, acting for Sam)"))
         estate_user = _user("estate", first="Ruth", last="Vance", email="ruth@estate.example")
         if not Representative.objects.filter(performer=deceased, user=estate_user).exists():
             representative_authorise(
@@ -127,7 +127,7 @@ def load_demo() -> DemoLogins:
                 authority_document="Letters testamentary (demo)",
                 actor=actor,
             )
-        logins.users.append(("estate", DEMO_PASSWORD, f"estate executor for {deceased.public_id}"))
+        logins.users.append(("estate", DEMO_PASSWORD, f"estate executor for {deceased.public_id} (portal)"))
 
         agreements = list(Agreement.objects.all())
         studios = []
