@@ -157,3 +157,24 @@ def test_the_public_verification_page_needs_no_sign_in(anon, grant):
     response = anon.get(reverse("verify-grant", args=[grant.public_id]))
     assert response.status_code == 200
     assert b'data-status="valid"' in response.content
+
+
+@pytest.mark.parametrize(
+    "name", ["request-accept", "request-decline", "consent-revoke", "consent-suspend", "preferences", "verify"]
+)
+def test_every_form_needs_its_csrf_token(name, performer, pending_request, grant):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(performer.user)
+    if name.startswith("request"):
+        url = reverse(f"portal:{name}", args=[pending_request.public_id])
+    elif name.startswith("consent"):
+        url = reverse(f"portal:{name}", args=[grant.public_id])
+    else:
+        url = reverse(name if name == "verify" else f"portal:{name}")
+    response = client.post(url, {"reason": "x", "confirm": "on", "do_not_train": "on", "token": "x"})
+    assert response.status_code == 403
+    pending_request.refresh_from_db()
+    grant.refresh_from_db()
+    assert (pending_request.status, grant.status) == ("pending", "active")
