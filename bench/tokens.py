@@ -18,6 +18,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench import report
 from registry.tokens import jose, statuslist
 from registry.tokens.verifier import KeySet, verify
 
@@ -125,6 +126,18 @@ def main(argv: list[str] | None = None) -> int:
         ratio = value / base
         verdict = "PASS" if ratio >= target else "FAIL"
         print(f"{name:<28}{value:>12,.0f}{base:>16,.0f}{ratio:>8.2f}{target:>8.2f}  {verdict}")
+        raw = "raw Ed25519 sign" if name.startswith("issue") else "raw Ed25519 verify"
+        report.result(
+            bench="tokens",
+            figure=f"token {name}",
+            value=value,
+            unit="tokens/s",
+            baseline=base,
+            baseline_label=raw,
+            ratio=ratio,
+            target=f"ratio >= {target}",
+            passed=ratio >= target,
+        )
     return 0
 
 

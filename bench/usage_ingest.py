@@ -25,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench import report
+
 ROOT = Path(__file__).resolve().parents[1]
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "registry_bench_usage"
@@ -287,6 +289,17 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"target >= {TARGET_LINES_PER_S:,} lines/s: {'PASS' if api_rate >= TARGET_LINES_PER_S else 'FAIL'}; "
         f"errors: {errors} {'PASS' if errors == 0 else 'FAIL'}"
+    )
+    report.result(
+        bench="usage_ingest",
+        figure=f"usage lines through the API ({errors} errors)",
+        value=api_rate,
+        unit="lines/s",
+        baseline=copy_rate,
+        baseline_label="raw COPY",
+        ratio=ratio,
+        target=f">= {TARGET_LINES_PER_S:,} lines/s, no errors",
+        passed=api_rate >= TARGET_LINES_PER_S and errors == 0,
     )
     return 0 if errors == 0 else 1
 

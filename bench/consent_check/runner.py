@@ -30,6 +30,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import report
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # .venv/bin when run as `.venv/bin/python -m bench.consent_check`
 LUA = Path(__file__).with_name("checks.lua")
@@ -588,6 +590,28 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "PASS" if p99_ok else "FAIL"
         print(f"p99 checks = {checks.p99_ms:.1f} ms  (target <= {TARGET_P99_MS:.0f} ms)  {verdict}")
         print(f"errors: {errors}  {'PASS' if errors == 0 else 'FAIL (a run with errors does not count)'}")
+        report.result(
+            bench="consent_check",
+            figure=f"consent checks, {args.grants:,} grants, {args.connections} connections ({errors} errors)",
+            value=checks.rps,
+            unit="checks/s",
+            baseline=bare.rps,
+            baseline_label="bare DRF endpoint",
+            ratio=ratio,
+            target=f"ratio >= {TARGET_RATIO}, no errors",
+            passed=ratio_ok and errors == 0,
+        )
+        report.result(
+            bench="consent_check",
+            figure=f"consent check p99 at {args.connections} connections",
+            value=checks.p99_ms,
+            unit="ms",
+            baseline=None,
+            baseline_label="",
+            ratio=None,
+            target=f"<= {TARGET_P99_MS:.0f} ms",
+            passed=p99_ok,
+        )
         print(
             f"note: wrk, gunicorn and PostgreSQL all share these {facts['nproc']} cores, so absolute numbers "
             "understate a dedicated server; the ratio is the comparable figure."

@@ -1,0 +1,42 @@
+"""One machine-readable line per benchmark figure, for `bench/run` to gather into one table.
+
+Each benchmark still prints its own detail; it also calls `result(...)` once per figure with a
+target, which prints `BENCH_RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import json
+
+PREFIX = "BENCH_RESULT "
+
+
+def result(
+    *,
+    bench: str,
+    figure: str,
+    value: float,
+    unit: str,
+    baseline: float | None,
+    baseline_label: str,
+    ratio: float | None,
+    target: str,
+    passed: bool,
+) -> None:
+    print(
+        PREFIX
+        + json.dumps(
+            {
+                "bench": bench,
+                "figure": figure,
+                "value": round(value, 3),
+                "unit": unit,
+                "baseline": None if baseline is None else round(baseline, 3),
+                "baseline_label": baseline_label,
+                "ratio": None if ratio is None else round(ratio, 4),
+                "target": target,
+                "passed": passed,
+            }
+        ),
+        flush=True,
+    )
