@@ -202,7 +202,7 @@ class PreferencesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     rate_floor_amount = forms.DecimalField(
-        label="Rate floor (leave empty for none)",
+        label="Amount (leave empty for none)",
         help_text="Requests offering less, in the same currency and unit, are declined automatically.",
         max_digits=12,
         decimal_places=2,
