@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "registry.usage",
     "registry.billing",
     "registry.residuals",
+    "registry.webhooks",
     "registry.api",
     "registry.portal",
 ]
@@ -216,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
     "consent-apply-due-strikes": {"task": "consent.apply_due_strikes", "schedule": 60.0},
     "tokens-refresh-status-lists": {"task": "tokens.refresh_status_lists", "schedule": 60.0},
+    "webhooks-retry-due": {"task": "webhooks.retry_due", "schedule": 10.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
 }
 
@@ -299,6 +301,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Per API key, counted in the "throttle" cache (Redis in service mode); see registry/api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["registry.api.throttling.ApiKeyRateThrottle"],
 }
 
 SPECTACULAR_SETTINGS = {
@@ -335,6 +339,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentTypeEnum": "registry.billing.models.DocumentType",
         "LineStatusEnum": "registry.usage.models.LineStatus",
         "CaseStatusEnum": "registry.cases.models.CaseStatus",
+        "WebhookEventTypeEnum": "registry.webhooks.choices.EventType",
+        "WebhookEndpointStatusEnum": "registry.webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "registry.webhooks.choices.DeliveryStatus",
         "TokenStatusEnum": ["valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid"],
     },
 }
@@ -356,6 +363,38 @@ API_KEY_LAST_USED_RESOLUTION = timedelta(minutes=1)
 # A key that authenticated is trusted by the process that saw it for this long without reading it
 # again; revoking a key or suspending a studio reaches the other processes within it (0: never cache).
 API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 5)
+
+# --- Caches ---------------------------------------------------------------------------------
+# The default cache stays per process; API throttling counts in its own alias, shared through
+# Redis in service mode so every gunicorn worker and machine counts against the same limit.
+THROTTLE_REDIS_URL = env_str("THROTTLE_REDIS_URL") or env_str("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": THROTTLE_REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if THROTTLE_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+}
+# Requests per API key: "<n>/<second|minute|hour|day>". Generous by default: a studio checking
+# consent before every render runs thousands of checks a minute.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/min")
+
+# --- Webhooks -------------------------------------------------------------------------------
+# Seconds to wait after each failed automatic attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
+# 20 h, 20.5 h; the last attempt comes three days after the first.
+WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 73800]
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# An endpoint failing every attempt for this long is disabled and its studio's contacts emailed.
+WEBHOOK_DISABLE_AFTER = timedelta(seconds=env_int("WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 86400))
+# Webhooks never reach private, loopback, link-local or reserved addresses, except in these
+# networks (CIDR, comma-separated), e.g. a receiver on the same private network.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

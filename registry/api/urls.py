@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, residuals, studio, tokens, usage
+from registry.api.v1 import billing, consent, residuals, studio, tokens, usage, webhooks
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -77,6 +77,23 @@ urlpatterns = [
     path("training-licences/<str:licence_id>", residuals.TrainingLicenceDetailView.as_view(), name="training-licence"),
     path("performers/<str:performer_id>/earnings", residuals.PerformerEarningsView.as_view(), name="earnings"),
     path("streaming-bonus/what-if", residuals.BonusWhatIfView.as_view(), name="streaming-bonus-what-if"),
+    path("webhook-endpoints/", webhooks.WebhookEndpointListCreateView.as_view(), name="webhook-endpoints"),
+    path("webhook-endpoints/<str:endpoint_id>", webhooks.WebhookEndpointDetailView.as_view(), name="webhook-endpoint"),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/rotate-secret",
+        webhooks.WebhookEndpointRotateSecretView.as_view(),
+        name="webhook-endpoint-rotate-secret",
+    ),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/deliveries",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhook-endpoints/<str:endpoint_id>/deliveries/<str:delivery_id>/redeliver",
+        webhooks.WebhookRedeliverView.as_view(),
+        name="webhook-redeliver",
+    ),
     # Last: anything else under /api/v1/ is a problem-details 404, also with DEBUG on.
     re_path(r"^.*$", api_not_found, name="not-found"),
 ]

@@ -42,6 +42,7 @@ from registry.core.errors import FieldProblem, InvalidInputError, StateConflictE
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement, RateCard
 from registry.usage.models import LineStatus, UsageKind, UsageLine
+from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
 CHUNK = 2000
@@ -640,6 +641,7 @@ def finalize(
             **(audit_data or {}),
         },
     )
+    webhook_events.invoice_finalized(invoice)
     return invoice
 
 
@@ -714,6 +716,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: Actor, now: dt.datetime | None
             studio_id=invoice.studio.public_id,
             data={"number": invoice.number, "total": invoice.total},
         )
+        webhook_events.invoice_paid(invoice)
     return invoice
 
 

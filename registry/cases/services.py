@@ -11,6 +11,7 @@ from registry.audit.services import audit_record
 from registry.cases.models import Case, CaseStatus
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.webhooks import events as webhook_events
 
 
 def _audit(case: Case, actor: Actor, action: str, data: dict) -> None:
@@ -39,6 +40,7 @@ def case_open(*, actor: Actor, now: dt.datetime | None = None, **fields) -> Case
             "production_number": case.production_number,
         },
     )
+    webhook_events.case_opened(case)
     return case
 
 

@@ -47,6 +47,7 @@ from registry.core.errors import (
 from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
 from registry.parties.selectors import representation_for, representatives_valid_on
 from registry.terms.models import Agreement
+from registry.webhooks import events as webhook_events
 
 # Hooks other apps register (tokens, webhooks) to learn that a grant changed; called inside the
 # transaction, so they can write their own rows and schedule on_commit work atomically.
@@ -430,6 +431,7 @@ def consent_request_accept(
             },
         )
         grant = _grant_create(request, version, signer.role, actor, now)
+        webhook_events.consent_request_answered(request, grant)
     return grant
 
 
@@ -536,6 +538,7 @@ def consent_request_decline(
         request.decline_reason = reason[:2000]
         request.save(update_fields=["status", "answered_at", "decline_reason"])
         _audit_request(request, actor, "consent_request.declined", {"reason": request.decline_reason})
+        webhook_events.consent_request_answered(request)
     return request
 
 
@@ -854,6 +857,7 @@ def strike_declare(
                 "reason": reason,
             },
         )
+        webhook_events.strike_declared(strike)
         if strike.starts_at <= now:
             _strike_apply(strike, actor=actor, at=now)
     return strike
@@ -929,6 +933,7 @@ def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None)
             subject_id=strike.public_id,
             data={"grants_restored": restored},
         )
+        webhook_events.strike_lifted(strike)
     return strike
 
 

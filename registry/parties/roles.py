@@ -26,6 +26,7 @@ REGISTRY_APP_LABELS = (
     "billing",
     "residuals",
     "portal",
+    "webhooks",
 )
 
 

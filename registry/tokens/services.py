@@ -29,6 +29,7 @@ from registry.tokens.models import (
     TokenStatus,
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
+from registry.webhooks import events as webhook_events
 
 # A list is closed to new tokens at this fill ratio, so random allocation stays cheap.
 STATUS_LIST_FILL_LIMIT = 0.75
@@ -130,6 +131,7 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
                         "new_status_index": new.status_index,
                     },
                 )
+                webhook_events.token_reissued(old.grant, old_kid=kid, new_kid=new.signing_key.kid)
                 reissued += 1
     return reissued
 

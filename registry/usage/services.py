@@ -43,6 +43,7 @@ from registry.usage.models import (
     UsageReport,
     UsageUnit,
 )
+from registry.webhooks import events as webhook_events
 
 MAX_LINES = 10_000
 
@@ -411,6 +412,7 @@ def usage_report_submit(
                 "cases": cases,
             },
         )
+        webhook_events.usage_report_processed(report)
     return report, True
 
 

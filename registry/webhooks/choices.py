@@ -1,0 +1,36 @@
+"""Webhook vocabularies, declared once: event types, endpoint and delivery states."""
+
+from django.db import models
+
+
+class EventType(models.TextChoices):
+    CONSENT_REQUEST_ANSWERED = "consent_request.answered", "Consent request answered (accepted or declined)"
+    GRANT_ACTIVATED = "grant.activated", "Grant activated"
+    GRANT_AMENDED = "grant.amended", "Grant amended (a new version is active)"
+    GRANT_REVOKED = "grant.revoked", "Grant revoked"
+    GRANT_SUSPENDED = "grant.suspended", "Grant suspended (by the performer or a strike)"
+    GRANT_RESUMED = "grant.resumed", "Grant resumed"
+    GRANT_EXPIRED = "grant.expired", "Grant expired"
+    TOKEN_REISSUED = "token.reissued", "Consent token re-issued"
+    STRIKE_DECLARED = "strike.declared", "Strike declared"
+    STRIKE_LIFTED = "strike.lifted", "Strike lifted"
+    USAGE_REPORT_PROCESSED = "usage_report.processed", "Usage report processed"
+    VIOLATION_OPENED = "violation.opened", "Violation case opened"
+    INVOICE_FINALIZED = "invoice.finalized", "Invoice, credit or debit note finalized"
+    INVOICE_PAID = "invoice.paid", "Invoice paid"
+
+
+class EndpointStatus(models.TextChoices):
+    ENABLED = "enabled", "Enabled"
+    DISABLED = "disabled", "Disabled"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending (being retried)"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed (retries exhausted or endpoint disabled)"
+
+
+class AttemptTrigger(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic"
+    MANUAL = "manual", "Manual redelivery"

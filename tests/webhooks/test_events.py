@@ -1,0 +1,146 @@
+"""Every event the issue names is emitted by the service that makes the change, in its
+transaction, with the payload a studio needs to act on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from registry.billing import services as billing_services
+from registry.billing.models import Invoice
+from registry.consent import services as consent_services
+from registry.terms.models import Agreement
+from registry.tokens import services as token_services
+from registry.webhooks import services
+from registry.webhooks.choices import EventType
+from registry.webhooks.models import WebhookMessage
+from tests.billing.conftest import ensure_reference_terms, past_grant, replica_line, report
+from tests.conftest import SYSTEM
+from tests.consent.factories import accept, create_request, grant_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(studio) -> list[tuple[str, dict]]:
+    return [(m.event_type, m.payload["data"]) for m in WebhookMessage.objects.filter(studio=studio).order_by("id")]
+
+
+def _types(studio) -> list[str]:
+    return [t for t, _ in _events(studio)]
+
+
+@pytest.fixture
+def subscribed(studio, receiver, allow_loopback):
+    services.endpoint_create(studio=studio.studio, url=receiver.url, event_types=list(EventType.values), actor=SYSTEM)
+    return studio
+
+
+def test_accepting_a_request_announces_the_answer_and_the_grant(subscribed, performer, agreement):
+    grant = grant_for(subscribed.studio, performer.performer, agreement)
+
+    events = _events(subscribed.studio)
+    assert [t for t, _ in events] == ["grant.activated", "consent_request.answered"]
+    assert events[0][1]["grant"] == grant.public_id and events[0][1]["status"] == "active"
+    answered = events[1][1]
+    assert (answered["request"], answered["status"], answered["grant"]) == (
+        grant.request.public_id,
+        "accepted",
+        grant.public_id,
+    )
+
+
+def test_declining_a_request_announces_the_answer(subscribed, performer, agreement):
+    request = create_request(subscribed.studio, performer.performer, agreement)
+    consent_services.consent_request_decline(request=request, reason="Not this role", actor=SYSTEM)
+
+    [(event, data)] = _events(subscribed.studio)
+    assert event == "consent_request.answered"
+    assert (data["status"], data["grant"], data["decline_reason"]) == ("declined", None, "Not this role")
+
+
+def test_grant_lifecycle_events(subscribed, performer, agreement):
+    grant = grant_for(subscribed.studio, performer.performer, agreement)
+    consent_services.grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
+    consent_services.grant_resume(grant=grant, actor=SYSTEM)
+    amended = accept(create_request(subscribed.studio, performer.performer, agreement, amends_grant=grant))
+    consent_services.grant_revoke(grant=amended, reason="no more", actor=SYSTEM)
+
+    assert _types(subscribed.studio) == [
+        "grant.activated",
+        "consent_request.answered",
+        "grant.suspended",
+        "grant.resumed",
+        "grant.amended",
+        "consent_request.answered",
+        "grant.revoked",
+    ]
+    amended_data = _events(subscribed.studio)[4][1]
+    assert (amended_data["grant"], amended_data["supersedes"], amended_data["version"]) == (
+        amended.public_id,
+        grant.public_id,
+        2,
+    )
+
+
+def test_expiry_is_announced(subscribed, performer, agreement):
+    grant = grant_for(subscribed.studio, performer.performer, agreement)
+    after_term = dt.datetime.combine(grant.term_end + dt.timedelta(days=2), dt.time(12), tzinfo=dt.UTC)
+    consent_services.grants_expire_due(now=after_term)
+    assert _types(subscribed.studio)[-1] == "grant.expired"
+
+
+def test_strikes_are_announced_to_each_studio_they_name(subscribed, other_studio, performer, agreement, receiver):
+    services.endpoint_create(
+        studio=other_studio.studio, url=receiver.url, event_types=["strike.declared"], actor=SYSTEM
+    )
+    grant_for(subscribed.studio, performer.performer, agreement)
+    strike = consent_services.strike_declare(
+        agreement=agreement, studios=[subscribed.studio, other_studio.studio], reason="Contract talks", actor=SYSTEM
+    )
+    consent_services.strike_lift(strike=strike, actor=SYSTEM)
+
+    types = _types(subscribed.studio)
+    assert types[2:] == ["strike.declared", "grant.suspended", "grant.resumed", "strike.lifted"]
+    assert _types(other_studio.studio) == ["strike.declared"]  # subscribed to that only
+    assert _events(other_studio.studio)[0][1]["strike"] == strike.public_id
+
+
+def test_token_reissue_is_announced(subscribed, performer, agreement):
+    grant = grant_for(subscribed.studio, performer.performer, agreement)
+    kid = grant.tokens.get().signing_key.kid
+    token_services.signing_key_compromise(kid=kid, actor=SYSTEM)
+
+    event, data = _events(subscribed.studio)[-1]
+    assert event == "token.reissued"
+    assert (data["grant"], data["old_kid"]) == (grant.public_id, kid)
+    assert data["new_kid"] != kid
+
+
+def test_usage_reports_violations_and_invoices_are_announced(
+    subscribed, performer, django_capture_on_commit_callbacks
+):
+    ensure_reference_terms()
+    tvth = Agreement.objects.get(code="tvth-2023")
+    subscribed.studio.agreements.add(tvth)
+    grant = past_grant(subscribed.studio, performer.performer, tvth)
+    consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM, now=timezone.now())
+    # One line before the revocation (billed) and one outside the grant's term (a violation).
+    report(
+        subscribed.studio,
+        [replica_line("L-1", grant, dt.date(2025, 8, 12)), replica_line("L-2", grant, dt.date(2027, 1, 5))],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_services.billing_run_start(period=dt.date(2025, 8, 1), actor=SYSTEM)
+    invoice = Invoice.objects.get(studio=subscribed.studio)
+    billing_services.invoice_mark_paid(invoice=invoice, actor=SYSTEM)
+
+    events = dict(_events(subscribed.studio)[-4:])
+    assert list(events) == ["violation.opened", "usage_report.processed", "invoice.finalized", "invoice.paid"]
+    assert events["usage_report.processed"]["lines"] == 2
+    assert events["usage_report.processed"]["violations"] == 1
+    assert events["violation.opened"]["performer"] == performer.performer.public_id
+    assert events["invoice.finalized"]["number"] == invoice.number
+    assert events["invoice.paid"]["status"] == "paid"
+    assert events["invoice.paid"]["total"] == "3738.00"
