@@ -123,6 +123,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Two-factor sign-in for union staff (TOTP); enforced by registry.console's middleware.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "registry.core",
     "registry.terms",
     "registry.parties",
@@ -136,6 +139,7 @@ INSTALLED_APPS = [
     "registry.webhooks",
     "registry.api",
     "registry.portal",
+    "registry.console",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "registry.console.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -229,6 +235,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "portal:sign-in"
+# Union staff confirm their password with a TOTP code: always in production, optional (off) in
+# development unless STAFF_OTP_REQUIRED=true.
+STAFF_OTP_REQUIRED = PRODUCTION or env_bool("STAFF_OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Performer Consent Registry")
+# TOTP secrets are never shown back in the admin once a device exists.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- I18N / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

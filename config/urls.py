@@ -17,6 +17,8 @@ urlpatterns = [
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
     path(".well-known/jwks.json", token_views.jwks, name="jwks"),
     path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
+    # The staff console's pages live under the admin, ahead of its catch-all routes.
+    path("admin/console/", include("registry.console.urls")),
     path("admin/", admin.site.urls),
     path("portal/", include("registry.portal.urls")),
     # Public: what a consent token's QR code opens; anyone may verify a token here.

@@ -13,8 +13,13 @@ from registry.audit.models import AuditEvent
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("id", "occurred_at", "actor", "action", "subject")
-    list_filter = ("action", "actor_kind", "subject_type")
-    search_fields = ("subject_id", "performer_id", "studio_id", "actor_name")
+    list_filter = ("subject_type", "action", "actor_kind", "occurred_at")
+    # Staff look a thing up by its public id ("browse by subject"); the subject filter narrows it.
+    search_fields = ("subject_id", "performer_id", "studio_id", "actor_name", "action")
+    search_help_text = (
+        "A subject's id (grant, request, case, invoice…), a performer or studio id, an actor or an action"
+    )
+    change_list_template = "admin/audit/auditevent/change_list.html"
     ordering = ("-id",)
     readonly_fields = tuple(field.name for field in AuditEvent._meta.fields)
     # Counting a long log on every page load is slow on PostgreSQL.

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
 
 from registry.cases import services
 from registry.cases.models import Case
@@ -26,7 +27,15 @@ class AssignForm(forms.Form):
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = ["public_id", "kind", "status", "studio", "performer", "reason_code", "assigned_to", "opened_at"]
-    list_filter = ["kind", "status", "studio", "reason_code", "opened_at"]
+    list_filter = [
+        "kind",
+        "status",
+        "studio",
+        "reason_code",
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+        "opened_at",
+        "resolved_at",
+    ]
     search_fields = [
         "public_id",
         "summary",
@@ -34,12 +43,36 @@ class CaseAdmin(admin.ModelAdmin):
         "studio__legal_name",
         "performer__legal_name",
         "performer__member_number",
+        "grant__public_id",
+        "usage_line__line_ref",
+        "synthetic_performer__name",
     ]
     date_hierarchy = "opened_at"
-    readonly_fields = [f.name for f in Case._meta.fields]
+    # The related records are shown as links to their own admin pages (see `links`).
+    readonly_fields = ["links", *[f.name for f in Case._meta.fields]]
     list_select_related = ["studio", "performer", "assigned_to"]
     actions = ["investigate"]
     change_form_template = "admin/cases/case/change_form.html"
+
+    @admin.display(description="about")
+    def links(self, case: Case):
+        """Links to the usage line, grant, studio, performer and synthetic performer of the case."""
+        targets = [
+            ("usage line", "usage_usageline", case.usage_line, lambda o: o.line_ref),
+            ("grant", "consent_consentgrant", case.grant, lambda o: o.public_id),
+            ("studio", "parties_studio", case.studio, lambda o: o.legal_name),
+            ("performer", "parties_performer", case.performer, lambda o: o.legal_name),
+            ("synthetic performer", "usage_syntheticperformer", case.synthetic_performer, lambda o: o.name),
+        ]
+        return format_html_join(
+            " · ",
+            '{}: <a href="{}">{}</a>',
+            (
+                (label, reverse(f"admin:{name}_change", args=[obj.pk]), text(obj))
+                for label, name, obj, text in targets
+                if obj is not None
+            ),
+        )
 
     def has_add_permission(self, request) -> bool:
         return False  # cases are opened by the registry when it finds something

@@ -110,7 +110,8 @@ class ConsentGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "term_start",
         "term_end",
     ]
-    list_filter = ["status", "use", "agreement", "studio", "signer_role", "term_end"]
+    list_filter = ["status", "use", "agreement", "studio", "signer_role", "activated_at", "term_end"]
+    date_hierarchy = "activated_at"
     search_fields = [
         "public_id",
         "lineage_id",
@@ -138,11 +139,46 @@ class StrikeDeclareForm(forms.Form):
     starts_at = forms.DateTimeField(required=False, help_text="Empty = now. A later start applies automatically.")
 
 
+class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """What a strike suspended: each grant, and when its suspension ended (the lift)."""
+
+    model = Suspension
+    fk_name = "strike"
+    extra = 0
+    fields = ["grant", "performer", "studio", "started_at", "ended_at"]
+    readonly_fields = fields
+    verbose_name = "suspended grant"
+    verbose_name_plural = "what this strike suspended"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("grant__performer", "grant__studio")
+
+    @admin.display(description="performer")
+    def performer(self, obj: Suspension) -> str:
+        return obj.grant.performer.legal_name
+
+    @admin.display(description="studio")
+    def studio(self, obj: Suspension) -> str:
+        return obj.grant.studio.legal_name
+
+
 @admin.register(Strike)
 class StrikeAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "agreement", "starts_at", "applied_at", "lifted_at", "declared_by", "suspended"]
-    list_filter = ["agreement", ("lifted_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "public_id",
+        "state",
+        "agreement",
+        "studio_names",
+        "starts_at",
+        "applied_at",
+        "lifted_at",
+        "declared_by",
+        "suspended",
+    ]
+    list_filter = ["agreement", ("lifted_at", admin.EmptyFieldListFilter), "studios", "starts_at"]
     search_fields = ["public_id", "reason", "studios__legal_name"]
+    date_hierarchy = "starts_at"
+    inlines = [StrikeSuspensionInline]
     readonly_fields = [
         "public_id",
         "agreement",
@@ -160,6 +196,19 @@ class StrikeAdmin(admin.ModelAdmin):
     @admin.display(description="grants suspended")
     def suspended(self, obj: Strike) -> int:
         return obj.suspensions.count()
+
+    @admin.display(description="state")
+    def state(self, obj: Strike) -> str:
+        if obj.lifted_at:
+            return "lifted"
+        return "in force" if obj.applied_at else "scheduled"
+
+    @admin.display(description="studios")
+    def studio_names(self, obj: Strike) -> str:
+        return ", ".join(s.legal_name for s in obj.studios.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agreement").prefetch_related("studios")
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a strike is declared or lifted, never edited

@@ -26,6 +26,9 @@ REGISTRY_APP_LABELS = (
     "billing",
     "residuals",
     "portal",
+    "console",
+    # Union admins remove a colleague's lost authenticator; analysts see who has one.
+    "otp_totp",
     "webhooks",
 )
 

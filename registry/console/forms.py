@@ -1,0 +1,71 @@
+"""Forms of the staff console: bad input is a form error, never an error page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from registry.billing.services import parse_period
+
+# A year of usage lines is millions of rows: wider exports are split by the caller.
+MAX_EXPORT_DAYS = 366
+
+
+def previous_month() -> tuple[dt.date, dt.date]:
+    first_this = timezone.localdate().replace(day=1)
+    last_prev = first_this - dt.timedelta(days=1)
+    return last_prev.replace(day=1), last_prev
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    fund = forms.ChoiceField(
+        label="Fund (remittance only)", required=False, help_text="Empty: every fund, each with its total"
+    )
+
+    def __init__(self, *args, funds: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].choices = [("", "every fund"), *[(f, f.replace("_", " ")) for f in funds]]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end is before the start.")
+            elif (end - start).days >= MAX_EXPORT_DAYS:
+                self.add_error("end", f"At most {MAX_EXPORT_DAYS} days at a time.")
+        return cleaned
+
+
+class UntilForm(forms.Form):
+    """The last month the dashboard's charts show."""
+
+    until = forms.CharField(label="Charts up to (YYYY-MM)", max_length=7, required=False)
+
+    def clean_until(self) -> dt.date | None:
+        text = self.cleaned_data["until"].strip()
+        if not text:
+            return None
+        try:
+            return parse_period(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.CharField(
+        label="Code from your authenticator app",
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self) -> str:
+        token = self.cleaned_data["otp_token"].replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError("Enter the digits your app shows.")
+        return token

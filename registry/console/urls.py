@@ -1,0 +1,15 @@
+"""Console routes, mounted under /admin/console/ (before the admin's own routes)."""
+
+from django.urls import path
+
+from registry.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("exports/", views.exports, name="exports"),
+    path("exports/<slug:kind>.csv", views.export_csv, name="export"),
+    path("audit/verify/", views.audit_verify, name="audit-verify"),
+    path("two-factor/", views.two_factor, name="two-factor"),
+]

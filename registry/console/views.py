@@ -1,0 +1,280 @@
+"""Staff console pages beside the Django admin: the dashboard, exports, the audit chain check
+and two-factor setup. Thin: each parses input, calls one selector or service, and renders.
+
+Every view is wrapped in `admin.site.admin_view` (sign-in and is_staff, as the admin) and then
+asks for a staff role: a staff flag without a union group sees nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from functools import wraps
+from io import BytesIO
+
+import segno
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from registry.audit.selectors import verify_audit_chain
+from registry.console import selectors, services
+from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
+from registry.core.errors import DomainError
+from registry.parties import roles
+from registry.parties.callers import caller_for_user
+from registry.portal.charts import Bar, bar_chart_svg
+
+
+def staff_page(view):
+    """Signed-in staff with a union role (admin or analyst); anyone else is refused."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if roles.staff_role(request.user) is None:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(checked)
+
+
+def _context(request, title: str, **extra) -> dict:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+def _chart(series: dict[dt.date, Decimal], *, title: str, unit: str, chart_id: str):
+    bars = [Bar(label=m.strftime("%b"), long_label=m.strftime("%B %Y"), value=v) for m, v in series.items()]
+    return bar_chart_svg(bars, title=title, unit=unit, chart_id=chart_id)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def dashboard(request):
+    form = UntilForm(request.GET or None)
+    until = form.cleaned_data["until"] if form.is_valid() else None
+    data = selectors.dashboard(until=until)
+    first, last = data.months[0], data.months[-1]
+    span = f"{first:%B %Y} to {last:%B %Y}"
+    fund_charts = [
+        {
+            "fund": fund.replace("_", " "),
+            "currency": currency,
+            "total": sum(series.values(), Decimal("0.00")),
+            "svg": _chart(
+                series,
+                title=f"Billed to the {fund.replace('_', ' ')} fund per month, {span} ({currency})",
+                unit=currency,
+                chart_id=f"chart-fund-{fund}-{currency}".lower(),
+            ),
+        }
+        for (fund, currency), series in data.fund_billing.items()
+    ]
+    synthetic_chart = _chart(
+        data.synthetic_days,
+        title=f"Synthetic performer stand-in days per month, {span}",
+        unit="days",
+        chart_id="chart-synthetic-days",
+    )
+    context = _context(
+        request,
+        "Staff dashboard",
+        form=form,
+        data=data,
+        span=span,
+        fund_charts=fund_charts,
+        synthetic_chart=synthetic_chart,
+        synthetic_total=sum(data.synthetic_days.values(), Decimal("0.00")),
+        can_act=roles.staff_role(request.user) == roles.UNION_ADMIN,
+    )
+    return TemplateResponse(
+        request, "console/dashboard.html", context, status=200 if form.is_valid() or not request.GET else 400
+    )
+
+
+# --- Exports ----------------------------------------------------------------------------------
+# A cell starting with one of these is read as a formula by spreadsheets; names and projects come
+# from studios, so such a cell is prefixed with a quote (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int):
+        return str(value)  # numbers stay numbers, negative amounts included
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class _Echo:
+    """csv.writer needs a file; this one hands each line back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows):
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([_cell(_plain(value)) for value in row])
+
+
+def _plain(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _export_form(request) -> PeriodForm:
+    start, end = previous_month()
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    return PeriodForm(data, initial={"start": start, "end": end}, funds=selectors.fund_codes())
+
+
+def _exports_page(request, form: PeriodForm, *, status: int = 200, failed: str = ""):
+    if form.is_bound and form.is_valid():
+        start, end, fund = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["fund"]
+    else:
+        start, end, fund = form.initial["start"], form.initial["end"], ""
+    query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    links = [
+        (kind, description, query + (f"&{urlencode({'fund': fund})}" if kind == "remittance" and fund else ""))
+        for kind, (_, description) in selectors.EXPORTS.items()
+    ]
+    context = _context(request, "Exports", form=form, exports=links, failed=failed)
+    return TemplateResponse(request, "console/exports.html", context, status=status)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def exports(request):
+    form = _export_form(request)
+    return _exports_page(request, form, status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def export_csv(request, kind: str):
+    if kind not in selectors.EXPORTS:
+        raise Http404("No such export.")
+    form = _export_form(request)
+    if not form.is_bound or not form.is_valid():
+        return _exports_page(request, form, status=400, failed=kind)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    read, _ = selectors.EXPORTS[kind]
+    rows = read(start, end, form.cleaned_data["fund"]) if kind == "remittance" else read(start, end)
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    suffix = f"-{form.cleaned_data['fund']}" if kind == "remittance" and form.cleaned_data["fund"] else ""
+    response["Content-Disposition"] = f'attachment; filename="{kind}{suffix}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
+
+
+# --- Audit ------------------------------------------------------------------------------------
+@staff_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def audit_verify(request):
+    """The chain check reads the whole log: it runs on a button (POST), never on a page view."""
+    report = verify_audit_chain() if request.method == "POST" else None
+    broken = None
+    if report is not None and not report.ok and report.broken_seq is not None:
+        from registry.audit.models import AuditEvent
+
+        broken = AuditEvent.objects.filter(pk=report.broken_seq).first()
+    context = _context(request, "Verify the audit chain", report=report, broken=broken)
+    return TemplateResponse(request, "console/audit_verify.html", context)
+
+
+# --- Two-factor -------------------------------------------------------------------------------
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("console:dashboard")
+
+
+def _qr_svg(url: str):
+    out = BytesIO()
+    segno.make(url, error="m").save(
+        out, kind="svg", scale=4, xmldecl=False, svgns=True, title="Scan with your authenticator app"
+    )
+    # segno writes a complete SVG from our own data (the device's otpauth URL), nothing else.
+    return mark_safe(out.getvalue().decode())  # noqa: S308
+
+
+@admin.site.admin_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def two_factor(request):
+    """Set up an authenticator app (QR code, then a code to confirm it), or, with one set up,
+    enter a code to verify this session."""
+    user = request.user
+    if roles.staff_role(user) is None:
+        raise PermissionDenied
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    verified = user.is_verified()
+    form = TokenForm(request.POST or None)
+    status = 200
+    if confirmed is None:
+        device = services.totp_device_pending(user=user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.totp_device_confirm(
+                    device=device, token=form.cleaned_data["otp_token"], actor=caller_for_user(user).actor()
+                )
+            except DomainError as exc:
+                form.add_error("otp_token", exc.message)
+            else:
+                otp_login(request, device)
+                messages.success(request, "Two-factor sign-in is set up for your account.")
+                return redirect(_next_url(request))
+        if request.method == "POST":
+            status = 400
+        context = _context(
+            request,
+            "Set up two-factor sign-in",
+            form=form,
+            setup=True,
+            qr=_qr_svg(device.config_url),
+            secret=_grouped(device.bin_key),
+            otp_required=settings.STAFF_OTP_REQUIRED,
+            next=_next_url(request),
+        )
+        return TemplateResponse(request, "console/two_factor.html", context, status=status)
+    if request.method == "POST" and not verified:
+        # verify_token applies the device's throttling: after wrong codes it waits longer each time.
+        if form.is_valid() and confirmed.verify_token(form.cleaned_data["otp_token"]):
+            otp_login(request, confirmed)
+            return redirect(_next_url(request))
+        if form.is_valid():
+            form.add_error("otp_token", "That code is not right, or too many wrong codes: wait and try the next one.")
+        status = 400
+    context = _context(
+        request,
+        "Two-factor sign-in",
+        form=form,
+        setup=False,
+        verified=verified,
+        device=confirmed,
+        next=_next_url(request),
+    )
+    return TemplateResponse(request, "console/two_factor.html", context, status=status)
+
+
+def _grouped(key: bytes) -> str:
+    """The secret in base32, in groups of four, for typing into an app by hand."""
+    from base64 import b32encode
+
+    text = b32encode(key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))

@@ -1,0 +1,88 @@
+"""The staff dashboard: who may open it, and that each panel and chart shows the registry's figures."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.console.conftest import signed_in
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/console/"
+
+
+@pytest.mark.parametrize("who", ["admin", "analyst"])
+def test_staff_see_every_panel(world, clients, who):
+    response = clients[who].get(URL, {"until": "2025-12"})
+
+    assert response.status_code == 200
+    body = response.text
+    assert "Staff dashboard" in body
+    data = response.context["data"]
+    assert data.requests["total"] == 1
+    assert (data.cases["violations"], data.cases["synthetic"]) == (1, 1)
+    assert [s.public_id for s in data.strikes] == [world.strike.public_id]
+    assert world.violation.public_id in body and world.notice.public_id in body
+    assert [(f["fund"], f["balance"]) for f in data.funds] == [("health_plan", 1246), ("pension_plan", 1246)]
+    assert data.runs[0].get_status_display() in body
+    # The invoice was finalized today, so all 6,230.00 USD is in the youngest bucket.
+    assert data.invoices["rows"][0]["cells"] == [{"count": 1, "amount": world.invoice.total}]
+    assert "6,230.00 (1)" in body
+
+
+def test_charts_are_inline_svg_with_the_months_figures(world, clients):
+    body = clients["admin"].get(URL, {"until": "2025-12"}).text
+
+    assert 'id="chart-fund-health_plan-usd"' in body
+    assert "August 2025: 1,246 USD" in body  # the health plan's half of 1,246 × 2 stand-in days
+    assert 'id="chart-synthetic-days"' in body
+    assert "August 2025: 2 days" in body
+    assert "January 2025" in body and "December 2025" in body  # twelve months ending with `until`
+    assert "<script" not in body.split("<body")[1].split("</svg>")[0]  # no script, no library
+
+
+def test_only_the_union_admin_is_offered_to_declare_a_strike(world, clients):
+    assert "Declare a strike</a>" in clients["admin"].get(URL).text
+    assert "Declare a strike</a>" not in clients["analyst"].get(URL).text
+
+
+@pytest.mark.parametrize("who", ["performer", "anonymous"])
+def test_others_are_sent_to_the_staff_sign_in(world, clients, who):
+    response = clients[who].get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=/admin/console/")
+
+
+def test_staff_flag_without_a_union_role_is_refused(db):
+    user = get_user_model().objects.create_user("stray", password="pw-for-tests-1", is_staff=True)
+
+    response = signed_in(user).get(URL)
+
+    assert response.status_code == 403
+
+
+def test_a_bad_month_is_a_form_error_and_the_page_still_shows(world, clients):
+    response = clients["admin"].get(URL, {"until": "2025-13"})
+
+    assert response.status_code == 400
+    assert "is not a period; use YYYY-MM" in response.text
+    assert "Requests awaiting an answer" in response.text
+
+
+def test_an_empty_registry_shows_empty_panels(clients):
+    response = clients["analyst"].get(URL)
+
+    assert response.status_code == 200
+    assert "Nothing outstanding." in response.text
+    assert "No run yet." in response.text
+    assert response.context["data"].grants["total"] == 0
+
+
+def test_the_admin_index_links_to_the_console(clients):
+    body = clients["analyst"].get("/admin/").text
+
+    assert 'href="/admin/console/"' in body
+    assert 'href="/admin/console/exports/"' in body
+    assert 'href="/admin/console/audit/verify/"' in body
