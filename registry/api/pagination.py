@@ -1,6 +1,11 @@
-"""Cursor pagination: stable under inserts, no page counting on large tables."""
+"""Cursor pagination: stable under inserts, no page counting on large tables.
 
-from rest_framework import pagination
+Every list is ordered newest first by id, so a cursor stays valid while rows are added. A
+cursor that cannot be read is a 400 naming `cursor` (DRF answers 404), since the request,
+not the resource, is at fault.
+"""
+
+from rest_framework import exceptions, pagination
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -8,3 +13,15 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError(
+                {
+                    "cursor": [
+                        exceptions.ErrorDetail("Invalid cursor: use the `next` or `previous` link.", code="invalid")
+                    ]
+                }
+            ) from exc

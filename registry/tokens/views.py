@@ -41,8 +41,13 @@ def status_list(request, list_id: str):
         snapshot = selectors.status_list_snapshot(sl)
     if snapshot is None:
         return json_problem("not-found", detail="The list did not exist at that time.")
-    response = HttpResponse(snapshot.jwt, content_type=STATUS_LIST_CONTENT_TYPE)
-    response["ETag"] = f'"{sl.public_id}-{snapshot.pk}"'
+    etag = f'"{sl.public_id}-{snapshot.pk}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        # The verifier's cached copy is the current signed list: no body, same caching headers.
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(snapshot.jwt, content_type=STATUS_LIST_CONTENT_TYPE)
+    response["ETag"] = etag
     if at is None:
         patch_cache_control(response, public=True, max_age=settings.STATUS_LIST_TTL)
     else:

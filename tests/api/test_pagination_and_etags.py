@@ -1,0 +1,77 @@
+"""Cursor pagination on list endpoints, and ETag / If-None-Match on token and status-list fetches."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.consent import services as consent_services
+from tests.api.conftest import assert_problem
+from tests.conftest import SYSTEM
+from tests.consent.factories import create_request, grant_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_list_is_walked_page_by_page_with_cursor_links(studio, performer, agreement):
+    made = [create_request(studio.studio, performer.performer, agreement).public_id for _ in range(5)]
+
+    seen, url, pages = [], "/api/v1/consent-requests/?page_size=2", 0
+    while url:
+        body = studio.client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+        # A request added while walking does not shift the pages already handed out.
+        if pages == 1:
+            create_request(studio.studio, performer.performer, agreement)
+    assert pages == 3
+    assert seen == list(reversed(made))  # newest first, each once
+
+
+def test_filters_combine_with_the_cursor(studio, performer, agreement):
+    for _ in range(3):
+        create_request(studio.studio, performer.performer, agreement, use="voice_replica")
+    create_request(studio.studio, performer.performer, agreement)
+    body = studio.client.get("/api/v1/consent-requests/?use=voice_replica&page_size=2").json()
+    assert [r["use"] for r in body["results"]] == ["voice_replica"] * 2
+    rest = studio.client.get(body["next"]).json()
+    assert [r["use"] for r in rest["results"]] == ["voice_replica"]
+    assert rest["next"] is None and rest["previous"]
+
+
+def test_an_unreadable_cursor_is_a_400_naming_it(studio):
+    body = assert_problem(studio.client.get("/api/v1/consent-requests/?cursor=bogus"), 400, "validation-error")
+    assert body["errors"] == [
+        {"field": "cursor", "code": "invalid", "message": "Invalid cursor: use the `next` or `previous` link."}
+    ]
+
+
+def test_token_fetch_answers_304_to_its_etag(studio, performer, agreement):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    url = f"/api/v1/grants/{grant.public_id}/token"
+    first = studio.client.get(url)
+    etag = first["ETag"]
+
+    again = studio.client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    assert studio.client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+
+def test_status_list_answers_304_until_it_is_signed_again(studio, performer, agreement, client):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    uri = studio.client.get(f"/api/v1/grants/{grant.public_id}/token").json()["status"]["status_list"]["uri"]
+    path = uri.split("://", 1)[1].split("/", 1)[1]
+    first = client.get(f"/{path}")
+    assert first.status_code == 200
+    etag = first["ETag"]
+
+    cached = client.get(f"/{path}", HTTP_IF_NONE_MATCH=etag)
+    assert (cached.status_code, cached.content, cached["ETag"]) == (304, b"", etag)
+    assert "max-age=" in cached["Cache-Control"]
+
+    consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+    from registry.tokens import services as token_services
+
+    token_services.status_list_refresh(status_list_id=grant.tokens.get().status_list_id, force=True)
+    fresh = client.get(f"/{path}", HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200  # a new signed list: the old copy is stale
+    assert fresh["ETag"] != etag
