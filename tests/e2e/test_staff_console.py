@@ -1,0 +1,107 @@
+"""The staff console in a real browser: a union admin declares and lifts a strike and sees the
+grants change status, resolves a violation case and downloads an export; an analyst is refused
+every action but reads and downloads. The dashboard is photographed to var/artifacts/e2e/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from registry.cases.models import Case
+from registry.consent.models import Strike
+from tests.consent.factories import grant_for
+from tests.console.conftest import World
+from tests.e2e.conftest import DESKTOP, snap
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-for-tests-1"  # the staff fixtures' password (tests/conftest.py)
+
+
+def staff_sign_in(page, username: str) -> None:
+    page.goto("/admin/login/?next=/admin/console/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Staff dashboard")).to_be_visible()
+
+
+def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff, studio, performer, agreement):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    page = new_page(DESKTOP)
+    staff_sign_in(page, staff.user.username)
+    page.goto("/admin/console/?until=2025-12")
+    expect(page.locator("#chart-synthetic-days")).to_be_visible()
+    expect(page.locator("#open-violations")).to_have_text("1")
+    snap(page, "staff-dashboard")
+
+    # Declare: preview first, then the strike; the grant is suspended.
+    page.goto("/admin/consent/strike/declare/")
+    page.get_by_label("Agreement").select_option(str(agreement.pk))
+    page.get_by_label(studio.studio.legal_name).check()
+    page.get_by_label("Reason").fill("Negotiations broke down")
+    page.get_by_role("button", name="Preview what it suspends").click()
+    expect(page.locator("#strike-preview")).to_contain_text("suspends 1 consent(s)")
+    snap(page, "staff-strike-preview")
+    page.get_by_role("button", name="Declare the strike").click()
+    expect(page.get_by_text("1 grant(s) suspended")).to_be_visible()
+    grant.refresh_from_db()
+    assert grant.status == "suspended"
+    # The strike's page lists what it suspended.
+    expect(page.get_by_role("link", name=f"{grant.public_id} v1 (suspended)")).to_be_visible()
+
+    # Lift it from the list of strikes: the grant is active again.
+    strike = Strike.objects.get(studios=studio.studio)
+    page.goto("/admin/consent/strike/?lifted_at__isempty=1")
+    page.locator(f'input[name="_selected_action"][value="{strike.pk}"]').check()
+    page.locator('select[name="action"]').select_option("lift")
+    page.locator("button[name=index]").first.click()  # "Go"
+    expect(page.get_by_text(f"Strike {strike.public_id} lifted.")).to_be_visible()
+    grant.refresh_from_db()
+    assert grant.status == "active"
+
+    # Resolve the violation case from its page.
+    page.goto(f"/admin/cases/case/{world.violation.pk}/change/")
+    page.get_by_role("link", name="Resolve").click()
+    page.get_by_label("Outcome").fill("Paid as use with consent")
+    page.get_by_label("Notes").fill("Studio paid the scale rate.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Resolve case: done.")).to_be_visible()
+    case = Case.objects.get(pk=world.violation.pk)
+    assert (case.status, case.outcome) == ("resolved", "Paid as use with consent")
+
+    # Download the remittance report for August 2025.
+    page.goto("/admin/console/exports/?start=2025-08-01&end=2025-08-31")
+    with page.expect_download() as download:
+        page.locator("#export-remittance").click()
+    assert download.value.suggested_filename == "remittance-20250801-20250831.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "fund,currency,period,studio,document,type,amount"
+    assert "health_plan,USD,total,,,,1246.00" in lines
+
+
+def test_analyst_reads_and_downloads_but_is_refused_every_action(new_page, world: World, analyst):
+    page = new_page(DESKTOP)
+    staff_sign_in(page, analyst.user.username)
+    snap(page, "staff-dashboard-analyst")
+    expect(page.get_by_role("link", name="Declare a strike")).to_have_count(0)
+
+    for path in ("/admin/consent/strike/declare/", f"/admin/cases/case/{world.violation.pk}/resolve/"):
+        response = page.goto(path)
+        assert response.status == 403, path
+    page.goto(f"/admin/cases/case/{world.violation.pk}/change/")
+    expect(page.get_by_role("link", name="Resolve")).to_have_count(0)
+    page.goto("/admin/consent/strike/")
+    expect(page.get_by_text(world.strike.public_id)).to_be_visible()
+    expect(page.locator('select[name="action"]')).to_have_count(0)  # no action to choose
+    page.goto("/admin/cases/case/")
+    expect(page.locator('select[name="action"]')).to_have_count(0)
+    world.strike.refresh_from_db()
+    assert world.strike.lifted_at is None  # still in force
+
+    page.goto("/admin/console/exports/?start=2025-08-01&end=2025-08-31")
+    with page.expect_download() as download:
+        page.locator("#export-invoices").click()
+    assert Path(download.value.path()).read_text().startswith("number,document,type,status,studio,period")
