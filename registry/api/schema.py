@@ -13,3 +13,113 @@ PROBLEM_RESPONSES = {
     404: OpenApiResponse(ProblemSerializer, description="Not found or not yours"),
     429: OpenApiResponse(ProblemSerializer, description="Throttled"),
 }
+
+
+# --- Completing the schema -----------------------------------------------------------------------
+# Every operation can fail the same few ways (bad input, no or wrong key, a missing scope, not
+# yours, throttled, database down), whatever its view declares; a hook states them once, so a
+# studio's generated client knows every error is a problem-details body.
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_COMMON_ERRORS = {
+    "400": "Validation error: `errors` names each field (problem details)",
+    "401": "Missing, unknown or revoked API key",
+    "403": "Not permitted, or the key lacks a scope (`required_scope` names it)",
+    "404": "Not found, or not visible to the caller",
+    "429": "Too many requests for this API key; retry after `Retry-After` seconds",
+    "503": "The database or broker is unreachable; retry after `Retry-After` seconds",
+}
+_WRITE_ERRORS = {
+    "409": "Conflicts with the current state, or the same Idempotency-Key is still in flight",
+    "422": "A rule refused the request, or the Idempotency-Key was used with another body",
+}
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+
+# Examples on the operations a studio calls most (the consent request has its own in the view).
+_EXAMPLES = {
+    "consent_checks_create": {
+        "Replica use in a picture, today": {
+            "value": {
+                "performer": "SAG-100001",
+                "use": "replica_use",
+                "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+                "media": ["theatrical"],
+                "territory": ["US"],
+                "record": True,
+            }
+        }
+    },
+    "usage_reports_create": {
+        "Three days of replica use": {
+            "value": {
+                "report_id": "northlight-2027-01",
+                "lines": [
+                    {
+                        "line_id": "NLP-2027-004-0001",
+                        "kind": "replica_use",
+                        "grant": "grt_…",
+                        "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+                        "use_date": "2027-01-20",
+                        "units": "1",
+                        "unit": "days",
+                        "role_category": "day_performer",
+                        "estimated_days": "3",
+                        "media": ["theatrical"],
+                        "territory": ["US"],
+                    }
+                ],
+            }
+        }
+    },
+}
+
+
+# Media types a view returns beside JSON (its decorator documents only the JSON one).
+_EXTRA_CONTENT = {
+    "grants_token_retrieve": {"application/jwt": {}},  # ?download=1: the bare compact JWS
+}
+
+
+def complete_operations(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: problem responses, Retry-After and Idempotency-Key
+    on every operation that can meet them, and examples on the main operations."""
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            responses = operation.setdefault("responses", {})
+            secured = any(requirement for requirement in operation.get("security", [{}]))
+            errors = dict(_COMMON_ERRORS)
+            if not secured:
+                for code in ("401", "403", "429"):
+                    errors.pop(code)
+            if secured and method in ("post", "put", "patch", "delete"):
+                errors.update(_WRITE_ERRORS)
+            for code, description in errors.items():
+                responses.setdefault(code, {"description": description})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    # The API answers every error as application/problem+json.
+                    response["content"] = {"application/problem+json": {"schema": _PROBLEM_REF}}
+                if code in ("429", "503"):
+                    response.setdefault("headers", {}).update(_RETRY_AFTER)
+            creates = method == "post" and "201" in responses
+            parameters = operation.setdefault("parameters", [])
+            if creates and not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                parameters.append(
+                    {
+                        "in": "header",
+                        "name": "Idempotency-Key",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 255},
+                        "description": "Same key and body replay the first response; another body is 422.",
+                    }
+                )
+            if not parameters:
+                operation.pop("parameters")
+            extra = _EXTRA_CONTENT.get(operation.get("operationId"))
+            if extra and "200" in responses:
+                responses["200"].setdefault("content", {}).update(extra)
+            examples = _EXAMPLES.get(operation.get("operationId"))
+            if examples:
+                body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+                if body is not None:
+                    body.setdefault("examples", {}).update(examples)
+    return result
