@@ -1,6 +1,7 @@
 """Staff see endpoints and the delivery log, and redeliver; writes go through the services."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from registry.core.errors import DomainError
 from registry.parties.callers import caller_for_user
@@ -23,6 +24,8 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
     search_fields = ["public_id", "url", "studio__legal_name"]
     exclude = ["secret_encrypted"]
     list_select_related = ["studio"]
+    # Endpoints are https in production; also silences Django 6's change of the form default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
