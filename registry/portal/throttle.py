@@ -1,17 +1,21 @@
 """Sign-in throttling with Django's cache: after repeated failures an account (and, more
 loosely, an address) is refused for a while, whatever the password.
 
-Counts live in the default cache. With the local-memory cache each gunicorn worker counts on
-its own, which still bounds guessing to workers × limit per window; a shared cache (Redis)
-makes the bound exact.
+Counts live in the "throttle" cache, the one the API's rate limits use: Redis in service mode,
+so every gunicorn worker and machine counts the same failures; local memory in embedded mode.
+If Redis is unreachable, sign-in still works, unthrottled, and says so in the log: locking
+every performer out because a counter is down would be worse.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
+
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 15 * 60
 # Failures for one account name before it is locked for the window.
@@ -31,8 +35,16 @@ def _key(kind: str, value: str) -> str:
     return f"portal:signin:{kind}:{digest}"
 
 
+def _cache():
+    return caches["throttle"]
+
+
 def _count(key: str) -> int:
-    return int(cache.get(key, 0))
+    try:
+        return int(_cache().get(key, 0))
+    except Exception:  # the counter store is down: do not lock everyone out
+        logger.warning("sign-in throttle cache unavailable; not throttling", exc_info=True)
+        return 0
 
 
 def lock_for(*, username: str, address: str | None) -> Lock | None:
@@ -49,13 +61,20 @@ def record_failure(*, username: str, address: str | None) -> None:
         if not value:
             continue
         key = _key(kind, value)
-        # add() starts the window once; incr() keeps its expiry, so the window is fixed.
-        if not cache.add(key, 1, WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, WINDOW_SECONDS)
+        cache = _cache()
+        try:
+            # add() starts the window once; incr() keeps its expiry, so the window is fixed.
+            if not cache.add(key, 1, WINDOW_SECONDS):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add() and incr()
+                    cache.add(key, 1, WINDOW_SECONDS)
+        except Exception:
+            logger.warning("sign-in throttle cache unavailable; failure not counted", exc_info=True)
 
 
 def clear(*, username: str) -> None:
-    cache.delete(_key("account", username))
+    try:
+        _cache().delete(_key("account", username))
+    except Exception:
+        logger.warning("sign-in throttle cache unavailable; count not cleared", exc_info=True)

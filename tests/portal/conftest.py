@@ -4,10 +4,10 @@ of the `performer` fixture made through the real services."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 
 from registry.parties.models import Representative
@@ -17,11 +17,20 @@ from tests.consent.factories import accept, create_request
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Sign-in throttling counts in the cache; each test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_throttle_cache(settings, request):
+    """Sign-in throttling counts in the "throttle" cache; each test counts in a cache of its own
+    (a fresh local-memory one, or for tests marked `redis`, the real Redis under a key prefix
+    of its own), so fixture accounts start from zero. Clearing Redis would flush the broker."""
+    if request.node.get_closest_marker("redis"):
+        url = request.getfixturevalue("redis_url")
+        throttle = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    else:
+        throttle = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    settings.CACHES = {**settings.CACHES, "throttle": throttle}
 
 
 def client_for(user) -> Client:

@@ -66,6 +66,21 @@ def test_sign_in_is_refused_after_repeated_failures_even_with_the_right_password
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.redis
+def test_failures_are_counted_in_redis_so_every_worker_sees_them(performer):
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    assert isinstance(caches["throttle"], RedisCache)
+    for _ in range(ACCOUNT_LIMIT):
+        Client().post(SIGN_IN, {"username": "maya", "password": "nope"})
+    # Another worker knows only what Redis holds: a new connection to it sees the lock.
+    caches["throttle"].close()
+    response = Client().post(SIGN_IN, {"username": "maya", "password": "pw-for-tests-1"})
+    assert response.status_code == 400
+    assert b"Too many failed attempts to sign in to this account" in response.content
+
+
 def test_the_lock_is_per_account(performer, other_performer):
     client = Client()
     for _ in range(ACCOUNT_LIMIT):
