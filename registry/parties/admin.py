@@ -1,28 +1,38 @@
-"""Staff administration of the parties. Keys are issued and revoked through services only."""
+"""Staff administration of the parties. Keys, studio status and representatives' authority
+change through services only, so each change is in the audit trail."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from registry.parties.callers import caller_for_user
-from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact
-from registry.parties.services import api_key_issue, api_key_revoke
+from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact, StudioStatus
+from registry.parties.services import (
+    api_key_issue,
+    api_key_revoke,
+    representative_authorise,
+    representative_revoke,
+    studio_set_status,
+    validate_representative,
+)
+
+REPRESENTATIVE_FIELDS = ["kind", "name", "email", "user", "valid_from", "valid_to", "authority_document"]
 
 
 class RepresentativeInline(admin.TabularInline):
+    """Read-only here: authority is added on the Representatives page (through the service)."""
+
     model = Representative
     extra = 0
-    fields = [
-        "kind",
-        "name",
-        "email",
-        "user",
-        "valid_from",
-        "valid_to",
-        "authority_document",
-        "revoked_at",
-    ]
-    readonly_fields = ["revoked_at"]
+    fields = [*REPRESENTATIVE_FIELDS, "revoked_at"]
+    readonly_fields = fields
     fk_name = "performer"
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Performer)
@@ -42,13 +52,67 @@ class PerformerAdmin(admin.ModelAdmin):
     inlines = [RepresentativeInline]
 
 
+class RepresentativeForm(forms.ModelForm):
+    class Meta:
+        model = Representative
+        fields = ["performer", *REPRESENTATIVE_FIELDS]
+
+    def clean(self):
+        """The service's own checks, so a refusal is a form error rather than an error page."""
+        data = super().clean()
+        if data.get("valid_to") and data.get("valid_from") and data["valid_to"] < data["valid_from"]:
+            self.add_error("valid_to", "The authority must end on or after it starts.")
+        if data.get("performer") and data.get("kind") and data.get("valid_from"):
+            try:
+                validate_representative(performer=data["performer"], kind=data["kind"], valid_from=data["valid_from"])
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict) from exc
+        return data
+
+
 @admin.register(Representative)
 class RepresentativeAdmin(admin.ModelAdmin):
+    """Added through `representative_authorise`, ended through `representative_revoke`; an
+    authority once given is a record, so it is never edited (end it and add another)."""
+
+    form = RepresentativeForm
     list_display = ["name", "kind", "performer", "valid_from", "valid_to", "revoked_at"]
-    list_filter = ["kind"]
+    list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "performer__legal_name", "performer__member_number"]
     raw_id_fields = ["performer", "user"]
-    readonly_fields = ["revoked_at", "created_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["performer", *REPRESENTATIVE_FIELDS, "revoked_at", "created_at"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return  # every field is read-only once created
+        data = form.cleaned_data
+        created = representative_authorise(
+            performer=data["performer"],
+            kind=data["kind"],
+            name=data["name"],
+            email=data.get("email") or "",
+            user=data.get("user"),
+            valid_from=data["valid_from"],
+            valid_to=data.get("valid_to"),
+            authority_document=data["authority_document"],
+            actor=caller_for_user(request.user).actor(),
+        )
+        obj.pk, obj.created_at = created.pk, created.created_at
+
+    @admin.action(description="End the selected authorities (from now)", permissions=["change"])
+    def revoke(self, request, queryset):
+        actor = caller_for_user(request.user).actor()
+        for representative in queryset:
+            representative_revoke(representative=representative, actor=actor)
+        self.message_user(request, f"Ended {queryset.count()} authorit(ies).")
 
 
 class StudioContactInline(admin.TabularInline):
@@ -73,10 +137,24 @@ class StudioAdmin(admin.ModelAdmin):
     list_display = ["public_id", "legal_name", "signatory_status", "status"]
     list_filter = ["signatory_status", "status", "agreements"]
     search_fields = ["public_id", "legal_name"]
-    readonly_fields = ["public_id", "created_at"]
+    readonly_fields = ["public_id", "status", "created_at"]
     filter_horizontal = ["agreements"]
     inlines = [StudioContactInline, ApiKeyInline]
-    actions = ["issue_api_key"]
+    actions = ["issue_api_key", "suspend", "reactivate"]
+
+    @admin.action(description="Suspend the selected studios (their API keys are refused)", permissions=["change"])
+    def suspend(self, request, queryset):
+        self._set_status(request, queryset, StudioStatus.SUSPENDED)
+
+    @admin.action(description="Reactivate the selected studios", permissions=["change"])
+    def reactivate(self, request, queryset):
+        self._set_status(request, queryset, StudioStatus.ACTIVE)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        actor = caller_for_user(request.user).actor()
+        for studio in queryset:
+            studio_set_status(studio=studio, status=status, reason="set by staff in the admin", actor=actor)
+        self.message_user(request, f"{queryset.count()} studio(s) now {status}.")
 
     @admin.action(description="Issue a new API key (shown once)", permissions=["change"])
     def issue_api_key(self, request, queryset):

@@ -24,6 +24,7 @@ from registry.parties.models import (
     RepresentativeKind,
     Studio,
     StudioContact,
+    StudioStatus,
 )
 
 
@@ -220,6 +221,29 @@ def representative_revoke(*, representative: Representative, actor: Actor) -> Re
                 data={},
             )
     return rep
+
+
+def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor) -> Studio:
+    """Suspend a studio (its API keys are refused with a 403 naming the suspension) or
+    reactivate it. Saving the studio clears the API-key cache in this process; others follow
+    within API_KEY_CACHE_SECONDS."""
+    if status not in StudioStatus.values:
+        raise ValidationError({"status": f"Unknown studio status {status!r}."})
+    with transaction.atomic():
+        locked = Studio.objects.select_for_update().get(pk=studio.pk)
+        if locked.status == status:
+            return locked
+        previous, locked.status = locked.status, status
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action=f"studio.{'suspended' if status == StudioStatus.SUSPENDED else 'reactivated'}",
+            subject_type="studio",
+            subject_id=locked.public_id,
+            studio_id=locked.public_id,
+            data={"from": previous, "to": status, "reason": reason},
+        )
+    return locked
 
 
 def studio_contact_add(*, studio: Studio, name: str, email: str, role: str, actor: Actor) -> StudioContact:
