@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import redis
 
-from registry.api.throttling import parse_rate
+from registry.api import throttling
+from registry.api.throttling import ApiKeyRateThrottle, parse_rate
 from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_blocks_held():
+    """Each test starts as a fresh process: no allowance taken from Redis yet."""
+    throttling.forget()
+    yield
+    throttling.forget()
+
+
+def _key_caller(prefix: str):
+    """The request as the throttle sees it: a studio principal holding an API key."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(user=SimpleNamespace(api_key=SimpleNamespace(prefix=prefix)))
 
 
 @pytest.fixture
@@ -82,3 +100,23 @@ def test_the_default_rate_leaves_room_for_the_consent_check_benchmark(settings):
     # bench/consent_check sends about 1,000 checks a second over 20 keys: 3,000 a minute per key.
     limit, period = parse_rate(settings.API_THROTTLE_RATE)
     assert limit / period * 60 >= 2 * 3000
+
+
+def test_a_process_takes_the_allowance_in_blocks_of_a_hundredth(redis_throttle, settings):
+    settings.API_THROTTLE_RATE = "1000/min"
+    prefix = f"blk{uuid.uuid4().hex[:8]}"
+    request = _key_caller(prefix)
+    assert all(ApiKeyRateThrottle().allow_request(request, None) for _ in range(25))
+    [key] = redis_throttle.keys(f"*registry:throttle:{prefix}:*")
+    assert int(redis_throttle.get(key)) == 30  # three blocks of 10 for 25 requests: three round trips
+
+
+def test_blocks_never_let_a_key_past_its_limit(redis_throttle, settings):
+    settings.API_THROTTLE_RATE = "500/min"
+    request = _key_caller(f"lim{uuid.uuid4().hex[:8]}")
+    throttle = ApiKeyRateThrottle()
+    assert all(throttle.allow_request(request, None) for _ in range(500))
+    assert not throttle.allow_request(request, None)
+    assert 0 < throttle.wait() <= 60
+    throttling.forget()  # another process, holding no block, is refused too
+    assert not ApiKeyRateThrottle().allow_request(request, None)
