@@ -48,6 +48,11 @@ _TAKE_SCRIPT = (
     "if c == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return c"
 )
 
+# After a cache failure, requests pass without trying it again until then (a down Redis would
+# otherwise cost every request its connect timeout).
+_CACHE_RETRY_SECONDS = 5.0
+_cache_down_until = 0.0
+
 # This process's unspent allowance: counter key -> requests left in the block it took.
 _allowance: dict[str, int] = {}
 _lock = threading.Lock()
@@ -107,9 +112,11 @@ def _take(key: str, limit: int, ttl: int) -> bool:
 
 
 def forget() -> None:
-    """Drop this process's unspent blocks (tests start each with none)."""
+    """Drop this process's unspent blocks and cache-outage memory (tests start each afresh)."""
+    global _cache_down_until
     with _lock:
         _allowance.clear()
+        _cache_down_until = 0.0
 
 
 class ApiKeyRateThrottle(BaseThrottle):
@@ -123,10 +130,16 @@ class ApiKeyRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         self._wait = period - (now % period)
+        global _cache_down_until
+        if now < _cache_down_until:
+            return True
         try:
             return _take(f"registry:throttle:{api_key.prefix}:{limit}/{period}:{window}", limit, period + 1)
         except Exception:  # a cache outage must not take the API down with it
-            logger.warning("throttle cache unavailable; request allowed", exc_info=True)
+            logger.warning(
+                "throttle cache unavailable; requests allowed for %s s", _CACHE_RETRY_SECONDS, exc_info=True
+            )
+            _cache_down_until = now + _CACHE_RETRY_SECONDS
             return True
 
     def wait(self) -> float:
