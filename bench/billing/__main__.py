@@ -1,0 +1,5 @@
+import sys
+
+from bench.billing.runner import main
+
+sys.exit(main())

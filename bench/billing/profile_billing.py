@@ -1,0 +1,81 @@
+"""Where billing one studio spends its time, in process, on a database an earlier run kept.
+
+    .venv/bin/python -m bench.billing --sizes 250000 --keep-db
+    .venv/bin/python -m bench.billing.profile_billing [--cprofile 30]
+
+Bills the studio with the most lines as if nothing were billed yet (all billing rows are
+emptied and everything is rolled back afterwards, so it can be run again), and prints lines
+per second and, with --cprofile, the top functions by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import time
+
+
+class _Rollback(Exception):
+    pass
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.billing.profile_billing")
+    p.add_argument("--db", default="registry_bench_billing")
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    p.add_argument("--period", default="2026-03")
+    p.add_argument("--cprofile", type=int, default=0, help="print the top N functions by own time")
+    args = p.parse_args()
+    os.environ.update(
+        DATABASE_URL=f"{args.pg}/{args.db}",
+        DJANGO_DEBUG="false",
+        REDIS_URL="",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from registry.billing import services
+    from registry.billing.models import BillingRun
+    from registry.usage.models import UsageLine
+
+    period = services.parse_period(args.period)
+    studio_id, lines = (
+        UsageLine.objects.filter(status="accepted")
+        .values("studio_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("studio_id", "n")[0]
+    )
+    profiler = cProfile.Profile()
+    try:
+        with transaction.atomic():
+            # What the kept run billed is emptied here too (TRUNCATE is transactional), so the
+            # studio has its lines to bill again.
+            from bench.billing.runner import reset_lines
+
+            reset_lines(billing_only=True)
+            run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
+            t = time.monotonic()
+            profiler.enable()
+            services.bill_studio(run_id=run.pk, studio_id=studio_id)
+            profiler.disable()
+            elapsed = time.monotonic() - t
+            raise _Rollback
+    except _Rollback:
+        pass
+    print(
+        f"studio {studio_id}: {lines:,} lines billed in {elapsed:.2f} s = {lines / elapsed:,.0f} lines/s (rolled back)"
+    )
+    if args.cprofile:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+"""Run the billing benchmark end to end; see bench/README.md (section billing).
+
+1. (Re)create the PostgreSQL database, migrate it, load studios, performers and grants once.
+2. For each size (default 250,000 then 1,000,000 usage lines): load the lines of one month
+   with COPY, start two `celery worker` processes on a Redis database of the bench's own, start
+   the month's billing run and time it until the run is completed; sample the workers' peak
+   memory (VmHWM of the worker processes and their pool children); check what was billed
+   (every billable line once, one invoice per studio, every journal entry balanced); time a
+   single `SELECT studio_id, SUM(...) ... GROUP BY studio_id` over the same rows.
+3. Print the figures, the baseline, their ratio, the targets and PASS/FAIL.
+
+Exit status: 0 when the measurement completed (whether or not a target was met); 1 when it
+could not be made or billing came out wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET_WALL_S = 120.0
+TARGET_MEMORY_GROWTH = 1.25  # peak worker memory at the largest size <= 1.25 x the smallest
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+    pass
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.billing", description=__doc__.split("\n")[0])
+    p.add_argument(
+        "--sizes",
+        default="250000,1000000",
+        help="usage lines per run, comma separated; memory is compared between the smallest and the largest "
+        "(default 250000,1000000)",
+    )
+    p.add_argument("--studios", type=int, default=500)
+    p.add_argument("--performers", type=int, default=20_000)
+    p.add_argument("--grants", type=int, default=40_000, help="consent grants generated (default 40000)")
+    p.add_argument("--period", default="2026-03", help="the month billed (default 2026-03)")
+    p.add_argument("--workers", type=int, default=2, help="celery worker processes (default 2)")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--db", default="registry_bench_billing", help="database to create (dropped first)")
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL, no db name")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="a Redis database of the bench's own")
+    p.add_argument("--timeout", type=int, default=900, help="seconds to wait for one billing run (default 900)")
+    p.add_argument("--keep-db", action="store_true", help="keep the bench database (dropped by default)")
+    args = p.parse_args(argv)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
+        p.error("--db must be a plain lower-case identifier")
+    try:
+        args.sizes = sorted(int(s) for s in args.sizes.split(","))
+        year, month = (int(x) for x in args.period.split("-"))
+        args.period = dt.date(year, month, 1)
+    except ValueError:
+        p.error("--sizes takes integers, --period YYYY-MM")
+    if min(args.sizes) < args.studios * 20:
+        p.error("give each studio at least 20 lines")
+    return args
+
+
+# --- Machine ----------------------------------------------------------------------------------
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine_busy_ticks() -> int:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields[:8]) - idle
+
+
+def process_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        out += [int(k) for k in kids]
+        todo += [int(k) for k in kids]
+    return out
+
+
+def vm_hwm_kib(pid: int) -> int:
+    try:
+        match = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    except OSError:
+        return 0
+    return int(match.group(1)) if match else 0
+
+
+def postgres_pids(db: str) -> list[int]:
+    out = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        except OSError:
+            continue
+        if words[:1] == ["postgres:"] and db in words[1:5]:
+            out.append(int(cmdline.parent.name))
+    return out
+
+
+# --- Workers ----------------------------------------------------------------------------------
+@dataclass
+class Worker:
+    proc: subprocess.Popen
+    log: Path
+    peak_main_kib: int = 0
+    peak_child_kib: dict[int, int] = field(default_factory=dict)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def sample(self) -> None:
+        """VmHWM is each process's own peak resident size: sampling while it lives is enough."""
+        self.peak_main_kib = max(self.peak_main_kib, vm_hwm_kib(self.proc.pid))
+        for child in descendants(self.proc.pid):
+            self.peak_child_kib[child] = max(self.peak_child_kib.get(child, 0), vm_hwm_kib(child))
+
+    def pids(self) -> list[int]:
+        return [self.proc.pid, *descendants(self.proc.pid)]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only what we started
+                self.proc.wait(timeout=10)
+
+
+def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str) -> list[Worker]:
+    workers = []
+    for i in range(n):
+        log = workdir / f"worker-{tag}-{i}.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config.celery",
+                    "worker",
+                    "-n",
+                    f"bench-billing-{i}@%h",
+                    "--pool=prefork",
+                    "--concurrency=1",
+                    "--prefetch-multiplier=1",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=INFO",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        workers.append(Worker(proc, log))
+    deadline = time.monotonic() + 60
+    for worker in workers:
+        while " ready." not in worker.output():
+            if worker.proc.poll() is not None:
+                raise BenchError(f"a worker exited with {worker.proc.returncode}:\n{worker.output()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"a worker was not ready within 60 s:\n{worker.output()[-3000:]}")
+            time.sleep(0.2)
+    return workers
+
+
+# --- One size ---------------------------------------------------------------------------------
+@dataclass
+class Result:
+    lines: int
+    billable: int
+    largest_studio_lines: int
+    load_s: float
+    wall_s: float
+    baseline_s: float
+    baseline_runs: list[float]
+    peak_child_mib: float
+    peak_main_mib: float
+    peak_all_mib: float
+    cpu: dict[str, float]
+    loadavg_before: str
+    loadavg_after: str
+    documents: int
+    lines_billed: int
+
+
+def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) -> Result:
+    import redis
+    from django.db import connection, connections
+
+    from bench.billing import fixtures
+    from registry.billing.models import BillingRun, RunStatus
+    from registry.billing.services import billing_run_start
+    from registry.core.actors import Actor
+
+    print(f"\n== {n_lines:,} usage lines ==")
+    reset_lines()
+    loaded = fixtures.load(n_lines=n_lines, builder=builder, period=args.period, seed=args.seed + n_lines)
+    print(
+        f"  loaded {loaded.lines:,} lines ({loaded.billable:,} billable) for {loaded.studios} studios in "
+        f"{loaded.seconds:.1f} s; largest studio {loaded.largest_studio_lines:,} lines; "
+        f"{loaded.usable_grants:,} of {loaded.grants:,} grants cover the month"
+    )
+    connections.close_all()
+    redis.Redis.from_url(args.redis_url).flushdb()  # the bench's own Redis database
+    workers = start_workers(args.workers, env, workdir, str(n_lines))
+    stop_sampling = threading.Event()
+
+    pg_seen: dict[int, int] = {}
+
+    def sampler() -> None:
+        while not stop_sampling.is_set():
+            for w in workers:
+                w.sample()
+            # Celery closes a task's database connection when it ends (CELERY_DB_REUSE_MAX unset):
+            # each backend's CPU is read while it lives.
+            for pid in postgres_pids(args.db):
+                pg_seen[pid] = max(pg_seen.get(pid, 0), process_ticks([pid]))
+            stop_sampling.wait(0.2)
+
+    thread = threading.Thread(target=sampler, daemon=True)
+    try:
+        thread.start()
+        before = loadavg()
+        worker_pids = [p for w in workers for p in w.pids()]
+        busy0 = machine_busy_ticks()
+        ours0 = process_ticks(worker_pids) + process_ticks([os.getpid()])
+        pg_before = {pid: process_ticks([pid]) for pid in postgres_pids(args.db)}
+        t0 = time.monotonic()
+        run, _ = billing_run_start(period=args.period, actor=Actor.system("billing benchmark"))
+        while True:
+            status = BillingRun.objects.filter(pk=run.pk).values_list("status", flat=True).get()
+            if status in (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS):
+                break
+            if time.monotonic() - t0 > args.timeout:
+                raise BenchError(f"the billing run was still {status} after {args.timeout} s")
+            for w in workers:
+                if w.proc.poll() is not None:
+                    raise BenchError(f"a worker died:\n{w.output()[-3000:]}")
+            time.sleep(0.1)
+        wall = time.monotonic() - t0
+        for pid in postgres_pids(args.db):
+            pg_seen[pid] = max(pg_seen.get(pid, 0), process_ticks([pid]))
+        worker_pids = [p for w in workers for p in w.pids()]
+        busy = machine_busy_ticks() - busy0
+        # sampled every 0.2 s: a backend's last moments before it ended are missed, so this errs low
+        pg = sum(ticks - pg_before.get(pid, 0) for pid, ticks in pg_seen.items())
+        ours = process_ticks(worker_pids) + process_ticks([os.getpid()]) - ours0
+        after = loadavg()
+        for w in workers:
+            w.sample()
+    finally:
+        stop_sampling.set()
+        thread.join(timeout=5)
+        for w in workers:
+            w.stop()
+    run = BillingRun.objects.get(pk=run.pk)
+    check_billing(run, loaded.billable, loaded.studios_with_lines)
+    baseline_runs = time_baseline(connection, args.period)
+    children = [kib for w in workers for kib in w.peak_child_kib.values()]
+    mains = [w.peak_main_kib for w in workers]
+    return Result(
+        lines=loaded.lines,
+        billable=loaded.billable,
+        largest_studio_lines=loaded.largest_studio_lines,
+        load_s=loaded.seconds,
+        wall_s=wall,
+        baseline_s=statistics.median(baseline_runs),
+        baseline_runs=baseline_runs,
+        peak_child_mib=max(children) / 1024,
+        peak_main_mib=max(mains) / 1024,
+        peak_all_mib=(sum(children) + sum(mains)) / 1024,
+        cpu={
+            "workers": ours / CLK_TCK,
+            "postgresql": pg / CLK_TCK,
+            "other": max(0, busy - ours - pg) / CLK_TCK,
+            "cores busy": busy / CLK_TCK / wall,
+        },
+        loadavg_before=before,
+        loadavg_after=after,
+        documents=run.documents_created,
+        lines_billed=run.lines_billed,
+    )
+
+
+def reset_lines(*, billing_only: bool = False) -> None:
+    """Empty what one size wrote (usage lines and everything billing made of them, or only the
+    latter); studios, performers and grants stay. The audit log is append-only and keeps its rows."""
+    from django.db import connection
+
+    from registry.billing import models as billing
+    from registry.usage import models as usage
+
+    tables = [
+        m._meta.db_table
+        for m in (
+            billing.Posting,
+            billing.JournalEntry,
+            billing.LedgerAccount,
+            billing.InvoiceLine,
+            billing.Invoice,
+            billing.InvoiceNumberSequence,
+            billing.BillingRunStudio,
+            billing.BillingRun,
+            *(() if billing_only else (usage.UsageLine, usage.UsageReport, usage.SyntheticPerformer)),
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # the bench db holds nothing else of value
+
+
+def check_billing(run, billable: int, studios: int) -> None:
+    """What the run wrote is right: else the timing means nothing."""
+    from django.db import connection
+
+    problems = []
+    if run.status != "completed" or run.errors:
+        problems.append(f"run {run.status} with {len(run.errors)} error(s): {run.errors[:3]}")
+    if run.lines_billed != billable:
+        problems.append(f"{run.lines_billed} lines billed, {billable} billable")
+    if run.documents_created != studios:
+        problems.append(f"{run.documents_created} documents for {studios} studios")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), count(DISTINCT usage_line_id) FROM billing_invoiceline WHERE NOT is_credit")
+        lines, distinct = cursor.fetchone()
+        if lines != billable or distinct != billable:
+            problems.append(f"{lines} invoice lines for {distinct} usage lines ({billable} billable)")
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT entry_id FROM billing_posting GROUP BY entry_id "
+            "HAVING SUM(amount) <> 0) unbalanced"
+        )
+        if cursor.fetchone()[0]:
+            problems.append("unbalanced journal entries")
+        cursor.execute(
+            "SELECT count(*) FROM billing_invoice i JOIN (SELECT invoice_id, SUM(total) AS t "
+            "FROM billing_invoiceline GROUP BY invoice_id) l ON l.invoice_id = i.id WHERE l.t <> i.total"
+        )
+        if cursor.fetchone()[0]:
+            problems.append("invoices whose total is not the sum of their lines")
+    if problems:
+        raise BenchError("billing came out wrong: " + "; ".join(problems))
+
+
+BASELINE_SQL = """
+SELECT studio_id, SUM(COALESCE(estimated_days, units)) AS days
+FROM usage_usageline
+WHERE status = 'accepted' AND use_date BETWEEN %s AND %s
+GROUP BY studio_id
+"""
+
+
+def time_baseline(connection, period: dt.date, runs: int = 3) -> list[float]:
+    """One SQL aggregate over the same rows: the least work that reads every line once."""
+    import calendar
+
+    end = period.replace(day=calendar.monthrange(period.year, period.month)[1])
+    out = []
+    with connection.cursor() as cursor:
+        for _ in range(runs):
+            t = time.monotonic()
+            cursor.execute(BASELINE_SQL, [period, end])
+            cursor.fetchall()
+            out.append(time.monotonic() - t)
+    return out
+
+
+# --- Main -------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"{args.pg}/{args.db}",
+        REDIS_URL=args.redis_url,
+        CELERY_BROKER_URL=args.redis_url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        REGISTRY_MODE="development",
+        DJANGO_DEBUG="false",  # DEBUG keeps every query in memory: not what production runs
+        PYTHONUNBUFFERED="1",
+    )
+    os.environ.update(env)
+    print(f"bench/billing: {', '.join(f'{n:,}' for n in args.sizes)} usage lines, {args.studios} studios, ")
+    print(f"  {args.performers:,} performers, {args.workers} celery worker processes, period {args.period:%Y-%m}")
+    print(f"  machine: {len(os.sched_getaffinity(0))} cores, load average {loadavg()}")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-billing-"))
+    import psycopg
+
+    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.db}"')
+    results: list[Result] = []
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from bench.billing import fixtures
+
+        t = time.monotonic()
+        call_command("migrate", interactive=False, verbosity=0)
+        builder = fixtures.build_grants(
+            n_grants=args.grants, n_studios=args.studios, n_performers=args.performers, seed=args.seed
+        )
+        print(f"  migrated, {args.studios} studios, {args.performers:,} performers and {len(builder.infos):,} grants ")
+        print(f"  (with tokens) loaded in {time.monotonic() - t:.1f} s")
+        for n in args.sizes:
+            results.append(run_size(args, builder, n, env, workdir))
+            report(results[-1])
+    except BenchError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if not args.keep_db:
+            with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+    summary(results)
+    return 0
+
+
+def report(r: Result) -> None:
+    print(f"  billing run: {r.wall_s:.1f} s wall for {r.lines_billed:,} lines on {r.documents} invoices")
+    print(f"    = {r.lines_billed / r.wall_s:,.0f} lines/s")
+    print(
+        f"  baseline: SELECT studio_id, SUM(...) GROUP BY studio_id over the same rows: {r.baseline_s * 1000:.0f} ms "
+        f"(median of {', '.join(f'{x * 1000:.0f}' for x in r.baseline_runs)} ms)"
+    )
+    print(f"  ratio wall / baseline: {r.wall_s / r.baseline_s:,.0f}")
+    print(
+        f"  peak worker memory (VmHWM): pool child {r.peak_child_mib:.1f} MiB, worker main {r.peak_main_mib:.1f} MiB, "
+        f"all worker processes together {r.peak_all_mib:.1f} MiB"
+    )
+    print(
+        "  CPU during the run: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in r.cpu.items() if k != "cores busy")
+        + f"; {r.cpu['cores busy']:.2f} cores busy; load average {r.loadavg_before} before, {r.loadavg_after} after"
+    )
+
+
+def summary(results: list[Result]) -> None:
+    if not results:
+        return
+    print("\n== summary ==")
+    print(f"{'lines':>10} {'wall s':>8} {'baseline ms':>12} {'ratio':>7} {'peak child MiB':>15} {'load before':>14}")
+    for r in results:
+        print(
+            f"{r.lines:>10,} {r.wall_s:>8.1f} {r.baseline_s * 1000:>12.0f} {r.wall_s / r.baseline_s:>7.0f} "
+            f"{r.peak_child_mib:>15.1f} {r.loadavg_before:>14}"
+        )
+    largest, smallest = results[-1], results[0]
+    verdict = "PASS" if largest.wall_s <= TARGET_WALL_S else "FAIL"
+    print(f"target wall time <= {TARGET_WALL_S:.0f} s at {largest.lines:,} lines: {largest.wall_s:.1f} s: {verdict}")
+    if len(results) > 1:
+        growth = largest.peak_child_mib / smallest.peak_child_mib
+        verdict = "PASS" if growth <= TARGET_MEMORY_GROWTH else "FAIL"
+        print(
+            f"target memory flat: peak at {largest.lines:,} lines <= {TARGET_MEMORY_GROWTH} x peak at "
+            f"{smallest.lines:,} ({largest.lines / smallest.lines:.0f}x the lines): {growth:.2f}x: {verdict}"
+        )
