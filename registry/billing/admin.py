@@ -83,13 +83,24 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    fields = ["description", "performer_pay", "ph_contribution", "fund_total", "total", "token_jti", "rate_card"]
+    fields = [
+        "description",
+        "performer_pay",
+        "ph_contribution",
+        "fund_total",
+        "total",
+        "token_jti",
+        "rate_card",
+        "corrects",
+        "released",
+    ]
     readonly_fields = fields
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "document_type", "status", "studio", "period", "currency", "total", "finalized_at"]
+    readonly_fields = ["void_reason", "reason"]
     list_filter = ["document_type", "status", "period", "studio", "currency"]
     search_fields = ["number", "public_id", "studio__legal_name"]
     inlines = [InvoiceLineInline]

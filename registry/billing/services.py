@@ -862,7 +862,7 @@ def _standing_corrections(invoice: Invoice) -> list[str]:
     lines = invoice.lines.filter(is_credit=False, released=False)
     debits = InvoiceLine.objects.filter(corrects__in=lines, released=False)
     credits = InvoiceLine.objects.filter(
-        is_credit=True, released=False, usage_line__in=lines.values("usage_line_id")
+        is_credit=True, usage_line__in=lines.values("usage_line_id"), **STANDING
     ).exclude(invoice=invoice)
     found = set(debits.values_list("invoice__number", flat=True))
     found |= set(credits.values_list("invoice__number", flat=True))

@@ -254,6 +254,8 @@ def test_staff_void_in_the_admin_with_a_reason_and_analysts_cannot(august_invoic
     august_invoice.refresh_from_db()
     assert (august_invoice.status, august_invoice.void_reason) == ("void", "Duplicate of a manual invoice")
     assert AuditEvent.objects.get(action="invoice.voided").data["reason"] == "Duplicate of a manual invoice"
+    page = admin.get(f"{url}{august_invoice.pk}/change/")
+    assert page.status_code == 200 and b"Duplicate of a manual invoice" in page.content
 
 
 def test_the_studio_sees_a_void_invoice_as_void(august_invoice, billed_studio):
@@ -266,6 +268,25 @@ def test_the_studio_sees_a_void_invoice_as_void(august_invoice, billed_studio):
     )
     pdf = billed_studio.client.get(f"/api/v1/invoices/{august_invoice.public_id}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+def test_voiding_takes_the_contributions_back_from_the_funds(ph_invoice, billed_studio, performer, staff):
+    # given 855.00 of P&H owed to the funds, 427.50 each
+    assert {(f["fund"], f["balance"]) for f in selectors.fund_balances()} == {
+        ("health_plan", Decimal("427.50")),
+        ("pension_plan", Decimal("427.50")),
+    }
+
+    services.invoice_void(invoice=ph_invoice, actor=SYSTEM, reason="Billed under the wrong agreement")
+
+    # then the funds are owed nothing, the statement is empty, and the studio still sees the void invoice
+    assert {(f["fund"], f["balance"]) for f in selectors.fund_balances()} == {
+        ("health_plan", Decimal("0.00")),
+        ("pension_plan", Decimal("0.00")),
+    }
+    assert selectors.performer_statement(performer.performer, AUGUST)["totals"] == {}
+    listing = billed_studio.client.get("/api/v1/invoices/?status=void").json()["results"]
+    assert [(i["number"], i["total"]) for i in listing] == [(ph_invoice.number, "5355.00")]
 
 
 # --- Debit notes ------------------------------------------------------------------------------
