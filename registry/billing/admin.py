@@ -1,6 +1,8 @@
 """Staff views of billing: start a run, read documents and the ledger, record payments.
 Documents and postings are never edited here."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -18,6 +20,21 @@ from registry.parties.callers import caller_for_user
 
 class VoidForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DebitNoteForm(forms.Form):
+    """One corrected line of the invoice: the facts it should have been rated with."""
+
+    line = forms.TypedChoiceField(coerce=int, help_text="The charged line to correct")
+    estimated_days = forms.DecimalField(required=False, max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
+    units = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    negotiated_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, invoice: Invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        charges = invoice.lines.filter(is_credit=False, corrects__isnull=True, released=False).order_by("pk")
+        self.fields["line"].choices = [(il.pk, f"{il.description} ({il.total})") for il in charges[:500]]
 
 
 class StartRunForm(forms.Form):
@@ -104,7 +121,46 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["document_type", "status", "period", "studio", "currency"]
     search_fields = ["number", "public_id", "studio__legal_name"]
     inlines = [InvoiceLineInline]
-    actions = ["mark_paid", "void"]
+    actions = ["mark_paid", "void", "debit_note"]
+
+    @admin.action(description="Issue a debit note for the selected invoice (a line corrected upward)")
+    def debit_note(self, request, queryset):
+        if not request.user.has_perm("billing.add_invoice"):
+            raise PermissionDenied
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one invoice to correct.", messages.WARNING)
+            return None
+        invoice = queryset.get()
+        form = DebitNoteForm(request.POST if "apply" in request.POST else None, invoice=invoice)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Debit note for {invoice}",
+                "form": form,
+                "invoice": invoice,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/billing/invoice/debit_note.html", context)
+        data = form.cleaned_data
+        correction = services.Correction(
+            line=InvoiceLine(pk=data["line"]),
+            estimated_days=data["estimated_days"],
+            units=data["units"],
+            negotiated_amount=data["negotiated_amount"],
+        )
+        try:
+            note = services.debit_note_issue(
+                original=invoice,
+                corrections=[correction],
+                reason=data["reason"],
+                actor=caller_for_user(request.user).actor(),
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.WARNING)
+        else:
+            self.message_user(request, f"{note.number} issued for {note.total} {note.currency}.", messages.SUCCESS)
+        return None
 
     @admin.action(description="Void the selected documents (finalized and unpaid only)", permissions=["view"])
     def void(self, request, queryset):

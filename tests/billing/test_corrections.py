@@ -494,3 +494,25 @@ def test_a_retracted_line_is_credited_with_its_debit_notes(august_invoice, djang
     assert set(balances().values()) == {Decimal("0.00")}
     with pytest.raises(StateConflictError, match=f"is corrected by {credit.number}"):
         services.invoice_void(invoice=note, actor=SYSTEM, reason="x")
+
+
+def test_staff_issue_a_debit_note_in_the_admin_and_analysts_cannot(august_invoice, staff, analyst):
+    url = "/admin/billing/invoice/"
+    charge = august_invoice.lines.get()
+    chosen = {"action": "debit_note", "_selected_action": [august_invoice.pk]}
+    filled = {**chosen, "apply": "1", "line": charge.pk, "estimated_days": "5", "reason": "Production audit"}
+    viewer = Client()
+    viewer.force_login(analyst.user)
+    assert viewer.post(url, filled).status_code == 403
+    admin = Client()
+    admin.force_login(staff.user)
+
+    form = admin.post(url, chosen)
+    assert form.status_code == 200
+    assert charge.description.encode() in form.content
+    assert admin.post(url, {**filled, "estimated_days": "0"}).status_code == 200  # the form again, with its error
+    assert not Invoice.objects.filter(document_type="debit_note").exists()
+
+    admin.post(url, filled, follow=True)
+    note = Invoice.objects.get(document_type="debit_note")
+    assert (note.original, note.total, note.reason) == (august_invoice, Decimal("2492.00"), "Production audit")
