@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.shortcuts import render
 from django.views.defaults import page_not_found, server_error
 
 from registry.api.problems import PROBLEM_TYPES, json_problem
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -31,6 +37,17 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    """Django calls this while handling the exception, so `sys.exc_info()` names it. The database
+    being unreachable is not our error but an outage: 503 with Retry-After, for pages and the API
+    alike (errors raised in DRF views are answered the same way by the API's exception handler)."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", type(sys.exc_info()[1]).__name__)
+        if _is_api(request):
+            response = json_problem("service-unavailable", detail="The database is unreachable; retry shortly.")
+        else:
+            response = render(request, "core/unavailable.html", status=503)
+        response["Retry-After"] = "5"
+        return response
     if _is_api(request):
         return json_problem("server-error")
     return server_error(request)
