@@ -46,6 +46,7 @@ from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
 CHUNK = 2000
+MAX_ERRORS_PER_STUDIO = 50
 # Days in a week for a weekly performer's pro-rata daily rate.
 WORK_DAYS_PER_WEEK = Decimal(5)
 
@@ -451,13 +452,16 @@ def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
     agreements = _AgreementTerms()
     totals = _Totals()
     errors = []
+    unrated = 0
     batch: list[dict] = []
     for use in _uses(lines):
         terms = agreements[use.agreement_id]
         try:
             rated = rating.rate_line(facts_of(use), terms.terms, terms.scale)
         except rating.RatingError as exc:
-            errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
+            unrated += 1
+            if len(errors) < MAX_ERRORS_PER_STUDIO:  # kept on the run: bounded, whatever the lines
+                errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
             continue
         batch.append(_invoice_line(invoice, use, rated, terms, run.period, credit=False))
         _add(totals, use, rated, terms.terms)
@@ -465,6 +469,8 @@ def _charge(run: BillingRun, studio: Studio, currency: str, now: dt.datetime):
             copy_insert(InvoiceLine, batch)
             batch = []
     copy_insert(InvoiceLine, batch)
+    if unrated > len(errors):
+        errors.append({"studio": studio.public_id, "error": f"{unrated - len(errors)} more lines not rated"})
     if totals.lines == 0:
         # Nothing could be rated: no empty invoice (the errors say why).
         invoice.delete()

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from registry.billing import selectors, services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting, RunStatus
 from registry.usage.services import usage_line_retract
-from tests.billing.conftest import past_grant, replica_line, report
+from tests.billing.conftest import PICTURE, past_grant, replica_line, report
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,43 @@ def test_the_plan_bills_the_studios_with_most_lines_first(worked_example, billed
     # then it is planned (and so enqueued) first, and a redelivered start gets the same order back
     assert services.billing_run_plan(run_id=run.pk) == [bigger.pk, billed_studio.studio.pk]
     assert services.billing_run_plan(run_id=run.pk) == [bigger.pk, billed_studio.studio.pk]
+
+
+def test_lines_that_cannot_be_rated_are_reported_on_the_run_a_bounded_number_of_times(
+    worked_example, billed_studio, django_capture_on_commit_callbacks
+):
+    # given 52 stand-in lines under an agreement with no rate cards, beside the worked example
+    from registry.usage.services import LineInput, synthetic_performer_register
+
+    synthetic = synthetic_performer_register(
+        studio=billed_studio.studio, name="Extra", description="A digital extra.", borrowings=[], actor=SYSTEM
+    )
+    report(
+        billed_studio.studio,
+        [
+            LineInput(
+                line_ref=f"S-{k}",
+                kind="synthetic_standin",
+                project=PICTURE,
+                use_date=dt.date(2025, 8, 20),
+                units=Decimal("1"),
+                unit="days",
+                synthetic_ref=synthetic.public_id,
+                agreement_code="test-tvth",
+                role_category="day_performer",
+            )
+            for k in range(52)
+        ],
+        ref="r-unrated",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started, _ = services.billing_run_start(period=AUGUST, actor=SYSTEM)
+
+    # then what can be rated is invoiced, and the run keeps 50 errors and a count of the rest
+    run = BillingRun.objects.get(pk=started.pk)
+    assert (run.status, run.lines_billed) == (RunStatus.COMPLETED_WITH_ERRORS, 1)
+    assert Invoice.objects.get().total == Decimal("3738.00")
+    assert len(run.errors) == 51
+    assert run.errors[0]["error"] == "agreement test-tvth has no day_performer rate per day on 2025-08-20"
+    assert run.errors[-1] == {"studio": billed_studio.studio.public_id, "error": "2 more lines not rated"}
