@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "registry.billing",
     "registry.residuals",
     "registry.webhooks",
+    "registry.privacy",
     "registry.api",
     "registry.portal",
     "registry.console",

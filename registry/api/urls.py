@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, residuals, studio, tokens, usage, webhooks
+from registry.api.v1 import billing, consent, privacy, residuals, studio, tokens, usage, webhooks
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -39,6 +39,12 @@ urlpatterns = [
         "performers/<str:performer_id>/preferences",
         consent.PreferencesView.as_view(),
         name="preferences",
+    ),
+    path("performers/<str:performer_id>/export", privacy.PerformerExportView.as_view(), name="performer-export"),
+    path(
+        "performers/<str:performer_id>/erasure-requests",
+        privacy.ErasureRequestListCreateView.as_view(),
+        name="performer-erasure-requests",
     ),
     path("strikes/", consent.StrikeListView.as_view(), name="strikes"),
     path("usage-reports/", usage.UsageReportListCreateView.as_view(), name="usage-reports"),

@@ -30,6 +30,7 @@ REGISTRY_APP_LABELS = (
     # Union admins remove a colleague's lost authenticator; analysts see who has one.
     "otp_totp",
     "webhooks",
+    "privacy",
 )
 
 

@@ -1,0 +1,179 @@
+"""Who may call each privacy endpoint, what they get back, and that a refusal changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.audit.models import AuditEvent
+from registry.privacy.models import ErasureRequest
+from tests.api.conftest import assert_problem
+from tests.privacy.conftest import CALLERS
+
+pytestmark = pytest.mark.django_db
+
+OK = (200, None, None)
+CREATED = (201, None, None)
+NOT_FOUND = (404, "not-found", "Not found.")
+ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
+NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
+NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
+NOT_AN_AUTHORITY = (
+    403,
+    "permission-denied",
+    "Only the performer, or their lawyer, guardian or estate, may exercise the performer's privacy rights; "
+    "an agent's authority covers consent only.",
+)
+
+READ = {
+    "owner": OK,
+    "other_performer": NOT_FOUND,
+    "lawyer": OK,
+    "agent": NOT_AN_AUTHORITY,
+    "guardian_other": NOT_FOUND,
+    "studio": NOT_FOR_STUDIOS,
+    "other_studio": NOT_FOR_STUDIOS,
+    "staff": OK,
+    "analyst": OK,
+    "anonymous": ANONYMOUS,
+}
+ASK = {**READ, "owner": CREATED, "lawyer": CREATED, "staff": NOT_FOR_STAFF, "analyst": NOT_FOR_STAFF}
+
+
+def _matrix(table: dict) -> list:
+    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
+    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
+
+
+def _state() -> tuple:
+    return (
+        AuditEvent.objects.count(),
+        list(ErasureRequest.objects.values_list("public_id", "status")),
+    )
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(READ))
+def test_export(world, clients, caller, expected):
+    audit_before = AuditEvent.objects.count()
+    before = _state()
+
+    response = clients[caller].get(f"/api/v1/performers/{world.maya.public_id}/export")
+
+    if expected is OK:
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["format"], body["version"], body["performer"]["id"]) == (
+            "registry-performer-export",
+            1,
+            world.maya.public_id,
+        )
+        # Reading is audited, and that is the only write.
+        assert list(AuditEvent.objects.filter(id__gt=0).order_by("-id").values_list("action", flat=True)[:1]) == [
+            "performer.exported"
+        ]
+        assert AuditEvent.objects.count() == audit_before + 1
+    else:
+        assert_problem(response, *expected)
+        assert _state() == before
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(ASK))
+def test_ask_for_erasure(world, clients, caller, expected):
+    before = _state()
+
+    response = clients[caller].post(
+        f"/api/v1/performers/{world.maya.public_id}/erasure-requests",
+        {"reason": "I left the business."},
+        format="json",
+    )
+
+    if expected is CREATED:
+        assert response.status_code == 201
+        body = response.json()
+        erasure = ErasureRequest.objects.get()
+        assert body["id"] == erasure.public_id
+        assert (body["performer"], body["status"], body["reason"], body["refusal"]) == (
+            world.maya.public_id,
+            "pending",
+            "I left the business.",
+            None,
+        )
+        expected_kind = "performer" if caller == "owner" else "representative"
+        assert body["requested_by"]["kind"] == expected_kind
+        event = AuditEvent.objects.order_by("-id").first()
+        assert (event.action, event.subject_id, event.performer_id) == (
+            "erasure.requested",
+            erasure.public_id,
+            world.maya.public_id,
+        )
+        # The immutable log is not given her name for this event: ids only.
+        assert "Okafor" not in event.actor_name
+    else:
+        assert_problem(response, *expected)
+        assert _state() == before
+
+
+@pytest.mark.parametrize(("caller", "expected"), _matrix(READ))
+def test_list_erasure_requests(world, clients, caller, expected):
+    clients["owner"].post(f"/api/v1/performers/{world.maya.public_id}/erasure-requests", {}, format="json")
+    erasure = ErasureRequest.objects.get()
+    before = _state()
+
+    response = clients[caller].get(f"/api/v1/performers/{world.maya.public_id}/erasure-requests")
+
+    if expected is OK:
+        assert response.status_code == 200
+        assert [r["id"] for r in response.json()["results"]] == [erasure.public_id]
+    else:
+        assert_problem(response, *expected)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("path", ["export", "erasure-requests"])
+def test_an_unknown_performer_is_404_even_for_staff(clients, path):
+    assert_problem(clients["staff"].get(f"/api/v1/performers/prf_nosuchperformer/{path}"), 404, "not-found")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "x" * 2001}, "reason"),
+        ({"reason": ["not", "text"]}, "reason"),
+        ({"reason": None}, "reason"),
+        (["a", "list"], None),
+    ],
+    ids=["too_long", "a_list", "null", "body_not_an_object"],
+)
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(world, clients, body, field):
+    before = _state()
+
+    response = clients["owner"].post(
+        f"/api/v1/performers/{world.maya.public_id}/erasure-requests", body, format="json"
+    )
+
+    problem = assert_problem(response, 400, "validation-error")
+    assert problem["errors"][0]["field"] == field
+    assert _state() == before
+
+
+def test_asking_twice_while_one_waits_is_a_conflict(world, clients):
+    url = f"/api/v1/performers/{world.maya.public_id}/erasure-requests"
+    assert clients["owner"].post(url, {}, format="json").status_code == 201
+    before = _state()
+
+    response = clients["lawyer"].post(url, {}, format="json")
+
+    assert_problem(
+        response, 409, "conflict", "An erasure request for this performer is already waiting for union staff."
+    )
+    assert _state() == before
+
+
+def test_the_same_idempotency_key_replays_the_first_answer(world, clients):
+    url = f"/api/v1/performers/{world.maya.public_id}/erasure-requests"
+    first = clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
+
+    again = clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
+
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
+    assert again.json() == first.json()
+    assert ErasureRequest.objects.count() == 1
