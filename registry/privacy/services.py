@@ -269,7 +269,7 @@ def _pseudonymise(performer: Performer, *, actor: Actor) -> dict[str, int]:
     # Signatures: the signed facts (role, description hash, attestation, time) stay; who typed
     # the name and from which address and browser go.
     for sig in Signature.objects.filter(request__performer=performer).order_by("id"):
-        sig.signer_name = name if sig.signer_role == "performer" else f"{sig.get_signer_role_display()} of {public_id}"
+        sig.signer_name = name if sig.signer_role == "performer" else f"{sig.signer_role} for {public_id}"
         sig.client_ip = None
         sig.user_agent = ""
         sig.attestation_text = rules.scrub(sig.attestation_text, rep_targets, name)

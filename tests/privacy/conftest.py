@@ -38,7 +38,7 @@ MAYA_AGENT = "Mozilla/5.0 (MayaPhone; Okafor build)"
 
 
 def signed_past_grant(
-    studio, performer: Performer, agreement, *, title="The Long Night", ip=MAYA_IP, agent=MAYA_AGENT
+    studio, performer: Performer, agreement, *, title="The Long Night", ip=MAYA_IP, agent=MAYA_AGENT, user=None
 ) -> ConsentGrant:
     """A grant accepted on 2025-07-01 for 2025-07-15 to 2026-06-30 (over by now), signed from
     a known address and browser."""
@@ -66,7 +66,7 @@ def signed_past_grant(
         now=T0,
     )
     signer = consent.signer_for(
-        user=performer.user, performer=performer, is_union_admin=False, name=performer.legal_name, on=T0.date()
+        user=user or performer.user, performer=performer, is_union_admin=False, name=performer.legal_name, on=T0.date()
     )
     return consent.consent_request_accept(
         request=request,

@@ -20,6 +20,7 @@ from registry.billing import services as billing
 from registry.billing.models import Invoice, InvoiceLine, JournalEntry, Posting
 from registry.cases.services import case_open
 from registry.consent.models import ConsentGrant, DescriptionVersion, GrantStatusChange, Signature
+from registry.consent.services import grants_expire_due
 from registry.parties.models import Performer, Representative
 from registry.privacy import services
 from registry.privacy.models import ErasureRequest, ErasureStatus
@@ -30,7 +31,7 @@ from tests.api.conftest import assert_problem
 from tests.billing.conftest import replica_line, report
 from tests.conftest import SYSTEM
 from tests.consent.factories import create_request, grant_for
-from tests.privacy.conftest import MAYA_EMAIL, MAYA_IP
+from tests.privacy.conftest import MAYA_EMAIL, MAYA_IP, signed_past_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -339,3 +340,18 @@ def test_asking_again_says_already_erased(world, erased, clients, staff):
     assert [b.code for b in services.rules.erasure_blockers(holdings)] == ["already_erased"]
     with pytest.raises(services.ErasureRefusedError):
         services.erasure_request_submit(performer=world.maya, actor=STAFF)
+
+
+def test_a_guardian_erases_a_minors_data_and_their_own_name_goes_with_it(minor_with_guardian, billed_studio, tvth):
+    sam = minor_with_guardian.performer
+    signed_past_grant(billed_studio.studio, sam, tvth, user=minor_with_guardian.user, ip="192.0.2.9")
+    grants_expire_due()  # the term ended on 2026-06-30
+    assert ask(minor_with_guardian.client, sam).status_code == 201
+
+    services.erasure_carry_out(request=ErasureRequest.objects.get(), actor=STAFF)
+
+    for needle in ["Sam Rivera", "Elena Rivera", "2014-06-30", "192.0.2.9"]:
+        assert set(rows_mentioning(needle)) <= KEPT_AS_IS, needle
+    sig = Signature.objects.get(request__performer=sam)
+    assert (sig.signer_role, sig.signer_name) == ("guardian", f"guardian for {sam.public_id}")
+    assert verify_audit_chain().ok is True
