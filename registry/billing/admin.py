@@ -214,9 +214,35 @@ class PostingInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "posted_at", "memo", "invoice", "posted_by"]
-    search_fields = ["public_id", "memo"]
+    list_filter = [
+        "invoice__document_type",
+        ("invoice", admin.EmptyFieldListFilter),
+        "postings__account__kind",
+        "postings__currency",
+    ]
+    search_fields = ["public_id", "memo", "invoice__number", "postings__account__code"]
     date_hierarchy = "posted_at"
+    list_select_related = ["invoice"]
     inlines = [PostingInline]
+
+    def get_queryset(self, request):
+        # Filters on postings join many rows per entry; show each entry once.
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every leg of the ledger, to follow one account: what was posted to it, when, from what."""
+
+    list_display = ["entry", "posted_at", "account", "amount", "currency"]
+    list_filter = ["account__kind", "currency"]
+    search_fields = ["account__code", "account__name", "entry__public_id", "entry__memo", "entry__invoice__number"]
+    list_select_related = ["entry", "account"]
+    date_hierarchy = "entry__posted_at"
+
+    @admin.display(ordering="entry__posted_at")
+    def posted_at(self, posting):
+        return posting.entry.posted_at
 
 
 @admin.register(LedgerAccount)

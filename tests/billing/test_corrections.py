@@ -516,3 +516,22 @@ def test_staff_issue_a_debit_note_in_the_admin_and_analysts_cannot(august_invoic
     admin.post(url, filled, follow=True)
     note = Invoice.objects.get(document_type="debit_note")
     assert (note.original, note.total, note.reason) == (august_invoice, Decimal("2492.00"), "Production audit")
+
+
+def test_staff_follow_the_ledger_in_the_admin_by_account_kind_and_document(august_invoice, staff, analyst):
+    from registry.billing.models import JournalEntry, Posting
+
+    finalized = JournalEntry.objects.get(invoice=august_invoice)
+    for user in (staff.user, analyst.user):
+        client = Client()
+        client.force_login(user)
+        entries = client.get("/admin/billing/journalentry/", {"postings__account__kind": "payable"})
+        assert entries.status_code == 200
+        assert list(entries.context["cl"].result_list) == [finalized]  # once, though it has many legs
+        legs = client.get("/admin/billing/posting/", {"q": august_invoice.number})
+        assert legs.status_code == 200
+        assert {p.pk for p in legs.context["cl"].result_list} == set(
+            Posting.objects.filter(entry=finalized).values_list("pk", flat=True)
+        )
+        by_kind = client.get("/admin/billing/posting/", {"account__kind": "fund"})
+        assert all(p.account.kind == "fund" for p in by_kind.context["cl"].result_list)
