@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "registry.residuals",
     "registry.webhooks",
     "registry.privacy",
+    "registry.outbox",
     "registry.api",
     "registry.portal",
     "registry.console",
@@ -226,6 +227,8 @@ CELERY_BEAT_SCHEDULE = {
     "consent-apply-due-strikes": {"task": "consent.apply_due_strikes", "schedule": 60.0},
     "tokens-refresh-status-lists": {"task": "tokens.refresh_status_lists", "schedule": 60.0},
     "webhooks-retry-due": {"task": "webhooks.retry_due", "schedule": 10.0},
+    # Publishes tasks the on_commit relay could not (broker down): an outage delays, never loses.
+    "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
 }
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from registry.billing.money import round_money
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.outbox import services as outbox
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement, RateCard
 from registry.usage.models import LineStatus, UsageKind, UsageLine
@@ -92,7 +92,7 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
                     subject_id=run.public_id,
                     data={"period": period.isoformat()},
                 )
-                transaction.on_commit(functools.partial(tasks.start_run.delay, run.pk))
+                outbox.enqueue(tasks.start_run, run.pk)
                 return run, True
         except IntegrityError:
             live = BillingRun.objects.filter(period=period, status__in=LIVE_RUN_STATUSES).first()
@@ -106,7 +106,7 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
                     subject_id=live.public_id,
                     data={"period": period.isoformat()},
                 )
-                transaction.on_commit(functools.partial(tasks.start_run.delay, live.pk))
+                outbox.enqueue(tasks.start_run, live.pk)
             return live, False
     raise StateConflictError(f"Could not start or join a billing run for {period:%Y-%m}; try again.")
 

@@ -5,11 +5,12 @@ constraints make the second delivery create nothing new."""
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from registry.billing import services
 from registry.core.actors import Actor
+from registry.outbox import services as outbox
 
 RELIABLE = {
     "acks_late": True,
@@ -25,8 +26,12 @@ RELIABLE = {
 def start_run(run_id: int) -> int:
     """Fan out: one task per studio with something to bill."""
     studios = services.billing_run_plan(run_id=run_id)
-    for studio_id in studios:
-        bill_studio.delay(run_id, studio_id)
+    # Through the outbox, in one transaction: a broker that fails halfway through the fan-out
+    # delays the rest instead of losing it. The key keeps a redelivered start_run from queueing
+    # a second unsent copy.
+    with transaction.atomic():
+        for studio_id in studios:
+            outbox.enqueue(bill_studio, run_id, studio_id, dedupe_key=f"billing.bill_studio:{run_id}:{studio_id}")
     return len(studios)
 
 

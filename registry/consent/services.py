@@ -266,8 +266,9 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
             )
         else:
             from registry.consent import tasks
+            from registry.outbox import services as outbox
 
-            transaction.on_commit(lambda: tasks.notify_consent_request.delay(request.pk))
+            outbox.enqueue(tasks.notify_consent_request, request.pk)
     return request
 
 

@@ -31,6 +31,7 @@ REGISTRY_APP_LABELS = (
     "otp_totp",
     "webhooks",
     "privacy",
+    "outbox",
 )
 
 

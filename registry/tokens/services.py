@@ -159,9 +159,14 @@ def _allocate_slot(status_list: StatusList) -> int:
 def _mark_changed(status_list_id: int) -> None:
     # Taking the row lock serialises with a re-sign in progress, so no change is ever missed.
     StatusList.objects.filter(pk=status_list_id).update(change_seq=F("change_seq") + 1)
+    from registry.outbox import services as outbox
     from registry.tokens import tasks
 
-    transaction.on_commit(lambda: tasks.refresh_status_list.delay(status_list_id))
+    # One unsent re-sign per list is enough: the refresh takes this row's lock first, so it
+    # cannot run between our change and our commit and miss it.
+    outbox.enqueue(
+        tasks.refresh_status_list, status_list_id, dedupe_key=f"tokens.refresh_status_list:{status_list_id}"
+    )
 
 
 def _set_token_status(token: ConsentToken, status: int) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.outbox import services as outbox
 from registry.parties.models import Studio
 from registry.tokens.keys import fernet
 from registry.webhooks import sender, signing
@@ -186,7 +187,7 @@ def webhook_emit(
         studio_ids = [studio.pk if isinstance(studio, Studio) else studio]
     else:
         studio_ids = [s.pk for s in studio]
-    messages, delivery_ids = [], []
+    messages = []
     for studio_id in studio_ids:
         endpoints = [
             e
@@ -204,9 +205,9 @@ def webhook_emit(
             delivery = WebhookDelivery.objects.create(
                 message=message, endpoint=endpoint, next_attempt_at=now, created_at=now
             )
-            delivery_ids.append(delivery.pk)
-    if delivery_ids:
-        transaction.on_commit(lambda: [tasks.deliver.delay(pk) for pk in delivery_ids])
+            # In this transaction: the first send survives a broker outage (beat's retry_due
+            # would also find the pending delivery, but only as a retry).
+            outbox.enqueue(tasks.deliver, delivery.pk)
     return messages
 
 
@@ -318,8 +319,7 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
     _audit(
         endpoint, Actor.system("webhook delivery"), "webhook_endpoint.disabled", {"reason": endpoint.disabled_reason}
     )
-    endpoint_pk = endpoint.pk
-    transaction.on_commit(lambda: tasks.notify_endpoint_disabled.delay(endpoint_pk))
+    outbox.enqueue(tasks.notify_endpoint_disabled, endpoint.pk)
 
 
 def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
@@ -341,6 +341,5 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDel
             "webhook_delivery.redelivered",
             {"delivery": delivery.public_id, "message": delivery.message.public_id},
         )
-        pk = delivery.pk
-        transaction.on_commit(lambda: tasks.redeliver.delay(pk))
+        outbox.enqueue(tasks.redeliver, delivery.pk)
     return delivery
