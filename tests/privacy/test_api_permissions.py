@@ -177,3 +177,19 @@ def test_the_same_idempotency_key_replays_the_first_answer(world, clients):
     assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
     assert again.json() == first.json()
     assert ErasureRequest.objects.count() == 1
+
+
+def test_the_refusal_has_its_own_documented_problem_type(client):
+    page = client.get("/problems/erasure-refused")
+
+    assert page.status_code == 200
+    assert "Erasure is not possible now" in page.content.decode()
+
+
+def test_both_endpoints_are_in_the_openapi_schema(staff):
+    schema = staff.client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    export = schema["paths"]["/api/v1/performers/{performer_id}/export"]["get"]
+    asks = schema["paths"]["/api/v1/performers/{performer_id}/erasure-requests"]
+    assert export["tags"] == ["privacy"] and "200" in export["responses"]
+    assert {"201", "409", "422"} <= set(asks["post"]["responses"]) and "200" in asks["get"]["responses"]
