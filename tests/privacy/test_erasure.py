@@ -355,3 +355,20 @@ def test_a_guardian_erases_a_minors_data_and_their_own_name_goes_with_it(minor_w
     sig = Signature.objects.get(request__performer=sam)
     assert (sig.signer_role, sig.signer_name) == ("guardian", f"guardian for {sam.public_id}")
     assert verify_audit_chain().ok is True
+
+
+def test_studios_no_longer_find_her_by_her_old_member_number(world, erased, billed_studio):
+    response = billed_studio.client.post(
+        "/api/v1/consent-checks/",
+        {
+            "performer": "SAG-1",
+            "use": "replica_use",
+            "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2025-004"},
+            "media": ["streaming"],
+            "territory": ["US"],
+        },
+        format="json",
+    )
+
+    problem = assert_problem(response, 422, "consent-rule-violation")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("performer", "unknown_performer")]
