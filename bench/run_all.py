@@ -23,6 +23,7 @@ BENCHMARKS = {
     "usage_ingest": ["-m", "bench.usage_ingest"],
     "consent_check": ["-m", "bench.consent_check"],
     "billing": ["-m", "bench.billing"],
+    "load_mix": ["-m", "bench.load_mix"],
 }
 
 

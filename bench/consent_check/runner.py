@@ -120,6 +120,12 @@ def machine_facts(pg_url: str) -> dict[str, str]:
 
 
 # --- Database ---------------------------------------------------------------------------------
+def workdir_for(db: str) -> Path:
+    """Where a run against database `db` keeps its bodies (the API keys' secrets exist only there),
+    so that a later `--reuse-db` run, or another benchmark (bench/load_mix), can find them."""
+    return Path(tempfile.gettempdir()) / f"consent_check_{db}"
+
+
 def recreate_database(pg_url: str, name: str) -> None:
     import psycopg
 
@@ -498,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts(args.pg)
     print("== consent_check benchmark ==")
     print("machine: " + ", ".join(f"{k}={v}" for k, v in facts.items()))
-    workdir = Path(tempfile.gettempdir()) / f"consent_check_{args.db}"
+    workdir = workdir_for(args.db)
     workdir.mkdir(mode=0o700, exist_ok=True)
     bodies_file = workdir / "bodies.tsv"
     server = None
