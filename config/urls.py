@@ -1,9 +1,9 @@
 """Top-level routes."""
 
-from django.contrib import admin
-from django.urls import include, path
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.contrib import admin
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from registry.core import health, views

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -91,6 +92,16 @@ def _fast_password_hashing(settings) -> None:
     """Every caller fixture makes a user with a password; PBKDF2 costs ~0.35 s a user. Tests
     check who may do what, not the hash, so a fast hasher changes nothing they assert."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_throttle_counters(settings) -> None:
+    """API and sign-in throttles count in the "throttle" cache, Redis when REDIS_URL is set; each
+    test counts under a key prefix of its own, so no test (or earlier run) spends another's
+    allowance or locks a fixture account out. Clearing the cache instead would flush Redis."""
+    throttle = dict(settings.CACHES["throttle"])
+    throttle["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {**settings.CACHES, "throttle": throttle}
 
 
 @pytest.fixture(autouse=True)
