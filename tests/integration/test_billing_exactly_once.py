@@ -238,10 +238,11 @@ def test_a_killed_worker_then_recovery_bills_exactly_like_an_uninterrupted_run(s
     )
     again, created = billing_run_start(period=AUGUST, actor=OPERATOR)
     assert (again.pk, created) == (run.pk, False)
-    assert stack.pending() == 0  # nothing was enqueued for it
 
-    # when an operator resumes the run by enqueueing its start task again (by hand: no service or
-    # command does it today); the plan is kept and only the unfinished studio is sent again
+    # when the run is resumed: joining it enqueued its start task again, and an operator enqueues
+    # it by hand as well (a duplicate start); the plan is kept and only the unfinished studio is
+    # sent again. (Joining is not "nothing enqueued": that assertion held only while the idle
+    # worker took the message off Redis at once, and failed under load.)
     tasks.start_run.apply_async(args=[run.pk])
     wait_for(
         lambda: BillingRun.objects.get(pk=run.pk).status in FINISHED,
