@@ -219,6 +219,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 3,
+    # A Redis that hangs (rather than refuses) must not hold a request that publishes a task:
+    # the outbox keeps the work, so give up on the broker after a few seconds.
+    "socket_timeout": 5,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {

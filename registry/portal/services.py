@@ -16,6 +16,7 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.outbox import services as outbox
 from registry.parties.models import Performer, Representative
 from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
 
@@ -145,7 +146,8 @@ def _invite(*, party, email: str, actor: Actor, now: dt.datetime, **link) -> Por
         performer_id=performer.public_id,
         data={"invitation": invitation.pk, "email": email, "for": "performer" if is_performer else "representative"},
     )
-    transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk))
+    # Through the outbox: the email is owed once the invitation commits, even if Redis is down.
+    outbox.enqueue(tasks.send_invitation, invitation.pk)
     return invitation
 
 
