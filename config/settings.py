@@ -188,6 +188,10 @@ if DATABASE_URL:
         DATABASES["default"]["ENGINE"] = "registry.core.postgresql"
         # Fail fast when PostgreSQL is down instead of hanging a worker for minutes.
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+        # Prepared statements only where the code asks for them (the consent check's statement,
+        # `prepare=True`): Django's own queries bind parameters client-side and are never prepared.
+        # Django's default (None) turns preparation off altogether, which made that request a no-op.
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -137,3 +137,24 @@ def test_a_past_date_check_answers_as_the_history_path(studio, performer, agreem
             studio_id=studio.studio.pk, performer_reference=performer.performer.public_id, query=query, now=later
         )
         assert outcome == expected, query
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_check_statement_is_prepared_once_per_connection(
+    require_postgres, studio, performer, agreement
+):
+    """Planning the statement cost PostgreSQL five times what running it does; a setting that
+    silently turned preparation off (Django's default) would cost that on every check."""
+    from django.db import connection
+
+    grants = _varied_world(studio, performer, agreement)
+    query = _queries(grants)[0]
+    for _ in range(3):
+        selectors.consent_check_by_reference(
+            studio_id=studio.studio.pk, performer_reference=performer.performer.public_id, query=query
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        prepared = [row[0] for row in cursor.fetchall()]
+    check_sql = selectors._check_sql().by_public_id.replace("%s", "$")
+    assert sum(1 for text in prepared if text.split("$")[0] == check_sql.split("$")[0]) == 1
