@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import report as bench_report
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_WALL_S = 120.0
 TARGET_MEMORY_GROWTH = 1.25  # peak worker memory at the largest size <= 1.25 x the smallest
@@ -488,10 +490,32 @@ def summary(results: list[Result]) -> None:
     largest, smallest = results[-1], results[0]
     verdict = "PASS" if largest.wall_s <= TARGET_WALL_S else "FAIL"
     print(f"target wall time <= {TARGET_WALL_S:.0f} s at {largest.lines:,} lines: {largest.wall_s:.1f} s: {verdict}")
+    bench_report.result(
+        bench="billing",
+        figure=f"billing run, {largest.lines:,} usage lines, 2 workers (peak worker {largest.peak_child_mib:.0f} MiB)",
+        value=largest.wall_s,
+        unit="s",
+        baseline=largest.baseline_s,
+        baseline_label="one SQL SUM … GROUP BY",
+        ratio=largest.wall_s / largest.baseline_s,
+        target=f"<= {TARGET_WALL_S:.0f} s",
+        passed=largest.wall_s <= TARGET_WALL_S,
+    )
     if len(results) > 1:
         growth = largest.peak_child_mib / smallest.peak_child_mib
         verdict = "PASS" if growth <= TARGET_MEMORY_GROWTH else "FAIL"
         print(
             f"target memory flat: peak at {largest.lines:,} lines <= {TARGET_MEMORY_GROWTH} x peak at "
             f"{smallest.lines:,} ({largest.lines / smallest.lines:.0f}x the lines): {growth:.2f}x: {verdict}"
+        )
+        bench_report.result(
+            bench="billing",
+            figure=f"peak worker memory at {largest.lines:,} lines",
+            value=largest.peak_child_mib,
+            unit="MiB",
+            baseline=smallest.peak_child_mib,
+            baseline_label=f"at {smallest.lines:,} lines",
+            ratio=growth,
+            target=f"flat: <= {TARGET_MEMORY_GROWTH} x",
+            passed=growth <= TARGET_MEMORY_GROWTH,
         )

@@ -382,13 +382,14 @@ class ConsentCheckSerializer(serializers.Serializer):
 
 _FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")  # what DRF's CharField validators refuse
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 _USES, _KINDS, _MEDIA = frozenset(UseType.values), frozenset(ProjectKind.values), frozenset(Medium.values)
 _EXEMPTIONS = frozenset(AlterationExemption.values)
 
 
 def _plain_text(value, max_length: int, *, allow_blank: bool = False) -> str | None:
-    if not isinstance(value, str) or _FORBIDDEN_CHARACTERS.search(value):
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    if not value.isascii() and _FORBIDDEN_CHARACTERS.search(value):  # surrogates are never ASCII
         return None
     value = value.strip()
     if len(value) > max_length or not (value or allow_blank):
@@ -439,7 +440,7 @@ def check_body_fast(data) -> dict | None:
     if (
         not isinstance(territory, list)
         or len(territory) > 250
-        or not all(isinstance(t, str) and _COUNTRY.fullmatch(t) for t in territory)
+        or not all(isinstance(t, str) and len(t) == 2 and t.isascii() and t.isalpha() for t in territory)
     ):
         return None
     exemption = data.get("alteration_exemption")
