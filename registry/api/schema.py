@@ -1,8 +1,28 @@
 """OpenAPI pieces shared by every view: the problem-details error responses."""
 
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import OpenApiResponse
 
 from registry.api.serializers.common import ProblemSerializer
+
+
+class RegistryAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus the item limits of nested lists (`Serializer(many=True,
+    max_length=…)`), which DRF enforces but drf-spectacular does not state: a studio's client
+    should know a usage report holds at most 10,000 lines before it is refused."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if is_list_serializer(field) and isinstance(schema, dict) and schema.get("type") == "array":
+            if getattr(field, "max_length", None) is not None:
+                schema["maxItems"] = field.max_length
+            if getattr(field, "min_length", None) is not None:
+                schema["minItems"] = field.min_length
+            elif getattr(field, "allow_empty", True) is False:
+                schema["minItems"] = 1
+        return schema
+
 
 _problem = OpenApiResponse(ProblemSerializer, description="RFC 9457 problem details")
 

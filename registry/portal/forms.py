@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UsernameField
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -49,8 +49,17 @@ def client_address(request) -> str | None:
 
 
 # --- Signing in -------------------------------------------------------------------------------
+# Hashing a password costs in proportion to its length: a megabyte-long one would tie a worker up.
+PASSWORD_MAX_LENGTH = 1024
+
+
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, refused for a while after repeated failures."""
+
+    username = UsernameField(max_length=254, widget=forms.TextInput(attrs={"autofocus": True}))
+    password = forms.CharField(
+        label="Password", strip=False, max_length=PASSWORD_MAX_LENGTH, widget=forms.PasswordInput
+    )
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -113,6 +122,19 @@ class WelcomeForm(SetPasswordForm):
     )
     confirm_details = forms.BooleanField(label="These details are mine and correct.", required=True)
 
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=SetPasswordForm.base_fields["new_password1"].help_text,
+    )
+    new_password2 = forms.CharField(
+        label="New password confirmation",
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     field_order = ["date_of_birth", "confirm_details", "new_password1", "new_password2"]
 
     def __init__(self, user, *args, expected_birth_date: dt.date | None = None, **kwargs):
@@ -132,7 +154,7 @@ class WelcomeForm(SetPasswordForm):
 
 # --- Answering requests -----------------------------------------------------------------------
 class AcceptForm(forms.Form):
-    description_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    description_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", max_length=64, widget=forms.HiddenInput)
     full_name = forms.CharField(
         label="Type your full name to sign",
         max_length=200,
