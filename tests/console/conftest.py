@@ -93,4 +93,31 @@ def world(studio, other_studio, performer, other_performer, agreement, django_ca
         agreement=agreement, studios=[other_studio.studio], reason="Talks broke down", actor=SYSTEM
     )
     assert invoice.total == Decimal("3738.00") + Decimal("2492.00")
+    _awaiting_staff(studio, other_performer)
     return World(grant=grant, invoice=invoice, violation=case, notice=synthetic, strike=strike, tvth=tvth)
+
+
+def _awaiting_staff(studio, other_performer) -> None:
+    """Records the remaining admin actions act on: a webhook delivery (redeliver) and a pending
+    erasure request (carry out, refuse). Stored directly: fixtures, not product writes, and
+    sending the delivery is no part of what these tests check."""
+    from django.utils import timezone
+
+    from registry.privacy.models import ErasureRequest
+    from registry.webhooks.models import WebhookDelivery, WebhookMessage
+    from registry.webhooks.services import endpoint_create
+
+    now = timezone.now()
+    endpoint, _secret = endpoint_create(
+        studio=studio.studio, url="https://hooks.example.com/registry", event_types=["grant.revoked"], actor=SYSTEM
+    )
+    message = WebhookMessage.objects.create(
+        studio=studio.studio, event_type="grant.revoked", payload={"grant": "cgr_x"}, created_at=now
+    )
+    WebhookDelivery.objects.create(message=message, endpoint=endpoint, created_at=now)
+    ErasureRequest.objects.create(
+        performer=other_performer.performer,
+        requested_at=now,
+        requested_by_kind="performer",
+        requested_by_id=other_performer.performer.public_id,
+    )
