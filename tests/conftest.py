@@ -38,6 +38,19 @@ def require_postgres(db):
         service_missing("PostgreSQL (set DATABASE_URL)")
 
 
+def second_postgres_connection(*, dbname: str | None = None, autocommit: bool = False):
+    """A psycopg connection of its own to the test database's server (another session: to hold
+    locks against, terminate backends from, or reach the `postgres` database with)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    dsn = {k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")}
+    if dbname is not None:
+        dsn["dbname"] = dbname
+    return psycopg.connect(**dsn, autocommit=autocommit)
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")

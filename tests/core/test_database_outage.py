@@ -9,18 +9,18 @@ import json
 import urllib.error
 import urllib.request
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
+
+from tests.conftest import second_postgres_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _admin_connection():
-    params = connection.get_connection_params()
-    dsn = {k: v for k, v in params.items() if k in ("user", "password", "host", "port")}
-    return psycopg.connect(**dsn, dbname="postgres", autocommit=True)
+    # The `postgres` database: the test database is the one being taken away.
+    return second_postgres_connection(dbname="postgres", autocommit=True)
 
 
 @pytest.fixture

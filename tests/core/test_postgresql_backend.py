@@ -10,6 +10,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.conftest import second_postgres_connection
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
@@ -23,9 +25,7 @@ def open_connection(require_postgres):
 
 
 def _terminate(backend_pid: int) -> None:
-    params = connection.get_connection_params()
-    dsn = {k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")}
-    with psycopg.connect(**dsn, autocommit=True) as admin:
+    with second_postgres_connection(autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not _socket_readable():

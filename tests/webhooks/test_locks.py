@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from registry.webhooks import services
+from tests.conftest import second_postgres_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _other_connection():
-    params = connection.get_connection_params()
-    dsn = {k: v for k, v in params.items() if k in ("dbname", "user", "password", "host", "port")}
-    conn = psycopg.connect(**dsn)
+    conn = second_postgres_connection()
     conn.execute("SET lock_timeout = '2s'")
     return conn
 
