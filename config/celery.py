@@ -4,9 +4,13 @@ import os
 
 from celery import Celery
 
+from registry.core import worker_liveness
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("registry")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # autodiscover only imports `<app>.tasks`; each app's tasks module imports any sub-modules.
 app.autodiscover_tasks()
+# A worker whose consumer stalls (broker restarted under it) exits for its supervisor to restart.
+worker_liveness.install(app)

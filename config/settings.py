@@ -228,6 +228,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker whose consumer stalls exits for its supervisor to restart (registry.core.worker_liveness):
+# a heartbeat every INTERVAL seconds; none answered for TIMEOUT seconds while idle means stalled.
+# 0 turns the watchdog off.
+WORKER_WATCHDOG_INTERVAL = env_int("WORKER_WATCHDOG_INTERVAL", 15)
+WORKER_WATCHDOG_TIMEOUT = env_int("WORKER_WATCHDOG_TIMEOUT", 90)
 CELERY_BEAT_SCHEDULE = {
     "consent-expire-requests": {"task": "consent.expire_requests", "schedule": 300.0},
     "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
