@@ -138,6 +138,9 @@ class PerformerFacts:
     date_of_birth: dt.date
     date_of_death: dt.date | None = None
     has_estate_representative: bool = False
+    # Their personal data was erased at their request (registry.privacy); what is left is a
+    # pseudonym, and the date of birth a placeholder.
+    erased: bool = False
 
     @property
     def is_deceased(self) -> bool:
@@ -483,6 +486,16 @@ def request_violations(
     req: RequestFacts, performer: PerformerFacts, terms: AgreementTerms, today: dt.date
 ) -> list[RuleViolation]:
     """Everything that refuses a consent request before the performer ever sees it."""
+    if performer.erased:
+        # Alone: the other rules would read the placeholder date of birth.
+        return [
+            RuleViolation(
+                "performer",
+                "performer_erased",
+                "This performer's personal data was erased at their request: the registry takes no new "
+                "consent requests for them.",
+            )
+        ]
     out: list[RuleViolation] = []
     if not terms.in_force_on(today):
         out.append(

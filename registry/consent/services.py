@@ -46,6 +46,7 @@ from registry.core.errors import (
 )
 from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
 from registry.parties.selectors import representation_for, representatives_valid_on
+from registry.privacy.selectors import is_erased
 from registry.terms.models import Agreement
 from registry.webhooks import events as webhook_events
 
@@ -84,6 +85,7 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         date_of_birth=performer.date_of_birth,
         date_of_death=performer.date_of_death,
         has_estate_representative=has_estate,
+        erased=is_erased(performer),
     )
 
 

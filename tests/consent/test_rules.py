@@ -750,6 +750,15 @@ def test_someone_must_be_able_to_consent_for_a_deceased_performer(performer, agr
     assert pairs(rules.request_violations(request(), performer, agreement, TODAY)) == expected
 
 
+def test_an_erased_performer_takes_no_request_and_that_is_the_only_reason_given():
+    # Erasure left a placeholder date of birth (1900-01-01): no age rule may read it, nor may
+    # anything else be said about a request nobody could answer.
+    erased = PerformerFacts(date_of_birth=dt.date(1900, 1, 1), erased=True)
+    stale = terms(effective_to=TODAY - dt.timedelta(days=1))
+    assert pairs(rules.request_violations(request(), erased, stale, TODAY)) == [("performer", "performer_erased")]
+    assert pairs(rules.request_violations(request(), ADULT, stale, TODAY)) == [("agreement", "agreement_not_in_force")]
+
+
 @pytest.mark.parametrize(
     ("performer", "changes", "expected"),
     [

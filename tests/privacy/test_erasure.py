@@ -19,7 +19,7 @@ from registry.audit.selectors import verify_audit_chain
 from registry.billing import services as billing
 from registry.billing.models import Invoice, InvoiceLine, JournalEntry, Posting
 from registry.cases.services import case_open
-from registry.consent.models import ConsentGrant, DescriptionVersion, GrantStatusChange, Signature
+from registry.consent.models import ConsentGrant, ConsentRequest, DescriptionVersion, GrantStatusChange, Signature
 from registry.consent.services import grants_expire_due
 from registry.parties.models import Performer, Representative
 from registry.privacy import services
@@ -30,7 +30,7 @@ from registry.usage.models import UsageLine
 from tests.api.conftest import assert_problem
 from tests.billing.conftest import replica_line, report
 from tests.conftest import SYSTEM
-from tests.consent.factories import create_request, grant_for
+from tests.consent.factories import create_request, grant_for, request_body
 from tests.privacy.conftest import MAYA_EMAIL, MAYA_IP, signed_past_grant
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +372,21 @@ def test_studios_no_longer_find_her_by_her_old_member_number(world, erased, bill
 
     problem = assert_problem(response, 422, "consent-rule-violation")
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("performer", "unknown_performer")]
+
+
+def test_studios_can_no_longer_ask_her_for_consent(world, erased, billed_studio, agreement):
+    """Her public id still names her pseudonym (signed records point to it), but the registry
+    takes no new request for a performer whose data was erased: nobody could ever answer it."""
+    billed_studio.studio.agreements.add(agreement)  # one in force today
+    requests_before = ConsentRequest.objects.count()
+    response = billed_studio.client.post(
+        "/api/v1/consent-requests/", request_body(world.maya, agreement), format="json"
+    )
+
+    problem = assert_problem(response, 422, "consent-rule-violation")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("performer", "performer_erased")]
+    assert "erased at their request" in problem["detail"]
+    assert ConsentRequest.objects.count() == requests_before
+    # Leo, who asked for nothing, still can be asked, by the same body.
+    leo = billed_studio.client.post("/api/v1/consent-requests/", request_body(world.leo, agreement), format="json")
+    assert leo.status_code == 201, leo.json()
