@@ -2,9 +2,12 @@
 real `celery worker` processes and the outbox relay as its own process.
 
 (a) Redis dies in the middle of a burst of grant changes and comes back: every status-list change
-    is signed and every webhook event is delivered exactly once.
+    is signed and every webhook event is delivered exactly once. The worker left stalled by the
+    restart is shut down by its own watchdog and started again by a supervisor, as Docker would:
+    nobody starts a worker by hand.
 (b) A worker is SIGKILLed while its webhook request is open: a new worker delivers it again with
-    the same webhook-id (at least once: the receiver may have acted on the first request).
+    the same webhook-id (at least once: the receiver may have acted on the first request). Before
+    that, held busy past its watchdog's timeout, it is left alone.
 (c) While Redis is down the API still answers consent checks and online token verification.
 """
 
