@@ -288,9 +288,14 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
             candidate_cache[key] = consent_selectors.candidates_as_of(pool, as_of)
         return candidate_cache[key]
 
+    # A report's lines share few dates; the moment each answers for is worked out once a date.
+    as_of_by_date: dict[dt.date, dt.datetime] = {}
+
     for r in resolved:
         line = r.given
-        as_of = consent_selectors.as_of_moment(line.use_date, now)
+        as_of = as_of_by_date.get(line.use_date)
+        if as_of is None:
+            as_of = as_of_by_date[line.use_date] = consent_selectors.as_of_moment(line.use_date, now)
         if line.kind in CONSENT_FOR_KIND:
             query = rules.UseQuery(
                 use=CONSENT_FOR_KIND[line.kind],
