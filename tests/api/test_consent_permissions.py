@@ -16,6 +16,17 @@ from registry.parties.models import ApiScope, all_scopes
 from tests.api.conftest import CALLERS, assert_problem, db_snapshot, result_ids
 from tests.conftest import SYSTEM
 from tests.consent.factories import request_body
+from tests.permissions import (
+    ANONYMOUS,
+    CREATED,
+    NOT_FOR_PERFORMERS,
+    NOT_FOR_STAFF,
+    NOT_FOR_STUDIOS,
+    NOT_FOUND,
+    OK,
+    matrix,
+    refused,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,30 +35,12 @@ GRANTS = "/api/v1/grants/"
 CHECKS = "/api/v1/consent-checks/"
 STRIKES = "/api/v1/strikes/"
 
-OK = (200, None, None)
-CREATED = (201, None, None)
-NOT_FOUND = (404, "not-found", "Not found.")
-ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
-NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
-NOT_FOR_PERFORMERS = (403, "permission-denied", "This action is not open to performers or their representatives.")
-NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
 UNION_MAY_NOT_SIGN = (
     403,
     "permission-denied",
     "The union consents only for a deceased performer with no estate on record.",
 )
 ANALYST_MAY_NOT_SIGN = (403, "permission-denied", "Union analysts cannot sign.")
-
-
-def _matrix(table: dict) -> list:
-    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
-    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
-
-
-def _refused(response, expected, before: dict) -> None:
-    status, slug, detail = expected
-    assert_problem(response, status, slug, detail)
-    assert db_snapshot() == before
 
 
 def _request_for(world, caller: str) -> ConsentRequest:
@@ -77,7 +70,7 @@ OBJECT_READ = {
 }
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(OBJECT_READ))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, OBJECT_READ))
 def test_consent_request_detail(world, clients, caller, expected):
     target = _request_for(world, caller)
     before = db_snapshot()
@@ -92,10 +85,10 @@ def test_consent_request_detail(world, clients, caller, expected):
         assert body["status"] == "pending"
         assert db_snapshot() == before
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(OBJECT_READ))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, OBJECT_READ))
 def test_grant_detail(world, clients, caller, expected):
     target = _grant_for(world, caller)
     before = db_snapshot()
@@ -110,7 +103,7 @@ def test_grant_detail(world, clients, caller, expected):
         assert body["performer"]["id"] == target.performer.public_id
         assert body["status"] == "active"
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 def test_another_studios_request_and_grant_are_404_for_the_studio(world, clients):
@@ -168,7 +161,7 @@ def test_consent_request_list_shows_only_the_callers_own(world, clients, caller)
     response = clients[caller].get(REQUESTS)
 
     if expected is None:
-        _refused(response, ANONYMOUS, before)
+        refused(response, ANONYMOUS, before, db_snapshot)
     else:
         assert result_ids(response) == expected
 
@@ -181,7 +174,7 @@ def test_grant_list_shows_only_the_callers_own(world, clients, caller):
     response = clients[caller].get(GRANTS)
 
     if expected is None:
-        _refused(response, ANONYMOUS, before)
+        refused(response, ANONYMOUS, before, db_snapshot)
     else:
         assert result_ids(response) == expected
 
@@ -208,7 +201,7 @@ ACCEPT = {
 }
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(ACCEPT))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, ACCEPT))
 def test_accept(world, clients, caller, expected):
     target = _request_for(world, caller)
     body = {
@@ -231,7 +224,7 @@ def test_accept(world, clients, caller, expected):
         signed = AuditEvent.objects.get(action="consent_request.signed", subject_id=target.public_id)
         assert signed.actor_kind == actor_kind
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 DECLINE = {
@@ -247,7 +240,7 @@ DECLINE = {
 }
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(DECLINE))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, DECLINE))
 def test_decline(world, clients, caller, expected):
     target = _request_for(world, caller)
     before = db_snapshot()
@@ -264,7 +257,7 @@ def test_decline(world, clients, caller, expected):
         target.refresh_from_db()
         assert target.status == "declined"
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 # --- Grant actions ------------------------------------------------------------------------
@@ -288,7 +281,7 @@ ACTIONS = [
 
 
 @pytest.mark.parametrize(("action", "status_before", "status_after"), ACTIONS)
-@pytest.mark.parametrize(("caller", "expected"), _matrix(GRANT_ACTION))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, GRANT_ACTION))
 def test_grant_action(world, clients, caller, expected, action, status_before, status_after):
     target = _grant_for(world, caller)
     if status_before == "suspended":
@@ -305,7 +298,7 @@ def test_grant_action(world, clients, caller, expected, action, status_before, s
         assert (data["id"], data["status"]) == (target.public_id, status_after)
         assert target.status == status_after
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
         assert target.status == status_before
 
 
@@ -324,7 +317,7 @@ CREATE = {
 }
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(CREATE))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, CREATE))
 def test_create_consent_request(world, clients, agreement, caller, expected):
     before = db_snapshot()
 
@@ -336,7 +329,7 @@ def test_create_consent_request(world, clients, agreement, caller, expected):
         assert created.studio.legal_name == {"studio": "Northlight Pictures", "other_studio": "Rival Pictures"}[caller]
         assert ConsentRequest.objects.count() == len(before["requests"]) + 1
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 def test_a_studio_cannot_amend_another_studios_grant(world, clients, agreement):
@@ -366,7 +359,7 @@ CHECK = {
 }
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(CHECK))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, CHECK))
 def test_consent_check(world, clients, caller, expected):
     grant = world.maya_grant
     body = {
@@ -392,7 +385,7 @@ def test_consent_check(world, clients, caller, expected):
             assert [r["code"] for r in data["reasons"]] == ["no_grant"]
         assert db_snapshot() == before
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 # --- Preferences --------------------------------------------------------------------------
@@ -414,7 +407,7 @@ def _performer_for(world, caller: str):
     return world.sam if caller == "guardian_own" else world.maya
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(PREFERENCES_READ))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, PREFERENCES_READ))
 def test_read_preferences(world, clients, caller, expected):
     target = _performer_for(world, caller)
     before = db_snapshot()
@@ -427,10 +420,10 @@ def test_read_preferences(world, clients, caller, expected):
         assert (data["performer"], data["do_not_train"], data["declined_uses"]) == (target.public_id, False, [])
         assert db_snapshot() == before
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(PREFERENCES_WRITE))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, PREFERENCES_WRITE))
 def test_replace_preferences(world, clients, caller, expected):
     target = _performer_for(world, caller)
     before = db_snapshot()
@@ -447,7 +440,7 @@ def test_replace_preferences(world, clients, caller, expected):
         assert (prefs.do_not_train, prefs.declined_uses) == (True, ["training"])
         assert response.json()["performer"] == target.public_id
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
         assert PerformerPreferences.objects.filter(performer=target).exists() is False
 
 
@@ -492,7 +485,7 @@ def test_strike_list(strikes, clients, caller):
     if isinstance(expected, list):
         assert result_ids(response) == expected
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, db_snapshot)
 
 
 # --- Studio keys without the scope --------------------------------------------------------

@@ -7,16 +7,11 @@ import pytest
 from registry.audit.models import AuditEvent
 from registry.privacy.models import ErasureRequest
 from tests.api.conftest import assert_problem
+from tests.permissions import ANONYMOUS, CREATED, NOT_FOR_STAFF, NOT_FOR_STUDIOS, NOT_FOUND, OK, matrix
 from tests.privacy.conftest import CALLERS
 
 pytestmark = pytest.mark.django_db
 
-OK = (200, None, None)
-CREATED = (201, None, None)
-NOT_FOUND = (404, "not-found", "Not found.")
-ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
-NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
-NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
 NOT_AN_AUTHORITY = (
     403,
     "permission-denied",
@@ -39,11 +34,6 @@ READ = {
 ASK = {**READ, "owner": CREATED, "lawyer": CREATED, "staff": NOT_FOR_STAFF, "analyst": NOT_FOR_STAFF}
 
 
-def _matrix(table: dict) -> list:
-    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
-    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
-
-
 def _state() -> tuple:
     return (
         AuditEvent.objects.count(),
@@ -51,7 +41,7 @@ def _state() -> tuple:
     )
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(READ))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, READ))
 def test_export(world, clients, caller, expected):
     audit_before = AuditEvent.objects.count()
     before = _state()
@@ -76,7 +66,7 @@ def test_export(world, clients, caller, expected):
         assert _state() == before
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(ASK))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, ASK))
 def test_ask_for_erasure(world, clients, caller, expected):
     before = _state()
 
@@ -112,7 +102,7 @@ def test_ask_for_erasure(world, clients, caller, expected):
         assert _state() == before
 
 
-@pytest.mark.parametrize(("caller", "expected"), _matrix(READ))
+@pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, READ))
 def test_list_erasure_requests(world, clients, caller, expected):
     clients["owner"].post(f"/api/v1/performers/{world.maya.public_id}/erasure-requests", {}, format="json")
     erasure = ErasureRequest.objects.get()

@@ -13,36 +13,22 @@ from django.utils import timezone
 from registry.parties.models import ApiScope, Performer
 from registry.residuals.models import Title
 from tests.api.conftest import assert_problem
+from tests.permissions import (
+    ANONYMOUS,
+    NOT_FOR_PERFORMERS,
+    NOT_FOR_STAFF,
+    NOT_FOR_STUDIOS,
+    NOT_FOUND,
+    listed,
+    matrix,
+    refused,
+)
 from tests.residuals.builders import row_counts
 from tests.residuals.conftest import licence_term
 
 pytestmark = pytest.mark.django_db
 
 CALLERS = ["performer", "other_performer", "studio", "other_studio", "staff", "analyst", "anonymous"]
-
-ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
-NOT_FOR_PERFORMERS = (403, "permission-denied", "This action is not open to performers or their representatives.")
-NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
-NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
-NOT_FOUND = (404, "not-found", "Not found.")
-
-
-def _matrix(table: dict) -> list:
-    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
-    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
-
-
-def _listed(response, key: str = "id") -> list[str]:
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["next"] is None
-    return sorted(row[key] for row in body["results"])
-
-
-def _refused(response, expected, before: dict) -> None:
-    status, slug, detail = expected
-    assert_problem(response, status, slug, detail)
-    assert row_counts() == before
 
 
 def _ids(world, *names: str) -> list[str]:
@@ -52,7 +38,8 @@ def _ids(world, *names: str) -> list[str]:
 # --- Titles -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -61,7 +48,7 @@ def _ids(world, *names: str) -> list[str]:
             "staff": ["title", "rival_title"],
             "analyst": ["title", "rival_title"],
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_list_titles(world, clients, caller, expected):
@@ -70,9 +57,9 @@ def test_list_titles(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/titles/")
 
     if isinstance(expected, list):
-        assert _listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(world, *expected)
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 NEW_TITLE = {
@@ -88,7 +75,8 @@ NEW_TITLE = {
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -97,7 +85,7 @@ NEW_TITLE = {
             "staff": NOT_FOR_STAFF,
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_register_title(world, clients, request, caller, expected):
@@ -111,12 +99,13 @@ def test_register_title(world, clients, request, caller, expected):
         assert response.json()["studio"] == studio.public_id
         assert Title.objects.filter(studio=studio, production_number="LT-1").count() == 1
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -125,7 +114,7 @@ def test_register_title(world, clients, request, caller, expected):
             "staff": 200,
             "analyst": 200,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_get_title(world, clients, caller, expected):
@@ -141,7 +130,7 @@ def test_get_title(world, clients, caller, expected):
             ["3000.00", "1000.00"],
         )
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Viewing reports --------------------------------------------------------------------------
@@ -151,7 +140,8 @@ def _not_yours(world) -> tuple:
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -160,7 +150,7 @@ def _not_yours(world) -> tuple:
             "staff": NOT_FOR_STAFF,
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_report_viewing(world, clients, caller, expected):
@@ -181,12 +171,13 @@ def test_report_viewing(world, clients, caller, expected):
             None,
         )
     else:
-        _refused(response, _not_yours(world) if expected == "not yours" else expected, before)
+        refused(response, _not_yours(world) if expected == "not yours" else expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -195,7 +186,7 @@ def test_report_viewing(world, clients, caller, expected):
             "staff": ["report", "rival_report"],
             "analyst": ["report", "rival_report"],
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_list_viewing_reports(world, clients, caller, expected):
@@ -204,14 +195,15 @@ def test_list_viewing_reports(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/viewing-reports/")
 
     if isinstance(expected, list):
-        assert _listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(world, *expected)
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -220,7 +212,7 @@ def test_list_viewing_reports(world, clients, caller, expected):
             "staff": 200,
             "analyst": 200,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_get_viewing_report(world, clients, caller, expected):
@@ -238,7 +230,7 @@ def test_get_viewing_report(world, clients, caller, expected):
         )
         assert response.json()["distribution"] == world.distribution.public_id
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Bonus distributions ----------------------------------------------------------------------
@@ -266,16 +258,17 @@ def test_list_bonus_distributions(world, clients, caller, expected, members):
     response = clients[caller].get("/api/v1/bonus-distributions/")
 
     if isinstance(expected, list):
-        assert _listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(world, *expected)
         rows = response.json()["results"]
         assert sorted(m for row in rows for m in _share_members(row, world)) == members
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": ["SAG-1"],
             "other_performer": NOT_FOUND,
@@ -284,7 +277,7 @@ def test_list_bonus_distributions(world, clients, caller, expected, members):
             "staff": ["SAG-1", "SAG-9"],
             "analyst": ["SAG-1", "SAG-9"],
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_get_bonus_distribution(world, clients, caller, expected):
@@ -302,13 +295,14 @@ def test_get_bonus_distribution(world, clients, caller, expected):
         )
         assert _share_members(body, world) == expected
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Training licences ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -317,7 +311,7 @@ def test_get_bonus_distribution(world, clients, caller, expected):
             "staff": NOT_FOR_STAFF,
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_record_training_licence(world, clients, caller, expected):
@@ -331,7 +325,7 @@ def test_record_training_licence(world, clients, caller, expected):
         assert response.status_code == 201, response.content
         assert [s["consent_basis"] for s in response.json()["shares"]] == ["none", "none"]
     else:
-        _refused(response, _not_yours(world) if expected == "not yours" else expected, before)
+        refused(response, _not_yours(world) if expected == "not yours" else expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
@@ -352,16 +346,17 @@ def test_list_training_licences(world, clients, caller, expected, members):
     response = clients[caller].get("/api/v1/training-licences/")
 
     if isinstance(expected, list):
-        assert _listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(world, *expected)
         rows = response.json()["results"]
         assert sorted(m for row in rows for m in _share_members(row, world)) == members
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": ["SAG-1"],
             "other_performer": NOT_FOUND,
@@ -370,7 +365,7 @@ def test_list_training_licences(world, clients, caller, expected, members):
             "staff": ["SAG-1", "SAG-9"],
             "analyst": ["SAG-1", "SAG-9"],
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_get_training_licence(world, clients, caller, expected):
@@ -384,13 +379,14 @@ def test_get_training_licence(world, clients, caller, expected):
         assert (body["licensee"], body["fee"], body["performers_total"]) == ("Lumen Labs", "100000.00", "50000.00")
         assert _share_members(body, world) == expected
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Earnings and the what-if -----------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": 200,
             "other_performer": (404, "not-found", "No such performer."),
@@ -399,7 +395,7 @@ def test_get_training_licence(world, clients, caller, expected):
             "staff": 200,
             "analyst": 200,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_performer_earnings(world, clients, performer, caller, expected):
@@ -422,12 +418,13 @@ def test_performer_earnings(world, clients, performer, caller, expected):
             {},
         )
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -436,7 +433,7 @@ def test_performer_earnings(world, clients, performer, caller, expected):
             "staff": 200,
             "analyst": 200,
             "anonymous": ANONYMOUS,
-        }
+        },
     ),
 )
 def test_bonus_what_if(world, clients, caller, expected):
@@ -456,7 +453,7 @@ def test_bonus_what_if(world, clients, caller, expected):
             "3000.00",
         )
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Scopes -----------------------------------------------------------------------------------

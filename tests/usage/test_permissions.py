@@ -19,17 +19,14 @@ from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.services import synthetic_performer_register
 from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM
+from tests.permissions import ANONYMOUS, NOT_FOR_PERFORMERS, NOT_FOR_STAFF, NOT_FOUND, listed, matrix, refused
 from tests.usage.builders import granted, line, report, row_counts, submit
 
 pytestmark = pytest.mark.django_db
 
 CALLERS = ["performer", "other_performer", "studio", "other_studio", "staff", "analyst", "anonymous", "no_scope"]
 
-ANONYMOUS = (401, "not-authenticated", "Authentication credentials were not provided.")
-NOT_FOR_PERFORMERS = (403, "permission-denied", "This action is not open to performers or their representatives.")
-NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
 MISSING_SCOPE = (403, "missing-scope", "This API key lacks the 'usage:write' scope.")
-NOT_FOUND = (404, "not-found", "Not found.")
 
 
 @dataclass
@@ -76,28 +73,11 @@ def clients(performer, other_performer, studio, other_studio, staff, analyst, an
     }
 
 
-def _matrix(table: dict) -> list:
-    assert list(table) == CALLERS, "every kind of caller has an expected outcome"
-    return [pytest.param(caller, expected, id=caller) for caller, expected in table.items()]
-
-
-def _listed(response, key: str = "id") -> list[str]:
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert body["next"] is None
-    return sorted(row[key] for row in body["results"])
-
-
-def _refused(response, expected, before: dict) -> None:
-    status, slug, detail = expected
-    assert_problem(response, status, slug, detail)
-    assert row_counts() == before
-
-
 # --- Usage reports --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -107,21 +87,22 @@ def _refused(response, expected, before: dict) -> None:
             "analyst": ["R-1", "R-9"],
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_list_usage_reports(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/usage-reports/")
 
     if isinstance(expected, list):
-        assert _listed(response, "report_id") == expected
+        assert listed(response, "report_id") == expected
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -131,7 +112,7 @@ def test_list_usage_reports(world, clients, caller, expected):
             "analyst": 200,
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_get_usage_report(world, clients, caller, expected):
@@ -141,12 +122,13 @@ def test_get_usage_report(world, clients, caller, expected):
         assert response.status_code == 200, response.content
         assert (response.json()["id"], response.json()["report_id"]) == (world.report.public_id, "R-1")
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -156,7 +138,7 @@ def test_get_usage_report(world, clients, caller, expected):
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_post_usage_report(world, clients, caller, expected):
@@ -171,13 +153,14 @@ def test_post_usage_report(world, clients, caller, expected):
         assert response.status_code == 201, response.content
         assert UsageReport.objects.filter(report_ref="R-new", studio=world.report.studio).count() == 1
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Usage lines ----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": ["L-1"],  # the line about Maya
             "other_performer": ["L-9"],  # the line about Leo
@@ -187,25 +170,26 @@ def test_post_usage_report(world, clients, caller, expected):
             "analyst": ["L-1", "L-9"],
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_list_usage_lines(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/usage-lines/")
 
     if isinstance(expected, list):
-        assert _listed(response, "line_id") == expected
+        assert listed(response, "line_id") == expected
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 def test_performer_without_lines_sees_none(world, minor_with_guardian):
-    assert _listed(minor_with_guardian.client.get("/api/v1/usage-lines/")) == []
+    assert listed(minor_with_guardian.client.get("/api/v1/usage-lines/")) == []
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -215,7 +199,7 @@ def test_performer_without_lines_sees_none(world, minor_with_guardian):
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_retract_usage_line(world, clients, caller, expected):
@@ -228,14 +212,15 @@ def test_retract_usage_line(world, clients, caller, expected):
         assert response.status_code == 200, response.content
         assert (response.json()["status"], status) == ("retracted", "retracted")
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
         assert status == "accepted"
 
 
 # --- Synthetic performers -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -245,21 +230,22 @@ def test_retract_usage_line(world, clients, caller, expected):
             "analyst": ["Nova", "Vega"],
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_list_synthetic_performers(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/synthetic-performers/")
 
     if isinstance(expected, list):
-        assert _listed(response, "name") == expected
+        assert listed(response, "name") == expected
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOR_PERFORMERS,
             "other_performer": NOT_FOR_PERFORMERS,
@@ -269,7 +255,7 @@ def test_list_synthetic_performers(world, clients, caller, expected):
             "analyst": NOT_FOR_STAFF,
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_register_synthetic_performer(world, clients, caller, expected):
@@ -283,13 +269,14 @@ def test_register_synthetic_performer(world, clients, caller, expected):
         assert response.status_code == 201, response.content
         assert SyntheticPerformer.objects.filter(name="Orion").count() == 1
     else:
-        _refused(response, expected, before)
+        refused(response, expected, before, row_counts)
 
 
 # --- Cases ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": [],  # Maya's line was covered: no case about her
             "other_performer": ["L-9"],  # the violation about Leo
@@ -299,21 +286,22 @@ def test_register_synthetic_performer(world, clients, caller, expected):
             "analyst": ["L-9"],
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_list_cases(world, clients, caller, expected):
     response = clients[caller].get("/api/v1/cases/")
 
     if isinstance(expected, list):
-        assert _listed(response, "usage_line") == expected
+        assert listed(response, "usage_line") == expected
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 @pytest.mark.parametrize(
     ("caller", "expected"),
-    _matrix(
+    matrix(
+        CALLERS,
         {
             "performer": NOT_FOUND,
             "other_performer": 200,
@@ -323,7 +311,7 @@ def test_list_cases(world, clients, caller, expected):
             "analyst": 200,
             "anonymous": ANONYMOUS,
             "no_scope": MISSING_SCOPE,
-        }
+        },
     ),
 )
 def test_get_case(world, clients, caller, expected):
@@ -335,7 +323,7 @@ def test_get_case(world, clients, caller, expected):
         assert response.status_code == 200, response.content
         assert (response.json()["id"], response.json()["reason_code"]) == (case.public_id, "no_grant")
     else:
-        _refused(response, expected, row_counts())
+        refused(response, expected, row_counts(), row_counts)
 
 
 def test_suspended_studio_is_refused(world, studio):
