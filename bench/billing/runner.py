@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report as bench_report
+from bench.consent_check.runner import cpu_ticks, postgres_pids
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_WALL_S = 120.0
@@ -86,17 +87,6 @@ def machine_busy_ticks() -> int:
     return sum(fields[:8]) - idle
 
 
-def process_ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
 def descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -116,18 +106,6 @@ def vm_hwm_kib(pid: int) -> int:
     except OSError:
         return 0
     return int(match.group(1)) if match else 0
-
-
-def postgres_pids(db: str) -> list[int]:
-    out = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-        except OSError:
-            continue
-        if words[:1] == ["postgres:"] and db in words[1:5]:
-            out.append(int(cmdline.parent.name))
-    return out
 
 
 # --- Workers ----------------------------------------------------------------------------------
@@ -252,7 +230,7 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
             # Celery closes a task's database connection when it ends (CELERY_DB_REUSE_MAX unset):
             # each backend's CPU is read while it lives.
             for pid in postgres_pids(args.db):
-                pg_seen[pid] = max(pg_seen.get(pid, 0), process_ticks([pid]))
+                pg_seen[pid] = max(pg_seen.get(pid, 0), cpu_ticks([pid]))
             stop_sampling.wait(0.2)
 
     thread = threading.Thread(target=sampler, daemon=True)
@@ -261,8 +239,8 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
         before = loadavg()
         worker_pids = [p for w in workers for p in w.pids()]
         busy0 = machine_busy_ticks()
-        ours0 = process_ticks(worker_pids) + process_ticks([os.getpid()])
-        pg_before = {pid: process_ticks([pid]) for pid in postgres_pids(args.db)}
+        ours0 = cpu_ticks(worker_pids) + cpu_ticks([os.getpid()])
+        pg_before = {pid: cpu_ticks([pid]) for pid in postgres_pids(args.db)}
         t0 = time.monotonic()
         run, _ = billing_run_start(period=args.period, actor=Actor.system("billing benchmark"))
         while True:
@@ -277,12 +255,12 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
             time.sleep(0.1)
         wall = time.monotonic() - t0
         for pid in postgres_pids(args.db):
-            pg_seen[pid] = max(pg_seen.get(pid, 0), process_ticks([pid]))
+            pg_seen[pid] = max(pg_seen.get(pid, 0), cpu_ticks([pid]))
         worker_pids = [p for w in workers for p in w.pids()]
         busy = machine_busy_ticks() - busy0
         # sampled every 0.2 s: a backend's last moments before it ended are missed, so this errs low
         pg = sum(ticks - pg_before.get(pid, 0) for pid, ticks in pg_seen.items())
-        ours = process_ticks(worker_pids) + process_ticks([os.getpid()]) - ours0
+        ours = cpu_ticks(worker_pids) + cpu_ticks([os.getpid()]) - ours0
         after = loadavg()
         for w in workers:
             w.sample()
