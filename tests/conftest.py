@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from registry.audit.testing import purge_audit_log
 from registry.core.actors import Actor
 from registry.parties import roles
-from registry.parties.models import Performer, Studio
+from registry.parties.models import Jurisdiction, Performer, Studio
 from registry.parties.services import api_key_issue, representative_authorise
 from registry.terms.models import Agreement
 
@@ -182,6 +182,15 @@ def _user(username: str, **extra):
     return get_user_model().objects.create_user(username=username, password="pw-for-tests-1", **extra)
 
 
+def login_of(performer: Performer):
+    """The performer's own portal login, made on first use: services that act for a performer
+    take the acting user and check their authority, as a portal or API request would."""
+    if performer.user_id is None:
+        performer.user = _user(f"login-{performer.public_id}")
+        performer.save(update_fields=["user"])
+    return performer.user
+
+
 def _client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)
@@ -236,6 +245,71 @@ def minor_with_guardian(db) -> PersonCaller:
         actor=SYSTEM,
     )
     return PersonCaller(user=guardian, client=_client_for(guardian), performer=minor)
+
+
+@pytest.fixture
+def minor_self(minor_with_guardian) -> PersonCaller:
+    """The minor of `minor_with_guardian` signed in with a login of their own (view, not act)."""
+    minor = minor_with_guardian.performer
+    minor.user = _user("sam", first_name="Sam", last_name="Rivera")
+    minor.save(update_fields=["user"])
+    return PersonCaller(user=minor.user, client=_client_for(minor.user), performer=minor)
+
+
+# Callers whose mandate was valid when recorded but gives no authority today (issue 16): each
+# `performer` is the one they once acted for.
+def _lapsed(username: str, name: str, performer: Performer, kind: str, valid_from: dt.date) -> PersonCaller:
+    user = _user(username, first_name=name.split()[0], last_name=name.split()[-1])
+    representative_authorise(
+        performer=performer,
+        kind=kind,
+        name=name,
+        user=user,
+        valid_from=valid_from,
+        authority_document="Recorded for the tests",
+        actor=SYSTEM,
+    )
+    return PersonCaller(user=user, client=_client_for(user), performer=performer)
+
+
+@pytest.fixture
+def former_guardian(db) -> PersonCaller:
+    """The guardian of Ada Moreno, who came of age on 1 March 2026."""
+    ada = Performer.objects.create(member_number="SAG-4", legal_name="Ada Moreno", date_of_birth=dt.date(2008, 3, 1))
+    ada.user = _user("ada-moreno", first_name="Ada", last_name="Moreno")
+    ada.save(update_fields=["user"])
+    return _lapsed("gus", "Gus Moreno", ada, "guardian", dt.date(2015, 1, 1))
+
+
+@pytest.fixture
+def agent_of_deceased(db) -> PersonCaller:
+    """The agent of Harold Vance, who died on 1 May 2025 (a Californian: the estate acts now)."""
+    harold = Performer.objects.create(
+        member_number="SAG-5",
+        legal_name="Harold Vance",
+        date_of_birth=dt.date(1941, 2, 3),
+        date_of_death=dt.date(2025, 5, 1),
+        jurisdiction=Jurisdiction.objects.get(code="us-ca"),
+    )
+    return _lapsed("agnes", "Agnes Hale", harold, "agent", dt.date(2015, 1, 1))
+
+
+@pytest.fixture
+def estate_of_living(db) -> PersonCaller:
+    """An estate executor for Nora Quinn, recorded after a death the union later found to be a
+    mistake: her death record was corrected, so the estate has no authority."""
+    nora = Performer.objects.create(
+        member_number="SAG-6",
+        legal_name="Nora Quinn",
+        date_of_birth=dt.date(1960, 7, 7),
+        date_of_death=dt.date(2024, 1, 10),
+    )
+    caller = _lapsed("ed", "Ed Quinn", nora, "estate", dt.date(2024, 2, 1))
+    Performer.objects.filter(pk=nora.pk).update(date_of_death=None)
+    nora.refresh_from_db()
+    nora.user = _user("nora", first_name="Nora", last_name="Quinn")
+    nora.save(update_fields=["user"])
+    return PersonCaller(user=caller.user, client=caller.client, performer=nora)
 
 
 def _staff(username: str, role: str):

@@ -19,6 +19,14 @@ NOT_FOR_PERFORMERS = (403, "permission-denied", "This action is not open to perf
 NOT_FOR_STUDIOS = (403, "permission-denied", "This action is not open to studios.")
 NOT_FOR_STAFF = (403, "permission-denied", "This action is not open to union staff.")
 NOT_FOUND = (404, "not-found", "Not found.")
+# A signed-in account whose every mandate has lapsed (a guardian whose ward came of age, the
+# agent of a performer who has died, an estate of someone alive).
+ACTS_FOR_NO_ONE = (403, "permission-denied", "This account does not act for any performer today.")
+MINOR_ACTS_THROUGH_GUARDIAN = (
+    403,
+    "permission-denied",
+    "A minor may see their records; their guardian acts for them.",
+)
 
 
 def matrix(callers: list[str], table: dict) -> list:

@@ -58,6 +58,8 @@ _REFUSALS = {
     CallerKind.PERFORMER_SIDE: "This action is not open to performers or their representatives.",
     CallerKind.STUDIO: "This action is not open to studios.",
     CallerKind.STAFF: "This action is not open to union staff.",
+    # Signed in, but acting for no performer today (e.g. a guardian whose ward has come of age).
+    CallerKind.UNKNOWN: "This account does not act for any performer today.",
 }
 
 

@@ -8,7 +8,8 @@ from django.template.loader import render_to_string
 
 from registry.consent.choices import RequestStatus
 from registry.consent.models import ConsentRequest
-from registry.parties.selectors import active_representatives_of
+from registry.parties.authority import who_may
+from registry.parties.rules import Act
 
 
 def review_url(request: ConsentRequest) -> str:
@@ -16,7 +17,8 @@ def review_url(request: ConsentRequest) -> str:
 
 
 def send_request_received(request_pk: int) -> int:
-    """One email to the performer and each active representative; returns how many were sent.
+    """One email to each person who may answer the request today (the performer, or a minor's
+    guardian, or the estate, and their agents or lawyers where they may); returns how many were sent.
 
     Idempotent enough for a retried task: a request no longer pending sends nothing.
     """
@@ -24,11 +26,11 @@ def send_request_received(request_pk: int) -> int:
     if request.status != RequestStatus.PENDING:
         return 0
     recipients = []
-    if request.performer.email and not request.performer.is_deceased:
-        recipients.append((request.performer.email, request.performer.display_name, None))
-    for rep in active_representatives_of(request.performer):
-        if rep.email:
-            recipients.append((rep.email, rep.name, rep))
+    for authority in who_may(request.performer, Act.ANSWER_REQUESTS):
+        rep = authority.representative
+        email, name = (rep.email, rep.name) if rep else (request.performer.email, request.performer.display_name)
+        if email:
+            recipients.append((email, name, rep))
     sent = 0
     for email, name, rep in recipients:
         context = {

@@ -44,8 +44,9 @@ from registry.core.errors import (
     RuleViolationError,
     StateConflictError,
 )
+from registry.parties.authority import authority_for, representatives_in_force, require_authority
 from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
-from registry.parties.selectors import representation_for, representatives_valid_on
+from registry.parties.rules import Act, Capacity
 from registry.privacy.selectors import is_erased
 from registry.terms.models import Agreement
 from registry.webhooks import events as webhook_events
@@ -80,7 +81,7 @@ def agreement_terms(agreement: Agreement) -> rules.AgreementTerms:
 
 
 def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules.PerformerFacts:
-    has_estate = representatives_valid_on(on).filter(performer=performer, kind=RepresentativeKind.ESTATE).exists()
+    has_estate = any(rep.kind == RepresentativeKind.ESTATE for rep in representatives_in_force(performer, on=on))
     return rules.PerformerFacts(
         date_of_birth=performer.date_of_birth,
         date_of_death=performer.date_of_death,
@@ -341,29 +342,30 @@ class Signer:
     representative: Representative | None = None
 
 
+_SIGNER_ROLE_OF = {
+    Capacity.SELF: SignerRole.PERFORMER,
+    Capacity.GUARDIAN: SignerRole.GUARDIAN,
+    Capacity.ESTATE: SignerRole.ESTATE,
+    Capacity.AGENT: SignerRole.REPRESENTATIVE,
+    Capacity.LAWYER: SignerRole.REPRESENTATIVE,
+}
+
+
 def signer_for(*, user, performer: Performer, is_union_admin: bool, name: str, on: dt.date) -> Signer:
-    """The role in which `user` may sign for `performer`, or NotPermittedError."""
+    """The role in which `user` may sign for `performer` on `on`, or NotPermittedError.
+
+    The user's authority comes from registry.parties.authority (today's facts); the union
+    signs only where rule 2.8 lets it and nobody else may."""
     allowed = rules.allowed_signer_roles(performer_facts(performer, on=on), on)
-    role: str | None = None
-    rep = None
-    if performer.user_id is not None and performer.user_id == getattr(user, "pk", None):
-        role = SignerRole.PERFORMER
+    authority = authority_for(user, performer, Act.ANSWER_REQUESTS, on=on)
+    if not isinstance(authority, str):
+        role, rep = _SIGNER_ROLE_OF[authority.capacity], authority.representative
+    elif is_union_admin:
+        role, rep = SignerRole.UNION, None
     else:
-        rep = representation_for(user, performer, on=on)
-        if rep is not None:
-            role = {
-                RepresentativeKind.GUARDIAN: SignerRole.GUARDIAN,
-                RepresentativeKind.ESTATE: SignerRole.ESTATE,
-            }.get(rep.kind, SignerRole.REPRESENTATIVE)
-        elif is_union_admin:
-            role = SignerRole.UNION
-    if role is None:
-        raise NotPermittedError("You may not answer requests for this performer.")
+        raise NotPermittedError(authority)
     if role not in allowed:
         explain = {
-            SignerRole.PERFORMER: "A minor's consent is signed by their guardian."
-            if performer.is_minor_on(on)
-            else "A deceased performer's consent is given by their estate.",
             SignerRole.UNION: "The union consents only for a deceased performer with no estate on record.",
         }.get(role, f"A {role} may not sign for this performer.")
         raise NotPermittedError(explain)
@@ -524,9 +526,13 @@ def _grant_create(
 
 
 def consent_request_decline(
-    *, request: ConsentRequest, reason: str, actor: Actor, now: dt.datetime | None = None
+    *, request: ConsentRequest, reason: str, acting_user, now: dt.datetime | None = None
 ) -> ConsentRequest:
+    """Decline for the performer: `acting_user` must be able to answer for them today."""
     now = now or timezone.now()
+    actor = require_authority(
+        user=acting_user, performer=request.performer, act=Act.ANSWER_REQUESTS, on=timezone.localdate(now)
+    ).actor()
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolationError(
@@ -718,11 +724,20 @@ def _end_suspension(
         )
 
 
-def grant_revoke(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+def _consent_changer(grant: ConsentGrant, acting_user, now: dt.datetime) -> Actor:
+    """The audit actor for a performer-side change to `grant`, once `acting_user`'s authority
+    to change the performer's consents today is established (NotPermittedError otherwise)."""
+    return require_authority(
+        user=acting_user, performer=grant.performer, act=Act.CHANGE_CONSENT, on=timezone.localdate(now)
+    ).actor()
+
+
+def grant_revoke(*, grant: ConsentGrant, reason: str, acting_user, now: dt.datetime | None = None) -> ConsentGrant:
     """The performer withdraws consent for future use; past billed use stays billed."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = _lock_grant(grant)
+        actor = _consent_changer(grant, acting_user, now)
         if not grant.agreement.performer_may_revoke:
             raise NotPermittedError(f"Agreement {grant.agreement.code} does not let performers revoke consent.")
         if not grant.is_live:
@@ -732,11 +747,12 @@ def grant_revoke(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.date
     return grant
 
 
-def grant_suspend(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+def grant_suspend(*, grant: ConsentGrant, reason: str, acting_user, now: dt.datetime | None = None) -> ConsentGrant:
     """The performer pauses consent for future use until they resume it."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = _lock_grant(grant)
+        actor = _consent_changer(grant, acting_user, now)
         if not grant.agreement.performer_may_suspend:
             raise NotPermittedError(f"Agreement {grant.agreement.code} does not let performers suspend consent.")
         if not grant.is_live:
@@ -747,11 +763,12 @@ def grant_suspend(*, grant: ConsentGrant, reason: str, actor: Actor, now: dt.dat
     return grant
 
 
-def grant_resume(*, grant: ConsentGrant, actor: Actor, now: dt.datetime | None = None) -> ConsentGrant:
+def grant_resume(*, grant: ConsentGrant, acting_user, now: dt.datetime | None = None) -> ConsentGrant:
     """End the performer's own suspension. A strike's suspension stays until the strike is lifted."""
     now = now or timezone.now()
     with transaction.atomic():
         grant = _lock_grant(grant)
+        actor = _consent_changer(grant, acting_user, now)
         if not grant.is_live:
             raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be resumed.")
         suspension = _open_suspensions(grant).filter(cause=SuspensionCause.PERFORMER).first()
@@ -944,7 +961,7 @@ def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None)
 def preferences_update(
     *,
     performer: Performer,
-    actor: Actor,
+    acting_user,
     do_not_train: bool,
     opt_out_categories: list[str],
     declined_uses: list[str],
@@ -957,6 +974,7 @@ def preferences_update(
             "A rate floor needs a positive amount, a currency and a unit.",
             problems=[FieldProblem("rate_floor", "incomplete", "Give a positive amount, a currency and a unit.")],
         )
+    actor = require_authority(user=acting_user, performer=performer, act=Act.SET_PREFERENCES).actor()
     with transaction.atomic():
         prefs, _ = PerformerPreferences.objects.select_for_update().get_or_create(performer=performer)
         prefs.do_not_train = do_not_train

@@ -17,3 +17,12 @@ def is_minor_on(date_of_birth: dt.date, day: dt.date, date_of_death: dt.date | N
     if date_of_death is not None and day > date_of_death:
         day = date_of_death
     return age_on(date_of_birth, day) < MINOR_AGE_YEARS
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The anniversary of `day` `years` later, as `age_on` counts it: someone born on 29 February
+    has their birthday on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)

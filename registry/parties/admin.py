@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from registry.parties.callers import caller_for_user
-from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact, StudioStatus
+from registry.parties.models import (
+    ApiKey,
+    Jurisdiction,
+    Performer,
+    Representative,
+    Studio,
+    StudioContact,
+    StudioStatus,
+)
 from registry.parties.services import (
     api_key_issue,
     api_key_revoke,
@@ -35,6 +43,16 @@ class RepresentativeInline(admin.TabularInline):
         return False
 
 
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    """The law of a performer's likeness after death: the estate acts until the post-mortem
+    protection period ends (registry.parties.rules)."""
+
+    list_display = ["code", "name", "post_mortem_protection_years", "source_confidence"]
+    list_filter = ["source_confidence"]
+    search_fields = ["code", "name"]
+
+
 @admin.register(Performer)
 class PerformerAdmin(admin.ModelAdmin):
     list_display = [
@@ -44,6 +62,7 @@ class PerformerAdmin(admin.ModelAdmin):
         "professional_name",
         "date_of_birth",
         "date_of_death",
+        "jurisdiction",
     ]
     search_fields = ["public_id", "member_number", "legal_name", "professional_name", "email"]
     list_filter = [("date_of_death", admin.EmptyFieldListFilter)]

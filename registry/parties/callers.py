@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from registry.core.actors import Actor, ActorKind
 from registry.parties import roles
+from registry.parties.authority import reach
 from registry.parties.models import Performer, Studio
 
 
@@ -49,11 +50,12 @@ class Caller:
         return self.kind == CallerKind.PERFORMER_SIDE
 
     def performer_ids(self) -> frozenset[int]:
-        """Performer pks this caller may act for: themself and whom they represent."""
+        """Performer pks this caller may see today: themself and whom they represent (what
+        they may *do* for each is asked of registry.parties.authority act by act)."""
         own = {self.performer.pk} if self.performer is not None else set()
         return frozenset(own) | self.represented_ids
 
-    def may_act_for(self, performer: Performer) -> bool:
+    def may_view(self, performer: Performer) -> bool:
         return performer.pk in self.performer_ids()
 
     def actor(self, *, on_behalf_of: Performer | None = None) -> Actor:
@@ -78,8 +80,10 @@ class Caller:
 
 
 def caller_for_user(user) -> Caller:
-    """Build the caller for `request.user` (a Django user, a StudioPrincipal, or anonymous)."""
-    from registry.parties.selectors import active_representations
+    """Build the caller for `request.user` (a Django user, a StudioPrincipal, or anonymous).
+
+    Whom a performer-side caller may see is derived here from today's facts (age, death,
+    mandates: registry.parties.authority), once per request, never stored."""
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Caller(kind=CallerKind.ANONYMOUS)
@@ -89,15 +93,11 @@ def caller_for_user(user) -> Caller:
     role = roles.staff_role(user)
     if role is not None:
         return Caller(kind=CallerKind.STAFF, user=user, staff_role=role)
-    performer = Performer.objects.filter(user=user).first()
-    represented = frozenset(active_representations(user).values_list("performer_id", flat=True))
-    if performer is not None or represented:
-        return Caller(
-            kind=CallerKind.PERFORMER_SIDE,
-            user=user,
-            performer=performer,
-            represented_ids=represented,
-        )
+    in_reach = reach(user)
+    own = next((a.performer for a in in_reach if a.is_self), None)
+    represented = frozenset(a.performer.pk for a in in_reach if not a.is_self)
+    if own is not None or represented:
+        return Caller(kind=CallerKind.PERFORMER_SIDE, user=user, performer=own, represented_ids=represented)
     return Caller(kind=CallerKind.UNKNOWN, user=user)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from registry.core.ids import new_public_id
 from registry.core.people import is_minor_on
+from registry.core.reference import Confidence
 
 
 def new_performer_id() -> str:
@@ -22,6 +24,27 @@ def new_performer_id() -> str:
 
 def new_studio_id() -> str:
     return new_public_id("std")
+
+
+class Jurisdiction(models.Model):
+    """The law that governs a performer's likeness: data union staff edit (DOMAIN.md 2.8, 6)."""
+
+    code = models.SlugField(max_length=16, unique=True, help_text="e.g. us-ca")
+    name = models.CharField(max_length=100)
+    post_mortem_protection_years = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="Years after death during which the estate controls the likeness; empty: no limit is recorded.",
+    )
+    source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+    source_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Performer(models.Model):
@@ -34,6 +57,14 @@ class Performer(models.Model):
     email = models.EmailField(max_length=254, blank=True)
     date_of_birth = models.DateField()
     date_of_death = models.DateField(null=True, blank=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="performers",
+        help_text="Whose law governs the performer's likeness after death (the post-mortem period).",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -112,11 +143,6 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()} for {self.performer.display_name})"
-
-    def is_valid_on(self, day: dt.date) -> bool:
-        if self.revoked_at is not None:
-            return False
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 class SignatoryStatus(models.TextChoices):

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
-from registry.parties import keys
+from registry.core.errors import NotPermittedError
+from registry.parties import keys, rules
+from registry.parties.authority import person_facts, require_authority
 from registry.parties.models import (
     ApiKey,
     ApiScope,
@@ -26,6 +28,7 @@ from registry.parties.models import (
     StudioContact,
     StudioStatus,
 )
+from registry.parties.rules import Act, Capacity
 
 
 def api_key_issue(*, studio: Studio, name: str, scopes: list[str] | None, actor: Actor) -> tuple[ApiKey, str]:
@@ -151,14 +154,11 @@ def _api_key_from_database(secret: str, secret_hash: str) -> ApiKey | None:
 
 
 def validate_representative(*, performer: Performer, kind: str, valid_from: dt.date) -> None:
-    """The kinds of authority that make sense for this performer at the start of the period."""
-    if kind == RepresentativeKind.ESTATE and not performer.is_deceased:
-        raise ValidationError({"kind": "An estate can only represent a deceased performer."})
-    ends_at_death = kind in (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
-    if ends_at_death and performer.is_deceased and valid_from > performer.date_of_death:
-        raise ValidationError({"kind": "An agent's or lawyer's authority ends at death; the estate acts now."})
-    if kind == RepresentativeKind.GUARDIAN and not performer.is_minor_on(valid_from):
-        raise ValidationError({"kind": "A guardian can only act for a performer who is a minor."})
+    """The kind of authority must be in force for this performer when its period starts (a
+    guardian for a minor, an agent or lawyer for the living, an estate after death)."""
+    why = rules.capacity_refusal(Capacity(kind), person_facts(performer), valid_from)
+    if why is not None:
+        raise ValidationError({"kind": why})
 
 
 def representative_authorise(
@@ -221,6 +221,47 @@ def representative_revoke(*, representative: Representative, actor: Actor) -> Re
                 data={},
             )
     return rep
+
+
+# Agents and lawyers a performer (or a minor's guardian) appoints in the portal. Guardians and
+# estates are recorded by union staff from the documents that appoint them.
+SELF_APPOINTED_KINDS = (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
+
+
+def representative_appoint(
+    *,
+    performer: Performer,
+    acting_user,
+    kind: str,
+    name: str,
+    email: str = "",
+    valid_from: dt.date,
+    valid_to: dt.date | None = None,
+    authority_document: str,
+) -> Representative:
+    """The performer side appoints an agent or a lawyer: `acting_user` must be able to change
+    who acts for the performer today (the performer, or a minor's guardian)."""
+    authority = require_authority(user=acting_user, performer=performer, act=Act.MANAGE_REPRESENTATIVES)
+    if kind not in SELF_APPOINTED_KINDS:
+        raise ValidationError({"kind": "Guardians and estate executors are recorded by union staff."})
+    return representative_authorise(
+        performer=performer,
+        kind=kind,
+        name=name,
+        email=email,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        authority_document=authority_document,
+        actor=authority.actor(),
+    )
+
+
+def representative_end(*, representative: Representative, acting_user) -> Representative:
+    """The performer side ends an agent's or lawyer's authority (as for `representative_appoint`)."""
+    authority = require_authority(user=acting_user, performer=representative.performer, act=Act.MANAGE_REPRESENTATIVES)
+    if representative.kind not in SELF_APPOINTED_KINDS:
+        raise NotPermittedError("Guardians and estate executors are changed by union staff.")
+    return representative_revoke(representative=representative, actor=authority.actor())
 
 
 def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor) -> Studio:

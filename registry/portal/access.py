@@ -17,53 +17,30 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from registry.parties.authority import Authority, lapsed_mandates, reach
 from registry.parties.callers import Caller, caller_for_user
-from registry.parties.models import Performer, Representative
-from registry.parties.selectors import active_representations
-
-
-@dataclass(frozen=True)
-class Acting:
-    """One performer the caller may act for, and in what capacity."""
-
-    performer: Performer
-    representative: Representative | None  # None: the caller is this performer
-
-    @property
-    def is_self(self) -> bool:
-        return self.representative is None
-
-    @property
-    def capacity(self) -> str:
-        """How the caller stands to this performer, in words."""
-        if self.representative is None:
-            return "yourself"
-        return self.representative.get_kind_display().split(" (")[0].lower()
+from registry.parties.models import Performer
 
 
 @dataclass(frozen=True)
 class PortalContext:
     caller: Caller
-    acting: tuple[Acting, ...]  # own record first, then those represented
+    # Whom the caller may act for, and in what capacity, on today's facts (read afresh on every
+    # request): own record first, then those represented.
+    acting: tuple[Authority, ...]
 
     @classmethod
     def for_caller(cls, caller: Caller) -> PortalContext:
-        acting = []
-        if caller.performer is not None:
-            acting.append(Acting(caller.performer, None))
-        for rep in active_representations(caller.user, on=timezone.localdate()).order_by("performer__legal_name"):
-            if caller.performer is None or rep.performer_id != caller.performer.pk:
-                acting.append(Acting(rep.performer, rep))
-        return cls(caller=caller, acting=tuple(acting))
+        return cls(caller=caller, acting=tuple(reach(caller.user, on=timezone.localdate())))
 
-    def acting_for(self, performer: Performer) -> Acting:
+    def acting_for(self, performer: Performer) -> Authority:
         for item in self.acting:
             if item.performer.pk == performer.pk:
                 return item
         # Callers reach this only with a performer a scoped selector returned; a miss is a 404.
         raise Http404("No such performer.")
 
-    def choose(self, public_id: str | None) -> Acting:
+    def choose(self, public_id: str | None) -> Authority:
         """The performer a per-performer page is about: `?for=` when given (404 when the caller
         may not act for it), else the caller's own record, else the first one represented."""
         if public_id:
@@ -90,7 +67,7 @@ def portal_page(view):
             return render(
                 request,
                 "portal/not_for_you.html",
-                {"is_staff": caller.is_staff},
+                {"is_staff": caller.is_staff, "lapsed": lapsed_mandates(request.user)},
                 status=403,
             )
         request.portal = PortalContext.for_caller(caller)

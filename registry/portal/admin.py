@@ -24,7 +24,8 @@ class InviteForm(forms.Form):
     performer = forms.ModelChoiceField(
         queryset=Performer.objects.filter(date_of_death__isnull=True),
         required=False,
-        help_text="Invite a performer to their own portal…",
+        help_text="Invite a performer to their own portal… (a minor's invitation goes to their guardian: a minor "
+        "acts only through them)",
     )
     representative = forms.ModelChoiceField(
         queryset=Representative.objects.filter(revoked_at__isnull=True).select_related("performer"),
@@ -93,7 +94,7 @@ class PortalInvitationAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                self.message_user(request, f"Invitation sent to {invitation.email}.", messages.SUCCESS)
+                self._tell_sent(request, invitation, asked_for=data["performer"])
                 return redirect(reverse("admin:portal_portalinvitation_changelist"))
         context = {
             **self.admin_site.each_context(request),
@@ -102,6 +103,20 @@ class PortalInvitationAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/portal/portalinvitation/invite.html", context)
+
+    def _tell_sent(self, request, invitation: PortalInvitation, *, asked_for=None) -> None:
+        """Say where the invitation went; loudly when staff invited a minor and it went to the
+        guardian instead."""
+        if asked_for is not None and invitation.representative_id is not None:
+            guardian = invitation.representative
+            self.message_user(
+                request,
+                f"{asked_for.legal_name} is a minor: a minor acts only through their guardian, so the invitation "
+                f"went to their guardian {guardian.name} at {invitation.email}, not to {asked_for.legal_name}.",
+                messages.WARNING,
+            )
+            return
+        self.message_user(request, f"Invitation sent to {invitation.email}.", messages.SUCCESS)
 
     @admin.action(description="Send the selected invitations again", permissions=["add"])
     def send_again(self, request, queryset):

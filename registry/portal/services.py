@@ -16,8 +16,10 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.people import age_on
 from registry.outbox import services as outbox
-from registry.parties.models import Performer, Representative
+from registry.parties.authority import mandate_refusal, representatives_in_force
+from registry.parties.models import Performer, Representative, RepresentativeKind
 from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
 
 
@@ -159,16 +161,29 @@ def performer_invite(
     join_request: JoinRequest | None = None,
     now: dt.datetime | None = None,
 ) -> PortalInvitation:
-    """Invite a performer to the portal (a deceased performer's estate is invited instead)."""
+    """Invite a performer to the portal. A deceased performer's estate is invited instead (by
+    staff); a minor acts only through their guardian (DOMAIN.md 2.9), so inviting a minor
+    invites the guardian on record, at the guardian's own address."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     if performer.is_deceased:
         raise StateConflictError(f"{performer.legal_name} is deceased; invite the estate's representative instead.")
+    if performer.is_minor_on(today):
+        guardians = [r for r in representatives_in_force(performer, on=today) if r.kind == RepresentativeKind.GUARDIAN]
+        age = age_on(performer.date_of_birth, today)
+        if not guardians:
+            raise StateConflictError(
+                f"{performer.legal_name} is a minor ({age}) and no guardian is on record. A minor acts only "
+                "through their guardian: record the guardian under Representatives, then invite them."
+            )
+        return representative_invite(representative=guardians[0], actor=actor, now=now)
     with transaction.atomic():
         performer = Performer.objects.select_for_update().get(pk=performer.pk)
         return _invite(
             party=performer,
             email=email or performer.email,
             actor=actor,
-            now=now or timezone.now(),
+            now=now,
             performer=performer,
             join_request=join_request,
         )
@@ -181,10 +196,13 @@ def representative_invite(
     now = now or timezone.now()
     with transaction.atomic():
         representative = (
-            Representative.objects.select_for_update().select_related("performer").get(pk=representative.pk)
+            Representative.objects.select_for_update(of=("self",))
+            .select_related("performer__jurisdiction")
+            .get(pk=representative.pk)
         )
-        if not representative.is_valid_on(timezone.localdate(now)):
-            raise StateConflictError(f"{representative.name}'s authority is not in force today.")
+        why = mandate_refusal(representative, on=timezone.localdate(now))
+        if why is not None:
+            raise StateConflictError(f"{representative.name}'s authority is not in force today. {why}")
         return _invite(
             party=representative,
             email=email or representative.email,

@@ -107,16 +107,6 @@ def erasure_blockers(h: Holdings) -> list[Blocker]:
     return out
 
 
-# Who may exercise the performer's privacy rights. An agent's authority is commercial
-# (negotiating consents); a lawyer, a guardian (minor) or an estate (deceased) stand in for the
-# person themself.
-PRIVACY_REPRESENTATIVE_KINDS = frozenset({"lawyer", "guardian", "estate"})
-
-
-def may_exercise_privacy_rights(*, is_the_performer: bool, representative_kinds: Iterable[str]) -> bool:
-    return is_the_performer or bool(PRIVACY_REPRESENTATIVE_KINDS & set(representative_kinds))
-
-
 def pseudonym(public_id: str) -> str:
     return f"Erased performer {public_id}"
 

@@ -21,7 +21,6 @@ from registry.consent.models import (
     ConsentRequest,
     PerformerPreferences,
 )
-from registry.parties.callers import Caller
 from registry.parties.models import Performer
 from registry.portal.models import JoinRequest, PortalInvitation
 from registry.privacy import rules
@@ -31,24 +30,6 @@ from registry.usage.models import LineStatus, UsageLine
 
 EXPORT_FORMAT = "registry-performer-export"
 EXPORT_VERSION = 1
-
-
-def representative_kinds_for(caller: Caller, performer: Performer) -> set[str]:
-    """The kinds of authority `caller` holds for `performer` today (their own record aside)."""
-    if caller.user is None or performer.pk not in caller.represented_ids:
-        return set()
-    from registry.parties.selectors import active_representations
-
-    return set(active_representations(caller.user).filter(performer=performer).values_list("kind", flat=True))
-
-
-def may_exercise_privacy_rights(caller: Caller, performer: Performer) -> bool:
-    if not caller.is_performer_side or not caller.may_act_for(performer):
-        return False
-    return rules.may_exercise_privacy_rights(
-        is_the_performer=caller.performer is not None and caller.performer.pk == performer.pk,
-        representative_kinds=representative_kinds_for(caller, performer),
-    )
 
 
 def erasure_requests_of(performer: Performer) -> QuerySet[ErasureRequest]:

@@ -24,8 +24,11 @@ from registry.billing.models import InvoiceLine, LedgerAccount
 from registry.cases.models import Case
 from registry.consent.models import ConsentRequest, GrantStatusChange, Signature, Suspension
 from registry.core.actors import Actor, ActorKind
-from registry.core.errors import DomainError, FieldProblem, StateConflictError
+from registry.core.errors import DomainError, FieldProblem, NotPermittedError, StateConflictError
+from registry.parties.authority import require_authority
 from registry.parties.models import Performer, Representative
+from registry.parties.roles import staff_role
+from registry.parties.rules import Act
 from registry.parties.services import representative_revoke
 from registry.portal.models import JoinRequest, PortalInvitation
 from registry.privacy import rules, selectors
@@ -59,14 +62,27 @@ def privacy_actor(actor: Actor) -> Actor:
     return actor
 
 
+def _privacy_rights_actor(acting_user, performer: Performer, now: dt.datetime) -> Actor:
+    """The actor for an export or an erasure request: union staff read as themselves; on the
+    performer side the user must hold the performer's privacy rights today (the performer, or
+    their lawyer, guardian or estate)."""
+    if staff_role(acting_user) is not None:
+        return Actor(ActorKind.STAFF, str(acting_user.pk), acting_user.get_username())
+    authority = require_authority(
+        user=acting_user, performer=performer, act=Act.PRIVACY_RIGHTS, on=timezone.localdate(now)
+    )
+    return privacy_actor(authority.actor())
+
+
 # --- Export ----------------------------------------------------------------------------------
-def performer_export(*, performer: Performer, actor: Actor, now: dt.datetime | None = None) -> dict:
+def performer_export(*, performer: Performer, acting_user, now: dt.datetime | None = None) -> dict:
     """The export document, with an audit event saying who took it (each export is audited)."""
     now = now or timezone.now()
+    actor = _privacy_rights_actor(acting_user, performer, now)
     with transaction.atomic():
         document = selectors.performer_export(performer, now=now)
         audit_record(
-            actor=privacy_actor(actor),
+            actor=actor,
             action="performer.exported",
             subject_type="performer",
             subject_id=performer.public_id,
@@ -78,11 +94,15 @@ def performer_export(*, performer: Performer, actor: Actor, now: dt.datetime | N
 
 # --- Asking ----------------------------------------------------------------------------------
 def erasure_request_submit(
-    *, performer: Performer, actor: Actor, reason: str = "", now: dt.datetime | None = None
+    *, performer: Performer, acting_user, reason: str = "", now: dt.datetime | None = None
 ) -> ErasureRequest:
     """Queue a request for staff, or refuse it at once when the rules already say no (nothing
-    is stored then, so the performer can ask again once the reasons are gone)."""
+    is stored then, so the performer can ask again once the reasons are gone). Only the
+    performer side asks: the performer, or their lawyer, guardian or estate."""
     now = now or timezone.now()
+    if staff_role(acting_user) is not None:
+        raise NotPermittedError("Union staff do not ask for erasure; the performer or their representative does.")
+    actor = _privacy_rights_actor(acting_user, performer, now)
     with transaction.atomic():
         performer = Performer.objects.select_for_update().get(pk=performer.pk)
         blockers = rules.erasure_blockers(selectors.holdings(performer, now=now))
@@ -102,7 +122,7 @@ def erasure_request_submit(
         except IntegrityError as exc:  # a concurrent request won the unique constraint
             raise StateConflictError("An erasure request for this performer is already waiting.") from exc
         audit_record(
-            actor=privacy_actor(actor),
+            actor=actor,
             action="erasure.requested",
             subject_type="erasure_request",
             subject_id=request.public_id,

@@ -10,13 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-
-class Confidence(models.TextChoices):
-    """How sure we are of a published figure (DOMAIN.md): several sources, one, or derived."""
-
-    HIGH = "H", "High: several sources agree"
-    MEDIUM = "M", "Medium: one good source"
-    LOW = "L", "Low: weak or derived"
+from registry.core.reference import Confidence
 
 
 class Sector(models.TextChoices):

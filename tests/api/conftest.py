@@ -76,6 +76,8 @@ class World:
     sam_grant: ConsentGrant
     sam_pending: ConsentRequest
     leo_grant: ConsentGrant
+    # caller -> (grant, pending request) of the performer a lapsed mandate was for
+    lapsed: dict[str, tuple[ConsentGrant, ConsentRequest]]
 
     def requests(self) -> list[ConsentRequest]:
         return [
@@ -84,12 +86,36 @@ class World:
             self.sam_grant.request,
             self.sam_pending,
             self.leo_grant.request,
+            *(r for grant, pending in self.lapsed.values() for r in (grant.request, pending)),
         ]
 
 
+LAPSED = ["former_guardian", "agent_of_deceased", "estate_of_living"]
+
+
 @pytest.fixture
-def world(agreement, studio, other_studio, performer, other_performer, minor_with_guardian) -> World:
+def world(
+    agreement,
+    studio,
+    other_studio,
+    performer,
+    other_performer,
+    minor_with_guardian,
+    minor_self,
+    former_guardian,
+    agent_of_deceased,
+    estate_of_living,
+    staff,
+) -> World:
     maya, sam = performer.performer, minor_with_guardian.performer
+    lapsed = {}
+    for caller, once_represented in zip(LAPSED, (former_guardian, agent_of_deceased, estate_of_living), strict=True):
+        represented = once_represented.performer
+        request = create_request(studio.studio, represented, agreement)
+        # Harold Vance died with no estate on record: the union signs for him.
+        by_union = represented.date_of_death is not None
+        grant = accept(request, user=staff.user if by_union else None, name="Ada Admin", union_admin=by_union)
+        lapsed[caller] = (grant, create_request(studio.studio, represented, agreement, use="voice_replica"))
     return World(
         maya=maya,
         sam=sam,
@@ -100,10 +126,13 @@ def world(agreement, studio, other_studio, performer, other_performer, minor_wit
         ),
         sam_pending=create_request(studio.studio, sam, agreement, use="voice_replica"),
         leo_grant=grant_for(other_studio.studio, other_performer.performer, agreement),
+        lapsed=lapsed,
     )
 
 
 # The kinds of caller; a guardian appears twice: acting for their own minor, and for someone else.
+# The minor signed in themself may see but not act; the last three once held a mandate that
+# gives no authority today (issue 16).
 CALLERS = [
     "owner",
     "other_performer",
@@ -114,11 +143,26 @@ CALLERS = [
     "anonymous",
     "guardian_own",
     "guardian_other",
+    "minor_self",
+    *LAPSED,
 ]
 
 
 @pytest.fixture
-def clients(performer, other_performer, studio, other_studio, staff, analyst, anonymous, minor_with_guardian) -> dict:
+def clients(
+    performer,
+    other_performer,
+    studio,
+    other_studio,
+    staff,
+    analyst,
+    anonymous,
+    minor_with_guardian,
+    minor_self,
+    former_guardian,
+    agent_of_deceased,
+    estate_of_living,
+) -> dict:
     return {
         "owner": performer.client,
         "other_performer": other_performer.client,
@@ -129,4 +173,8 @@ def clients(performer, other_performer, studio, other_studio, staff, analyst, an
         "anonymous": anonymous,
         "guardian_own": minor_with_guardian.client,
         "guardian_other": minor_with_guardian.client,
+        "minor_self": minor_self.client,
+        "former_guardian": former_guardian.client,
+        "agent_of_deceased": agent_of_deceased.client,
+        "estate_of_living": estate_of_living.client,
     }

@@ -13,7 +13,7 @@ from registry.audit.models import AuditEvent
 from registry.consent import rules, services
 from registry.consent.models import ConsentGrant, ConsentRequest, GrantStatusChange
 from tests.api.conftest import assert_problem, db_snapshot, result_ids
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for, request_body
 
 pytestmark = pytest.mark.django_db
@@ -542,7 +542,7 @@ def _grant_signed_in_the_past(studio, performer, agreement, *, days_ago: int) ->
 def test_check_at_a_past_date_answers_as_of_that_date(studio, performer, agreement):
     # Given: a grant signed 20 days ago and revoked today.
     grant = _grant_signed_in_the_past(studio.studio, performer.performer, agreement, days_ago=20)
-    services.grant_revoke(grant=grant, reason="Changed my mind.", actor=SYSTEM)
+    services.grant_revoke(grant=grant, reason="Changed my mind.", acting_user=login_of(grant.performer))
     today = timezone.localdate()
 
     # When/Then: ten days ago it was covered; today it is revoked.

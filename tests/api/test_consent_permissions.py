@@ -13,12 +13,14 @@ from registry.audit.models import AuditEvent
 from registry.consent import services
 from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences
 from registry.parties.models import ApiScope, all_scopes
-from tests.api.conftest import CALLERS, assert_problem, db_snapshot, result_ids
-from tests.conftest import SYSTEM
+from tests.api.conftest import CALLERS, LAPSED, assert_problem, db_snapshot, result_ids
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import request_body
 from tests.permissions import (
+    ACTS_FOR_NO_ONE,
     ANONYMOUS,
     CREATED,
+    MINOR_ACTS_THROUGH_GUARDIAN,
     NOT_FOR_PERFORMERS,
     NOT_FOR_STAFF,
     NOT_FOR_STUDIOS,
@@ -44,12 +46,25 @@ ANALYST_MAY_NOT_SIGN = (403, "permission-denied", "Union analysts cannot sign.")
 
 
 def _request_for(world, caller: str) -> ConsentRequest:
-    """The pending request the caller aims at: the guardian's own minor's, or else Maya's."""
-    return world.sam_pending if caller == "guardian_own" else world.maya_pending
+    """The pending request the caller aims at: the minor's (for their guardian or themself), the
+    one of the performer a lapsed mandate was for, or else Maya's."""
+    if caller in ("guardian_own", "minor_self"):
+        return world.sam_pending
+    if caller in world.lapsed:
+        return world.lapsed[caller][1]
+    return world.maya_pending
 
 
 def _grant_for(world, caller: str) -> ConsentGrant:
-    return world.sam_grant if caller == "guardian_own" else world.maya_grant
+    if caller in ("guardian_own", "minor_self"):
+        return world.sam_grant
+    if caller in world.lapsed:
+        return world.lapsed[caller][0]
+    return world.maya_grant
+
+
+# Every table ends with the same four rows, except where a minor may read.
+NO_ONE = dict.fromkeys(LAPSED, ACTS_FOR_NO_ONE)
 
 
 def _ids_newest_first(objects) -> list[str]:
@@ -67,6 +82,8 @@ OBJECT_READ = {
     "anonymous": ANONYMOUS,
     "guardian_own": OK,
     "guardian_other": NOT_FOUND,
+    "minor_self": OK,
+    **NO_ONE,
 }
 
 
@@ -119,38 +136,44 @@ def test_an_unknown_id_is_the_same_404_as_someone_elses(world, clients):
 
 
 # --- Lists: each caller sees only their own -------------------------------------------------
-def _visible_requests(world, caller: str) -> list[str] | None:
+def _visible_requests(world, caller: str) -> list[str] | tuple:
     maya = [world.maya_grant.request, world.maya_pending]
     sam = [world.sam_grant.request, world.sam_pending]
     leo = [world.leo_grant.request]
+    lapsed = [r for grant, pending in world.lapsed.values() for r in (grant.request, pending)]
     visible = {
         "owner": maya,
         "other_performer": leo,
-        "studio": maya + sam,
+        "studio": maya + sam + lapsed,
         "other_studio": leo,
-        "staff": maya + sam + leo,
-        "analyst": maya + sam + leo,
-        "anonymous": None,
+        "staff": maya + sam + leo + lapsed,
+        "analyst": maya + sam + leo + lapsed,
+        "anonymous": ANONYMOUS,
         "guardian_own": sam,
         "guardian_other": sam,
+        "minor_self": sam,
+        **NO_ONE,
     }[caller]
-    return None if visible is None else _ids_newest_first(visible)
+    return visible if isinstance(visible, tuple) else _ids_newest_first(visible)
 
 
-def _visible_grants(world, caller: str) -> list[str] | None:
+def _visible_grants(world, caller: str) -> list[str] | tuple:
     maya, sam, leo = [world.maya_grant], [world.sam_grant], [world.leo_grant]
+    lapsed = [grant for grant, _ in world.lapsed.values()]
     visible = {
         "owner": maya,
         "other_performer": leo,
-        "studio": maya + sam,
+        "studio": maya + sam + lapsed,
         "other_studio": leo,
-        "staff": maya + sam + leo,
-        "analyst": maya + sam + leo,
-        "anonymous": None,
+        "staff": maya + sam + leo + lapsed,
+        "analyst": maya + sam + leo + lapsed,
+        "anonymous": ANONYMOUS,
         "guardian_own": sam,
         "guardian_other": sam,
+        "minor_self": sam,
+        **NO_ONE,
     }[caller]
-    return None if visible is None else _ids_newest_first(visible)
+    return visible if isinstance(visible, tuple) else _ids_newest_first(visible)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -160,8 +183,8 @@ def test_consent_request_list_shows_only_the_callers_own(world, clients, caller)
 
     response = clients[caller].get(REQUESTS)
 
-    if expected is None:
-        refused(response, ANONYMOUS, before, db_snapshot)
+    if isinstance(expected, tuple):
+        refused(response, expected, before, db_snapshot)
     else:
         assert result_ids(response) == expected
 
@@ -173,8 +196,8 @@ def test_grant_list_shows_only_the_callers_own(world, clients, caller):
 
     response = clients[caller].get(GRANTS)
 
-    if expected is None:
-        refused(response, ANONYMOUS, before, db_snapshot)
+    if isinstance(expected, tuple):
+        refused(response, expected, before, db_snapshot)
     else:
         assert result_ids(response) == expected
 
@@ -198,6 +221,8 @@ ACCEPT = {
     "anonymous": ANONYMOUS,
     "guardian_own": OK,
     "guardian_other": NOT_FOUND,
+    "minor_self": MINOR_ACTS_THROUGH_GUARDIAN,
+    **NO_ONE,
 }
 
 
@@ -206,7 +231,7 @@ def test_accept(world, clients, caller, expected):
     target = _request_for(world, caller)
     body = {
         "description_sha256": target.current_description.sha256,
-        "signer_name": "Elena Rivera" if caller.startswith("guardian") else "Maya Okafor",
+        "signer_name": {"guardian_own": "Elena Rivera", "minor_self": "Sam Rivera"}.get(caller, "Maya Okafor"),
         "attestation_text": "I have read the description and I consent to this use.",
         "confirm": True,
     }
@@ -237,6 +262,8 @@ DECLINE = {
     "anonymous": ANONYMOUS,
     "guardian_own": OK,
     "guardian_other": NOT_FOUND,
+    "minor_self": MINOR_ACTS_THROUGH_GUARDIAN,
+    **NO_ONE,
 }
 
 
@@ -271,6 +298,8 @@ GRANT_ACTION = {
     "anonymous": ANONYMOUS,
     "guardian_own": OK,
     "guardian_other": NOT_FOUND,
+    "minor_self": MINOR_ACTS_THROUGH_GUARDIAN,
+    **NO_ONE,
 }
 ACTIONS = [
     # (action, status before, status after)
@@ -282,11 +311,13 @@ ACTIONS = [
 
 @pytest.mark.parametrize(("action", "status_before", "status_after"), ACTIONS)
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, GRANT_ACTION))
-def test_grant_action(world, clients, caller, expected, action, status_before, status_after):
+def test_grant_action(world, clients, minor_with_guardian, caller, expected, action, status_before, status_after):
     target = _grant_for(world, caller)
     if status_before == "suspended":
-        for grant in (world.maya_grant, world.sam_grant):
-            services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM)
+        services.grant_suspend(grant=world.maya_grant, reason="Pause", acting_user=login_of(world.maya))
+        services.grant_suspend(grant=world.sam_grant, reason="Pause", acting_user=minor_with_guardian.user)
+    target.refresh_from_db()
+    status_before = target.status  # the grants of lapsed mandates stay active: no one here may pause them
     before = db_snapshot()
 
     response = clients[caller].post(f"{GRANTS}{target.public_id}/{action}", {"reason": "My reasons."}, format="json")
@@ -314,6 +345,8 @@ CREATE = {
     "anonymous": ANONYMOUS,
     "guardian_own": NOT_FOR_PERFORMERS,
     "guardian_other": NOT_FOR_PERFORMERS,
+    "minor_self": NOT_FOR_PERFORMERS,
+    **NO_ONE,
 }
 
 
@@ -356,6 +389,8 @@ CHECK = {
     "anonymous": ANONYMOUS,
     "guardian_own": NOT_FOR_PERFORMERS,
     "guardian_other": NOT_FOR_PERFORMERS,
+    "minor_self": NOT_FOR_PERFORMERS,
+    **NO_ONE,
 }
 
 
@@ -399,12 +434,19 @@ PREFERENCES_READ = {
     "anonymous": ANONYMOUS,
     "guardian_own": OK,
     "guardian_other": NOT_FOUND,
+    "minor_self": OK,
+    **NO_ONE,
 }
-PREFERENCES_WRITE = {**PREFERENCES_READ, "staff": NOT_FOR_STAFF, "analyst": NOT_FOR_STAFF}
+PREFERENCES_WRITE = {
+    **PREFERENCES_READ,
+    "staff": NOT_FOR_STAFF,
+    "analyst": NOT_FOR_STAFF,
+    "minor_self": MINOR_ACTS_THROUGH_GUARDIAN,
+}
 
 
 def _performer_for(world, caller: str):
-    return world.sam if caller == "guardian_own" else world.maya
+    return _grant_for(world, caller).performer
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, PREFERENCES_READ))
@@ -472,6 +514,8 @@ def _visible_strikes(strikes: dict, caller: str):
         "anonymous": ANONYMOUS,
         "guardian_own": NOT_FOR_PERFORMERS,
         "guardian_other": NOT_FOR_PERFORMERS,
+        "minor_self": NOT_FOR_PERFORMERS,
+        **NO_ONE,
     }[caller]
 
 

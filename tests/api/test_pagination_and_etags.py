@@ -6,7 +6,7 @@ import pytest
 
 from registry.consent import services as consent_services
 from tests.api.conftest import assert_problem
-from tests.conftest import SYSTEM
+from tests.conftest import login_of
 from tests.consent.factories import create_request, grant_for
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_status_list_answers_304_until_it_is_signed_again(studio, performer, agr
     assert (cached.status_code, cached.content, cached["ETag"]) == (304, b"", etag)
     assert "max-age=" in cached["Cache-Control"]
 
-    consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+    consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     from registry.tokens import services as token_services
 
     token_services.status_list_refresh(status_list_id=grant.tokens.get().status_list_id, force=True)

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from registry.consent import rules, selectors, services
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,10 @@ def test_current_candidates_match_the_history(studio, performer, agreement):
         grant_for(studio.studio, performer.performer, agreement, project={"production_number": f"P-{n}"})
         for n in range(5)
     ]
-    services.grant_revoke(grant=grants[0], reason="no", actor=SYSTEM)
-    services.grant_suspend(grant=grants[1], reason="pause", actor=SYSTEM)
+    services.grant_revoke(grant=grants[0], reason="no", acting_user=login_of(grants[0].performer))
+    services.grant_suspend(grant=grants[1], reason="pause", acting_user=login_of(grants[1].performer))
     services.strike_declare(agreement=agreement, studios=[studio.studio], reason="strike", actor=SYSTEM)
-    services.grant_suspend(grant=grants[2], reason="pause too", actor=SYSTEM)
+    services.grant_suspend(grant=grants[2], reason="pause too", acting_user=login_of(grants[2].performer))
     now = timezone.now()
 
     def answer(current: bool):
@@ -48,12 +48,12 @@ def _varied_world(studio, performer, agreement):
         grant_for(studio.studio, performer.performer, agreement, project={"production_number": f"P-{n}"})
         for n in range(4)
     ]
-    services.grant_revoke(grant=grants[0], reason="no", actor=SYSTEM)
-    services.grant_suspend(grant=grants[1], reason="pause", actor=SYSTEM)
+    services.grant_revoke(grant=grants[0], reason="no", acting_user=login_of(grants[0].performer))
+    services.grant_suspend(grant=grants[1], reason="pause", acting_user=login_of(grants[1].performer))
     services.strike_declare(agreement=agreement, studios=[studio.studio], reason="strike", actor=SYSTEM)
     services.preferences_update(
         performer=performer.performer,
-        actor=SYSTEM,
+        acting_user=login_of(performer.performer),
         do_not_train=True,
         opt_out_categories=["political"],
         declined_uses=["real_time_generation"],

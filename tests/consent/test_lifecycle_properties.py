@@ -41,7 +41,7 @@ from registry.consent.models import (
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent import factories
 
 REFUSALS = (StateConflictError, NotPermittedError, RuleViolationError)
@@ -220,7 +220,11 @@ class ConsentLifecycle(RuleBasedStateMachine):
     @rule(data=st.data())
     def decline(self, data) -> None:
         pk = data.draw(st.sampled_from(self._pending()), label="request to decline")
-        services.consent_request_decline(request=ConsentRequest.objects.get(pk=pk), reason="Not for me.", actor=SYSTEM)
+        services.consent_request_decline(
+            request=ConsentRequest.objects.get(pk=pk),
+            reason="Not for me.",
+            acting_user=login_of(ConsentRequest.objects.get(pk=pk).performer),
+        )
         self.requests[pk].status = "declined"
         event("decline: ok")
 
@@ -233,7 +237,9 @@ class ConsentLifecycle(RuleBasedStateMachine):
             return
         with pytest.raises(StateConflictError):
             services.consent_request_decline(
-                request=ConsentRequest.objects.get(pk=pk), reason="Not for me.", actor=SYSTEM
+                request=ConsentRequest.objects.get(pk=pk),
+                reason="Not for me.",
+                acting_user=login_of(ConsentRequest.objects.get(pk=pk).performer),
             )
         event("decline: refused (StateConflictError)")
 
@@ -247,7 +253,11 @@ class ConsentLifecycle(RuleBasedStateMachine):
     def _revoke(self, pk: int) -> None:
         model = self.grants[pk]
         try:
-            services.grant_revoke(grant=ConsentGrant.objects.get(pk=pk), reason="Withdrawn.", actor=SYSTEM)
+            services.grant_revoke(
+                grant=ConsentGrant.objects.get(pk=pk),
+                reason="Withdrawn.",
+                acting_user=login_of(ConsentGrant.objects.get(pk=pk).performer),
+            )
         except REFUSALS as refusal:
             event(f"revoke: refused ({type(refusal).__name__})")
             assert model.ended is not None, f"revoking a live grant was refused: {refusal}"
@@ -261,7 +271,11 @@ class ConsentLifecycle(RuleBasedStateMachine):
         model = self.grants[pk]
         allowed = model.ended is None and not model.by_performer
         try:
-            services.grant_suspend(grant=ConsentGrant.objects.get(pk=pk), reason="A pause.", actor=SYSTEM)
+            services.grant_suspend(
+                grant=ConsentGrant.objects.get(pk=pk),
+                reason="A pause.",
+                acting_user=login_of(ConsentGrant.objects.get(pk=pk).performer),
+            )
         except REFUSALS as refusal:
             event(f"suspend: refused ({type(refusal).__name__})")
             assert not allowed, f"suspending was refused: {refusal}"
@@ -274,7 +288,9 @@ class ConsentLifecycle(RuleBasedStateMachine):
     def _resume(self, pk: int) -> None:
         model = self.grants[pk]
         try:
-            services.grant_resume(grant=ConsentGrant.objects.get(pk=pk), actor=SYSTEM)
+            services.grant_resume(
+                grant=ConsentGrant.objects.get(pk=pk), acting_user=login_of(ConsentGrant.objects.get(pk=pk).performer)
+            )
         except REFUSALS as refusal:
             event(f"resume: refused ({type(refusal).__name__})")
             assert not (model.ended is None and model.by_performer), f"resuming was refused: {refusal}"
@@ -440,7 +456,7 @@ def test_consent_lifecycle_keeps_its_invariants():
 @pytest.mark.django_db
 def test_superseding_a_suspended_grant_ends_its_suspensions(agreement, studio, performer):
     old = factories.grant_for(studio.studio, performer.performer, agreement)
-    services.grant_suspend(grant=old, reason="A pause.", actor=SYSTEM)
+    services.grant_suspend(grant=old, reason="A pause.", acting_user=login_of(old.performer))
     amendment = factories.create_request(studio.studio, performer.performer, agreement, amends_grant=old)
 
     new = factories.accept(amendment)

@@ -28,7 +28,7 @@ from registry.consent.models import (
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
 from registry.parties.callers import Caller, CallerKind
 from registry.parties.services import representative_authorise
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import accept, create_request
 
 pytestmark = pytest.mark.django_db
@@ -287,7 +287,7 @@ def test_request_conflicting_with_preferences_is_stored_declined_and_not_emailed
     performer.performer.save()
     services.preferences_update(
         performer=performer.performer,
-        actor=SYSTEM,
+        acting_user=login_of(performer.performer),
         do_not_train=True,
         opt_out_categories=[],
         declined_uses=[],
@@ -501,14 +501,18 @@ def test_a_request_is_answered_once(studio, performer, agreement):
     with pytest.raises(StateConflictError, match="already accepted"):
         sign(request, now=T0 + 2 * HOUR)
     with pytest.raises(StateConflictError, match="already accepted"):
-        services.consent_request_decline(request=request, reason="Changed my mind", actor=SYSTEM, now=T0 + 2 * HOUR)
+        services.consent_request_decline(
+            request=request, reason="Changed my mind", acting_user=login_of(request.performer), now=T0 + 2 * HOUR
+        )
     assert row_counts() == before
 
 
 def test_a_declined_request_cannot_then_be_accepted(studio, performer, agreement):
     # given
     request = place(studio.studio, performer.performer, agreement)
-    services.consent_request_decline(request=request, reason="Not this role", actor=SYSTEM, now=T0 + HOUR)
+    services.consent_request_decline(
+        request=request, reason="Not this role", acting_user=login_of(request.performer), now=T0 + HOUR
+    )
 
     # when / then
     with pytest.raises(StateConflictError, match="already declined"):
@@ -526,7 +530,9 @@ def test_a_request_cannot_be_answered_once_it_expires(studio, performer, agreeme
     with pytest.raises(StateConflictError, match="expired"):
         sign(request, now=expires_at)
     with pytest.raises(StateConflictError, match="expired"):
-        services.consent_request_decline(request=request, reason="Too late", actor=SYSTEM, now=expires_at + DAY)
+        services.consent_request_decline(
+            request=request, reason="Too late", acting_user=login_of(request.performer), now=expires_at + DAY
+        )
     assert (reload(request).status, ConsentGrant.objects.count(), Signature.objects.count()) == ("pending", 0, 0)
 
 
@@ -552,7 +558,9 @@ def test_consent_requests_expire_due_expires_only_overdue_pending_requests(studi
         now=T0,
         project=rules.Project(kind="picture", title="Third", production_number="NLP-3"),
     )
-    services.consent_request_decline(request=answered, reason="No", actor=SYSTEM, now=T0 + HOUR)
+    services.consent_request_decline(
+        request=answered, reason="No", acting_user=login_of(answered.performer), now=T0 + HOUR
+    )
     expires_at = T0 + dt.timedelta(days=14)
 
     # when
@@ -574,7 +582,9 @@ def test_decline_requires_a_reason(studio, performer, agreement):
 
     # when
     with pytest.raises(RuleViolationError) as excinfo:
-        services.consent_request_decline(request=request, reason="  ", actor=SYSTEM, now=T0 + HOUR)
+        services.consent_request_decline(
+            request=request, reason="  ", acting_user=login_of(request.performer), now=T0 + HOUR
+        )
 
     # then
     assert problems(excinfo) == [("reason", "required")]
@@ -588,7 +598,10 @@ def test_decline_with_a_reason_records_it(studio, performer, agreement):
 
     # when
     services.consent_request_decline(
-        request=request, reason="  I do not do stunt replicas.  ", actor=SYSTEM, now=T0 + HOUR
+        request=request,
+        reason="  I do not do stunt replicas.  ",
+        acting_user=login_of(request.performer),
+        now=T0 + HOUR,
     )
 
     # then
@@ -655,7 +668,7 @@ def test_a_minor_cannot_sign_for_themself(minor_with_guardian):
     # when / then
     with pytest.raises(NotPermittedError) as excinfo:
         services.signer_for(user=minor.user, performer=minor, is_union_admin=False, name="Sam", on=D0)
-    assert excinfo.value.message == "A minor's consent is signed by their guardian."
+    assert excinfo.value.message == "A minor may see their records; their guardian acts for them."
 
 
 def test_another_performer_cannot_sign(performer, other_performer):
@@ -762,7 +775,7 @@ def test_amending_another_studios_grant_is_refused(studio, other_studio, perform
 def test_amending_a_revoked_grant_is_refused(studio, performer, agreement):
     # given
     grant = granted(studio.studio, performer.performer, agreement)
-    services.grant_revoke(grant=grant, reason="No longer", actor=SYSTEM, now=T0 + DAY)
+    services.grant_revoke(grant=grant, reason="No longer", acting_user=login_of(grant.performer), now=T0 + DAY)
     before = row_counts()
 
     # when
@@ -827,7 +840,7 @@ def test_revoke_ends_the_grant(studio, performer, agreement):
     grant = granted(studio.studio, performer.performer, agreement)
 
     # when
-    services.grant_revoke(grant=grant, reason="I withdraw", actor=SYSTEM, now=T0 + DAY)
+    services.grant_revoke(grant=grant, reason="I withdraw", acting_user=login_of(grant.performer), now=T0 + DAY)
 
     # then
     grant = reload(grant)
@@ -845,7 +858,7 @@ def test_revoke_refused_when_the_agreement_forbids_it(studio, performer, agreeme
 
     # when / then
     with pytest.raises(NotPermittedError, match="does not let performers revoke"):
-        services.grant_revoke(grant=grant, reason="I withdraw", actor=SYSTEM, now=T0 + DAY)
+        services.grant_revoke(grant=grant, reason="I withdraw", acting_user=login_of(grant.performer), now=T0 + DAY)
     assert (reload(grant).status, reload(grant).ended_at) == ("active", None)
     assert row_counts() == before
 
@@ -853,14 +866,14 @@ def test_revoke_refused_when_the_agreement_forbids_it(studio, performer, agreeme
 def test_revoking_a_revoked_grant_is_a_conflict(studio, performer, agreement):
     # given
     grant = granted(studio.studio, performer.performer, agreement)
-    services.grant_revoke(grant=grant, reason="I withdraw", actor=SYSTEM, now=T0 + DAY)
+    services.grant_revoke(grant=grant, reason="I withdraw", acting_user=login_of(grant.performer), now=T0 + DAY)
     before = row_counts()
 
     # when / then
     with pytest.raises(StateConflictError, match="is revoked; it cannot be revoked"):
-        services.grant_revoke(grant=grant, reason="Again", actor=SYSTEM, now=T0 + 2 * DAY)
+        services.grant_revoke(grant=grant, reason="Again", acting_user=login_of(grant.performer), now=T0 + 2 * DAY)
     with pytest.raises(StateConflictError, match="is revoked; it cannot be suspended"):
-        services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + 2 * DAY)
+        services.grant_suspend(grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + 2 * DAY)
     assert (reload(grant).ended_at, row_counts()) == (T0 + DAY, before)
 
 
@@ -869,9 +882,9 @@ def test_suspend_then_resume(studio, performer, agreement):
     grant = granted(studio.studio, performer.performer, agreement)
 
     # when
-    services.grant_suspend(grant=grant, reason="Taking a break", actor=SYSTEM, now=T0 + DAY)
+    services.grant_suspend(grant=grant, reason="Taking a break", acting_user=login_of(grant.performer), now=T0 + DAY)
     suspended = reload(grant).status
-    services.grant_resume(grant=grant, actor=SYSTEM, now=T0 + 2 * DAY)
+    services.grant_resume(grant=grant, acting_user=login_of(grant.performer), now=T0 + 2 * DAY)
 
     # then
     grant = reload(grant)
@@ -900,7 +913,7 @@ def test_suspend_refused_when_the_agreement_forbids_it(studio, performer, agreem
 
     # when / then
     with pytest.raises(NotPermittedError, match="does not let performers suspend"):
-        services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + DAY)
+        services.grant_suspend(grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + DAY)
     assert reload(grant).status == "active"
     assert row_counts() == before
 
@@ -911,20 +924,22 @@ def test_suspending_twice_or_resuming_an_active_grant_is_a_conflict(studio, perf
 
     # when / then
     with pytest.raises(StateConflictError, match="is not suspended by the performer"):
-        services.grant_resume(grant=grant, actor=SYSTEM, now=T0 + DAY)
-    services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + DAY)
+        services.grant_resume(grant=grant, acting_user=login_of(grant.performer), now=T0 + DAY)
+    services.grant_suspend(grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + DAY)
     with pytest.raises(StateConflictError, match="already suspended by the performer"):
-        services.grant_suspend(grant=grant, reason="Pause again", actor=SYSTEM, now=T0 + 2 * DAY)
+        services.grant_suspend(
+            grant=grant, reason="Pause again", acting_user=login_of(grant.performer), now=T0 + 2 * DAY
+        )
     assert Suspension.objects.filter(grant=grant).count() == 1
 
 
 def test_revoking_a_suspended_grant_closes_its_suspension(studio, performer, agreement):
     # given
     grant = granted(studio.studio, performer.performer, agreement)
-    services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + DAY)
+    services.grant_suspend(grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + DAY)
 
     # when
-    services.grant_revoke(grant=grant, reason="Withdraw", actor=SYSTEM, now=T0 + 2 * DAY)
+    services.grant_revoke(grant=grant, reason="Withdraw", acting_user=login_of(grant.performer), now=T0 + 2 * DAY)
 
     # then
     assert reload(grant).status == "revoked"
@@ -948,7 +963,7 @@ def strike_world(studio, other_studio, performer, other_performer, agreement, se
                 project=rules.Project(kind="picture", title="Third", production_number="NLP-3"),
             ),
             reason="Withdrawn",
-            actor=SYSTEM,
+            acting_user=other_performer.user,
             now=T0 + 2 * HOUR,
         ),
     }
@@ -1045,8 +1060,10 @@ def test_lifting_a_strike_restores_only_what_the_strike_suspended(studio, perfor
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + DAY
     )
     # and during the strike the performer revokes one and suspends another
-    services.grant_revoke(grant=revoked, reason="Withdraw", actor=SYSTEM, now=T0 + 2 * DAY)
-    services.grant_suspend(grant=paused, reason="My own pause", actor=SYSTEM, now=T0 + 3 * DAY)
+    services.grant_revoke(grant=revoked, reason="Withdraw", acting_user=login_of(revoked.performer), now=T0 + 2 * DAY)
+    services.grant_suspend(
+        grant=paused, reason="My own pause", acting_user=login_of(paused.performer), now=T0 + 3 * DAY
+    )
 
     # when
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 4 * DAY)
@@ -1067,7 +1084,7 @@ def test_lifting_a_strike_restores_only_what_the_strike_suspended(studio, perfor
         ("suspended_by_performer", None, paused.public_id)
     ]
     # and the performer's own suspension holds until they resume
-    services.grant_resume(grant=paused, actor=SYSTEM, now=T0 + 5 * DAY)
+    services.grant_resume(grant=paused, acting_user=login_of(paused.performer), now=T0 + 5 * DAY)
     assert reload(paused).status == "active"
     assert history(paused)[-1] == ("suspended", "active", T0 + 5 * DAY)
 
@@ -1182,7 +1199,7 @@ def test_grants_expire_due_expires_live_grants_whose_term_has_ended(studio, perf
         ),
         now=now,
     )
-    services.grant_suspend(grant=paused, reason="Pause", actor=SYSTEM, now=now)
+    services.grant_suspend(grant=paused, reason="Pause", acting_user=login_of(paused.performer), now=now)
     longer = sign(
         place(
             studio.studio,
@@ -1217,7 +1234,7 @@ def test_grants_expire_due_expires_live_grants_whose_term_has_ended(studio, perf
 def test_check_answers_as_things_stood_on_the_day_of_use(studio, performer, agreement):
     # given a grant signed on D0 at 10:00 and revoked on D0+10 at 09:00
     grant = granted(studio.studio, performer.performer, agreement, at=T0)
-    services.grant_revoke(grant=grant, reason="Withdraw", actor=SYSTEM, now=T0 + 10 * DAY)
+    services.grant_revoke(grant=grant, reason="Withdraw", acting_user=login_of(grant.performer), now=T0 + 10 * DAY)
     now = T0 + 20 * DAY
 
     # when
@@ -1334,7 +1351,7 @@ def test_preferences_update_stores_sorted_unique_values_and_audits(performer):
     # when
     prefs = services.preferences_update(
         performer=performer.performer,
-        actor=SYSTEM,
+        acting_user=login_of(performer.performer),
         do_not_train=True,
         opt_out_categories=["tobacco", "alcohol", "tobacco"],
         declined_uses=["voice_replica"],
@@ -1359,7 +1376,7 @@ def test_preferences_update_refuses_an_incomplete_rate_floor(performer):
     with pytest.raises(RuleViolationError) as excinfo:
         services.preferences_update(
             performer=performer.performer,
-            actor=SYSTEM,
+            acting_user=login_of(performer.performer),
             do_not_train=False,
             opt_out_categories=[],
             declined_uses=[],
@@ -1441,14 +1458,14 @@ STATUS_ACTIONS = {
 def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifies(studio, performer, agreement, staff):
     # given a grant that is suspended, resumed, struck, paused, restored, amended and revoked
     v1 = granted(studio.studio, performer.performer, agreement, at=T0)
-    services.grant_suspend(grant=v1, reason="Pause", actor=SYSTEM, now=T0 + 1 * DAY)
-    services.grant_resume(grant=v1, actor=SYSTEM, now=T0 + 2 * DAY)
+    services.grant_suspend(grant=v1, reason="Pause", acting_user=login_of(v1.performer), now=T0 + 1 * DAY)
+    services.grant_resume(grant=v1, acting_user=login_of(v1.performer), now=T0 + 2 * DAY)
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + 3 * DAY
     )
-    services.grant_suspend(grant=v1, reason="My own pause", actor=SYSTEM, now=T0 + 4 * DAY)
+    services.grant_suspend(grant=v1, reason="My own pause", acting_user=login_of(v1.performer), now=T0 + 4 * DAY)
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 5 * DAY)
-    services.grant_resume(grant=v1, actor=SYSTEM, now=T0 + 6 * DAY)
+    services.grant_resume(grant=v1, acting_user=login_of(v1.performer), now=T0 + 6 * DAY)
     amendment = place(
         studio.studio,
         performer.performer,
@@ -1458,7 +1475,7 @@ def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifie
         description=description(start=D0 + 7 * DAY),
     )
     v2 = sign(amendment, now=T0 + 8 * DAY)
-    services.grant_revoke(grant=v2, reason="Withdraw", actor=SYSTEM, now=T0 + 9 * DAY)
+    services.grant_revoke(grant=v2, reason="Withdraw", acting_user=login_of(v2.performer), now=T0 + 9 * DAY)
 
     # when
     changes = sorted(

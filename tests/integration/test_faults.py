@@ -33,7 +33,7 @@ from registry.webhooks import services as webhook_services
 from registry.webhooks import tasks as webhook_tasks
 from registry.webhooks.choices import DeliveryStatus, EventType
 from registry.webhooks.models import WebhookDelivery, WebhookMessage
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for
 from tests.integration.billing_stack import Worker, terminate_other_backends, wait_for
 from tests.integration.fault_stack import CountingReceiver, RedisServer, RelayProcess, broker
@@ -189,10 +189,10 @@ def test_redis_dies_mid_burst_and_every_change_still_happens_exactly_once(stack,
                 stack.redis.start()
             # Every change commits whether or not the broker is there.
             if n % 2:
-                consent_services.grant_revoke(grant=grant, reason="burst", actor=SYSTEM)
+                consent_services.grant_revoke(grant=grant, reason="burst", acting_user=login_of(grant.performer))
                 expected[grant.pk] = "revoked"
             else:
-                consent_services.grant_suspend(grant=grant, reason="burst", actor=SYSTEM)
+                consent_services.grant_suspend(grant=grant, reason="burst", acting_user=login_of(grant.performer))
                 expected[grant.pk] = "suspended"
             if 10 <= n < 20:
                 outage.append(grant)
@@ -260,7 +260,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_event_delivered_again(
     stack.receiver.stall = True
     first = stack.worker("w1", **FAST_WATCHDOG).wait_ready()
     with broker(stack.redis.url):
-        consent_services.grant_revoke(grant=grant, reason="changed my mind", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="changed my mind", acting_user=login_of(grant.performer))
         delivery = WebhookDelivery.objects.get()
 
         # The worker's request is open at the receiver. Busy, it takes no heartbeat; its watchdog
@@ -335,7 +335,7 @@ def test_the_api_answers_consent_checks_and_verification_while_redis_is_down(
         assert took < 5, took
 
         # A change made meanwhile commits; its side effects wait in the outbox, not lost.
-        consent_services.grant_revoke(grant=grant, reason="outage", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="outage", acting_user=login_of(grant.performer))
         assert outbox.unsent(["tokens.refresh_status_list"]) == 1
         revoked = anonymous.post("/api/v1/tokens/verify", {"token": token}, format="json").json()
         assert (revoked["valid"], revoked["status"]) == (False, "revoked")  # read live from the database

@@ -87,8 +87,8 @@ def test_adding_a_representative_goes_through_the_service(admin_client, performe
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"kind": "guardian"}, "kind", "A guardian can only act for a performer who is a minor."),
-        ({"kind": "estate"}, "kind", "An estate can only represent a deceased performer."),
+        ({"kind": "guardian"}, "kind", "A guardian acts only for a minor; the performer came of age on 14 Mar 2006."),
+        ({"kind": "estate"}, "kind", "An estate acts only for a deceased performer."),
         ({"authority_document": "   "}, "authority_document", "This field is required."),
         (
             {"valid_from": "2027-01-10", "valid_to": "2027-01-01"},

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from registry.parties.authority import authority_for, reach
 from registry.parties.callers import CallerKind, caller_for_user
 from registry.parties.models import Performer, Representative
-from registry.parties.selectors import performers_user_may_act_for, representation_for
+from registry.parties.rules import Act
 from registry.parties.services import representative_authorise, representative_revoke
 from tests.conftest import SYSTEM
 
@@ -58,7 +59,9 @@ def test_guardian_for_an_adult_is_refused(performer):
             authority_document="doc",
             actor=SYSTEM,
         )
-    assert excinfo.value.message_dict == {"kind": ["A guardian can only act for a performer who is a minor."]}
+    assert excinfo.value.message_dict == {
+        "kind": ["A guardian acts only for a minor; the performer came of age on 14 Mar 2006."]
+    }
     assert Representative.objects.count() == 0
 
 
@@ -72,7 +75,7 @@ def test_estate_for_a_living_performer_is_refused(performer):
             authority_document="doc",
             actor=SYSTEM,
         )
-    assert excinfo.value.message_dict == {"kind": ["An estate can only represent a deceased performer."]}
+    assert excinfo.value.message_dict == {"kind": ["An estate acts only for a deceased performer."]}
 
 
 def test_agent_after_death_is_refused():
@@ -103,25 +106,27 @@ def test_representative_without_authority_document_is_refused(performer):
 
 def test_representative_acts_for_their_performer_only(minor_with_guardian, other_performer):
     guardian = minor_with_guardian.user
-    assert representation_for(guardian, minor_with_guardian.performer) is not None
-    assert representation_for(guardian, other_performer.performer) is None
-    assert list(performers_user_may_act_for(guardian)) == [minor_with_guardian.performer]
+    assert authority_for(guardian, minor_with_guardian.performer, Act.VIEW).capacity == "guardian"
+    assert authority_for(guardian, other_performer.performer, Act.VIEW) == "You may not see this performer's records."
+    assert [a.performer for a in reach(guardian)] == [minor_with_guardian.performer]
     caller = caller_for_user(guardian)
     assert caller.kind == CallerKind.PERFORMER_SIDE
-    assert caller.may_act_for(minor_with_guardian.performer) is True
-    assert caller.may_act_for(other_performer.performer) is False
+    assert caller.may_view(minor_with_guardian.performer) is True
+    assert caller.may_view(other_performer.performer) is False
 
 
 def test_representation_outside_its_period_gives_no_authority(minor_with_guardian):
     rep = Representative.objects.get(user=minor_with_guardian.user)
-    assert representation_for(rep.user, rep.performer, on=dt.date(2019, 12, 31)) is None
-    assert representation_for(rep.user, rep.performer, on=dt.date(2020, 1, 1)) is not None
+    assert authority_for(rep.user, rep.performer, Act.VIEW, on=dt.date(2019, 12, 31)) == (
+        "The authority starts on 1 Jan 2020."
+    )
+    assert authority_for(rep.user, rep.performer, Act.VIEW, on=dt.date(2020, 1, 1)).representative == rep
 
 
 def test_revoked_representation_gives_no_authority(minor_with_guardian):
     rep = Representative.objects.get(user=minor_with_guardian.user)
     representative_revoke(representative=rep, actor=SYSTEM)
-    assert representation_for(rep.user, rep.performer) is None
+    assert authority_for(rep.user, rep.performer, Act.VIEW) == "The authority was revoked."
     assert caller_for_user(rep.user).kind == CallerKind.UNKNOWN
 
 

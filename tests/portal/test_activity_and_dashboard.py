@@ -6,14 +6,14 @@ import pytest
 from django.urls import reverse
 
 from registry.consent import services
-from tests.conftest import SYSTEM
+from tests.conftest import login_of
 from tests.consent.factories import create_request
 
 pytestmark = pytest.mark.django_db
 
 
 def test_activity_lists_the_events_about_me_newest_first(owner, grant):
-    services.grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
+    services.grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
     page = owner.get(reverse("portal:activity")).content.decode()
     assert page.index("A consent was suspended") < page.index("A consent came into force")
     assert page.index("A consent came into force") < page.index("A studio asked for consent")
@@ -34,8 +34,8 @@ def test_an_agent_sees_the_performers_activity(agent, pending_request, performer
 
 def test_activity_pages_past_25_entries(owner, grant):
     for _ in range(15):
-        services.grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
-        services.grant_resume(grant=grant, actor=SYSTEM)
+        services.grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
+        services.grant_resume(grant=grant, acting_user=login_of(grant.performer))
     first = owner.get(reverse("portal:activity")).content.decode()
     assert "Page 1 of 2" in first and "?page=2" in first
     assert owner.get(reverse("portal:activity"), {"page": "999"}).status_code == 200

@@ -10,7 +10,7 @@ from registry.audit.models import AuditEvent
 from registry.consent import services
 from registry.consent.models import ConsentGrant
 from registry.tokens.selectors import current_token
-from tests.conftest import SYSTEM
+from tests.conftest import login_of
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_the_list_splits_live_and_ended_consents(owner, grant, studio, performer
     from tests.consent.factories import grant_for
 
     ended = grant_for(studio.studio, performer.performer, agreement)
-    services.grant_revoke(grant=ended, reason="no", actor=SYSTEM)
+    services.grant_revoke(grant=ended, reason="no", acting_user=login_of(ended.performer))
     page = owner.get(reverse("portal:consents")).content.decode()
     assert "In force or suspended (1)" in page
     assert page.index(grant.public_id) < page.index("Ended") < page.index(ended.public_id)
@@ -101,7 +101,7 @@ def test_suspending_and_resuming(owner, anon, grant):
 
 
 def test_suspending_twice_is_a_form_error(owner, grant):
-    services.grant_suspend(grant=grant, reason="", actor=SYSTEM)
+    services.grant_suspend(grant=grant, reason="", acting_user=login_of(grant.performer))
     response = owner.post(action_url(grant, "suspend"), {"confirm": "on"})
     assert response.status_code == 400
     assert b"is already suspended by the performer" in response.content

@@ -201,7 +201,7 @@ def test_a_minor_signed_in_themself_is_told_the_guardian_signs(minor_with_guardi
     req = create_request(studio.studio, minor, agreement)
     client = client_for(minor.user)
     page = client.get(review(req))
-    assert b"A minor&#x27;s consent is signed by their guardian." in page.content
+    assert b"A minor may see their records; their guardian acts for them." in page.content
     assert b"Sign and accept" not in page.content
     response = client.post(accept_url(req), accept_body(req, full_name="Sam Rivera"))
     assert response.status_code == 400

@@ -29,7 +29,7 @@ from registry.portal.models import PortalInvitation
 from registry.portal.services import join_request_submit
 from registry.residuals.models import CastMember, Title
 from tests.billing.conftest import PICTURE, T0, billed_studio, replica_line, report, tvth  # noqa: F401
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 
 AUGUST = dt.date(2025, 8, 1)
 MAYA_EMAIL = "maya.okafor@example.org"
@@ -120,7 +120,7 @@ def world(billed_studio, tvth, performer, other_performer, staff, django_capture
 
     consent.preferences_update(
         performer=maya,
-        actor=SYSTEM,
+        acting_user=login_of(maya),
         do_not_train=True,
         opt_out_categories=[],
         declined_uses=["training"],

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.django_db
 NOT_AN_AUTHORITY = (
     403,
     "permission-denied",
-    "Only the performer, or their lawyer, guardian or estate, may exercise the performer's privacy rights; "
-    "an agent's authority covers consent only.",
+    "An agent's authority is commercial; the performer, a lawyer, a guardian or the estate exercise these rights.",
 )
 
 READ = {

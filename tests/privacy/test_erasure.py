@@ -21,6 +21,7 @@ from registry.billing.models import Invoice, InvoiceLine, JournalEntry, Posting
 from registry.cases.services import case_open
 from registry.consent.models import ConsentGrant, ConsentRequest, DescriptionVersion, GrantStatusChange, Signature
 from registry.consent.services import grants_expire_due
+from registry.core.errors import NotPermittedError
 from registry.parties.models import Performer, Representative
 from registry.privacy import services
 from registry.privacy.models import ErasureRequest, ErasureStatus
@@ -338,8 +339,8 @@ def test_asking_again_says_already_erased(world, erased, clients, staff):
     assert export["performer"]["legal_name"] == f"Erased performer {world.maya.public_id}"
     holdings = services.selectors.holdings(Performer.objects.get(pk=world.maya.pk))
     assert [b.code for b in services.rules.erasure_blockers(holdings)] == ["already_erased"]
-    with pytest.raises(services.ErasureRefusedError):
-        services.erasure_request_submit(performer=world.maya, actor=STAFF)
+    with pytest.raises(NotPermittedError, match="Union staff do not ask for erasure"):
+        services.erasure_request_submit(performer=world.maya, acting_user=staff.user)
 
 
 def test_a_guardian_erases_a_minors_data_and_their_own_name_goes_with_it(minor_with_guardian, billed_studio, tvth):

@@ -66,22 +66,6 @@ def test_long_id_lists_are_shortened_in_the_message_but_kept_whole():
     assert "and 5 more" in blocker.message and len(blocker.ids) == 25
 
 
-@pytest.mark.parametrize(
-    ("is_the_performer", "kinds", "allowed"),
-    [
-        (True, [], True),
-        (False, ["lawyer"], True),
-        (False, ["guardian"], True),
-        (False, ["estate"], True),
-        (False, ["agent"], False),
-        (False, [], False),
-        (False, ["agent", "lawyer"], True),
-    ],
-)
-def test_who_may_exercise_privacy_rights(is_the_performer, kinds, allowed):
-    assert rules.may_exercise_privacy_rights(is_the_performer=is_the_performer, representative_kinds=kinds) is allowed
-
-
 def test_needles_are_longest_first_without_short_words():
     found = rules.needles(
         names=["Maya Okafor", "Mo Li"], email="maya@example.org", member_number="SAG-1", date_of_birth="1988-03-14"

@@ -16,7 +16,7 @@ from registry.consent.services import grant_revoke, grant_suspend, strike_declar
 from registry.tokens import selectors, services, statuslist
 from registry.tokens.models import ConsentToken, KeyStatus, SigningKey
 from registry.tokens.verifier import verify
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for
 
 pytestmark = pytest.mark.django_db
@@ -131,9 +131,9 @@ def test_status_list_reflects_performer_changes(
     claims = pyjwt_decode(token, jwks(client), audience=studio.studio.public_id)
     with django_capture_on_commit_callbacks(execute=True):
         if action == "revoke":
-            grant_revoke(grant=grant, reason="no longer", actor=SYSTEM)
+            grant_revoke(grant=grant, reason="no longer", acting_user=login_of(grant.performer))
         else:
-            grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
+            grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
     assert status_of(client, claims) == expected
 
 
@@ -156,7 +156,7 @@ def test_status_list_history_by_time(client, studio, grant, django_capture_on_co
     before = int(time.time()) + 1
     time.sleep(1.1)
     with django_capture_on_commit_callbacks(execute=True):
-        grant_revoke(grant=grant, reason="no longer", actor=SYSTEM)
+        grant_revoke(grant=grant, reason="no longer", acting_user=login_of(grant.performer))
     old = client.get(f"{path}?time={before}")
     new = client.get(path)
 
@@ -237,7 +237,7 @@ def test_online_verify_endpoint(anonymous, studio, grant, django_capture_on_comm
     ok = anonymous.post("/api/v1/tokens/verify", {"token": token}, format="json").json()
     assert ok["valid"] is True and ok["status"] == "valid" and ok["claims"]["jti"] == grant.public_id
     with django_capture_on_commit_callbacks(execute=True):
-        grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+        grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     revoked = anonymous.post("/api/v1/tokens/verify", {"token": token}, format="json").json()
     assert (revoked["valid"], revoked["status"], revoked["reasons"]) == (False, "revoked", ["revoked"])
     garbage = anonymous.post("/api/v1/tokens/verify", {"token": "abc"}, format="json").json()

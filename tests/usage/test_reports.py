@@ -19,7 +19,7 @@ from registry.core.errors import StateConflictError
 from registry.usage.models import LineStatus, UsageLine, UsageReport
 from registry.usage.services import MAX_LINES, LineInput, UsageRejectedError, usage_report_submit
 from tests.api.conftest import assert_problem
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.usage.builders import (
     D0,
     DAY,
@@ -127,7 +127,9 @@ def test_late_line_for_a_long_past_date_is_accepted(studio, performer, agreement
 def test_line_valid_on_its_use_date_stays_accepted_when_revoked_later(studio, performer, agreement):
     # given a grant revoked ten days after the use date
     grant = granted(studio.studio, performer.performer, agreement)
-    consent_services.grant_revoke(grant=grant, reason="No longer", actor=SYSTEM, now=T0 + 40 * DAY)
+    consent_services.grant_revoke(
+        grant=grant, reason="No longer", acting_user=login_of(grant.performer), now=T0 + 40 * DAY
+    )
 
     # when the studio reports the earlier use, and a use after the revocation
     response = post(
@@ -151,7 +153,10 @@ def test_line_valid_on_its_use_date_stays_accepted_when_revoked_later(studio, pe
 def test_consent_revoked_during_the_day_of_use_does_not_cover_it(studio, performer, agreement):
     grant = granted(studio.studio, performer.performer, agreement)
     consent_services.grant_revoke(
-        grant=grant, reason="No longer", actor=SYSTEM, now=dt.datetime.combine(USE_DATE, dt.time(15), tzinfo=dt.UTC)
+        grant=grant,
+        reason="No longer",
+        acting_user=login_of(grant.performer),
+        now=dt.datetime.combine(USE_DATE, dt.time(15), tzinfo=dt.UTC),
     )
 
     stored = submit(studio.studio, line("L-1", grant=grant.public_id, use_date=USE_DATE.isoformat()))
@@ -180,11 +185,15 @@ def test_line_after_a_strike_is_lifted_is_accepted(studio, performer, agreement)
 
 # --- Violations: stored, each with a case ---------------------------------------------------------
 def _revoked(grant):
-    consent_services.grant_revoke(grant=grant, reason="I withdraw", actor=SYSTEM, now=T0 + 10 * DAY)
+    consent_services.grant_revoke(
+        grant=grant, reason="I withdraw", acting_user=login_of(grant.performer), now=T0 + 10 * DAY
+    )
 
 
 def _suspended(grant):
-    consent_services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + 10 * DAY)
+    consent_services.grant_suspend(
+        grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + 10 * DAY
+    )
 
 
 def _struck(grant):
@@ -280,7 +289,9 @@ def test_named_performer_without_any_grant_is_a_no_grant_violation(studio, other
 def test_reason_comes_from_the_grant_for_this_project_not_a_newer_one_for_another(studio, performer, agreement):
     # given Maya revoked her consent for the picture, and later consented to the sequel
     picture = granted(studio.studio, performer.performer, agreement)
-    consent_services.grant_revoke(grant=picture, reason="No", actor=SYSTEM, now=T0 + 5 * DAY)
+    consent_services.grant_revoke(
+        grant=picture, reason="No", acting_user=login_of(picture.performer), now=T0 + 5 * DAY
+    )
     granted(studio.studio, performer.performer, agreement, at=T0 + 6 * DAY, project=SEQUEL)
 
     # when the studio reports use in the picture, naming only the performer
@@ -338,7 +349,7 @@ def test_a_report_mixes_accepted_lines_and_violations(studio, performer, other_p
 
 def test_report_detail_lists_its_violations(studio, other_studio, staff, performer, agreement):
     grant = granted(studio.studio, performer.performer, agreement)
-    consent_services.grant_revoke(grant=grant, reason="No", actor=SYSTEM, now=T0 + 10 * DAY)
+    consent_services.grant_revoke(grant=grant, reason="No", acting_user=login_of(grant.performer), now=T0 + 10 * DAY)
     stored = submit(studio.studio, line("L-1", grant=grant.public_id), line("L-2", grant=grant.public_id))
     cases = {c.usage_line.line_ref: c.public_id for c in Case.objects.select_related("usage_line")}
 

@@ -14,7 +14,7 @@ from registry.core.errors import RuleViolationError
 from registry.usage.models import FeatureBorrowing, LineStatus, SyntheticPerformer, UsageLine
 from registry.usage.services import synthetic_performer_register
 from tests.api.conftest import assert_problem
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.usage.builders import (
     D0,
     DAY,
@@ -116,9 +116,11 @@ def test_feature_grant_that_is_not_live_with_this_studio_does_not_count(
     owner = other_studio.studio if what == "other_studio" else studio.studio
     grant = granted(owner, performer.performer, agreement, use="synthetic_feature", days=LONG)
     if what == "revoked":
-        consent_services.grant_revoke(grant=grant, reason="No", actor=SYSTEM, now=T0 + DAY)
+        consent_services.grant_revoke(grant=grant, reason="No", acting_user=login_of(grant.performer), now=T0 + DAY)
     elif what == "suspended":
-        consent_services.grant_suspend(grant=grant, reason="Pause", actor=SYSTEM, now=T0 + DAY)
+        consent_services.grant_suspend(
+            grant=grant, reason="Pause", acting_user=login_of(grant.performer), now=T0 + DAY
+        )
     elif what == "struck":
         consent_services.strike_declare(
             agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM, now=T0 + DAY
@@ -338,7 +340,9 @@ def test_standin_whose_borrowed_feature_consent_was_revoked_is_a_violation(
     nova = register(
         studio.studio, (performer.performer, "face"), (other_performer.performer, "voice"), now=T0 + 2 * DAY
     )
-    consent_services.grant_revoke(grant=maya, reason="Not any more", actor=SYSTEM, now=T0 + 10 * DAY)
+    consent_services.grant_revoke(
+        grant=maya, reason="Not any more", acting_user=login_of(maya.performer), now=T0 + 10 * DAY
+    )
 
     # when the studio reports Nova standing in on day 30
     stored = submit(studio.studio, standin("S-1", nova.public_id))
@@ -371,7 +375,9 @@ def test_standin_whose_borrowed_feature_consent_was_revoked_is_a_violation(
 def test_standin_before_the_borrowed_feature_consent_was_revoked_is_accepted(studio, performer, agreement):
     maya = granted(studio.studio, performer.performer, agreement, use="synthetic_feature")
     nova = register(studio.studio, (performer.performer, "face"), now=T0 + 2 * DAY)
-    consent_services.grant_revoke(grant=maya, reason="Not any more", actor=SYSTEM, now=T0 + 40 * DAY)
+    consent_services.grant_revoke(
+        grant=maya, reason="Not any more", acting_user=login_of(maya.performer), now=T0 + 40 * DAY
+    )
 
     stored = submit(studio.studio, standin("S-1", nova.public_id, use_date=(D0 + 30 * DAY).isoformat()))
 

@@ -14,7 +14,7 @@ from registry.consent import services as consent_services
 from registry.webhooks import services, tasks
 from registry.webhooks.choices import DeliveryStatus, EndpointStatus
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for
 
 
@@ -35,7 +35,7 @@ def _granted(studio, performer, agreement, capture, receiver=None):
 def _revoke(studio, performer, agreement, django_capture_on_commit_callbacks):
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_revoke(grant=grant, reason="I changed my mind", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="I changed my mind", acting_user=login_of(grant.performer))
     return grant
 
 
@@ -78,7 +78,7 @@ def test_nothing_is_sent_before_the_transaction_commits(
 ):
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        consent_services.grant_revoke(grant=grant, reason="I changed my mind", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="I changed my mind", acting_user=login_of(grant.performer))
     assert receiver.received == []  # the delivery waits for the commit
     assert callbacks  # ...and is scheduled on it
     assert WebhookDelivery.objects.filter(message__event_type="grant.revoked", status="pending").count() == 1
@@ -90,7 +90,7 @@ def test_retries_on_500_with_backoff_and_stops_on_2xx(
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     receiver.responses.extend([500, 503])
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_revoke(grant=grant, reason="I changed my mind", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="I changed my mind", acting_user=login_of(grant.performer))
     delivery = WebhookDelivery.objects.get(message__event_type="grant.revoked")
     delivery.refresh_from_db()
     first_wait = (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()
@@ -134,7 +134,7 @@ def test_a_delivery_is_claimed_once(
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     receiver.responses.extend([500])
     with django_capture_on_commit_callbacks(execute=False):
-        consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     delivery = WebhookDelivery.objects.get(message__event_type="grant.revoked")
     receiver.received.clear()
 
@@ -158,7 +158,7 @@ def test_exhausted_retries_fail_the_delivery_and_disable_the_endpoint_with_an_em
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     receiver.responses.extend([500] * 10)
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
+        consent_services.grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
 
     endpoint.refresh_from_db()
     assert endpoint.status == EndpointStatus.DISABLED
@@ -170,7 +170,7 @@ def test_exhausted_retries_fail_the_delivery_and_disable_the_endpoint_with_an_em
     # Nothing more is sent to a disabled endpoint.
     sent = len(receiver.received)
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_resume(grant=grant, actor=SYSTEM)
+        consent_services.grant_resume(grant=grant, acting_user=login_of(grant.performer))
     assert len(receiver.received) == sent
 
 
@@ -181,7 +181,7 @@ def test_a_delivery_fails_after_the_last_step_of_the_schedule(
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     receiver.responses.extend([500] * 10)
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     delivery = WebhookDelivery.objects.get(message__event_type="grant.revoked")
     while tasks.retry_due():
         pass
@@ -236,7 +236,7 @@ def test_an_address_allowed_at_registration_but_not_when_sending_is_refused(
     grant = _granted(studio, performer, agreement, django_capture_on_commit_callbacks, receiver)
     settings.WEBHOOK_ALLOWED_NETWORKS = []  # as in production
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
 
     assert receiver.received == []  # never connected
     attempt = DeliveryAttempt.objects.get(delivery__message__event_type="grant.revoked")
@@ -251,7 +251,7 @@ def test_no_message_is_stored_for_a_studio_without_endpoints(
     from registry.webhooks.models import WebhookMessage
 
     grant = grant_for(other_studio.studio, other_performer.performer, agreement)
-    consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+    consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     assert WebhookMessage.objects.count() == 0
 
 
@@ -261,5 +261,5 @@ def test_an_endpoint_receives_only_the_events_it_subscribed_to(
     services.endpoint_create(studio=studio.studio, url=receiver.url, event_types=["grant.revoked"], actor=SYSTEM)
     grant = grant_for(studio.studio, performer.performer, agreement)  # activated, answered: not subscribed
     with django_capture_on_commit_callbacks(execute=True):
-        consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM)
+        consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer))
     assert [json.loads(r.body)["type"] for r in receiver.received] == ["grant.revoked"]

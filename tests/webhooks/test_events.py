@@ -17,7 +17,7 @@ from registry.webhooks import services
 from registry.webhooks.choices import EventType
 from registry.webhooks.models import WebhookMessage
 from tests.billing.conftest import ensure_reference_terms, past_grant, replica_line, report
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import accept, create_request, grant_for
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,9 @@ def test_accepting_a_request_announces_the_answer_and_the_grant(subscribed, perf
 
 def test_declining_a_request_announces_the_answer(subscribed, performer, agreement):
     request = create_request(subscribed.studio, performer.performer, agreement)
-    consent_services.consent_request_decline(request=request, reason="Not this role", actor=SYSTEM)
+    consent_services.consent_request_decline(
+        request=request, reason="Not this role", acting_user=login_of(request.performer)
+    )
 
     [(event, data)] = _events(subscribed.studio)
     assert event == "consent_request.answered"
@@ -62,10 +64,10 @@ def test_declining_a_request_announces_the_answer(subscribed, performer, agreeme
 
 def test_grant_lifecycle_events(subscribed, performer, agreement):
     grant = grant_for(subscribed.studio, performer.performer, agreement)
-    consent_services.grant_suspend(grant=grant, reason="pause", actor=SYSTEM)
-    consent_services.grant_resume(grant=grant, actor=SYSTEM)
+    consent_services.grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
+    consent_services.grant_resume(grant=grant, acting_user=login_of(grant.performer))
     amended = accept(create_request(subscribed.studio, performer.performer, agreement, amends_grant=grant))
-    consent_services.grant_revoke(grant=amended, reason="no more", actor=SYSTEM)
+    consent_services.grant_revoke(grant=amended, reason="no more", acting_user=login_of(amended.performer))
 
     assert _types(subscribed.studio) == [
         "grant.activated",
@@ -125,7 +127,7 @@ def test_usage_reports_violations_and_invoices_are_announced(
     tvth = Agreement.objects.get(code="tvth-2023")
     subscribed.studio.agreements.add(tvth)
     grant = past_grant(subscribed.studio, performer.performer, tvth)
-    consent_services.grant_revoke(grant=grant, reason="no", actor=SYSTEM, now=timezone.now())
+    consent_services.grant_revoke(grant=grant, reason="no", acting_user=login_of(grant.performer), now=timezone.now())
     # One line before the revocation (billed) and one outside the grant's term (a violation).
     report(
         subscribed.studio,

@@ -15,7 +15,7 @@ from config.celery import app
 from registry.consent import services as consent_services
 from registry.webhooks import tasks
 from registry.webhooks.models import WebhookDelivery
-from tests.conftest import SYSTEM
+from tests.conftest import login_of
 from tests.consent.factories import grant_for
 from tests.integration.billing_stack import Worker, wait_for
 
@@ -55,7 +55,7 @@ def test_a_real_worker_signs_sends_and_retries(worker, endpoint, receiver, studi
     receiver.received.clear()
     receiver.responses.append(500)
 
-    consent_services.grant_revoke(grant=grant, reason="I changed my mind", actor=SYSTEM)
+    consent_services.grant_revoke(grant=grant, reason="I changed my mind", acting_user=login_of(grant.performer))
 
     delivery = WebhookDelivery.objects.get(message__event_type="grant.revoked")
     wait_for(

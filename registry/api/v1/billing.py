@@ -109,7 +109,7 @@ class StatementView(APIView):
     def get(self, request, performer_id: str):
         caller = get_caller(request)
         performer = get_object_or_404(Performer, public_id=performer_id)
-        if not (caller.is_staff or caller.may_act_for(performer)):
+        if not (caller.is_staff or caller.may_view(performer)):
             raise Http404("No such performer.")
         try:
             period = parse_period(request.query_params.get("period", ""))

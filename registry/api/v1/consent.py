@@ -245,14 +245,11 @@ class ConsentRequestDeclineView(_RequestAnswerView):
         tags=["consent requests"],
     )
     def post(self, request, request_id: str):
-        caller = get_caller(request)
         consent_request = self.get_request(request_id)
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.consent_request_decline(
-            request=consent_request,
-            reason=body.validated_data["reason"],
-            actor=caller.actor(on_behalf_of=consent_request.performer),
+            request=consent_request, reason=body.validated_data["reason"], acting_user=request.user
         )
         return self.respond(consent_request)
 
@@ -312,8 +309,9 @@ class GrantDetailView(generics.RetrieveAPIView):
 
 
 def _grant_action_view(name: str, summary: str, body_serializer, act):
-    """A performer-side action on a grant: parse the body, call `act(grant, caller, data)`,
-    answer with the grant as it now stands."""
+    """A performer-side action on a grant: parse the body, call `act(grant, user, data)` (the
+    service decides whether the user may act for the performer today), answer with the grant
+    as it now stands."""
 
     class GrantActionView(APIView):
         permission_classes = [CallerAccess]
@@ -330,7 +328,7 @@ def _grant_action_view(name: str, summary: str, body_serializer, act):
             grant = get_object_or_404(_grants(caller), public_id=grant_id)
             body = body_serializer(data=request.data)
             body.is_valid(raise_exception=True)
-            act(grant, caller.actor(on_behalf_of=grant.performer), body.validated_data)
+            act(grant, request.user, body.validated_data)
             return Response(GrantSerializer(_grants(caller).get(pk=grant.pk)).data)
 
     GrantActionView.__name__ = GrantActionView.__qualname__ = name
@@ -341,19 +339,19 @@ GrantRevokeView = _grant_action_view(
     "GrantRevokeView",
     "Revoke consent for future use",
     ReasonSerializer,
-    lambda grant, actor, data: services.grant_revoke(grant=grant, reason=data["reason"], actor=actor),
+    lambda grant, user, data: services.grant_revoke(grant=grant, reason=data["reason"], acting_user=user),
 )
 GrantSuspendView = _grant_action_view(
     "GrantSuspendView",
     "Suspend consent until resumed",
     OptionalReasonSerializer,
-    lambda grant, actor, data: services.grant_suspend(grant=grant, reason=data["reason"], actor=actor),
+    lambda grant, user, data: services.grant_suspend(grant=grant, reason=data["reason"], acting_user=user),
 )
 GrantResumeView = _grant_action_view(
     "GrantResumeView",
     "Resume a consent the performer suspended",
     OptionalReasonSerializer,
-    lambda grant, actor, data: services.grant_resume(grant=grant, actor=actor),
+    lambda grant, user, data: services.grant_resume(grant=grant, acting_user=user),
 )
 
 
@@ -435,7 +433,7 @@ class PreferencesView(APIView):
     def get_performer(self, performer_id: str) -> Performer:
         caller = get_caller(self.request)
         performer = get_object_or_404(Performer, public_id=performer_id)
-        if not (caller.is_staff or caller.may_act_for(performer)):
+        if not (caller.is_staff or caller.may_view(performer)):
             # 404, not 403: whether a performer exists is not another performer's business.
             raise Http404("No such performer.")
         return performer
@@ -459,14 +457,13 @@ class PreferencesView(APIView):
         responses={200: PreferencesSerializer, **PROBLEM_RESPONSES},
     )
     def put(self, request, performer_id: str):
-        caller = get_caller(request)
         performer = self.get_performer(performer_id)
         body = PreferencesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         prefs = services.preferences_update(
             performer=performer,
-            actor=caller.actor(on_behalf_of=performer),
+            acting_user=request.user,
             do_not_train=data.get("do_not_train", False),
             opt_out_categories=data["opt_out_categories"],
             declined_uses=data["declined_uses"],

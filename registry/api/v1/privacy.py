@@ -27,27 +27,22 @@ from registry.api.serializers.privacy import (
     ErasureRequestSerializer,
     PerformerExportSerializer,
 )
-from registry.core.errors import NotPermittedError
+from registry.parties.authority import require_authority
 from registry.parties.models import Performer
+from registry.parties.rules import Act
 from registry.privacy import selectors, services
-
-NOT_AN_AUTHORITY = (
-    "Only the performer, or their lawyer, guardian or estate, may exercise the performer's "
-    "privacy rights; an agent's authority covers consent only."
-)
 
 
 def _performer_for(request, performer_id: str) -> Performer:
-    """The performer, if the caller may exercise (or, as staff, read) their privacy rights."""
+    """The performer, if the caller may exercise (or, as staff, read) their privacy rights today."""
     caller = get_caller(request)
     performer = get_object_or_404(Performer, public_id=performer_id)
     if caller.is_staff:
         return performer
-    if not caller.may_act_for(performer):
+    if not caller.may_view(performer):
         # 404, not 403: whether a performer exists is not another performer's business.
         raise Http404("No such performer.")
-    if not selectors.may_exercise_privacy_rights(caller, performer):
-        raise NotPermittedError(NOT_AN_AUTHORITY)
+    require_authority(user=request.user, performer=performer, act=Act.PRIVACY_RIGHTS)
     return performer
 
 
@@ -69,7 +64,7 @@ class PerformerExportView(APIView):
     )
     def get(self, request, performer_id: str):
         performer = _performer_for(request, performer_id)
-        document = services.performer_export(performer=performer, actor=get_caller(request).actor())
+        document = services.performer_export(performer=performer, acting_user=request.user)
         if request.query_params.get("download") in ("1", "true"):
             return HttpResponse(
                 json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
@@ -112,13 +107,10 @@ class ErasureRequestListCreateView(APIView):
     )
     @idempotent
     def post(self, request, performer_id: str):
-        caller = get_caller(request)
         performer = _performer_for(request, performer_id)
         body = ErasureRequestCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         erasure = services.erasure_request_submit(
-            performer=performer,
-            actor=caller.actor(on_behalf_of=performer),
-            reason=body.validated_data["reason"],
+            performer=performer, acting_user=request.user, reason=body.validated_data["reason"]
         )
         return Response(selectors.erasure_request_view(erasure), status=status.HTTP_201_CREATED)

@@ -317,7 +317,7 @@ class PerformerEarningsView(APIView):
     def get(self, request, performer_id: str):
         caller = get_caller(request)
         performer = Performer.objects.filter(public_id=performer_id).first()
-        if performer is None or not (caller.is_staff or caller.may_act_for(performer)):
+        if performer is None or not (caller.is_staff or caller.may_view(performer)):
             raise NotFoundError("No such performer.")
         try:
             period = parse_period(request.query_params.get("period", ""))

@@ -17,6 +17,8 @@ from registry.consent.choices import GrantStatus, SuspensionCause
 from registry.consent.models import ConsentGrant
 from registry.consent.selectors import grants_visible_to
 from registry.core.errors import DomainError
+from registry.parties.authority import Authority
+from registry.parties.rules import Act
 from registry.portal import selectors
 from registry.portal.access import portal_page
 from registry.portal.forms import GrantActionForm, add_service_error
@@ -61,8 +63,10 @@ def open_suspension_causes(grant: ConsentGrant) -> set[str]:
     return {s.cause for s in grant.suspensions.all() if s.ended_at is None}
 
 
-def allowed_actions(grant: ConsentGrant) -> dict[str, bool]:
-    """What the performer may do to this grant now, as the services will judge it."""
+def allowed_actions(grant: ConsentGrant, acting: Authority) -> dict[str, bool]:
+    """What the caller may do to this grant now, as the services will judge it."""
+    if acting.refusal(Act.CHANGE_CONSENT) is not None:
+        return {"revoke": False, "suspend": False, "resume": False}
     causes = open_suspension_causes(grant)
     return {
         "revoke": grant.is_live and grant.agreement.performer_may_revoke,
@@ -74,6 +78,7 @@ def allowed_actions(grant: ConsentGrant) -> dict[str, bool]:
 @portal_page
 def consent_detail(request, grant_id: str):
     grant = _get_grant(request, grant_id)
+    acting = request.portal.acting_for(grant.performer)
     token = current_token(grant)
     url = verification_url(grant)
     return render(
@@ -81,11 +86,12 @@ def consent_detail(request, grant_id: str):
         "portal/consent_detail.html",
         {
             "grant": grant,
-            "acting": request.portal.acting_for(grant.performer),
+            "acting": acting,
+            "may_not_change": acting.refusal(Act.CHANGE_CONSENT),
             "token": token,
             "verification_url": url,
             "qr": qr_svg(url) if token is not None else "",
-            "actions": allowed_actions(grant),
+            "actions": allowed_actions(grant, acting),
             "causes": open_suspension_causes(grant),
             "history": grant.status_changes.order_by("at", "id"),
             "versions": ConsentGrant.objects.filter(lineage_id=grant.lineage_id).order_by("version"),
@@ -161,15 +167,14 @@ def consent_action(request, grant_id: str, action: str):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            actor = request.portal.caller.actor(on_behalf_of=grant.performer)
             reason = form.cleaned_data["reason"].strip()
             try:
                 if action == "revoke":
-                    services.grant_revoke(grant=grant, reason=reason, actor=actor)
+                    services.grant_revoke(grant=grant, reason=reason, acting_user=request.user)
                 elif action == "suspend":
-                    services.grant_suspend(grant=grant, reason=reason, actor=actor)
+                    services.grant_suspend(grant=grant, reason=reason, acting_user=request.user)
                 else:
-                    services.grant_resume(grant=grant, actor=actor)
+                    services.grant_resume(grant=grant, acting_user=request.user)
             except DomainError as error:
                 add_service_error(form, error)
             else:
@@ -177,16 +182,18 @@ def consent_action(request, grant_id: str, action: str):
                 return redirect("portal:consent", grant_id=grant.public_id)
         status = 400
         grant = _get_grant(request, grant_id)
+    acting = request.portal.acting_for(grant.performer)
     return render(
         request,
         "portal/consent_action.html",
         {
             "grant": grant,
-            "acting": request.portal.acting_for(grant.performer),
+            "acting": acting,
+            "may_not_change": acting.refusal(Act.CHANGE_CONSENT),
             "action": action,
             "spec": spec,
             "effects": effect_of(action, grant),
-            "allowed": allowed_actions(grant)[action],
+            "allowed": allowed_actions(grant, acting)[action],
             "form": form,
             "is_revoked": grant.status == GrantStatus.REVOKED,
         },

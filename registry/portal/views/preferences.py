@@ -14,11 +14,10 @@ from registry.consent import services as consent_services
 from registry.consent.models import PerformerPreferences
 from registry.core.errors import DomainError
 from registry.parties import services as party_services
-from registry.parties.models import Representative, RepresentativeKind
+from registry.parties.models import Representative
+from registry.parties.rules import Act
 from registry.portal.access import portal_page
 from registry.portal.forms import PreferencesForm, RepresentativeForm, add_service_error
-
-SELF_MANAGED_KINDS = (RepresentativeKind.AGENT, RepresentativeKind.LAWYER)
 
 
 def _initial(performer) -> dict:
@@ -46,8 +45,9 @@ def _page(request, acting, *, form=None, rep_form=None, status=200):
             "rep_form": rep_form or RepresentativeForm(initial={"valid_from": timezone.localdate()}),
             "representatives": Representative.objects.filter(performer=performer).order_by("-valid_from", "pk"),
             "today": timezone.localdate(),
-            "may_manage_representatives": acting.is_self,
-            "self_managed_kinds": SELF_MANAGED_KINDS,
+            "may_not_set": acting.refusal(Act.SET_PREFERENCES),
+            "may_not_manage": acting.refusal(Act.MANAGE_REPRESENTATIVES),
+            "self_managed_kinds": party_services.SELF_APPOINTED_KINDS,
         },
         status=status,
     )
@@ -69,7 +69,7 @@ def preferences(request):
         try:
             consent_services.preferences_update(
                 performer=acting.performer,
-                actor=request.portal.caller.actor(on_behalf_of=acting.performer),
+                acting_user=request.user,
                 do_not_train=data["do_not_train"],
                 opt_out_categories=data["opt_out_categories"],
                 declined_uses=data["declined_uses"],
@@ -89,23 +89,22 @@ def preferences(request):
 @require_POST
 def representative_add(request):
     acting = request.portal.choose(request.POST.get("for"))
-    if not acting.is_self:
-        raise PermissionDenied("Only the performer can authorise someone to act for them.")
+    refusal = acting.refusal(Act.MANAGE_REPRESENTATIVES)
+    if refusal is not None:
+        # The page offers no form to whoever this refuses; the service refuses it too.
+        raise PermissionDenied(refusal)
     form = RepresentativeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            party_services.representative_authorise(
-                performer=acting.performer,
-                actor=request.portal.caller.actor(on_behalf_of=acting.performer),
-                **data,
-            )
+            party_services.representative_appoint(performer=acting.performer, acting_user=request.user, **data)
         except (ValidationError, DomainError) as error:
             add_service_error(form, error)
         else:
             messages.success(
                 request,
-                f"{data['name']} may now act for you. Union staff will send them a portal invitation.",
+                f"{data['name']} may now act for {'you' if acting.is_self else acting.performer.legal_name}. "
+                "Union staff will send them a portal invitation.",
             )
             return redirect(_back(acting))
     return _page(request, acting, rep_form=form, status=400)
@@ -115,13 +114,18 @@ def representative_add(request):
 @require_POST
 def representative_revoke(request, representative_id: int):
     acting = request.portal.choose(request.POST.get("for"))
-    if not acting.is_self:
-        raise PermissionDenied("Only the performer can end someone's authority to act for them.")
     representative = get_object_or_404(
-        Representative, pk=representative_id, performer=acting.performer, kind__in=SELF_MANAGED_KINDS
+        Representative,
+        pk=representative_id,
+        performer=acting.performer,
+        kind__in=party_services.SELF_APPOINTED_KINDS,
     )
-    party_services.representative_revoke(
-        representative=representative, actor=request.portal.caller.actor(on_behalf_of=acting.performer)
+    try:
+        party_services.representative_end(representative=representative, acting_user=request.user)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    messages.success(
+        request,
+        f"{representative.name} can no longer act for {'you' if acting.is_self else acting.performer.legal_name}.",
     )
-    messages.success(request, f"{representative.name} can no longer act for you.")
     return redirect(_back(acting))

@@ -12,8 +12,9 @@ from registry.consent.choices import RequestStatus, UseType
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to
 from registry.core.errors import DomainError, NotPermittedError
+from registry.parties.authority import Authority
 from registry.portal import selectors
-from registry.portal.access import Acting, portal_page
+from registry.portal.access import portal_page
 from registry.portal.forms import AcceptForm, DeclineForm, add_service_error, client_address
 
 
@@ -31,7 +32,7 @@ def _get_request(request, request_id: str) -> ConsentRequest:
     return get_object_or_404(consent_requests_visible_to(request.portal.caller), public_id=request_id)
 
 
-def signer_names(request, acting: Acting) -> list[str]:
+def signer_names(request, acting: Authority) -> list[str]:
     """The names a signer may type: a performer's legal (or professional) name; a
     representative's name on record or their login's full name."""
     if acting.is_self:
@@ -39,12 +40,12 @@ def signer_names(request, acting: Acting) -> list[str]:
     return [n for n in (acting.representative.name, request.user.get_full_name()) if n]
 
 
-def attestation_text(consent_request: ConsentRequest, acting: Acting, signer_name: str) -> str:
+def attestation_text(consent_request: ConsentRequest, acting: Authority, signer_name: str) -> str:
     """What the signer attests, stored word for word with the signature."""
     version = consent_request.current_description
     who = f"I, {signer_name}, the performer"
     if not acting.is_self:
-        who = f"I, {signer_name}, acting as {acting.capacity} for {acting.performer.legal_name}"
+        who = f"I, {signer_name}, acting as {acting.capacity_words} for {acting.performer.legal_name}"
     return (
         f"{who}, have read the description of consent request {consent_request.public_id} "
         f"(version {version.version}, SHA-256 {version.sha256}) and consent to exactly the use it describes: "
@@ -180,7 +181,7 @@ def request_decline(request, request_id: str):
             services.consent_request_decline(
                 request=consent_request,
                 reason=form.cleaned_data["reason"],
-                actor=request.portal.caller.actor(on_behalf_of=consent_request.performer),
+                acting_user=request.user,
             )
         except DomainError as error:
             add_service_error(form, error)

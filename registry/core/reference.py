@@ -1,0 +1,11 @@
+"""Reference data's provenance: how sure we are of a published figure or rule (DOMAIN.md)."""
+
+from django.db import models
+
+
+class Confidence(models.TextChoices):
+    """Several sources agree, one good source, or weak or derived."""
+
+    HIGH = "H", "High: several sources agree"
+    MEDIUM = "M", "Medium: one good source"
+    LOW = "L", "Low: weak or derived"
