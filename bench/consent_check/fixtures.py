@@ -52,7 +52,7 @@ from registry.terms.models import Agreement
 from registry.tokens import jose
 from registry.tokens import keys as token_keys
 from registry.tokens import services as token_services
-from registry.tokens.models import ConsentToken, StatusList
+from registry.tokens.models import ConsentToken, StatusList, new_status_list_id
 from registry.tokens.verifier import CONSENT_TYP
 
 UTC = dt.UTC
@@ -745,7 +745,15 @@ class Builder:
         grants = sorted((info.grant for info in self.infos), key=lambda g: g.activated_at)
         for start in range(0, len(grants), capacity):
             chunk = grants[start : start + capacity]
-            status_list = self.add(StatusList, size=size, allocated=len(chunk), created_at=chunk[0].activated_at)
+            public_id = new_status_list_id()
+            status_list = self.add(
+                StatusList,
+                public_id=public_id,
+                uri=token_services.new_status_list_uri(public_id),
+                size=size,
+                allocated=len(chunk),
+                created_at=chunk[0].activated_at,
+            )
             slots = rng.sample(range(size), len(chunk))
             changes = 0
             for grant, index in zip(chunk, slots, strict=True):

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from registry.audit.services import audit_record
@@ -27,6 +28,7 @@ from registry.tokens.models import (
     StatusList,
     StatusListSnapshot,
     TokenStatus,
+    new_status_list_id,
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
 from registry.webhooks import events as webhook_events
@@ -43,8 +45,10 @@ GRANT_TO_TOKEN_STATUS = {
 }
 
 
-def status_list_uri(status_list: StatusList) -> str:
-    return f"{settings.REGISTRY_BASE_URL}/statuslists/{status_list.public_id}"
+def new_status_list_uri(public_id: str) -> str:
+    """Where a new list is published, under the registry's address of the moment. Stored with
+    the list and never rebuilt: tokens carry it, and verifiers require the list's `sub` to equal it."""
+    return settings.REGISTRY_BASE_URL + reverse("status-list", args=[public_id])
 
 
 # --- Keys -------------------------------------------------------------------------------------
@@ -141,7 +145,10 @@ def _open_status_list() -> StatusList:
     """The list new tokens get slots in: the newest one below the fill limit, or a new one."""
     current = StatusList.objects.select_for_update().order_by("-id").first()
     if current is None or current.allocated >= current.size * STATUS_LIST_FILL_LIMIT:
-        current = StatusList.objects.create(size=settings.STATUS_LIST_SIZE)
+        public_id = new_status_list_id()
+        current = StatusList.objects.create(
+            public_id=public_id, uri=new_status_list_uri(public_id), size=settings.STATUS_LIST_SIZE
+        )
     return current
 
 
@@ -211,7 +218,7 @@ def consent_claims(grant: ConsentGrant, *, status_list: StatusList, index: int, 
             "lineage": grant.lineage_id,
             "version": grant.version,
         },
-        "status": {"status_list": {"idx": index, "uri": status_list_uri(status_list)}},
+        "status": {"status_list": {"idx": index, "uri": status_list.uri}},
     }
 
 
@@ -283,9 +290,8 @@ def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.dat
         data = statuslist.pack(sl.size, entries)
         key = active_signing_key()
         exp = now + dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME)
-        uri = status_list_uri(sl)
         claims = {
-            "sub": uri,
+            "sub": sl.uri,
             "iat": int(now.timestamp()),
             "exp": int(exp.timestamp()),
             "ttl": settings.STATUS_LIST_TTL,

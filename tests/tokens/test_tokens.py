@@ -18,14 +18,9 @@ from registry.tokens.models import ConsentToken, KeyStatus, SigningKey
 from registry.tokens.verifier import verify
 from tests.conftest import SYSTEM
 from tests.consent.factories import grant_for
+from tests.tokens.conftest import BASE, fetch_token, in_term_today, jwks
 
 pytestmark = pytest.mark.django_db
-
-BASE = "http://127.0.0.1:8000"
-
-
-def jwks(client) -> dict:
-    return client.get("/.well-known/jwks.json").json()
 
 
 def pyjwt_decode(token: str, keyset: dict, audience: str) -> dict:
@@ -52,24 +47,6 @@ def status_of(client, token_claims: dict) -> int:
     assert claims["sub"] == ref["uri"]
     assert claims["status_list"]["bits"] == 2
     return statuslist.status_at(statuslist.decode_lst(claims["status_list"]["lst"]), ref["idx"])
-
-
-def in_term_today() -> dict:
-    today = dt.date.today()
-    return {"term_start": today.isoformat(), "term_end": (today + dt.timedelta(days=365)).isoformat()}
-
-
-@pytest.fixture
-def grant(studio, performer, agreement, django_capture_on_commit_callbacks):
-    """A grant whose term has begun, so its token is valid now."""
-    with django_capture_on_commit_callbacks(execute=True):
-        return grant_for(studio.studio, performer.performer, agreement, description=in_term_today())
-
-
-def fetch_token(caller, grant) -> str:
-    response = caller.client.get(f"/api/v1/grants/{grant.public_id}/token")
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
 
 
 def test_issued_token_follows_the_contract_and_verifies_with_pyjwt(client, studio, grant):

@@ -17,7 +17,7 @@ from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
 from registry.core.errors import NotFoundError
 from registry.parties.models import ApiScope
-from registry.tokens import selectors, services
+from registry.tokens import selectors
 from registry.tokens.online import verify_online
 
 
@@ -64,7 +64,7 @@ class GrantTokenView(APIView):
             "token": token.jws,
             "jti": grant.public_id,
             "kid": token.signing_key.kid,
-            "status": {"status_list": {"idx": token.status_index, "uri": services.status_list_uri(token.status_list)}},
+            "status": {"status_list": {"idx": token.status_index, "uri": token.status_list.uri}},
             "issued_at": token.issued_at,
             "not_before": token.not_before,
             "expires_at": token.expires_at,

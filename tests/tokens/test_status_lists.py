@@ -1,0 +1,69 @@
+"""Status lists over their life: the address each keeps when the registry moves, and the
+re-signing that keeps a served list within its lifetime."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import F
+from django.test import override_settings
+
+from registry.consent.services import grant_suspend
+from registry.tokens.jose import parse_compact
+from registry.tokens.models import ConsentToken, StatusList
+from registry.tokens.verifier import verify
+from tests.conftest import SYSTEM
+from tests.consent.factories import grant_for
+from tests.tokens.conftest import BASE, fetch_token, jwks
+
+pytestmark = pytest.mark.django_db
+
+NEW_BASE = "https://registry.example.net"
+
+
+def status_ref(token: str) -> dict:
+    return parse_compact(token)[1]["status"]["status_list"]
+
+
+# --- The address a list keeps -------------------------------------------------------------------
+def test_after_a_move_of_address_outstanding_tokens_still_verify_offline(
+    client, studio, grant, django_capture_on_commit_callbacks
+):
+    token = fetch_token(studio, grant)
+    uri = status_ref(token)["uri"]
+    assert uri.startswith(f"{BASE}/statuslists/sl_")
+    with override_settings(REGISTRY_BASE_URL=NEW_BASE):
+        served = studio.client.get(f"/api/v1/grants/{grant.public_id}/token").json()
+        with django_capture_on_commit_callbacks(execute=True):
+            grant_suspend(grant=grant, reason="pause", actor=SYSTEM)  # re-signed after the move
+        # Served under the new host name (a redirect from the old one lands here).
+        response = client.get(urlsplit(uri).path, HTTP_HOST="registry.example.net")
+        result = verify(token, jwks(client), response.content.decode())
+    assert served["status"]["status_list"]["uri"] == uri
+    assert parse_compact(response.content.decode())[1]["sub"] == uri
+    assert (result.status, result.reasons) == ("suspended", ["suspended"])
+
+
+def test_lists_opened_after_a_move_are_published_under_the_new_address(studio, performer, agreement, grant):
+    StatusList.objects.update(allocated=F("size"))  # the open list is full: the next token opens one
+    with override_settings(REGISTRY_BASE_URL=NEW_BASE):
+        later = grant_for(studio.studio, performer.performer, agreement, project={"production_number": "NLP-2027-009"})
+    before, after = ConsentToken.objects.get(grant=grant), ConsentToken.objects.get(grant=later)
+    assert before.status_list.uri == f"{BASE}/statuslists/{before.status_list.public_id}"
+    assert after.status_list.uri == f"{NEW_BASE}/statuslists/{after.status_list.public_id}"
+    assert status_ref(after.jws)["uri"] == after.status_list.uri
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_lists_the_address_in_force():
+    executor = MigrationExecutor(connection)
+    executor.migrate([("tokens", "0001_initial")])
+    old_apps = executor.loader.project_state([("tokens", "0001_initial")]).apps
+    public_id = old_apps.get_model("tokens", "StatusList").objects.create(public_id="sl_before_the_move").public_id
+    executor = MigrationExecutor(connection)
+    with override_settings(REGISTRY_BASE_URL=NEW_BASE):
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert StatusList.objects.get(public_id=public_id).uri == f"{NEW_BASE}/statuslists/{public_id}"
