@@ -20,7 +20,7 @@ from registry.consent.choices import GrantStatus
 from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
-from registry.tokens import jose, keys, statuslist
+from registry.tokens import jose, keys, selectors, statuslist
 from registry.tokens.models import (
     ConsentToken,
     KeyStatus,
@@ -272,15 +272,26 @@ def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> No
 
 
 # --- Status list signing ----------------------------------------------------------------------
-def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.datetime | None = None) -> bool:
-    """Re-sign a list when a token changed since the last snapshot (or it nears expiry).
-    Returns whether a new snapshot was made."""
+def _past_half_life(snapshot: StatusListSnapshot | None, now: dt.datetime) -> bool:
+    """Re-signed from half its lifetime on, a served list keeps at least half a lifetime ahead of
+    it, far more than any verifier caches it for (`ttl`)."""
+    return snapshot is None or now >= snapshot.issued_at + (snapshot.expires_at - snapshot.issued_at) / 2
+
+
+def status_list_refresh(
+    *, status_list_id: int, force: bool = False, wait: bool = True, now: dt.datetime | None = None
+) -> bool:
+    """Re-sign a list when a token changed since the last snapshot (or it is past half its
+    lifetime). With `wait=False` a list whose row another transaction holds (a re-sign or a token
+    change under way) is left to it. Returns whether a new snapshot was made."""
     now = now or timezone.now()
     with transaction.atomic():
-        sl = StatusList.objects.select_for_update().get(pk=status_list_id)
+        sl = StatusList.objects.select_for_update(skip_locked=not wait).filter(pk=status_list_id).first()
+        if sl is None:
+            return False
+        # Read under the lock: a re-sign that finished while we waited for it counts.
         latest = sl.snapshots.order_by("-issued_at").first()
-        stale = latest is None or latest.expires_at - now <= dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME / 2)
-        if not (force or sl.is_dirty or stale):
+        if not (force or sl.is_dirty or _past_half_life(latest, now)):
             return False
         entries = (
             ConsentToken.objects.filter(status_list=sl)
@@ -303,6 +314,21 @@ def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.dat
         sl.signed_seq = sl.change_seq
         sl.save(update_fields=["signed_seq"])
     return True
+
+
+def status_list_snapshot_to_serve(*, status_list: StatusList, now: dt.datetime | None = None) -> StatusListSnapshot:
+    """The signed list to serve now. Past half its lifetime it is re-signed here, in every run
+    mode (without beat, a list nobody changes would otherwise expire a lifetime after its last
+    change). One request re-signs, under the list's row lock; others arriving meanwhile serve
+    the snapshot they found, still valid. Only a list never signed or already expired makes them
+    wait for the re-sign, having nothing valid to serve."""
+    now = now or timezone.now()
+    latest = selectors.status_list_snapshot(status_list)
+    if not _past_half_life(latest, now):
+        return latest
+    nothing_valid = latest is None or latest.expires_at <= now
+    status_list_refresh(status_list_id=status_list.pk, wait=nothing_valid, now=now)
+    return selectors.status_list_snapshot(status_list) or latest
 
 
 def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:
