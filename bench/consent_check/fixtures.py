@@ -739,7 +739,7 @@ class Builder:
         rng = self.rng
         key = token_services.active_signing_key(actor=Actor.system("consent_check benchmark"))
         private_key = token_keys.decrypt_private_key(key.private_encrypted)
-        header = {"alg": "EdDSA", "kid": key.kid, "typ": CONSENT_TYP}
+        header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": CONSENT_TYP}
         size = settings.STATUS_LIST_SIZE
         capacity = math.ceil(size * token_services.STATUS_LIST_FILL_LIMIT)
         grants = sorted((info.grant for info in self.infos), key=lambda g: g.activated_at)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
-from registry.tokens import statuslist
+from registry.tokens import jose, statuslist
 
 
 def new_status_list_id() -> str:
@@ -40,7 +40,14 @@ class SigningKey(models.Model):
         return f"{self.kid[:12]}… ({self.status})"
 
     def jwk(self) -> dict[str, str]:
-        return {"kty": "OKP", "crv": "Ed25519", "x": self.public_x, "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": self.public_x,
+            "kid": self.kid,
+            "alg": jose.ISSUED_ALG,
+            "use": "sig",
+        }
 
 
 class StatusList(models.Model):

@@ -227,7 +227,7 @@ def _issue(grant: ConsentGrant, *, now: dt.datetime) -> ConsentToken:
     status_list = _open_status_list()
     index = _allocate_slot(status_list)
     claims = consent_claims(grant, status_list=status_list, index=index, issued_at=now)
-    header = {"alg": "EdDSA", "kid": key.kid, "typ": CONSENT_TYP}
+    header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": CONSENT_TYP}
     jws = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
     token = ConsentToken.objects.create(
         grant=grant,
@@ -308,7 +308,7 @@ def status_list_refresh(
             "ttl": settings.STATUS_LIST_TTL,
             "status_list": {"bits": statuslist.BITS, "lst": statuslist.encode_lst(data)},
         }
-        header = {"alg": "EdDSA", "kid": key.kid, "typ": STATUS_LIST_TYP}
+        header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": STATUS_LIST_TYP}
         jwt = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
         StatusListSnapshot.objects.create(status_list=sl, seq=sl.change_seq, issued_at=now, expires_at=exp, jwt=jwt)
         sl.signed_seq = sl.change_seq

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from tests.consent.factories import grant_for
 
 BASE = "http://127.0.0.1:8000"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def jwks(client) -> dict:
