@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from registry.consent.services import grant_suspend
 from registry.tokens import services
@@ -58,6 +59,14 @@ def test_lists_opened_after_a_move_are_published_under_the_new_address(studio, p
     assert before.status_list.uri == f"{BASE}/statuslists/{before.status_list.public_id}"
     assert after.status_list.uri == f"{NEW_BASE}/statuslists/{after.status_list.public_id}"
     assert status_ref(after.jws)["uri"] == after.status_list.uri
+
+
+def test_staff_see_a_lists_address_in_the_admin(staff, grant):
+    status_list = ConsentToken.objects.get(grant=grant).status_list
+    admin = Client()
+    admin.force_login(staff.user)
+    page = admin.get(reverse("admin:tokens_statuslist_change", args=[status_list.pk])).content.decode()
+    assert status_list.uri in page
 
 
 @pytest.mark.django_db(transaction=True)
