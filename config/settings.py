@@ -392,7 +392,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "registry.webhooks.choices.EventType",
         "WebhookEndpointStatusEnum": "registry.webhooks.choices.EndpointStatus",
         "WebhookDeliveryStatusEnum": "registry.webhooks.choices.DeliveryStatus",
-        "TokenStatusEnum": ["valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid"],
+        "TokenStatusEnum": "registry.tokens.verifier.RESULT_STATUSES",
     },
 }
 

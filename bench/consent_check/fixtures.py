@@ -52,7 +52,7 @@ from registry.terms.models import Agreement
 from registry.tokens import jose
 from registry.tokens import keys as token_keys
 from registry.tokens import services as token_services
-from registry.tokens.models import ConsentToken, StatusList
+from registry.tokens.models import ConsentToken, StatusList, new_status_list_id
 from registry.tokens.verifier import CONSENT_TYP
 
 UTC = dt.UTC
@@ -739,13 +739,21 @@ class Builder:
         rng = self.rng
         key = token_services.active_signing_key(actor=Actor.system("consent_check benchmark"))
         private_key = token_keys.decrypt_private_key(key.private_encrypted)
-        header = {"alg": "EdDSA", "kid": key.kid, "typ": CONSENT_TYP}
+        header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": CONSENT_TYP}
         size = settings.STATUS_LIST_SIZE
         capacity = math.ceil(size * token_services.STATUS_LIST_FILL_LIMIT)
         grants = sorted((info.grant for info in self.infos), key=lambda g: g.activated_at)
         for start in range(0, len(grants), capacity):
             chunk = grants[start : start + capacity]
-            status_list = self.add(StatusList, size=size, allocated=len(chunk), created_at=chunk[0].activated_at)
+            public_id = new_status_list_id()
+            status_list = self.add(
+                StatusList,
+                public_id=public_id,
+                uri=token_services.new_status_list_uri(public_id),
+                size=size,
+                allocated=len(chunk),
+                created_at=chunk[0].activated_at,
+            )
             slots = rng.sample(range(size), len(chunk))
             changes = 0
             for grant, index in zip(chunk, slots, strict=True):

@@ -142,11 +142,16 @@ def b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# Ed25519 signatures under either name: "EdDSA" (RFC 8037, what the registry issues) or
+# "Ed25519" (RFC 9864's replacement for it). Any other alg ("none", HS256 …) is refused.
+ED25519_ALGS = ("EdDSA", "Ed25519")
+
+
 def verify_jws(token: str, jwks: dict, typ: str) -> dict:
-    """Check a compact JWS signed with EdDSA by a key of the JWKS; return its claims."""
+    """Check a compact JWS signed with Ed25519 by a key of the JWKS; return its claims."""
     header_b64, claims_b64, signature_b64 = token.split(".")
     header = json.loads(b64url(header_b64))
-    if header.get("alg") != "EdDSA" or header.get("typ") != typ:
+    if header.get("alg") not in ED25519_ALGS or header.get("typ") != typ:
         raise ValueError(f"unexpected header {header}")
     jwk = next((k for k in jwks["keys"] if k["kid"] == header["kid"]), None)
     if jwk is None or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":

@@ -20,7 +20,7 @@ class SigningKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class StatusListAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "size", "allocated", "change_seq", "signed_seq", "created_at"]
     search_fields = ["public_id"]
-    readonly_fields = ["public_id", "size", "allocated", "change_seq", "signed_seq", "created_at"]
+    readonly_fields = ["public_id", "uri", "size", "allocated", "change_seq", "signed_seq", "created_at"]
 
 
 @admin.register(ConsentToken)

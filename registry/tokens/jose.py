@@ -1,8 +1,9 @@
 """Compact JWS with Ed25519, and the RFC 7638 JWK thumbprint. Standard library + cryptography
 only: the offline verifier imports this, and studios run it without Django.
 
-Only one algorithm is ever produced (EdDSA over Ed25519), so a general JOSE library would add
-negotiation we must then refuse; tests check our output with PyJWT, an independent library.
+Only one algorithm is ever produced (Ed25519 signatures), so a general JOSE library would add
+negotiation we must then refuse; tests check our output with PyJWT and joserfc, independent
+libraries.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-# Both spellings name Ed25519 signatures: "EdDSA" (RFC 8037) and "Ed25519" (RFC 9864).
+# Both spellings name Ed25519 signatures: "EdDSA" (RFC 8037) and "Ed25519" (RFC 9864, which
+# deprecates "EdDSA"). We accept both, and issue (in token and status-list headers and in the
+# JWKS) the one every common verifier knows: PyJWT 2.x accepts only "EdDSA", and joserfc accepts
+# it when asked to (with a deprecation warning). The pinned interop contract says "EdDSA" too.
+ISSUED_ALG = "EdDSA"
 ED25519_ALGS = frozenset({"EdDSA", "Ed25519"})
 
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
-from registry.tokens import statuslist
+from registry.tokens import jose, statuslist
 
 
 def new_status_list_id() -> str:
@@ -40,7 +40,14 @@ class SigningKey(models.Model):
         return f"{self.kid[:12]}… ({self.status})"
 
     def jwk(self) -> dict[str, str]:
-        return {"kty": "OKP", "crv": "Ed25519", "x": self.public_x, "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": self.public_x,
+            "kid": self.kid,
+            "alg": jose.ISSUED_ALG,
+            "use": "sig",
+        }
 
 
 class StatusList(models.Model):
@@ -48,6 +55,12 @@ class StatusList(models.Model):
     status changed after the last signed snapshot (change_seq > signed_seq)."""
 
     public_id = models.CharField(max_length=40, unique=True, default=new_status_list_id, editable=False)
+    uri = models.URLField(
+        max_length=400,
+        editable=False,
+        help_text="Where the list is published, fixed when it is created: its tokens carry this URI and "
+        "every snapshot's `sub` repeats it, even after the registry moves to another address",
+    )
     size = models.PositiveIntegerField(default=131072)
     allocated = models.PositiveIntegerField(default=0)
     change_seq = models.PositiveBigIntegerField(default=0)
@@ -56,6 +69,7 @@ class StatusList(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=~Q(uri=""), name="status_list_uri_set")]
 
     def __str__(self) -> str:
         return self.public_id

@@ -1,17 +1,20 @@
 """Online verification: the offline verifier, fed with the registry's own keys and the token's
-current status straight from the database."""
+current status straight from the database, named from its grant's history."""
 
 from __future__ import annotations
 
+from registry.consent.choices import TERMINAL_GRANT_STATUSES
 from registry.tokens import statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
 from registry.tokens.models import ConsentToken
 from registry.tokens.selectors import jwks
-from registry.tokens.verifier import KeySet, Result, verify
+from registry.tokens.verifier import STATUS_NAMES, KeySet, Result, verify
 
 
-def _current_status_bytes(token: str) -> bytes | None:
-    """A one-slot status array holding the token's status as the database has it now."""
+def _current_status(token: str) -> tuple[bytes, str] | None:
+    """A one-slot status array holding the token's status as the database has it now, and what
+    the list's "invalid" means for it: how its grant ended (revoked, expired or superseded).
+    A token replaced by a re-issue while its grant lives keeps the generic name."""
     try:
         _, claims, _, _ = parse_compact(token)
         ref = claims["status"]["status_list"]
@@ -21,20 +24,22 @@ def _current_status_bytes(token: str) -> bytes | None:
     list_id = uri.rstrip("/").rsplit("/", 1)[-1]
     row = (
         ConsentToken.objects.filter(status_list__public_id=list_id, status_index=idx)
-        .values_list("status", "status_list__size")
+        .values_list("status", "status_list__size", "grant__status")
         .first()
     )
     if row is None:
         return None
-    status, size = row
-    return statuslist.pack(size, [(idx, status)])
+    status, size, grant_status = row
+    ended = grant_status if grant_status in TERMINAL_GRANT_STATUSES else STATUS_NAMES[statuslist.INVALID]
+    return statuslist.pack(size, [(idx, status)]), ended
 
 
 def verify_online(token: str) -> Result:
-    status_bytes = _current_status_bytes(token)
-    if status_bytes is None:
+    current = _current_status(token)
+    if current is None:
         result = verify(token, KeySet(jwks()), None)
         if result.valid is False and result.reasons == ["status_not_checked"]:
             result.reasons = ["unknown_status_slot"]
         return result
-    return verify(token, KeySet(jwks()), status_bytes=status_bytes)
+    status_bytes, invalid_as = current
+    return verify(token, KeySet(jwks()), status_bytes=status_bytes, invalid_as=invalid_as)

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from registry.audit.services import audit_record
@@ -19,7 +20,7 @@ from registry.consent.choices import GrantStatus
 from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
-from registry.tokens import jose, keys, statuslist
+from registry.tokens import jose, keys, selectors, statuslist
 from registry.tokens.models import (
     ConsentToken,
     KeyStatus,
@@ -27,6 +28,7 @@ from registry.tokens.models import (
     StatusList,
     StatusListSnapshot,
     TokenStatus,
+    new_status_list_id,
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
 from registry.webhooks import events as webhook_events
@@ -43,8 +45,10 @@ GRANT_TO_TOKEN_STATUS = {
 }
 
 
-def status_list_uri(status_list: StatusList) -> str:
-    return f"{settings.REGISTRY_BASE_URL}/statuslists/{status_list.public_id}"
+def new_status_list_uri(public_id: str) -> str:
+    """Where a new list is published, under the registry's address of the moment. Stored with
+    the list and never rebuilt: tokens carry it, and verifiers require the list's `sub` to equal it."""
+    return settings.REGISTRY_BASE_URL + reverse("status-list", args=[public_id])
 
 
 # --- Keys -------------------------------------------------------------------------------------
@@ -141,7 +145,10 @@ def _open_status_list() -> StatusList:
     """The list new tokens get slots in: the newest one below the fill limit, or a new one."""
     current = StatusList.objects.select_for_update().order_by("-id").first()
     if current is None or current.allocated >= current.size * STATUS_LIST_FILL_LIMIT:
-        current = StatusList.objects.create(size=settings.STATUS_LIST_SIZE)
+        public_id = new_status_list_id()
+        current = StatusList.objects.create(
+            public_id=public_id, uri=new_status_list_uri(public_id), size=settings.STATUS_LIST_SIZE
+        )
     return current
 
 
@@ -211,7 +218,7 @@ def consent_claims(grant: ConsentGrant, *, status_list: StatusList, index: int, 
             "lineage": grant.lineage_id,
             "version": grant.version,
         },
-        "status": {"status_list": {"idx": index, "uri": status_list_uri(status_list)}},
+        "status": {"status_list": {"idx": index, "uri": status_list.uri}},
     }
 
 
@@ -220,7 +227,7 @@ def _issue(grant: ConsentGrant, *, now: dt.datetime) -> ConsentToken:
     status_list = _open_status_list()
     index = _allocate_slot(status_list)
     claims = consent_claims(grant, status_list=status_list, index=index, issued_at=now)
-    header = {"alg": "EdDSA", "kid": key.kid, "typ": CONSENT_TYP}
+    header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": CONSENT_TYP}
     jws = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
     token = ConsentToken.objects.create(
         grant=grant,
@@ -265,15 +272,26 @@ def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> No
 
 
 # --- Status list signing ----------------------------------------------------------------------
-def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.datetime | None = None) -> bool:
-    """Re-sign a list when a token changed since the last snapshot (or it nears expiry).
-    Returns whether a new snapshot was made."""
+def _past_half_life(snapshot: StatusListSnapshot | None, now: dt.datetime) -> bool:
+    """Re-signed from half its lifetime on, a served list keeps at least half a lifetime ahead of
+    it, far more than any verifier caches it for (`ttl`)."""
+    return snapshot is None or now >= snapshot.issued_at + (snapshot.expires_at - snapshot.issued_at) / 2
+
+
+def status_list_refresh(
+    *, status_list_id: int, force: bool = False, wait: bool = True, now: dt.datetime | None = None
+) -> bool:
+    """Re-sign a list when a token changed since the last snapshot (or it is past half its
+    lifetime). With `wait=False` a list whose row another transaction holds (a re-sign or a token
+    change under way) is left to it. Returns whether a new snapshot was made."""
     now = now or timezone.now()
     with transaction.atomic():
-        sl = StatusList.objects.select_for_update().get(pk=status_list_id)
+        sl = StatusList.objects.select_for_update(skip_locked=not wait).filter(pk=status_list_id).first()
+        if sl is None:
+            return False
+        # Read under the lock: a re-sign that finished while we waited for it counts.
         latest = sl.snapshots.order_by("-issued_at").first()
-        stale = latest is None or latest.expires_at - now <= dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME / 2)
-        if not (force or sl.is_dirty or stale):
+        if not (force or sl.is_dirty or _past_half_life(latest, now)):
             return False
         entries = (
             ConsentToken.objects.filter(status_list=sl)
@@ -283,20 +301,34 @@ def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.dat
         data = statuslist.pack(sl.size, entries)
         key = active_signing_key()
         exp = now + dt.timedelta(seconds=settings.STATUS_LIST_LIFETIME)
-        uri = status_list_uri(sl)
         claims = {
-            "sub": uri,
+            "sub": sl.uri,
             "iat": int(now.timestamp()),
             "exp": int(exp.timestamp()),
             "ttl": settings.STATUS_LIST_TTL,
             "status_list": {"bits": statuslist.BITS, "lst": statuslist.encode_lst(data)},
         }
-        header = {"alg": "EdDSA", "kid": key.kid, "typ": STATUS_LIST_TYP}
+        header = {"alg": jose.ISSUED_ALG, "kid": key.kid, "typ": STATUS_LIST_TYP}
         jwt = jose.sign_compact(header, claims, keys.decrypt_private_key(key.private_encrypted))
         StatusListSnapshot.objects.create(status_list=sl, seq=sl.change_seq, issued_at=now, expires_at=exp, jwt=jwt)
         sl.signed_seq = sl.change_seq
         sl.save(update_fields=["signed_seq"])
     return True
+
+
+def status_list_snapshot_to_serve(*, status_list: StatusList, now: dt.datetime | None = None) -> StatusListSnapshot:
+    """The signed list to serve now. Past half its lifetime it is re-signed here, in every run
+    mode (without beat, a list nobody changes would otherwise expire a lifetime after its last
+    change). One request re-signs, under the list's row lock; others arriving meanwhile serve
+    the snapshot they found, still valid. Only a list never signed or already expired makes them
+    wait for the re-sign, having nothing valid to serve."""
+    now = now or timezone.now()
+    latest = selectors.status_list_snapshot(status_list)
+    if not _past_half_life(latest, now):
+        return latest
+    nothing_valid = latest is None or latest.expires_at <= now
+    status_list_refresh(status_list_id=status_list.pk, wait=nothing_valid, now=now)
+    return selectors.status_list_snapshot(status_list) or latest
 
 
 def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:

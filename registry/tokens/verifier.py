@@ -24,7 +24,13 @@ from registry.tokens.jose import ED25519_ALGS, MalformedJWS, parse_compact, publ
 
 CONSENT_TYP = "consent+jwt"
 STATUS_LIST_TYP = "statuslist+jwt"
+# What a slot's value is reported as. Offline, the list's value 1 (the IETF draft's INVALID)
+# does not say why a token stopped holding: it is reported as `revoked`. The registry's online
+# check knows the grant's history and names it (`invalid_as`): revoked, expired or superseded.
 STATUS_NAMES = {statuslist.VALID: "valid", statuslist.INVALID: "revoked", statuslist.SUSPENDED: "suspended"}
+INVALID_AS = ("revoked", "expired", "superseded")
+# Every status a verification ends in (the API's schema and the verification page use this).
+RESULT_STATUSES = ("valid", *INVALID_AS, "suspended", "not_yet_valid", "invalid")
 # Allowance for clocks that disagree a little.
 DEFAULT_LEEWAY = 60
 
@@ -119,19 +125,24 @@ def verify(
     now: float | None = None,
     leeway: int = DEFAULT_LEEWAY,
     status_bytes: bytes | None = None,
+    invalid_as: str = STATUS_NAMES[statuslist.INVALID],
 ) -> Result:
     """Verify a consent token. Give the status list as its signed JWT (checked here), or as
-    already-verified bytes (`status_bytes`, for callers that verified the list once)."""
+    already-verified bytes (`status_bytes`, for callers that verified the list once).
+    `invalid_as` names the list's value 1 for this token, when the caller knows why (one of
+    INVALID_AS)."""
+    if invalid_as not in INVALID_AS:
+        raise ValueError(f"invalid_as must be one of {INVALID_AS}, not {invalid_as!r}")
     keyset = jwks if isinstance(jwks, KeySet) else KeySet(jwks)
     now = time.time() if now is None else now
     claims, reasons = _check_jws(token, keyset, CONSENT_TYP, now, leeway)
     if reasons and reasons[0] not in {"expired", "not_yet_valid", "missing_exp"}:
         # Not signed by the registry as a consent token: nothing in it can be trusted.
         return Result(valid=False, status="invalid", claims={}, reasons=reasons)
-    list_status = _status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons)
+    list_status = _status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons, invalid_as)
     if not reasons:
         return Result(valid=True, status="valid", claims=claims, reasons=[])
-    if list_status in ("revoked", "suspended"):
+    if list_status in (*INVALID_AS, "suspended"):
         status = list_status
     elif "expired" in reasons:
         status = "expired"
@@ -150,6 +161,7 @@ def _status_from_list(
     now: float,
     leeway: int,
     reasons: list[str],
+    invalid_as: str,
 ) -> str | None:
     """The token's status name from its list slot; appends to `reasons` what is wrong."""
     status = claims.get("status")
@@ -172,9 +184,10 @@ def _status_from_list(
     except IndexError:
         reasons.append("status_index_out_of_range")
         return None
-    name = STATUS_NAMES.get(code, "invalid")
-    if code != statuslist.VALID:
-        reasons.append(name if name != "invalid" else "status_invalid")
+    name = invalid_as if code == statuslist.INVALID else STATUS_NAMES.get(code, "invalid")
+    reason = name if name != "invalid" else "status_invalid"
+    if code != statuslist.VALID and reason not in reasons:  # `expired` may come from `exp` too
+        reasons.append(reason)
     return name
 
 

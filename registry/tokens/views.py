@@ -34,11 +34,10 @@ def status_list(request, list_id: str):
             at = dt.datetime.fromtimestamp(int(request.GET["time"]), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
             return json_problem("validation-error", detail="`time` must be a UNIX time in seconds.")
-    snapshot = selectors.status_list_snapshot(sl, at=at)
-    if snapshot is None and at is None:
-        # Never signed yet (a brand-new list): sign it now rather than answer nothing.
-        services.status_list_refresh(status_list_id=sl.pk, force=True)
-        snapshot = selectors.status_list_snapshot(sl)
+    if at is None:
+        snapshot = services.status_list_snapshot_to_serve(status_list=sl)
+    else:
+        snapshot = selectors.status_list_snapshot(sl, at=at)
     if snapshot is None:
         return json_problem("not-found", detail="The list did not exist at that time.")
     etag = f'"{sl.public_id}-{snapshot.pk}"'

@@ -28,7 +28,6 @@ from registry.outbox import services as outbox
 from registry.outbox.models import OutboxMessage
 from registry.tokens import verifier
 from registry.tokens.models import ConsentToken, StatusList
-from registry.tokens.services import status_list_uri
 from registry.webhooks import services as webhook_services
 from registry.webhooks import tasks as webhook_tasks
 from registry.webhooks.choices import DeliveryStatus, EventType
@@ -162,7 +161,7 @@ def published_status(grant, client: Client) -> str:
     JWKS and the status list as this registry publishes them."""
     token = ConsentToken.objects.select_related("status_list").get(grant=grant, replaced_by__isnull=True)
     jwks = client.get("/.well-known/jwks.json").json()
-    response = client.get(urlsplit(status_list_uri(token.status_list)).path)
+    response = client.get(urlsplit(token.status_list.uri).path)
     assert response.status_code == 200
     return verifier.verify(token.jws, jwks, response.content.decode()).status
 

@@ -164,7 +164,7 @@ def test_pasting_nothing_is_a_form_error(anon):
     assert b"This field is required." in response.content
 
 
-def test_a_superseded_version_verifies_as_revoked(anon, grant, studio, performer, agreement):
+def test_a_superseded_version_verifies_as_superseded(anon, grant, studio, performer, agreement):
     from tests.consent.factories import accept, create_request
 
     amendment = create_request(
@@ -177,4 +177,4 @@ def test_a_superseded_version_verifies_as_revoked(anon, grant, studio, performer
     accept(amendment)
     old_token = current_token(ConsentGrant.objects.get(pk=grant.pk))
     response = anon.post(reverse("verify"), {"token": old_token.jws})
-    assert b'data-status="revoked"' in response.content
+    assert b'data-status="superseded">Superseded<' in response.content

@@ -9,23 +9,19 @@ import time
 
 import jwt as pyjwt
 import pytest
+from django.utils import timezone
 from jwt import PyJWK
 
 from registry.audit.models import AuditEvent
-from registry.consent.services import grant_revoke, grant_suspend, strike_declare, strike_lift
+from registry.consent.services import grant_revoke, grant_suspend, grants_expire_due, strike_declare, strike_lift
 from registry.tokens import selectors, services, statuslist
 from registry.tokens.models import ConsentToken, KeyStatus, SigningKey
 from registry.tokens.verifier import verify
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for
+from tests.tokens.conftest import BASE, fetch_token, in_term_today, jwks
 
 pytestmark = pytest.mark.django_db
-
-BASE = "http://127.0.0.1:8000"
-
-
-def jwks(client) -> dict:
-    return client.get("/.well-known/jwks.json").json()
 
 
 def pyjwt_decode(token: str, keyset: dict, audience: str) -> dict:
@@ -52,24 +48,6 @@ def status_of(client, token_claims: dict) -> int:
     assert claims["sub"] == ref["uri"]
     assert claims["status_list"]["bits"] == 2
     return statuslist.status_at(statuslist.decode_lst(claims["status_list"]["lst"]), ref["idx"])
-
-
-def in_term_today() -> dict:
-    today = dt.date.today()
-    return {"term_start": today.isoformat(), "term_end": (today + dt.timedelta(days=365)).isoformat()}
-
-
-@pytest.fixture
-def grant(studio, performer, agreement, django_capture_on_commit_callbacks):
-    """A grant whose term has begun, so its token is valid now."""
-    with django_capture_on_commit_callbacks(execute=True):
-        return grant_for(studio.studio, performer.performer, agreement, description=in_term_today())
-
-
-def fetch_token(caller, grant) -> str:
-    response = caller.client.get(f"/api/v1/grants/{grant.public_id}/token")
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
 
 
 def test_issued_token_follows_the_contract_and_verifies_with_pyjwt(client, studio, grant):
@@ -242,6 +220,41 @@ def test_online_verify_endpoint(anonymous, studio, grant, django_capture_on_comm
     assert (revoked["valid"], revoked["status"], revoked["reasons"]) == (False, "revoked", ["revoked"])
     garbage = anonymous.post("/api/v1/tokens/verify", {"token": "abc"}, format="json").json()
     assert (garbage["valid"], garbage["reasons"]) == (False, ["malformed"])
+
+
+def test_online_verify_names_an_expired_grants_token_expired(
+    anonymous, studio, grant, django_capture_on_commit_callbacks
+):
+    token = fetch_token(studio, grant)
+    # The hourly expiry task, the day after the term's last day: the slot turns invalid (1).
+    with django_capture_on_commit_callbacks(execute=True):
+        expired = grants_expire_due(now=timezone.now() + dt.timedelta(days=367))
+    assert expired == 1
+    assert ConsentToken.objects.get(grant=grant).status == statuslist.INVALID
+    result = anonymous.post("/api/v1/tokens/verify", {"token": token}, format="json").json()
+    assert (result["valid"], result["status"], result["reasons"]) == (False, "expired", ["expired"])
+
+
+def test_online_verify_names_a_superseded_versions_token_superseded(
+    anonymous, studio, performer, agreement, grant, django_capture_on_commit_callbacks
+):
+    token = fetch_token(studio, grant)
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = grant_for(
+            studio.studio, performer.performer, agreement, amends_grant=grant, description=in_term_today()
+        )
+    old = anonymous.post("/api/v1/tokens/verify", {"token": token}, format="json").json()
+    assert (old["valid"], old["status"], old["reasons"]) == (False, "superseded", ["superseded"])
+    current = anonymous.post("/api/v1/tokens/verify", {"token": fetch_token(studio, newer)}, format="json").json()
+    assert (current["valid"], current["status"]) == (True, "valid")
+
+
+def test_offline_the_lists_invalid_reads_revoked_whatever_ended_the_grant(client, studio, grant):
+    token = fetch_token(studio, grant)
+    grants_expire_due(now=timezone.now() + dt.timedelta(days=367))
+    status_list = client.get(ConsentToken.objects.get(grant=grant).status_list.uri.removeprefix(BASE))
+    result = verify(token, jwks(client), status_list.content.decode())
+    assert (result.status, result.reasons) == ("revoked", ["revoked"])
 
 
 def test_token_of_a_term_not_yet_begun_is_not_yet_valid(anonymous, studio, performer, agreement):

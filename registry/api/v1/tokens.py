@@ -17,8 +17,9 @@ from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
 from registry.core.errors import NotFoundError
 from registry.parties.models import ApiScope
-from registry.tokens import selectors, services
+from registry.tokens import selectors
 from registry.tokens.online import verify_online
+from registry.tokens.verifier import RESULT_STATUSES
 
 
 class TokenSerializer(serializers.Serializer):
@@ -64,7 +65,7 @@ class GrantTokenView(APIView):
             "token": token.jws,
             "jti": grant.public_id,
             "kid": token.signing_key.kid,
-            "status": {"status_list": {"idx": token.status_index, "uri": services.status_list_uri(token.status_list)}},
+            "status": {"status_list": {"idx": token.status_index, "uri": token.status_list.uri}},
             "issued_at": token.issued_at,
             "not_before": token.not_before,
             "expires_at": token.expires_at,
@@ -78,7 +79,7 @@ class VerifyRequestSerializer(serializers.Serializer):
 
 class VerifyResultSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=["valid", "revoked", "suspended", "expired", "not_yet_valid", "invalid"])
+    status = serializers.ChoiceField(choices=RESULT_STATUSES)
     claims = serializers.DictField()
     reasons = serializers.ListField(child=serializers.CharField())
 
@@ -93,7 +94,9 @@ class TokenVerifyView(APIView):
             "Anyone may call this. The registry checks the signature against its published keys, the "
             "header, the time claims and the token's current status (fresher than a cached status list). "
             "`reasons` lists every failed check, e.g. `bad_signature`, `unknown_kid`, `alg_not_allowed:none`, "
-            "`wrong_typ`, `expired`, `revoked`, `suspended`."
+            "`wrong_typ`, `expired`, `revoked`, `superseded`, `suspended`. Where the status list says a token "
+            "no longer holds, `status` says why from its grant's history: `revoked`, `expired` (the term ended) "
+            "or `superseded` (a newer version replaced it)."
         ),
         request=VerifyRequestSerializer,
         responses={200: VerifyResultSerializer, 400: PROBLEM_RESPONSES[400]},

@@ -14,9 +14,10 @@ from registry.tokens.selectors import current_token
 
 HEADLINES = {
     "valid": ("Valid", "This consent is in force: the use it describes is consented."),
-    "revoked": (
-        "Revoked",
-        "This consent was withdrawn (or replaced by a newer version): it covers no new use.",
+    "revoked": ("Revoked", "This consent was withdrawn: it covers no new use."),
+    "superseded": (
+        "Superseded",
+        "A newer version of this consent replaced this one: this token covers no new use.",
     ),
     "suspended": ("Suspended", "This consent is paused: no use is consented while it is suspended."),
     "expired": ("Expired", "The consent's term has ended: it covers no new use."),
