@@ -16,6 +16,7 @@ from registry.consent import services
 from registry.consent.choices import GrantStatus, SuspensionCause
 from registry.consent.models import ConsentGrant
 from registry.consent.selectors import grants_visible_to
+from registry.core.caching import no_store
 from registry.core.errors import DomainError
 from registry.portal import selectors
 from registry.portal.access import portal_page
@@ -93,6 +94,7 @@ def consent_detail(request, grant_id: str):
     )
 
 
+@no_store
 @portal_page
 def consent_token_download(request, grant_id: str):
     grant = _get_grant(request, grant_id)
