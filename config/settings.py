@@ -92,6 +92,12 @@ if PRODUCTION and not REGISTRY_KEY_ENCRYPTION_KEYS:
         "stored encrypted with it; generate one with "
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
     )
+if PRODUCTION:
+    # A key Fernet refuses would otherwise pass start-up and fail the first token signed.
+    from registry.tokens.key_encryption import key_encryption_key_problems
+
+    if _kek_problems := key_encryption_key_problems(REGISTRY_KEY_ENCRYPTION_KEYS):
+        raise ImproperlyConfigured(" ".join(_kek_problems))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:

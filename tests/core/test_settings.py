@@ -120,3 +120,25 @@ def test_the_proxy_count_is_a_whole_number(value):
     result = run_manage("check", REGISTRY_MODE="development", TRUSTED_PROXY_COUNT=value)
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+BAD_KEK = "not-a-fernet-key-but-secret-all-the-same"
+
+
+def test_check_deploy_refuses_a_key_encryption_key_fernet_cannot_use():
+    result = run_manage("check", "--deploy", REGISTRY_MODE="development", REGISTRY_KEY_ENCRYPTION_KEY=BAD_KEK)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "tokens.E001" in output
+    assert "REGISTRY_KEY_ENCRYPTION_KEY: key 1 of 1 is not a Fernet key" in output
+    assert BAD_KEK not in output
+
+
+def test_production_refuses_to_start_with_a_key_encryption_key_fernet_cannot_use():
+    # The first key is good, the second (the one kept for decrypting) is cut short.
+    result = run_manage("check", **production_env(REGISTRY_KEY_ENCRYPTION_KEY=f"{FERNET_KEY},{FERNET_KEY[:-2]}"))
+
+    assert result.returncode != 0
+    assert "REGISTRY_KEY_ENCRYPTION_KEY: key 2 of 2 is not a Fernet key" in result.stderr
+    assert FERNET_KEY[:-2] not in result.stderr
