@@ -92,6 +92,12 @@ if PRODUCTION and not REGISTRY_KEY_ENCRYPTION_KEYS:
         "stored encrypted with it; generate one with "
         "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
     )
+if PRODUCTION:
+    # A key Fernet refuses would otherwise pass start-up and fail the first token signed.
+    from registry.tokens.key_encryption import key_encryption_key_problems
+
+    if _kek_problems := key_encryption_key_problems(REGISTRY_KEY_ENCRYPTION_KEYS):
+        raise ImproperlyConfigured(" ".join(_kek_problems))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -99,9 +105,26 @@ if PRODUCTION and not ALLOWED_HOSTS:
         "ALLOWED_HOSTS is not set. In production list the host names the registry answers to, "
         "comma-separated (e.g. ALLOWED_HOSTS=registry.example.org)."
     )
+if PRODUCTION and any("*" in host for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must not contain '*' in production: any Host header would be accepted. List "
+        "the host names the registry answers to (a leading dot, as in .example.org, allows subdomains)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# Behind a proxy that sets X-Forwarded-For, signatures record its first address as the client IP.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", default=False)
+# How many proxies of ours stand in front of the registry, each appending to X-Forwarded-For:
+# the client's address is the entry that many places from the right (registry/core/addresses.py).
+# 0: no proxy, the socket's peer is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} must be 0 or more.")
+# Its predecessor trusted the leftmost X-Forwarded-For entry, which the client writes; it is
+# refused rather than mapped, so that whoever set it states how many proxies there are.
+if env_bool("TRUST_X_FORWARDED_FOR", default=False):
+    raise ImproperlyConfigured(
+        "TRUST_X_FORWARDED_FOR is no longer read: it trusted an address the client can forge. Remove it "
+        "and set TRUSTED_PROXY_COUNT to the number of proxies in front of the registry (1 for one "
+        "load balancer or reverse proxy)."
+    )
 
 # The public address of this registry: token `iss`, status-list URIs and links in emails.
 REGISTRY_BASE_URL = env_str("REGISTRY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

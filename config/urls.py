@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from registry.console.forms import StaffSignInForm
 from registry.core import health, views
 from registry.portal.views import verify as portal_verify
 from registry.tokens import views as token_views
@@ -45,3 +46,5 @@ handler500 = "registry.core.views.handler500"
 
 admin.site.site_header = "Performer Consent Registry: union staff"
 admin.site.site_title = "Consent Registry admin"
+# The password step of staff sign-in, throttled like the portal's (the second step is TOTP).
+admin.site.login_form = StaffSignInForm

@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils import timezone
 
 from registry.billing.services import parse_period
+from registry.core.sign_in import THROTTLED_MESSAGE, ThrottledSignInForm
 
 # A year of usage lines is millions of rows: wider exports are split by the caller.
 MAX_EXPORT_DAYS = 366
+
+
+class StaffSignInForm(ThrottledSignInForm, AdminAuthenticationForm):
+    """/admin/login/: the admin's own form (staff accounts only), counted against the same
+    sign-in limit as the portal's page."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED_MESSAGE}
 
 
 def previous_month() -> tuple[dt.date, dt.date]:

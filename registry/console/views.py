@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
 from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
+from registry.core.caching import no_store
 from registry.core.errors import DomainError
 from registry.parties import roles
 from registry.parties.callers import caller_for_user
@@ -165,6 +166,7 @@ def exports(request):
     return _exports_page(request, form, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
+@no_store
 @staff_page
 @require_http_methods(["GET", "HEAD"])
 def export_csv(request, kind: str):

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UsernameField
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registry.consent.choices import CompensationUnit, ContentCategory, UseType
+from registry.core import throttle
 from registry.core.errors import DomainError
+from registry.core.sign_in import PASSWORD_MAX_LENGTH, ThrottledSignInForm
 from registry.parties.models import RepresentativeKind
-from registry.portal import throttle
 
 
 def add_service_error(form: forms.Form, error: DomainError | ValidationError, field_map: dict | None = None) -> None:
@@ -38,36 +40,11 @@ def add_service_error(form: forms.Form, error: DomainError | ValidationError, fi
         form.add_error(target if target in form.fields else None, problem.message)
 
 
-def client_address(request) -> str | None:
-    """The client's address as recorded on signatures: the first X-Forwarded-For hop only when
-    the deployment says a proxy sets it (TRUST_X_FORWARDED_FOR), else the socket's peer."""
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.split(",")[0].strip():
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
-
-
 # --- Signing in -------------------------------------------------------------------------------
-# Hashing a password costs in proportion to its length: a megabyte-long one would tie a worker up.
-PASSWORD_MAX_LENGTH = 1024
-
-
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, refused for a while after repeated failures."""
-
-    username = UsernameField(max_length=254, widget=forms.TextInput(attrs={"autofocus": True}))
-    password = forms.CharField(
-        label="Password", strip=False, max_length=PASSWORD_MAX_LENGTH, widget=forms.PasswordInput
-    )
-
+class SignInForm(ThrottledSignInForm):
     error_messages = {
-        **AuthenticationForm.error_messages,
+        **ThrottledSignInForm.error_messages,
         "invalid_login": "That email or username and password do not match. Check them and try again.",
-        "throttled": (
-            "Too many failed attempts to sign in to this account. For your security, wait %(minutes)s "
-            "minutes before trying again, or reset your password."
-        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -75,22 +52,6 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "Email or username"
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = client_address(self.request) if self.request else None
-        lock = throttle.lock_for(username=username, address=address)
-        if lock is not None:
-            # Refused before the password is even checked, so guessing gains nothing.
-            raise ValidationError(self.error_messages["throttled"], code="throttled", params={"minutes": lock.minutes})
-        try:
-            cleaned = super().clean()
-        except ValidationError as error:
-            if username and self.cleaned_data.get("password"):
-                throttle.record_failure(username=username, address=address)
-            raise error
-        throttle.clear(username=username)
-        return cleaned
 
 
 class JoinRequestForm(forms.Form):
@@ -137,19 +98,48 @@ class WelcomeForm(SetPasswordForm):
     )
     field_order = ["date_of_birth", "confirm_details", "new_password1", "new_password2"]
 
-    def __init__(self, user, *args, expected_birth_date: dt.date | None = None, **kwargs):
+    def __init__(self, user, *args, expected_birth_date: dt.date | None = None, address: str | None = None, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.expected_birth_date = expected_birth_date
+        self.address = address
         if expected_birth_date is None:  # a representative: their own birth date is not on record
             del self.fields["date_of_birth"]
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
+        account = str(self.user.pk)
+        lock = throttle.lock_for(throttle.BIRTH_DATE, account=account, address=self.address)
+        if lock is not None:
+            # Refused before the date is compared, so further guesses learn nothing.
+            raise ValidationError(
+                "Too many wrong dates of birth for this invitation. Wait %(minutes)s minutes and try again, "
+                "or contact union staff.",
+                code="throttled",
+                params={"minutes": lock.minutes},
+            )
         if value != self.expected_birth_date:
+            throttle.record(throttle.BIRTH_DATE, account=account, address=self.address)
             raise ValidationError(
                 "This date of birth does not match the union's record. Check it, or contact union staff."
             )
+        throttle.clear(throttle.BIRTH_DATE, account=account)
         return value
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, with its email bounded and its links made from REGISTRY_BASE_URL."""
+
+    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def save(self, **kwargs):
+        # Django builds the link from the request's Host header, which the sender of the request
+        # chooses: a forged Host would put a link to the sender's server, carrying the reset
+        # token, in a real user's mailbox. The public address is configured, not asked.
+        parts = urlsplit(settings.REGISTRY_BASE_URL)
+        kwargs.update(domain_override=parts.netloc, use_https=parts.scheme == "https")
+        extra = kwargs.get("extra_email_context") or {}
+        kwargs["extra_email_context"] = {**extra, "base_url": settings.REGISTRY_BASE_URL}
+        return super().save(**kwargs)
 
 
 # --- Answering requests -----------------------------------------------------------------------

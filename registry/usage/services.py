@@ -149,9 +149,13 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
     already = set(UsageLine.objects.filter(studio=studio, line_ref__in=list(seen)).values_list("line_ref", flat=True))
 
     grant_refs = {line.grant_ref for line in lines if line.grant_ref}
+    # Only the studio's own grants are looked up: another studio's grant id is answered exactly
+    # as an id that does not exist, so a report cannot probe which ids exist.
     grants = {
         g.public_id: g
-        for g in ConsentGrant.objects.filter(public_id__in=grant_refs).select_related("agreement", "performer")
+        for g in ConsentGrant.objects.filter(studio=studio, public_id__in=grant_refs).select_related(
+            "agreement", "performer"
+        )
     }
     performers = _by_reference({line.performer_ref for line in lines if line.performer_ref})
     synthetics = {
@@ -187,17 +191,9 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
         if line.grant_ref:
             grant = grants.get(line.grant_ref)
             if grant is None:
-                problems.append(_problem(i, "grant", "unknown_grant", f"No grant has the id {line.grant_ref!r}."))
-            elif grant.studio_id != studio.pk:
                 problems.append(
-                    _problem(
-                        i,
-                        "grant",
-                        "grant_of_another_studio",
-                        "This grant belongs to another studio; report only your own use.",
-                    )
+                    _problem(i, "grant", "unknown_grant", f"None of your grants has the id {line.grant_ref!r}.")
                 )
-                grant = None
             else:
                 performer, agreement = grant.performer, grant.agreement
         if line.performer_ref and performer is None:

@@ -41,16 +41,86 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(v, strict=False) for v in values)
 
 
+# Never reachable by a webhook, whatever Python's own table says (it changes between releases:
+# 3.11 calls 64:ff9b:1::/48, fec0::/10 and 192.88.99.0/24 global). From IANA's special-purpose
+# address registries, plus deprecated and documentation ranges.
+_NOT_PUBLIC: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network", unspecified
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, the cloud metadata address among them
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",
+        "192.88.99.0/24",  # the deprecated 6to4 relay anycast
+        "192.168.0.0/16",
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address
+        "::/128",
+        "::1/128",
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): where its IPv4 sits is the operator's choice
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments, Teredo among them
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation
+        "5f00::/16",  # segment routing
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "fec0::/10",  # site-local, deprecated
+        "ff00::/8",  # multicast
+    )
+)
+
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # ::ffff:127.0.0.1
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT, ::ffff:0:127.0.0.1
+_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible, ::127.0.0.1
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix
+_LOW_32_BITS = (_MAPPED, _TRANSLATED, _COMPATIBLE, _NAT64)
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """The IPv4 addresses an IPv6 address carries, which is what a connection to it reaches
+    through a translator, tunnel or dual stack; () for any other address."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ()
+    if any(ip in prefix for prefix in _LOW_32_BITS):
+        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+    if ip.sixtofour is not None:  # 2002::/16
+        return (ip.sixtofour,)
+    if ip.teredo is not None:  # 2001::/32: the server, and the client (de-obfuscated)
+        return ip.teredo
+    return ()
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # is_global is False for private, loopback, link-local, shared, reserved and unspecified
+    # addresses; multicast can be "global" and is refused all the same.
+    return ip.is_global and not ip.is_multicast and not any(ip in net for net in _NOT_PUBLIC)
+
+
 def address_allowed(address: str, allowed: tuple[Network, ...]) -> bool:
-    """Public (globally routable) addresses, or ones inside a network settings allow."""
+    """Public (globally routable) addresses, or ones inside a network settings allow. An IPv6
+    address that carries an IPv4 address is judged by that address (each, for Teredo), so a
+    loopback or private address cannot be reached by writing it the IPv6 way."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback, however it is written
+
+    def permitted(candidate) -> bool:
+        return any(candidate in net for net in allowed) or _public(candidate)
+
     if any(ip in net for net in allowed):
         return True
-    # is_global is False for private, loopback, link-local (169.254/16, the cloud metadata
-    # address), shared (100.64/10), multicast, reserved and unspecified addresses.
-    return ip.is_global and not ip.is_multicast
+    embedded = embedded_ipv4(ip)
+    if not all(permitted(v4) for v4 in embedded):
+        return False
+    if embedded and not any(ip in net for net in _NOT_PUBLIC):
+        return True  # mapped, NAT64, 6to4: only a way to the IPv4 address just checked
+    return _public(ip)  # Teredo's prefix is refused whatever it carries
 
 
 def resolve_checked(host: str, port: int, allowed: tuple[Network, ...]) -> list[str]:

@@ -379,6 +379,31 @@ def test_decline_without_reason_is_400(performer, pending, body, errors):
     assert db_snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "recorded"),
+    [
+        # Behind one proxy: the address it saw, not what the client wrote ahead of it.
+        ("198.51.100.66, 203.0.113.50", "203.0.113.50"),
+        # A header our proxy cannot have written: the proxy itself, never a 500.
+        ("203.0.113.50, not-an-address", "10.0.0.5"),
+    ],
+)
+def test_the_signature_records_the_client_address_behind_proxies(settings, performer, pending, forwarded, recorded):
+    from registry.consent.models import Signature
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = performer.client.post(
+        f"{REQUESTS}{pending.public_id}/accept",
+        _accept_body(pending.current_description.sha256),
+        format="json",
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+    assert response.status_code == 200, response.content
+    assert Signature.objects.get(request=pending).client_ip == recorded
+
+
 def test_answering_an_answered_request_is_409(performer, pending):
     sha = pending.current_description.sha256
     assert (

@@ -38,6 +38,20 @@ def test_filters_combine_with_the_cursor(studio, performer, agreement):
     assert rest["next"] is None and rest["previous"]
 
 
+def test_cursor_links_start_with_the_base_url_whatever_the_host_header(settings, studio, performer, agreement):
+    settings.REGISTRY_BASE_URL = "https://registry.example.org"
+    for _ in range(3):
+        create_request(studio.studio, performer.performer, agreement)
+
+    first = studio.client.get("/api/v1/consent-requests/?page_size=2", HTTP_HOST="attacker.example").json()
+    second = studio.client.get(first["next"], HTTP_HOST="attacker.example").json()
+
+    assert first["next"].startswith("https://registry.example.org/api/v1/consent-requests/?")
+    assert "page_size=2" in first["next"]
+    assert second["previous"].startswith("https://registry.example.org/api/v1/consent-requests/?")
+    assert len(second["results"]) == 1
+
+
 def test_an_unreadable_cursor_is_a_400_naming_it(studio):
     body = assert_problem(studio.client.get("/api/v1/consent-requests/?cursor=bogus"), 400, "validation-error")
     assert body["errors"] == [

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3y-" + "aB9x-Q7pZ_" * 6
 FERNET_KEY = "q1Kp2Tqv3-6l0k7m8n9b0v1c2x3z4a5s6d7f8g9h0jE="
@@ -97,3 +99,46 @@ def test_check_deploy_is_clean_in_production_mode():
 def test_development_mode_starts_without_any_variable():
     result = run_manage("check", REGISTRY_MODE="development")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_a_wildcard_in_allowed_hosts():
+    for hosts in ("*", "registry.example.org,*", "*.example.org"):
+        result = run_manage("check", **production_env(ALLOWED_HOSTS=hosts))
+        assert result.returncode != 0, hosts
+        assert "ALLOWED_HOSTS must not contain '*' in production" in result.stderr
+
+
+def test_the_old_forwarded_for_switch_is_refused_with_what_replaces_it():
+    result = run_manage("check", REGISTRY_MODE="development", TRUST_X_FORWARDED_FOR="true")
+    assert result.returncode != 0
+    assert "TRUST_X_FORWARDED_FOR is no longer read" in result.stderr
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "one"])
+def test_the_proxy_count_is_a_whole_number(value):
+    result = run_manage("check", REGISTRY_MODE="development", TRUSTED_PROXY_COUNT=value)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
+
+
+BAD_KEK = "not-a-fernet-key-but-secret-all-the-same"
+
+
+def test_check_deploy_refuses_a_key_encryption_key_fernet_cannot_use():
+    result = run_manage("check", "--deploy", REGISTRY_MODE="development", REGISTRY_KEY_ENCRYPTION_KEY=BAD_KEK)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "tokens.E001" in output
+    assert "REGISTRY_KEY_ENCRYPTION_KEY: key 1 of 1 is not a Fernet key" in output
+    assert BAD_KEK not in output
+
+
+def test_production_refuses_to_start_with_a_key_encryption_key_fernet_cannot_use():
+    # The first key is good, the second (the one kept for decrypting) is cut short.
+    result = run_manage("check", **production_env(REGISTRY_KEY_ENCRYPTION_KEY=f"{FERNET_KEY},{FERNET_KEY[:-2]}"))
+
+    assert result.returncode != 0
+    assert "REGISTRY_KEY_ENCRYPTION_KEY: key 2 of 2 is not a Fernet key" in result.stderr
+    assert FERNET_KEY[:-2] not in result.stderr

@@ -6,17 +6,18 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
 from registry.audit.models import AuditEvent
+from registry.core import throttle
 from registry.core.errors import InvalidInputError, StateConflictError
 from registry.parties.models import Performer
 from registry.portal import services
 from registry.portal.models import JoinRequest, PortalInvitation
-from registry.portal.throttle import ACCOUNT_LIMIT
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def test_a_wrong_password_is_a_form_error(performer):
 
 def test_sign_in_is_refused_after_repeated_failures_even_with_the_right_password(performer):
     client = Client()
-    for _ in range(ACCOUNT_LIMIT):
+    for _ in range(throttle.SIGN_IN.per_account):
         assert client.post(SIGN_IN, {"username": "maya", "password": "nope"}).status_code == 400
     response = client.post(SIGN_IN, {"username": "maya", "password": "pw-for-tests-1"})
     assert response.status_code == 400
@@ -72,7 +73,7 @@ def test_failures_are_counted_in_redis_so_every_worker_sees_them(performer):
     from django.core.cache.backends.redis import RedisCache
 
     assert isinstance(caches["throttle"], RedisCache)
-    for _ in range(ACCOUNT_LIMIT):
+    for _ in range(throttle.SIGN_IN.per_account):
         Client().post(SIGN_IN, {"username": "maya", "password": "nope"})
     # Another worker knows only what Redis holds: a new connection to it sees the lock.
     caches["throttle"].close()
@@ -83,18 +84,18 @@ def test_failures_are_counted_in_redis_so_every_worker_sees_them(performer):
 
 def test_the_lock_is_per_account(performer, other_performer):
     client = Client()
-    for _ in range(ACCOUNT_LIMIT):
+    for _ in range(throttle.SIGN_IN.per_account):
         client.post(SIGN_IN, {"username": "maya", "password": "nope"})
     assert client.post(SIGN_IN, {"username": "leo", "password": "pw-for-tests-1"}).status_code == 302
 
 
 def test_a_success_clears_earlier_failures(performer):
     client = Client()
-    for _ in range(ACCOUNT_LIMIT - 1):
+    for _ in range(throttle.SIGN_IN.per_account - 1):
         client.post(SIGN_IN, {"username": "maya", "password": "nope"})
     assert client.post(SIGN_IN, {"username": "maya", "password": "pw-for-tests-1"}).status_code == 302
     other = Client()
-    for _ in range(ACCOUNT_LIMIT - 1):
+    for _ in range(throttle.SIGN_IN.per_account - 1):
         other.post(SIGN_IN, {"username": "maya", "password": "nope"})
     assert other.post(SIGN_IN, {"username": "maya", "password": "pw-for-tests-1"}).status_code == 302
 
@@ -217,6 +218,35 @@ def test_a_wrong_birth_date_keeps_the_invitation_open(nia, django_capture_on_com
     assert PortalInvitation.objects.get().accepted_at is None
 
 
+def test_birth_date_guesses_are_limited_per_invitation(nia, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.performer_invite(performer=nia, actor=SYSTEM)
+    path = welcome_path(invitation_link())
+
+    def answer(birth_date: str, address: str):
+        return Client(REMOTE_ADDR=address).post(
+            path,
+            {
+                "date_of_birth": birth_date,
+                "confirm_details": "on",
+                "new_password1": "a-Long-test-passw0rd",
+                "new_password2": "a-Long-test-passw0rd",
+            },
+        )
+
+    for n in range(throttle.BIRTH_DATE.per_account):
+        assert answer(f"1990-05-{n + 2:02d}", f"203.0.113.{n + 1}").status_code == 400
+
+    # Even the right date, from yet another address, is refused until the window is over.
+    refused = answer("1990-05-01", "198.51.100.1")
+
+    assert refused.status_code == 400
+    assert b"Too many wrong dates of birth for this invitation" in refused.content
+    nia.refresh_from_db()
+    assert not nia.user.has_usable_password()
+    assert PortalInvitation.objects.get().accepted_at is None
+
+
 def test_a_weak_password_is_a_form_error(nia, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.performer_invite(performer=nia, actor=SYSTEM)
@@ -270,7 +300,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(performer):
     client = Client()
     response = client.post(reverse("portal:password-reset"), {"email": "maya@performers.example"})
     assert response.status_code == 302 and response["Location"] == reverse("portal:password-reset-sent")
-    link = re.search(r"http://testserver(\S+)", mail.outbox[-1].body).group(1)
+    link = re.search(re.escape(settings.REGISTRY_BASE_URL) + r"(/\S+)", mail.outbox[-1].body).group(1)
     form_page = client.get(link, follow=True)
     assert b"Choose a new password" in form_page.content
     done = client.post(
@@ -293,3 +323,75 @@ def test_a_user_created_by_an_invitation_has_no_password_until_accepted(nia):
     user = get_user_model().objects.get(email="nia@performers.example")
     assert not user.has_usable_password()
     assert Client().post(SIGN_IN, {"username": user.username, "password": ""}).status_code == 400
+
+
+def test_the_reset_link_comes_from_the_base_url_never_from_the_host_header(performer, settings):
+    settings.REGISTRY_BASE_URL = "https://registry.example.org"
+    performer.user.email = "maya@performers.example"
+    performer.user.save()
+
+    response = Client().post(
+        reverse("portal:password-reset"), {"email": "maya@performers.example"}, HTTP_HOST="attacker.example"
+    )
+
+    assert response.status_code == 302
+    body = mail.outbox[-1].body
+    assert "https://registry.example.org/portal/password-reset/" in body
+    assert "attacker.example" not in body and "testserver" not in body
+
+
+def reset(email: str, address: str = "203.0.113.7"):
+    return Client(REMOTE_ADDR=address).post(reverse("portal:password-reset"), {"email": email})
+
+
+def test_password_reset_requests_are_limited_per_account(performer):
+    performer.user.email = "maya@performers.example"
+    performer.user.save()
+    for n in range(throttle.PASSWORD_RESET.per_account):
+        # Different addresses: only the account's count can stop the last one.
+        assert reset("maya@performers.example", address=f"203.0.113.{n + 1}").status_code == 302
+
+    refused = reset("Maya@Performers.example", address="198.51.100.1")
+
+    assert refused.status_code == 400
+    assert b"Too many password-reset requests" in refused.content
+    assert len(mail.outbox) == throttle.PASSWORD_RESET.per_account
+    # Another account is not affected.
+    assert reset("someone.else@example.com", address="198.51.100.1").status_code == 302
+
+
+def test_password_reset_requests_are_limited_per_address_whether_or_not_accounts_exist(db):
+    for n in range(throttle.PASSWORD_RESET.per_address):
+        assert reset(f"nobody-{n}@example.com").status_code == 302
+
+    refused = reset("nobody-else@example.com")
+
+    assert refused.status_code == 400
+    assert b"Too many password-reset requests" in refused.content
+    assert reset("nobody-else@example.com", address="198.51.100.1").status_code == 302
+
+
+# --- Behind proxies ---------------------------------------------------------------------------
+PROXY = "10.0.0.5"
+
+
+def through_the_proxy(client_ip: str, forged: str = "") -> Client:
+    forwarded = f"{forged}, {client_ip}" if forged else client_ip
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_proxy_each_client_is_counted_not_the_proxy(settings, performer, other_performer):
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = "198.51.100.23"
+    for n in range(throttle.SIGN_IN.per_address):
+        # A different account name each time and a forged first hop: only the address counts.
+        through_the_proxy(attacker, forged=f"192.0.2.{n}").post(
+            SIGN_IN, {"username": f"guess-{n}", "password": "nope"}
+        )
+
+    locked = through_the_proxy(attacker).post(SIGN_IN, {"username": "leo", "password": "pw-for-tests-1"})
+    assert locked.status_code == 400 and b"Too many failed attempts" in locked.content
+
+    # Everyone else behind the same proxy still signs in.
+    response = through_the_proxy("203.0.113.80").post(SIGN_IN, {"username": "maya", "password": "pw-for-tests-1"})
+    assert response.status_code == 302

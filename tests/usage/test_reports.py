@@ -544,25 +544,36 @@ def test_error_messages_name_what_is_wrong(studio, performer, agreement):
         {"field": "lines.1.line_id", "code": "duplicate_line_id", "message": "Line id 'L-0' also appears at line 0."},
         {"field": "lines.0.currency", "code": "wrong_currency", "message": "Agreement test-tvth pays in USD."},
         {"field": "lines.1.unit", "code": "unit_not_allowed", "message": "A replica_use line counts days."},
-        {"field": "lines.2.grant", "code": "unknown_grant", "message": "No grant has the id 'cgr_nope'."},
+        {"field": "lines.2.grant", "code": "unknown_grant", "message": "None of your grants has the id 'cgr_nope'."},
     ]
     assert problem["detail"] == "lines.1.line_id: Line id 'L-0' also appears at line 0. (and 3 more)"
     assert UsageReport.objects.count() == 0
 
 
-def test_grant_of_another_studio_is_refused(studio, other_studio, other_performer, agreement):
+def test_another_studios_grant_is_answered_as_an_unknown_one(studio, other_studio, other_performer, agreement):
+    """Nothing tells a studio whether an id it does not own exists."""
     theirs = granted(other_studio.studio, other_performer.performer, agreement)
     before = row_counts()
 
-    response = post(studio, report("R-1", line("L-1", grant=theirs.public_id)))
+    theirs_answer = post(studio, report("R-1", line("L-1", grant=theirs.public_id)))
+    unknown_answer = post(studio, report("R-1", line("L-1", grant="cgr_doesnotexist")))
 
-    problem = assert_problem(response, 422, "usage-report-rejected")
+    problem = assert_problem(theirs_answer, 422, "usage-report-rejected")
     assert problem["errors"] == [
         {
             "field": "lines.0.grant",
-            "code": "grant_of_another_studio",
-            "message": "This grant belongs to another studio; report only your own use.",
+            "code": "unknown_grant",
+            "message": f"None of your grants has the id {theirs.public_id!r}.",
         }
+    ]
+    unknown = unknown_answer.json()
+    assert (unknown_answer.status_code, unknown["type"], unknown["title"]) == (
+        theirs_answer.status_code,
+        problem["type"],
+        problem["title"],
+    )
+    assert unknown["errors"] == [
+        {**problem["errors"][0], "message": "None of your grants has the id 'cgr_doesnotexist'."}
     ]
     assert row_counts() == before
 

@@ -20,6 +20,7 @@ from registry.api.serializers.billing import (
 from registry.billing import selectors
 from registry.billing.pdf import invoice_pdf
 from registry.billing.services import parse_period
+from registry.core.caching import no_store
 from registry.core.errors import FieldProblem, InvalidInputError
 from registry.parties.models import ApiScope, Performer
 
@@ -87,6 +88,7 @@ class InvoicePdfView(APIView):
         tags=["billing"],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **PROBLEM_RESPONSES},
     )
+    @no_store
     def get(self, request, invoice_id: str):
         invoice = _invoice(request, invoice_id)
         return HttpResponse(

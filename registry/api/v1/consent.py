@@ -6,7 +6,6 @@ selectors (`*_visible_to(caller)`), so a list cannot leak another party's rows.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -36,6 +35,7 @@ from registry.api.serializers.consent import (
 )
 from registry.consent import rules, selectors, services
 from registry.consent.models import PerformerPreferences
+from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.parties.models import ApiScope, Performer
 from registry.terms.models import Agreement
@@ -69,14 +69,6 @@ def _filter_params(*names: str) -> list[OpenApiParameter]:
 
 def _rule_error(field: str, code: str, message: str) -> RuleViolationError:
     return RuleViolationError(f"{field}: {message}", problems=[FieldProblem(field, code, message)])
-
-
-def _client_ip(request) -> str | None:
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # --- Requests ---------------------------------------------------------------------------------
@@ -231,7 +223,7 @@ class ConsentRequestAcceptView(_RequestAnswerView):
             attestation_text=data["attestation_text"],
             represented_by=data["represented_by"],
             actor=caller.actor(on_behalf_of=consent_request.performer),
-            client_ip=_client_ip(request),
+            client_ip=client_address(request),
             user_agent=request.headers.get("User-Agent", ""),
         )
         return self.respond(consent_request)

@@ -27,6 +27,7 @@ from registry.api.serializers.privacy import (
     ErasureRequestSerializer,
     PerformerExportSerializer,
 )
+from registry.core.caching import no_store
 from registry.parties.authority import require_authority
 from registry.parties.models import Performer
 from registry.parties.rules import Act
@@ -62,6 +63,7 @@ class PerformerExportView(APIView):
         parameters=[OpenApiParameter("download", bool, required=False, description="Return it as a file.")],
         responses={200: PerformerExportSerializer, **PROBLEM_RESPONSES},
     )
+    @no_store
     def get(self, request, performer_id: str):
         performer = _performer_for(request, performer_id)
         document = services.performer_export(performer=performer, acting_user=request.user)

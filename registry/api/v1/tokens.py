@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
+from registry.core.caching import no_store
 from registry.core.errors import NotFoundError
 from registry.parties.models import ApiScope
 from registry.tokens import selectors
@@ -47,6 +48,7 @@ class GrantTokenView(APIView):
         responses={200: TokenSerializer, 304: None, **PROBLEM_RESPONSES},
         tags=["tokens"],
     )
+    @no_store
     def get(self, request, grant_id: str):
         grant = get_object_or_404(consent_selectors.grants_visible_to(get_caller(request)), public_id=grant_id)
         token = selectors.current_token(grant)

@@ -70,7 +70,7 @@ class UsageReportListCreateView(generics.ListAPIView):
         description=(
             "Up to 10,000 lines. Each line is checked against the grant as it stood on its use date. "
             "A malformed line refuses the whole report (400 for shape, 422 `usage-report-rejected` for "
-            "references such as an unknown grant or another studio's grant; `errors` names `lines.N.field`) "
+            "references such as a grant id that is not one of yours; `errors` names `lines.N.field`) "
             "and nothing is stored. Lines not covered by valid consent are stored as violations, each "
             "with a case, and are not billed as normal use. Resending the same `report_id` with the same body "
             "returns the stored report; with another body it is refused (409)."

@@ -12,9 +12,17 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from registry.core import throttle
+from registry.core.addresses import client_address
 from registry.core.errors import DomainError
 from registry.portal import services
-from registry.portal.forms import JoinRequestForm, SignInForm, WelcomeForm, add_service_error
+from registry.portal.forms import (
+    JoinRequestForm,
+    PasswordResetRequestForm,
+    SignInForm,
+    WelcomeForm,
+    add_service_error,
+)
 from registry.portal.tokens import invitation_tokens
 
 
@@ -79,6 +87,7 @@ def welcome(request, uidb64: str, token: str):
         user,
         request.POST or None,
         expected_birth_date=performer.date_of_birth if performer is not None else None,
+        address=client_address(request),
     )
     context = {"form": form, "invitation": invitation}
     if request.method == "POST":
@@ -99,7 +108,29 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "portal/password_reset.html"
     email_template_name = "portal/email/password_reset.txt"
     subject_template_name = "portal/email/password_reset_subject.txt"
+    form_class = PasswordResetRequestForm
     success_url = reverse_lazy("portal:password-reset-sent")
+
+    def form_valid(self, form):
+        # Every request counts, whether or not the email has an account, so the limit says
+        # nothing about who is registered; each one would send an email otherwise.
+        email = form.cleaned_data["email"]
+        address = client_address(self.request)
+        lock = throttle.lock_for(throttle.PASSWORD_RESET, account=email, address=address)
+        if lock is not None:
+            form.add_error(
+                None,
+                f"Too many password-reset requests for this email address or from your network. Wait "
+                f"{lock.minutes} minutes and try again; a link already sent keeps working.",
+            )
+            return self.form_invalid(form)
+        throttle.record(throttle.PASSWORD_RESET, account=email, address=address)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):

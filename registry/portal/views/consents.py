@@ -16,6 +16,7 @@ from registry.consent import services
 from registry.consent.choices import GrantStatus, SuspensionCause
 from registry.consent.models import ConsentGrant
 from registry.consent.selectors import grants_visible_to
+from registry.core.caching import no_store
 from registry.core.errors import DomainError
 from registry.parties.authority import Authority
 from registry.parties.rules import Act
@@ -99,6 +100,7 @@ def consent_detail(request, grant_id: str):
     )
 
 
+@no_store
 @portal_page
 def consent_token_download(request, grant_id: str):
     grant = _get_grant(request, grant_id)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from registry.billing.selectors import performer_statement
+from registry.core.caching import no_store
 from registry.portal import selectors
 from registry.portal.access import portal_page
 from registry.portal.charts import bar_chart_svg
@@ -66,6 +67,7 @@ def earnings(request):
     )
 
 
+@no_store
 @portal_page
 def statement_download(request, fmt: str):
     acting = request.portal.choose(request.GET.get("for"))

@@ -11,11 +11,12 @@ from registry.consent import services
 from registry.consent.choices import RequestStatus, UseType
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to
+from registry.core.addresses import client_address
 from registry.core.errors import DomainError, NotPermittedError
 from registry.parties.authority import Authority
 from registry.portal import selectors
 from registry.portal.access import portal_page
-from registry.portal.forms import AcceptForm, DeclineForm, add_service_error, client_address
+from registry.portal.forms import AcceptForm, DeclineForm, add_service_error
 
 
 @portal_page
