@@ -19,7 +19,7 @@ from registry.tokens import services
 from registry.tokens.jose import parse_compact
 from registry.tokens.models import ConsentToken, StatusList, StatusListSnapshot
 from registry.tokens.verifier import verify
-from tests.conftest import SYSTEM, second_postgres_connection
+from tests.conftest import login_of, second_postgres_connection
 from tests.consent.factories import grant_for
 from tests.tokens.conftest import BASE, fetch_token, jwks
 
@@ -42,7 +42,9 @@ def test_after_a_move_of_address_outstanding_tokens_still_verify_offline(
     with override_settings(REGISTRY_BASE_URL=NEW_BASE):
         served = studio.client.get(f"/api/v1/grants/{grant.public_id}/token").json()
         with django_capture_on_commit_callbacks(execute=True):
-            grant_suspend(grant=grant, reason="pause", actor=SYSTEM)  # re-signed after the move
+            grant_suspend(
+                grant=grant, reason="pause", acting_user=login_of(grant.performer)
+            )  # re-signed after the move
         # Served under the new host name (a redirect from the old one lands here).
         response = client.get(urlsplit(uri).path, HTTP_HOST="registry.example.net")
         result = verify(token, jwks(client), response.content.decode())
