@@ -167,6 +167,21 @@ INSTALLED_APPS = [
     "registry.console",
 ]
 
+# Each domain's privacy module (registry/core/personal_data.py PerformerDataModule): erasure runs
+# them in this order inside one transaction, and the export lists their sections in this order.
+# Parties come first so representatives lose their authority before anything else changes. Named
+# here, not imported by registry.privacy, because the API and the portal sit above privacy.
+PERFORMER_DATA_MODULES = [
+    "registry.parties.privacy",
+    "registry.consent.privacy",
+    "registry.usage.privacy",
+    "registry.billing.privacy",
+    "registry.residuals.privacy",
+    "registry.cases.privacy",
+    "registry.portal.privacy",
+    "registry.api.privacy",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -143,6 +143,14 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "The agreement has no rate card row for this role and unit on that date.",
         ),
         ProblemType(
+            "erasure-refused",
+            "Erasure is not possible now",
+            422,
+            "The registry must keep this performer's data for now (live consents, pending "
+            "requests, open cases, usage not yet billed, money not yet paid out); `errors` "
+            "names each reason with its code. Nothing was changed.",
+        ),
+        ProblemType(
             "conflict",
             "The request conflicts with the current state",
             409,

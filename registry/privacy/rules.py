@@ -1,4 +1,5 @@
-"""What may be erased now, who may ask, and how free text is scrubbed. Pure: no ORM import.
+"""What may be erased now. Pure: no ORM import. (How free text is scrubbed and what a pseudonym
+looks like is shared with every domain: registry/core/personal_data.py.)
 
 The registry keeps what a contract or the law needs until that need ends: a live consent (a
 studio relies on it), a request awaiting an answer, an open case (evidence for a claim), usage
@@ -8,7 +9,6 @@ cannot be paid). Once none is left, personal data is replaced by a pseudonym.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -105,48 +105,3 @@ def erasure_blockers(h: Holdings) -> list[Blocker]:
             )
         )
     return out
-
-
-def pseudonym(public_id: str) -> str:
-    return f"Erased performer {public_id}"
-
-
-def pseudonymous_member_number(public_id: str) -> str:
-    """Unique (the public id is) and within the 32 characters of the column."""
-    return f"E-{public_id.split('_', 1)[-1]}"[:32]
-
-
-def needles(*, names: Iterable[str], email: str, member_number: str, date_of_birth: str) -> list[str]:
-    """The strings that identify the performer in free text, longest first, so "Maya Okafor"
-    is replaced whole before "Maya" alone. Single name words shorter than 3 letters are left:
-    they match too much that is not the person."""
-    found: set[str] = set()
-    for name in names:
-        name = (name or "").strip()
-        if not name:
-            continue
-        found.add(name)
-        found.update(word for word in re.split(r"[\s,]+", name) if len(word) >= 3)
-    for value in (email, member_number, date_of_birth):
-        if value and value.strip():
-            found.add(value.strip())
-    return sorted(found, key=lambda s: (-len(s), s))
-
-
-def scrub(text: str, targets: Sequence[str], replacement: str) -> str:
-    """`text` with every whole-word occurrence of a target (any case) replaced."""
-    if not text or not targets:
-        return text
-    pattern = "|".join(rf"(?<!\w){re.escape(t)}(?!\w)" for t in targets)
-    return re.sub(pattern, replacement, text, flags=re.IGNORECASE)
-
-
-def scrub_json(value, targets: Sequence[str], replacement: str):
-    """`scrub` applied to every string in a JSON value (keys included)."""
-    if isinstance(value, str):
-        return scrub(value, targets, replacement)
-    if isinstance(value, list):
-        return [scrub_json(v, targets, replacement) for v in value]
-    if isinstance(value, dict):
-        return {scrub(k, targets, replacement): scrub_json(v, targets, replacement) for k, v in value.items()}
-    return value

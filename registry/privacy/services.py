@@ -1,47 +1,37 @@
 """Writes for privacy: recording an export, asking for erasure, refusing it, carrying it out.
 
 Carrying out is one transaction under the performer's row lock: the rules are checked again
-(the state may have changed since the request), then every column that holds the performer's
-personal data is replaced by a pseudonym, and one `performer.erased` audit event records which
-tables changed and how many rows (never the values). Signed and financial records keep their
-rows, hashes, amounts and links; only the names in them change. The audit log is append-only
-and hash-chained, so its entries are not touched: see README "Privacy: export and erasure".
+(the state may have changed since the request), then each domain's privacy module replaces the
+performer's personal data in its own tables by a pseudonym (registry/privacy/domains.py), and one
+`performer.erased` audit event records which tables changed and how many rows (never the values).
+Signed and financial records keep their rows, hashes, amounts and links; only the names in them
+change. The audit log is append-only and hash-chained, so its entries are not touched: see README
+"Privacy: export and erasure".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from registry.api.models import IdempotencyRecord
 from registry.audit.services import audit_record
-from registry.billing.models import InvoiceLine, LedgerAccount
-from registry.cases.models import Case
-from registry.consent.models import ConsentRequest, GrantStatusChange, Signature, Suspension
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import DomainError, FieldProblem, NotPermittedError, StateConflictError
+from registry.core.personal_data import RowsChanged
 from registry.parties.authority import require_authority
-from registry.parties.models import Performer, Representative
+from registry.parties.models import Performer
 from registry.parties.roles import staff_role
 from registry.parties.rules import Act
-from registry.parties.services import representative_revoke
-from registry.portal.models import JoinRequest, PortalInvitation
 from registry.privacy import rules, selectors
+from registry.privacy.domains import performer_data_modules
 from registry.privacy.models import ErasureRequest, ErasureStatus
-from registry.usage.models import UsageLine
-
-# What a pseudonymised date of birth becomes: a fixed, obviously artificial day, so no age or
-# minority can be read from it (the column is NOT NULL and checked against the date of death).
-ERASED_DATE_OF_BIRTH = dt.date(1900, 1, 1)
 
 
 class ErasureRefusedError(DomainError):
-    """The registry must keep the data for now; `problems` names each reason."""
+    """The registry must keep the data for now; `problems` names each reason. The problem type
+    is in the API's catalogue (registry/api/problems.py)."""
 
     slug = "erasure-refused"
 
@@ -211,149 +201,12 @@ def erasure_carry_out(*, request: ErasureRequest, actor: Actor, now: dt.datetime
 
 
 def _pseudonymise(performer: Performer, *, actor: Actor) -> dict[str, int]:
-    """Replace the performer's personal data in every table that holds it; returns the number of
-    rows changed per table. Called inside erasure_carry_out's transaction."""
-    public_id = performer.public_id
-    name = rules.pseudonym(public_id)
-    targets = rules.needles(
-        names=[performer.legal_name, performer.professional_name],
-        email=performer.email,
-        member_number=performer.member_number,
-        date_of_birth=performer.date_of_birth.isoformat(),
-    )
-    # Whole identifiers only for the caches and logs searched by substring below; single name
-    # words are for scrubbing sentences.
-    identifiers = [s for s in (performer.legal_name, performer.professional_name, performer.email) if s]
-    changes: dict[str, int] = {}
-
-    def count(table: str, n: int) -> None:
-        if n:
-            changes[table] = changes.get(table, 0) + n
-
-    def scrub_rows(qs, fields: list[str], table: str) -> None:
-        for row in qs:
-            dirty = []
-            for f in fields:
-                old = getattr(row, f)
-                new = rules.scrub_json(old, targets, name)
-                if new != old:
-                    setattr(row, f, new)
-                    dirty.append(f)
-            if dirty:
-                row.save(update_fields=dirty)
-                count(table, 1)
-
-    old_member_number = performer.member_number
-    old_email = performer.email
-
-    # Representatives: their authority ends (through the parties service, which audits it),
-    # and the record of who they were goes with the performer's file: a guardian's or an
-    # executor's name re-identifies the person. Their own logins are theirs and stay.
-    reps = list(Representative.objects.filter(performer=performer).order_by("id"))
-    rep_names = [r.name for r in reps if r.name]
-    for rep in reps:
-        if rep.revoked_at is None:
-            representative_revoke(representative=rep, actor=actor)
-    rep_targets = sorted(set(targets) | set(rep_names), key=lambda s: (-len(s), s))
-    for rep in Representative.objects.filter(performer=performer).order_by("id"):
-        rep.name = f"Representative {rep.pk} of {public_id}"
-        rep.email = ""
-        rep.authority_document = rules.scrub(rep.authority_document, rep_targets, name)
-        rep.save(update_fields=["name", "email", "authority_document"])
-        count("parties_representative", 1)
-
-    # The portal login: unusable, inactive (every session ends: the password hash changed),
-    # and without names. Kept as a row because signatures point at it.
-    user = performer.user
-    if user is not None:
-        user.username = f"erased-{public_id}"[:150]
-        user.first_name = ""
-        user.last_name = ""
-        user.email = ""
-        user.is_active = False
-        user.set_unusable_password()
-        user.save()
-        count("auth_user", 1)
-
-    performer.legal_name = name
-    performer.professional_name = ""
-    performer.email = ""
-    performer.member_number = rules.pseudonymous_member_number(public_id)
-    performer.date_of_birth = ERASED_DATE_OF_BIRTH
-    performer.date_of_death = None
-    performer.save(
-        update_fields=["legal_name", "professional_name", "email", "member_number", "date_of_birth", "date_of_death"]
-    )
-    count("parties_performer", 1)
-
-    # Signatures: the signed facts (role, description hash, attestation, time) stay; who typed
-    # the name and from which address and browser go.
-    for sig in Signature.objects.filter(request__performer=performer).order_by("id"):
-        sig.signer_name = name if sig.signer_role == "performer" else f"{sig.signer_role} for {public_id}"
-        sig.client_ip = None
-        sig.user_agent = ""
-        sig.attestation_text = rules.scrub(sig.attestation_text, rep_targets, name)
-        sig.represented_by = rules.scrub(sig.represented_by, rep_targets, name)
-        sig.save(update_fields=["signer_name", "client_ip", "user_agent", "attestation_text", "represented_by"])
-        count("consent_signature", 1)
-
-    # Free text about the performer. Description versions are not touched: their SHA-256 is
-    # what was signed and what every token carries.
-    scrub_rows(
-        ConsentRequest.objects.filter(performer=performer),
-        ["decline_reason", "business_reason"],
-        "consent_consentrequest",
-    )
-    scrub_rows(GrantStatusChange.objects.filter(grant__performer=performer), ["reason"], "consent_grantstatuschange")
-    scrub_rows(Suspension.objects.filter(grant__performer=performer), ["reason"], "consent_suspension")
-    scrub_rows(
-        Case.objects.filter(performer=performer), ["summary", "justification", "outcome", "notes"], "cases_case"
-    )
-    scrub_rows(
-        UsageLine.objects.filter(performer=performer), ["violation_detail", "retraction_reason"], "usage_usageline"
-    )
-    # Documents keep numbers, amounts and links; the performer's name in a line's wording is
-    # replaced by the pseudonym that the line's performer link and payable account also carry.
-    scrub_rows(InvoiceLine.objects.filter(performer=performer), ["description", "explanation"], "billing_invoiceline")
-    for account in LedgerAccount.objects.filter(performer=performer):
-        account.name = f"Payable to {public_id}"
-        account.save(update_fields=["name"])
-        count("billing_ledgeraccount", 1)
-
-    # Portal records: invitations sent to them or their representatives, and requests to join
-    # made with their member number or email.
-    count(
-        "portal_portalinvitation",
-        PortalInvitation.objects.filter(Q(performer=performer) | Q(representative__performer=performer))
-        .exclude(email="")
-        .update(email=""),
-    )
-    joins = JoinRequest.objects.filter(member_number=old_member_number)
-    if old_email:
-        joins = joins | JoinRequest.objects.filter(email__iexact=old_email)
-    for join in joins.distinct():
-        join.legal_name = name
-        join.email = f"erased-{join.pk}@invalid"  # EmailField: a syntactically valid placeholder
-        join.member_number = performer.member_number
-        join.date_of_birth = ERASED_DATE_OF_BIRTH
-        join.decision_note = rules.scrub(join.decision_note, targets, name)
-        join.save(update_fields=["legal_name", "email", "member_number", "date_of_birth", "decision_note"])
-        count("portal_joinrequest", 1)
-
-    # Django admin's change log repeats each object's str() and the changed values.
-    for model, pks in ((Performer, [performer.pk]), (Representative, [r.pk for r in reps])):
-        ct = ContentType.objects.get_for_model(model)
-        for entry in LogEntry.objects.filter(content_type=ct, object_id__in=[str(pk) for pk in pks]):
-            entry.object_repr = f"{model._meta.verbose_name} {public_id}"
-            entry.change_message = rules.scrub(entry.change_message, rep_targets, name)
-            entry.save(update_fields=["object_repr", "change_message"])
-            count("django_admin_log", 1)
-
-    # Remembered API responses (a 24-hour replay cache, not a record) that quote them.
-    stale = Q()
-    for text in identifiers:
-        stale |= Q(response_body__icontains=text)
-    if identifiers:
-        count("api_idempotencyrecord", IdempotencyRecord.objects.filter(stale).delete()[0])
-
-    return changes
+    """Each domain replaces the performer's personal data in its own tables, in the order of
+    settings.PERFORMER_DATA_MODULES (parties first: representatives lose their authority before
+    anything else changes), inside erasure_carry_out's transaction. Returns the rows changed per
+    table."""
+    erasure = selectors.erasure_of(performer, actor=actor)
+    changed = RowsChanged()
+    for module in performer_data_modules():
+        changed.update(module.pseudonymise_performer(performer, erasure))
+    return {model._meta.db_table: n for model, n in changed.items() if n}
