@@ -47,7 +47,6 @@ from registry.core.errors import (
 from registry.parties.authority import authority_for, representatives_in_force, require_authority
 from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
 from registry.parties.rules import Act, Capacity
-from registry.privacy.selectors import is_erased
 from registry.terms.models import Agreement
 from registry.webhooks import events as webhook_events
 
@@ -86,7 +85,7 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         date_of_birth=performer.date_of_birth,
         date_of_death=performer.date_of_death,
         has_estate_representative=has_estate,
-        erased=is_erased(performer),
+        erased=performer.is_erased,
     )
 
 

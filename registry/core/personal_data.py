@@ -85,6 +85,7 @@ class Erasure:
     # Whole names and email only: for caches searched by substring, where single words match too much.
     identifiers: tuple[str, ...]
     actor: Actor  # who carries it out; domains pass it to the services they call
+    at: dt.datetime  # when it is carried out
 
     @classmethod
     def of(
@@ -98,6 +99,7 @@ class Erasure:
         date_of_birth: dt.date,
         representative_names: Iterable[str],
         actor: Actor,
+        at: dt.datetime,
     ) -> Erasure:
         own = needles(
             names=[legal_name, professional_name],
@@ -116,6 +118,7 @@ class Erasure:
             needles_with_representatives=tuple(sorted(with_representatives, key=lambda s: (-len(s), s))),
             identifiers=tuple(s for s in (legal_name, professional_name, email) if s),
             actor=actor,
+            at=at,
         )
 
     def scrub(self, value):

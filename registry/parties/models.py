@@ -73,6 +73,8 @@ class Performer(models.Model):
         related_name="performer",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when privacy carries out an erasure: the record is a pseudonym from then on.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["legal_name", "id"]
@@ -89,6 +91,10 @@ class Performer(models.Model):
     @property
     def display_name(self) -> str:
         return self.professional_name or self.legal_name
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_deceased(self) -> bool:

@@ -52,8 +52,17 @@ def pseudonymise_performer(performer: Performer, erasure: Erasure) -> RowsChange
     performer.member_number = erasure.member_number
     performer.date_of_birth = ERASED_DATE_OF_BIRTH
     performer.date_of_death = None
+    performer.erased_at = erasure.at
     performer.save(
-        update_fields=["legal_name", "professional_name", "email", "member_number", "date_of_birth", "date_of_death"]
+        update_fields=[
+            "legal_name",
+            "professional_name",
+            "email",
+            "member_number",
+            "date_of_birth",
+            "date_of_death",
+            "erased_at",
+        ]
     )
     changes[Performer] += 1
 
@@ -69,7 +78,7 @@ def pseudonymise_performer(performer: Performer, erasure: Erasure) -> RowsChange
 
 
 def export_performer(performer: Performer) -> dict[str, Any]:
-    """`performer` (registry.privacy adds its own `erased`) and `representatives`."""
+    """`performer` and `representatives`."""
     user = performer.user
     return {
         "performer": {
@@ -81,6 +90,7 @@ def export_performer(performer: Performer) -> dict[str, Any]:
             "date_of_birth": iso(performer.date_of_birth),
             "date_of_death": iso(performer.date_of_death),
             "created_at": iso(performer.created_at),
+            "erased": performer.is_erased,
             "portal_login": None
             if user is None
             else {

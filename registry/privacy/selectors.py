@@ -22,7 +22,7 @@ from registry.core.personal_data import Erasure, iso
 from registry.parties.models import Performer, Representative
 from registry.privacy import rules
 from registry.privacy.domains import performer_data_modules
-from registry.privacy.models import ErasureRequest, ErasureStatus
+from registry.privacy.models import ErasureRequest
 from registry.usage.models import LineStatus, UsageLine
 
 EXPORT_FORMAT = "registry-performer-export"
@@ -31,10 +31,6 @@ EXPORT_VERSION = 1
 
 def erasure_requests_of(performer: Performer) -> QuerySet[ErasureRequest]:
     return ErasureRequest.objects.filter(performer=performer)
-
-
-def is_erased(performer: Performer) -> bool:
-    return ErasureRequest.objects.filter(performer=performer, status=ErasureStatus.COMPLETED).exists()
 
 
 # --- What obliges the registry to keep the data ------------------------------------------------
@@ -63,7 +59,7 @@ def owed_to(performer: Performer) -> dict[str, Decimal]:
 def holdings(performer: Performer, *, now: dt.datetime | None = None) -> rules.Holdings:
     now = now or timezone.now()
     return rules.Holdings(
-        already_erased=is_erased(performer),
+        already_erased=performer.is_erased,
         live_grant_ids=list(
             ConsentGrant.objects.filter(performer=performer, status__in=LIVE_GRANT_STATUSES)
             .order_by("id")
@@ -86,7 +82,7 @@ def holdings(performer: Performer, *, now: dt.datetime | None = None) -> rules.H
     )
 
 
-def erasure_of(performer: Performer, *, actor: Actor) -> Erasure:
+def erasure_of(performer: Performer, *, actor: Actor, at: dt.datetime) -> Erasure:
     """What every domain needs to pseudonymise the performer, read before any row changes."""
     return Erasure.of(
         public_id=performer.public_id,
@@ -97,6 +93,7 @@ def erasure_of(performer: Performer, *, actor: Actor) -> Erasure:
         date_of_birth=performer.date_of_birth,
         representative_names=Representative.objects.filter(performer=performer).values_list("name", flat=True),
         actor=actor,
+        at=at,
     )
 
 
@@ -143,7 +140,6 @@ def performer_export(performer: Performer, *, now: dt.datetime | None = None) ->
     document: dict = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "generated_at": iso(now or timezone.now())}
     for module in performer_data_modules():
         document.update(module.export_performer(performer))
-    document["performer"]["erased"] = is_erased(performer)
     document["erasure_requests"] = _erasure_requests(performer)
     document["audit_events"] = _audit(performer)
     return document

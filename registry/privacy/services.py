@@ -182,7 +182,7 @@ def erasure_carry_out(*, request: ErasureRequest, actor: Actor, now: dt.datetime
     with transaction.atomic():
         request = _lock_pending(request)
         performer = Performer.objects.select_for_update().get(pk=request.performer_id)
-        changes = _pseudonymise(performer, actor=actor)
+        changes = _pseudonymise(performer, actor=actor, at=now)
         request.status = ErasureStatus.COMPLETED
         request.decided_at = now
         request.decided_by = actor.name
@@ -200,12 +200,12 @@ def erasure_carry_out(*, request: ErasureRequest, actor: Actor, now: dt.datetime
     return request
 
 
-def _pseudonymise(performer: Performer, *, actor: Actor) -> dict[str, int]:
+def _pseudonymise(performer: Performer, *, actor: Actor, at: dt.datetime) -> dict[str, int]:
     """Each domain replaces the performer's personal data in its own tables, in the order of
     settings.PERFORMER_DATA_MODULES (parties first: representatives lose their authority before
     anything else changes), inside erasure_carry_out's transaction. Returns the rows changed per
     table."""
-    erasure = selectors.erasure_of(performer, actor=actor)
+    erasure = selectors.erasure_of(performer, actor=actor, at=at)
     changed = RowsChanged()
     for module in performer_data_modules():
         changed.update(module.pseudonymise_performer(performer, erasure))

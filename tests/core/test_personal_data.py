@@ -55,6 +55,7 @@ def test_an_erasure_captures_every_identifying_string_before_anything_changes():
         date_of_birth=dt.date(2014, 6, 30),
         representative_names=["Elena Rivera", ""],
         actor=Actor.system("tests"),
+        at=dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC),
     )
 
     assert (erasure.pseudonym, erasure.member_number, erasure.former_member_number) == (
