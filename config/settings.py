@@ -165,6 +165,8 @@ INSTALLED_APPS = [
     "registry.api",
     "registry.portal",
     "registry.console",
+    "registry.site",
+    "registry.demo",
 ]
 
 # Each domain's privacy module (registry/core/personal_data.py PerformerDataModule): erasure runs

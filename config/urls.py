@@ -7,8 +7,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from registry.console.forms import StaffSignInForm
-from registry.core import health, views
 from registry.portal.views import verify as portal_verify
+from registry.site import health, views
 from registry.tokens import views as token_views
 
 urlpatterns = [
@@ -41,8 +41,8 @@ urlpatterns = [
     ),
 ]
 
-handler404 = "registry.core.views.handler404"
-handler500 = "registry.core.views.handler500"
+handler404 = "registry.site.views.handler404"
+handler500 = "registry.site.views.handler500"
 
 admin.site.site_header = "Performer Consent Registry: union staff"
 admin.site.site_title = "Consent Registry admin"

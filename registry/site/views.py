@@ -16,14 +16,14 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    return render(request, "core/home.html")
+    return render(request, "site/home.html")
 
 
 def problem_type(request, slug: str):
     ptype = PROBLEM_TYPES.get(slug)
     if ptype is None:
         raise Http404("No such problem type")
-    return render(request, "core/problem_type.html", {"problem": ptype, "all": PROBLEM_TYPES.values()})
+    return render(request, "site/problem_type.html", {"problem": ptype, "all": PROBLEM_TYPES.values()})
 
 
 def _is_api(request) -> bool:
@@ -45,7 +45,7 @@ def handler500(request):
         if _is_api(request):
             response = json_problem("service-unavailable", detail="The database is unreachable; retry shortly.")
         else:
-            response = render(request, "core/unavailable.html", status=503)
+            response = render(request, "site/unavailable.html", status=503)
         response["Retry-After"] = "5"
         return response
     if _is_api(request):

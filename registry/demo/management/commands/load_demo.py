@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.core.demo import load_demo
+from registry.demo.data import load_demo
 
 
 class Command(BaseCommand):

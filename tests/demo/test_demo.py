@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from registry.core.demo import DEMO_PASSWORD, load_demo
+from registry.demo.data import DEMO_PASSWORD, load_demo
 from tests.billing.conftest import ensure_reference_terms
 
 pytestmark = pytest.mark.django_db
