@@ -94,7 +94,7 @@ if PRODUCTION and not REGISTRY_KEY_ENCRYPTION_KEYS:
     )
 if PRODUCTION:
     # A key Fernet refuses would otherwise pass start-up and fail the first token signed.
-    from registry.tokens.key_encryption import key_encryption_key_problems
+    from registry.core.encryption import key_encryption_key_problems
 
     if _kek_problems := key_encryption_key_problems(REGISTRY_KEY_ENCRYPTION_KEYS):
         raise ImproperlyConfigured(" ".join(_kek_problems))

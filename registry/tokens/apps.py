@@ -8,7 +8,6 @@ class TokensConfig(AppConfig):
 
     def ready(self) -> None:
         from registry.consent.services import register_grant_change_hook
-        from registry.tokens import checks  # noqa: F401 - registers the system checks
         from registry.tokens.services import on_grant_change
 
         # Every grant status change reaches the token layer inside the same transaction.

@@ -1,35 +1,14 @@
-"""Signing keys: generated here, stored encrypted with the key-encryption key from settings."""
+"""Signing keys: generated here, stored encrypted at rest (registry.core.encryption)."""
 
 from __future__ import annotations
 
-import base64
 import functools
 
-from cryptography.fernet import Fernet, MultiFernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 
+from registry.core.encryption import fernet
 from registry.tokens import jose
-
-
-def _development_kek() -> bytes:
-    # Only when no REGISTRY_KEY_ENCRYPTION_KEY is set, which production refuses at start-up.
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"registry-kek", info=b"signing-keys").derive(
-        settings.SECRET_KEY.encode("utf-8")
-    )
-    return base64.urlsafe_b64encode(derived)
-
-
-@functools.cache
-def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    material = [k.encode("ascii") for k in keys] or [_development_kek()]
-    return MultiFernet([Fernet(k) for k in material])
-
-
-def fernet() -> MultiFernet:
-    return _fernet_for(tuple(settings.REGISTRY_KEY_ENCRYPTION_KEYS))
 
 
 def encrypt_private_key(private_key: Ed25519PrivateKey) -> bytes:

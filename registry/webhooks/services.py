@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
+from registry.core.encryption import fernet
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.outbox import services as outbox
 from registry.parties.models import Studio
-from registry.tokens.keys import fernet
 from registry.webhooks import sender, signing
 from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage

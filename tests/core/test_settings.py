@@ -130,7 +130,7 @@ def test_check_deploy_refuses_a_key_encryption_key_fernet_cannot_use():
 
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "tokens.E001" in output
+    assert "encryption.E001" in output
     assert "REGISTRY_KEY_ENCRYPTION_KEY: key 1 of 1 is not a Fernet key" in output
     assert BAD_KEK not in output
 

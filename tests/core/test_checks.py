@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from registry.tokens.checks import key_encryption_keys_are_fernet_keys
+from registry.core.checks import key_encryption_keys_are_fernet_keys
 
 GOOD = Fernet.generate_key().decode()
 
@@ -28,7 +28,7 @@ def test_each_key_fernet_refuses_is_an_error_naming_its_place(settings, keys, re
 
     errors = key_encryption_keys_are_fernet_keys()
 
-    assert [e.id for e in errors] == ["tokens.E001"] * len(refused)
+    assert [e.id for e in errors] == ["encryption.E001"] * len(refused)
     assert [e.msg.split(" is not")[0] for e in errors] == [
         f"REGISTRY_KEY_ENCRYPTION_KEY: key {n} of {len(keys)}" for n in refused
     ]
