@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from registry.billing.selectors import performer_statement
 from registry.consent import rules as consent_rules
 from registry.consent import selectors as consent_selectors
 from registry.consent.models import Signature
@@ -172,6 +173,26 @@ def performer_residual_lines(performer: Performer, period: dt.date) -> list[dict
             )
         )
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[2]["use"], r[1]))]
+
+
+def performer_statement_with_residuals(performer: Performer, period: dt.date) -> dict:
+    """The performer's billing statement for the period, with what they earned in the month
+    from streaming success bonuses and AI training licences beside the usage lines, and the
+    totals of both."""
+    statement = performer_statement(performer, period)
+    residuals = performer_residual_lines(performer, period)
+    residual_totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in residuals:
+        residual_totals[row["currency"]] += row["amount"]
+    grand_totals: dict[str, Decimal] = defaultdict(Decimal, statement["totals"])
+    for currency, amount in residual_totals.items():
+        grand_totals[currency] += amount
+    return {
+        **statement,
+        "residuals": residuals,
+        "residual_totals": dict(residual_totals),
+        "grand_totals": dict(grand_totals),
+    }
 
 
 # --- What-if ----------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def test_the_same_licence_is_recorded_once(title):
 
 # --- Statements -------------------------------------------------------------------------------
 def test_residual_earnings_appear_on_the_statement(studio, agreement, performer, other_performer, title):
-    from registry.billing.selectors import performer_statement_with_residuals
+    from registry.residuals.selectors import performer_statement_with_residuals
 
     report_viewing(title, "200000", now=at(1))
     training_grant(studio.studio, performer.performer, agreement, at=GRANTED_AT)
