@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from registry.billing import services as billing_services
 from registry.billing.models import Invoice, Posting
+from registry.billing.runs import billing_run_start
 from registry.consent import rules, services
 from registry.terms.models import Agreement, RateCard
 from registry.usage.services import LineInput, report_fingerprint, usage_report_submit
@@ -108,7 +108,7 @@ def replica_line(ref: str, grant, day: dt.date, days: str = "3") -> LineInput:
 # --- Billed documents ----------------------------------------------------------------------
 def bill(period: dt.date, capture) -> None:
     with capture(execute=True):
-        billing_services.billing_run_start(period=period, actor=SYSTEM)
+        billing_run_start(period=period, actor=SYSTEM)
 
 
 def balances(**filters) -> dict[str, Decimal]:
