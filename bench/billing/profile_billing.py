@@ -41,11 +41,12 @@ def main() -> None:
     from django.db.models import Count
     from django.utils import timezone
 
-    from registry.billing import services
+    from registry.billing import runs
     from registry.billing.models import BillingRun
+    from registry.billing.periods import parse_period
     from registry.usage.models import UsageLine
 
-    period = services.parse_period(args.period)
+    period = parse_period(args.period)
     studio_id, lines = (
         UsageLine.objects.filter(status="accepted")
         .values("studio_id")
@@ -64,7 +65,7 @@ def main() -> None:
             run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
             t = time.monotonic()
             profiler.enable()
-            services.bill_studio(run_id=run.pk, studio_id=studio_id)
+            runs.bill_studio(run_id=run.pk, studio_id=studio_id)
             profiler.disable()
             elapsed = time.monotonic() - t
             raise _Rollback

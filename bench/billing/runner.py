@@ -205,7 +205,7 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
 
     from bench.billing import fixtures
     from registry.billing.models import BillingRun, RunStatus
-    from registry.billing.services import billing_run_start
+    from registry.billing.runs import billing_run_start
     from registry.core.actors import Actor
 
     print(f"\n== {n_lines:,} usage lines ==")

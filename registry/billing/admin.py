@@ -11,10 +11,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from registry.billing import services
+from registry.billing import corrections, payments, runs
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, LedgerAccount, Posting
+from registry.billing.periods import parse_period
 from registry.consent.admin import ReadOnlyAdminMixin
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, InvalidInputError
 from registry.parties.callers import caller_for_user
 
 
@@ -42,8 +43,8 @@ class StartRunForm(forms.Form):
 
     def clean_period(self):
         try:
-            return services.parse_period(self.cleaned_data["period"])
-        except ValueError as exc:
+            return parse_period(self.cleaned_data["period"])
+        except InvalidInputError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
 
@@ -79,7 +80,7 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         form = StartRunForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            run, created = services.billing_run_start(
+            run, created = runs.billing_run_start(
                 period=form.cleaned_data["period"], actor=caller_for_user(request.user).actor()
             )
             self.message_user(
@@ -143,14 +144,14 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             }
             return TemplateResponse(request, "admin/billing/invoice/debit_note.html", context)
         data = form.cleaned_data
-        correction = services.Correction(
+        correction = corrections.Correction(
             line=InvoiceLine(pk=data["line"]),
             estimated_days=data["estimated_days"],
             units=data["units"],
             negotiated_amount=data["negotiated_amount"],
         )
         try:
-            note = services.debit_note_issue(
+            note = corrections.debit_note_issue(
                 original=invoice,
                 corrections=[correction],
                 reason=data["reason"],
@@ -182,7 +183,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         actor = caller_for_user(request.user).actor()
         for invoice in queryset:
             try:
-                services.invoice_void(invoice=invoice, actor=actor, reason=form.cleaned_data["reason"])
+                corrections.invoice_void(invoice=invoice, actor=actor, reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
             else:
@@ -197,7 +198,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         for invoice in queryset:
             try:
-                services.invoice_mark_paid(invoice=invoice, actor=caller_for_user(request.user).actor())
+                payments.invoice_mark_paid(invoice=invoice, actor=caller_for_user(request.user).actor())
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
             else:

@@ -19,6 +19,8 @@ ZERO = Decimal("0.00")
 
 DAY_PERFORMER = "day_performer"
 BACKGROUND_ACTOR = "background_actor"
+# Days in a week for a weekly performer's pro-rata daily rate.
+WORK_DAYS_PER_WEEK = Decimal(5)
 
 
 class RatingError(ValueError):
@@ -71,6 +73,16 @@ class Rated:
     @property
     def total(self) -> Decimal:
         return self.performer_pay + self.ph_contribution + sum(self.fund_shares.values(), ZERO)
+
+
+def own_daily_rate(compensation_amount: Decimal | None, compensation_unit: str) -> Decimal | None:
+    """The performer's pro-rata daily rate from the compensation their grant agreed, when it is
+    a day or week rate (a weekly performer works five days a week); None otherwise."""
+    if compensation_unit == "day":
+        return compensation_amount
+    if compensation_unit == "week":
+        return round_money(compensation_amount / WORK_DAYS_PER_WEEK)
+    return None
 
 
 def _days(facts: LineFacts) -> Decimal:

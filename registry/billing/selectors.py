@@ -68,28 +68,6 @@ def performer_statement(performer: Performer, period: dt.date) -> dict:
     }
 
 
-def performer_statement_with_residuals(performer: Performer, period: dt.date) -> dict:
-    """The statement, with what the performer earned in the month from streaming success bonuses
-    and AI training licences beside the usage lines, and the totals of both."""
-    # Imported here: residuals builds on billing (money, ledger), not the other way round.
-    from registry.residuals.selectors import performer_residual_lines
-
-    statement = performer_statement(performer, period)
-    residuals = performer_residual_lines(performer, period)
-    residual_totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in residuals:
-        residual_totals[row["currency"]] += row["amount"]
-    grand_totals: dict[str, Decimal] = defaultdict(Decimal, statement["totals"])
-    for currency, amount in residual_totals.items():
-        grand_totals[currency] += amount
-    return {
-        **statement,
-        "residuals": residuals,
-        "residual_totals": dict(residual_totals),
-        "grand_totals": dict(grand_totals),
-    }
-
-
 def performer_earnings_by_month(performer: Performer, year: int) -> dict[str, Decimal]:
     """Month (YYYY-MM) -> pay on issued documents, for charts."""
     totals: dict[str, Decimal] = defaultdict(Decimal)

@@ -8,7 +8,8 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from registry.billing import services
+from registry.billing import runs
+from registry.billing.periods import previous_period
 from registry.core.actors import Actor
 from registry.outbox import services as outbox
 
@@ -22,28 +23,28 @@ RELIABLE = {
 }
 
 
-@shared_task(name="billing.start_run", **RELIABLE)
+@shared_task(name=runs.START_RUN_TASK, **RELIABLE)
 def start_run(run_id: int) -> int:
     """Fan out: one task per studio with something to bill."""
-    studios = services.billing_run_plan(run_id=run_id)
+    studios = runs.billing_run_plan(run_id=run_id)
     # Through the outbox, in one transaction: a broker that fails halfway through the fan-out
     # delays the rest instead of losing it. The key keeps a redelivered start_run from queueing
     # a second unsent copy.
     with transaction.atomic():
         for studio_id in studios:
-            outbox.enqueue(bill_studio, run_id, studio_id, dedupe_key=f"billing.bill_studio:{run_id}:{studio_id}")
+            outbox.enqueue(bill_studio, run_id, studio_id, dedupe_key=f"{runs.BILL_STUDIO_TASK}:{run_id}:{studio_id}")
     return len(studios)
 
 
-@shared_task(name="billing.bill_studio", **RELIABLE)
+@shared_task(name=runs.BILL_STUDIO_TASK, **RELIABLE)
 def bill_studio(run_id: int, studio_id: int) -> int:
-    return services.bill_studio(run_id=run_id, studio_id=studio_id)
+    return runs.bill_studio(run_id=run_id, studio_id=studio_id)
 
 
 @shared_task(name="billing.monthly")
 def monthly() -> str:
     """Beat, on the 1st: bill the month just ended."""
-    run, _ = services.billing_run_start(
-        period=services.previous_period(timezone.localdate()), actor=Actor.system("monthly schedule")
+    run, _ = runs.billing_run_start(
+        period=previous_period(timezone.localdate()), actor=Actor.system("monthly schedule")
     )
     return run.public_id

@@ -8,7 +8,8 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils import timezone
 
-from registry.billing.services import parse_period
+from registry.billing.periods import parse_period
+from registry.core.errors import InvalidInputError
 from registry.core.sign_in import THROTTLED_MESSAGE, ThrottledSignInForm
 
 # A year of usage lines is millions of rows: wider exports are split by the caller.
@@ -61,7 +62,7 @@ class UntilForm(forms.Form):
             return None
         try:
             return parse_period(text)
-        except ValueError as exc:
+        except InvalidInputError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
 

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from registry.consent.admin import ReadOnlyAdminMixin
-from registry.residuals import selectors
+from registry.residuals import rules, selectors
 from registry.residuals.models import (
     BonusDistribution,
     BonusShare,
@@ -84,9 +84,7 @@ class WhatIfForm(forms.Form):
 
     def overrides(self) -> dict[str, Decimal]:
         return {
-            name: self.cleaned_data[name]
-            for name in selectors.WHAT_IF_TERMS
-            if self.cleaned_data.get(name) is not None
+            name: self.cleaned_data[name] for name in rules.WHAT_IF_TERMS if self.cleaned_data.get(name) is not None
         }
 
 

@@ -8,14 +8,17 @@ by `money.split_largest_remainder`, so the parts always add up to the whole.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from registry.billing.money import round_money, split_largest_remainder
 from registry.consent import rules as consent_rules
+from registry.core.errors import FieldProblem
 
 SUCCESS_BONUS_FUND = "success_bonus_fund"
 MINUTES_PER_HOUR = Decimal(60)
@@ -231,6 +234,42 @@ def bonus_explanation(split: BonusSplit, terms: BonusTerms, currency: str) -> st
 
 
 # --- Training licences ------------------------------------------------------------------------
+MIN_LICENSEE_LENGTH = 2
+
+
+def licensee_name(text: str) -> str:
+    """The licensee as recorded: its words, single-spaced."""
+    return " ".join(text.split())
+
+
+def licensee_key(name: str) -> str:
+    """The licensee as compared: a licence is recorded once per title, licensee and start."""
+    return " ".join(name.split()).casefold()
+
+
+def licence_problems(
+    *,
+    licensee: str,
+    fee: Decimal,
+    currency: str | None,
+    term_start: dt.date,
+    term_end: dt.date,
+    title_currency: str,
+) -> list[FieldProblem]:
+    """What is wrong with a licence as reported, each problem naming its field (`licensee`
+    already normalised by licensee_name)."""
+    problems: list[FieldProblem] = []
+    if len(licensee) < MIN_LICENSEE_LENGTH:
+        problems.append(FieldProblem("licensee", "too_short", "Name the company the media is licensed to, in full."))
+    if fee <= 0:
+        problems.append(FieldProblem("fee", "not_positive", "The licence fee must be more than zero."))
+    if currency and currency != title_currency:
+        problems.append(FieldProblem("currency", "wrong_currency", f"This title's residuals are in {title_currency}."))
+    if term_end < term_start:
+        problems.append(FieldProblem("term_end", "before_start", "The licence must end on or after it starts."))
+    return problems
+
+
 @dataclass(frozen=True)
 class LicenceSplit:
     performers_total: Decimal
@@ -343,6 +382,69 @@ def decide_training_consent(
     return ConsentFinding(BASIS_UNION if union_consents else BASIS_NONE, None, tuple(reasons))
 
 
+@dataclass(frozen=True)
+class LicenceTerms:
+    """The agreement's training licence terms, as applied to one licence."""
+
+    agreement: str  # the agreement's code
+    performer_share: Decimal  # share of the fee to the cast
+    union_consents: bool  # the union consents for the cast where a performer has not
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "agreement": self.agreement,
+            "training_licence_performer_share": str(self.performer_share),
+            "training_licence_union_consents": self.union_consents,
+        }
+
+
+@dataclass(frozen=True)
+class LicensedPerformer:
+    """A cast member as a licence finds them: their residual base and their training grants
+    with the studio as they stood when the licence began."""
+
+    performer: object  # the caller's key for the performer
+    residual_base: Decimal
+    grants: tuple[TrainingGrant, ...]
+
+
+@dataclass(frozen=True)
+class LicenceShareDecision:
+    performer: object
+    residual_base: Decimal
+    amount: Decimal
+    finding: ConsentFinding
+
+
+@dataclass(frozen=True)
+class LicenceDecision:
+    """Each cast member's consent finding and share of the fee, in cast order."""
+
+    performers_total: Decimal
+    shares: tuple[LicenceShareDecision, ...]
+
+    @property
+    def violations(self) -> int:
+        return sum(share.finding.is_violation for share in self.shares)
+
+
+def decide_training_licence(
+    licence: LicenceFacts, fee: Decimal, cast: Sequence[LicensedPerformer], terms: LicenceTerms
+) -> LicenceDecision:
+    """Whose part in the licence is consented, and what each cast member is paid: the cast's
+    share of the fee pro rata to residual base, whether or not they consented (the studio owes
+    them for the use; a violation is pursued as a case)."""
+    findings = [decide_training_consent(licence, m.grants, union_consents=terms.union_consents) for m in cast]
+    split = split_licence_fee(fee, terms.performer_share, [CastShare(m.performer, m.residual_base) for m in cast])
+    return LicenceDecision(
+        performers_total=split.performers_total,
+        shares=tuple(
+            LicenceShareDecision(m.performer, paid.residual_base, paid.amount, finding)
+            for m, paid, finding in zip(cast, split.shares, findings, strict=True)
+        ),
+    )
+
+
 # --- What-if ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReportedViewing:
@@ -371,3 +473,238 @@ def replay_exhibition_year(reports: Sequence[ReportedViewing], cast: Sequence[Ca
         if last.pays:
             return WhatIfOutcome(reported.report, last, compute_bonus(cast, reported.terms))
     return WhatIfOutcome(None, last, None)
+
+
+# Terms a what-if may change. The window is not among them: the hours reported were counted over
+# the window in force, and no stored figure says what another window would have seen.
+WHAT_IF_TERMS = ("threshold", "bonus_share", "performer_share")
+
+
+def what_if_overrides(overrides: Mapping[str, Decimal] | None) -> dict[str, Decimal]:
+    """The terms a what-if changes; ValueError naming any it cannot model."""
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(WHAT_IF_TERMS)
+    if unknown:
+        raise ValueError(f"a what-if can change only {', '.join(WHAT_IF_TERMS)}, not {', '.join(sorted(unknown))}")
+    return overrides
+
+
+@dataclass(frozen=True)
+class Person:
+    """A performer as a what-if names them (the key of their cast shares)."""
+
+    public_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PaidBonus:
+    """What was actually paid for a title's exhibition year (shares keyed by Person)."""
+
+    distribution: str
+    bonus_total: Decimal
+    performers_total: Decimal
+    fund_amount: Decimal
+    shares: tuple[PerformerAmount, ...]
+
+
+@dataclass(frozen=True)
+class TitleYear:
+    """One title's exhibition year as stored: its reports in the order received (with the terms
+    recorded on each), its cast (keyed by Person) and what was paid, if anything."""
+
+    title: str
+    name: str
+    production_number: str
+    studio: str
+    currency: str
+    exhibition_year: int
+    window_start: dt.date
+    reports: tuple[ReportedViewing, ...]
+    cast: tuple[CastShare, ...]
+    paid: PaidBonus | None
+
+
+@dataclass(frozen=True)
+class WhatIfShare:
+    performer: str
+    name: str
+    residual_base: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaidSide:
+    qualified: bool
+    distribution: str | None
+    bonus_total: Decimal
+    performers_total: Decimal
+    fund_amount: Decimal
+    shares: tuple[WhatIfShare, ...]
+
+
+@dataclass(frozen=True)
+class ModelledSide:
+    qualified: bool
+    viewing_report: object | None  # the report that would have qualified the title
+    explanation: str  # of the paying decision, or the last one made
+    bonus_total: Decimal
+    performers_total: Decimal
+    fund_amount: Decimal
+    shares: tuple[WhatIfShare, ...]
+
+
+@dataclass(frozen=True)
+class TitleWhatIf:
+    title: str
+    name: str
+    production_number: str
+    studio: str
+    exhibition_year: int
+    window_start: dt.date
+    currency: str
+    reports: int
+    actual: PaidSide
+    what_if: ModelledSide
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyWhatIf:
+    currency: str
+    titles_qualified_actual: int
+    titles_qualified_what_if: int
+    actual_bonus: Decimal
+    what_if_bonus: Decimal
+    actual_to_performers: Decimal
+    what_if_to_performers: Decimal
+    actual_to_fund: Decimal
+    what_if_to_fund: Decimal
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class PerformerWhatIf:
+    performer: str
+    name: str
+    currency: str
+    actual: Decimal
+    what_if: Decimal
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A year's bonuses under other terms beside what was paid: per title, per currency and per
+    performer (each performer once per currency)."""
+
+    year: int
+    overrides: dict[str, Decimal]
+    titles: tuple[TitleWhatIf, ...]
+    totals: tuple[CurrencyWhatIf, ...]
+    by_performer: tuple[PerformerWhatIf, ...]
+
+
+def _what_if_shares(amounts: Sequence[PerformerAmount]) -> tuple[WhatIfShare, ...]:
+    return tuple(WhatIfShare(a.performer.public_id, a.performer.name, a.residual_base, a.amount) for a in amounts)
+
+
+def replay_title_year(title_year: TitleYear, overrides: Mapping[str, Decimal]) -> TitleWhatIf:
+    """One title's exhibition year replayed under the changed terms, beside what was paid."""
+    replayed = replay_exhibition_year(
+        [dataclasses.replace(r, terms=dataclasses.replace(r.terms, **overrides)) for r in title_year.reports],
+        title_year.cast,
+    )
+    paid, split = title_year.paid, replayed.split
+    actual = PaidSide(
+        qualified=paid is not None,
+        distribution=paid.distribution if paid else None,
+        bonus_total=paid.bonus_total if paid else ZERO,
+        performers_total=paid.performers_total if paid else ZERO,
+        fund_amount=paid.fund_amount if paid else ZERO,
+        shares=_what_if_shares(paid.shares) if paid else (),
+    )
+    modelled = ModelledSide(
+        qualified=split is not None,
+        viewing_report=replayed.qualifying_report,
+        explanation=replayed.qualification.explanation if replayed.qualification else "",
+        bonus_total=split.bonus_total if split else ZERO,
+        performers_total=split.performers_total if split else ZERO,
+        fund_amount=split.fund_amount if split else ZERO,
+        shares=_what_if_shares(split.shares) if split else (),
+    )
+    return TitleWhatIf(
+        title=title_year.title,
+        name=title_year.name,
+        production_number=title_year.production_number,
+        studio=title_year.studio,
+        exhibition_year=title_year.exhibition_year,
+        window_start=title_year.window_start,
+        currency=title_year.currency,
+        reports=len(title_year.reports),
+        actual=actual,
+        what_if=modelled,
+        difference=modelled.bonus_total - actual.bonus_total,
+    )
+
+
+def _currency_totals(titles: Sequence[TitleWhatIf]) -> tuple[CurrencyWhatIf, ...]:
+    by_currency: dict[str, list[TitleWhatIf]] = defaultdict(list)
+    for title in titles:
+        by_currency[title.currency].append(title)
+
+    def total(rows: list[TitleWhatIf], amount) -> Decimal:
+        return sum((amount(row) for row in rows), ZERO)
+
+    out = []
+    for currency, rows in sorted(by_currency.items()):
+        actual_bonus = total(rows, lambda r: r.actual.bonus_total)
+        what_if_bonus = total(rows, lambda r: r.what_if.bonus_total)
+        out.append(
+            CurrencyWhatIf(
+                currency=currency,
+                titles_qualified_actual=sum(r.actual.qualified for r in rows),
+                titles_qualified_what_if=sum(r.what_if.qualified for r in rows),
+                actual_bonus=actual_bonus,
+                what_if_bonus=what_if_bonus,
+                actual_to_performers=total(rows, lambda r: r.actual.performers_total),
+                what_if_to_performers=total(rows, lambda r: r.what_if.performers_total),
+                actual_to_fund=total(rows, lambda r: r.actual.fund_amount),
+                what_if_to_fund=total(rows, lambda r: r.what_if.fund_amount),
+                difference=what_if_bonus - actual_bonus,
+            )
+        )
+    return tuple(out)
+
+
+def _performer_totals(titles: Sequence[TitleWhatIf]) -> tuple[PerformerWhatIf, ...]:
+    sums: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: {"actual": ZERO, "what_if": ZERO})
+    for title in titles:
+        for side, shares in (("actual", title.actual.shares), ("what_if", title.what_if.shares)):
+            for share in shares:
+                sums[(title.currency, share.name, share.performer)][side] += share.amount
+    return tuple(
+        PerformerWhatIf(
+            performer=performer,
+            name=name,
+            currency=currency,
+            actual=amounts["actual"],
+            what_if=amounts["what_if"],
+            difference=amounts["what_if"] - amounts["actual"],
+        )
+        for (currency, name, performer), amounts in sorted(sums.items(), key=lambda item: item[0])
+    )
+
+
+def bonus_what_if(year: int, title_years: Sequence[TitleYear], overrides: Mapping[str, Decimal]) -> WhatIf:
+    """Every title year replayed under the changed terms (from what_if_overrides), with the
+    totals per currency and per performer. The titles come in window, name and year order."""
+    titles = [replay_title_year(title_year, overrides) for title_year in title_years]
+    titles.sort(key=lambda t: (t.window_start, t.name, t.exhibition_year))
+    return WhatIf(
+        year=year,
+        overrides=dict(overrides),
+        titles=tuple(titles),
+        totals=_currency_totals(titles),
+        by_performer=_performer_totals(titles),
+    )

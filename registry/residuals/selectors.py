@@ -4,18 +4,19 @@ what-if recomputation of a past year's bonuses (which writes nothing)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from registry.billing.selectors import performer_statement
 from registry.consent import rules as consent_rules
 from registry.consent import selectors as consent_selectors
-from registry.consent.models import Signature
+from registry.consent.models import ConsentGrant, Signature
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 from registry.residuals import rules
@@ -29,12 +30,8 @@ from registry.residuals.models import (
     ViewingReport,
 )
 
-ZERO = Decimal("0.00")
 BONUS_USE = "streaming_success_bonus"
 LICENCE_USE = "training_licence"
-# Terms a what-if may change. The window is not among them: the hours reported were counted over
-# the window in force, and no stored figure says what another window would have seen.
-WHAT_IF_TERMS = ("threshold", "bonus_share", "performer_share")
 
 
 def titles_visible_to(caller: Caller) -> QuerySet[Title]:
@@ -82,10 +79,26 @@ def shares_visible_to(caller: Caller, shares) -> list:
     return list(shares)
 
 
-# --- Training consent -------------------------------------------------------------------------
-def training_grants_for(
-    *, studio_id: int, performer_ids: list[int], as_of: dt.datetime
-) -> dict[int, list[rules.TrainingGrant]]:
+# --- Titles' casts and training consent ------------------------------------------------------
+def cast_of(title: Title) -> list[CastMember]:
+    """The title's cast with their performers, in the order registered."""
+    return list(title.cast.select_related("performer").order_by("id"))
+
+
+def training_licence_recorded(*, title: Title, licensee_key: str, term_start: dt.date) -> bool:
+    return TrainingLicence.objects.filter(title=title, licensee_key=licensee_key, term_start=term_start).exists()
+
+
+@dataclass(frozen=True)
+class TrainingGrants:
+    """Each performer's training grants with a studio as they stood at a moment, and the grant
+    rows by public id (what a licence share that rests on one links to)."""
+
+    by_performer: dict[int, list[rules.TrainingGrant]]
+    rows: dict[str, ConsentGrant]
+
+
+def training_grants_for(*, studio_id: int, performer_ids: list[int], as_of: dt.datetime) -> TrainingGrants:
     """Each performer's training grants with this studio as they stood at `as_of`, with the texts
     of the signed description that can name a licensee. Four queries, whatever the cast size."""
     histories = consent_selectors.grant_histories(studio_id=studio_id, performer_ids=performer_ids)
@@ -100,10 +113,13 @@ def training_grants_for(
     )
     for grant_pk, content in signed:
         texts[grant_pk] = (*content.get("intended_uses", ()), content.get("detail", "") or "")
-    return {
-        performer_id: [rules.TrainingGrant(h.candidate_at(as_of), texts.get(h.grant.pk, ())) for h in found]
-        for performer_id, found in training.items()
-    }
+    return TrainingGrants(
+        by_performer={
+            performer_id: [rules.TrainingGrant(h.candidate_at(as_of), texts.get(h.grant.pk, ())) for h in found]
+            for performer_id, found in training.items()
+        },
+        rows={h.grant.public_id: h.grant for found in training.values() for h in found},
+    )
 
 
 # --- Earnings ---------------------------------------------------------------------------------
@@ -174,28 +190,39 @@ def performer_residual_lines(performer: Performer, period: dt.date) -> list[dict
     return [row for _, _, row in sorted(rows, key=lambda r: (r[0], r[2]["use"], r[1]))]
 
 
+def performer_statement_with_residuals(performer: Performer, period: dt.date) -> dict:
+    """The performer's billing statement for the period, with what they earned in the month
+    from streaming success bonuses and AI training licences beside the usage lines, and the
+    totals of both."""
+    statement = performer_statement(performer, period)
+    residuals = performer_residual_lines(performer, period)
+    residual_totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in residuals:
+        residual_totals[row["currency"]] += row["amount"]
+    grand_totals: dict[str, Decimal] = defaultdict(Decimal, statement["totals"])
+    for currency, amount in residual_totals.items():
+        grand_totals[currency] += amount
+    return {
+        **statement,
+        "residuals": residuals,
+        "residual_totals": dict(residual_totals),
+        "grand_totals": dict(grand_totals),
+    }
+
+
 # --- What-if ----------------------------------------------------------------------------------
-def _amounts(shares, names: Mapping[object, Performer]) -> list[dict]:
-    return [
-        {
-            "performer": names[s.performer].public_id,
-            "name": names[s.performer].display_name,
-            "residual_base": s.residual_base,
-            "amount": s.amount,
-        }
-        for s in shares
-    ]
-
-
-def bonus_what_if(*, year: int, overrides: Mapping[str, Decimal] | None = None) -> dict:
+def bonus_what_if(*, year: int, overrides: Mapping[str, Decimal] | None = None) -> rules.WhatIf:
     """Recompute the streaming success bonuses of exhibition windows that began in `year` under
     other terms (threshold, bonus share, performer share), from the stored viewing reports, and
     set them beside what was actually paid. Reads only: nothing is written, no ledger account is
     even created."""
-    overrides = dict(overrides or {})
-    unknown = set(overrides) - set(WHAT_IF_TERMS)
-    if unknown:
-        raise ValueError(f"a what-if can change only {', '.join(WHAT_IF_TERMS)}, not {', '.join(sorted(unknown))}")
+    overrides = rules.what_if_overrides(overrides)
+    return rules.bonus_what_if(year, _title_years(year), overrides)
+
+
+def _title_years(year: int) -> list[rules.TitleYear]:
+    """Each title's exhibition year whose window began in `year`, as stored: its reports in the
+    order received, its cast and what was paid. Four queries, whatever the number of titles."""
     reports = list(
         ViewingReport.objects.filter(window_start__year=year)
         .select_related("title", "title__studio")
@@ -208,115 +235,53 @@ def bonus_what_if(*, year: int, overrides: Mapping[str, Decimal] | None = None) 
     casts: dict[int, list[CastMember]] = defaultdict(list)
     for member in CastMember.objects.filter(title_id__in=title_ids).select_related("performer").order_by("id"):
         casts[member.title_id].append(member)
-    performers = {m.performer_id: m.performer for members in casts.values() for m in members}
+    people = {
+        m.performer_id: rules.Person(m.performer.public_id, m.performer.display_name)
+        for members in casts.values()
+        for m in members
+    }
     paid = {
         (d.title_id, d.exhibition_year): d
         for d in BonusDistribution.objects.filter(title_id__in=title_ids).prefetch_related(
             Prefetch("shares", queryset=BonusShare.objects.order_by("id"))
         )
     }
-
-    rows = []
-    totals: dict[str, dict] = {}
-    by_performer: dict[tuple[int, str], dict] = {}
+    out = []
     for (title_id, exhibition_year), group in groups.items():
         title = group[0].title
-        cast = [rules.CastShare(m.performer_id, m.residual_base) for m in casts[title_id]]
-        replayed = rules.replay_exhibition_year(
-            [
-                rules.ReportedViewing(
-                    report=r.public_id,
-                    title=rules.TitleFacts(title.release_date, r.runtime_minutes, title.high_budget_svod),
-                    viewing=rules.Viewing(r.exhibition_year, r.hours_streamed, r.domestic_subscribers),
-                    terms=dataclasses.replace(rules.BonusTerms.from_dict(r.terms_used), **overrides),
-                )
-                for r in group
-            ],
-            cast,
+        distribution = paid.get((title_id, exhibition_year))
+        out.append(
+            rules.TitleYear(
+                title=title.public_id,
+                name=title.name,
+                production_number=title.production_number,
+                studio=title.studio.legal_name,
+                currency=title.currency,
+                exhibition_year=exhibition_year,
+                window_start=group[0].window_start,
+                reports=tuple(
+                    rules.ReportedViewing(
+                        report=r.public_id,
+                        title=rules.TitleFacts(title.release_date, r.runtime_minutes, title.high_budget_svod),
+                        viewing=rules.Viewing(r.exhibition_year, r.hours_streamed, r.domestic_subscribers),
+                        terms=rules.BonusTerms.from_dict(r.terms_used),
+                    )
+                    for r in group
+                ),
+                cast=tuple(rules.CastShare(people[m.performer_id], m.residual_base) for m in casts[title_id]),
+                paid=_paid_bonus(distribution, people) if distribution else None,
+            )
         )
-        actual = paid.get((title_id, exhibition_year))
-        actual_shares = (
-            [rules.PerformerAmount(s.performer_id, s.residual_base, s.amount) for s in actual.shares.all()]
-            if actual
-            else []
-        )
-        what_if_shares = list(replayed.split.shares) if replayed.split else []
-        actual_bonus = actual.bonus_total if actual else ZERO
-        what_if_bonus = replayed.split.bonus_total if replayed.split else ZERO
-        rows.append(
-            {
-                "title": title.public_id,
-                "name": title.name,
-                "production_number": title.production_number,
-                "studio": title.studio.legal_name,
-                "exhibition_year": exhibition_year,
-                "window_start": group[0].window_start,
-                "currency": title.currency,
-                "reports": len(group),
-                "actual": {
-                    "qualified": actual is not None,
-                    "distribution": actual.public_id if actual else None,
-                    "bonus_total": actual_bonus,
-                    "performers_total": actual.performers_total if actual else ZERO,
-                    "fund_amount": actual.fund_amount if actual else ZERO,
-                    "shares": _amounts(actual_shares, performers),
-                },
-                "what_if": {
-                    "qualified": replayed.split is not None,
-                    "viewing_report": replayed.qualifying_report,
-                    "explanation": replayed.qualification.explanation if replayed.qualification else "",
-                    "bonus_total": what_if_bonus,
-                    "performers_total": replayed.split.performers_total if replayed.split else ZERO,
-                    "fund_amount": replayed.split.fund_amount if replayed.split else ZERO,
-                    "shares": _amounts(what_if_shares, performers),
-                },
-                "difference": what_if_bonus - actual_bonus,
-            }
-        )
-        total = totals.setdefault(
-            title.currency,
-            {
-                "currency": title.currency,
-                "titles_qualified_actual": 0,
-                "titles_qualified_what_if": 0,
-                "actual_bonus": ZERO,
-                "what_if_bonus": ZERO,
-                "actual_to_performers": ZERO,
-                "what_if_to_performers": ZERO,
-                "actual_to_fund": ZERO,
-                "what_if_to_fund": ZERO,
-            },
-        )
-        total["titles_qualified_actual"] += actual is not None
-        total["titles_qualified_what_if"] += replayed.split is not None
-        total["actual_bonus"] += actual_bonus
-        total["what_if_bonus"] += what_if_bonus
-        total["actual_to_performers"] += rows[-1]["actual"]["performers_total"]
-        total["what_if_to_performers"] += rows[-1]["what_if"]["performers_total"]
-        total["actual_to_fund"] += rows[-1]["actual"]["fund_amount"]
-        total["what_if_to_fund"] += rows[-1]["what_if"]["fund_amount"]
-        for which, shares in (("actual", actual_shares), ("what_if", what_if_shares)):
-            for share in shares:
-                person = performers[share.performer]
-                entry = by_performer.setdefault(
-                    (share.performer, title.currency),
-                    {
-                        "performer": person.public_id,
-                        "name": person.display_name,
-                        "currency": title.currency,
-                        "actual": ZERO,
-                        "what_if": ZERO,
-                    },
-                )
-                entry[which] += share.amount
-    for total in totals.values():
-        total["difference"] = total["what_if_bonus"] - total["actual_bonus"]
-    for entry in by_performer.values():
-        entry["difference"] = entry["what_if"] - entry["actual"]
-    return {
-        "year": year,
-        "overrides": {name: str(value) for name, value in overrides.items()},
-        "titles": sorted(rows, key=lambda r: (r["window_start"], r["name"], r["exhibition_year"])),
-        "totals": [totals[c] for c in sorted(totals)],
-        "by_performer": sorted(by_performer.values(), key=lambda e: (e["currency"], e["name"], e["performer"])),
-    }
+    return out
+
+
+def _paid_bonus(distribution: BonusDistribution, people: Mapping[int, rules.Person]) -> rules.PaidBonus:
+    return rules.PaidBonus(
+        distribution=distribution.public_id,
+        bonus_total=distribution.bonus_total,
+        performers_total=distribution.performers_total,
+        fund_amount=distribution.fund_amount,
+        shares=tuple(
+            rules.PerformerAmount(people[s.performer_id], s.residual_base, s.amount) for s in distribution.shares.all()
+        ),
+    )

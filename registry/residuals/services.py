@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.billing import ledger
+from registry.billing.models import JournalEntry
 from registry.cases.models import Case, CaseKind
 from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
-from registry.consent.models import ConsentGrant
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
@@ -40,8 +40,6 @@ from registry.residuals.models import (
     ViewingReport,
 )
 from registry.terms.models import Agreement
-
-MIN_LICENSEE_LENGTH = 2
 
 
 def _refuse(problems: list[FieldProblem]) -> None:
@@ -63,11 +61,6 @@ def bonus_terms_of(agreement: Agreement) -> rules.BonusTerms:
 
 def _lock_title(title: Title) -> Title:
     return Title.objects.select_for_update(of=("self",)).select_related("studio", "agreement").get(pk=title.pk)
-
-
-def _cast_shares(title: Title) -> tuple[list[CastMember], list[rules.CastShare]]:
-    members = list(title.cast.select_related("performer").order_by("id"))
-    return members, [rules.CastShare(performer=m.performer_id, residual_base=m.residual_base) for m in members]
 
 
 # --- Titles -----------------------------------------------------------------------------------
@@ -322,8 +315,8 @@ def _distribute_bonus(
 ) -> BonusDistribution:
     """Bill the bonus to the studio and split it to the cast and the fund (inside the report's
     transaction, under the title's lock)."""
-    members, cast = _cast_shares(title)
-    split = rules.compute_bonus(cast, terms)
+    members = selectors.cast_of(title)
+    split = rules.compute_bonus([rules.CastShare(m.performer_id, m.residual_base) for m in members], terms)
     currency = title.currency
     entry = None
     if split.bonus_total:
@@ -399,10 +392,6 @@ class NewTrainingLicence:
     term_end: dt.date
 
 
-def licensee_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def training_licence_record(
     *, title: Title, licence: NewTrainingLicence, actor: Actor, now: dt.datetime | None = None
 ) -> TrainingLicence:
@@ -412,56 +401,49 @@ def training_licence_record(
     rata to residual base. Performers without consent are paid too: the studio owes them for
     the use whatever the case decides, and the case is where the violation is pursued."""
     now = now or timezone.now()
-    licensee = " ".join(licence.licensee.split())
-    problems: list[FieldProblem] = []
-    if len(licensee) < MIN_LICENSEE_LENGTH:
-        problems.append(FieldProblem("licensee", "too_short", "Name the company the media is licensed to, in full."))
-    if licence.fee <= 0:
-        problems.append(FieldProblem("fee", "not_positive", "The licence fee must be more than zero."))
-    if licence.currency and licence.currency != title.currency:
-        problems.append(FieldProblem("currency", "wrong_currency", f"This title's residuals are in {title.currency}."))
-    if licence.term_end < licence.term_start:
-        problems.append(FieldProblem("term_end", "before_start", "The licence must end on or after it starts."))
-    _refuse(problems)
-    key = licensee_key(licensee)
+    licensee = rules.licensee_name(licence.licensee)
+    _refuse(
+        rules.licence_problems(
+            licensee=licensee,
+            fee=licence.fee,
+            currency=licence.currency,
+            term_start=licence.term_start,
+            term_end=licence.term_end,
+            title_currency=title.currency,
+        )
+    )
+    key = rules.licensee_key(licensee)
     with transaction.atomic():
         title = _lock_title(title)
-        if TrainingLicence.objects.filter(title=title, licensee_key=key, term_start=licence.term_start).exists():
+        if selectors.training_licence_recorded(title=title, licensee_key=key, term_start=licence.term_start):
             raise StateConflictError(
                 f"A licence of this title to {licensee} from {licence.term_start.isoformat()} is already recorded.",
                 problems=[FieldProblem("licensee", "duplicate", "This licence is already recorded.")],
             )
         agreement = title.agreement
-        members, cast = _cast_shares(title)
-        facts = rules.LicenceFacts(
-            licensee=licensee, project=title.project(), term_start=licence.term_start, term_end=licence.term_end
-        )
+        members = selectors.cast_of(title)
         grants = selectors.training_grants_for(
             studio_id=title.studio_id,
             performer_ids=[m.performer_id for m in members],
             as_of=as_of_moment(licence.term_start, now),
         )
-        findings = [
-            rules.decide_training_consent(
-                facts, grants[m.performer_id], union_consents=agreement.training_licence_union_consents
-            )
-            for m in members
-        ]
-        split = rules.split_licence_fee(licence.fee, agreement.training_licence_performer_share, cast)
-        notice = case_open(
-            actor=actor,
-            now=now,
-            kind=CaseKind.TRAINING_NOTICE,
-            studio=title.studio,
-            production_number=title.production_number,
-            reason_code="training_licence",
-            summary=(
-                f"{title.studio.legal_name} licensed {title.name} ({title.production_number}) to {licensee} "
-                f"for AI training, {licence.term_start.isoformat()} to {licence.term_end.isoformat()}, "
-                f"fee {licence.fee} {title.currency}. Cast: {len(members)}; without consent: "
-                f"{sum(f.is_violation for f in findings)}."
-            )[:4000],
+        terms = rules.LicenceTerms(
+            agreement=agreement.code,
+            performer_share=agreement.training_licence_performer_share,
+            union_consents=agreement.training_licence_union_consents,
         )
+        decision = rules.decide_training_licence(
+            rules.LicenceFacts(
+                licensee=licensee, project=title.project(), term_start=licence.term_start, term_end=licence.term_end
+            ),
+            licence.fee,
+            [
+                rules.LicensedPerformer(m.performer_id, m.residual_base, tuple(grants.by_performer[m.performer_id]))
+                for m in members
+            ],
+            terms,
+        )
+        notice = _training_notice(title, licensee, licence, len(members), decision.violations, actor, now)
         stored = TrainingLicence.objects.create(
             title=title,
             licensee=licensee,
@@ -470,82 +452,121 @@ def training_licence_record(
             currency=title.currency,
             term_start=licence.term_start,
             term_end=licence.term_end,
-            performer_share=agreement.training_licence_performer_share,
-            performers_total=split.performers_total,
-            terms_used={
-                "agreement": agreement.code,
-                "training_licence_performer_share": str(agreement.training_licence_performer_share),
-                "training_licence_union_consents": agreement.training_licence_union_consents,
-            },
+            performer_share=terms.performer_share,
+            performers_total=decision.performers_total,
+            terms_used=terms.as_dict(),
             notice_case=notice,
             recorded_at=now,
             recorded_by=actor.name,
         )
-        grants_by_id = {
-            g.public_id: g
-            for g in ConsentGrant.objects.filter(public_id__in=[f.grant_id for f in findings if f.grant_id])
-        }
-        shares = []
-        for member, finding, amount in zip(members, findings, split.shares, strict=True):
-            case = (
-                _violation_case(title, stored, member.performer, finding, actor, now) if finding.is_violation else None
-            )
-            shares.append(
-                LicenceShare(
-                    licence=stored,
-                    performer=member.performer,
-                    residual_base=amount.residual_base,
-                    amount=amount.amount,
-                    consent_basis=ConsentBasis(finding.basis),
-                    grant=grants_by_id.get(finding.grant_id) if finding.grant_id else None,
-                    violation_case=case,
-                    findings=[r.as_dict() for r in finding.reasons],
-                )
-            )
-        LicenceShare.objects.bulk_create(shares)
-        if split.performers_total:
-            stored.journal_entry = ledger.post_entry(
-                memo=f"AI training licence {stored.public_id}: {title.name} to {licensee}",
-                legs=[
-                    (ledger.account_for_studio(title.studio, title.currency), split.performers_total),
-                    *[
-                        (ledger.account_for_performer(share.performer, title.currency), -share.amount)
-                        for share in shares
-                    ],
-                ],
-                currency=title.currency,
-                posted_at=now,
-                posted_by=actor.name,
-            )
+        shares = _store_shares(stored, title, members, decision, grants, actor, now)
+        if decision.performers_total:
+            stored.journal_entry = _post_licence_fee(stored, title, shares, actor, now)
             stored.save(update_fields=["journal_entry"])
-        audit_record(
-            actor=actor,
-            action="training_licence.recorded",
-            subject_type="training_licence",
-            subject_id=stored.public_id,
-            studio_id=title.studio.public_id,
-            data={
-                "title": title.public_id,
-                "licensee": licensee,
-                "fee": stored.fee,
-                "currency": stored.currency,
-                "term_start": stored.term_start,
-                "term_end": stored.term_end,
-                "performers_total": stored.performers_total,
-                "notice_case": notice.public_id,
-                "shares": [
-                    {
-                        "performer": s.performer.public_id,
-                        "amount": s.amount,
-                        "consent_basis": s.consent_basis,
-                        "grant": s.grant.public_id if s.grant else None,
-                        "violation_case": s.violation_case.public_id if s.violation_case else None,
-                    }
-                    for s in shares
-                ],
-            },
-        )
+        _audit_licence(stored, title, shares, actor)
     return stored
+
+
+def _training_notice(
+    title: Title,
+    licensee: str,
+    licence: NewTrainingLicence,
+    cast_size: int,
+    without_consent: int,
+    actor: Actor,
+    now: dt.datetime,
+) -> Case:
+    """The union's notice of every training licence (the 2026 rule)."""
+    return case_open(
+        actor=actor,
+        now=now,
+        kind=CaseKind.TRAINING_NOTICE,
+        studio=title.studio,
+        production_number=title.production_number,
+        reason_code="training_licence",
+        summary=(
+            f"{title.studio.legal_name} licensed {title.name} ({title.production_number}) to {licensee} "
+            f"for AI training, {licence.term_start.isoformat()} to {licence.term_end.isoformat()}, "
+            f"fee {licence.fee} {title.currency}. Cast: {cast_size}; without consent: {without_consent}."
+        )[:4000],
+    )
+
+
+def _store_shares(
+    licence: TrainingLicence,
+    title: Title,
+    members: list[CastMember],
+    decision: rules.LicenceDecision,
+    grants: selectors.TrainingGrants,
+    actor: Actor,
+    now: dt.datetime,
+) -> list[LicenceShare]:
+    """Each cast member's share with the consent found for it, and a violation case for each
+    share without consent."""
+    shares = [
+        LicenceShare(
+            licence=licence,
+            performer=member.performer,
+            residual_base=share.residual_base,
+            amount=share.amount,
+            consent_basis=ConsentBasis(share.finding.basis),
+            grant=grants.rows[share.finding.grant_id] if share.finding.grant_id else None,
+            violation_case=(
+                _violation_case(title, licence, member.performer, share.finding, actor, now)
+                if share.finding.is_violation
+                else None
+            ),
+            findings=[r.as_dict() for r in share.finding.reasons],
+        )
+        for member, share in zip(members, decision.shares, strict=True)
+    ]
+    return LicenceShare.objects.bulk_create(shares)
+
+
+def _post_licence_fee(
+    licence: TrainingLicence, title: Title, shares: list[LicenceShare], actor: Actor, now: dt.datetime
+) -> JournalEntry:
+    """Dr the studio's receivable, Cr each cast member's payable."""
+    return ledger.post_entry(
+        memo=f"AI training licence {licence.public_id}: {title.name} to {licence.licensee}",
+        legs=[
+            (ledger.account_for_studio(title.studio, title.currency), licence.performers_total),
+            *[(ledger.account_for_performer(share.performer, title.currency), -share.amount) for share in shares],
+        ],
+        currency=title.currency,
+        posted_at=now,
+        posted_by=actor.name,
+    )
+
+
+def _audit_licence(licence: TrainingLicence, title: Title, shares: list[LicenceShare], actor: Actor) -> None:
+    audit_record(
+        actor=actor,
+        action="training_licence.recorded",
+        subject_type="training_licence",
+        subject_id=licence.public_id,
+        studio_id=title.studio.public_id,
+        data={
+            "title": title.public_id,
+            "licensee": licence.licensee,
+            "fee": licence.fee,
+            "currency": licence.currency,
+            "term_start": licence.term_start,
+            "term_end": licence.term_end,
+            "performers_total": licence.performers_total,
+            "notice_case": licence.notice_case.public_id,
+            "shares": [
+                {
+                    "performer": s.performer.public_id,
+                    "amount": s.amount,
+                    "consent_basis": s.consent_basis,
+                    "grant": s.grant.public_id if s.grant else None,
+                    "violation_case": s.violation_case.public_id if s.violation_case else None,
+                }
+                for s in shares
+            ],
+        },
+    )
 
 
 def _violation_case(

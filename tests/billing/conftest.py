@@ -7,13 +7,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db.models import Sum
 
+from registry.billing.models import Invoice, Posting
+from registry.billing.runs import billing_run_start
 from registry.consent import rules, services
-from registry.terms.models import Agreement
+from registry.terms.models import Agreement, RateCard
 from registry.usage.services import LineInput, report_fingerprint, usage_report_submit
 from tests.conftest import SYSTEM
 
 T0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
+AUGUST = dt.date(2025, 8, 1)
 PICTURE = rules.Project(kind="picture", title="The Long Night", production_number="NLP-2025-004")
 
 
@@ -98,3 +103,66 @@ def replica_line(ref: str, grant, day: dt.date, days: str = "3") -> LineInput:
         media=("streaming",),
         territory=("US",),
     )
+
+
+# --- Billed documents ----------------------------------------------------------------------
+def bill(period: dt.date, capture) -> None:
+    with capture(execute=True):
+        billing_run_start(period=period, actor=SYSTEM)
+
+
+def balances(**filters) -> dict[str, Decimal]:
+    """Account kind (receivable, payable, fund:<name>, cash) -> balance over the postings."""
+    out: dict[str, Decimal] = {}
+    for row in Posting.objects.filter(**filters).values("account__code").annotate(total=Sum("amount")):
+        kind, *rest = row["account__code"].split(":")
+        key = f"fund:{rest[0]}" if kind == "fund" else kind
+        out[key] = out.get(key, Decimal("0")) + row["total"]
+    return out
+
+
+def reconciles(capsys) -> bool:
+    call_command("reconcile_ledger")
+    return "Ledger reconciles" in capsys.readouterr().out
+
+
+@pytest.fixture
+def august_invoice(billed_studio, performer, tvth, django_capture_on_commit_callbacks) -> Invoice:
+    """The worked example billed: max(1,100, 1,246) × 3 = 3,738.00 on INV-…-000001."""
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    return Invoice.objects.get(document_type="invoice")
+
+
+@pytest.fixture
+def ph_invoice(billed_studio, performer, django_capture_on_commit_callbacks) -> Invoice:
+    """An agreement with 19 % P&H split evenly between the health and pension plans; the
+    performer's own rate 1,500 beats day scale 1,246: 3 days = 4,500.00 pay, P&H 855.00."""
+    agreement = Agreement.objects.create(
+        code="ph-19",
+        name="With P&H",
+        sector="tv_theatrical",
+        effective_from=dt.date(2023, 11, 9),
+        effective_to=dt.date(2030, 6, 30),
+        ph_contribution_rate=Decimal("0.1900"),
+    )
+    RateCard.objects.create(
+        agreement=agreement,
+        role_category="day_performer",
+        unit="day",
+        amount=Decimal("1246"),
+        effective_from=dt.date(2025, 7, 1),
+        effective_to=dt.date(2026, 6, 30),
+    )
+    billed_studio.studio.agreements.add(agreement)
+    grant = past_grant(billed_studio.studio, performer.performer, agreement, own_daily=Decimal("1500"))
+    report(billed_studio.studio, [replica_line("P-1", grant, dt.date(2025, 8, 12))], ref="r-ph")
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    invoice = Invoice.objects.get(document_type="invoice")
+    assert (invoice.performer_pay, invoice.ph_contributions, invoice.total) == (
+        Decimal("4500.00"),
+        Decimal("855.00"),
+        Decimal("5355.00"),
+    )
+    return invoice

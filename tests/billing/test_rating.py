@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry.billing.money import Money, round_money, split_largest_remainder
-from registry.billing.rating import LineFacts, RatingError, ScaleRate, Terms, rate_line
+from registry.billing.rating import LineFacts, RatingError, ScaleRate, Terms, own_daily_rate, rate_line
 
 # TV/Theatrical scale (DOMAIN.md section 4), effective-dated, and the commercials session fee.
 SCALE_TABLE = [
@@ -192,6 +192,21 @@ def test_no_rate_in_force_is_a_rating_error():
 def test_streaming_views_are_not_usage_billing():
     with pytest.raises(RatingError):
         rate_line(LineFacts("streaming_views", dt.date(2025, 1, 1), D("1000")), TVTH, scale)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "daily"),
+    [
+        (D("1100"), "day", D("1100")),
+        (D("5500"), "week", D("1100.00")),  # a weekly performer works five days a week
+        (D("1001"), "week", D("200.20")),
+        (D("4999.99"), "week", D("1000.00")),  # 999.998, rounded once, half up
+        (D("9000"), "flat", None),
+        (None, "", None),
+    ],
+)
+def test_own_daily_rate_from_the_grants_compensation(amount, unit, daily):
+    assert own_daily_rate(amount, unit) == daily
 
 
 def test_round_money_is_half_up_to_the_cent():

@@ -234,3 +234,138 @@ def test_replay_pays_the_first_report_that_qualifies():
     assert as_recorded.qualification.outcome == "below_threshold"
     assert modelled.qualifying_report == "r1"
     assert (modelled.split.bonus_total, modelled.split.performers_total) == (D("1000.00"), D("750.00"))
+
+
+# --- Training licences: the whole decision ----------------------------------------------------
+def test_a_licence_as_reported_is_checked_field_by_field():
+    problems = rules.licence_problems(
+        licensee=rules.licensee_name("  L "),
+        fee=D("0"),
+        currency="EUR",
+        term_start=dt.date(2027, 1, 1),
+        term_end=dt.date(2026, 12, 31),
+        title_currency="USD",
+    )
+    fine = rules.licence_problems(
+        licensee=rules.licensee_name(" Lumen   Labs "),
+        fee=D("0.01"),
+        currency=None,
+        term_start=dt.date(2027, 1, 1),
+        term_end=dt.date(2027, 1, 1),
+        title_currency="USD",
+    )
+
+    assert [(p.field, p.code) for p in problems] == [
+        ("licensee", "too_short"),
+        ("fee", "not_positive"),
+        ("currency", "wrong_currency"),
+        ("term_end", "before_start"),
+    ]
+    assert fine == []
+    assert rules.licensee_key(rules.licensee_name(" Lumen   LABS ")) == "lumen labs"
+
+
+@pytest.mark.parametrize(("union", "bases", "violations"), [(False, ("none",), 1), (True, ("union",), 0)])
+def test_a_licence_pays_the_whole_cast_and_finds_each_consent(union, bases, violations):
+    # given two performers, one with a grant naming the licensee and one with none, bases 1 : 3
+    cast_members = [
+        rules.LicensedPerformer("maya", D("1000"), (training_grant("cgr_maya"),)),
+        rules.LicensedPerformer("leo", D("3000"), ()),
+    ]
+    terms = rules.LicenceTerms(agreement="tvth-2026", performer_share=D("0.50"), union_consents=union)
+
+    decision = rules.decide_training_licence(LICENCE, D("10000.01"), cast_members, terms)
+
+    # then half the fee (5,000.005 -> 5,000.01) is split 1 : 3, the spare cent to the larger remainder
+    assert decision.performers_total == D("5000.01")
+    assert [(s.performer, s.residual_base, s.amount) for s in decision.shares] == [
+        ("maya", D("1000"), D("1250.00")),
+        ("leo", D("3000"), D("3750.01")),
+    ]
+    assert [(s.finding.basis, s.finding.grant_id) for s in decision.shares] == [("grant", "cgr_maya"), (*bases, None)]
+    assert decision.violations == violations
+    assert terms.as_dict() == {
+        "agreement": "tvth-2026",
+        "training_licence_performer_share": "0.50",
+        "training_licence_union_consents": union,
+    }
+
+
+# --- What-if: a year's totals -----------------------------------------------------------------
+MAYA, LEO = rules.Person("prf_maya", "Maya Okafor"), rules.Person("prf_leo", "Leo Brandt")
+
+
+def title_year(title: str, currency: str, hours: str, *, paid: bool, start=dt.date(2024, 3, 15)) -> rules.TitleYear:
+    """A film of 120 minutes seen `hours` hours by 1,000,000 subscribers; cast Maya 3,000.00 and
+    Leo 1,000.00, so a bonus at the default terms is 4,000.00: 2,250.00, 750.00, fund 1,000.00."""
+    cast_shares = (rules.CastShare(MAYA, D("3000.00")), rules.CastShare(LEO, D("1000.00")))
+    return rules.TitleYear(
+        title=f"ttl_{title}",
+        name=title,
+        production_number=title.upper(),
+        studio="Northlight Pictures",
+        currency=currency,
+        exhibition_year=1,
+        window_start=start,
+        reports=(reported(f"vr_{title}", hours),),
+        cast=cast_shares,
+        paid=rules.PaidBonus(
+            distribution=f"bd_{title}",
+            bonus_total=D("4000.00"),
+            performers_total=D("3000.00"),
+            fund_amount=D("1000.00"),
+            shares=(
+                rules.PerformerAmount(MAYA, D("3000.00"), D("2250.00")),
+                rules.PerformerAmount(LEO, D("1000.00"), D("750.00")),
+            ),
+        )
+        if paid
+        else None,
+    )
+
+
+def test_a_what_if_sets_each_title_beside_what_was_paid_and_totals_per_currency_and_performer():
+    # given three titles: two in USD (one paid at 200,000 views, one not at 170,000), one in EUR paid
+    years = [
+        title_year("tidewater", "USD", "340000", paid=False, start=dt.date(2024, 3, 1)),
+        title_year("harbour", "USD", "400000", paid=True),
+        title_year("alba", "EUR", "400000", paid=True),
+    ]
+
+    # when the threshold were 15 %
+    result = rules.bonus_what_if(2024, years, rules.what_if_overrides({"threshold": D("0.15")}))
+
+    # then every title would have paid 4,000.00, in window order
+    assert [(t.name, t.actual.qualified, t.what_if.qualified, t.difference) for t in result.titles] == [
+        ("tidewater", False, True, D("4000.00")),
+        ("alba", True, True, D("0.00")),
+        ("harbour", True, True, D("0.00")),
+    ]
+    assert result.titles[0].what_if.viewing_report == "vr_tidewater"
+    assert [(s.name, s.amount) for s in result.titles[0].what_if.shares] == [
+        ("Maya Okafor", D("2250.00")),
+        ("Leo Brandt", D("750.00")),
+    ]
+    eur, usd = result.totals
+    assert (eur.currency, eur.titles_qualified_actual, eur.titles_qualified_what_if, eur.difference) == (
+        "EUR",
+        1,
+        1,
+        D("0.00"),
+    )
+    assert (usd.actual_bonus, usd.what_if_bonus, usd.difference) == (D("4000.00"), D("8000.00"), D("4000.00"))
+    assert (usd.actual_to_performers, usd.what_if_to_performers) == (D("3000.00"), D("6000.00"))
+    assert (usd.actual_to_fund, usd.what_if_to_fund) == (D("1000.00"), D("2000.00"))
+    assert [(p.currency, p.name, p.performer, p.actual, p.what_if, p.difference) for p in result.by_performer] == [
+        ("EUR", "Leo Brandt", "prf_leo", D("750.00"), D("750.00"), D("0.00")),
+        ("EUR", "Maya Okafor", "prf_maya", D("2250.00"), D("2250.00"), D("0.00")),
+        ("USD", "Leo Brandt", "prf_leo", D("750.00"), D("1500.00"), D("750.00")),
+        ("USD", "Maya Okafor", "prf_maya", D("2250.00"), D("4500.00"), D("2250.00")),
+    ]
+    assert result.overrides == {"threshold": D("0.15")}
+
+
+def test_a_what_if_changes_only_the_terms_it_can_model():
+    with pytest.raises(ValueError, match="not window_days"):
+        rules.what_if_overrides({"window_days": D("120")})
+    assert rules.what_if_overrides(None) == {}

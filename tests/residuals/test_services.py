@@ -323,7 +323,7 @@ def test_the_same_licence_is_recorded_once(title):
 
 # --- Statements -------------------------------------------------------------------------------
 def test_residual_earnings_appear_on_the_statement(studio, agreement, performer, other_performer, title):
-    from registry.billing.selectors import performer_statement_with_residuals
+    from registry.residuals.selectors import performer_statement_with_residuals
 
     report_viewing(title, "200000", now=at(1))
     training_grant(studio.studio, performer.performer, agreement, at=GRANTED_AT)
@@ -364,24 +364,24 @@ def past_year(studio, agreement, performer, other_performer, title):
 def test_what_if_a_lower_threshold(past_year, title, performer, other_performer):
     result = selectors.bonus_what_if(year=2025, overrides={"threshold": D("0.15")})
 
-    rows = {row["name"]: row for row in result["titles"]}
-    assert rows["Harbour Lights"]["actual"]["bonus_total"] == rows["Harbour Lights"]["what_if"]["bonus_total"]
+    rows = {row.name: row for row in result.titles}
+    assert rows["Harbour Lights"].actual.bonus_total == rows["Harbour Lights"].what_if.bonus_total
     tidewater = rows["Tidewater"]
-    assert (tidewater["actual"]["qualified"], tidewater["what_if"]["qualified"]) == (False, True)
-    assert tidewater["what_if"]["viewing_report"] == ViewingReport.objects.get(hours_streamed=D("170000")).public_id
-    assert [(s["name"], s["amount"]) for s in tidewater["what_if"]["shares"]] == [
+    assert (tidewater.actual.qualified, tidewater.what_if.qualified) == (False, True)
+    assert tidewater.what_if.viewing_report == ViewingReport.objects.get(hours_streamed=D("170000")).public_id
+    assert [(s.name, s.amount) for s in tidewater.what_if.shares] == [
         ("Maya Okafor", D("2250.00")),
         ("Leo Brandt", D("750.00")),
     ]
-    assert tidewater["difference"] == D("4000.00")
-    (total,) = result["totals"]
-    assert (total["actual_bonus"], total["what_if_bonus"], total["difference"]) == (
+    assert tidewater.difference == D("4000.00")
+    (total,) = result.totals
+    assert (total.actual_bonus, total.what_if_bonus, total.difference) == (
         D("4000.00"),
         D("8000.00"),
         D("4000.00"),
     )
-    assert (total["actual_to_fund"], total["what_if_to_fund"]) == (D("1000.00"), D("2000.00"))
-    assert [(p["name"], p["actual"], p["what_if"]) for p in result["by_performer"]] == [
+    assert (total.actual_to_fund, total.what_if_to_fund) == (D("1000.00"), D("2000.00"))
+    assert [(p.name, p.actual, p.what_if) for p in result.by_performer] == [
         ("Leo Brandt", D("750.00"), D("1500.00")),
         ("Maya Okafor", D("2250.00"), D("4500.00")),
     ]
@@ -390,16 +390,16 @@ def test_what_if_a_lower_threshold(past_year, title, performer, other_performer)
 def test_what_if_a_larger_share_to_the_cast(past_year):
     result = selectors.bonus_what_if(year=2025, overrides={"performer_share": D("0.8")})
 
-    (harbour,) = [row for row in result["titles"] if row["name"] == "Harbour Lights"]
-    assert [s["amount"] for s in harbour["what_if"]["shares"]] == [D("2400.00"), D("800.00")]
-    assert harbour["what_if"]["fund_amount"] == D("800.00")
-    assert [row["what_if"]["qualified"] for row in result["titles"]] == [True, False]
+    (harbour,) = [row for row in result.titles if row.name == "Harbour Lights"]
+    assert [s.amount for s in harbour.what_if.shares] == [D("2400.00"), D("800.00")]
+    assert harbour.what_if.fund_amount == D("800.00")
+    assert [row.what_if.qualified for row in result.titles] == [True, False]
 
 
 def test_what_if_another_year_finds_nothing(past_year):
     result = selectors.bonus_what_if(year=2024, overrides={"threshold": D("0.01")})
 
-    assert (result["titles"], result["totals"], result["by_performer"]) == ([], [], [])
+    assert (result.titles, result.totals, result.by_performer) == ((), (), ())
 
 
 def test_what_if_refuses_a_term_it_cannot_model(past_year):

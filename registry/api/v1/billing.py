@@ -19,9 +19,8 @@ from registry.api.serializers.billing import (
 )
 from registry.billing import selectors
 from registry.billing.pdf import invoice_pdf
-from registry.billing.services import parse_period
+from registry.billing.periods import parse_period
 from registry.core.caching import no_store
-from registry.core.errors import FieldProblem, InvalidInputError
 from registry.parties.models import ApiScope, Performer
 
 
@@ -42,10 +41,7 @@ class InvoiceListView(generics.ListAPIView):
         qs = selectors.invoices_visible_to(get_caller(self.request))
         params = self.request.query_params
         if params.get("period"):
-            try:
-                qs = qs.filter(period=parse_period(params["period"]))
-            except ValueError as exc:
-                raise InvalidInputError(str(exc), problems=[FieldProblem("period", "invalid", str(exc))]) from exc
+            qs = qs.filter(period=parse_period(params["period"]))
         for param in ("status", "document_type"):
             if params.get(param):
                 qs = qs.filter(**{param: params[param]})
@@ -113,10 +109,7 @@ class StatementView(APIView):
         performer = get_object_or_404(Performer, public_id=performer_id)
         if not (caller.is_staff or caller.may_view(performer)):
             raise Http404("No such performer.")
-        try:
-            period = parse_period(request.query_params.get("period", ""))
-        except ValueError as exc:
-            raise InvalidInputError(str(exc), problems=[FieldProblem("period", "invalid", str(exc))]) from exc
+        period = parse_period(request.query_params.get("period", ""))
         return Response(StatementSerializer(selectors.performer_statement(performer, period)).data)
 
 

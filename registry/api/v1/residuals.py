@@ -25,8 +25,7 @@ from registry.api.serializers.residuals import (
     ViewingReportSerializer,
     WhatIfSerializer,
 )
-from registry.billing.selectors import performer_statement_with_residuals
-from registry.billing.services import parse_period
+from registry.billing.periods import parse_period
 from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError
 from registry.parties.models import ApiScope, Performer
 from registry.residuals import selectors, services
@@ -319,11 +318,8 @@ class PerformerEarningsView(APIView):
         performer = Performer.objects.filter(public_id=performer_id).first()
         if performer is None or not (caller.is_staff or caller.may_view(performer)):
             raise NotFoundError("No such performer.")
-        try:
-            period = parse_period(request.query_params.get("period", ""))
-        except ValueError as exc:
-            raise InvalidInputError(str(exc), problems=[FieldProblem("period", "invalid", str(exc))]) from exc
-        return Response(EarningsSerializer(performer_statement_with_residuals(performer, period)).data)
+        period = parse_period(request.query_params.get("period", ""))
+        return Response(EarningsSerializer(selectors.performer_statement_with_residuals(performer, period)).data)
 
 
 # Bounds a what-if term must keep, as the agreement's own fields do.

@@ -6,8 +6,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.billing.models import BillingRun, RunStatus
-from registry.billing.services import billing_run_start, parse_period
+from registry.billing.periods import parse_period
+from registry.billing.runs import billing_run_start
 from registry.core.actors import Actor
+from registry.core.errors import InvalidInputError
 
 
 class Command(BaseCommand):
@@ -20,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, period: str, timeout: int, **options):
         try:
             first_day = parse_period(period)
-        except ValueError as exc:
+        except InvalidInputError as exc:
             raise CommandError(str(exc)) from exc
         run, created = billing_run_start(period=first_day, actor=Actor.system("run_billing command"))
         self.stdout.write(f"{'Started' if created else 'Resumed the live'} billing run {run.public_id} for {period}")

@@ -2,6 +2,7 @@
 bonuses recomputed under other terms, beside what was paid. Reads only: nothing is written."""
 
 import argparse
+import dataclasses
 import json
 from decimal import Decimal, InvalidOperation
 
@@ -48,25 +49,25 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if as_json:
-            self.stdout.write(json.dumps(result, cls=DjangoJSONEncoder, indent=2))
+            self.stdout.write(json.dumps(dataclasses.asdict(result), cls=DjangoJSONEncoder, indent=2))
             return
-        changed = ", ".join(f"{k} {v}" for k, v in result["overrides"].items()) or "no change (terms as recorded)"
+        changed = ", ".join(f"{k} {v}" for k, v in result.overrides.items()) or "no change (terms as recorded)"
         self.stdout.write(f"Streaming success bonuses for windows that began in {year}; what if: {changed}")
-        for row in result["titles"]:
+        for row in result.titles:
             self.stdout.write(
-                f"  {row['name']} ({row['production_number']}), {row['studio']}, year {row['exhibition_year']}: "
-                f"paid {row['actual']['bonus_total']} {row['currency']}, what if {row['what_if']['bonus_total']} "
-                f"({row['difference']:+})"
+                f"  {row.name} ({row.production_number}), {row.studio}, year {row.exhibition_year}: "
+                f"paid {row.actual.bonus_total} {row.currency}, what if {row.what_if.bonus_total} "
+                f"({row.difference:+})"
             )
-            for share in row["what_if"]["shares"]:
-                self.stdout.write(f"      {share['name']} ({share['performer']}): {share['amount']}")
-        if not result["titles"]:
+            for share in row.what_if.shares:
+                self.stdout.write(f"      {share.name} ({share.performer}): {share.amount}")
+        if not result.titles:
             self.stdout.write("  No viewing reports for those windows.")
-        for total in result["totals"]:
+        for total in result.totals:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Total {total['currency']}: paid {total['actual_bonus']} on {total['titles_qualified_actual']} "
-                    f"title(s), what if {total['what_if_bonus']} on {total['titles_qualified_what_if']} "
-                    f"({total['difference']:+}); to the fund {total['actual_to_fund']} -> {total['what_if_to_fund']}"
+                    f"Total {total.currency}: paid {total.actual_bonus} on {total.titles_qualified_actual} "
+                    f"title(s), what if {total.what_if_bonus} on {total.titles_qualified_what_if} "
+                    f"({total.difference:+}); to the fund {total.actual_to_fund} -> {total.what_if_to_fund}"
                 )
             )

@@ -1,0 +1,59 @@
+"""Which usage lines billing still owes a document for: accepted lines with no standing charge,
+and retracted lines charged on an issued document and not yet credited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from registry.billing import rating
+from registry.billing.models import InvoiceLine, InvoiceStatus
+from registry.billing.periods import period_end
+from registry.usage.models import LineStatus, UsageLine
+
+# Charges and credits that stand: a voided document's lines are released, and a debit note's
+# lines add to a charge rather than make one. The same predicate as the partial unique index
+# usage_line_billed_once, so these lookups are answered from it.
+STANDING = {"released": False, "corrects__isnull": True}
+
+
+def _charged(**filters) -> QuerySet[InvoiceLine]:
+    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False, **STANDING, **filters)
+
+
+def _credited() -> QuerySet[InvoiceLine]:
+    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=True, **STANDING)
+
+
+def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
+    """Lines with no standing charge, probed line by line through the partial unique index.
+
+    Written as a scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into a hash anti
+    join that reads every standing charge ever written whenever its statistics take the invoice
+    line table for small, as they do in a run on a new database, where the table grows from
+    nothing to a million rows within the run: each studio's query then read the whole table
+    (quadratic; 0.2 s a studio at 250,000 lines). A scalar subquery stays a per-line index probe,
+    whatever the statistics say."""
+    probe = Subquery(_charged().order_by().values("pk")[:1])
+    return lines.alias(standing_charge=probe).filter(standing_charge__isnull=True)
+
+
+def unbilled_lines(period: dt.date, *, studio_id: int | None = None) -> QuerySet[UsageLine]:
+    """Accepted lines of a kind billing rates, used by the end of the period and not charged
+    yet (all studios' when no studio is named)."""
+    of_studio = {} if studio_id is None else {"studio_id": studio_id}
+    return without_standing_charge(
+        UsageLine.objects.filter(
+            **of_studio, status=LineStatus.ACCEPTED, use_date__lte=period_end(period), kind__in=list(rating.RATERS)
+        )
+    )
+
+
+def uncredited_retractions(studio_id: int) -> QuerySet[UsageLine]:
+    """The studio's retracted lines charged on an issued document and not credited yet."""
+    charged = _charged(invoice__status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.PAID])
+    credited = _credited()
+    return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED).filter(
+        Exists(charged), ~Exists(credited)
+    )

@@ -1,0 +1,369 @@
+"""Billing documents: a run's invoice and credit note for a studio, and finalization (the
+gap-free number, the freeze, the ledger posting, the audit row and the webhook event).
+
+Finalized documents are never edited; they are voided or corrected (`corrections.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from registry.audit.services import audit_record
+from registry.billing import ledger, rating
+from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
+from registry.billing.models import (
+    BillingRun,
+    DocumentType,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+    InvoiceStatus,
+)
+from registry.billing.rating_inputs import CHUNK, AgreementTerms, TermsByAgreement, Use, facts_of, uses
+from registry.core.actors import Actor
+from registry.core.bulk import copy_insert
+from registry.core.errors import StateConflictError
+from registry.parties.locks import lock_studio
+from registry.parties.models import Performer, Studio
+from registry.usage.models import UsageKind
+from registry.webhooks import events as webhook_events
+
+ZERO = Decimal("0.00")
+MAX_ERRORS_PER_STUDIO = 50
+KIND_LABELS = dict(UsageKind.choices)
+NUMBER_PREFIXES = {DocumentType.INVOICE: "INV", DocumentType.CREDIT_NOTE: "CRN", DocumentType.DEBIT_NOTE: "DBN"}
+
+
+@dataclass
+class DocumentTotals:
+    """A document's sums, added up line by line as its lines are written."""
+
+    performer_pay: Decimal = ZERO
+    ph: Decimal = ZERO
+    funds: Decimal = ZERO
+    by_performer: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    by_fund: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    lines: int = 0
+
+
+@dataclass(frozen=True)
+class RunDocument:
+    """What billing a studio in one currency made of one kind of document: the document (None
+    when there was nothing to put on it), the usage lines on it, and the lines that could not
+    be rated (at most MAX_ERRORS_PER_STUDIO, then a count)."""
+
+    document: Invoice | None
+    lines: int = 0
+    errors: tuple[dict, ...] = ()
+
+
+def lock_document(invoice: Invoice) -> Invoice:
+    """The studio's row first, as bill_studio takes it (so a run billing the studio and a
+    correction never interleave), then the document's."""
+    lock_studio(invoice.studio_id)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("studio").get(pk=invoice.pk)
+
+
+def _period_document(studio: Studio, period: dt.date, document_type: str, currency: str) -> QuerySet[Invoice]:
+    """The run's document of this kind for the period, unless voided (one_document_per_studio_period_kind)."""
+    return Invoice.objects.filter(
+        studio=studio, period=period, document_type=document_type, currency=currency
+    ).exclude(status=InvoiceStatus.VOID)
+
+
+# --- A run's documents (inside bill_studio's transaction, under the studio's lock) -------------
+def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt.datetime) -> RunDocument:
+    """The period's invoice for the studio's unbilled lines in this currency, finalized; none if
+    the period already has one (later lines become next period's adjustments) or no line rates."""
+    if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
+        return RunDocument(None)
+    lines = unbilled_lines(run.period, studio_id=studio.pk).filter(agreement__currency=currency)
+    invoice = Invoice.objects.create(
+        studio=studio,
+        period=run.period,
+        run=run,
+        currency=currency,
+        created_at=now,
+        document_type=DocumentType.INVOICE,
+    )
+    agreements = TermsByAgreement()
+    totals = DocumentTotals()
+    errors = []
+    unrated = 0
+    batch: list[dict] = []
+    for use in uses(lines):
+        terms = agreements[use.agreement_id]
+        try:
+            rated = rating.rate_line(facts_of(use), terms.terms, terms.scale)
+        except rating.RatingError as exc:
+            unrated += 1
+            if len(errors) < MAX_ERRORS_PER_STUDIO:  # kept on the run: bounded, whatever the lines
+                errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
+            continue
+        batch.append(invoice_line(invoice, use, rated, terms, run.period, credit=False))
+        add_to_totals(totals, use, rated, terms.terms)
+        if len(batch) >= CHUNK:
+            copy_insert(InvoiceLine, batch)
+            batch = []
+    copy_insert(InvoiceLine, batch)
+    if unrated > len(errors):
+        errors.append({"studio": studio.public_id, "error": f"{unrated - len(errors)} more lines not rated"})
+    if totals.lines == 0:
+        # Nothing could be rated: no empty invoice (the errors say why).
+        invoice.delete()
+        return RunDocument(None, errors=tuple(errors))
+    set_totals(invoice, totals)
+    finalize_draft(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
+    return RunDocument(invoice, totals.lines, tuple(errors))
+
+
+def run_credit_note_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt.datetime) -> RunDocument:
+    """A credit note for billed lines the studio retracted since, crediting exactly what was
+    charged on each; none if there are none or the period already has one (later retractions
+    go on next period's)."""
+    retracted = list(uses(uncredited_retractions(studio.pk).filter(agreement__currency=currency)))
+    if not retracted:
+        return RunDocument(None)
+    if _period_document(studio, run.period, DocumentType.CREDIT_NOTE, currency).exists():
+        return RunDocument(None)
+    charges = {
+        il.usage_line_id: il
+        for il in InvoiceLine.objects.filter(
+            usage_line__in=[u.pk for u in retracted], is_credit=False, **STANDING
+        ).select_related("invoice")
+    }
+    debits: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for il in InvoiceLine.objects.filter(corrects__in=list(charges.values()), released=False).select_related(
+        "invoice"
+    ):
+        debits[il.corrects_id].append(il)
+    credit = Invoice.objects.create(
+        studio=studio,
+        period=run.period,
+        run=run,
+        currency=currency,
+        created_at=now,
+        document_type=DocumentType.CREDIT_NOTE,
+        original=max((c.invoice for c in charges.values()), key=lambda i: i.pk),
+    )
+    agreements = TermsByAgreement()
+    totals = DocumentTotals()
+    rows = []
+    for use in retracted:
+        charge = charges[use.pk]
+        terms = agreements[use.agreement_id]
+        # Credit exactly what was charged (the charge and any debit notes on it), whatever the
+        # rates say today.
+        rated = charged_so_far(charge, debits[charge.pk], explanation="credits")
+        rows.append(invoice_line(credit, use, rated, terms, run.period, credit=True))
+        add_to_totals(totals, use, rated, terms.terms, sign=Decimal(-1))
+    copy_insert(InvoiceLine, rows)
+    set_totals(credit, totals)
+    finalize_draft(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
+    return RunDocument(credit, len(rows))
+
+
+# --- Lines and totals -------------------------------------------------------------------------
+def invoice_line(
+    invoice: Invoice,
+    use: Use,
+    rated: rating.Rated,
+    terms: AgreementTerms,
+    period: dt.date,
+    *,
+    credit: bool,
+    corrects: InvoiceLine | None = None,
+    terms_used: dict | None = None,
+) -> dict:
+    """One invoice line as plain values (inserted with COPY on PostgreSQL)."""
+    label = "Credit: " if credit else "Debit: " if corrects else ""
+    fund_total = sum(rated.fund_shares.values(), ZERO)
+    if credit:
+        rated = rating.Rated(
+            performer_pay=-rated.performer_pay,
+            ph_contribution=-rated.ph_contribution,
+            fund_shares={k: -v for k, v in rated.fund_shares.items()},
+            rate_card_id=rated.rate_card_id,
+            explanation=rated.explanation,
+        )
+        fund_total = -fund_total
+    who = use.performer_name if use.performer_id else (use.role_category or "")
+    return {
+        "invoice_id": invoice.pk,
+        "usage_line_id": use.pk,
+        "is_credit": credit,
+        "is_adjustment": use.use_date < period,
+        "released": False,
+        "corrects_id": corrects.pk if corrects else None,
+        "performer_id": use.performer_id,
+        "grant_id": use.grant_id,
+        "token_jti": use.grant_public_id,
+        "rate_card_id": rated.rate_card_id,
+        "agreement_id": use.agreement_id,
+        "terms_used": terms_used or terms.snapshot,
+        "description": (
+            f"{label}{KIND_LABELS.get(use.kind, use.kind)}, {who}, {use.project_title} "
+            f"({use.production_number}), {use.use_date.isoformat()}"
+        )[:500],
+        "explanation": rated.explanation[:2000],
+        "performer_pay": rated.performer_pay,
+        "ph_contribution": rated.ph_contribution,
+        "fund_shares": {k: str(v) for k, v in rated.fund_shares.items()},
+        "fund_total": fund_total,
+        "total": rated.performer_pay + rated.ph_contribution + fund_total,
+    }
+
+
+def add_to_totals(
+    totals: DocumentTotals, use: Use, rated: rating.Rated, terms: rating.Terms, sign: Decimal = Decimal(1)
+) -> None:
+    _add(totals, use.performer_id, rated, terms, sign)
+
+
+def _add(
+    totals: DocumentTotals, performer_id: int | None, rated: rating.Rated, terms: rating.Terms, sign: Decimal
+) -> None:
+    totals.lines += 1
+    totals.performer_pay += sign * rated.performer_pay
+    totals.ph += sign * rated.ph_contribution
+    totals.funds += sign * sum(rated.fund_shares.values(), ZERO)
+    if rated.performer_pay and performer_id:
+        totals.by_performer[performer_id] += sign * rated.performer_pay
+    for fund, amount in rated.fund_shares.items():
+        totals.by_fund[fund] += sign * amount
+    for fund, amount in rating.ph_fund_shares(rated, terms).items():
+        totals.by_fund[fund] += sign * amount
+
+
+def set_totals(invoice: Invoice, totals: DocumentTotals) -> None:
+    invoice.performer_pay = totals.performer_pay
+    invoice.ph_contributions = totals.ph
+    invoice.fund_royalties = totals.funds
+    invoice.total = totals.performer_pay + totals.ph + totals.funds
+    invoice.save(update_fields=["performer_pay", "ph_contributions", "fund_royalties", "total"])
+
+
+def totals_from_lines(invoice: Invoice) -> DocumentTotals:
+    """A document's totals from its stored lines (signed as stored), with the P&H fund split of
+    the terms each line copied."""
+    totals = DocumentTotals()
+    for il in invoice.lines.all():
+        rated = rating.Rated(
+            performer_pay=il.performer_pay,
+            ph_contribution=il.ph_contribution,
+            fund_shares={fund: Decimal(amount) for fund, amount in il.fund_shares.items()},
+        )
+        terms = rating.Terms(
+            currency=invoice.currency,
+            ph_rate=Decimal(il.terms_used["ph_contribution_rate"]),
+            fund_split={k: Decimal(str(v)) for k, v in il.terms_used["fund_split"].items()},
+        )
+        _add(totals, il.performer_id, rated, terms, Decimal(1))
+    return totals
+
+
+def charged_so_far(charge: InvoiceLine, debits: list[InvoiceLine], *, explanation: str) -> rating.Rated:
+    """What a usage line's charge and the debit notes standing on it add up to."""
+    parts = [charge, *debits]
+    funds: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for part in parts:
+        for fund, amount in part.fund_shares.items():
+            funds[fund] += Decimal(amount)
+    return rating.Rated(
+        performer_pay=sum((p.performer_pay for p in parts), ZERO),
+        ph_contribution=sum((p.ph_contribution for p in parts), ZERO),
+        fund_shares={k: v for k, v in funds.items() if v},
+        rate_card_id=charge.rate_card_id,
+        explanation=f"{explanation} {', '.join(p.invoice.number for p in parts)}",
+    )
+
+
+# --- Finalization and the ledger --------------------------------------------------------------
+def invoice_finalize(*, invoice: Invoice, actor: Actor, now: dt.datetime | None = None) -> Invoice:
+    """Finalize a draft document on its own: in one transaction, holding the studio's lock and
+    then the document's, its totals are set from its lines, and it gets its gap-free number and
+    is posted, audited and announced as a run's documents are. A document that is not a draft,
+    or has no lines, is refused (StateConflictError) and nothing changes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = lock_document(invoice)
+        if invoice.status != InvoiceStatus.DRAFT:
+            raise StateConflictError(
+                f"{invoice} is {invoice.status}; only a draft is finalized.", status=invoice.status
+            )
+        totals = totals_from_lines(invoice)
+        if totals.lines == 0:
+            raise StateConflictError(f"{invoice} has no lines; a document with nothing on it is not finalized.")
+        set_totals(invoice, totals)
+        return finalize_draft(invoice=invoice, totals=totals, actor=actor, now=now)
+
+
+def finalize_draft(
+    *,
+    invoice: Invoice,
+    totals: DocumentTotals,
+    actor: Actor,
+    now: dt.datetime,
+    audit_data: dict | None = None,
+) -> Invoice:
+    """Give the draft its gap-free number, freeze it, and post it to the ledger, inside the
+    caller's transaction (which holds the studio's lock and has set the document's totals)."""
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise StateConflictError(f"{invoice} is {invoice.status}; only a draft is finalized.")
+    invoice.number = _next_number(invoice.document_type, now.year)
+    invoice.status = InvoiceStatus.FINALIZED
+    invoice.finalized_at = now
+    invoice.save(update_fields=["number", "status", "finalized_at"])
+    _post_document(invoice, totals, actor, now)
+    audit_record(
+        actor=actor,
+        action=f"{invoice.document_type}.finalized",
+        subject_type="invoice",
+        subject_id=invoice.public_id,
+        studio_id=invoice.studio.public_id,
+        data={
+            "number": invoice.number,
+            "period": invoice.period.isoformat(),
+            "total": invoice.total,
+            "currency": invoice.currency,
+            "lines": totals.lines,
+            **(audit_data or {}),
+        },
+    )
+    webhook_events.invoice_finalized(invoice)
+    return invoice
+
+
+def _next_number(document_type: str, year: int) -> str:
+    sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{NUMBER_PREFIXES[document_type]}-{year}-{sequence.last_number:06d}"
+
+
+def _post_document(invoice: Invoice, totals: DocumentTotals, actor: Actor, now: dt.datetime) -> None:
+    """Dr studio receivable, Cr each performer's payable and each fund (signs flip for credits)."""
+    currency = invoice.currency
+    legs = [(ledger.account_for_studio(invoice.studio, currency), invoice.total)]
+    accounts = ledger.accounts_for_performers(
+        Performer.objects.filter(pk__in=list(totals.by_performer)).only("pk", "public_id", "legal_name"), currency
+    )
+    for performer_id, amount in totals.by_performer.items():
+        legs.append((accounts[performer_id], -amount))
+    for fund, amount in totals.by_fund.items():
+        legs.append((ledger.account_for_fund(fund, currency), -amount))
+    ledger.post_entry(
+        memo=f"{invoice.get_document_type_display()} {invoice.number}",
+        legs=legs,
+        currency=currency,
+        posted_at=now,
+        posted_by=actor.name,
+        invoice=invoice,
+    )
