@@ -18,6 +18,7 @@ from registry.core.actors import Actor
 from registry.core.errors import NotPermittedError
 from registry.parties import keys, rules
 from registry.parties.authority import person_facts, require_authority
+from registry.parties.locks import lock_studio
 from registry.parties.models import (
     ApiKey,
     ApiScope,
@@ -271,7 +272,7 @@ def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor)
     if status not in StudioStatus.values:
         raise ValidationError({"status": f"Unknown studio status {status!r}."})
     with transaction.atomic():
-        locked = Studio.objects.select_for_update().get(pk=studio.pk)
+        locked = lock_studio(studio.pk)
         if locked.status == status:
             return locked
         previous, locked.status = locked.status, status

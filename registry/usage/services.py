@@ -30,6 +30,7 @@ from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
 from registry.usage.models import (
@@ -355,7 +356,7 @@ def usage_report_submit(
     with transaction.atomic():
         # One report of a studio at a time: a retry racing its original replays instead of
         # colliding, and line ids are checked against everything already stored.
-        Studio.objects.select_for_update(no_key=True).get(pk=studio.pk)
+        lock_studio(studio.pk)
         existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
         if existing is not None:
             if existing.fingerprint != fingerprint:

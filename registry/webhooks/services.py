@@ -20,6 +20,7 @@ from registry.core.actors import Actor
 from registry.core.encryption import fernet
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.outbox import services as outbox
+from registry.parties.locks import lock_studio
 from registry.parties.models import Studio
 from registry.webhooks import sender, signing
 from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
@@ -101,7 +102,7 @@ def endpoint_create(
     _validate(url, event_types)
     secret = signing.new_secret()
     with transaction.atomic():
-        Studio.objects.select_for_update(no_key=True).get(pk=studio.pk)
+        lock_studio(studio.pk)
         if WebhookEndpoint.objects.filter(studio=studio).count() >= MAX_ENDPOINTS_PER_STUDIO:
             raise StateConflictError(f"A studio may register at most {MAX_ENDPOINTS_PER_STUDIO} endpoints.")
         endpoint = WebhookEndpoint.objects.create(
