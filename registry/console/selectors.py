@@ -159,7 +159,7 @@ def strikes_in_force() -> list[Strike]:
     return list(
         Strike.objects.filter(lifted_at__isnull=True)
         .select_related("agreement")
-        .prefetch_related("studios")
+        .prefetch_related("studios", "jobs")
         .annotate(suspended=Count("suspensions"))
         .order_by("-starts_at")
     )

@@ -1,11 +1,13 @@
 """Online verification: the offline verifier, fed with the registry's own keys and the token's
-current status straight from the database."""
+current status straight from the database (for a live grant, as a consent check sees it: a strike
+in force suspends it before the strike's job has written its slot)."""
 
 from __future__ import annotations
 
+from registry.consent.selectors import grant_live_status
 from registry.tokens import statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
-from registry.tokens.models import ConsentToken
+from registry.tokens.models import ConsentToken, TokenStatus
 from registry.tokens.selectors import jwks
 from registry.tokens.verifier import KeySet, Result, verify
 
@@ -21,12 +23,17 @@ def _current_status_bytes(token: str) -> bytes | None:
     list_id = uri.rstrip("/").rsplit("/", 1)[-1]
     row = (
         ConsentToken.objects.filter(status_list__public_id=list_id, status_index=idx)
-        .values_list("status", "status_list__size")
+        .values_list("status", "status_list__size", "grant_id")
         .first()
     )
     if row is None:
         return None
-    status, size = row
+    status, size, grant_id = row
+    if status != TokenStatus.INVALID:  # the grant's current token, and the grant is live
+        # As a check sees it now: a strike in force suspends it before its job writes the slot,
+        # and a lifted one no longer does before the lift's job restores it.
+        live = {"active": TokenStatus.VALID, "suspended": TokenStatus.SUSPENDED}
+        status = live.get(grant_live_status(grant_id), status)
     return statuslist.pack(size, [(idx, status)])
 
 

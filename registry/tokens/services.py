@@ -264,6 +264,22 @@ def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> No
         _set_token_status(token, GRANT_TO_TOKEN_STATUS[to_status])
 
 
+def tokens_follow_grants(*, grant_ids: list[int], grant_status: str) -> set[int]:
+    """A bulk change of grants (a strike's job): move each one's current token to the grant's
+    new status in one UPDATE; returns the status lists whose slots changed.
+
+    The lists are not marked changed here: the caller re-signs each once, with
+    `status_lists_resign`, when its whole change is done. (Marking them here would also take each
+    list's row lock inside a transaction that goes on to append to the audit log, the reverse of
+    the order the grant services take them in.)"""
+    status = GRANT_TO_TOKEN_STATUS[grant_status]
+    tokens = ConsentToken.objects.filter(grant_id__in=grant_ids, replaced_by__isnull=True).exclude(status=status)
+    lists = set(tokens.values_list("status_list_id", flat=True).distinct())
+    if lists:
+        tokens.update(status=status)
+    return lists
+
+
 # --- Status list signing ----------------------------------------------------------------------
 def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.datetime | None = None) -> bool:
     """Re-sign a list when a token changed since the last snapshot (or it nears expiry).
@@ -297,6 +313,17 @@ def status_list_refresh(*, status_list_id: int, force: bool = False, now: dt.dat
         sl.signed_seq = sl.change_seq
         sl.save(update_fields=["signed_seq"])
     return True
+
+
+def status_lists_resign(*, status_list_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Mark each of these lists changed and re-sign it, each in a transaction of its own: for a
+    bulk change whose token slots were written by `tokens_follow_grants`. Returns how many."""
+    signed = 0
+    for pk in sorted(set(status_list_ids)):
+        with transaction.atomic():
+            StatusList.objects.filter(pk=pk).update(change_seq=F("change_seq") + 1)
+            signed += status_list_refresh(status_list_id=pk, now=now)
+    return signed
 
 
 def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:
