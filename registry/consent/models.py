@@ -217,9 +217,11 @@ class ConsentGrant(ProjectFields):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     request = models.OneToOneField(ConsentRequest, on_delete=models.PROTECT, related_name="grant")
-    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="grants")
-    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="grants")
-    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    # No index of their own on these three keys: an index of Meta leads with each, and every index
+    # is written again whenever a grant's status changes (a strike's job changes 100,000 of them).
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="grants", db_index=False)
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="grants", db_index=False)
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+", db_index=False)
     use = models.CharField(max_length=24, choices=UseType.choices)
     media = models.JSONField()
     territory = models.JSONField()
@@ -382,7 +384,9 @@ class StrikeJob(models.Model):
         default=0, help_text="Grants whose status changed (suspended, or active again)"
     )
     batches = models.PositiveIntegerField(default=0)
-    cursor = models.PositiveBigIntegerField(default=0, help_text="The last grant id a batch went through")
+    # Where the last batch ended: batches go studio by studio (by id), and by grant id within one.
+    cursor_studio = models.PositiveBigIntegerField(default=0, help_text="The studio id of the last grant done")
+    cursor = models.PositiveBigIntegerField(default=0, help_text="The last grant id done")
     # Status lists whose slots the job changed: each is re-signed once, when the grants are done.
     status_lists = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()

@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -272,12 +272,20 @@ def tokens_follow_grants(*, grant_ids: list[int], grant_status: str) -> set[int]
     `status_lists_resign`, when its whole change is done. (Marking them here would also take each
     list's row lock inside a transaction that goes on to append to the audit log, the reverse of
     the order the grant services take them in.)"""
+    if not grant_ids:
+        return set()
     status = GRANT_TO_TOKEN_STATUS[grant_status]
-    tokens = ConsentToken.objects.filter(grant_id__in=grant_ids, replaced_by__isnull=True).exclude(status=status)
-    lists = set(tokens.values_list("status_list_id", flat=True).distinct())
-    if lists:
-        tokens.update(status=status)
-    return lists
+    q = connection.ops.quote_name
+    # UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): the lists come back from the one statement
+    # that changes the slots, which the ORM's update() cannot do.
+    sql = (
+        f"UPDATE {q(ConsentToken._meta.db_table)} SET {q('status')} = %s "  # noqa: S608
+        f"WHERE {q('grant_id')} IN ({', '.join(['%s'] * len(grant_ids))}) "
+        f"AND {q('replaced_by_id')} IS NULL AND {q('status')} <> %s RETURNING {q('status_list_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status, *grant_ids, status])
+        return {row[0] for row in cursor.fetchall()}
 
 
 # --- Status list signing ----------------------------------------------------------------------

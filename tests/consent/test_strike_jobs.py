@@ -197,7 +197,7 @@ def test_a_grant_accepted_before_the_job_reaches_it_starts_suspended_and_is_susp
 
     # then each grant has one suspension by the strike and one change to suspended
     assert _reload(existing).status == "suspended"
-    assert (job.status, job.processed, job.changed) == ("done", 1, 1)
+    assert (job.status, job.total, job.processed, job.changed) == ("done", 2, 2, 1)
     for grant in (existing, accepted):
         assert Suspension.objects.filter(grant=grant, strike=strike).count() == 1
         assert GrantStatusChange.objects.filter(grant=grant, to_status="suspended").count() == 1
