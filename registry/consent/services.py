@@ -399,6 +399,7 @@ def consent_request_accept(
         )
     with transaction.atomic():
         request = _lock_request(request)
+        _lock_strikes_in_force(request, now)
         _require_pending(request, now)
         version = request.current_description
         if description_sha256 != version.sha256:
@@ -517,11 +518,9 @@ def _grant_create(
         },
     )
     _run_hooks(grant, "", GrantStatus.ACTIVE)
-    # A grant accepted while a strike against this studio is in force starts suspended. Locking
-    # the strike orders this with its lift: a lift that commits first is seen here (the strike
-    # is no longer in force), and a lift that waits finds this suspension for its job to end.
-    strikes = _strikes_in_force(grant.agreement_id, grant.studio_id, now)
-    for strike in strikes.select_for_update(no_key=True, of=("self",)).order_by("pk"):
+    # A grant accepted while a strike against this studio is in force starts suspended (the
+    # strikes were locked when the request was: see _lock_strikes_in_force).
+    for strike in _strikes_in_force(grant.agreement_id, grant.studio_id, now).order_by("pk"):
         _suspend(
             grant,
             cause=SuspensionCause.STRIKE,
@@ -843,6 +842,15 @@ def _strike_job_enqueue(job: StrikeJob, *, now: dt.datetime) -> None:
     StrikeJob.objects.filter(pk=job.pk).update(enqueued_at=now)
     # One unsent message per job: a job started again by beat before the first was sent runs once.
     outbox.enqueue(tasks.run_strike_job, job.pk, dedupe_key=f"consent.run_strike_job:{job.pk}")
+
+
+def _lock_strikes_in_force(request: ConsentRequest, at: dt.datetime) -> None:
+    """Lock the strikes in force against the request's studio and agreement, for the grant its
+    acceptance creates: a lift that commits first is seen (the strike is no longer in force), and
+    a lift that comes later waits, then finds the grant's suspension for its job to end. Taken
+    before the audit log's lock, as the lift takes the strike's before that one."""
+    strikes = _strikes_in_force(request.agreement_id, request.studio_id, at)
+    list(strikes.select_for_update(no_key=True, of=("self",)).order_by("pk").values_list("pk", flat=True))
 
 
 def strike_declare(
