@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from registry.audit.chain import canonical_json
@@ -1001,6 +1001,9 @@ def _strike_job_batch(job_id: int, *, batch_size: int, now: dt.datetime) -> bool
             if job.kind == StrikeJobKind.APPLY:
                 job.total = _strike_scope(strike.agreement_id, strike.studios.values_list("pk", flat=True)).count()
         scanned = _strike_next_grants(job, batch_size)
+        missed = not scanned and job.kind == StrikeJobKind.APPLY
+        if missed:
+            scanned = _strike_missed_grants(job, batch_size)
         if scanned:
             if job.kind == StrikeJobKind.APPLY:
                 processed, changed, lists = _strike_apply_batch(job, scanned, now=now)
@@ -1009,7 +1012,8 @@ def _strike_job_batch(job_id: int, *, batch_size: int, now: dt.datetime) -> bool
             job.processed += processed
             job.changed += changed
             job.batches += 1
-            job.cursor_studio, job.cursor = scanned[-1].studio_id, scanned[-1].pk
+            if not missed:
+                job.cursor_studio, job.cursor = scanned[-1].studio_id, scanned[-1].pk
             job.status_lists = sorted(set(job.status_lists) | lists)
         job.heartbeat_at = now
         job.save()
@@ -1047,6 +1051,23 @@ def _strike_next_grants(job: StrikeJob, batch_size: int) -> list[_Scanned]:
         if len(scanned) >= batch_size:
             break
     return scanned
+
+
+def _strike_missed_grants(job: StrikeJob, batch_size: int) -> list[_Scanned]:
+    """Once the cursor has gone through every studio: live grants still without this strike's
+    suspension. A grant whose acceptance began before the declaration committed, read no strike
+    in force, and committed after the job had gone past its studio, is one; there are none
+    otherwise, and this is one query at the end of the job."""
+    strike = job.strike
+    ours = Suspension.objects.filter(grant=OuterRef("pk"), strike=strike)
+    rows = (
+        _strike_scope(strike.agreement_id, strike.studios.values_list("pk", flat=True))
+        .exclude(Exists(ours))
+        .order_by("studio_id", "pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", "public_id", "status", "studio_id", "activated_at")
+    )
+    return [_Scanned(*row) for row in rows[:batch_size]]
 
 
 def _strike_apply_batch(job: StrikeJob, scanned: list[_Scanned], *, now: dt.datetime) -> tuple[int, int, set[int]]:

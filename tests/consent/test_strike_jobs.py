@@ -422,3 +422,24 @@ def test_the_strike_page_shows_the_jobs_progress_and_reloads_while_it_runs(staff
     assert "its job: suspend the strike&#x27;s grants, 2 of 5 (40%)" in dashboard
     assert f"{len(grants)} of {len(grants)} grants (100%)" in done
     assert 'http-equiv="refresh"' not in done
+
+
+def test_a_grant_the_job_went_past_before_its_acceptance_committed_is_suspended_at_the_end(
+    studio, other_studio, performer, agreement
+):
+    # given a grant of each studio, and a job whose cursor is already past the first studio: as
+    # when an acceptance that read no strike in force commits after the job went past its studio
+    first, second = sorted([studio, other_studio], key=lambda s: s.studio.pk)
+    missed = _grant(first, performer, agreement, 1)
+    reached = _grant(second, performer, agreement, 2)
+    strike = _declare([studio, other_studio], agreement)
+    StrikeJob.objects.filter(strike=strike).update(cursor_studio=second.studio.pk)
+
+    # when
+    [job] = run_strike_jobs(strike)
+
+    # then
+    assert (_reload(missed).status, _reload(reached).status) == ("suspended", "suspended")
+    assert (job.status, job.processed, job.changed, job.batches) == ("done", 2, 2, 2)
+    assert job.cursor_studio == second.studio.pk
+    assert ConsentToken.objects.get(grant=missed).status == TokenStatus.SUSPENDED
