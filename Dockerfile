@@ -16,9 +16,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings \
     REGISTRY_MODE=production \
     REGISTRY_VAR_DIR=/tmp/registry \
+    REGISTRY_EXPORT_DIR=/var/lib/registry/exports \
     STATIC_ROOT=/app/staticfiles
 RUN groupadd --system --gid 10001 registry \
- && useradd --system --uid 10001 --gid registry --home-dir /app --shell /usr/sbin/nologin registry
+ && useradd --system --uid 10001 --gid registry --home-dir /app --shell /usr/sbin/nologin registry \
+ && mkdir -p /var/lib/registry/exports && chown -R registry:registry /var/lib/registry
+# Export files (staff console): the one writable path besides /tmp. Mount a volume here, shared by
+# the web and worker containers (a new named volume takes this directory's owner).
+VOLUME /var/lib/registry/exports
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=registry:registry manage.py ./

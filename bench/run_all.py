@@ -24,6 +24,7 @@ BENCHMARKS = {
     "consent_check": ["-m", "bench.consent_check"],
     "billing": ["-m", "bench.billing"],
     "load_mix": ["-m", "bench.load_mix"],
+    "strikes": ["-m", "bench.strikes"],
 }
 
 

@@ -282,6 +282,7 @@ CELERY_BEAT_SCHEDULE = {
     # Publishes tasks the on_commit relay could not (broker down): an outage delays, never loses.
     "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
+    "console-sweep-exports": {"task": "console.sweep_exports", "schedule": 300.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -473,6 +474,16 @@ CACHES = {
 # Requests per API key: "<n>/<second|minute|hour|day>". Generous by default: a studio checking
 # consent before every render runs thousands of checks a minute.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "6000/min")
+
+# --- Staff console exports ------------------------------------------------------------------
+# An export reading more records than this is written to a file by a worker instead of streamed
+# (a million usage lines stream for longer than gunicorn's worker timeout).
+EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 100_000)
+# Where the files go: a directory the workers write and the web processes read (the same volume
+# for both in Docker, whose root is read-only). Created on first use.
+EXPORT_DIR = Path(env_str("REGISTRY_EXPORT_DIR", str(VAR_DIR / "exports")))
+# Files are deleted this many days after they were written (the record of the export stays).
+EXPORT_KEEP_DAYS = env_int("EXPORT_KEEP_DAYS", 7)
 
 # --- Webhooks -------------------------------------------------------------------------------
 # Seconds to wait after each failed automatic attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,

@@ -138,7 +138,7 @@ class Worker:
                 self.proc.wait(timeout=10)
 
 
-def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str) -> list[Worker]:
+def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str, name: str = "bench-billing") -> list[Worker]:
     workers = []
     for i in range(n):
         log = workdir / f"worker-{tag}-{i}.log"
@@ -152,7 +152,7 @@ def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str) -> list[
                     "config.celery",
                     "worker",
                     "-n",
-                    f"bench-billing-{i}@%h",
+                    f"{name}-{i}@%h",
                     "--pool=prefork",
                     "--concurrency=1",
                     "--prefetch-multiplier=1",

@@ -220,8 +220,24 @@ class FixtureSet:
 
 
 class Builder:
-    def __init__(self, *, n_grants: int, n_studios: int, n_performers: int, seed: int, now: dt.datetime):
+    def __init__(
+        self,
+        *,
+        n_grants: int,
+        n_studios: int,
+        n_performers: int,
+        seed: int,
+        now: dt.datetime,
+        later_life: bool = True,
+        amend_share: float = 0.04,
+        only_agreement: str | None = None,
+    ):
+        """`later_life=False`, `amend_share=0` and `only_agreement` make every grant active under
+        one agreement (bench/strikes strikes all of them)."""
         self.rng = random.Random(seed)
+        self.later_life = later_life
+        self.amend_share = amend_share
+        self.only_agreement = only_agreement
         self.n_grants = n_grants
         self.n_studios = n_studios
         self.n_performers = n_performers
@@ -250,6 +266,8 @@ class Builder:
     def agreement_for(self, kind: str, day: dt.date) -> Agreement:
         """The agreement of the project's sector in force on the request's day (a request under an
         agreement not in force is refused), or the sector's latest one."""
+        if self.only_agreement is not None:
+            return self.agreements[self.only_agreement]
         codes = {
             "picture": ("tvth-2023", "tvth-2026"),
             "series": ("tvth-2023", "tvth-2026"),
@@ -486,7 +504,7 @@ class Builder:
                 # Some consents are amended later: version 2 supersedes version 1.
                 req2 = activated_at + dt.timedelta(days=rng.uniform(20, 200))
                 act2 = req2 + dt.timedelta(hours=rng.uniform(2, 150))
-                amend = rng.random() < 0.04 and act2 < latest and made + 2 <= self.n_grants
+                amend = rng.random() < self.amend_share and act2 < latest and made + 2 <= self.n_grants
                 v1 = self.make_version(sidx, performer, project, use, requested_at, activated_at, amended=amend)
                 made += 1
                 if amend:
@@ -644,7 +662,7 @@ class Builder:
             previous.status, previous.quiet = "superseded", False
         self.change(grant, "", "active", activated_at, f"Signed by the {signer_role}")
         info = GrantInfo(grant, sidx, performer, project, "active", frozenset(), True)
-        if not amended:  # an amended version's fate is to be superseded by its version 2
+        if not amended and self.later_life:  # an amended version's fate is to be superseded by version 2
             self.live_history(info, agreement)
         self.infos.append(info)
         return info

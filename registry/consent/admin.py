@@ -6,12 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
 from registry.consent import services
+from registry.consent.choices import StrikeJobStatus
 from registry.consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -20,6 +22,7 @@ from registry.consent.models import (
     PerformerPreferences,
     Signature,
     Strike,
+    StrikeJob,
     Suspension,
 )
 from registry.core.errors import DomainError
@@ -139,16 +142,27 @@ class StrikeDeclareForm(forms.Form):
     starts_at = forms.DateTimeField(required=False, help_text="Empty = now. A later start applies automatically.")
 
 
+class _FirstRowsFormSet(BaseInlineFormSet):
+    """A read-only inline that shows its first rows only: a strike can suspend 100,000 grants."""
+
+    rows = 100
+
+    def get_queryset(self):
+        return super().get_queryset()[: self.rows]
+
+
 class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What a strike suspended: each grant, and when its suspension ended (the lift)."""
 
     model = Suspension
     fk_name = "strike"
+    formset = _FirstRowsFormSet
     extra = 0
     fields = ["grant", "performer", "studio", "started_at", "ended_at"]
     readonly_fields = fields
     verbose_name = "suspended grant"
-    verbose_name_plural = "what this strike suspended"
+    verbose_name_plural = f"what this strike suspended (the first {_FirstRowsFormSet.rows}, by grant)"
+    ordering = ["grant_id"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("grant__performer", "grant__studio")
@@ -160,6 +174,21 @@ class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     @admin.display(description="studio")
     def studio(self, obj: Suspension) -> str:
         return obj.grant.studio.legal_name
+
+
+class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The strike's background work and how far it has gone."""
+
+    model = StrikeJob
+    extra = 0
+    fields = ["kind", "status", "progress", "changed", "batches", "started_at", "heartbeat_at", "finished_at"]
+    readonly_fields = fields
+    verbose_name = "job"
+    verbose_name_plural = "jobs (suspending the grants, then restoring them)"
+
+    @admin.display(description="progress")
+    def progress(self, obj: StrikeJob) -> str:
+        return f"{obj.processed:,} of {obj.total:,} grants ({obj.percent}%)"
 
 
 @admin.register(Strike)
@@ -174,11 +203,13 @@ class StrikeAdmin(admin.ModelAdmin):
         "lifted_at",
         "declared_by",
         "suspended",
+        "job_progress",
     ]
     list_filter = ["agreement", ("lifted_at", admin.EmptyFieldListFilter), "studios", "starts_at"]
     search_fields = ["public_id", "reason", "studios__legal_name"]
     date_hierarchy = "starts_at"
-    inlines = [StrikeSuspensionInline]
+    inlines = [StrikeJobInline, StrikeSuspensionInline]
+    change_form_template = "admin/consent/strike/change_form.html"
     readonly_fields = [
         "public_id",
         "agreement",
@@ -201,14 +232,31 @@ class StrikeAdmin(admin.ModelAdmin):
     def state(self, obj: Strike) -> str:
         if obj.lifted_at:
             return "lifted"
-        return "in force" if obj.applied_at else "scheduled"
+        return "in force" if obj.is_in_force else "scheduled"
+
+    @admin.display(description="job")
+    def job_progress(self, obj: Strike) -> str:
+        """The latest job: the lift's once there is one."""
+        jobs = sorted(obj.jobs.all(), key=lambda job: job.created_at)
+        if not jobs:
+            return "-"
+        job = jobs[-1]
+        return f"{job.get_kind_display()}: {job.get_status_display().lower()}, {job.percent}%"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The page reloads itself while a job runs (a meta refresh: no script).
+        working = object_id and StrikeJob.objects.filter(
+            strike_id=object_id, status__in=[StrikeJobStatus.PENDING, StrikeJobStatus.RUNNING]
+        )
+        extra_context = {**(extra_context or {}), "job_running": bool(working and working.exists())}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="studios")
     def studio_names(self, obj: Strike) -> str:
         return ", ".join(s.legal_name for s in obj.studios.all())
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("agreement").prefetch_related("studios")
+        return super().get_queryset(request).select_related("agreement").prefetch_related("studios", "jobs")
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a strike is declared or lifted, never edited
@@ -245,7 +293,8 @@ class StrikeAdmin(admin.ModelAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"Strike {strike.public_id} declared; {strike.suspensions.count()} grant(s) suspended.",
+                        f"Strike {strike.public_id} declared. From its start consent checks answer "
+                        "suspended_by_strike; its job suspends the grants in the background (progress below).",
                         messages.SUCCESS,
                     )
                     return redirect(reverse("admin:consent_strike_change", args=[strike.pk]))
@@ -269,4 +318,9 @@ class StrikeAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
             else:
-                self.message_user(request, f"Strike {strike.public_id} lifted.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Strike {strike.public_id} lifted. Consent checks no longer answer suspended_by_strike; "
+                    "its job restores the grants in the background (progress on the strike's page).",
+                    messages.SUCCESS,
+                )

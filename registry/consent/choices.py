@@ -60,6 +60,20 @@ class SuspensionCause(models.TextChoices):
     STRIKE = "strike", "Suspended by a strike"
 
 
+class StrikeJobKind(models.TextChoices):
+    """The background work a strike needs: its grants suspended, then restored."""
+
+    APPLY = "apply", "Suspend the strike's grants"
+    LIFT = "lift", "Restore what the strike suspended"
+
+
+class StrikeJobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    STOPPED = "stopped", "Stopped: the strike was lifted first"
+
+
 class SensitiveFlag(models.TextChoices):
     """Content a description must flag; nudity and sexual content are refused for minors."""
 

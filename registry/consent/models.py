@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from registry.consent import rules
 from registry.consent.choices import (
@@ -22,6 +23,8 @@ from registry.consent.choices import (
     RequestStatus,
     SignatureMethod,
     SignerRole,
+    StrikeJobKind,
+    StrikeJobStatus,
     SuspensionCause,
     UseType,
 )
@@ -214,9 +217,11 @@ class ConsentGrant(ProjectFields):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     request = models.OneToOneField(ConsentRequest, on_delete=models.PROTECT, related_name="grant")
-    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="grants")
-    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="grants")
-    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    # No index of their own on these three keys: an index of Meta leads with each, and every index
+    # is written again whenever a grant's status changes (a strike's job changes 100,000 of them).
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="grants", db_index=False)
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="grants", db_index=False)
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+", db_index=False)
     use = models.CharField(max_length=24, choices=UseType.choices)
     media = models.JSONField()
     territory = models.JSONField()
@@ -313,6 +318,15 @@ class Suspension(models.Model):
                 name="suspension_one_open_by_performer",
             ),
         ]
+        indexes = [
+            # A lift job reads a strike's open suspensions in grant order, a batch at a time;
+            # the ones it ended leave this index, so every batch starts at the first left.
+            models.Index(
+                fields=["strike", "grant"],
+                condition=Q(strike__isnull=False, ended_at__isnull=True),
+                name="suspension_open_by_strike",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.grant.public_id} suspended by {self.cause}"
@@ -331,7 +345,9 @@ class Strike(models.Model):
     starts_at = models.DateTimeField()
     declared_at = models.DateTimeField()
     declared_by = models.CharField(max_length=200)
-    applied_at = models.DateTimeField(null=True, blank=True, help_text="When its suspensions were made")
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its job had suspended every grant it covers"
+    )
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.CharField(max_length=200, blank=True)
 
@@ -341,9 +357,58 @@ class Strike(models.Model):
     def __str__(self) -> str:
         return f"Strike {self.public_id} ({self.agreement.code})"
 
+    def in_force_at(self, at: dt.datetime) -> bool:
+        """In force from its start until it is lifted, whether or not its job has reached every
+        grant yet: checks read the strike itself."""
+        return self.starts_at <= at and (self.lifted_at is None or at < self.lifted_at)
+
     @property
     def is_in_force(self) -> bool:
-        return self.applied_at is not None and self.lifted_at is None
+        return self.in_force_at(timezone.now())
+
+
+class StrikeJob(models.Model):
+    """The background work of a strike: suspending the grants it covers (apply), or restoring
+    what it suspended (lift), a batch per transaction.
+
+    The cursor, the counts and the batch's writes commit together, so a job whose worker was
+    killed continues where its last batch ended, and running it twice suspends nothing twice.
+    """
+
+    strike = models.ForeignKey(Strike, on_delete=models.PROTECT, related_name="jobs")
+    kind = models.CharField(max_length=8, choices=StrikeJobKind.choices)
+    status = models.CharField(max_length=8, choices=StrikeJobStatus.choices, default=StrikeJobStatus.PENDING)
+    total = models.PositiveIntegerField(default=0, help_text="Grants to go through, counted when the job started")
+    processed = models.PositiveIntegerField(default=0, help_text="Grants gone through so far")
+    changed = models.PositiveIntegerField(
+        default=0, help_text="Grants whose status changed (suspended, or active again)"
+    )
+    batches = models.PositiveIntegerField(default=0)
+    # Where the last batch ended: batches go studio by studio (by id), and by grant id within one.
+    cursor_studio = models.PositiveBigIntegerField(default=0, help_text="The studio id of the last grant done")
+    cursor = models.PositiveBigIntegerField(default=0, help_text="The last grant id done")
+    # Status lists whose slots the job changed: each is re-signed once, when the grants are done.
+    status_lists = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When it was last sent to a worker")
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="When its last batch committed")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["strike_id", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["strike", "kind"], name="strike_job_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.strike.public_id}, {self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == StrikeJobStatus.DONE:
+            return 100
+        return min(99, self.processed * 100 // self.total) if self.total else 0
 
 
 class PerformerPreferences(models.Model):

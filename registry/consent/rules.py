@@ -694,6 +694,16 @@ def suspension_causes_at(spans: Iterable[SuspensionSpan], t: dt.datetime) -> lis
     return sorted({s.cause for s in spans if s.open_at(t)})
 
 
+def live_status(status: str | None, suspension_causes: Iterable[str]) -> str | None:
+    """What a check weighs: a live grant is suspended exactly while a cause holds it (the
+    performer's own suspension, or a strike in force against its studio), whatever its stored
+    status says. A strike's job writes the stored status after the strike takes effect, and a
+    lift's job restores it after the lift: checks do not wait for either."""
+    if status not in ("active", "suspended"):
+        return status
+    return "suspended" if tuple(suspension_causes) else "active"
+
+
 @dataclass(frozen=True)
 class GrantCandidate:
     """One grant version as it stood: what a check weighs."""

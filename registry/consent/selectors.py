@@ -6,17 +6,19 @@ import datetime as dt
 import json
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.consent import rules
 from registry.consent.choices import SuspensionCause
 from registry.consent.models import (
+    LIVE_GRANT_STATUSES,
     ConsentGrant,
     ConsentRequest,
     GrantStatusChange,
@@ -42,6 +44,46 @@ def grants_visible_to(caller: Caller) -> QuerySet[ConsentGrant]:
 def strikes_visible_to(caller: Caller) -> QuerySet[Strike]:
     qs = Strike.objects.select_related("agreement").prefetch_related("studios")
     return visible_to(caller, qs, studio="studios", performer=None)
+
+
+def strikes_in_force(at: dt.datetime) -> QuerySet[Strike]:
+    """Strikes in force at `at`: started and not lifted by then. A strike suspends every live
+    grant of its studios under its agreement from its start, whether or not its job has reached
+    the grant yet (Strike.in_force_at says the same for one strike)."""
+    return Strike.objects.filter(starts_at__lte=at).filter(Q(lifted_at__isnull=True) | Q(lifted_at__gt=at))
+
+
+def _held_by_performer() -> Exists:
+    return Exists(
+        Suspension.objects.filter(grant=OuterRef("pk"), cause=SuspensionCause.PERFORMER, ended_at__isnull=True)
+    )
+
+
+def _held_by_strike(at: dt.datetime) -> Exists:
+    return Exists(strikes_in_force(at).filter(agreement=OuterRef("agreement_id"), studios=OuterRef("studio_id")))
+
+
+def grants_active_at(grants: QuerySet[ConsentGrant], at: dt.datetime) -> QuerySet[ConsentGrant]:
+    """Those of `grants` a check calls active at `at` (`rules.live_status`): live, not held by
+    the performer's own suspension, and under no strike in force, whether or not the strike's
+    job has written their status yet."""
+    return grants.filter(status__in=LIVE_GRANT_STATUSES).exclude(_held_by_performer()).exclude(_held_by_strike(at))
+
+
+def grant_live_status(grant_pk: int, *, now: dt.datetime | None = None) -> str | None:
+    """A grant's status as a check sees it now (`rules.live_status`): a live grant is suspended
+    while the performer's suspension is open or a strike against its studio is in force; a
+    strike's job may not have written either yet. None for an unknown grant."""
+    row = (
+        ConsentGrant.objects.filter(pk=grant_pk)
+        .annotate(by_performer=_held_by_performer(), by_strike=_held_by_strike(now or timezone.now()))
+        .values_list("status", "by_performer", "by_strike")
+        .first()
+    )
+    if row is None:
+        return None
+    status, by_performer, by_strike = row
+    return rules.live_status(status, [c for c, on in (("performer", by_performer), ("strike", by_strike)) if on])
 
 
 def performer_by_reference(reference: str) -> Performer | None:
@@ -79,12 +121,18 @@ class GrantHistory:
     spans: tuple[rules.SuspensionSpan, ...]
 
     def candidate_at(self, as_of: dt.datetime) -> rules.GrantCandidate:
+        status, causes = _standing_at(self.changes, self.spans, as_of)
         return rules.GrantCandidate(
-            grant_id=self.grant.public_id,
-            scope=self.scope,
-            status=rules.status_as_of(self.changes, as_of),
-            suspension_causes=tuple(rules.suspension_causes_at(self.spans, as_of)),
+            grant_id=self.grant.public_id, scope=self.scope, status=status, suspension_causes=causes
         )
+
+
+def _standing_at(
+    changes: Iterable[rules.StatusChange], spans: Iterable[rules.SuspensionSpan], as_of: dt.datetime
+) -> tuple[str | None, tuple[str, ...]]:
+    """A grant's status and what suspended it at a moment, from its history."""
+    causes = tuple(rules.suspension_causes_at(spans, as_of))
+    return rules.live_status(rules.status_as_of(changes, as_of), causes), causes
 
 
 def _histories(grants) -> list[GrantHistory]:
@@ -100,15 +148,20 @@ def _histories(grants) -> list[GrantHistory]:
 def _status_histories(
     grant_ids: list[int],
 ) -> tuple[dict[int, list[rules.StatusChange]], dict[int, list[rules.SuspensionSpan]]]:
-    """The status changes and suspensions of these grants, oldest first, by grant id."""
+    """The status changes and suspension spans of these grants, oldest first, by grant id.
+
+    A strike's span is the strike's own (from its start to its lift), read from the strike for
+    every grant of its studios under its agreement, not from the grant's suspension rows: those
+    are written by the strike's job, after the strike took effect.
+    """
     changes: dict[int, list[rules.StatusChange]] = defaultdict(list)
     spans: dict[int, list[rules.SuspensionSpan]] = defaultdict(list)
     if not grant_ids:
         return changes, spans
     if connection.vendor == "postgresql":
-        # One prepared statement instead of two querysets: a check about a past date asks this
+        # One prepared statement instead of three querysets: a check about a past date asks this
         # for a handful of grants, and compiling the querysets cost more than the answer.
-        rows = _prepared(_check_sql().history, [grant_ids, grant_ids])
+        rows = _prepared(_check_sql().history, [grant_ids, grant_ids, grant_ids])
         for kind, grant_id, at, status_or_cause, ended, _ in rows:
             if kind == "change":
                 changes[grant_id].append(rules.StatusChange(at=at, status=status_or_cause))
@@ -118,9 +171,23 @@ def _status_histories(
     rows = GrantStatusChange.objects.filter(grant_id__in=grant_ids).order_by("at", "id")
     for grant_id, at, to_status in rows.values_list("grant_id", "at", "to_status"):
         changes[grant_id].append(rules.StatusChange(at=at, status=to_status))
-    suspensions = Suspension.objects.filter(grant_id__in=grant_ids).order_by("started_at", "id")
-    for grant_id, cause, started, ended in suspensions.values_list("grant_id", "cause", "started_at", "ended_at"):
+    suspensions = Suspension.objects.filter(grant_id__in=grant_ids, cause=SuspensionCause.PERFORMER)
+    for grant_id, cause, started, ended in suspensions.order_by("started_at", "id").values_list(
+        "grant_id", "cause", "started_at", "ended_at"
+    ):
         spans[grant_id].append(rules.SuspensionSpan(cause=cause, started_at=started, ended_at=ended))
+    scopes = ConsentGrant.objects.filter(pk__in=grant_ids).values_list("pk", "agreement_id", "studio_id")
+    struck: dict[tuple[int, int], list[rules.SuspensionSpan]] = defaultdict(list)
+    for agreement_id, studio_id, starts_at, lifted_at in (
+        Strike.objects.filter(studios__in={studio for _, _, studio in scopes})
+        .order_by("starts_at", "id")
+        .values_list("agreement_id", "studios", "starts_at", "lifted_at")
+    ):
+        struck[agreement_id, studio_id].append(
+            rules.SuspensionSpan(cause=SuspensionCause.STRIKE, started_at=starts_at, ended_at=lifted_at)
+        )
+    for grant_id, agreement_id, studio_id in scopes:
+        spans[grant_id].extend(struck.get((agreement_id, studio_id), ()))
     return changes, spans
 
 
@@ -181,7 +248,7 @@ def consent_check_by_reference(
 
     One SQL statement reads the performer, their preferences and this studio's grants
     (`_CheckSQL`); that answers a check about today, the studios' hot path. A check about a past
-    date then reads those grants' status history (two more queries).
+    date then reads those grants' status history (one more statement on PostgreSQL).
     """
     now = now or timezone.now()
     as_of = as_of_moment(query.on, now)
@@ -193,20 +260,17 @@ def consent_check_by_reference(
         candidates = [candidate for _, candidate in grants]
     else:
         changes, spans = _status_histories([pk for pk, _ in grants])
-        candidates = [
-            replace(
-                candidate,
-                status=rules.status_as_of(changes[pk], as_of),
-                suspension_causes=tuple(rules.suspension_causes_at(spans[pk], as_of)),
-            )
-            for pk, candidate in grants
-        ]
+        candidates = []
+        for pk, candidate in grants:
+            status, causes = _standing_at(changes[pk], spans[pk], as_of)
+            candidates.append(replace(candidate, status=status, suspension_causes=causes))
     return performer, rules.decide_check(query, candidates, prefs, claimed_exemption)
 
 
 class _CheckSQL:
     """The performer, their preferences and this studio's grants activated by a moment, each
-    with its status and open suspensions as they stand now, in one statement written once.
+    with its stored status, whether the performer's own suspension is open, and whether a strike
+    against its studio and agreement is in force at that moment, in one statement written once.
 
     Why not the ORM: a check is otherwise three querysets, and Django compiles each one anew on
     every call, which costs several times what the database spends answering. The answer is the
@@ -244,18 +308,26 @@ class _CheckSQL:
             "rate_floor_unit",
         ]
 
+        strike, struck = Strike._meta.db_table, Strike.studios.through._meta.db_table
+
         # Only quoted table and column names and enum constants are formatted in; values are bound.
-        def open_suspension(cause: str) -> str:
-            return (
-                f"EXISTS (SELECT 1 FROM {q(suspension)} s WHERE s.{q('grant_id')} = g.{q('id')} "  # noqa: S608
-                f"AND s.{q('ended_at')} IS NULL AND s.{q('cause')} = '{cause}')"
-            )
+        by_performer = (
+            f"EXISTS (SELECT 1 FROM {q(suspension)} s WHERE s.{q('grant_id')} = g.{q('id')} "  # noqa: S608
+            f"AND s.{q('ended_at')} IS NULL AND s.{q('cause')} = '{SuspensionCause.PERFORMER}')"
+        )
+        # A strike in force at the moment asked (bound twice): the strike itself, not the
+        # suspension rows its job writes, so a check says so from the moment it is declared.
+        by_strike = (
+            f"EXISTS (SELECT 1 FROM {q(struck)} ks JOIN {q(strike)} k ON k.{q('id')} = ks.{q('strike_id')} "  # noqa: S608
+            f"WHERE ks.{q('studio_id')} = g.{q('studio_id')} AND k.{q('agreement_id')} = g.{q('agreement_id')} "
+            f"AND k.{q('starts_at')} <= %s AND (k.{q('lifted_at')} IS NULL OR k.{q('lifted_at')} > %s))"
+        )
 
         select = ", ".join(
             [f"p.{q('id')}", f"p.{q('public_id')}"]
             + [f"pp.{q(c)}" for c in prefs_columns]
             + [f"g.{q(c)}" for c in grant_columns]
-            + [open_suspension(SuspensionCause.PERFORMER), open_suspension(SuspensionCause.STRIKE)]
+            + [by_performer, by_strike]
         )
         base = (
             f"SELECT {select} FROM {q(performer)} p "  # noqa: S608
@@ -272,6 +344,13 @@ class _CheckSQL:
             f"FROM {q(change)} c WHERE c.{q('grant_id')} = ANY(%s) "
             f"UNION ALL SELECT 'suspension', s.{q('grant_id')}, s.{q('started_at')}, s.{q('cause')}, "
             f"s.{q('ended_at')}, s.{i} FROM {q(suspension)} s WHERE s.{q('grant_id')} = ANY(%s) "
+            f"AND s.{q('cause')} = '{SuspensionCause.PERFORMER}' "
+            # Strikes as spans of their own: from the start to the lift (see _status_histories).
+            f"UNION ALL SELECT 'suspension', g.{i}, k.{q('starts_at')}, '{SuspensionCause.STRIKE}', "
+            f"k.{q('lifted_at')}, k.{i} FROM {q(grant)} g "
+            f"JOIN {q(struck)} ks ON ks.{q('studio_id')} = g.{q('studio_id')} "
+            f"JOIN {q(strike)} k ON k.{i} = ks.{q('strike_id')} AND k.{q('agreement_id')} = g.{q('agreement_id')} "
+            f"WHERE g.{i} = ANY(%s) "
             "ORDER BY 1, 3, 6"
         )
         self.by_public_id = base + f"WHERE p.{q('public_id')} = %s" + order
@@ -285,7 +364,8 @@ class _CheckSQL:
         if not reference:
             return None
         sql = self.by_public_id if reference.startswith("prf_") else self.by_member_number
-        params = [studio_id, connection.ops.adapt_datetimefield_value(as_of), reference]
+        moment = connection.ops.adapt_datetimefield_value(as_of)
+        params = [moment, moment, studio_id, moment, reference]
         if connection.vendor == "postgresql":
             rows = _prepared(sql, params)
         else:
@@ -326,7 +406,9 @@ class _CheckSQL:
                 future_spots=bool(future_spots),
             )
             causes = tuple(cause for cause, on in (("performer", by_performer), ("strike", by_strike)) if on)
-            candidate = rules.GrantCandidate(grant_id=grant_id, scope=scope, status=status, suspension_causes=causes)
+            candidate = rules.GrantCandidate(
+                grant_id=grant_id, scope=scope, status=rules.live_status(status, causes), suspension_causes=causes
+            )
             grants.append((pk, candidate))
         return performer, prefs, grants
 

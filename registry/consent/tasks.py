@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from registry.consent import notifications, services
 
@@ -31,4 +32,19 @@ def expire_grants() -> int:
 
 @shared_task(name="consent.apply_due_strikes")
 def apply_due_strikes() -> int:
-    return services.strikes_apply_due()
+    """Beat: start the jobs of strikes whose start has come, and any job gone quiet."""
+    return services.strike_jobs_start_due()
+
+
+@shared_task(
+    name="consent.run_strike_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def run_strike_job(job_id: int) -> int:
+    """Suspend or restore a strike's grants. Safe to deliver twice: each batch continues from
+    the cursor the last one committed."""
+    return services.strike_job_run(job_id=job_id).processed

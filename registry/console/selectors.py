@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from registry.billing.models import AccountKind, BillingRun, DocumentType, Invoice, InvoiceLine, InvoiceStatus, Posting
@@ -20,6 +20,7 @@ from registry.billing.selectors import ISSUED, fund_balances
 from registry.cases.models import Case, CaseKind, CaseStatus
 from registry.consent.choices import GrantStatus, RequestStatus, UseType
 from registry.consent.models import ConsentGrant, ConsentRequest, Strike
+from registry.console.models import ExportFile
 from registry.usage.models import LineStatus, UsageKind, UsageLine
 
 ZERO = Decimal("0.00")
@@ -159,7 +160,7 @@ def strikes_in_force() -> list[Strike]:
     return list(
         Strike.objects.filter(lifted_at__isnull=True)
         .select_related("agreement")
-        .prefetch_related("studios")
+        .prefetch_related("studios", "jobs")
         .annotate(suspended=Count("suspensions"))
         .order_by("-starts_at")
     )
@@ -232,7 +233,8 @@ def dashboard(*, until: dt.date | None = None) -> Dashboard:
 
 # --- Exports ----------------------------------------------------------------------------------
 # Each export is a header and an iterator of rows read in chunks, so a year of usage streams
-# out in constant memory.
+# out in constant memory; its source is the queryset of the records it reads, counted to choose
+# between streaming it and writing it to a file in the background.
 CHUNK = 2000
 
 
@@ -251,11 +253,15 @@ GRANT_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_grants(start: dt.date, end: dt.date) -> Iterator[list]:
-    """Grant versions that became active in the period."""
+def grants_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
     since, until = _day_range(start, end)
+    return ConsentGrant.objects.filter(activated_at__gte=since, activated_at__lt=until)
+
+
+def export_grants(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
+    """Grant versions that became active in the period."""
     rows = (
-        ConsentGrant.objects.filter(activated_at__gte=since, activated_at__lt=until)
+        grants_source(start, end)
         .order_by("activated_at", "id")
         .values_list(
             "public_id",
@@ -288,10 +294,14 @@ USAGE_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_usage(start: dt.date, end: dt.date) -> Iterator[list]:
+def usage_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
+    return UsageLine.objects.filter(use_date__gte=start, use_date__lte=end)
+
+
+def export_usage(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
     """Usage lines used in the period (by use date), whatever their status."""
     rows = (
-        UsageLine.objects.filter(use_date__gte=start, use_date__lte=end)
+        usage_source(start, end)
         .order_by("use_date", "id")
         .values_list(
             "line_ref",
@@ -327,10 +337,14 @@ INVOICE_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_invoices(start: dt.date, end: dt.date) -> Iterator[list]:
+def invoices_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
+    return Invoice.objects.filter(period__gte=month_start(start), period__lte=end)
+
+
+def export_invoices(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
     """Documents for the billing periods (months) that begin within the dates."""
     rows = (
-        Invoice.objects.filter(period__gte=month_start(start), period__lte=end)
+        invoices_source(start, end)
         .order_by("period", "id")
         .values_list(
             "number",
@@ -367,11 +381,15 @@ LEDGER_COLUMNS = [
 ]
 
 
-def export_ledger(start: dt.date, end: dt.date) -> Iterator[list]:
-    """Every posting of the journal entries posted in the period: positive debits, negative credits."""
+def ledger_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
     since, until = _day_range(start, end)
+    return Posting.objects.filter(entry__posted_at__gte=since, entry__posted_at__lt=until)
+
+
+def export_ledger(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
+    """Every posting of the journal entries posted in the period: positive debits, negative credits."""
     rows = (
-        Posting.objects.filter(entry__posted_at__gte=since, entry__posted_at__lt=until)
+        ledger_source(start, end)
         .order_by("entry__posted_at", "entry_id", "id")
         .values_list(
             "entry__public_id",
@@ -395,14 +413,20 @@ STATEMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def export_statements(start: dt.date, end: dt.date) -> Iterator[list]:
-    """Every performer's statement lines on issued documents for the periods in the dates."""
-    rows = (
+def statements_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
+    return (
         InvoiceLine.objects.filter(
             invoice__period__gte=month_start(start), invoice__period__lte=end, invoice__status__in=ISSUED
         )
         .exclude(performer_pay=0)
         .exclude(performer__isnull=True)
+    )
+
+
+def export_statements(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
+    """Every performer's statement lines on issued documents for the periods in the dates."""
+    rows = (
+        statements_source(start, end)
         .order_by("performer__member_number", "invoice__period", "usage_line__use_date", "id")
         .values_list(
             "performer__public_id",
@@ -430,18 +454,22 @@ def export_statements(start: dt.date, end: dt.date) -> Iterator[list]:
 REMITTANCE_COLUMNS = ["fund", "currency", "period", "studio", "document", "type", "amount"]
 
 
-def export_remittance(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
-    """What each fund is owed from each document of the periods: contributions and royalties
-    credited to the fund (credit notes and voids count negative), one total row per fund and
-    currency after its documents."""
+def remittance_source(start: dt.date, end: dt.date, fund: str = "") -> QuerySet:
     postings = Posting.objects.filter(
         account__kind=AccountKind.FUND,
         entry__invoice__period__gte=month_start(start),
         entry__invoice__period__lte=end,
     )
-    if fund:
-        postings = postings.filter(account__code__startswith=f"fund:{fund}:")
-    rows = postings.order_by("account__code", "entry__invoice__period", "entry__invoice__studio__legal_name", "id")
+    return postings.filter(account__code__startswith=f"fund:{fund}:") if fund else postings
+
+
+def export_remittance(start: dt.date, end: dt.date, fund: str = "") -> Iterator[list]:
+    """What each fund is owed from each document of the periods: contributions and royalties
+    credited to the fund (credit notes and voids count negative), one total row per fund and
+    currency after its documents."""
+    rows = remittance_source(start, end, fund).order_by(
+        "account__code", "entry__invoice__period", "entry__invoice__studio__legal_name", "id"
+    )
     yield REMITTANCE_COLUMNS
     current: tuple[str, str] | None = None
     total = ZERO
@@ -473,11 +501,33 @@ def fund_codes() -> list[str]:
     return sorted({code.split(":")[1] for code in codes})
 
 
+@dataclass(frozen=True)
+class Export:
+    rows: Callable[[dt.date, dt.date, str], Iterator[list]]  # the header first
+    source: Callable[[dt.date, dt.date, str], QuerySet]  # the records read, one a row
+    description: str
+
+
 EXPORTS = {
-    "grants": (export_grants, "Consent grants activated in the period"),
-    "usage": (export_usage, "Usage lines by use date"),
-    "invoices": (export_invoices, "Invoices, credit and debit notes for the billing periods"),
-    "ledger": (export_ledger, "Ledger postings of entries posted in the period"),
-    "statements": (export_statements, "Performers' statement lines on issued documents"),
-    "remittance": (export_remittance, "Contribution remittance per fund (with totals)"),
+    "grants": Export(export_grants, grants_source, "Consent grants activated in the period"),
+    "usage": Export(export_usage, usage_source, "Usage lines by use date"),
+    "invoices": Export(export_invoices, invoices_source, "Invoices, credit and debit notes for the billing periods"),
+    "ledger": Export(export_ledger, ledger_source, "Ledger postings of entries posted in the period"),
+    "statements": Export(export_statements, statements_source, "Performers' statement lines on issued documents"),
+    "remittance": Export(export_remittance, remittance_source, "Contribution remittance per fund (with totals)"),
 }
+
+
+def export_size(kind: str, start: dt.date, end: dt.date, fund: str = "") -> int:
+    """How many records an export reads: one COUNT, which decides whether it is streamed."""
+    return EXPORTS[kind].source(start, end, fund).count()
+
+
+def export_files(*, limit: int = 20) -> list[ExportFile]:
+    """The latest export files, newest first, whoever asked for them: any staff member who may
+    export may download another's (exports are the union's records, not a person's)."""
+    return list(ExportFile.objects.select_related("requested_by").order_by("-created_at", "-id")[:limit])
+
+
+def export_file_by_id(public_id: str) -> ExportFile | None:
+    return ExportFile.objects.select_related("requested_by").filter(public_id=public_id).first()

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("exports/", views.exports, name="exports"),
     path("exports/<slug:kind>.csv", views.export_csv, name="export"),
+    path("exports/<slug:kind>/file", views.export_file_request, name="export-file-request"),
+    path("exports/files/<str:public_id>/", views.export_file, name="export-file"),
+    path("exports/files/<str:public_id>/download", views.export_file_download, name="export-file-download"),
     path("audit/verify/", views.audit_verify, name="audit-verify"),
     path("two-factor/", views.two_factor, name="two-factor"),
 ]

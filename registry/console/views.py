@@ -7,7 +7,6 @@ asks for a staff role: a staff flag without a union group sees nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 from functools import wraps
@@ -17,7 +16,7 @@ import segno
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -29,7 +28,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
+from registry.console.csvrows import csv_lines
 from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
+from registry.console.models import ExportStatus
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
 from registry.parties import roles
@@ -104,58 +105,36 @@ def dashboard(request):
 
 
 # --- Exports ----------------------------------------------------------------------------------
-# A cell starting with one of these is read as a formula by spreadsheets; names and projects come
-# from studios, so such a cell is prefixed with a quote (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal | int):
-        return str(value)  # numbers stay numbers, negative amounts included
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-class _Echo:
-    """csv.writer needs a file; this one hands each line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows):
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow([_cell(_plain(value)) for value in row])
-
-
-def _plain(value):
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
-
-
-def _export_form(request) -> PeriodForm:
+# Ranges of up to EXPORT_STREAM_MAX_ROWS records stream as they are read; larger ones are written
+# to a file by a worker (services.export_file_write), which staff download when it is ready.
+def _export_form(request, data=None) -> PeriodForm:
     start, end = previous_month()
-    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    if data is None:
+        data = request.GET if "start" in request.GET or "end" in request.GET else None
     return PeriodForm(data, initial={"start": start, "end": end}, funds=selectors.fund_codes())
 
 
-def _exports_page(request, form: PeriodForm, *, status: int = 200, failed: str = ""):
+def _exports_page(request, form: PeriodForm, *, status: int = 200, failed: str = "", too_large: tuple = ()):
     if form.is_bound and form.is_valid():
         start, end, fund = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["fund"]
     else:
         start, end, fund = form.initial["start"], form.initial["end"], ""
     query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     links = [
-        (kind, description, query + (f"&{urlencode({'fund': fund})}" if kind == "remittance" and fund else ""))
-        for kind, (_, description) in selectors.EXPORTS.items()
+        (kind, export.description, query + (f"&{urlencode({'fund': fund})}" if kind == "remittance" and fund else ""))
+        for kind, export in selectors.EXPORTS.items()
     ]
-    context = _context(request, "Exports", form=form, exports=links, failed=failed)
+    context = _context(
+        request,
+        "Exports",
+        form=form,
+        exports=links,
+        failed=failed,
+        too_large=too_large,
+        stream_max=settings.EXPORT_STREAM_MAX_ROWS,
+        files=selectors.export_files(),
+        period={"start": start.isoformat(), "end": end.isoformat(), "fund": fund},
+    )
     return TemplateResponse(request, "console/exports.html", context, status=status)
 
 
@@ -170,17 +149,68 @@ def exports(request):
 @staff_page
 @require_http_methods(["GET", "HEAD"])
 def export_csv(request, kind: str):
+    """Stream the export, or, when it reads more than EXPORT_STREAM_MAX_ROWS records, offer to
+    write it to a file in the background."""
     if kind not in selectors.EXPORTS:
         raise Http404("No such export.")
     form = _export_form(request)
     if not form.is_bound or not form.is_valid():
         return _exports_page(request, form, status=400, failed=kind)
-    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    read, _ = selectors.EXPORTS[kind]
-    rows = read(start, end, form.cleaned_data["fund"]) if kind == "remittance" else read(start, end)
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    suffix = f"-{form.cleaned_data['fund']}" if kind == "remittance" and form.cleaned_data["fund"] else ""
+    start, end, fund = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["fund"]
+    size = selectors.export_size(kind, start, end, fund)
+    if size > settings.EXPORT_STREAM_MAX_ROWS:
+        return _exports_page(request, form, too_large=(kind, size))
+    rows = selectors.EXPORTS[kind].rows(start, end, fund)
+    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    suffix = f"-{fund}" if kind == "remittance" and fund else ""
     response["Content-Disposition"] = f'attachment; filename="{kind}{suffix}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
+
+
+@staff_page
+@require_http_methods(["POST"])
+def export_file_request(request, kind: str):
+    """Ask for the export as a file, written by a worker; then its page shows the progress."""
+    if kind not in selectors.EXPORTS:
+        raise Http404("No such export.")
+    form = _export_form(request, data=request.POST)
+    if not form.is_valid():
+        return _exports_page(request, form, status=400, failed=kind)
+    export = services.export_file_request(
+        kind=kind,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        fund=form.cleaned_data["fund"],
+        user=request.user,
+        actor=caller_for_user(request.user).actor(),
+    )
+    return redirect("console:export-file", export.public_id)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def export_file(request, public_id: str):
+    export = selectors.export_file_by_id(public_id)
+    if export is None:
+        raise Http404("No such export file.")
+    context = _context(request, f"Export {export.kind}, {export.start} to {export.end}", export=export)
+    return TemplateResponse(request, "console/export_file.html", context)
+
+
+@no_store
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def export_file_download(request, public_id: str):
+    export = selectors.export_file_by_id(public_id)
+    if export is None or export.status != ExportStatus.READY:
+        raise Http404("No such export file, or it is not ready.")
+    try:
+        handle = (services.export_dir() / export.file_name).open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The export file is gone from the export directory.") from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=export.download_name, content_type="text/csv; charset=utf-8"
+    )
     return response
 
 

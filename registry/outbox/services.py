@@ -54,17 +54,25 @@ def enqueue(task, *args, dedupe_key: str | None = None) -> None:
     nothing is added while an unsent row with the same key exists: that row will run the task.
     Outside a transaction (autocommit) the row is committed at once and relayed at once.
     """
-    name = _task_name(task)
-    message = OutboxMessage(task=name, args=list(args), dedupe_key=dedupe_key, created_at=timezone.now())
     if dedupe_key is None:
-        message.save(force_insert=True)
-        match = Q(pk=message.pk)
-    else:
-        # INSERT … ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) against the partial unique
-        # index on unsent keys. No pk comes back, so the relay finds the row by its key.
-        OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
-        match = Q(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: relay(match=match))
+        enqueue_each(task, [args])
+        return
+    message = OutboxMessage(task=_task_name(task), args=list(args), dedupe_key=dedupe_key, created_at=timezone.now())
+    # INSERT … ON CONFLICT DO NOTHING (INSERT OR IGNORE on SQLite) against the partial unique
+    # index on unsent keys. No pk comes back, so the relay finds the row by its key.
+    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
+    transaction.on_commit(lambda: relay(match=Q(dedupe_key=dedupe_key)))
+
+
+def enqueue_each(task, args_list: Iterable[Iterable]) -> None:
+    """`enqueue` the same task once for each argument list, in one INSERT (no dedupe key)."""
+    now = timezone.now()
+    rows = [OutboxMessage(task=_task_name(task), args=list(args), created_at=now) for args in args_list]
+    if not rows:
+        return
+    OutboxMessage.objects.bulk_create(rows)
+    pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: relay(match=Q(pk__in=pks)))
 
 
 def _eager() -> bool:

@@ -1,12 +1,15 @@
 """Online verification: the offline verifier, fed with the registry's own keys and the token's
-current status straight from the database, named from its grant's history."""
+current status straight from the database, named from its grant's history (for a live grant,
+as a consent check sees it: a strike in force suspends it before the strike's job has written
+its slot)."""
 
 from __future__ import annotations
 
 from registry.consent.choices import TERMINAL_GRANT_STATUSES
+from registry.consent.selectors import grant_live_status
 from registry.tokens import statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
-from registry.tokens.models import ConsentToken
+from registry.tokens.models import ConsentToken, TokenStatus
 from registry.tokens.selectors import jwks
 from registry.tokens.verifier import STATUS_NAMES, KeySet, Result, verify
 
@@ -24,12 +27,17 @@ def _current_status(token: str) -> tuple[bytes, str] | None:
     list_id = uri.rstrip("/").rsplit("/", 1)[-1]
     row = (
         ConsentToken.objects.filter(status_list__public_id=list_id, status_index=idx)
-        .values_list("status", "status_list__size", "grant__status")
+        .values_list("status", "status_list__size", "grant_id", "grant__status")
         .first()
     )
     if row is None:
         return None
-    status, size, grant_status = row
+    status, size, grant_id, grant_status = row
+    if status != TokenStatus.INVALID:  # the grant's current token, and the grant is live
+        # As a check sees it now: a strike in force suspends it before its job writes the slot,
+        # and a lifted one no longer does before the lift's job restores it.
+        live = {"active": TokenStatus.VALID, "suspended": TokenStatus.SUSPENDED}
+        status = live.get(grant_live_status(grant_id), status)
     ended = grant_status if grant_status in TERMINAL_GRANT_STATUSES else STATUS_NAMES[statuslist.INVALID]
     return statuslist.pack(size, [(idx, status)]), ended
 

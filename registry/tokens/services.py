@@ -10,7 +10,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -271,6 +271,30 @@ def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> No
         _set_token_status(token, GRANT_TO_TOKEN_STATUS[to_status])
 
 
+def tokens_follow_grants(*, grant_ids: list[int], grant_status: str) -> set[int]:
+    """A bulk change of grants (a strike's job): move each one's current token to the grant's
+    new status in one UPDATE; returns the status lists whose slots changed.
+
+    The lists are not marked changed here: the caller re-signs each once, with
+    `status_lists_resign`, when its whole change is done. (Marking them here would also take each
+    list's row lock inside a transaction that goes on to append to the audit log, the reverse of
+    the order the grant services take them in.)"""
+    if not grant_ids:
+        return set()
+    status = GRANT_TO_TOKEN_STATUS[grant_status]
+    q = connection.ops.quote_name
+    # UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): the lists come back from the one statement
+    # that changes the slots, which the ORM's update() cannot do.
+    sql = (
+        f"UPDATE {q(ConsentToken._meta.db_table)} SET {q('status')} = %s "  # noqa: S608
+        f"WHERE {q('grant_id')} IN ({', '.join(['%s'] * len(grant_ids))}) "
+        f"AND {q('replaced_by_id')} IS NULL AND {q('status')} <> %s RETURNING {q('status_list_id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [status, *grant_ids, status])
+        return {row[0] for row in cursor.fetchall()}
+
+
 # --- Status list signing ----------------------------------------------------------------------
 def _past_half_life(snapshot: StatusListSnapshot | None, now: dt.datetime) -> bool:
     """Re-signed from half its lifetime on, a served list keeps at least half a lifetime ahead of
@@ -329,6 +353,17 @@ def status_list_snapshot_to_serve(*, status_list: StatusList, now: dt.datetime |
     nothing_valid = latest is None or latest.expires_at <= now
     status_list_refresh(status_list_id=status_list.pk, wait=nothing_valid, now=now)
     return selectors.status_list_snapshot(status_list) or latest
+
+
+def status_lists_resign(*, status_list_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Mark each of these lists changed and re-sign it, each in a transaction of its own: for a
+    bulk change whose token slots were written by `tokens_follow_grants`. Returns how many."""
+    signed = 0
+    for pk in sorted(set(status_list_ids)):
+        with transaction.atomic():
+            StatusList.objects.filter(pk=pk).update(change_seq=F("change_seq") + 1)
+            signed += status_list_refresh(status_list_id=pk, now=now)
+    return signed
 
 
 def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:

@@ -25,7 +25,7 @@ from registry.cases.models import Case, CaseKind, CaseStatus
 from registry.cases.services import case_open
 from registry.consent import rules
 from registry.consent import selectors as consent_selectors
-from registry.consent.choices import GrantStatus, UseType
+from registry.consent.choices import UseType
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
@@ -550,12 +550,14 @@ def synthetic_performer_register(
             )
         seen.add((performer.pk, feature.casefold()))
         grant = (
-            ConsentGrant.objects.filter(
-                studio=studio,
-                performer=performer,
-                use=UseType.SYNTHETIC_FEATURE,
-                status=GrantStatus.ACTIVE,
-                term_end__gte=timezone.localdate(now),
+            consent_selectors.grants_active_at(
+                ConsentGrant.objects.filter(
+                    studio=studio,
+                    performer=performer,
+                    use=UseType.SYNTHETIC_FEATURE,
+                    term_end__gte=timezone.localdate(now),
+                ),
+                now,
             )
             .order_by("-activated_at")
             .first()

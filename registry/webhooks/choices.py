@@ -14,10 +14,20 @@ class EventType(models.TextChoices):
     TOKEN_REISSUED = "token.reissued", "Consent token re-issued"
     STRIKE_DECLARED = "strike.declared", "Strike declared"
     STRIKE_LIFTED = "strike.lifted", "Strike lifted"
+    STRIKE_GRANTS_SUSPENDED = "strike.grants_suspended", "Grants suspended by a strike (a batch)"
+    STRIKE_GRANTS_RESTORED = "strike.grants_restored", "Grants restored when a strike was lifted (a batch)"
     USAGE_REPORT_PROCESSED = "usage_report.processed", "Usage report processed"
     VIOLATION_OPENED = "violation.opened", "Violation case opened"
     INVOICE_FINALIZED = "invoice.finalized", "Invoice, credit or debit note finalized"
     INVOICE_PAID = "invoice.paid", "Invoice paid"
+
+
+# A strike's grants are announced in batches, not one event per grant; endpoints that subscribed
+# to the per-grant event a strike used to send get the batch too.
+ALSO_SENT_TO_SUBSCRIBERS_OF = {
+    EventType.STRIKE_GRANTS_SUSPENDED: EventType.GRANT_SUSPENDED,
+    EventType.STRIKE_GRANTS_RESTORED: EventType.GRANT_RESUMED,
+}
 
 
 class EndpointStatus(models.TextChoices):

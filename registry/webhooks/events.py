@@ -7,7 +7,7 @@ payload shapes live here, next to each other, so the documented events stay cons
 from __future__ import annotations
 
 from registry.webhooks.choices import EventType
-from registry.webhooks.services import webhook_emit
+from registry.webhooks.services import webhook_emit, webhook_emit_each
 
 # Grant status changes as events: (from, to) -> event type. Supersession is announced as the
 # new version's `grant.amended`; a grant's activation as `grant.activated`.
@@ -92,6 +92,19 @@ def strike_declared(strike) -> None:
 
 def strike_lifted(strike) -> None:
     webhook_emit(EventType.STRIKE_LIFTED, studio=list(strike.studios.all()), data=_strike_data(strike))
+
+
+def strike_grants_changed(strike, *, to_status: str, grants_by_studio: dict[int, list[str]]) -> None:
+    """A batch of a strike's job: each studio is told which of its grants it suspended (or, on
+    the lift, restored), in one event, rather than one event per grant."""
+    event = EventType.STRIKE_GRANTS_SUSPENDED if to_status == "suspended" else EventType.STRIKE_GRANTS_RESTORED
+    webhook_emit_each(
+        event,
+        data_by_studio={
+            studio_id: {**_strike_data(strike), "status": to_status, "grants": grants, "count": len(grants)}
+            for studio_id, grants in grants_by_studio.items()
+        },
+    )
 
 
 def usage_report_processed(report) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from registry.core.ids import new_public_id
-from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus
+from registry.webhooks.choices import ALSO_SENT_TO_SUBSCRIBERS_OF, AttemptTrigger, DeliveryStatus, EndpointStatus
 
 
 def new_endpoint_id() -> str:
@@ -51,7 +51,7 @@ class WebhookEndpoint(models.Model):
         return self.status == EndpointStatus.ENABLED
 
     def subscribes_to(self, event_type: str) -> bool:
-        return event_type in self.event_types
+        return event_type in self.event_types or ALSO_SENT_TO_SUBSCRIBERS_OF.get(event_type) in self.event_types
 
 
 class WebhookMessage(models.Model):

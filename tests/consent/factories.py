@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from registry.audit.models import AuditEvent
 from registry.consent import services
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.parties.models import Performer, Studio
@@ -92,3 +93,47 @@ def accept(
 
 def grant_for(studio: Studio, performer: Performer, agreement: Agreement, **overrides) -> ConsentGrant:
     return accept(create_request(studio, performer, agreement, **overrides))
+
+
+def run_strike_jobs(strike, *, now: dt.datetime | None = None, **options) -> list:
+    """Run a strike's jobs as a worker does once its declaration (or lift) has committed; unit
+    tests never commit, so the outbox never sends them."""
+    return [
+        services.strike_job_run(job_id=pk, now=now, **options)
+        for pk in strike.jobs.order_by("pk").values_list("pk", flat=True)
+    ]
+
+
+# Audit actions that record one grant's change of status (activated and amended: a new version
+# starts active), and the batches of a strike's job, each naming the grants it changed.
+GRANT_STATUS_ACTIONS = {
+    "grant.activated",
+    "grant.amended",
+    "grant.suspended",
+    "grant.suspended_by_strike",
+    "grant.resumed",
+    "grant.resumed_after_strike",
+    "grant.revoked",
+    "grant.superseded",
+    "grant.expired",
+}
+STRIKE_BATCH_ACTIONS = {
+    "strike.grants_suspended": ("suspended", "active", "suspended"),
+    "strike.grants_restored": ("restored", "suspended", "active"),
+}
+
+
+def audited_status_changes() -> list[tuple[str, str, str]]:
+    """Every change of a grant's status the audit trail records, oldest first, as
+    (grant public id, from, to)."""
+    out = []
+    events = AuditEvent.objects.filter(action__in=GRANT_STATUS_ACTIONS | set(STRIKE_BATCH_ACTIONS)).order_by("id")
+    for subject_id, action, data in events.values_list("subject_id", "action", "data"):
+        if action in STRIKE_BATCH_ACTIONS:
+            key, before, after = STRIKE_BATCH_ACTIONS[action]
+            out.extend((grant_id, before, after) for grant_id in data[key])
+        elif action in ("grant.activated", "grant.amended"):
+            out.append((subject_id, "", "active"))
+        else:
+            out.append((subject_id, data["from"], data["to"]))
+    return out

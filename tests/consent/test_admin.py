@@ -7,7 +7,8 @@ from django.test import Client
 
 from registry.audit.models import AuditEvent
 from registry.consent.models import Strike
-from tests.consent.factories import grant_for
+from registry.outbox.models import OutboxMessage
+from tests.consent.factories import grant_for, run_strike_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,19 @@ def test_declare_previews_then_suspends(staff, studio, other_studio, performer, 
     declared = client.post("/admin/consent/strike/declare/", {**form, "confirm": "1"})
     assert declared.status_code == 302
     strike = Strike.objects.get()
+    assert AuditEvent.objects.filter(action="strike.declared", subject_id=strike.public_id).exists()
+    # The request declared it and left the suspending to the job, which waits in the outbox.
+    grant.refresh_from_db()
+    assert grant.status == "active"
+    job = strike.jobs.get()
+    assert list(OutboxMessage.objects.filter(task="consent.run_strike_job").values_list("args", flat=True)) == [
+        [job.pk]
+    ]
+    run_strike_jobs(strike)
     grant.refresh_from_db()
     assert grant.status == "suspended"
-    assert AuditEvent.objects.filter(action="strike.declared", subject_id=strike.public_id).exists()
+    page = client.get(f"/admin/consent/strike/{strike.pk}/change/")
+    assert "1 of 1 grants (100%)" in page.content.decode()
 
 
 def test_lift_action_restores_through_the_service(staff, studio, performer, agreement):
@@ -42,11 +53,13 @@ def test_lift_action_restores_through_the_service(staff, studio, performer, agre
 
     grant = grant_for(studio.studio, performer.performer, agreement)
     strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
+    run_strike_jobs(strike)
     client = admin_client(staff.user)
 
     response = client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]}, follow=True)
 
     assert response.status_code == 200
+    run_strike_jobs(strike)
     grant.refresh_from_db()
     assert grant.status == "active"
     assert AuditEvent.objects.filter(action="strike.lifted", actor_name="ada").exists()
@@ -64,6 +77,7 @@ def test_analyst_cannot_declare_or_lift(analyst, studio, performer, agreement):
     )
     assert refused.status_code == 403
     strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
+    run_strike_jobs(strike)
     client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]})
     strike.refresh_from_db()
     grant.refresh_from_db()

@@ -29,7 +29,7 @@ from registry.core.errors import NotPermittedError, RuleViolationError, StateCon
 from registry.parties.callers import Caller, CallerKind
 from registry.parties.services import representative_authorise
 from tests.conftest import SYSTEM, login_of
-from tests.consent.factories import accept, create_request
+from tests.consent.factories import accept, audited_status_changes, create_request, run_strike_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -990,6 +990,7 @@ def test_strike_declare_suspends_exactly_the_live_grants_of_the_listed_studios(s
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Contract talks failed", actor=SYSTEM, now=declared_at
     )
+    run_strike_jobs(strike, now=declared_at)
 
     # then
     statuses = {name: reload(grant).status for name, grant in strike_world.items()}
@@ -1007,10 +1008,22 @@ def test_strike_declare_suspends_exactly_the_live_grants_of_the_listed_studios(s
     assert set(Suspension.objects.values_list("cause", flat=True)) == {"strike"}
     assert history(strike_world["ours_maya"])[-1] == ("active", "suspended", declared_at)
     assert GrantStatusChange.objects.get(grant=strike_world["ours_maya"], to_status="suspended").strike == strike
+    strike = reload(strike)
     assert (strike.starts_at, strike.applied_at, strike.lifted_at) == (declared_at, declared_at, None)
-    assert actions("strike", strike.public_id) == ["strike.declared", "strike.applied"]
-    assert AuditEvent.objects.get(action="strike.applied").data == {"grants_suspended": 2}
-    assert actions("grant", strike_world["ours_maya"].public_id)[-1] == "grant.suspended_by_strike"
+    assert actions("strike", strike.public_id) == ["strike.declared", "strike.grants_suspended", "strike.applied"]
+    batch = AuditEvent.objects.get(action="strike.grants_suspended").data
+    assert (batch["batch"], sorted(batch["suspended"]), batch["already_suspended"]) == (
+        1,
+        sorted([strike_world["ours_maya"].public_id, strike_world["ours_leo"].public_id]),
+        [],
+    )
+    assert AuditEvent.objects.get(action="strike.applied").data == {
+        "grants_suspended": 2,
+        "grants_processed": 2,
+        "batches": 1,
+        "status_lists_signed": 1,
+    }
+    assert strike.jobs.get().status == "done"
 
 
 def test_strike_needs_a_studio_and_a_reason(agreement, studio):
@@ -1027,6 +1040,7 @@ def test_a_grant_accepted_during_a_strike_starts_suspended(studio, performer, ag
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0
     )
+    run_strike_jobs(strike, now=T0)
     request = place(studio.studio, performer.performer, agreement, now=T0 + HOUR)
     signed_at = T0 + 2 * HOUR
 
@@ -1042,6 +1056,7 @@ def test_a_grant_accepted_during_a_strike_starts_suspended(studio, performer, ag
     assert (outcome.allowed, reasons(outcome)) == (False, [("suspended_by_strike", None, grant.public_id)])
     # and lifting the strike restores it
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + DAY)
+    run_strike_jobs(strike, now=T0 + DAY)
     assert reload(grant).status == "active"
     assert check(studio.studio, performer.performer, D0 + DAY, now=T0 + DAY + HOUR).allowed is True
 
@@ -1059,6 +1074,7 @@ def test_lifting_a_strike_restores_only_what_the_strike_suspended(studio, perfor
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + DAY
     )
+    run_strike_jobs(strike, now=T0 + DAY)
     # and during the strike the performer revokes one and suspends another
     services.grant_revoke(grant=revoked, reason="Withdraw", acting_user=login_of(revoked.performer), now=T0 + 2 * DAY)
     services.grant_suspend(
@@ -1067,13 +1083,17 @@ def test_lifting_a_strike_restores_only_what_the_strike_suspended(studio, perfor
 
     # when
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 4 * DAY)
+    run_strike_jobs(strike, now=T0 + 4 * DAY)
 
     # then
     assert [reload(g).status for g in (untouched, revoked, paused)] == ["active", "revoked", "suspended"]
     assert reload(strike).lifted_at == T0 + 4 * DAY
-    assert AuditEvent.objects.get(action="strike.lifted").data == {"grants_restored": 1}
-    assert actions("grant", untouched.public_id)[-1] == "grant.resumed_after_strike"
-    assert actions("grant", paused.public_id)[-2:] == ["grant.suspension_added", "grant.suspension_ended"]
+    assert AuditEvent.objects.get(action="strike.lifted").data == {"suspensions_to_end": 2}
+    assert AuditEvent.objects.get(action="strike.restored").data["grants_restored"] == 1
+    batch = AuditEvent.objects.get(action="strike.grants_restored").data
+    assert (batch["restored"], batch["still_suspended"]) == ([untouched.public_id], [paused.public_id])
+    assert history(untouched)[-1] == ("suspended", "active", T0 + 4 * DAY)
+    assert actions("grant", paused.public_id)[-1] == "grant.suspension_added"
     assert Suspension.objects.filter(grant=paused, ended_at__isnull=True).get().cause == "performer"
     # the check names the performer's suspension only
     outcome = check(
@@ -1095,7 +1115,9 @@ def test_lifting_a_strike_twice_is_a_conflict(studio, performer, agreement):
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + DAY
     )
+    run_strike_jobs(strike, now=T0 + DAY)
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 2 * DAY)
+    run_strike_jobs(strike, now=T0 + 2 * DAY)
     before = row_counts()
 
     # when / then
@@ -1118,19 +1140,22 @@ def test_a_future_strike_applies_only_from_its_start(studio, performer, agreemen
         now=T0 + DAY,
     )
     assert (reload(strike).applied_at, reload(grant).status) == (None, "active")
+    assert strike.jobs.get().enqueued_at is None
 
     # when
-    early = services.strikes_apply_due(now=starts_at - dt.timedelta(seconds=1))
+    early = services.strike_jobs_start_due(now=starts_at - dt.timedelta(seconds=1))
+    run_strike_jobs(strike, now=starts_at - dt.timedelta(seconds=1))  # a job sent early waits for the start
     status_before_start = reload(grant).status
-    on_time = services.strikes_apply_due(now=starts_at)
-    again = services.strikes_apply_due(now=starts_at + DAY)
+    on_time = services.strike_jobs_start_due(now=starts_at)
+    run_strike_jobs(strike, now=starts_at)
+    again = services.strike_jobs_start_due(now=starts_at + DAY)
 
     # then
     assert (early, on_time, again) == (0, 1, 0)
     assert (status_before_start, reload(grant).status) == ("active", "suspended")
     assert reload(strike).applied_at == starts_at
     assert Suspension.objects.get(grant=grant).started_at == starts_at
-    assert AuditEvent.objects.get(action="strike.applied").actor_name == "strike schedule"
+    assert AuditEvent.objects.get(action="strike.applied").actor_name == "strike job"
 
 
 def test_a_future_strike_lifted_before_its_start_never_applies(studio, performer, agreement):
@@ -1145,12 +1170,16 @@ def test_a_future_strike_lifted_before_its_start_never_applies(studio, performer
         now=T0 + DAY,
     )
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 2 * DAY)
+    run_strike_jobs(strike, now=T0 + 2 * DAY)
 
     # when
-    applied = services.strikes_apply_due(now=T0 + 6 * DAY)
+    started = services.strike_jobs_start_due(now=T0 + 6 * DAY)
+    run_strike_jobs(strike, now=T0 + 6 * DAY)
 
     # then
-    assert (applied, reload(grant).status, reload(strike).applied_at) == (0, "active", None)
+    assert (started, reload(grant).status, reload(strike).applied_at) == (0, "active", None)
+    assert dict(strike.jobs.values_list("kind", "status")) == {"apply": "stopped", "lift": "done"}
+    assert not Suspension.objects.filter(grant=grant).exists()
 
 
 def test_an_amendment_accepted_during_a_strike_starts_suspended_and_is_restored_on_lift(studio, performer, agreement):
@@ -1159,6 +1188,7 @@ def test_an_amendment_accepted_during_a_strike_starts_suspended_and_is_restored_
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + DAY
     )
+    run_strike_jobs(strike, now=T0 + DAY)
     request = place(
         studio.studio,
         performer.performer,
@@ -1172,10 +1202,11 @@ def test_an_amendment_accepted_during_a_strike_starts_suspended_and_is_restored_
 
     # when
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 4 * DAY)
+    run_strike_jobs(strike, now=T0 + 4 * DAY)
 
     # then
     assert (reload(v1).status, reload(v2).status) == ("superseded", "active")
-    assert AuditEvent.objects.get(action="strike.lifted").data == {"grants_restored": 1}
+    assert AuditEvent.objects.get(action="strike.restored").data["grants_restored"] == 1
 
 
 # --- Expiry of grants -----------------------------------------------------------------------------------------
@@ -1442,17 +1473,6 @@ def test_strikes_are_visible_to_the_struck_studios_and_staff(studio, other_studi
 
 
 # --- The audit trail over a long life -----------------------------------------------------------------------------
-STATUS_ACTIONS = {
-    "grant.activated",
-    "grant.amended",
-    "grant.suspended",
-    "grant.suspended_by_strike",
-    "grant.resumed",
-    "grant.resumed_after_strike",
-    "grant.superseded",
-    "grant.revoked",
-    "grant.expired",
-}
 
 
 def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifies(studio, performer, agreement, staff):
@@ -1463,8 +1483,10 @@ def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifie
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0 + 3 * DAY
     )
+    run_strike_jobs(strike, now=T0 + 3 * DAY)
     services.grant_suspend(grant=v1, reason="My own pause", acting_user=login_of(v1.performer), now=T0 + 4 * DAY)
     services.strike_lift(strike=strike, actor=SYSTEM, now=T0 + 5 * DAY)
+    run_strike_jobs(strike, now=T0 + 5 * DAY)
     services.grant_resume(grant=v1, acting_user=login_of(v1.performer), now=T0 + 6 * DAY)
     amendment = place(
         studio.studio,
@@ -1481,15 +1503,10 @@ def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifie
     changes = sorted(
         (c.grant.public_id, c.from_status, c.to_status) for c in GrantStatusChange.objects.select_related("grant")
     )
-    audited = []
-    for event in AuditEvent.objects.filter(subject_type="grant", action__in=STATUS_ACTIONS):
-        if event.action in ("grant.activated", "grant.amended"):
-            audited.append((event.subject_id, "", "active"))
-        else:
-            audited.append((event.subject_id, event.data["from"], event.data["to"]))
+    audited = [(grant_id, before, after) for grant_id, before, after in audited_status_changes()]
     report = verify_audit_chain()
 
-    # then each status change has exactly one audit event
+    # then each status change is audited exactly once (a strike's, in its job's batch event)
     assert sorted(audited) == changes
     assert [c[:2] for c in history(v1)] == [
         ("", "active"),
@@ -1504,9 +1521,7 @@ def test_every_status_change_of_a_long_scenario_is_audited_and_the_chain_verifie
         "grant.activated",
         "grant.suspended",
         "grant.resumed",
-        "grant.suspended_by_strike",
         "grant.suspension_added",
-        "grant.suspension_ended",
         "grant.resumed",
         "grant.superseded",
     ]

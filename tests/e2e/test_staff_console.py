@@ -46,10 +46,11 @@ def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff,
     expect(page.locator("#strike-preview")).to_contain_text("suspends 1 consent(s)")
     snap(page, "staff-strike-preview")
     page.get_by_role("button", name="Declare the strike").click()
-    expect(page.get_by_text("1 grant(s) suspended")).to_be_visible()
+    expect(page.get_by_text("its job suspends the grants in the background")).to_be_visible()
     grant.refresh_from_db()
-    assert grant.status == "suspended"
-    # The strike's page lists what it suspended.
+    assert grant.status == "suspended"  # no broker here: the job ran in process, after the commit
+    # The strike's page shows its job's progress and lists what it suspended.
+    expect(page.get_by_text("1 of 1 grants (100%)")).to_be_visible()
     expect(page.get_by_role("link", name=f"{grant.public_id} v1 (suspended)")).to_be_visible()
 
     # Lift it from the list of strikes: the grant is active again.
@@ -59,6 +60,7 @@ def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff,
     page.locator('select[name="action"]').select_option("lift")
     page.locator("button[name=index]").first.click()  # "Go"
     expect(page.get_by_text(f"Strike {strike.public_id} lifted.")).to_be_visible()
+    expect(page.get_by_text("its job restores the grants in the background")).to_be_visible()
     grant.refresh_from_db()
     assert grant.status == "active"
 

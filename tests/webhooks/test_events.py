@@ -18,7 +18,7 @@ from registry.webhooks.choices import EventType
 from registry.webhooks.models import WebhookMessage
 from tests.billing.conftest import ensure_reference_terms, past_grant, replica_line, report
 from tests.conftest import SYSTEM, login_of
-from tests.consent.factories import accept, create_request, grant_for
+from tests.consent.factories import accept, create_request, grant_for, run_strike_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -97,16 +97,41 @@ def test_strikes_are_announced_to_each_studio_they_name(subscribed, other_studio
     services.endpoint_create(
         studio=other_studio.studio, url=receiver.url, event_types=["strike.declared"], actor=SYSTEM
     )
-    grant_for(subscribed.studio, performer.performer, agreement)
+    grant = grant_for(subscribed.studio, performer.performer, agreement)
     strike = consent_services.strike_declare(
         agreement=agreement, studios=[subscribed.studio, other_studio.studio], reason="Contract talks", actor=SYSTEM
     )
+    run_strike_jobs(strike)
     consent_services.strike_lift(strike=strike, actor=SYSTEM)
+    run_strike_jobs(strike)
 
     types = _types(subscribed.studio)
-    assert types[2:] == ["strike.declared", "grant.suspended", "grant.resumed", "strike.lifted"]
+    # A strike's grants are announced in batches, one event per studio and batch.
+    assert types[2:] == ["strike.declared", "strike.grants_suspended", "strike.lifted", "strike.grants_restored"]
+    suspended, restored = _events(subscribed.studio)[3][1], _events(subscribed.studio)[5][1]
+    assert (suspended["strike"], suspended["grants"], suspended["count"]) == (strike.public_id, [grant.public_id], 1)
+    assert (restored["status"], restored["grants"]) == ("active", [grant.public_id])
     assert _types(other_studio.studio) == ["strike.declared"]  # subscribed to that only
     assert _events(other_studio.studio)[0][1]["strike"] == strike.public_id
+
+
+def test_strike_batches_reach_endpoints_subscribed_to_the_per_grant_events(
+    studio, receiver, allow_loopback, performer, agreement
+):
+    # An endpoint set up before strikes came in batches listens to grant.suspended and grant.resumed.
+    services.endpoint_create(
+        studio=studio.studio, url=receiver.url, event_types=["grant.suspended", "grant.resumed"], actor=SYSTEM
+    )
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    strike = consent_services.strike_declare(
+        agreement=agreement, studios=[studio.studio], reason="Contract talks", actor=SYSTEM
+    )
+    run_strike_jobs(strike)
+    consent_services.strike_lift(strike=strike, actor=SYSTEM)
+    run_strike_jobs(strike)
+
+    assert _types(studio.studio) == ["strike.grants_suspended", "strike.grants_restored"]
+    assert [data["grants"] for _, data in _events(studio.studio)] == [[grant.public_id], [grant.public_id]]
 
 
 def test_token_reissue_is_announced(subscribed, performer, agreement):

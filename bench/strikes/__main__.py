@@ -1,0 +1,5 @@
+import sys
+
+from bench.strikes.runner import main
+
+sys.exit(main())

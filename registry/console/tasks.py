@@ -1,0 +1,19 @@
+"""Celery tasks for the staff console: thin, by id, named explicitly."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from registry.console import services
+
+
+@shared_task(name="console.write_export", acks_late=True, reject_on_worker_lost=True)
+def write_export(export_id: int) -> int:
+    """Write one export file. A second delivery writes nothing: the first writer holds the claim."""
+    return services.export_file_write(export_id=export_id).rows_written
+
+
+@shared_task(name="console.sweep_exports")
+def sweep_exports() -> list[int]:
+    """Beat: start exports gone quiet again, delete expired files."""
+    return list(services.export_files_sweep())
