@@ -1,7 +1,9 @@
 """Writes for consent: requests, answers, grant status changes, strikes and preferences.
 
-Each public function is one transaction that writes its audit events inside it and schedules
-side effects (notifications, token and status-list work) with `transaction.on_commit`.
+Each public function is one transaction that writes its audit events inside it. Its effects
+are explicit calls, in the same transaction and with the change's own time: a grant's token
+(registry.tokens.services), its studio's webhook (registry.webhooks.events), and work owed
+after the commit through the outbox (notifications, strike jobs, status-list re-signing).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -58,15 +60,9 @@ from registry.terms.models import Agreement
 from registry.tokens import services as token_services
 from registry.webhooks import events as webhook_events
 
-# Hooks other apps register (tokens, webhooks) to learn that a grant changed; called inside the
-# transaction, so they can write their own rows and schedule on_commit work atomically.
-GrantChangeHook = Callable[[ConsentGrant, str, str], None]  # (grant, from_status, to_status)
-_grant_change_hooks: list[GrantChangeHook] = []
-
-
-def register_grant_change_hook(hook: GrantChangeHook) -> None:
-    if hook not in _grant_change_hooks:
-        _grant_change_hooks.append(hook)
+# Tasks this module enqueues through the outbox, by name (registry/consent/tasks.py runs them).
+NOTIFY_CONSENT_REQUEST_TASK = "consent.notify_consent_request"
+RUN_STRIKE_JOB_TASK = "consent.run_strike_job"
 
 
 # --- Facts for the pure rules -----------------------------------------------------------------
@@ -275,9 +271,7 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
                 },
             )
         else:
-            from registry.consent import tasks
-
-            outbox.enqueue(tasks.notify_consent_request, request.pk)
+            outbox.enqueue(NOTIFY_CONSENT_REQUEST_TASK, request.pk)
     return request
 
 
@@ -518,7 +512,8 @@ def _grant_create(
             "signer_role": signer_role,
         },
     )
-    _run_hooks(grant, "", GrantStatus.ACTIVE)
+    token_services.token_issue(grant=grant, at=now)
+    webhook_events.grant_status_changed(grant, from_status="", to_status=GrantStatus.ACTIVE)
     # A grant accepted while a strike against this studio is in force starts suspended (the
     # strikes were locked when the request was: see _lock_strikes_in_force).
     for strike in _strikes_in_force(grant.agreement_id, grant.studio_id, now).order_by("pk"):
@@ -636,12 +631,9 @@ def _transition(
             **(data or {}),
         },
     )
-    _run_hooks(grant, from_status, to)
-
-
-def _run_hooks(grant: ConsentGrant, from_status: str, to_status: str) -> None:
-    for hook in _grant_change_hooks:
-        hook(grant, from_status, to_status)
+    # The effects, in this transaction: the token's slot follows the grant, and its studio is told.
+    token_services.token_follow_grant(grant=grant)
+    webhook_events.grant_status_changed(grant, from_status=from_status, to_status=to)
 
 
 def _audit_grant(grant: ConsentGrant, actor: Actor, action: str, data: dict) -> None:
@@ -853,11 +845,10 @@ def _strikes_in_force(agreement_id: int, studio_id: int, at: dt.datetime):
 
 
 def _strike_job_enqueue(job: StrikeJob, *, now: dt.datetime) -> None:
-    from registry.consent import tasks
 
     StrikeJob.objects.filter(pk=job.pk).update(enqueued_at=now)
     # One unsent message per job: a job started again by beat before the first was sent runs once.
-    outbox.enqueue(tasks.run_strike_job, job.pk, dedupe_key=f"consent.run_strike_job:{job.pk}")
+    outbox.enqueue(RUN_STRIKE_JOB_TASK, job.pk, dedupe_key=f"{RUN_STRIKE_JOB_TASK}:{job.pk}")
 
 
 def _lock_strikes_in_force(request: ConsentRequest, at: dt.datetime) -> None:
@@ -1182,9 +1173,9 @@ def _strike_status_change(
     strike: Strike, grants: list[_Scanned], from_status: str, to_status: str, *, reason: str, at: dt.datetime
 ) -> set[int]:
     """Move these grants from one status to the other in bulk: their status, their history,
-    their tokens' slots, and a webhook per studio. The per-grant hooks (`_run_hooks`) are for
-    one grant at a time; this tells tokens and webhooks in bulk instead. Returns the status
-    lists whose slots changed."""
+    their tokens' slots, and a webhook per studio. `_transition` tells tokens and webhooks of
+    one grant at a time; this tells them in bulk instead. Returns the status lists whose slots
+    changed."""
     if not grants:
         return set()
     pks = [g.pk for g in grants]

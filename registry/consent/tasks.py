@@ -9,7 +9,7 @@ from registry.consent import notifications, services
 
 
 @shared_task(
-    name="consent.notify_consent_request",
+    name=services.NOTIFY_CONSENT_REQUEST_TASK,
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
@@ -37,7 +37,7 @@ def apply_due_strikes() -> int:
 
 
 @shared_task(
-    name="consent.run_strike_job",
+    name=services.RUN_STRIKE_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),

@@ -21,6 +21,9 @@ from registry.core.actors import Actor
 from registry.core.errors import InvalidInputError, StateConflictError
 from registry.outbox import services as outbox
 
+# The task this module enqueues through the outbox, by name (registry/console/tasks.py runs it).
+WRITE_EXPORT_TASK = "console.write_export"
+
 DEVICE_NAME = "Authenticator app"
 
 
@@ -92,9 +95,8 @@ def export_file_request(*, kind: str, start: dt.date, end: dt.date, fund: str, u
 
 
 def _enqueue_export(export: ExportFile) -> None:
-    from registry.console import tasks
 
-    outbox.enqueue(tasks.write_export, export.pk, dedupe_key=f"console.write_export:{export.pk}")
+    outbox.enqueue(WRITE_EXPORT_TASK, export.pk, dedupe_key=f"{WRITE_EXPORT_TASK}:{export.pk}")
 
 
 def export_file_write(*, export_id: int, now: dt.datetime | None = None) -> ExportFile:

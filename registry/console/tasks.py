@@ -7,7 +7,7 @@ from celery import shared_task
 from registry.console import services
 
 
-@shared_task(name="console.write_export", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=services.WRITE_EXPORT_TASK, acks_late=True, reject_on_worker_lost=True)
 def write_export(export_id: int) -> int:
     """Write one export file. A second delivery writes nothing: the first writer holds the claim."""
     return services.export_file_write(export_id=export_id).rows_written

@@ -22,6 +22,9 @@ from registry.parties.authority import mandate_refusal, representatives_in_force
 from registry.parties.models import Performer, Representative, RepresentativeKind
 from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
 
+# The task this module enqueues through the outbox, by name (registry/portal/tasks.py runs it).
+SEND_INVITATION_TASK = "portal.send_invitation"
+
 
 def normalise_name(name: str) -> str:
     """Names compared the way a person would: case, accents' composition and spacing ignored."""
@@ -124,7 +127,6 @@ def _login_for(*, email: str, existing, name: str, for_performer: bool):
 
 
 def _invite(*, party, email: str, actor: Actor, now: dt.datetime, **link) -> PortalInvitation:
-    from registry.portal import tasks
 
     email = (email or "").strip().lower()
     if not email:
@@ -149,7 +151,7 @@ def _invite(*, party, email: str, actor: Actor, now: dt.datetime, **link) -> Por
         data={"invitation": invitation.pk, "email": email, "for": "performer" if is_performer else "representative"},
     )
     # Through the outbox: the email is owed once the invitation commits, even if Redis is down.
-    outbox.enqueue(tasks.send_invitation, invitation.pk)
+    outbox.enqueue(SEND_INVITATION_TASK, invitation.pk)
     return invitation
 
 

@@ -20,6 +20,7 @@ from registry.consent.choices import GrantStatus
 from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
+from registry.outbox import services as outbox
 from registry.tokens import jose, keys, selectors, statuslist
 from registry.tokens.models import (
     ConsentToken,
@@ -32,6 +33,9 @@ from registry.tokens.models import (
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
 from registry.webhooks import events as webhook_events
+
+# The task this module enqueues through the outbox, by name (registry/tokens/tasks.py runs it).
+REFRESH_STATUS_LIST_TASK = "tokens.refresh_status_list"
 
 # A list is closed to new tokens at this fill ratio, so random allocation stays cheap.
 STATUS_LIST_FILL_LIMIT = 0.75
@@ -166,14 +170,10 @@ def _allocate_slot(status_list: StatusList) -> int:
 def _mark_changed(status_list_id: int) -> None:
     # Taking the row lock serialises with a re-sign in progress, so no change is ever missed.
     StatusList.objects.filter(pk=status_list_id).update(change_seq=F("change_seq") + 1)
-    from registry.outbox import services as outbox
-    from registry.tokens import tasks
 
     # One unsent re-sign per list is enough: the refresh takes this row's lock first, so it
     # cannot run between our change and our commit and miss it.
-    outbox.enqueue(
-        tasks.refresh_status_list, status_list_id, dedupe_key=f"tokens.refresh_status_list:{status_list_id}"
-    )
+    outbox.enqueue(REFRESH_STATUS_LIST_TASK, status_list_id, dedupe_key=f"{REFRESH_STATUS_LIST_TASK}:{status_list_id}")
 
 
 def _set_token_status(token: ConsentToken, status: int) -> None:
@@ -246,29 +246,32 @@ def _issue(grant: ConsentGrant, *, now: dt.datetime) -> ConsentToken:
     return token
 
 
-def on_grant_change(grant: ConsentGrant, from_status: str, to_status: str) -> None:
-    """Registered with consent.services: issue a token for a new grant version, or move the
-    grant's current token to the matching status."""
-    now = timezone.now()
-    if not from_status:
-        token = _issue(grant, now=now)
-        audit_record(
-            actor=Actor.system("token issuer"),
-            action="token.issued",
-            subject_type="grant",
-            subject_id=grant.public_id,
-            performer_id=grant.performer.public_id,
-            studio_id=grant.studio.public_id,
-            data={
-                "kid": token.signing_key.kid,
-                "status_list": token.status_list.public_id,
-                "status_index": token.status_index,
-                "exp": token.expires_at,
-            },
-        )
-        return
+def token_issue(*, grant: ConsentGrant, at: dt.datetime) -> ConsentToken:
+    """Sign the token of a new grant version, issued at `at` (the grant's activation), inside
+    the consent service's transaction."""
+    token = _issue(grant, now=at)
+    audit_record(
+        actor=Actor.system("token issuer"),
+        action="token.issued",
+        subject_type="grant",
+        subject_id=grant.public_id,
+        performer_id=grant.performer.public_id,
+        studio_id=grant.studio.public_id,
+        data={
+            "kid": token.signing_key.kid,
+            "status_list": token.status_list.public_id,
+            "status_index": token.status_index,
+            "exp": token.expires_at,
+        },
+    )
+    return token
+
+
+def token_follow_grant(*, grant: ConsentGrant) -> None:
+    """Move the grant's current token to the status its grant now has (inside the consent
+    service's transaction; the list is re-signed after the commit)."""
     for token in ConsentToken.objects.select_for_update().filter(grant=grant, replaced_by__isnull=True):
-        _set_token_status(token, GRANT_TO_TOKEN_STATUS[to_status])
+        _set_token_status(token, GRANT_TO_TOKEN_STATUS[grant.status])
 
 
 def tokens_follow_grants(*, grant_ids: list[int], grant_status: str) -> set[int]:

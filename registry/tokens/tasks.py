@@ -8,7 +8,11 @@ from registry.tokens import services
 
 
 @shared_task(
-    name="tokens.refresh_status_list", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=10
+    name=services.REFRESH_STATUS_LIST_TASK,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=10,
 )
 def refresh_status_list(status_list_id: int) -> bool:
     # Idempotent: a list already signed at its latest change is left alone.

@@ -36,8 +36,8 @@ def _grant_data(grant) -> dict:
     }
 
 
-def on_grant_change(grant, from_status: str, to_status: str) -> None:
-    """The consent services' grant-change hook."""
+def grant_status_changed(grant, *, from_status: str, to_status: str) -> None:
+    """A grant's status changed (from "" when a version is created): its studio is told."""
     if from_status == "" and to_status == "active":
         event = EventType.GRANT_AMENDED if grant.supersedes_id else EventType.GRANT_ACTIVATED
     elif from_status == "suspended" and to_status == "active":

@@ -26,6 +26,11 @@ from registry.webhooks import sender, signing
 from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
+# Tasks this module enqueues through the outbox, by name (registry/webhooks/tasks.py runs them).
+DELIVER_TASK = "webhooks.deliver"
+REDELIVER_TASK = "webhooks.redeliver"
+NOTIFY_ENDPOINT_DISABLED_TASK = "webhooks.notify_endpoint_disabled"
+
 MAX_ENDPOINTS_PER_STUDIO = 20
 
 
@@ -201,7 +206,6 @@ def webhook_emit_each(
 ) -> list[WebhookMessage]:
     """`webhook_emit` with each studio's own data, in a fixed number of statements whatever the
     number of studios (a strike's job tells up to every studio under an agreement per batch)."""
-    from registry.webhooks import tasks
 
     assert event_type in EventType.values, event_type
     now = now or timezone.now()
@@ -229,7 +233,7 @@ def webhook_emit_each(
     )
     # In this transaction: the first send survives a broker outage (beat's retry_due would also
     # find the pending delivery, but only as a retry).
-    outbox.enqueue_each(tasks.deliver, [[delivery.pk] for delivery in deliveries])
+    outbox.enqueue_each(DELIVER_TASK, [[delivery.pk] for delivery in deliveries])
     return messages
 
 
@@ -322,7 +326,6 @@ def _record(delivery_id: int, result: sender.SendResult, *, manual: bool, starte
 def _endpoint_failed(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
     """Note the failure; an endpoint failing without a success for WEBHOOK_DISABLE_AFTER is
     disabled and the studio's contacts are told."""
-    from registry.webhooks import tasks
 
     if endpoint.failing_since is None:
         endpoint.failing_since = at
@@ -341,12 +344,11 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
     _audit(
         endpoint, Actor.system("webhook delivery"), "webhook_endpoint.disabled", {"reason": endpoint.disabled_reason}
     )
-    outbox.enqueue(tasks.notify_endpoint_disabled, endpoint.pk)
+    outbox.enqueue(NOTIFY_ENDPOINT_DISABLED_TASK, endpoint.pk)
 
 
 def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
     """Send a delivery again now (one manual attempt), whatever its status."""
-    from registry.webhooks import tasks
 
     with transaction.atomic():
         _lock_endpoint(delivery.endpoint_id)
@@ -363,5 +365,5 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDel
             "webhook_delivery.redelivered",
             {"delivery": delivery.public_id, "message": delivery.message.public_id},
         )
-        outbox.enqueue(tasks.redeliver, delivery.pk)
+        outbox.enqueue(REDELIVER_TASK, delivery.pk)
     return delivery

@@ -7,13 +7,13 @@ from celery import shared_task
 from registry.webhooks import notifications, selectors, services
 
 
-@shared_task(name="webhooks.deliver")
+@shared_task(name=services.DELIVER_TASK)
 def deliver(delivery_id: int) -> bool:
     """One automatic attempt; a duplicate message is harmless (the claim refuses it)."""
     return services.delivery_attempt(delivery_id=delivery_id) is not None
 
 
-@shared_task(name="webhooks.redeliver")
+@shared_task(name=services.REDELIVER_TASK)
 def redeliver(delivery_id: int) -> bool:
     return services.delivery_attempt(delivery_id=delivery_id, manual=True) is not None
 
@@ -29,7 +29,7 @@ def retry_due() -> int:
 
 
 @shared_task(
-    name="webhooks.notify_endpoint_disabled",
+    name=services.NOTIFY_ENDPOINT_DISABLED_TASK,
     acks_late=True,
     autoretry_for=(OSError,),
     retry_backoff=True,
