@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from registry.billing import corrections, payments, runs
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, LedgerAccount, Posting
 from registry.billing.periods import parse_period
-from registry.consent.admin import ReadOnlyAdminMixin
+from registry.core.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError, InvalidInputError
 from registry.parties.callers import caller_for_user
 

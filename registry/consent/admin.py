@@ -25,23 +25,11 @@ from registry.consent.models import (
     StrikeJob,
     Suspension,
 )
+from registry.core.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError
 from registry.parties.callers import caller_for_user
 from registry.parties.models import Studio
 from registry.terms.models import Agreement
-
-
-class ReadOnlyAdminMixin:
-    """Signed records change only through services: staff may look, never edit or delete."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DescriptionVersionInline(ReadOnlyAdminMixin, admin.StackedInline):

@@ -15,7 +15,16 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from registry.billing.models import AccountKind, BillingRun, DocumentType, Invoice, InvoiceLine, InvoiceStatus, Posting
+from registry.billing.models import (
+    AccountKind,
+    BillingRun,
+    DocumentType,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LedgerAccount,
+    Posting,
+)
 from registry.billing.selectors import ISSUED, fund_balances
 from registry.cases.models import Case, CaseKind, CaseStatus
 from registry.consent.choices import GrantStatus, RequestStatus, UseType
@@ -495,7 +504,6 @@ def export_remittance(start: dt.date, end: dt.date, fund: str = "") -> Iterator[
 
 def fund_codes() -> list[str]:
     """The funds the ledger knows, for the remittance form."""
-    from registry.billing.models import LedgerAccount
 
     codes = LedgerAccount.objects.filter(kind=AccountKind.FUND).values_list("code", flat=True)
     return sorted({code.split(":")[1] for code in codes})

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registry.audit.models import AuditEvent
 from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
@@ -222,8 +223,6 @@ def audit_verify(request):
     report = verify_audit_chain() if request.method == "POST" else None
     broken = None
     if report is not None and not report.ok and report.broken_seq is not None:
-        from registry.audit.models import AuditEvent
-
         broken = AuditEvent.objects.filter(pk=report.broken_seq).first()
     context = _context(request, "Verify the audit chain", report=report, broken=broken)
     return TemplateResponse(request, "console/audit_verify.html", context)

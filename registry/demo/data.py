@@ -15,6 +15,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from registry.consent import rules, services
+from registry.consent.models import ConsentRequest
 from registry.core.actors import Actor, ActorKind
 from registry.parties import roles
 from registry.parties.models import ApiKey, Performer, Representative, Studio
@@ -145,8 +147,6 @@ def load_demo() -> DemoLogins:
 
 def _demo_consent(studios, maya, minor, maya_user, actor) -> None:
     """One pending request and one active grant for Maya, one pending request for the minor."""
-    from registry.consent import rules, services
-    from registry.consent.models import ConsentRequest
 
     if ConsentRequest.objects.exists():
         return

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from registry.audit.models import AuditEvent
 from registry.audit.selectors import audit_events_for_performer
-from registry.billing.selectors import performer_earnings_by_month
+from registry.billing.models import InvoiceLine
+from registry.billing.selectors import ISSUED, performer_earnings_by_month
 from registry.consent.choices import RequestStatus
 from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to, grants_visible_to
@@ -70,8 +71,6 @@ def earnings_bars(performer: Performer, year: int) -> tuple[list[Bar], Decimal]:
 
 def earnings_currencies(performer: Performer, year: int) -> list[str]:
     """The currencies the year's documents are in (a chart of one currency is labelled with it)."""
-    from registry.billing.models import InvoiceLine
-    from registry.billing.selectors import ISSUED
 
     return sorted(
         set(

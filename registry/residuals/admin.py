@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from registry.consent.admin import ReadOnlyAdminMixin
+from registry.core.admin import ReadOnlyAdminMixin
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
     BonusDistribution,

@@ -3,7 +3,7 @@ consent services, and keys rotate by command; the private key is never shown."""
 
 from django.contrib import admin
 
-from registry.consent.admin import ReadOnlyAdminMixin
+from registry.core.admin import ReadOnlyAdminMixin
 from registry.tokens.models import ConsentToken, SigningKey, StatusList
 
 

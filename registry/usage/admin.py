@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from registry.consent.admin import ReadOnlyAdminMixin
+from registry.core.admin import ReadOnlyAdminMixin
 from registry.usage.models import FeatureBorrowing, SyntheticPerformer, UsageLine, UsageReport
 
 

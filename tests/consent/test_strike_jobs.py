@@ -16,9 +16,9 @@ from registry.audit.models import AuditEvent
 from registry.audit.selectors import verify_audit_chain
 from registry.consent import rules, selectors, services
 from registry.consent.models import ConsentGrant, GrantStatusChange, StrikeJob, Suspension
+from registry.consent.verification import verify_online
 from registry.outbox.models import OutboxMessage
 from registry.tokens.models import ConsentToken, StatusListSnapshot, TokenStatus
-from registry.tokens.online import verify_online
 from registry.webhooks import events as webhook_events
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import audited_status_changes, grant_for, run_strike_jobs

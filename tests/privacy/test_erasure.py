@@ -21,12 +21,12 @@ from registry.billing.models import Invoice, InvoiceLine, JournalEntry, Posting
 from registry.cases.services import case_open
 from registry.consent.models import ConsentGrant, ConsentRequest, DescriptionVersion, GrantStatusChange, Signature
 from registry.consent.services import grants_expire_due
+from registry.consent.verification import verify_online
 from registry.core.errors import NotPermittedError
 from registry.parties.models import Performer, Representative
 from registry.privacy import services
 from registry.privacy.models import ErasureRequest, ErasureStatus
 from registry.tokens.models import ConsentToken
-from registry.tokens.online import verify_online
 from registry.usage.models import UsageLine
 from tests.api.conftest import assert_problem
 from tests.billing.conftest import replica_line, report

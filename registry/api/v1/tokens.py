@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
+from registry.consent.verification import verify_online
 from registry.core.caching import no_store
 from registry.core.errors import NotFoundError
 from registry.parties.models import ApiScope
 from registry.tokens import selectors
-from registry.tokens.online import verify_online
 from registry.tokens.verifier import RESULT_STATUSES
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from registry.consent.models import ConsentGrant
-from registry.tokens.online import verify_online
+from registry.consent.verification import verify_online
 from registry.tokens.selectors import current_token
 
 HEADLINES = {

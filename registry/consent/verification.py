@@ -1,7 +1,7 @@
-"""Online verification: the offline verifier, fed with the registry's own keys and the token's
-current status straight from the database, named from its grant's history (for a live grant,
-as a consent check sees it: a strike in force suspends it before the strike's job has written
-its slot)."""
+"""Online verification of a consent token: the offline verifier (registry.tokens), fed with the
+registry's own keys and the token's current status straight from the database, named from its
+grant's history. It lives with consent because a live grant is answered as a consent check
+sees it: a strike in force suspends it before the strike's job has written its slot."""
 
 from __future__ import annotations
 
