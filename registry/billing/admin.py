@@ -15,6 +15,7 @@ from registry.billing import services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, LedgerAccount, Posting
 from registry.consent.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError
+from registry.core.forms import DecimalField
 from registry.parties.callers import caller_for_user
 
 
@@ -26,9 +27,9 @@ class DebitNoteForm(forms.Form):
     """One corrected line of the invoice: the facts it should have been rated with."""
 
     line = forms.TypedChoiceField(coerce=int, help_text="The charged line to correct")
-    estimated_days = forms.DecimalField(required=False, max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
-    units = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    negotiated_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    estimated_days = DecimalField(required=False, max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
+    units = DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    negotiated_amount = DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, invoice: Invoice, **kwargs):

@@ -35,6 +35,7 @@ from registry.billing.models import (
     RunStatus,
 )
 from registry.billing.money import round_money
+from registry.core import limits
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
@@ -53,12 +54,9 @@ WORK_DAYS_PER_WEEK = Decimal(5)
 
 # --- Periods ----------------------------------------------------------------------------------
 def parse_period(text: str) -> dt.date:
-    """'2026-10' -> 2026-10-01; ValueError with a clear message otherwise."""
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{text!r} is not a period; use YYYY-MM, e.g. 2026-10") from exc
+    """'2026-10' -> 2026-10-01: a month written and bounded as registry.core.limits says;
+    InputFault (a ValueError) with a clear message otherwise."""
+    return limits.parse_month(text)
 
 
 def period_end(period: dt.date) -> dt.date:

@@ -178,8 +178,9 @@ def decimal_pattern(max_digits: int, decimal_places: int, *, minimum: Decimal | 
     fraction = f"(?:\\.[0-9]{{1,{decimal_places}}})?" if decimal_places else ""
     if minimum is None:
         return f"^-?{integer}{fraction}$"
-    if minimum == 0:
-        return f"^{integer}{fraction}$"
+    if minimum == 0:  # "-0" is zero too
+        zero = f"-0(?:\\.0{{1,{decimal_places}}})?|" if decimal_places else "-0|"
+        return f"^(?:{zero}{integer}{fraction})$"
     if decimal_places == 0 or minimum != Decimal(1).scaleb(-decimal_places):
         raise ValueError(f"no written form for a minimum of {minimum} with {decimal_places} decimal places")
     # Not zero: a whole part from 1, or "0." and a fraction with a non-zero digit in its places.
@@ -190,10 +191,14 @@ def decimal_pattern(max_digits: int, decimal_places: int, *, minimum: Decimal | 
     return f"^(?:[1-9][0-9]{{0,{whole - 1}}}{fraction}|0\\.(?:{nonzero_fractions}))$"
 
 
-def parse_decimal(text: Any, pattern: re.Pattern) -> Decimal:
-    """The Decimal a string in the written form `pattern` (from decimal_pattern) stands for."""
+_DECIMAL_FORM = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+
+
+def parse_decimal(text: Any) -> Decimal:
+    """The Decimal a string in the written form stands for; the caller bounds its digits (DRF's
+    DecimalField, or a pattern from decimal_pattern) and its value."""
     if not isinstance(text, str):
         raise InputFault('Send numbers as decimal strings, e.g. "3000.00".', "not_a_string")
-    if not pattern.fullmatch(text):
-        raise InputFault(f"{_shown(text)} is not a decimal number written like 3000.00 within the allowed range.")
+    if len(text) > 40 or not _DECIMAL_FORM.fullmatch(text):
+        raise InputFault(f"{_shown(text)} is not a number written like 3000.00.")
     return Decimal(text)

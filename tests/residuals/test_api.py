@@ -254,8 +254,16 @@ def test_a_production_number_is_registered_once(studio, low_tide):
         ("subscriber date missing", {"subscribers_as_of": None}, [("subscribers_as_of", "required")]),
         ("exhibition year zero", {"exhibition_year": 0}, [("exhibition_year", "min_value")]),
         ("a window that has not begun", {"exhibition_year": 30}, [("exhibition_year", "window_not_started")]),
-        ("a subscriber count from the future", {"subscribers_as_of": "2999-01-01"},
+        ("a subscriber count from the future", {"subscribers_as_of": "2199-01-01"},
          [("subscribers_as_of", "in_future")]),
+        ("a subscriber date past the accepted range", {"subscribers_as_of": "2999-01-01"},
+         [("subscribers_as_of", "date_out_of_range")]),
+        ("hours in exponent form", {"hours_streamed": "2e5"}, [("hours_streamed", "invalid")]),
+        ("hours with a digit separator", {"hours_streamed": "200_000"}, [("hours_streamed", "invalid")]),
+        ("hours as a whole JSON number", {"hours_streamed": 200000}, [("hours_streamed", "not_a_string")]),
+        ("subscribers as a string", {"domestic_subscribers": "500"}, [("domestic_subscribers", "invalid")]),
+        ("exhibition year as a float", {"exhibition_year": 1.0}, [("exhibition_year", "invalid")]),
+        ("an ISO week date", {"subscribers_as_of": "2025-W40-1"}, [("subscribers_as_of", "invalid")]),
     ],
 )  # fmt: skip
 def test_bad_viewing_reports_are_refused_and_store_nothing(studio, low_tide, case, changes, expected):
@@ -331,8 +339,12 @@ def test_the_same_licence_twice_is_a_conflict(studio, low_tide):
         ("year=last", [("year", "invalid")]),
         ("year=2025&threshold=lots", [("threshold", "invalid")]),
         ("year=2025&threshold=1.5", [("threshold", "out_of_range")]),
-        ("year=2025&performer_share=-0.1&bonus_share=NaN", [("bonus_share", "out_of_range"),
+        ("year=2025&performer_share=-0.1&bonus_share=NaN", [("bonus_share", "invalid"),
                                                             ("performer_share", "out_of_range")]),
+        ("year=2025&threshold=1e-1", [("threshold", "invalid")]),
+        ("year=2025&bonus_share=1_0", [("bonus_share", "invalid")]),
+        ("year=9999", [("year", "invalid")]),
+        ("year=1849", [("year", "invalid")]),
     ],
 )  # fmt: skip
 def test_bad_what_if_queries(staff, query, expected):

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api import fields
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
@@ -73,7 +74,7 @@ class GrantTokenView(APIView):
 
 
 class VerifyRequestSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=20000, trim_whitespace=True)
+    token = fields.CharField(max_length=20000, trim_whitespace=True)
 
 
 class VerifyResultSerializer(serializers.Serializer):
