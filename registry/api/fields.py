@@ -10,9 +10,15 @@ tests/api/test_fields.py walks the request bodies to hold that.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.core import limits
+
+# Every RFC 3986 URI has this form; the schema states it beside `format: uri`.
+URI_FORM = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$"
 
 
 def _refuse(fault: limits.InputFault):
@@ -20,7 +26,13 @@ def _refuse(fault: limits.InputFault):
 
 
 class _StringOnly:
-    """DRF's text fields take numbers and turn them into text; these take strings only."""
+    """DRF's text fields take numbers and turn them into text; these take strings only. And DRF
+    counts a text's length after trimming it; the schema's maxLength counts the text as sent."""
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -40,8 +52,16 @@ class SlugField(_StringOnly, serializers.SlugField):
     pass
 
 
-class URLField(_StringOnly, serializers.URLField):
-    pass
+@extend_schema_field(OpenApiTypes.URI)
+class URIField(CharField):
+    """A URI: a scheme, a colon, no spaces; that much is a 400. Whether it is a URL the registry
+    may use (its host, its address) is a rule of the service, refused with a 422."""
+
+    default_error_messages = {"not_a_uri": "Enter a valid URL."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(URI_FORM, self.error_messages["not_a_uri"], code="invalid"))
 
 
 class EmailField(_StringOnly, serializers.EmailField):

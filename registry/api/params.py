@@ -31,15 +31,38 @@ def month(params, name: str = "period") -> dt.date:
 
 
 def year_parameter(name: str = "year") -> OpenApiParameter:
-    return OpenApiParameter(
-        name, int, required=True, description=f"A year from {limits.EARLIEST_DATE.year} to {limits.LATEST_DATE.year}"
-    )
+    return whole_number_parameter(name, limits.EARLIEST_DATE.year, limits.LATEST_DATE.year)
 
 
 def year(params, name: str = "year") -> int:
     """A calendar year within the accepted dates."""
+    return whole_number(params, name, limits.EARLIEST_DATE.year, limits.LATEST_DATE.year)
+
+
+def whole_number_parameter(name: str, low: int, high: int, *, required: bool = True) -> OpenApiParameter:
+    return OpenApiParameter(name, {"type": "integer", "minimum": low, "maximum": high}, required=required)
+
+
+def whole_number(params, name: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, written in digits."""
     text = params.get(name, "")
-    low, high = limits.EARLIEST_DATE.year, limits.LATEST_DATE.year
-    if not (re.fullmatch("[0-9]{4}", text) and low <= int(text) <= high):
-        _refuse(name, limits.InputFault(f"Give a calendar year from {low} to {high}, e.g. 2025."))
+    if not (re.fullmatch("[0-9]{1,9}", text) and low <= int(text) <= high):
+        _refuse(name, limits.InputFault(f"Give a whole number from {low} to {high}."))
     return int(text)
+
+
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def flag_parameter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, enum=list(FLAG_VALUES), required=False, description=description)
+
+
+def flag(params, name: str) -> bool:
+    """An optional yes/no parameter: true or 1, false or 0; absent is false."""
+    text = params.get(name)
+    if text is None:
+        return False
+    if text not in FLAG_VALUES:
+        _refuse(name, limits.InputFault("Give true or false (or 1 or 0)."))
+    return FLAG_VALUES[text]

@@ -68,6 +68,14 @@ def json_loads(text: str) -> Any:
 # DRF's fields for speed. PostgreSQL cannot store NUL in text, and a lone surrogate is not Unicode
 # that UTF-8 can encode. tests/core/test_limits.py holds this to DRF's validators.
 _FORBIDDEN_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+# The rules as OpenAPI patterns, for text with no other pattern (JSON Schema's strings are Unicode
+# text already, so lone surrogates need no pattern). Text is trimmed first, so required text must
+# hold something besides what Python's str.strip() removes, listed here for any regex engine.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+_STRIPPED = (
+    "\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NOT_BLANK_PATTERN = f"^[{_STRIPPED}]*[^{_STRIPPED}\\u0000][^\\u0000]*$"
 
 
 def text_fault(value: str) -> InputFault | None:

@@ -25,7 +25,7 @@ from registry.consent import rules as consent_rules
 from registry.consent.models import ConsentGrant
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
 from registry.parties.models import Performer, Studio
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
@@ -48,7 +48,7 @@ def _refuse(problems: list[FieldProblem]) -> None:
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InvalidInputError(f"{first.field}: {first.message}{more}", problems=problems)
+        raise RuleRefusalError(f"{first.field}: {first.message}{more}", problems=problems)
 
 
 def bonus_terms_of(agreement: Agreement) -> rules.BonusTerms:

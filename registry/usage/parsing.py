@@ -61,15 +61,17 @@ class _Line:
         if not isinstance(value, str):
             self.fail(where, "invalid", "Not a valid string.")
             return None
+        if len(value) > max_length:  # as sent, as the schema's maxLength counts
+            self.fail(where, "max_length", f"Ensure this field has no more than {max_length} characters.")
+            return None
         fault = limits.text_fault(value)
         if fault is not None:
             self.fail(where, fault.code, str(fault))
             return None
         value = value.strip()
-        if len(value) > max_length:
-            self.fail(where, "max_length", f"Ensure this field has no more than {max_length} characters.")
-            return None
-        return value
+        if not value and required:
+            self.fail(where, "blank", "This field may not be blank.")
+        return value or None
 
     def choice(
         self,

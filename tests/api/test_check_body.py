@@ -62,6 +62,7 @@ def test_typical_bodies_take_the_fast_reading_and_read_as_the_serializer_does(bo
         "text",
         {**TYPICAL, "performer": ""},
         {**TYPICAL, "performer": "x" * 65},
+        {**TYPICAL, "performer": " " + "x" * 64},
         {**TYPICAL, "performer": "prf_\x00"},
         {**TYPICAL, "use": "everything"},
         {**TYPICAL, "project": "NLP-2027-004"},

@@ -96,6 +96,13 @@ def test_integers_are_json_integers(value, accepted):
         assert _refused(fields.IntegerField(), value)
 
 
+def test_a_text_longer_than_its_maximum_as_sent_is_refused_though_trimming_would_shorten_it():
+    # the schema's maxLength counts the string sent; DRF alone counted it trimmed
+    assert fields.CharField(max_length=5).run_validation(" abc ") == "abc"
+    assert _refused(fields.CharField(max_length=5), "\x85abcde")
+    assert _refused(fields.CharField(max_length=5, allow_blank=True), " " * 6)
+
+
 def _refused(field, value) -> bool:
     with pytest.raises(serializers.ValidationError):
         field.run_validation(value)

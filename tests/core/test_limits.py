@@ -189,3 +189,15 @@ def test_json_deeper_than_the_limit_is_refused_before_it_is_parsed():
 def test_json_has_no_nan_or_infinity(text):
     with pytest.raises(ValueError):
         limits.json_loads(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=st.text(st.sampled_from(["\t", " ", "\x1c", "\x85", "\u3000", "\ufeff", "\x00", "a", "é"]), max_size=6))
+def test_the_text_patterns_state_what_drfs_text_fields_accept(value):
+    for allow_blank, pattern in ((False, limits.NOT_BLANK_PATTERN), (True, limits.NO_NUL_PATTERN)):
+        try:
+            serializers.CharField(allow_blank=allow_blank).run_validation(value)
+            accepted = True
+        except serializers.ValidationError:
+            accepted = False
+        assert bool(re.fullmatch(pattern, value)) == accepted, (allow_blank, value)

@@ -183,6 +183,14 @@ def test_posts_are_idempotent(studio, performer, other_performer):
     assert Title.objects.count() == 1
 
 
+# Refused by a rule of the service (the request is well formed): 422; malformed: 400.
+SERVICE_RULES = {"window_not_started", "in_future", "too_short", "before_start", "wrong_currency"}
+
+
+def _refusal(expected: list[tuple[str, str]]) -> tuple[int, str]:
+    return (422, "rule-violation") if expected[0][1] in SERVICE_RULES else (400, "validation-error")
+
+
 # --- Bad input --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("case", "changes", "status", "slug", "expected"),
@@ -190,9 +198,9 @@ def test_posts_are_idempotent(studio, performer, other_performer):
         ("runtime zero", {"runtime_minutes": 0}, 400, "validation-error", [("runtime_minutes", "min_value")]),
         ("runtime missing", {"runtime_minutes": None}, 400, "validation-error", [("runtime_minutes", "required")]),
         ("no cast", {"cast": []}, 400, "validation-error", [("cast", "empty")]),
-        ("unknown performer", {"cast__0__performer": "SAG-404"}, 400, "validation-error",
+        ("unknown performer", {"cast__0__performer": "SAG-404"}, 422, "rule-violation",
          [("cast.0.performer", "unknown_performer")]),
-        ("a performer twice", {"cast__1__performer": "SAG-1"}, 400, "validation-error",
+        ("a performer twice", {"cast__1__performer": "SAG-1"}, 422, "rule-violation",
          [("cast.1.performer", "duplicate")]),
         ("residual base zero", {"cast__0__residual_base": "0.00"}, 400, "validation-error",
          [("cast.0.residual_base", "min_value")]),
@@ -200,11 +208,11 @@ def test_posts_are_idempotent(studio, performer, other_performer):
          [("cast.0.residual_base", "max_decimal_places")]),
         ("residual base as a JSON float", {"cast__0__residual_base": 3000.1}, 400, "validation-error",
          [("cast.0.residual_base", "not_a_string")]),
-        ("unknown agreement", {"agreement": "tvth-1999"}, 400, "validation-error",
+        ("unknown agreement", {"agreement": "tvth-1999"}, 422, "rule-violation",
          [("agreement", "unknown_agreement")]),
-        ("not a streaming title", {"project__kind": "commercial"}, 400, "validation-error",
+        ("not a streaming title", {"project__kind": "commercial"}, 422, "rule-violation",
          [("project.kind", "not_a_streaming_title")]),
-        ("wrong currency", {"currency": "EUR"}, 400, "validation-error", [("currency", "wrong_currency")]),
+        ("wrong currency", {"currency": "EUR"}, 422, "rule-violation", [("currency", "wrong_currency")]),
         ("flag missing", {"high_budget_svod": None}, 400, "validation-error", [("high_budget_svod", "required")]),
         ("several at once", {"runtime_minutes": -5, "cast__0__residual_base": "-1"}, 400, "validation-error",
          [("runtime_minutes", "min_value"), ("cast.0.residual_base", "min_value")]),
@@ -228,7 +236,7 @@ def test_a_title_under_an_agreement_the_studio_has_not_signed(studio, performer,
 
     response = studio.client.post("/api/v1/titles/", body_with(TITLE, agreement="games-test"), format="json")
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, 422, "rule-violation")
     assert errors(response) == [("agreement", "studio_not_signatory")]
     assert row_counts() == before
 
@@ -273,7 +281,7 @@ def test_bad_viewing_reports_are_refused_and_store_nothing(studio, low_tide, cas
         f"/api/v1/titles/{low_tide.public_id}/viewing-reports", viewing(**changes), format="json"
     )
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, *_refusal(expected))
     assert errors(response) == expected, case
     assert row_counts() == before
 
@@ -315,7 +323,7 @@ def test_bad_licences_are_refused_and_store_nothing(studio, low_tide, case, chan
         f"/api/v1/titles/{low_tide.public_id}/training-licences", licence(**changes), format="json"
     )
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, *_refusal(expected))
     assert errors(response) == expected, case
     assert row_counts() == before
 

@@ -480,6 +480,8 @@ def test_concurrent_submissions_of_the_same_report_replay(require_postgres, stud
         ({"territory": ["US\n"]}, 400, "validation-error", [("lines.1.territory", "invalid_choice")]),
         # the text rules of every other endpoint: no NUL, no lone surrogate
         ({"line_id": "L-\x001"}, 400, "validation-error", [("lines.1.line_id", "null_characters_not_allowed")]),
+        ({"line_id": " \t "}, 400, "validation-error", [("lines.1.line_id", "blank")]),
+        ({"line_id": "\x85" + "x" * 64}, 400, "validation-error", [("lines.1.line_id", "max_length")]),
         (
             {"project": {"kind": "picture", "title": "The Long\x00Night", "production_number": "NLP-2027-004"}},
             400,

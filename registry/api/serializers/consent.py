@@ -382,12 +382,10 @@ _EXEMPTIONS = frozenset(AlterationExemption.values)
 
 
 def _plain_text(value, max_length: int, *, allow_blank: bool = False) -> str | None:
-    if not isinstance(value, str) or limits.text_fault(value) is not None:
+    if not isinstance(value, str) or len(value) > max_length or limits.text_fault(value) is not None:
         return None
     value = value.strip()
-    if len(value) > max_length or not (value or allow_blank):
-        return None
-    return value
+    return value if value or allow_blank else None
 
 
 def check_body_fast(data) -> dict | None:

@@ -34,7 +34,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointCreateSerializer(serializers.Serializer):
-    url = fields.URLField(max_length=1000, help_text="Where events are POSTed; https in production.")
+    url = fields.URIField(max_length=1000, help_text="Where events are POSTed; https in production.")
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         min_length=1,
@@ -45,7 +45,7 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
 
 
 class WebhookEndpointUpdateSerializer(serializers.Serializer):
-    url = fields.URLField(max_length=1000, required=False)
+    url = fields.URIField(max_length=1000, required=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         min_length=1,

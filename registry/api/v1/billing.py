@@ -39,7 +39,7 @@ class InvoiceListView(generics.ListAPIView):
     def get_queryset(self):
         qs = selectors.invoices_visible_to(get_caller(self.request))
         query = self.request.query_params
-        if query.get("period"):
+        if "period" in query:
             qs = qs.filter(period=params.month(query))
         for param in ("status", "document_type"):
             if query.get(param):

@@ -158,18 +158,19 @@ class ViewingReportListView(generics.ListAPIView):
     def get_queryset(self):
         qs = selectors.viewing_reports_visible_to(get_caller(self.request))
         filters = {"title": "title__public_id", "exhibition_year": "exhibition_year", "outcome": "outcome"}
-        params = self.request.query_params
-        if params.get("exhibition_year") and not params["exhibition_year"].isdigit():
-            raise InvalidInputError(
-                "exhibition_year: give a whole number.",
-                problems=[FieldProblem("exhibition_year", "invalid", "Give a whole number.")],
-            )
-        return _filtered(qs, params, filters).order_by("-id")
+        query = self.request.query_params
+        if "exhibition_year" in query:
+            params.whole_number(query, "exhibition_year", 1, 100)
+        return _filtered(qs, query, filters).order_by("-id")
 
     @extend_schema(
         summary="Viewing reports and their qualification decisions, with every input",
         tags=TAGS,
-        parameters=[OpenApiParameter(p, str) for p in ("title", "exhibition_year", "outcome")],
+        parameters=[
+            OpenApiParameter("title", str),
+            params.whole_number_parameter("exhibition_year", 1, 100, required=False),
+            OpenApiParameter("outcome", str),
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
