@@ -25,7 +25,9 @@ from registry.api.problems import ProblemError
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Printable ASCII without spaces: what a header carries unchanged through proxies. Stated in the schema.
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+_VALID_KEY = re.compile(KEY_PATTERN)
 _REPLAYED_HEADERS = ("Location",)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -33,9 +35,10 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     type=str,
+    pattern=KEY_PATTERN,
     description=(
-        "Any unique string (a UUID is ideal), at most 255 characters. Retrying with the same key "
-        "and body returns the first response; the same key with a different body is refused (422)."
+        "Any unique string (a UUID is ideal) of 1 to 255 printable ASCII characters, no spaces. Retrying "
+        "with the same key and body returns the first response; the same key with a different body is refused (422)."
     ),
 )
 

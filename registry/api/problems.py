@@ -131,6 +131,13 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "A rule of consent refuses this request; `errors` names each field and the rule.",
         ),
         ProblemType(
+            "rule-violation",
+            "A rule refuses the request",
+            422,
+            "The request is well formed, but a rule of the registry refuses it: an unknown reference, a date "
+            "not yet reached, an address webhooks may not use. `errors` names each field and the rule.",
+        ),
+        ProblemType(
             "usage-report-rejected",
             "The usage report was refused",
             422,

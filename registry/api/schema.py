@@ -1,19 +1,41 @@
-"""OpenAPI pieces shared by every view: the problem-details error responses."""
+"""OpenAPI pieces shared by every view: the problem-details error responses, and the forms of
+values the server enforces but drf-spectacular does not state."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import OpenApiResponse
 
+from registry.api.idempotency import KEY_PATTERN
 from registry.api.serializers.common import ProblemSerializer
+from registry.core import limits
+
+
+def _free_text(field, schema: dict) -> bool:
+    """Text whose schema states no other form (a pattern, a choice, a format)."""
+    if schema.get("type") != "string" or {"pattern", "enum", "format"} & set(schema):
+        return False
+    return not any(isinstance(v, RegexValidator) for v in field.validators)
 
 
 class RegistryAutoSchema(AutoSchema):
-    """drf-spectacular's schema, plus the item limits of nested lists (`Serializer(many=True,
-    max_length=…)`), which DRF enforces but drf-spectacular does not state: a studio's client
-    should know a usage report holds at most 10,000 lines before it is refused."""
+    """drf-spectacular's schema, plus what DRF enforces but drf-spectacular does not state: the
+    item limits of nested lists (`Serializer(many=True, max_length=…)`: a studio's client should
+    know a usage report holds at most 10,000 lines before it is refused), and the written forms of
+    what a client writes (registry.api.fields and registry.core.limits: a date in range, "3738.00"
+    but not "1e5", text with no NUL and, where required, not blank), so that a request the schema
+    allows is never refused as malformed."""
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict):
+            written_form = getattr(field, "written_form", None)
+            if written_form is not None:
+                schema["pattern"] = written_form
+            elif direction == "request" and _free_text(field, schema):
+                # DRF's text fields refuse NUL, and blank text once trimmed unless blank is allowed
+                blank = getattr(field, "allow_blank", False)
+                schema["pattern"] = limits.NO_NUL_PATTERN if blank else limits.NOT_BLANK_PATTERN
         if is_list_serializer(field) and isinstance(schema, dict) and schema.get("type") == "array":
             if getattr(field, "max_length", None) is not None:
                 schema["maxItems"] = field.max_length
@@ -122,14 +144,19 @@ def complete_operations(result: dict, generator, request, public) -> dict:
                     response.setdefault("headers", {}).update(_RETRY_AFTER)
             creates = method == "post" and "201" in responses
             parameters = operation.setdefault("parameters", [])
+            for parameter in parameters:
+                text = parameter.get("schema", {})
+                if parameter["in"] == "query" and text.get("type") == "string" and not {"pattern", "enum"} & set(text):
+                    text["pattern"] = limits.NO_NUL_PATTERN  # registry.core.middleware refuses a NUL
             if creates and not any(p.get("name") == "Idempotency-Key" for p in parameters):
                 parameters.append(
                     {
                         "in": "header",
                         "name": "Idempotency-Key",
                         "required": False,
-                        "schema": {"type": "string", "maxLength": 255},
-                        "description": "Same key and body replay the first response; another body is 422.",
+                        "schema": {"type": "string", "maxLength": 255, "pattern": KEY_PATTERN},
+                        "description": "1 to 255 printable ASCII characters, no spaces (a UUID is ideal). "
+                        "Same key and body replay the first response; another body is 422.",
                     }
                 )
             if not parameters:

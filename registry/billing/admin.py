@@ -16,6 +16,7 @@ from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEnt
 from registry.billing.periods import parse_period
 from registry.core.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError, InvalidInputError
+from registry.core.forms import DecimalField
 from registry.parties.callers import caller_for_user
 
 
@@ -27,9 +28,9 @@ class DebitNoteForm(forms.Form):
     """One corrected line of the invoice: the facts it should have been rated with."""
 
     line = forms.TypedChoiceField(coerce=int, help_text="The charged line to correct")
-    estimated_days = forms.DecimalField(required=False, max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
-    units = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    negotiated_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    estimated_days = DecimalField(required=False, max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
+    units = DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    negotiated_amount = DecimalField(required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, invoice: Invoice, **kwargs):

@@ -5,17 +5,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from registry.core import limits
 from registry.core.errors import FieldProblem, InvalidInputError
 
 
 def parse_period(text: str) -> dt.date:
-    """'2026-10' -> 2026-10-01; InvalidInputError naming the `period` field otherwise."""
+    """'2026-10' -> 2026-10-01: a month written and bounded as registry.core.limits says;
+    InvalidInputError naming the `period` field otherwise."""
     try:
-        year, month = (int(part) for part in text.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError) as exc:
-        message = f"{text!r} is not a period; use YYYY-MM, e.g. 2026-10"
-        raise InvalidInputError(message, problems=[FieldProblem("period", "invalid", message)]) from exc
+        return limits.parse_month(text)
+    except limits.InputFault as fault:
+        raise InvalidInputError(str(fault), problems=[FieldProblem("period", fault.code, str(fault))]) from fault
 
 
 def require_period_start(period: dt.date) -> None:

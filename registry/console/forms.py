@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from registry.billing.periods import parse_period
 from registry.core.errors import InvalidInputError
+from registry.core.forms import DateField
 from registry.core.sign_in import THROTTLED_MESSAGE, ThrottledSignInForm
 
 # A year of usage lines is millions of rows: wider exports are split by the caller.
@@ -30,8 +31,8 @@ def previous_month() -> tuple[dt.date, dt.date]:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
     fund = forms.ChoiceField(
         label="Fund (remittance only)", required=False, help_text="Empty: every fund, each with its total"
     )

@@ -35,6 +35,14 @@ class InvalidInputError(DomainError):
     slug = "validation-error"
 
 
+class RuleRefusalError(DomainError):
+    """Well-formed input that a rule of the registry refuses: an unknown reference, a date not yet
+    reached, an address webhooks may not use. What the schema cannot say is never a 400, so a
+    client can tell a request it built wrong (400) from one the registry declined (422)."""
+
+    slug = "rule-violation"
+
+
 class RuleViolationError(DomainError):
     """A consent rule refuses the request; `problems` names each field and rule."""
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
-from registry.core.errors import NotPermittedError
+from registry.core.errors import FieldProblem, NotPermittedError, StateConflictError
 from registry.parties import keys, rules
 from registry.parties.authority import person_facts, require_authority
 from registry.parties.locks import lock_studio
@@ -290,7 +290,8 @@ def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor)
 
 def studio_contact_add(*, studio: Studio, name: str, email: str, role: str, actor: Actor) -> StudioContact:
     if StudioContact.objects.filter(studio=studio, email__iexact=email, role=role).exists():
-        raise ValidationError({"email": ValidationError(f"{email} is already a {role} contact.", code="duplicate")})
+        message = f"{email} is already a {role} contact."
+        raise StateConflictError(message, problems=[FieldProblem("email", "duplicate", message)])
     with transaction.atomic():
         contact = StudioContact.objects.create(studio=studio, name=name, email=email, role=role)
         audit_record(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from registry.consent.choices import CompensationUnit, ContentCategory, UseType
 from registry.core import throttle
 from registry.core.errors import DomainError
+from registry.core.forms import DateField, DecimalField
 from registry.core.sign_in import PASSWORD_MAX_LENGTH, ThrottledSignInForm
 from registry.parties.models import RepresentativeKind
 
@@ -62,7 +63,7 @@ class JoinRequestForm(forms.Form):
         label="Full legal name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    date_of_birth = forms.DateField(
+    date_of_birth = DateField(
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"})
     )
 
@@ -76,7 +77,7 @@ class JoinRequestForm(forms.Form):
 class WelcomeForm(SetPasswordForm):
     """Accepting an invitation: confirm who you are, then choose a password."""
 
-    date_of_birth = forms.DateField(
+    date_of_birth = DateField(
         label="Your date of birth",
         help_text="To confirm the invitation reached the right person.",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
@@ -213,7 +214,7 @@ class PreferencesForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    rate_floor_amount = forms.DecimalField(
+    rate_floor_amount = DecimalField(
         label="Amount (leave empty for none)",
         help_text="Requests offering less, in the same currency and unit, are declined automatically.",
         max_digits=12,
@@ -254,10 +255,8 @@ class RepresentativeForm(forms.Form):
     )
     name = forms.CharField(label="Their full name", max_length=200)
     email = forms.EmailField(label="Their email", max_length=254)
-    valid_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(
-        label="Until (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    valid_from = DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = DateField(label="Until (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     authority_document = forms.CharField(
         label="What authorises them",
         help_text="For example: agency agreement of 3 March 2026.",

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from registry.core import limits
 from registry.core.admin import ReadOnlyAdminMixin
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
@@ -71,7 +72,11 @@ class BonusShareInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 class WhatIfForm(forms.Form):
-    year = forms.IntegerField(min_value=1900, max_value=9999, help_text="Exhibition windows that began this year")
+    year = forms.IntegerField(
+        min_value=limits.EARLIEST_DATE.year,
+        max_value=limits.LATEST_DATE.year,
+        help_text="Exhibition windows that began this year",
+    )
     threshold = forms.DecimalField(
         required=False, min_value=Decimal("0"), max_value=Decimal("1"), help_text="e.g. 0.15 for 15%"
     )

@@ -25,7 +25,7 @@ from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
 from registry.parties.models import Performer, Studio
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
@@ -46,7 +46,7 @@ def _refuse(problems: list[FieldProblem]) -> None:
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InvalidInputError(f"{first.field}: {first.message}{more}", problems=problems)
+        raise RuleRefusalError(f"{first.field}: {first.message}{more}", problems=problems)
 
 
 def bonus_terms_of(agreement: Agreement) -> rules.BonusTerms:

@@ -60,7 +60,9 @@ def parse_compact(token: str) -> tuple[dict, dict, bytes, bytes]:
         header = json.loads(b64url_decode(parts[0]))
         claims = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser's stack allows; no token of ours nests
+        # more than four levels, and this module runs without the registry's input limits.
         raise MalformedJWS(f"undecodable part: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise MalformedJWS("header and payload must be JSON objects")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from registry.consent import rules
 from registry.consent.choices import Medium, ProjectKind
+from registry.core import limits
 from registry.core.errors import FieldProblem
 from registry.terms.models import RoleCategory
 from registry.usage.models import UsageKind, UsageUnit
@@ -26,10 +27,12 @@ PROJECT_KINDS = frozenset(ProjectKind.values)
 ROLE_CATEGORIES = frozenset(RoleCategory.values)
 MEDIA = frozenset(Medium.values)
 EXEMPTIONS = rules.ALTERATION_EXEMPTIONS
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_TERRITORY = re.compile(r"^[A-Za-z]{2}$")
-_AMOUNT = re.compile(r"^-?\d{1,10}(\.\d{1,2})?$")
-_DAYS = re.compile(r"^-?\d{1,5}(\.\d{1,2})?$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_TERRITORY = re.compile(r"[A-Za-z]{2}")
+# Written forms of the serializer's DecimalFields (max_digits 12 and 7, 2 places); the sign is
+# checked after, so a zero or negative amount gets its own error.
+_AMOUNT = re.compile(limits.decimal_pattern(12, 2))
+_DAYS = re.compile(limits.decimal_pattern(7, 2))
 
 
 class _Line:
@@ -58,11 +61,17 @@ class _Line:
         if not isinstance(value, str):
             self.fail(where, "invalid", "Not a valid string.")
             return None
-        value = value.strip()
-        if len(value) > max_length:
+        if len(value) > max_length:  # as sent, as the schema's maxLength counts
             self.fail(where, "max_length", f"Ensure this field has no more than {max_length} characters.")
             return None
-        return value
+        fault = limits.text_fault(value)
+        if fault is not None:
+            self.fail(where, fault.code, str(fault))
+            return None
+        value = value.strip()
+        if not value and required:
+            self.fail(where, "blank", "This field may not be blank.")
+        return value or None
 
     def choice(
         self,
@@ -85,29 +94,25 @@ class _Line:
             if required:
                 self.fail(name, "required", "This field is required.")
             return None
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.fail(name, "invalid", 'Send numbers as decimal strings, e.g. "3.00".')
+        try:
+            number = limits.parse_decimal(value)
+        except limits.InputFault as fault:
+            self.fail(name, fault.code, str(fault))
             return None
-        if not pattern.match(str(value)):
+        if not pattern.fullmatch(value):
             self.fail(name, "invalid", "A valid decimal number is required (at most 2 decimal places).")
             return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation:
-            self.fail(name, "invalid", "A valid decimal number is required.")
-            return None
+        return number
 
     def date(self, name: str) -> dt.date | None:
         value = self.raw.get(name)
-        if not isinstance(value, str) or not value:
-            self.fail(name, "required" if value in (None, "") else "invalid", "Give the date as YYYY-MM-DD.")
+        if value in (None, ""):
+            self.fail(name, "required", "Give the date as YYYY-MM-DD.")
             return None
         try:
-            if len(value) != 10:
-                raise ValueError(value)
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(name, "invalid", f"{value!r} is not a date (YYYY-MM-DD).")
+            return limits.parse_date(value)
+        except limits.InputFault as fault:
+            self.fail(name, fault.code, str(fault))
             return None
 
     def string_list(self, name: str, choices: frozenset[str] | None, pattern: re.Pattern | None) -> tuple[str, ...]:
@@ -122,7 +127,7 @@ class _Line:
             if (
                 not isinstance(item, str)
                 or (choices is not None and item not in choices)
-                or (pattern is not None and not pattern.match(item))
+                or (pattern is not None and not pattern.fullmatch(item))
             ):
                 self.fail(name, "invalid_choice", f'"{item}" is not a valid choice.')
                 return ()
@@ -172,7 +177,7 @@ def parse_line(index: int, raw: Any, problems: list[FieldProblem]) -> LineInput 
         "alteration_exemption": line.choice("alteration_exemption", EXEMPTIONS, required=False),
         "justification": line.text("justification", 4000, required=False) or "",
     }
-    if values["currency"] is not None and not _CURRENCY.match(values["currency"]):
+    if values["currency"] is not None and not _CURRENCY.fullmatch(values["currency"]):
         line.fail("currency", "invalid", "Use an ISO 4217 code such as USD.")
     if values["units"] is not None and values["units"] <= 0:
         line.fail("units", "not_positive", "Units must be positive.")
@@ -189,7 +194,11 @@ def parse_report(body: Any) -> tuple[str | None, list[LineInput], list[FieldProb
     if not isinstance(body, dict):
         return None, [], [FieldProblem(None, "invalid", "The body is a JSON object with report_id and lines.")]
     report_ref = body.get("report_id")
-    if not isinstance(report_ref, str) or not report_ref.strip() or len(report_ref) > 64:
+    fault = limits.text_fault(report_ref) if isinstance(report_ref, str) else None
+    if fault is not None:
+        problems.append(FieldProblem("report_id", fault.code, str(fault)))
+        report_ref = None
+    elif not isinstance(report_ref, str) or not report_ref.strip() or len(report_ref) > 64:
         problems.append(FieldProblem("report_id", "required", "Give your own id for the report (1-64 characters)."))
         report_ref = None
     raw_lines = body.get("lines")

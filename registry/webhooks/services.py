@@ -12,13 +12,15 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.encryption import fernet
-from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
 from registry.parties.models import Studio
@@ -42,6 +44,10 @@ def allowed_networks() -> tuple[sender.Network, ...]:
 def _url_problems(url: str) -> list[FieldProblem]:
     """What registration can tell from the URL itself. A host name is resolved and checked
     again at every attempt, since DNS can change after registration."""
+    try:
+        URLValidator()(url)
+    except ValidationError:
+        return [FieldProblem("url", "invalid", "Enter a valid URL.")]
     parts = urlsplit(url)
     schemes = ("https",) if settings.WEBHOOK_REQUIRE_HTTPS else ("http", "https")
     if parts.scheme not in schemes:
@@ -85,7 +91,7 @@ def _validate(url: str | None, event_types: list[str] | None) -> None:
     if event_types is not None:
         problems += _event_type_problems(event_types)
     if problems:
-        raise InvalidInputError(problems[0].message, problems=problems)
+        raise RuleRefusalError(problems[0].message, problems=problems)
 
 
 def _audit(endpoint: WebhookEndpoint, actor: Actor, action: str, data: dict) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from registry.api.serializers.consent import ConsentCheckSerializer, check_body_fast
 from registry.consent.choices import AlterationExemption, Medium, ProjectKind, UseType
+from registry.core.limits import EARLIEST_DATE, LATEST_DATE
 
 TYPICAL = {
     "performer": "prf_01HZX3",
@@ -61,6 +62,7 @@ def test_typical_bodies_take_the_fast_reading_and_read_as_the_serializer_does(bo
         "text",
         {**TYPICAL, "performer": ""},
         {**TYPICAL, "performer": "x" * 65},
+        {**TYPICAL, "performer": " " + "x" * 64},
         {**TYPICAL, "performer": "prf_\x00"},
         {**TYPICAL, "use": "everything"},
         {**TYPICAL, "project": "NLP-2027-004"},
@@ -68,6 +70,8 @@ def test_typical_bodies_take_the_fast_reading_and_read_as_the_serializer_does(bo
         {**TYPICAL, "project": {**TYPICAL["project"], "title": "   "}},
         {**TYPICAL, "on": "2027-02-30"},
         {**TYPICAL, "on": "03/01/2027"},
+        {**TYPICAL, "on": "2027-W09-1"},
+        {**TYPICAL, "on": "9999-12-31"},
         {**TYPICAL, "media": "streaming"},
         {**TYPICAL, "media": ["carrier_pigeon"]},
         {**TYPICAL, "territory": ["USA"]},
@@ -110,7 +114,7 @@ bodies = st.fixed_dictionaries(
     optional={
         "on": st.one_of(
             st.dates(min_value=dt.date(1000, 1, 1)).map(dt.date.isoformat),
-            st.sampled_from(["2027-02-30", "20270301", "2027-3-1", "2027-03-01T00:00:00"]),
+            st.sampled_from(["2027-02-30", "20270301", "2027-3-1", "2027-03-01T00:00:00", "2027-W09-1", "9990-01-01"]),
             text,
         ),
         "media": st.one_of(st.lists(st.one_of(st.sampled_from(Medium.values), text), max_size=12), text),
@@ -142,7 +146,7 @@ good_bodies = st.fixed_dictionaries(
         ),
     },
     optional={
-        "on": st.none() | st.dates(min_value=dt.date(1000, 1, 1)).map(dt.date.isoformat),
+        "on": st.none() | st.dates(min_value=EARLIEST_DATE, max_value=LATEST_DATE).map(dt.date.isoformat),
         "media": st.lists(st.sampled_from(Medium.values), max_size=len(Medium)),
         "territory": st.lists(st.sampled_from(["US", "ww", "Gb", "FR"]), max_size=5),
         "alteration_exemption": st.none() | st.sampled_from(AlterationExemption.values),

@@ -113,7 +113,7 @@ def _err(field, code, message):
 
 
 MIN_AMOUNT = "Ensure this value is greater than or equal to 0.01."
-BAD_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+NOT_A_NUMBER = "is not a number written like 3000.00."
 BAD_INPUTS = [
     pytest.param(
         _set("performer", "prf_nosuchperformer"),
@@ -133,15 +133,69 @@ BAD_INPUTS = [
         _set("description.term_start", "2027-13-45"),
         400,
         "validation-error",
-        [_err("description.term_start", "invalid", BAD_DATE)],
+        [_err("description.term_start", "invalid", "'2027-13-45' is not a date on the calendar.")],
         id="malformed-term-start",
     ),
     pytest.param(
         _set("description.term_end", "31/12/2028"),
         400,
         "validation-error",
-        [_err("description.term_end", "invalid", BAD_DATE)],
+        [_err("description.term_end", "invalid", "'31/12/2028' is not a date written YYYY-MM-DD, e.g. 2026-10-31.")],
         id="malformed-term-end",
+    ),
+    # Dates: the calendar form only, within the accepted range (registry.core.limits).
+    pytest.param(
+        _set("description.term_start", "9990-01-01"),
+        400,
+        "validation-error",
+        [
+            _err(
+                "description.term_start",
+                "date_out_of_range",
+                "9990-01-01 is outside the dates the registry accepts (1850-01-01 to 2199-12-31).",
+            )
+        ],
+        id="term-start-9990",
+    ),
+    pytest.param(
+        _set("description.term_end", "2027-W03-1"),
+        400,
+        "validation-error",
+        [_err("description.term_end", "invalid", "'2027-W03-1' is not a date written YYYY-MM-DD, e.g. 2026-10-31.")],
+        id="term-end-iso-week-date",
+    ),
+    pytest.param(
+        _set("description.term_end", "20270118"),
+        400,
+        "validation-error",
+        [_err("description.term_end", "invalid", "'20270118' is not a date written YYYY-MM-DD, e.g. 2026-10-31.")],
+        id="term-end-basic-format",
+    ),
+    pytest.param(
+        _set("scan_at", "9999-12-31T23:00:00Z"),
+        400,
+        "validation-error",
+        [
+            _err(
+                "scan_at",
+                "date_out_of_range",
+                "9999-12-31 is outside the dates the registry accepts (1850-01-01 to 2199-12-31).",
+            )
+        ],
+        id="scan-at-9999",
+    ),
+    pytest.param(
+        _set("scan_at", "2027-W03-1T10:00:00Z"),
+        400,
+        "validation-error",
+        [
+            _err(
+                "scan_at",
+                "invalid",
+                "'2027-W03-1T10:00:00Z' is not a date and time written like 2027-01-15T09:30:00Z.",
+            )
+        ],
+        id="scan-at-iso-week-date",
     ),
     pytest.param(
         _set("description.media", ["theatrical", "cinema"]),
@@ -154,14 +208,7 @@ BAD_INPUTS = [
         _set("description.territory", ["USA"]),
         400,
         "validation-error",
-        [
-            _err("description.territory.0", "max_length", "Ensure this field has no more than 2 characters."),
-            _err(
-                "description.territory.0",
-                "invalid",
-                "Use an ISO 3166-1 alpha-2 country code (e.g. US) or WW for worldwide.",
-            ),
-        ],
+        [_err("description.territory.0", "max_length", "Ensure this field has no more than 2 characters.")],
         id="territory-USA",
     ),
     pytest.param(
@@ -182,8 +229,48 @@ BAD_INPUTS = [
         _set("compensation.amount", "abc"),
         400,
         "validation-error",
-        [_err("compensation.amount", "invalid", "A valid number is required.")],
+        [_err("compensation.amount", "invalid", f"'abc' {NOT_A_NUMBER}")],
         id="amount-abc",
+    ),
+    # Amounts: decimal strings as the interop contract writes them, nothing Python's Decimal also reads.
+    *(
+        pytest.param(
+            _set("compensation.amount", written),
+            400,
+            "validation-error",
+            [_err("compensation.amount", "invalid", f"{written!r} {NOT_A_NUMBER}")],
+            id=f"amount-{written}",
+        )
+        for written in ["1e5", "1_000", "+5", ".5", "5.", " 5", "١٢٣"]
+    ),
+    pytest.param(
+        _set("compensation.amount", 1283),
+        400,
+        "validation-error",
+        [_err("compensation.amount", "not_a_string", 'Send numbers as decimal strings, e.g. "3000.00".')],
+        id="amount-a-json-number",
+    ),
+    # Types: what the schema says, not what DRF would convert.
+    pytest.param(
+        _set("performer", 100001),
+        400,
+        "validation-error",
+        [_err("performer", "invalid", "Not a valid string.")],
+        id="performer-a-number",
+    ),
+    pytest.param(
+        _set("description.depicts_minor", 0),
+        400,
+        "validation-error",
+        [_err("description.depicts_minor", "invalid", "Must be a valid boolean.")],
+        id="depicts-minor-0",
+    ),
+    pytest.param(
+        _set("description.future_spots", "false"),
+        400,
+        "validation-error",
+        [_err("description.future_spots", "invalid", "Must be a valid boolean.")],
+        id="future-spots-a-string",
     ),
     pytest.param(
         _set("compensation.currency", "usd"),

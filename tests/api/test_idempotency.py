@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
+from registry.api.idempotency import KEY_PATTERN
 from registry.api.models import IdempotencyRecord
 from registry.parties.models import StudioContact
 
@@ -82,3 +85,21 @@ def test_invalid_key_is_400(studio, key):
     assert response.status_code == 400
     assert response.json()["type"].endswith("/problems/invalid-idempotency-key")
     assert StudioContact.objects.count() == 0
+
+
+def test_the_schema_states_the_keys_the_server_takes(anonymous, studio):
+    schema = anonymous.get("/api/schema/?format=json").json()
+    keys = [
+        p["schema"]
+        for item in schema["paths"].values()
+        for operation in item.values()
+        for p in operation.get("parameters", [])
+        if p["name"] == "Idempotency-Key"
+    ]
+    assert len(keys) >= 8
+    assert all(k["pattern"] == KEY_PATTERN for k in keys)
+    for key in ["", "has space", "x" * 256, "naïve", "tab\there"]:
+        assert not re.fullmatch(KEY_PATTERN, key)
+    for i, key in enumerate(["a", "x" * 255, "0f0c1a6e-9c3e-4b8e-a0f1-3d5c8a2b7e10", "!~#%{}"]):
+        assert re.fullmatch(KEY_PATTERN, key)
+        assert post(studio, {**BODY, "email": f"jo{i}@north.example"}, key).status_code == 201

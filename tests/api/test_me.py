@@ -62,11 +62,11 @@ def test_adding_a_contact(studio):
     assert StudioContact.objects.filter(studio=studio.studio).count() == 1
 
 
-def test_adding_a_duplicate_contact_is_a_field_error_not_a_500(studio):
+def test_adding_a_duplicate_contact_is_a_conflict_naming_the_field_not_a_500(studio):
     payload = {"name": "Jo", "email": "jo@north.example", "role": "technical"}
     studio.client.post("/api/v1/me/contacts/", payload)
     response = studio.client.post("/api/v1/me/contacts/", payload)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"] == [
         {
             "field": "email",

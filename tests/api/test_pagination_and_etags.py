@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from registry.api.pagination import CURSOR_PATTERN
 from registry.consent import services as consent_services
 from tests.api.conftest import assert_problem
 from tests.conftest import login_of
@@ -57,6 +58,52 @@ def test_an_unreadable_cursor_is_a_400_naming_it(studio):
     assert body["errors"] == [
         {"field": "cursor", "code": "invalid", "message": "Invalid cursor: use the `next` or `previous` link."}
     ]
+
+
+def test_a_list_is_walked_back_with_previous_links(studio, performer, agreement):
+    made = [create_request(studio.studio, performer.performer, agreement).public_id for _ in range(5)]
+    last = studio.client.get("/api/v1/consent-requests/?page_size=2").json()
+    while last["next"]:
+        last = studio.client.get(last["next"]).json()
+
+    seen, url = [], last["previous"]
+    while url:
+        body = studio.client.get(url).json()
+        seen = [row["id"] for row in body["results"]] + seen
+        url = body["previous"]
+
+    assert seen + [row["id"] for row in last["results"]] == list(reversed(made))
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["", "n", "n12", "p12", "n12o3", "p0o1000", "n999999999999999999"],  # every one the schema allows
+)
+def test_every_cursor_the_schema_allows_is_read(studio, cursor):
+    assert studio.client.get("/api/v1/consent-requests/", {"cursor": cursor}).status_code == (
+        400 if not cursor else 200
+    )
+
+
+@pytest.mark.parametrize("cursor", ["bogus", "cD0xMg==", "n-1", "x12", "n1234567890123456789", "n12o12345", "n12\n"])
+def test_a_cursor_the_schema_does_not_allow_is_a_400(studio, cursor):
+    assert_problem(studio.client.get("/api/v1/consent-requests/", {"cursor": cursor}), 400, "validation-error")
+
+
+@pytest.mark.parametrize("size", ["null", "0", "-1", "501", "2.0", "1e2", "", " 2", "٢"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_to_500_is_a_400(studio, size):
+    body = assert_problem(studio.client.get("/api/v1/consent-requests/", {"page_size": size}), 400, "validation-error")
+    assert body["errors"] == [
+        {"field": "page_size", "code": "invalid", "message": "Give a whole number from 1 to 500."}
+    ]
+
+
+def test_the_schema_states_the_cursor_and_page_size_it_accepts(anonymous):
+    schema = anonymous.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/grants/"]["get"]["parameters"]}
+
+    assert parameters["cursor"] == {"type": "string", "pattern": CURSOR_PATTERN}
+    assert parameters["page_size"] == {"type": "integer", "minimum": 1, "maximum": 500}
 
 
 def test_token_fetch_answers_304_to_its_etag(studio, performer, agreement):

@@ -1,62 +1,62 @@
-"""schemathesis against the live schema: every operation, called as a studio, never answers
-5xx and every documented answer matches the schema (body and content type).
+"""schemathesis against the live server, run as its CLI runs: `--checks all` (no 5xx, every status,
+header, content type and body as the schema documents, schema-valid requests accepted and
+schema-invalid ones refused, auth not ignored, unsupported methods refused...) over every phase
+(the schema's examples, the coverage phase's boundary values, fuzzing, stateful sequences), as a
+studio. Any finding fails the test and prints schemathesis's report.
 
-One test walks all operations (one live server, one database), with few examples each, so it
-stays within a minute or two on two shared cores: positive data (valid per the schema) with
-random ids, again with ids of real objects in the path, and negative data (invalid per the
-schema), which must be refused, never crash.
+Two things the schema cannot say are set in the run's configuration, each for a reason:
+- a 422 answers a schema-valid request that a rule refused (an unknown performer, an address
+  webhooks may not use): every operation that can give one documents it, and the
+  status_code_conformance check holds them to that;
+- path parameters draw half the time from ids of real objects, so operations reach their logic
+  and not only their 404s.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.generation import GenerationMode
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from registry.webhooks import services as webhook_services
 from tests.conftest import SYSTEM
 from tests.consent.factories import create_request, grant_for
 
-POSITIVE_EXAMPLES = 6
-REAL_ID_EXAMPLES = 3
-NEGATIVE_EXAMPLES = 4
-CONFORMANCE = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# Fixed, so CI runs the same cases each time; set SCHEMATHESIS_SEED and SCHEMATHESIS_MAX_EXAMPLES
+# to explore further (a longer run: SCHEMATHESIS_MAX_EXAMPLES=100 takes about ten minutes).
+SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261206"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))  # per operation and mode when fuzzing
+STATEFUL_STEPS = 8
+CONFIG = """
+[generation]
+max-examples = {max_examples}
+
+[phases.stateful]
+max-steps = {steps}
+
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+{dictionaries}
+"""
 
 
-def _settings(max_examples: int):
-    return settings(
-        max_examples=max_examples,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-
-
-def _run(operation, strategy, checks, max_examples: int, call) -> list[str]:
-    failures: list[str] = []
-
-    @_settings(max_examples)
-    @given(case=strategy)
-    def explore(case):
-        try:
-            call(case, checks)
-        except (Exception, BaseExceptionGroup) as exc:  # schemathesis reports failures as exception groups
-            failures.append(f"{operation.label}: {str(exc)[:800]}")
-
-    explore()
-    return failures
+def _id_parameters(known: dict[str, str]) -> str:
+    lines = ["[dictionaries]"]
+    lines += [f'{name} = {{ values = ["{value}"] }}' for name, value in known.items()]
+    lines += ["", "[parameters]"]
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}' for name in known]
+    return "\n".join(lines)
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_every_operation_as_a_studio(live_server, studio, performer, agreement, settings):
+def test_schemathesis_with_every_check_finds_nothing(live_server, studio, performer, agreement, settings, tmp_path):
     settings.WEBHOOK_REQUIRE_HTTPS = False
-    # Real objects for the path parameters a studio knows about.
     grant = grant_for(studio.studio, performer.performer, agreement)
     pending = create_request(studio.studio, performer.performer, agreement, use="voice_replica")
     endpoint, _ = webhook_services.endpoint_create(
@@ -68,29 +68,24 @@ def test_every_operation_as_a_studio(live_server, studio, performer, agreement, 
         "endpoint_id": endpoint.public_id,
         "performer_id": performer.performer.public_id,
     }
-    headers = {"Authorization": f"Bearer {studio.secret}"}
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/")
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(
+        CONFIG.format(max_examples=MAX_EXAMPLES, steps=STATEFUL_STEPS, dictionaries=_id_parameters(known))
+    )
+    st = Path(sys.executable).with_name("st")
 
-    calls: list[int] = []
+    run = subprocess.run(
+        [
+            str(st), "--config-file", str(config), "--no-color", "run", f"{live_server.url}/api/schema/",
+            "--checks", "all", "--seed", str(SEED), "--workers", "2", "--generation-database", "none",
+            "--header", f"Authorization: Bearer {studio.secret}",
+        ],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )  # fmt: skip
 
-    def call(case, checks):
-        calls.append(1)
-        response = case.call(base_url=live_server.url, headers=headers, timeout=30)
-        case.validate_response(response, checks=checks)
-
-    failures: list[str] = []
-    operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        failures += _run(operation, operation.as_strategy(), CONFORMANCE, POSITIVE_EXAMPLES, call)
-        names = {p.name for p in operation.path_parameters}
-        if names and names <= set(known):
-            with_ids = operation.as_strategy(path_parameters={n: known[n] for n in names})
-            failures += _run(operation, with_ids, CONFORMANCE, REAL_ID_EXAMPLES, call)
-        negative = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
-        failures += _run(operation, negative, [not_a_server_error], NEGATIVE_EXAMPLES, call)
-
-    assert operations >= 50
-    assert len(calls) >= operations * (POSITIVE_EXAMPLES + NEGATIVE_EXAMPLES) // 2, len(calls)
-    assert not failures, "\n\n".join(dict.fromkeys(failures))
+    report = run.stdout + run.stderr
+    assert run.returncode == 0, report[-20_000:]
+    tested = re.search(r"Tested: (\d+)", report)
+    generated = re.search(r"(\d+) generated", report)
+    assert tested and int(tested.group(1)) >= 55, report[-3_000:]  # every operation was reached
+    assert generated and int(generated.group(1)) >= 2_000, report[-3_000:]

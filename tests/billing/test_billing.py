@@ -147,7 +147,7 @@ def test_run_billing_command_shows_progress(worked_example, capsys):
 def test_run_billing_refuses_a_bad_period():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="'2025-13' is not a period; use YYYY-MM"):
+    with pytest.raises(CommandError, match="'2025-13' is not a month written YYYY-MM"):
         call_command("run_billing", "--period", "2025-13")
 
 

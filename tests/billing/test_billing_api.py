@@ -9,6 +9,7 @@ from django.test import Client
 
 from registry.billing import services
 from registry.billing.models import BillingRun, Invoice
+from tests.api.conftest import assert_problem
 from tests.billing.conftest import past_grant, replica_line, report
 from tests.conftest import SYSTEM
 
@@ -67,6 +68,19 @@ def test_bad_period_filter_is_a_problem(billed_studio, invoice):
     response = billed_studio.client.get("/api/v1/invoices/?period=August")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "period"
+
+
+@pytest.mark.parametrize(
+    ("period", "code"), [("9999-12", "date_out_of_range"), ("0001-01", "date_out_of_range"), ("2025-8", "invalid")]
+)
+def test_a_period_outside_the_accepted_dates_is_a_400_not_a_500(performer, billed_studio, invoice, period, code):
+    statement = performer.client.get(f"/api/v1/performers/{performer.performer.public_id}/statement?period={period}")
+    earnings = performer.client.get(f"/api/v1/performers/{performer.performer.public_id}/earnings?period={period}")
+    invoices = billed_studio.client.get(f"/api/v1/invoices/?period={period}")
+
+    for response in (statement, earnings, invoices):
+        problem = assert_problem(response, 400, "validation-error")
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [("period", code)]
 
 
 def test_performer_statement(performer, other_performer, staff, invoice, billed_studio):

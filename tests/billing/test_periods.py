@@ -23,7 +23,7 @@ def test_a_period_is_a_month_named_by_its_first_day():
 
 @pytest.mark.parametrize("text", ["2025-13", "August", "2025-08-01", "", "2025-", "0-01"])
 def test_what_is_not_a_month_is_a_period_field_error(text):
-    with pytest.raises(InvalidInputError, match="is not a period; use YYYY-MM") as refused:
+    with pytest.raises(InvalidInputError, match="is not a month written YYYY-MM, e.g. 2026-10") as refused:
         parse_period(text)
 
     assert [(p.field, p.code) for p in refused.value.problems] == [("period", "invalid")]
@@ -46,5 +46,5 @@ def test_staff_starting_a_run_for_a_bad_period_get_a_form_error(staff):
     response = admin.post("/admin/billing/billingrun/start/", {"period": "2025-13"})
 
     assert response.status_code == 200
-    assert "&#x27;2025-13&#x27; is not a period; use YYYY-MM" in response.text
+    assert "is not a month written YYYY-MM, e.g. 2026-10." in response.text
     assert not BillingRun.objects.exists()

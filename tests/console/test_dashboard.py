@@ -67,7 +67,15 @@ def test_a_bad_month_is_a_form_error_and_the_page_still_shows(world, clients):
     response = clients["admin"].get(URL, {"until": "2025-13"})
 
     assert response.status_code == 400
-    assert "is not a period; use YYYY-MM" in response.text
+    assert "is not a month written YYYY-MM" in response.text
+    assert "Requests awaiting an answer" in response.text
+
+
+@pytest.mark.parametrize("until", ["9999-12", "0001-01", "2025-W33"])
+def test_a_month_outside_the_accepted_dates_is_a_form_error_not_a_500(world, clients, until):
+    response = clients["admin"].get(URL, {"until": until})
+
+    assert response.status_code == 400
     assert "Requests awaiting an answer" in response.text
 
 

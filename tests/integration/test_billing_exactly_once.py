@@ -27,7 +27,7 @@ from django.db import connections
 
 from registry.billing import tasks
 from registry.billing.models import BillingRun, Invoice, RunStatus
-from registry.billing.services import billing_run_start
+from registry.billing.runs import billing_run_start
 from registry.core.actors import Actor
 from tests.integration.billing_stack import (
     AUGUST,

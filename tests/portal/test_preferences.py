@@ -115,6 +115,19 @@ def test_a_performer_cannot_make_themself_a_guardian_or_skip_the_document(owner,
     assert not Representative.objects.filter(name="X").exists()
 
 
+@pytest.mark.parametrize("valid_from", ["9999-12-31", "0001-01-01"])
+def test_a_representative_from_a_date_outside_the_accepted_range_is_a_form_error(owner, performer, valid_from):
+    response = owner.post(
+        reverse("portal:representative-add"),
+        {"for": performer.performer.public_id, "kind": "agent", "name": "Z", "email": "z@example.com",
+         "valid_from": valid_from, "authority_document": "agency agreement"},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert "is outside the dates the registry accepts (1850-01-01 to 2199-12-31)." in response.content.decode()
+    assert not Representative.objects.filter(name="Z").exists()
+
+
 def test_an_agent_cannot_add_or_end_representatives(agent, agent_rep, performer):
     add = agent.post(
         reverse("portal:representative-add"),

@@ -183,6 +183,14 @@ def test_posts_are_idempotent(studio, performer, other_performer):
     assert Title.objects.count() == 1
 
 
+# Refused by a rule of the service (the request is well formed): 422; malformed: 400.
+SERVICE_RULES = {"window_not_started", "in_future", "too_short", "before_start", "wrong_currency"}
+
+
+def _refusal(expected: list[tuple[str, str]]) -> tuple[int, str]:
+    return (422, "rule-violation") if expected[0][1] in SERVICE_RULES else (400, "validation-error")
+
+
 # --- Bad input --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("case", "changes", "status", "slug", "expected"),
@@ -190,9 +198,9 @@ def test_posts_are_idempotent(studio, performer, other_performer):
         ("runtime zero", {"runtime_minutes": 0}, 400, "validation-error", [("runtime_minutes", "min_value")]),
         ("runtime missing", {"runtime_minutes": None}, 400, "validation-error", [("runtime_minutes", "required")]),
         ("no cast", {"cast": []}, 400, "validation-error", [("cast", "empty")]),
-        ("unknown performer", {"cast__0__performer": "SAG-404"}, 400, "validation-error",
+        ("unknown performer", {"cast__0__performer": "SAG-404"}, 422, "rule-violation",
          [("cast.0.performer", "unknown_performer")]),
-        ("a performer twice", {"cast__1__performer": "SAG-1"}, 400, "validation-error",
+        ("a performer twice", {"cast__1__performer": "SAG-1"}, 422, "rule-violation",
          [("cast.1.performer", "duplicate")]),
         ("residual base zero", {"cast__0__residual_base": "0.00"}, 400, "validation-error",
          [("cast.0.residual_base", "min_value")]),
@@ -200,11 +208,11 @@ def test_posts_are_idempotent(studio, performer, other_performer):
          [("cast.0.residual_base", "max_decimal_places")]),
         ("residual base as a JSON float", {"cast__0__residual_base": 3000.1}, 400, "validation-error",
          [("cast.0.residual_base", "not_a_string")]),
-        ("unknown agreement", {"agreement": "tvth-1999"}, 400, "validation-error",
+        ("unknown agreement", {"agreement": "tvth-1999"}, 422, "rule-violation",
          [("agreement", "unknown_agreement")]),
-        ("not a streaming title", {"project__kind": "commercial"}, 400, "validation-error",
+        ("not a streaming title", {"project__kind": "commercial"}, 422, "rule-violation",
          [("project.kind", "not_a_streaming_title")]),
-        ("wrong currency", {"currency": "EUR"}, 400, "validation-error", [("currency", "wrong_currency")]),
+        ("wrong currency", {"currency": "EUR"}, 422, "rule-violation", [("currency", "wrong_currency")]),
         ("flag missing", {"high_budget_svod": None}, 400, "validation-error", [("high_budget_svod", "required")]),
         ("several at once", {"runtime_minutes": -5, "cast__0__residual_base": "-1"}, 400, "validation-error",
          [("runtime_minutes", "min_value"), ("cast.0.residual_base", "min_value")]),
@@ -228,7 +236,7 @@ def test_a_title_under_an_agreement_the_studio_has_not_signed(studio, performer,
 
     response = studio.client.post("/api/v1/titles/", body_with(TITLE, agreement="games-test"), format="json")
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, 422, "rule-violation")
     assert errors(response) == [("agreement", "studio_not_signatory")]
     assert row_counts() == before
 
@@ -254,8 +262,16 @@ def test_a_production_number_is_registered_once(studio, low_tide):
         ("subscriber date missing", {"subscribers_as_of": None}, [("subscribers_as_of", "required")]),
         ("exhibition year zero", {"exhibition_year": 0}, [("exhibition_year", "min_value")]),
         ("a window that has not begun", {"exhibition_year": 30}, [("exhibition_year", "window_not_started")]),
-        ("a subscriber count from the future", {"subscribers_as_of": "2999-01-01"},
+        ("a subscriber count from the future", {"subscribers_as_of": "2199-01-01"},
          [("subscribers_as_of", "in_future")]),
+        ("a subscriber date past the accepted range", {"subscribers_as_of": "2999-01-01"},
+         [("subscribers_as_of", "date_out_of_range")]),
+        ("hours in exponent form", {"hours_streamed": "2e5"}, [("hours_streamed", "invalid")]),
+        ("hours with a digit separator", {"hours_streamed": "200_000"}, [("hours_streamed", "invalid")]),
+        ("hours as a whole JSON number", {"hours_streamed": 200000}, [("hours_streamed", "not_a_string")]),
+        ("subscribers as a string", {"domestic_subscribers": "500"}, [("domestic_subscribers", "invalid")]),
+        ("exhibition year as a float", {"exhibition_year": 1.0}, [("exhibition_year", "invalid")]),
+        ("an ISO week date", {"subscribers_as_of": "2025-W40-1"}, [("subscribers_as_of", "invalid")]),
     ],
 )  # fmt: skip
 def test_bad_viewing_reports_are_refused_and_store_nothing(studio, low_tide, case, changes, expected):
@@ -265,7 +281,7 @@ def test_bad_viewing_reports_are_refused_and_store_nothing(studio, low_tide, cas
         f"/api/v1/titles/{low_tide.public_id}/viewing-reports", viewing(**changes), format="json"
     )
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, *_refusal(expected))
     assert errors(response) == expected, case
     assert row_counts() == before
 
@@ -307,7 +323,7 @@ def test_bad_licences_are_refused_and_store_nothing(studio, low_tide, case, chan
         f"/api/v1/titles/{low_tide.public_id}/training-licences", licence(**changes), format="json"
     )
 
-    assert_problem(response, 400, "validation-error")
+    assert_problem(response, *_refusal(expected))
     assert errors(response) == expected, case
     assert row_counts() == before
 
@@ -331,8 +347,12 @@ def test_the_same_licence_twice_is_a_conflict(studio, low_tide):
         ("year=last", [("year", "invalid")]),
         ("year=2025&threshold=lots", [("threshold", "invalid")]),
         ("year=2025&threshold=1.5", [("threshold", "out_of_range")]),
-        ("year=2025&performer_share=-0.1&bonus_share=NaN", [("bonus_share", "out_of_range"),
+        ("year=2025&performer_share=-0.1&bonus_share=NaN", [("bonus_share", "invalid"),
                                                             ("performer_share", "out_of_range")]),
+        ("year=2025&threshold=1e-1", [("threshold", "invalid")]),
+        ("year=2025&bonus_share=1_0", [("bonus_share", "invalid")]),
+        ("year=9999", [("year", "invalid")]),
+        ("year=1849", [("year", "invalid")]),
     ],
 )  # fmt: skip
 def test_bad_what_if_queries(staff, query, expected):

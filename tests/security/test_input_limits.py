@@ -13,6 +13,8 @@ import pytest
 from django import forms
 from drf_spectacular.generators import SchemaGenerator
 
+from registry.core.limits import NO_NUL_PATTERN, NOT_BLANK_PATTERN
+
 UNBOUNDED_QUANTIFIER = re.compile(r"(?<!\\)[*+]|\{\d+,\}")
 
 
@@ -67,6 +69,20 @@ def test_every_writable_api_string_and_list_is_bounded():
         if not bounded:
             unbounded.append(path)
     assert unbounded == []
+
+
+def test_every_writable_api_string_states_its_written_form():
+    """What the server refuses, the schema says: a choice, a format (uri, email), or a pattern (the
+    written form of a date or an amount, or at least no NUL), so a schema-valid value is never a 400."""
+    # a string of at most 0 characters is the blank alternative of an optional text
+    strings = [(p, n) for p, n in _writable_fields() if n.get("type") == "string" and n.get("maxLength") != 0]
+    unstated = [path for path, node in strings if not {"enum", "pattern"} & set(node) and "format" not in node]
+    assert unstated == []
+    dates = [node for _, node in strings if node.get("format") in ("date", "date-time")]
+    amounts = [node for _, node in strings if node.get("format") == "decimal"]
+    assert len(dates) >= 8 and all(n["pattern"].startswith("^(?:(?:18[5-9][0-9]") for n in dates)
+    assert len(amounts) >= 8 and all("e" not in n["pattern"] and "_" not in n["pattern"] for n in amounts)
+    assert {n["pattern"] for _, n in strings if "pattern" in n} >= {NO_NUL_PATTERN, NOT_BLANK_PATTERN}
 
 
 def _form_classes() -> list[type[forms.BaseForm]]:

@@ -4,6 +4,7 @@ with a case, replays and conflicts, bad input refused whole, and retraction."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from decimal import Decimal
 
@@ -43,7 +44,8 @@ TWO_HOURS = dt.timedelta(hours=2)
 
 
 def post(caller, body, **headers):
-    return caller.client.post(URL, body, format="json", **headers)
+    # json.dumps escapes lone surrogates ("\\ud800"), as a client's JSON encoder does
+    return caller.client.post(URL, json.dumps(body), content_type="application/json", **headers)
 
 
 def case_of(usage_line: UsageLine) -> Case:
@@ -472,10 +474,41 @@ def test_concurrent_submissions_of_the_same_report_replay(require_postgres, stud
         ({"use_date": "2026-10-1"}, 400, "validation-error", [("lines.1.use_date", "invalid")]),
         ({"use_date": None}, 400, "validation-error", [("lines.1.use_date", "required")]),
         ({"units": "0"}, 400, "validation-error", [("lines.1.units", "not_positive")]),
-        ({"units": 0}, 400, "validation-error", [("lines.1.units", "not_positive")]),
+        ({"units": 0}, 400, "validation-error", [("lines.1.units", "not_a_string")]),
         ({"units": "-2"}, 400, "validation-error", [("lines.1.units", "not_positive")]),
         ({"units": "1.005"}, 400, "validation-error", [("lines.1.units", "invalid")]),
-        ({"units": 1.5}, 400, "validation-error", [("lines.1.units", "invalid")]),
+        ({"units": 1.5}, 400, "validation-error", [("lines.1.units", "not_a_string")]),
+        # the written forms of the interop contract only (registry.core.limits)
+        ({"units": "1e5"}, 400, "validation-error", [("lines.1.units", "invalid")]),
+        ({"units": "1_000"}, 400, "validation-error", [("lines.1.units", "invalid")]),
+        ({"units": "+1"}, 400, "validation-error", [("lines.1.units", "invalid")]),
+        ({"units": "1\n"}, 400, "validation-error", [("lines.1.units", "invalid")]),
+        ({"negotiated_amount": "1e3"}, 400, "validation-error", [("lines.1.negotiated_amount", "invalid")]),
+        ({"use_date": "2027-W03-1"}, 400, "validation-error", [("lines.1.use_date", "invalid")]),
+        ({"use_date": "20261001"}, 400, "validation-error", [("lines.1.use_date", "invalid")]),
+        ({"use_date": "9999-12-31"}, 400, "validation-error", [("lines.1.use_date", "date_out_of_range")]),
+        ({"use_date": "0001-01-01"}, 400, "validation-error", [("lines.1.use_date", "date_out_of_range")]),
+        ({"territory": ["US\n"]}, 400, "validation-error", [("lines.1.territory", "invalid_choice")]),
+        # the text rules of every other endpoint: no NUL, no lone surrogate
+        ({"line_id": "L-\x001"}, 400, "validation-error", [("lines.1.line_id", "null_characters_not_allowed")]),
+        ({"line_id": " \t "}, 400, "validation-error", [("lines.1.line_id", "blank")]),
+        ({"line_id": "\x85" + "x" * 64}, 400, "validation-error", [("lines.1.line_id", "max_length")]),
+        (
+            {"project": {"kind": "picture", "title": "The Long\x00Night", "production_number": "NLP-2027-004"}},
+            400,
+            "validation-error",
+            [("lines.1.project.title", "null_characters_not_allowed")],
+        ),
+        *(
+            ({field: "x\ud800"}, 400, "validation-error", [(f"lines.1.{field}", "surrogate_characters_not_allowed")])
+            for field in ("line_id", "performer", "synthetic_performer", "agreement", "justification", "currency")
+        ),
+        (
+            {"project": {"kind": "picture", "title": "T", "production_number": "N", "advertiser": "\udfff"}},
+            400,
+            "validation-error",
+            [("lines.1.project.advertiser", "surrogate_characters_not_allowed")],
+        ),
         ({"kind": "hologram"}, 400, "validation-error", [("lines.1.kind", "invalid_choice")]),
         ({"currency": "usd"}, 400, "validation-error", [("lines.1.currency", "invalid")]),
         ({"line_id": None}, 400, "validation-error", [("lines.1.line_id", "required")]),
@@ -627,6 +660,8 @@ def test_a_full_report_of_max_lines_is_accepted(studio, performer, agreement):
         ({"lines": [{"line_id": "L-1"}]}, [("report_id", "required"), ("lines.0.kind", "required")]),
         ({"report_id": "R-1", "lines": ["L-1"]}, [("lines.0", "invalid")]),
         ([], [(None, "invalid")]),
+        ({"report_id": "R-\x001", "lines": [line()]}, [("report_id", "null_characters_not_allowed")]),
+        ({"report_id": "R-\ud800", "lines": [line()]}, [("report_id", "surrogate_characters_not_allowed")]),
     ],
 )
 def test_malformed_report_shape_is_refused(studio, body, errors):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry.api import fields
 from registry.consent import rules
 from registry.consent.choices import (
     AlterationExemption,
@@ -21,11 +21,12 @@ from registry.consent.choices import (
     UseType,
 )
 from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
+from registry.core import limits
 
 
 def territory_field(**kwargs):
     return serializers.ListField(
-        child=serializers.RegexField(
+        child=fields.RegexField(
             r"^[A-Za-z]{2}$",
             max_length=2,
             error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code (e.g. US) or WW for worldwide."},
@@ -37,10 +38,10 @@ def territory_field(**kwargs):
 
 class ProjectSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ProjectKind.choices)
-    title = serializers.CharField(max_length=200)
-    production_number = serializers.CharField(max_length=64)
-    advertiser = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    product_line = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = fields.CharField(max_length=200)
+    production_number = fields.CharField(max_length=64)
+    advertiser = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
+    product_line = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 def project_from(data: dict) -> rules.Project:
@@ -56,14 +57,12 @@ def project_from(data: dict) -> rules.Project:
 class DescriptionSerializer(serializers.Serializer):
     """The reasonably specific description: structured, never free text alone."""
 
-    role_or_scenes = serializers.CharField(
-        max_length=2000, help_text="The role, or the scenes, the replica appears in."
-    )
-    intended_uses = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50)
+    role_or_scenes = fields.CharField(max_length=2000, help_text="The role, or the scenes, the replica appears in.")
+    intended_uses = serializers.ListField(child=fields.CharField(max_length=500), max_length=50)
     media = serializers.ListField(child=serializers.ChoiceField(choices=Medium.choices), max_length=len(Medium))
     territory = territory_field(help_text="ISO 3166-1 alpha-2 codes, or WW for worldwide.")
-    term_start = serializers.DateField()
-    term_end = serializers.DateField()
+    term_start = fields.DateField()
+    term_end = fields.DateField()
     sensitive_content = serializers.ListField(
         child=serializers.ChoiceField(choices=SensitiveFlag.choices),
         required=False,
@@ -76,23 +75,23 @@ class DescriptionSerializer(serializers.Serializer):
         default=list,
         max_length=20,
     )
-    realtime_generation = serializers.BooleanField(
+    realtime_generation = fields.BooleanField(
         required=False,
         allow_null=True,
         default=None,
         help_text="Required for games: is real-time generation used?",
     )
-    depicts_minor = serializers.BooleanField(
+    depicts_minor = fields.BooleanField(
         required=False,
         default=False,
         help_text="The replica depicts the performer as a minor (de-aging).",
     )
-    future_spots = serializers.BooleanField(
+    future_spots = fields.BooleanField(
         required=False,
         default=False,
         help_text="Commercials: also future spots, same advertiser and line.",
     )
-    detail = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    detail = fields.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
 def description_from(data: dict) -> rules.Description:
@@ -113,12 +112,10 @@ def description_from(data: dict) -> rules.Description:
 
 
 class CompensationSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True
-    )
-    currency = serializers.RegexField(r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as USD."})
+    amount = fields.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=True)
+    currency = fields.RegexField(r"^[A-Z]{3}$", error_messages={"invalid": "Use an ISO 4217 code such as USD."})
     unit = serializers.ChoiceField(choices=CompensationUnit.choices)
-    estimated_days = serializers.DecimalField(
+    estimated_days = fields.DecimalField(
         max_digits=7,
         decimal_places=2,
         required=False,
@@ -139,10 +136,10 @@ def compensation_from(data: dict) -> rules.Compensation:
 
 
 class ConsentRequestCreateSerializer(serializers.Serializer):
-    performer = serializers.CharField(max_length=64, help_text="Performer public id (prf_…) or union member number.")
-    agreement = serializers.SlugField(max_length=40, help_text="Agreement code, e.g. tvth-2026.")
+    performer = fields.CharField(max_length=64, help_text="Performer public id (prf_…) or union member number.")
+    agreement = fields.SlugField(max_length=40, help_text="Agreement code, e.g. tvth-2026.")
     use = serializers.ChoiceField(choices=UseType.choices)
-    amends = serializers.CharField(
+    amends = fields.CharField(
         max_length=40,
         required=False,
         allow_null=True,
@@ -152,16 +149,16 @@ class ConsentRequestCreateSerializer(serializers.Serializer):
     project = ProjectSerializer()
     description = DescriptionSerializer()
     compensation = CompensationSerializer()
-    scan_at = serializers.DateTimeField(
+    scan_at = fields.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Scan time, for replica creation."
     )
-    engaged_at = serializers.DateTimeField(
+    engaged_at = fields.DateTimeField(
         required=False,
         allow_null=True,
         default=None,
         help_text="When the performer was engaged, if inside the notice window.",
     )
-    business_reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    business_reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class PartyRefSerializer(serializers.Serializer):
@@ -282,15 +279,15 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
 
 
 class AcceptSerializer(serializers.Serializer):
-    description_sha256 = serializers.RegexField(
+    description_sha256 = fields.RegexField(
         r"^[0-9a-f]{64}$",
         help_text="The sha256 of the description version you reviewed.",
         error_messages={"invalid": "Give the 64-character hex SHA-256 of the description you reviewed."},
     )
-    signer_name = serializers.CharField(max_length=200, help_text="Your full name, typed as a signature.")
-    attestation_text = serializers.CharField(max_length=4000)
-    confirm = serializers.BooleanField(help_text="Must be true: you confirm you read and accept the description.")
-    represented_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    signer_name = fields.CharField(max_length=200, help_text="Your full name, typed as a signature.")
+    attestation_text = fields.CharField(max_length=4000)
+    confirm = fields.BooleanField(help_text="Must be true: you confirm you read and accept the description.")
+    represented_by = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate_confirm(self, value: bool) -> bool:
         if value is not True:
@@ -299,11 +296,11 @@ class AcceptSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = fields.CharField(max_length=2000)
 
 
 class OptionalReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
@@ -351,10 +348,10 @@ class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
 
 
 class ConsentCheckSerializer(serializers.Serializer):
-    performer = serializers.CharField(max_length=64, help_text="Performer public id or union member number.")
+    performer = fields.CharField(max_length=64, help_text="Performer public id or union member number.")
     use = serializers.ChoiceField(choices=UseType.choices)
     project = ProjectSerializer()
-    on = serializers.DateField(
+    on = fields.DateField(
         required=False,
         default=None,
         allow_null=True,
@@ -370,7 +367,7 @@ class ConsentCheckSerializer(serializers.Serializer):
     alteration_exemption = serializers.ChoiceField(
         choices=AlterationExemption.choices, required=False, allow_null=True, default=None
     )
-    record = serializers.BooleanField(
+    record = fields.BooleanField(
         required=False,
         default=False,
         help_text="Write this check to the audit trail and return a receipt.",
@@ -380,21 +377,15 @@ class ConsentCheckSerializer(serializers.Serializer):
         return value or timezone.localdate()
 
 
-_FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")  # what DRF's CharField validators refuse
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _USES, _KINDS, _MEDIA = frozenset(UseType.values), frozenset(ProjectKind.values), frozenset(Medium.values)
 _EXEMPTIONS = frozenset(AlterationExemption.values)
 
 
 def _plain_text(value, max_length: int, *, allow_blank: bool = False) -> str | None:
-    if not isinstance(value, str) or "\x00" in value:
-        return None
-    if not value.isascii() and _FORBIDDEN_CHARACTERS.search(value):  # surrogates are never ASCII
+    if not isinstance(value, str) or len(value) > max_length or limits.text_fault(value) is not None:
         return None
     value = value.strip()
-    if len(value) > max_length or not (value or allow_blank):
-        return None
-    return value
+    return value if value or allow_blank else None
 
 
 def check_body_fast(data) -> dict | None:
@@ -422,13 +413,11 @@ def check_body_fast(data) -> dict | None:
     on = data.get("on")
     if on is None:
         on = timezone.localdate()
-    elif isinstance(on, str) and len(on) == 10 and _ISO_DATE.fullmatch(on):
-        try:
-            on = dt.date.fromisoformat(on)
-        except ValueError:
-            return None
     else:
-        return None
+        try:
+            on = limits.parse_date(on)
+        except limits.InputFault:
+            return None
     media = data.get("media", [])
     territory = data.get("territory", [])
     if (
@@ -497,6 +486,7 @@ class ConsentCheckResultSerializer(serializers.Serializer):
 
 class PreferencesSerializer(serializers.ModelSerializer):
     performer = serializers.CharField(source="performer.public_id", read_only=True)
+    do_not_train = fields.BooleanField(required=False, default=False)
     opt_out_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=ContentCategory.choices),
         required=False,
@@ -509,7 +499,7 @@ class PreferencesSerializer(serializers.ModelSerializer):
         default=list,
         max_length=len(UseType),
     )
-    rate_floor_amount = serializers.DecimalField(
+    rate_floor_amount = fields.DecimalField(
         max_digits=12,
         decimal_places=2,
         required=False,
@@ -517,7 +507,7 @@ class PreferencesSerializer(serializers.ModelSerializer):
         default=None,
         min_value=Decimal("0.01"),
     )
-    rate_floor_currency = serializers.RegexField(r"^([A-Z]{3})?$", required=False, allow_blank=True, default="")
+    rate_floor_currency = fields.RegexField(r"^([A-Z]{3})?$", required=False, allow_blank=True, default="")
     rate_floor_unit = serializers.ChoiceField(
         choices=CompensationUnit.choices, required=False, allow_blank=True, default=""
     )
@@ -535,7 +525,6 @@ class PreferencesSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["performer", "updated_at"]
-        extra_kwargs = {"do_not_train": {"required": False, "default": False}}
 
 
 class StrikeSerializer(serializers.ModelSerializer):

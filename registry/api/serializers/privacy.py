@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from registry.api import fields
+
 
 class ErasureRequestCreateSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = fields.CharField(
         max_length=2000,
         required=False,
         allow_blank=True,

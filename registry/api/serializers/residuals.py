@@ -9,24 +9,13 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry.api import fields
 from registry.api.permissions import get_caller
 from registry.api.serializers.billing import StatementSerializer
 from registry.api.serializers.consent import ProjectSerializer, project_from
 from registry.residuals import selectors
 from registry.residuals.models import BonusDistribution, QualificationOutcome, Title, TrainingLicence, ViewingReport
 from registry.residuals.services import CastInput, NewTitle, NewTrainingLicence, NewViewingReport
-
-
-class DecimalStringField(serializers.DecimalField):
-    """A decimal sent as a string (or a whole number), never as a JSON float: a float has already
-    lost the exact value by the time it is parsed."""
-
-    default_error_messages = {"not_a_string": 'Send numbers as decimal strings, e.g. "3000.00".'}
-
-    def to_internal_value(self, data):
-        if isinstance(data, float | bool):
-            self.fail("not_a_string")
-        return super().to_internal_value(data)
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -43,26 +32,26 @@ CURRENCY = {
 
 # --- Input ------------------------------------------------------------------------------------
 class CastMemberInputSerializer(serializers.Serializer):
-    performer = serializers.CharField(max_length=64, help_text="Performer id (prf_…) or union member number.")
-    residual_base = DecimalStringField(
+    performer = fields.CharField(max_length=64, help_text="Performer id (prf_…) or union member number.")
+    residual_base = fields.DecimalField(
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
         help_text="The performer's fixed residual for the title, in the agreement's currency.",
     )
-    role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    role = fields.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class TitleInputSerializer(serializers.Serializer):
     project = ProjectSerializer(help_text="The picture or series season: kind, title, production number.")
-    agreement = serializers.SlugField(max_length=40, help_text="The agreement the cast works under, e.g. tvth-2026.")
-    streaming_service = serializers.CharField(max_length=200)
-    release_date = serializers.DateField(help_text="First day of exhibition year 1.")
-    runtime_minutes = serializers.IntegerField(
+    agreement = fields.SlugField(max_length=40, help_text="The agreement the cast works under, e.g. tvth-2026.")
+    streaming_service = fields.CharField(max_length=200)
+    release_date = fields.DateField(help_text="First day of exhibition year 1.")
+    runtime_minutes = fields.IntegerField(
         min_value=1, max_value=100_000, help_text="For a season, all its episodes together."
     )
-    high_budget_svod = serializers.BooleanField(help_text="High-budget, made for subscription streaming.")
-    currency = serializers.RegexField(r"^[A-Z]{3}$", **CURRENCY)
+    high_budget_svod = fields.BooleanField(help_text="High-budget, made for subscription streaming.")
+    currency = fields.RegexField(r"^[A-Z]{3}$", **CURRENCY)
     cast = CastMemberInputSerializer(many=True, allow_empty=False, max_length=1000)
 
     def to_new_title(self) -> NewTitle:
@@ -83,29 +72,29 @@ class TitleInputSerializer(serializers.Serializer):
 
 
 class ViewingReportInputSerializer(serializers.Serializer):
-    exhibition_year = serializers.IntegerField(
+    exhibition_year = fields.IntegerField(
         min_value=1, max_value=100, help_text="1 for the year from the release date, 2 for the next, …"
     )
-    hours_streamed = DecimalStringField(
+    hours_streamed = fields.DecimalField(
         max_digits=18,
         decimal_places=2,
         min_value=Decimal("0"),
         help_text="Domestic hours streamed in the first days of the exhibition year (the agreement's window), "
         "so far: each report is cumulative.",
     )
-    domestic_subscribers = serializers.IntegerField(min_value=1, help_text="The service's domestic subscribers.")
-    subscribers_as_of = serializers.DateField(help_text="The date of that subscriber count.")
+    domestic_subscribers = fields.IntegerField(min_value=1, help_text="The service's domestic subscribers.")
+    subscribers_as_of = fields.DateField(help_text="The date of that subscriber count.")
 
     def to_new_report(self) -> NewViewingReport:
         return NewViewingReport(**self.validated_data)
 
 
 class TrainingLicenceInputSerializer(serializers.Serializer):
-    licensee = serializers.CharField(max_length=200, help_text="The company the media is licensed to.")
-    fee = DecimalStringField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
-    currency = serializers.RegexField(r"^[A-Z]{3}$", **CURRENCY)
-    term_start = serializers.DateField()
-    term_end = serializers.DateField()
+    licensee = fields.CharField(max_length=200, help_text="The company the media is licensed to.")
+    fee = fields.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    currency = fields.RegexField(r"^[A-Z]{3}$", **CURRENCY)
+    term_start = fields.DateField()
+    term_end = fields.DateField()
 
     def to_new_licence(self) -> NewTrainingLicence:
         return NewTrainingLicence(**self.validated_data)

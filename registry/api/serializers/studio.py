@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry.api import fields
 from registry.api.serializers.common import AgreementSummarySerializer
 from registry.parties.models import ContactRole, Studio, StudioContact
 
@@ -32,6 +33,8 @@ class StudioMeSerializer(serializers.ModelSerializer):
 
 
 class StudioContactSerializer(serializers.ModelSerializer):
+    name = fields.CharField(max_length=200)
+    email = fields.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=ContactRole.choices)
 
     class Meta:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry.api import fields
 from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
 from registry.cases.models import Case
 from registry.consent.choices import AlterationExemption, Medium
@@ -16,24 +17,24 @@ from registry.usage.services import MAX_LINES, LineInput
 
 
 class UsageLineInputSerializer(serializers.Serializer):
-    line_id = serializers.CharField(max_length=64, help_text="Your own id for the line, unique across your reports.")
+    line_id = fields.CharField(max_length=64, help_text="Your own id for the line, unique across your reports.")
     kind = serializers.ChoiceField(choices=UsageKind.choices)
-    grant = serializers.CharField(
+    grant = fields.CharField(
         max_length=40,
         required=False,
         allow_null=True,
         default=None,
         help_text="The grant (token jti) the use relies on.",
     )
-    performer = serializers.CharField(
+    performer = fields.CharField(
         max_length=64,
         required=False,
         allow_null=True,
         default=None,
         help_text="Performer id or member number, when no grant is named.",
     )
-    synthetic_performer = serializers.CharField(max_length=40, required=False, allow_null=True, default=None)
-    agreement = serializers.SlugField(
+    synthetic_performer = fields.CharField(max_length=40, required=False, allow_null=True, default=None)
+    agreement = fields.SlugField(
         max_length=40,
         required=False,
         allow_null=True,
@@ -41,17 +42,17 @@ class UsageLineInputSerializer(serializers.Serializer):
         help_text="Agreement code; taken from the grant when one is named.",
     )
     project = ProjectSerializer()
-    use_date = serializers.DateField()
-    units = serializers.DecimalField(max_digits=12, decimal_places=2)
+    use_date = fields.DateField()
+    units = fields.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     unit = serializers.ChoiceField(choices=UsageUnit.choices)
     role_category = serializers.ChoiceField(choices=RoleCategory.choices, required=False, allow_blank=True, default="")
-    estimated_days = serializers.DecimalField(
+    estimated_days = fields.DecimalField(
         max_digits=7, decimal_places=2, required=False, allow_null=True, default=None, min_value=Decimal("0.01")
     )
-    negotiated_amount = serializers.DecimalField(
+    negotiated_amount = fields.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
     )
-    currency = serializers.RegexField(
+    currency = fields.RegexField(
         r"^[A-Z]{3}$",
         required=False,
         allow_null=True,
@@ -65,7 +66,7 @@ class UsageLineInputSerializer(serializers.Serializer):
     alteration_exemption = serializers.ChoiceField(
         choices=AlterationExemption.choices, required=False, allow_null=True, default=None
     )
-    justification = serializers.CharField(
+    justification = fields.CharField(
         max_length=4000,
         required=False,
         allow_blank=True,
@@ -75,7 +76,7 @@ class UsageLineInputSerializer(serializers.Serializer):
 
 
 class UsageReportInputSerializer(serializers.Serializer):
-    report_id = serializers.CharField(max_length=64, help_text="Your own id; resending it replays the report.")
+    report_id = fields.CharField(max_length=64, help_text="Your own id; resending it replays the report.")
     lines = UsageLineInputSerializer(many=True, max_length=MAX_LINES, allow_empty=False)
 
 
@@ -181,13 +182,13 @@ class UsageLineSerializer(serializers.ModelSerializer):
 
 
 class BorrowingInputSerializer(serializers.Serializer):
-    performer = serializers.CharField(max_length=64)
-    feature = serializers.CharField(max_length=200)
+    performer = fields.CharField(max_length=64)
+    feature = fields.CharField(max_length=200)
 
 
 class SyntheticPerformerInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=4000)
+    name = fields.CharField(max_length=200)
+    description = fields.CharField(max_length=4000)
     borrowings = BorrowingInputSerializer(many=True, required=False, default=list, max_length=20)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from registry.api import fields
 from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -33,26 +34,26 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointCreateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=1000, help_text="Where events are POSTed; https in production.")
+    url = fields.URIField(max_length=1000, help_text="Where events are POSTed; https in production.")
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         min_length=1,
         max_length=len(EventType.values),
         help_text="The events this endpoint receives.",
     )
-    description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    description = fields.CharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class WebhookEndpointUpdateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=1000, required=False)
+    url = fields.URIField(max_length=1000, required=False)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         min_length=1,
         max_length=len(EventType.values),
         required=False,
     )
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    enabled = serializers.BooleanField(required=False, help_text="Enable a disabled endpoint again, or pause one.")
+    description = fields.CharField(max_length=200, required=False, allow_blank=True)
+    enabled = fields.BooleanField(required=False, help_text="Enable a disabled endpoint again, or pause one.")
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):

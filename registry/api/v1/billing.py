@@ -9,6 +9,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api import params
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.billing import (
@@ -19,7 +20,6 @@ from registry.api.serializers.billing import (
 )
 from registry.billing import selectors
 from registry.billing.pdf import invoice_pdf
-from registry.billing.periods import parse_period
 from registry.core.caching import no_store
 from registry.parties.models import ApiScope, Performer
 
@@ -39,19 +39,19 @@ class InvoiceListView(generics.ListAPIView):
 
     def get_queryset(self):
         qs = selectors.invoices_visible_to(get_caller(self.request))
-        params = self.request.query_params
-        if params.get("period"):
-            qs = qs.filter(period=parse_period(params["period"]))
+        query = self.request.query_params
+        if "period" in query:
+            qs = qs.filter(period=params.month(query))
         for param in ("status", "document_type"):
-            if params.get(param):
-                qs = qs.filter(**{param: params[param]})
+            if query.get(param):
+                qs = qs.filter(**{param: query[param]})
         return qs.order_by("-id")
 
     @extend_schema(
         summary="Invoices and credit notes",
         tags=["billing"],
         parameters=[
-            OpenApiParameter("period", str, description="YYYY-MM"),
+            params.month_parameter(required=False),
             OpenApiParameter("status", str),
             OpenApiParameter("document_type", str),
         ],
@@ -101,7 +101,7 @@ class StatementView(APIView):
     @extend_schema(
         summary="A performer's statement for a period",
         tags=["billing"],
-        parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")],
+        parameters=[params.month_parameter()],
         responses={200: StatementSerializer, **PROBLEM_RESPONSES},
     )
     def get(self, request, performer_id: str):
@@ -109,7 +109,7 @@ class StatementView(APIView):
         performer = get_object_or_404(Performer, public_id=performer_id)
         if not (caller.is_staff or caller.may_view(performer)):
             raise Http404("No such performer.")
-        period = parse_period(request.query_params.get("period", ""))
+        period = params.month(request.query_params)
         return Response(StatementSerializer(selectors.performer_statement(performer, period)).data)
 
 

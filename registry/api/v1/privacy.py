@@ -12,11 +12,12 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api import params
 from registry.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
@@ -60,14 +61,14 @@ class PerformerExportView(APIView):
             "concerning the performer. `?download=1` returns it as a file. Each export is audited."
         ),
         tags=["privacy"],
-        parameters=[OpenApiParameter("download", bool, required=False, description="Return it as a file.")],
+        parameters=[params.flag_parameter("download", "Return it as a file.")],
         responses={200: PerformerExportSerializer, **PROBLEM_RESPONSES},
     )
     @no_store
     def get(self, request, performer_id: str):
         performer = _performer_for(request, performer_id)
         document = services.performer_export(performer=performer, acting_user=request.user)
-        if request.query_params.get("download") in ("1", "true"):
+        if params.flag(request.query_params, "download"):
             return HttpResponse(
                 json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
                 content_type="application/json",

@@ -4,13 +4,15 @@ their earnings; staff read everything and model a past year's bonuses under othe
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api import params
 from registry.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
@@ -25,7 +27,7 @@ from registry.api.serializers.residuals import (
     ViewingReportSerializer,
     WhatIfSerializer,
 )
-from registry.billing.periods import parse_period
+from registry.core import limits
 from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError
 from registry.parties.models import ApiScope, Performer
 from registry.residuals import selectors, services
@@ -155,18 +157,19 @@ class ViewingReportListView(generics.ListAPIView):
     def get_queryset(self):
         qs = selectors.viewing_reports_visible_to(get_caller(self.request))
         filters = {"title": "title__public_id", "exhibition_year": "exhibition_year", "outcome": "outcome"}
-        params = self.request.query_params
-        if params.get("exhibition_year") and not params["exhibition_year"].isdigit():
-            raise InvalidInputError(
-                "exhibition_year: give a whole number.",
-                problems=[FieldProblem("exhibition_year", "invalid", "Give a whole number.")],
-            )
-        return _filtered(qs, params, filters).order_by("-id")
+        query = self.request.query_params
+        if "exhibition_year" in query:
+            params.whole_number(query, "exhibition_year", 1, 100)
+        return _filtered(qs, query, filters).order_by("-id")
 
     @extend_schema(
         summary="Viewing reports and their qualification decisions, with every input",
         tags=TAGS,
-        parameters=[OpenApiParameter(p, str) for p in ("title", "exhibition_year", "outcome")],
+        parameters=[
+            OpenApiParameter("title", str),
+            params.whole_number_parameter("exhibition_year", 1, 100, required=False),
+            OpenApiParameter("outcome", str),
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -310,7 +313,7 @@ class PerformerEarningsView(APIView):
     @extend_schema(
         summary="A performer's statement with residual earnings (bonuses, training licences) beside usage pay",
         tags=TAGS,
-        parameters=[OpenApiParameter("period", str, required=True, description="YYYY-MM")],
+        parameters=[params.month_parameter()],
         responses={200: EarningsSerializer, **PROBLEM_RESPONSES},
     )
     def get(self, request, performer_id: str):
@@ -318,11 +321,12 @@ class PerformerEarningsView(APIView):
         performer = Performer.objects.filter(public_id=performer_id).first()
         if performer is None or not (caller.is_staff or caller.may_view(performer)):
             raise NotFoundError("No such performer.")
-        period = parse_period(request.query_params.get("period", ""))
+        period = params.month(request.query_params)
         return Response(EarningsSerializer(selectors.performer_statement_with_residuals(performer, period)).data)
 
 
-# Bounds a what-if term must keep, as the agreement's own fields do.
+# Bounds a what-if term must keep, as the agreement's own fields do (four decimal places).
+WHAT_IF_WRITTEN = re.compile(limits.decimal_pattern(6, 4))
 WHAT_IF_BOUNDS = {
     "threshold": (Decimal("0"), Decimal("1")),
     "bonus_share": (Decimal("0"), Decimal("99")),
@@ -330,19 +334,25 @@ WHAT_IF_BOUNDS = {
 }
 
 
-def _what_if_overrides(params) -> dict[str, Decimal]:
+WHAT_IF_EXAMPLES = {
+    "threshold": "e.g. 0.15 for 15% of domestic subscribers",
+    "bonus_share": "e.g. 1.25 for 125% of the fixed residual",
+    "performer_share": "e.g. 0.8 for 80% to the cast",
+}
+
+
+def _what_if_overrides(query) -> dict[str, Decimal]:
     overrides: dict[str, Decimal] = {}
     problems: list[FieldProblem] = []
     for name, (low, high) in WHAT_IF_BOUNDS.items():
-        raw = params.get(name)
+        raw = query.get(name)
         if raw in (None, ""):
             continue
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
+        if not (isinstance(raw, str) and WHAT_IF_WRITTEN.fullmatch(raw)):
             problems.append(FieldProblem(name, "invalid", "Give a decimal number, e.g. 0.15."))
             continue
-        if not value.is_finite() or not low <= value <= high:
+        value = limits.parse_decimal(raw)
+        if not low <= value <= high:
             problems.append(FieldProblem(name, "out_of_range", f"Give a number from {low} to {high}."))
             continue
         overrides[name] = value
@@ -363,19 +373,16 @@ class BonusWhatIfView(APIView):
         "counted over the window in force.",
         tags=TAGS,
         parameters=[
-            OpenApiParameter("year", int, required=True),
-            OpenApiParameter("threshold", str, description="e.g. 0.15 for 15% of domestic subscribers"),
-            OpenApiParameter("bonus_share", str, description="e.g. 1.25 for 125% of the fixed residual"),
-            OpenApiParameter("performer_share", str, description="e.g. 0.8 for 80% to the cast"),
+            params.year_parameter(),
+            *(
+                OpenApiParameter(name, str, pattern=WHAT_IF_WRITTEN.pattern, description=f"{low} to {high}, {example}")
+                for name, (low, high) in WHAT_IF_BOUNDS.items()
+                for example in [WHAT_IF_EXAMPLES[name]]
+            ),
         ],
         responses={200: WhatIfSerializer, **PROBLEM_RESPONSES},
     )
     def get(self, request):
-        year = request.query_params.get("year", "")
-        if not (year.isdigit() and 1900 <= int(year) <= 9999):
-            raise InvalidInputError(
-                "year: give a calendar year, e.g. 2025.",
-                problems=[FieldProblem("year", "invalid", "Give a calendar year, e.g. 2025.")],
-            )
-        result = selectors.bonus_what_if(year=int(year), overrides=_what_if_overrides(request.query_params))
+        year = params.year(request.query_params)
+        result = selectors.bonus_what_if(year=year, overrides=_what_if_overrides(request.query_params))
         return Response(WhatIfSerializer(result).data)

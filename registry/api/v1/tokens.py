@@ -6,12 +6,13 @@ import hashlib
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry.api import fields, params
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
@@ -44,7 +45,7 @@ class GrantTokenView(APIView):
             "The signed consent token of this grant version. `?download=1` returns the bare token as an "
             "`application/jwt` download. Supports `If-None-Match` with the `ETag`."
         ),
-        parameters=[OpenApiParameter("download", bool, required=False, description="Return the bare token file.")],
+        parameters=[params.flag_parameter("download", "Return the bare token file.")],
         responses={200: TokenSerializer, 304: None, **PROBLEM_RESPONSES},
         tags=["tokens"],
     )
@@ -57,7 +58,7 @@ class GrantTokenView(APIView):
         etag = '"' + hashlib.sha256(token.jws.encode("ascii")).hexdigest()[:32] + '"'
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return HttpResponse(status=304, headers={"ETag": etag})
-        if request.query_params.get("download") in ("1", "true"):
+        if params.flag(request.query_params, "download"):
             return HttpResponse(
                 token.jws,
                 content_type="application/jwt",
@@ -76,7 +77,7 @@ class GrantTokenView(APIView):
 
 
 class VerifyRequestSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=20000, trim_whitespace=True)
+    token = fields.CharField(max_length=20000, trim_whitespace=True)
 
 
 class VerifyResultSerializer(serializers.Serializer):

@@ -57,7 +57,7 @@ class WebhookEndpointListCreateView(generics.ListAPIView):
     def get_queryset(self):
         qs = selectors.endpoints_visible_to(get_caller(self.request))
         wanted = self.request.query_params.get("status")
-        if wanted:
+        if wanted is not None:
             if wanted not in ("enabled", "disabled"):
                 raise InvalidInputError(
                     "status: use enabled or disabled.",
@@ -81,7 +81,7 @@ class WebhookEndpointListCreateView(generics.ListAPIView):
             "Events the endpoint subscribes to are POSTed to `url` as JSON, signed per Standard Webhooks "
             "(`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`) with the "
             "`secret` in this response, which is shown only once. Private, loopback and link-local "
-            "addresses are refused. Failed deliveries are retried with backoff for three days."
+            "addresses are refused (422 `rule-violation`). Failed deliveries are retried with backoff for three days."
         ),
         request=WebhookEndpointCreateSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -172,7 +172,7 @@ class WebhookDeliveryListView(generics.ListAPIView):
             ("event_type", "message__event_type", EventType.values),
         ):
             value = params.get(name)
-            if value:
+            if value is not None:
                 if value not in choices:
                     raise InvalidInputError(
                         f"{name}: {value!r} is not one of {', '.join(choices)}.",

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from registry.billing.selectors import performer_statement
+from registry.core import limits
 from registry.core.caching import no_store
 from registry.portal import selectors
 from registry.portal.access import portal_page
@@ -27,12 +28,9 @@ def parse_period(raw: str | None) -> tuple[dt.date, str | None]:
     if not raw:
         return default, None
     try:
-        period = dt.datetime.strptime(raw.strip(), "%Y-%m").date()
-    except ValueError:
-        return default, f"“{raw[:20]}” is not a month like 2026-10; showing {default:%B %Y} instead."
-    if not 2000 <= period.year <= timezone.localdate().year + 1:
-        return default, f"There are no statements for {period.year}; showing {default:%B %Y} instead."
-    return period, None
+        return limits.parse_month(raw.strip()), None
+    except limits.InputFault as fault:
+        return default, f"{fault} Showing {default:%B %Y} instead."
 
 
 @portal_page

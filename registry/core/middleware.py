@@ -1,0 +1,28 @@
+"""Requests whose path or query string holds a NUL character are refused before any view runs.
+
+No text the registry stores holds one (registry.core.limits' text rules), and PostgreSQL fails a
+query that compares with one, which reached callers as a 500. A path with a NUL names nothing (404);
+a query parameter with one is a bad request (400). The API answers both as problem details, and
+its schema states the rule on every text query parameter.
+"""
+
+from __future__ import annotations
+
+from django.views.defaults import bad_request, page_not_found
+
+from registry.api.problems import json_problem
+
+
+class RefuseNulCharacters:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path.startswith("/api/")
+        if "\x00" in request.path:
+            return json_problem("not-found") if api else page_not_found(request, None)
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            detail = "Query parameters cannot contain NUL characters."
+            return json_problem("validation-error", detail=detail) if api else bad_request(request, None)
+        return self.get_response(request)
