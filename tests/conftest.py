@@ -334,3 +334,19 @@ def analyst(db) -> PersonCaller:
 @pytest.fixture
 def anonymous() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def api_clients(performer, other_performer, studio, other_studio, staff, analyst, anonymous) -> dict[str, APIClient]:
+    """An API client for each of the kinds of caller every permission matrix names (a performer,
+    another performer, the studio, another studio, a union admin, a union analyst, anonymous);
+    each folder's matrix adds the callers its endpoints also concern."""
+    return {
+        "performer": performer.client,
+        "other_performer": other_performer.client,
+        "studio": studio.client,
+        "other_studio": other_studio.client,
+        "staff": staff.client,
+        "analyst": analyst.client,
+        "anonymous": anonymous,
+    }

@@ -1,4 +1,4 @@
-"""Fixtures for the consent API tests: a small world of requests and grants, and DB snapshots."""
+"""Fixtures for the consent API tests: a small consent_world of requests and grants, and DB snapshots."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ LAPSED = ["former_guardian", "agent_of_deceased", "estate_of_living"]
 
 
 @pytest.fixture
-def world(
+def consent_world(
     agreement,
     studio,
     other_studio,
@@ -149,28 +149,14 @@ CALLERS = [
 
 
 @pytest.fixture
-def clients(
-    performer,
-    other_performer,
-    studio,
-    other_studio,
-    staff,
-    analyst,
-    anonymous,
-    minor_with_guardian,
-    minor_self,
-    former_guardian,
-    agent_of_deceased,
-    estate_of_living,
+def consent_clients(
+    api_clients, minor_with_guardian, minor_self, former_guardian, agent_of_deceased, estate_of_living
 ) -> dict:
+    """The common callers (the performer is the owner of the records here), and the guardian,
+    the minor and the lapsed mandates the consent matrix adds."""
+    common = {("owner" if kind == "performer" else kind): client for kind, client in api_clients.items()}
     return {
-        "owner": performer.client,
-        "other_performer": other_performer.client,
-        "studio": studio.client,
-        "other_studio": other_studio.client,
-        "staff": staff.client,
-        "analyst": analyst.client,
-        "anonymous": anonymous,
+        **common,
         "guardian_own": minor_with_guardian.client,
         "guardian_other": minor_with_guardian.client,
         "minor_self": minor_self.client,

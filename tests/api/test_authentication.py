@@ -8,6 +8,7 @@ from django.utils import timezone
 from registry.parties.keys import hash_key, parse_prefix
 from registry.parties.models import ApiKey, StudioStatus
 from registry.parties.services import api_key_revoke
+from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def _warm(caller) -> None:
 def test_a_key_revoked_through_the_service_stops_working_at_once(studio):
     _warm(studio)
     api_key_revoke(api_key=ApiKey.objects.get(prefix=parse_prefix(studio.secret)), actor=SYSTEM)
-    assert studio.client.get("/api/v1/me").status_code == 401
+    assert_problem(studio.client.get("/api/v1/me"), 401, "invalid-api-key")
 
 
 def test_a_studio_suspended_after_its_key_was_used_is_refused_at_once(studio):
@@ -138,11 +139,11 @@ def test_with_the_cache_off_another_process_revoking_a_key_is_seen_at_once(studi
     settings.API_KEY_CACHE_SECONDS = 0
     _warm(studio)
     ApiKey.objects.filter(prefix=parse_prefix(studio.secret)).update(revoked_at=timezone.now())
-    assert studio.client.get("/api/v1/me").status_code == 401
+    assert_problem(studio.client.get("/api/v1/me"), 401, "invalid-api-key")
 
 
 def test_a_cached_key_still_needs_the_whole_secret(studio, anonymous):
     _warm(studio)
     prefix = parse_prefix(studio.secret)
     anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer crk_{prefix}_{'b' * 32}")
-    assert anonymous.get("/api/v1/me").status_code == 401
+    assert_problem(anonymous.get("/api/v1/me"), 401, "invalid-api-key")

@@ -45,22 +45,22 @@ UNION_MAY_NOT_SIGN = (
 ANALYST_MAY_NOT_SIGN = (403, "permission-denied", "Union analysts cannot sign.")
 
 
-def _request_for(world, caller: str) -> ConsentRequest:
+def _request_for(consent_world, caller: str) -> ConsentRequest:
     """The pending request the caller aims at: the minor's (for their guardian or themself), the
     one of the performer a lapsed mandate was for, or else Maya's."""
     if caller in ("guardian_own", "minor_self"):
-        return world.sam_pending
-    if caller in world.lapsed:
-        return world.lapsed[caller][1]
-    return world.maya_pending
+        return consent_world.sam_pending
+    if caller in consent_world.lapsed:
+        return consent_world.lapsed[caller][1]
+    return consent_world.maya_pending
 
 
-def _grant_for(world, caller: str) -> ConsentGrant:
+def _grant_for(consent_world, caller: str) -> ConsentGrant:
     if caller in ("guardian_own", "minor_self"):
-        return world.sam_grant
-    if caller in world.lapsed:
-        return world.lapsed[caller][0]
-    return world.maya_grant
+        return consent_world.sam_grant
+    if caller in consent_world.lapsed:
+        return consent_world.lapsed[caller][0]
+    return consent_world.maya_grant
 
 
 # Every table ends with the same four rows, except where a minor may read.
@@ -88,11 +88,11 @@ OBJECT_READ = {
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, OBJECT_READ))
-def test_consent_request_detail(world, clients, caller, expected):
-    target = _request_for(world, caller)
+def test_consent_request_detail(consent_world, consent_clients, caller, expected):
+    target = _request_for(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(f"{REQUESTS}{target.public_id}")
+    response = consent_clients[caller].get(f"{REQUESTS}{target.public_id}")
 
     if expected is OK:
         assert response.status_code == 200
@@ -106,11 +106,11 @@ def test_consent_request_detail(world, clients, caller, expected):
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, OBJECT_READ))
-def test_grant_detail(world, clients, caller, expected):
-    target = _grant_for(world, caller)
+def test_grant_detail(consent_world, consent_clients, caller, expected):
+    target = _grant_for(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(f"{GRANTS}{target.public_id}")
+    response = consent_clients[caller].get(f"{GRANTS}{target.public_id}")
 
     if expected is OK:
         assert response.status_code == 200
@@ -123,24 +123,26 @@ def test_grant_detail(world, clients, caller, expected):
         refused(response, expected, before, db_snapshot)
 
 
-def test_another_studios_request_and_grant_are_404_for_the_studio(world, clients):
-    assert_problem(clients["studio"].get(f"{REQUESTS}{world.leo_grant.request.public_id}"), 404, "not-found")
-    assert_problem(clients["studio"].get(f"{GRANTS}{world.leo_grant.public_id}"), 404, "not-found")
+def test_another_studios_request_and_grant_are_404_for_the_studio(consent_world, consent_clients):
+    assert_problem(
+        consent_clients["studio"].get(f"{REQUESTS}{consent_world.leo_grant.request.public_id}"), 404, "not-found"
+    )
+    assert_problem(consent_clients["studio"].get(f"{GRANTS}{consent_world.leo_grant.public_id}"), 404, "not-found")
 
 
-def test_an_unknown_id_is_the_same_404_as_someone_elses(world, clients):
-    unknown = clients["other_performer"].get(f"{GRANTS}cgr_doesnotexist")
-    someone_elses = clients["other_performer"].get(f"{GRANTS}{world.maya_grant.public_id}")
+def test_an_unknown_id_is_the_same_404_as_someone_elses(consent_world, consent_clients):
+    unknown = consent_clients["other_performer"].get(f"{GRANTS}cgr_doesnotexist")
+    someone_elses = consent_clients["other_performer"].get(f"{GRANTS}{consent_world.maya_grant.public_id}")
 
     assert assert_problem(unknown, 404, "not-found") == assert_problem(someone_elses, 404, "not-found")
 
 
 # --- Lists: each caller sees only their own -------------------------------------------------
-def _visible_requests(world, caller: str) -> list[str] | tuple:
-    maya = [world.maya_grant.request, world.maya_pending]
-    sam = [world.sam_grant.request, world.sam_pending]
-    leo = [world.leo_grant.request]
-    lapsed = [r for grant, pending in world.lapsed.values() for r in (grant.request, pending)]
+def _visible_requests(consent_world, caller: str) -> list[str] | tuple:
+    maya = [consent_world.maya_grant.request, consent_world.maya_pending]
+    sam = [consent_world.sam_grant.request, consent_world.sam_pending]
+    leo = [consent_world.leo_grant.request]
+    lapsed = [r for grant, pending in consent_world.lapsed.values() for r in (grant.request, pending)]
     visible = {
         "owner": maya,
         "other_performer": leo,
@@ -157,9 +159,9 @@ def _visible_requests(world, caller: str) -> list[str] | tuple:
     return visible if isinstance(visible, tuple) else _ids_newest_first(visible)
 
 
-def _visible_grants(world, caller: str) -> list[str] | tuple:
-    maya, sam, leo = [world.maya_grant], [world.sam_grant], [world.leo_grant]
-    lapsed = [grant for grant, _ in world.lapsed.values()]
+def _visible_grants(consent_world, caller: str) -> list[str] | tuple:
+    maya, sam, leo = [consent_world.maya_grant], [consent_world.sam_grant], [consent_world.leo_grant]
+    lapsed = [grant for grant, _ in consent_world.lapsed.values()]
     visible = {
         "owner": maya,
         "other_performer": leo,
@@ -177,11 +179,11 @@ def _visible_grants(world, caller: str) -> list[str] | tuple:
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_consent_request_list_shows_only_the_callers_own(world, clients, caller):
-    expected = _visible_requests(world, caller)
+def test_consent_request_list_shows_only_the_callers_own(consent_world, consent_clients, caller):
+    expected = _visible_requests(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(REQUESTS)
+    response = consent_clients[caller].get(REQUESTS)
 
     if isinstance(expected, tuple):
         refused(response, expected, before, db_snapshot)
@@ -190,11 +192,11 @@ def test_consent_request_list_shows_only_the_callers_own(world, clients, caller)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_grant_list_shows_only_the_callers_own(world, clients, caller):
-    expected = _visible_grants(world, caller)
+def test_grant_list_shows_only_the_callers_own(consent_world, consent_clients, caller):
+    expected = _visible_grants(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(GRANTS)
+    response = consent_clients[caller].get(GRANTS)
 
     if isinstance(expected, tuple):
         refused(response, expected, before, db_snapshot)
@@ -202,11 +204,11 @@ def test_grant_list_shows_only_the_callers_own(world, clients, caller):
         assert result_ids(response) == expected
 
 
-def test_a_filter_cannot_widen_a_list(world, clients):
+def test_a_filter_cannot_widen_a_list(consent_world, consent_clients):
     # Asking for another performer's rows by filter yields nothing, not their rows.
-    response = clients["studio"].get(GRANTS, {"performer": world.leo_grant.performer.public_id})
+    response = consent_clients["studio"].get(GRANTS, {"performer": consent_world.leo_grant.performer.public_id})
     assert result_ids(response) == []
-    response = clients["owner"].get(REQUESTS, {"performer": world.sam.public_id})
+    response = consent_clients["owner"].get(REQUESTS, {"performer": consent_world.sam.public_id})
     assert result_ids(response) == []
 
 
@@ -227,8 +229,8 @@ ACCEPT = {
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, ACCEPT))
-def test_accept(world, clients, caller, expected):
-    target = _request_for(world, caller)
+def test_accept(consent_world, consent_clients, caller, expected):
+    target = _request_for(consent_world, caller)
     body = {
         "description_sha256": target.current_description.sha256,
         "signer_name": {"guardian_own": "Elena Rivera", "minor_self": "Sam Rivera"}.get(caller, "Maya Okafor"),
@@ -237,7 +239,7 @@ def test_accept(world, clients, caller, expected):
     }
     before = db_snapshot()
 
-    response = clients[caller].post(f"{REQUESTS}{target.public_id}/accept", body, format="json")
+    response = consent_clients[caller].post(f"{REQUESTS}{target.public_id}/accept", body, format="json")
 
     if expected is OK:
         assert response.status_code == 200
@@ -268,11 +270,11 @@ DECLINE = {
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, DECLINE))
-def test_decline(world, clients, caller, expected):
-    target = _request_for(world, caller)
+def test_decline(consent_world, consent_clients, caller, expected):
+    target = _request_for(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].post(
+    response = consent_clients[caller].post(
         f"{REQUESTS}{target.public_id}/decline", {"reason": "Not this role."}, format="json"
     )
 
@@ -311,16 +313,22 @@ ACTIONS = [
 
 @pytest.mark.parametrize(("action", "status_before", "status_after"), ACTIONS)
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, GRANT_ACTION))
-def test_grant_action(world, clients, minor_with_guardian, caller, expected, action, status_before, status_after):
-    target = _grant_for(world, caller)
+def test_grant_action(
+    consent_world, consent_clients, minor_with_guardian, caller, expected, action, status_before, status_after
+):
+    target = _grant_for(consent_world, caller)
     if status_before == "suspended":
-        services.grant_suspend(grant=world.maya_grant, reason="Pause", acting_user=login_of(world.maya))
-        services.grant_suspend(grant=world.sam_grant, reason="Pause", acting_user=minor_with_guardian.user)
+        services.grant_suspend(
+            grant=consent_world.maya_grant, reason="Pause", acting_user=login_of(consent_world.maya)
+        )
+        services.grant_suspend(grant=consent_world.sam_grant, reason="Pause", acting_user=minor_with_guardian.user)
     target.refresh_from_db()
     status_before = target.status  # the grants of lapsed mandates stay active: no one here may pause them
     before = db_snapshot()
 
-    response = clients[caller].post(f"{GRANTS}{target.public_id}/{action}", {"reason": "My reasons."}, format="json")
+    response = consent_clients[caller].post(
+        f"{GRANTS}{target.public_id}/{action}", {"reason": "My reasons."}, format="json"
+    )
 
     target.refresh_from_db()
     if expected is OK:
@@ -351,10 +359,10 @@ CREATE = {
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, CREATE))
-def test_create_consent_request(world, clients, agreement, caller, expected):
+def test_create_consent_request(consent_world, consent_clients, agreement, caller, expected):
     before = db_snapshot()
 
-    response = clients[caller].post(REQUESTS, request_body(world.maya, agreement), format="json")
+    response = consent_clients[caller].post(REQUESTS, request_body(consent_world.maya, agreement), format="json")
 
     if expected is CREATED:
         assert response.status_code == 201
@@ -365,11 +373,11 @@ def test_create_consent_request(world, clients, agreement, caller, expected):
         refused(response, expected, before, db_snapshot)
 
 
-def test_a_studio_cannot_amend_another_studios_grant(world, clients, agreement):
-    body = request_body(world.maya, agreement, amends=world.maya_grant.public_id)
+def test_a_studio_cannot_amend_another_studios_grant(consent_world, consent_clients, agreement):
+    body = request_body(consent_world.maya, agreement, amends=consent_world.maya_grant.public_id)
     before = db_snapshot()
 
-    response = clients["other_studio"].post(REQUESTS, body, format="json")
+    response = consent_clients["other_studio"].post(REQUESTS, body, format="json")
 
     problem = assert_problem(response, 422, "consent-rule-violation")
     assert problem["errors"] == [
@@ -395,10 +403,10 @@ CHECK = {
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, CHECK))
-def test_consent_check(world, clients, caller, expected):
-    grant = world.maya_grant
+def test_consent_check(consent_world, consent_clients, caller, expected):
+    grant = consent_world.maya_grant
     body = {
-        "performer": world.maya.public_id,
+        "performer": consent_world.maya.public_id,
         "use": "replica_use",
         "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
         "on": grant.term_start.isoformat(),
@@ -407,7 +415,7 @@ def test_consent_check(world, clients, caller, expected):
     }
     before = db_snapshot()
 
-    response = clients[caller].post(CHECKS, body, format="json")
+    response = consent_clients[caller].post(CHECKS, body, format="json")
 
     if expected is OK:
         assert response.status_code == 200
@@ -445,16 +453,16 @@ PREFERENCES_WRITE = {
 }
 
 
-def _performer_for(world, caller: str):
-    return _grant_for(world, caller).performer
+def _performer_for(consent_world, caller: str):
+    return _grant_for(consent_world, caller).performer
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, PREFERENCES_READ))
-def test_read_preferences(world, clients, caller, expected):
-    target = _performer_for(world, caller)
+def test_read_preferences(consent_world, consent_clients, caller, expected):
+    target = _performer_for(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(f"/api/v1/performers/{target.public_id}/preferences")
+    response = consent_clients[caller].get(f"/api/v1/performers/{target.public_id}/preferences")
 
     if expected is OK:
         assert response.status_code == 200
@@ -466,11 +474,11 @@ def test_read_preferences(world, clients, caller, expected):
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, PREFERENCES_WRITE))
-def test_replace_preferences(world, clients, caller, expected):
-    target = _performer_for(world, caller)
+def test_replace_preferences(consent_world, consent_clients, caller, expected):
+    target = _performer_for(consent_world, caller)
     before = db_snapshot()
 
-    response = clients[caller].put(
+    response = consent_clients[caller].put(
         f"/api/v1/performers/{target.public_id}/preferences",
         {"do_not_train": True, "declined_uses": ["training"]},
         format="json",
@@ -486,8 +494,10 @@ def test_replace_preferences(world, clients, caller, expected):
         assert PerformerPreferences.objects.filter(performer=target).exists() is False
 
 
-def test_preferences_of_an_unknown_performer_are_404(clients):
-    assert_problem(clients["staff"].get("/api/v1/performers/prf_nosuchperformer/preferences"), 404, "not-found")
+def test_preferences_of_an_unknown_performer_are_404(consent_clients):
+    assert_problem(
+        consent_clients["staff"].get("/api/v1/performers/prf_nosuchperformer/preferences"), 404, "not-found"
+    )
 
 
 # --- Strikes ------------------------------------------------------------------------------
@@ -520,11 +530,11 @@ def _visible_strikes(strikes: dict, caller: str):
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-def test_strike_list(strikes, clients, caller):
+def test_strike_list(strikes, consent_clients, caller):
     expected = _visible_strikes(strikes, caller)
     before = db_snapshot()
 
-    response = clients[caller].get(STRIKES)
+    response = consent_clients[caller].get(STRIKES)
 
     if isinstance(expected, list):
         assert result_ids(response) == expected
@@ -546,10 +556,16 @@ SCOPED_ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "scope"), SCOPED_ENDPOINTS)
-def test_studio_key_missing_the_scope_is_403_missing_scope(world, agreement, make_studio_caller, method, path, scope):
+def test_studio_key_missing_the_scope_is_403_missing_scope(
+    consent_world, agreement, make_studio_caller, method, path, scope
+):
     caller = make_studio_caller("Narrow Key Pictures", [s for s in all_scopes() if s != scope])
-    url = path.format(request=world.maya_pending.public_id, grant=world.maya_grant.public_id)
-    body = request_body(world.maya, agreement) if path == REQUESTS else {"performer": world.maya.public_id}
+    url = path.format(request=consent_world.maya_pending.public_id, grant=consent_world.maya_grant.public_id)
+    body = (
+        request_body(consent_world.maya, agreement)
+        if path == REQUESTS
+        else {"performer": consent_world.maya.public_id}
+    )
     before = db_snapshot()
 
     response = caller.client.post(url, body, format="json") if method == "post" else caller.client.get(url)
@@ -559,12 +575,12 @@ def test_studio_key_missing_the_scope_is_403_missing_scope(world, agreement, mak
     assert db_snapshot() == before
 
 
-def test_a_read_only_key_reads_but_cannot_request(world, agreement, make_studio_caller):
+def test_a_read_only_key_reads_but_cannot_request(consent_world, agreement, make_studio_caller):
     reader = make_studio_caller("Reader Pictures", [ApiScope.CONSENT_READ])
     before = db_snapshot()
 
     assert result_ids(reader.client.get(GRANTS)) == []
-    response = reader.client.post(REQUESTS, request_body(world.maya, agreement), format="json")
+    response = reader.client.post(REQUESTS, request_body(consent_world.maya, agreement), format="json")
 
     assert_problem(response, 403, "missing-scope", "This API key lacks the 'consent:write' scope.")
     assert db_snapshot() == before

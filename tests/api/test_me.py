@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.parties.models import StudioContact
+from tests.api.conftest import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,9 @@ def test_people_are_refused(request, who):
 
 
 def test_anonymous_is_401(anonymous, db):
-    assert anonymous.get("/api/v1/me").status_code == 401
+    assert_problem(
+        anonymous.get("/api/v1/me"), 401, "not-authenticated", "Authentication credentials were not provided."
+    )
 
 
 def test_contacts_are_listed_only_for_their_studio(studio, other_studio):

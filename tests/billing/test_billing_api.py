@@ -96,7 +96,12 @@ def test_performer_statement(performer, other_performer, staff, invoice, billed_
 
 def test_fund_balances_are_for_staff(staff, performer, invoice):
     assert staff.client.get("/api/v1/funds/").status_code == 200
-    assert performer.client.get("/api/v1/funds/").status_code == 403
+    assert_problem(
+        performer.client.get("/api/v1/funds/"),
+        403,
+        "permission-denied",
+        "This action is not open to performers or their representatives.",
+    )
 
 
 def test_staff_start_a_run_in_the_admin_and_analysts_cannot(staff, analyst, billed_studio, performer, tvth):

@@ -32,7 +32,7 @@ def signed_in(user) -> Client:
 
 
 @pytest.fixture
-def clients(staff, analyst, performer) -> dict[str, Client]:
+def console_clients(staff, analyst, performer) -> dict[str, Client]:
     """One client per kind of caller: union admin, union analyst, a performer, anonymous."""
     return {
         "admin": signed_in(staff.user),
@@ -53,7 +53,9 @@ class World:
 
 
 @pytest.fixture
-def world(studio, other_studio, performer, other_performer, agreement, django_capture_on_commit_callbacks) -> World:
+def console_world(
+    studio, other_studio, performer, other_performer, agreement, django_capture_on_commit_callbacks
+) -> World:
     """August 2025 billed (the worked example: 3,738.00 to the performer, P&H to the funds),
     a violation case, a synthetic-performer notice, a strike in force and a request pending."""
     ensure_reference_terms()

@@ -53,8 +53,8 @@ STAFF_MODELS = [(m, a) for m, a in MODEL_ADMINS if m._meta.app_label in REGISTRY
 
 
 @pytest.mark.parametrize(("model", "model_admin"), STAFF_MODELS, ids=[m._meta.label for m, _ in STAFF_MODELS])
-def test_analyst_sees_every_list_and_record(world, clients, join_request, model, model_admin):
-    client = clients["analyst"]
+def test_analyst_sees_every_list_and_record(console_world, console_clients, join_request, model, model_admin):
+    client = console_clients["analyst"]
 
     assert client.get(url(model, "changelist")).status_code == 200
     obj = model_admin.get_queryset(RequestFactory().get("/")).first()
@@ -66,8 +66,8 @@ def test_analyst_sees_every_list_and_record(world, clients, join_request, model,
 
 # --- union_analyst: changes nothing ------------------------------------------------------------
 @pytest.mark.parametrize(("model", "model_admin"), MODEL_ADMINS, ids=IDS)
-def test_analyst_cannot_add_change_or_delete(world, clients, join_request, model, model_admin):
-    client = clients["analyst"]
+def test_analyst_cannot_add_change_or_delete(console_world, console_clients, join_request, model, model_admin):
+    client = console_clients["analyst"]
     before = audit_count()
 
     assert client.get(url(model, "add"), follow=True).status_code == 403
@@ -89,16 +89,18 @@ def _declared_actions():
 
 
 @pytest.mark.parametrize(("model", "model_admin", "action"), list(_declared_actions()))
-def test_analyst_is_refused_every_action(world, clients, analyst, join_request, model, model_admin, action):
+def test_analyst_is_refused_every_action(
+    console_world, console_clients, analyst, join_request, model, model_admin, action
+):
     request = RequestFactory().get("/")
     request.user = analyst.user
     objects = list(model_admin.get_queryset(request).values_list("pk", flat=True)[:5])
     offered = action in model_admin.get_actions(request)
     if offered and not objects:
-        pytest.skip("offered to the analyst, but the world has nothing for it to act on")
+        pytest.skip("offered to the analyst, but the console_world has nothing for it to act on")
     before = audit_count()
 
-    response = clients["analyst"].post(
+    response = console_clients["analyst"].post(
         url(model, "changelist"), {"action": action, ACTION_CHECKBOX_NAME: objects, "apply": "1", "reason": "x"}
     )
 
@@ -117,14 +119,14 @@ CUSTOM_VIEWS = [
 
 
 @pytest.mark.parametrize(("name", "takes_case", "form"), CUSTOM_VIEWS, ids=[c[0] for c in CUSTOM_VIEWS])
-def test_analyst_is_refused_every_action_page(world, clients, analyst, name, takes_case, form):
-    path = reverse(name, args=[world.violation.pk] if takes_case else [])
+def test_analyst_is_refused_every_action_page(console_world, console_clients, analyst, name, takes_case, form):
+    path = reverse(name, args=[console_world.violation.pk] if takes_case else [])
     before = (audit_count(), Strike.objects.count(), BillingRun.objects.count())
     if name == "admin:cases_case_assign":
         form = {"assignee": analyst.user.pk}
 
-    assert clients["analyst"].get(path).status_code == 403
-    assert clients["analyst"].post(path, form).status_code == 403
+    assert console_clients["analyst"].get(path).status_code == 403
+    assert console_clients["analyst"].post(path, form).status_code == 403
     assert (audit_count(), Strike.objects.count(), BillingRun.objects.count()) == before
 
 
@@ -144,21 +146,21 @@ def audited(action: str, subject_id: str | None = None, **filters) -> bool:
     return events.exists()
 
 
-def test_strike_declare_and_lift_are_audited(world, clients, studio, agreement):
-    client = clients["admin"]
+def test_strike_declare_and_lift_are_audited(console_world, console_clients, studio, agreement):
+    client = console_clients["admin"]
     form = {"agreement": agreement.pk, "studios": [studio.studio.pk], "reason": "Walkout"}
 
     client.post(reverse("admin:consent_strike_declare"), {**form, "confirm": "1"})
-    strike = Strike.objects.exclude(pk=world.strike.pk).get()
+    strike = Strike.objects.exclude(pk=console_world.strike.pk).get()
     run_action(client, Strike, "lift", [strike])
 
     assert audited("strike.declared", strike.public_id)
     assert audited("strike.lifted", strike.public_id)
 
 
-def test_case_investigate_assign_resolve_are_audited(world, clients, staff):
-    client = clients["admin"]
-    case = world.violation
+def test_case_investigate_assign_resolve_are_audited(console_world, console_clients, staff):
+    client = console_clients["admin"]
+    case = console_world.violation
 
     run_action(client, Case, "investigate", [case])
     client.post(reverse("admin:cases_case_assign", args=[case.pk]), {"assignee": staff.user.pk})
@@ -170,10 +172,10 @@ def test_case_investigate_assign_resolve_are_audited(world, clients, staff):
     assert (case.status, case.outcome, case.assigned_to) == ("resolved", "Paid as use", staff.user)
 
 
-def test_api_key_issue_and_revoke_are_audited(world, clients, studio):
+def test_api_key_issue_and_revoke_are_audited(console_world, console_clients, studio):
     from registry.parties.models import Studio
 
-    client = clients["admin"]
+    client = console_clients["admin"]
     run_action(client, Studio, "issue_api_key", [studio.studio])
     key = ApiKey.objects.filter(studio=studio.studio).latest("id")
     run_action(client, ApiKey, "revoke", [key])
@@ -182,9 +184,9 @@ def test_api_key_issue_and_revoke_are_audited(world, clients, studio):
     assert audited("api_key.revoked", studio_id=studio.studio.public_id)
 
 
-def test_invoice_paid_and_void_are_audited(world, clients, studio):
-    client = clients["admin"]
-    invoice = world.invoice
+def test_invoice_paid_and_void_are_audited(console_world, console_clients, studio):
+    client = console_clients["admin"]
+    invoice = console_world.invoice
 
     run_action(client, Invoice, "mark_paid", [invoice])
 
@@ -193,28 +195,28 @@ def test_invoice_paid_and_void_are_audited(world, clients, studio):
     assert invoice.status == "paid"
 
 
-def test_void_is_audited(world, clients):
-    client = clients["admin"]
+def test_void_is_audited(console_world, console_clients):
+    client = console_clients["admin"]
 
-    response = run_action(client, Invoice, "void", [world.invoice], apply="1", reason="Wrong studio address")
+    response = run_action(client, Invoice, "void", [console_world.invoice], apply="1", reason="Wrong studio address")
 
     assert response.status_code == 200
-    assert audited("invoice.voided", world.invoice.public_id)
+    assert audited("invoice.voided", console_world.invoice.public_id)
 
 
-def test_billing_run_start_is_audited(world, clients, django_capture_on_commit_callbacks):
+def test_billing_run_start_is_audited(console_world, console_clients, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        clients["admin"].post(reverse("admin:billing_billingrun_start"), {"period": "2025-09"})
+        console_clients["admin"].post(reverse("admin:billing_billingrun_start"), {"period": "2025-09"})
 
     run = BillingRun.objects.get(period=dt.date(2025, 9, 1))
     assert audited("billing_run.started", run.public_id)
 
 
-def test_rate_card_added_through_the_service(world, clients):
-    response = clients["admin"].post(
+def test_rate_card_added_through_the_service(console_world, console_clients):
+    response = console_clients["admin"].post(
         url(RateCard, "add"),
         {
-            "agreement": world.tvth.pk,
+            "agreement": console_world.tvth.pk,
             "role_category": "day_performer",
             "unit": "day",
             "amount": "1400.00",
@@ -229,7 +231,7 @@ def test_rate_card_added_through_the_service(world, clients):
     assert audited("rate_card.added")
 
 
-def test_portal_invitation_and_join_approval_are_audited(world, clients):
+def test_portal_invitation_and_join_approval_are_audited(console_world, console_clients):
     from registry.parties.models import Performer
     from registry.portal.services import join_request_submit
 
@@ -238,7 +240,7 @@ def test_portal_invitation_and_join_approval_are_audited(world, clients):
     join_request = join_request_submit(
         member_number="SAG-8", legal_name="Omar Reyes", email="omar@example.org", date_of_birth=dt.date(1980, 5, 6)
     )
-    client = clients["admin"]
+    client = console_clients["admin"]
     client.post(reverse("admin:portal_portalinvitation_invite"), {"performer": noor.pk, "email": "noor@example.org"})
     run_action(client, JoinRequest, "approve", [join_request])
 
@@ -247,9 +249,9 @@ def test_portal_invitation_and_join_approval_are_audited(world, clients):
     assert join_request.status == "approved"
 
 
-def test_grants_are_never_edited_in_the_admin(world, clients):
-    grant = world.grant
-    response = clients["admin"].post(url(ConsentGrant, "change", grant.pk), {"status": "revoked"})
+def test_grants_are_never_edited_in_the_admin(console_world, console_clients):
+    grant = console_world.grant
+    response = console_clients["admin"].post(url(ConsentGrant, "change", grant.pk), {"status": "revoked"})
 
     assert response.status_code == 403
     grant.refresh_from_db()

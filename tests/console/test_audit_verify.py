@@ -24,8 +24,8 @@ def record(n: int) -> list[AuditEvent]:
 
 
 @pytest.mark.parametrize("who", ["admin", "analyst"])
-def test_the_page_offers_the_button_without_running_it(clients, who):
-    response = clients[who].get(URL)
+def test_the_page_offers_the_button_without_running_it(console_clients, who):
+    response = console_clients[who].get(URL)
 
     assert response.status_code == 200
     assert "Run the chain verification" in response.text
@@ -33,22 +33,22 @@ def test_the_page_offers_the_button_without_running_it(clients, who):
 
 
 @pytest.mark.parametrize("who", ["admin", "analyst"])
-def test_an_intact_chain_is_reported(clients, who):
+def test_an_intact_chain_is_reported(console_clients, who):
     record(3)
 
-    response = clients[who].post(URL)
+    response = console_clients[who].post(URL)
 
     assert response.status_code == 200
     assert "Audit chain intact: 3 entries verified." in response.text
 
 
-def test_a_tampered_entry_is_named(clients):
+def test_a_tampered_entry_is_named(console_clients):
     events = record(3)
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with append_only_triggers_disabled(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET subject_id = %s WHERE id = %s", ["forged", events[1].pk])
 
-    response = clients["admin"].post(URL)
+    response = console_clients["admin"].post(URL)
 
     assert response.status_code == 200
     assert f"Audit chain BROKEN at entry #{events[1].pk}" in response.text
@@ -57,17 +57,17 @@ def test_a_tampered_entry_is_named(clients):
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])
-def test_others_cannot_run_it(clients, who):
-    response = clients[who].post(URL)
+def test_others_cannot_run_it(console_clients, who):
+    response = console_clients[who].post(URL)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_the_audit_log_links_to_the_check_and_filters_by_subject(clients):
+def test_the_audit_log_links_to_the_check_and_filters_by_subject(console_clients):
     record(2)
 
-    listing = clients["analyst"].get("/admin/audit/auditevent/", {"subject_type": "thing", "q": "t1"})
+    listing = console_clients["analyst"].get("/admin/audit/auditevent/", {"subject_type": "thing", "q": "t1"})
 
     assert listing.status_code == 200
     assert 'href="/admin/console/audit/verify/"' in listing.text

@@ -13,8 +13,8 @@ URL = "/admin/console/"
 
 
 @pytest.mark.parametrize("who", ["admin", "analyst"])
-def test_staff_see_every_panel(world, clients, who):
-    response = clients[who].get(URL, {"until": "2025-12"})
+def test_staff_see_every_panel(console_world, console_clients, who):
+    response = console_clients[who].get(URL, {"until": "2025-12"})
 
     assert response.status_code == 200
     body = response.text
@@ -22,17 +22,17 @@ def test_staff_see_every_panel(world, clients, who):
     data = response.context["data"]
     assert data.requests["total"] == 1
     assert (data.cases["violations"], data.cases["synthetic"]) == (1, 1)
-    assert [s.public_id for s in data.strikes] == [world.strike.public_id]
-    assert world.violation.public_id in body and world.notice.public_id in body
+    assert [s.public_id for s in data.strikes] == [console_world.strike.public_id]
+    assert console_world.violation.public_id in body and console_world.notice.public_id in body
     assert [(f["fund"], f["balance"]) for f in data.funds] == [("health_plan", 1246), ("pension_plan", 1246)]
     assert data.runs[0].get_status_display() in body
     # The invoice was finalized today, so all 6,230.00 USD is in the youngest bucket.
-    assert data.invoices["rows"][0]["cells"] == [{"count": 1, "amount": world.invoice.total}]
+    assert data.invoices["rows"][0]["cells"] == [{"count": 1, "amount": console_world.invoice.total}]
     assert "6,230.00 (1)" in body
 
 
-def test_charts_are_inline_svg_with_the_months_figures(world, clients):
-    body = clients["admin"].get(URL, {"until": "2025-12"}).text
+def test_charts_are_inline_svg_with_the_months_figures(console_world, console_clients):
+    body = console_clients["admin"].get(URL, {"until": "2025-12"}).text
 
     assert 'id="chart-fund-health_plan-usd"' in body
     assert "August 2025: 1,246 USD" in body  # the health plan's half of 1,246 × 2 stand-in days
@@ -42,14 +42,14 @@ def test_charts_are_inline_svg_with_the_months_figures(world, clients):
     assert "<script" not in body.split("<body")[1].split("</svg>")[0]  # no script, no library
 
 
-def test_only_the_union_admin_is_offered_to_declare_a_strike(world, clients):
-    assert "Declare a strike</a>" in clients["admin"].get(URL).text
-    assert "Declare a strike</a>" not in clients["analyst"].get(URL).text
+def test_only_the_union_admin_is_offered_to_declare_a_strike(console_world, console_clients):
+    assert "Declare a strike</a>" in console_clients["admin"].get(URL).text
+    assert "Declare a strike</a>" not in console_clients["analyst"].get(URL).text
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])
-def test_others_are_sent_to_the_staff_sign_in(world, clients, who):
-    response = clients[who].get(URL)
+def test_others_are_sent_to_the_staff_sign_in(console_world, console_clients, who):
+    response = console_clients[who].get(URL)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/?next=/admin/console/")
@@ -63,8 +63,8 @@ def test_staff_flag_without_a_union_role_is_refused(db):
     assert response.status_code == 403
 
 
-def test_a_bad_month_is_a_form_error_and_the_page_still_shows(world, clients):
-    response = clients["admin"].get(URL, {"until": "2025-13"})
+def test_a_bad_month_is_a_form_error_and_the_page_still_shows(console_world, console_clients):
+    response = console_clients["admin"].get(URL, {"until": "2025-13"})
 
     assert response.status_code == 400
     assert "is not a month written YYYY-MM" in response.text
@@ -72,15 +72,15 @@ def test_a_bad_month_is_a_form_error_and_the_page_still_shows(world, clients):
 
 
 @pytest.mark.parametrize("until", ["9999-12", "0001-01", "2025-W33"])
-def test_a_month_outside_the_accepted_dates_is_a_form_error_not_a_500(world, clients, until):
-    response = clients["admin"].get(URL, {"until": until})
+def test_a_month_outside_the_accepted_dates_is_a_form_error_not_a_500(console_world, console_clients, until):
+    response = console_clients["admin"].get(URL, {"until": until})
 
     assert response.status_code == 400
     assert "Requests awaiting an answer" in response.text
 
 
-def test_an_empty_registry_shows_empty_panels(clients):
-    response = clients["analyst"].get(URL)
+def test_an_empty_registry_shows_empty_panels(console_clients):
+    response = console_clients["analyst"].get(URL)
 
     assert response.status_code == 200
     assert "Nothing outstanding." in response.text
@@ -88,8 +88,8 @@ def test_an_empty_registry_shows_empty_panels(clients):
     assert response.context["data"].grants["total"] == 0
 
 
-def test_the_admin_index_links_to_the_console(clients):
-    body = clients["analyst"].get("/admin/").text
+def test_the_admin_index_links_to_the_console(console_clients):
+    body = console_clients["analyst"].get("/admin/").text
 
     assert 'href="/admin/console/"' in body
     assert 'href="/admin/console/exports/"' in body

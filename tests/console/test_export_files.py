@@ -52,10 +52,12 @@ def _write_all(now: dt.datetime | None = None) -> None:
 
 
 # --- Streaming or a file --------------------------------------------------------------------------
-def test_a_range_over_the_threshold_is_not_streamed_but_offered_as_a_file(world, clients, settings, exports_in):
+def test_a_range_over_the_threshold_is_not_streamed_but_offered_as_a_file(
+    console_world, console_clients, settings, exports_in
+):
     settings.EXPORT_STREAM_MAX_ROWS = 1  # August holds two usage lines
 
-    response = clients["admin"].get("/admin/console/exports/usage.csv", AUGUST)
+    response = console_clients["admin"].get("/admin/console/exports/usage.csv", AUGUST)
 
     assert response.status_code == 200
     assert not isinstance(response, StreamingHttpResponse)
@@ -66,21 +68,21 @@ def test_a_range_over_the_threshold_is_not_streamed_but_offered_as_a_file(world,
     assert ExportFile.objects.count() == 0  # offering writes nothing
 
 
-def test_a_range_within_the_threshold_streams_and_is_not_cached(world, clients, settings):
+def test_a_range_within_the_threshold_streams_and_is_not_cached(console_world, console_clients, settings):
     settings.EXPORT_STREAM_MAX_ROWS = 2
 
-    response = clients["analyst"].get("/admin/console/exports/usage.csv", AUGUST)
+    response = console_clients["analyst"].get("/admin/console/exports/usage.csv", AUGUST)
 
     assert isinstance(response, StreamingHttpResponse)
     assert "no-store" in response["Cache-Control"].split(", ")
 
 
 # --- Asking for a file, its progress, the download -------------------------------------------------
-def test_staff_ask_for_a_file_follow_it_and_download_it_when_ready(world, clients, staff, exports_in):
-    expected = _streamed(clients["admin"], "usage")
+def test_staff_ask_for_a_file_follow_it_and_download_it_when_ready(console_world, console_clients, staff, exports_in):
+    expected = _streamed(console_clients["admin"], "usage")
 
     # when a union admin asks for the file
-    asked = _ask(clients["admin"])
+    asked = _ask(console_clients["admin"])
 
     # then the request only records it and leaves the writing to a worker
     export = ExportFile.objects.get()
@@ -93,9 +95,9 @@ def test_staff_ask_for_a_file_follow_it_and_download_it_when_ready(world, client
     ]
     audit = AuditEvent.objects.get(action="export.requested")
     assert (audit.subject_id, audit.actor_name, audit.data["rows"]) == (export.public_id, "ada", 2)
-    waiting = clients["admin"].get(asked["Location"]).content.decode()
+    waiting = console_clients["admin"].get(asked["Location"]).content.decode()
     assert "Waiting for a worker" in waiting and '<meta http-equiv="refresh" content="5">' in waiting
-    assert clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download").status_code == 404
+    assert console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download").status_code == 404
 
     # when the worker writes it
     _write_all()
@@ -104,38 +106,38 @@ def test_staff_ask_for_a_file_follow_it_and_download_it_when_ready(world, client
     export.refresh_from_db()
     assert (export.status, export.rows_written, export.size_bytes > 0) == ("ready", 2, True)
     assert sorted(p.name for p in exports_in.iterdir()) == [f"{export.public_id}.csv"]
-    ready = clients["admin"].get(asked["Location"]).content.decode()
+    ready = console_clients["admin"].get(asked["Location"]).content.decode()
     assert "Ready to download" in ready and 'http-equiv="refresh"' not in ready
     for who in ("admin", "analyst"):
-        response = clients[who].get(f"/admin/console/exports/files/{export.public_id}/download")
+        response = console_clients[who].get(f"/admin/console/exports/files/{export.public_id}/download")
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"].split(", ")
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"] == 'attachment; filename="usage-20250801-20250831.csv"'
         assert _downloaded(response) == expected
     assert expected[0] == USAGE_COLUMNS and len(expected) == 3
-    listed = clients["analyst"].get("/admin/console/exports/").content.decode()
+    listed = console_clients["analyst"].get("/admin/console/exports/").content.decode()
     assert f'href="/admin/console/exports/files/{export.public_id}/download"' in listed
 
 
-def test_a_file_of_one_funds_remittance_holds_what_the_stream_holds(world, clients, exports_in):
-    expected = _streamed(clients["analyst"], "remittance", fund="pension_plan")
+def test_a_file_of_one_funds_remittance_holds_what_the_stream_holds(console_world, console_clients, exports_in):
+    expected = _streamed(console_clients["analyst"], "remittance", fund="pension_plan")
 
-    _ask(clients["analyst"], "remittance", fund="pension_plan")
+    _ask(console_clients["analyst"], "remittance", fund="pension_plan")
     _write_all()
 
     export = ExportFile.objects.get()
-    response = clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download")
+    response = console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download")
     assert response["Content-Disposition"] == 'attachment; filename="remittance-pension_plan-20250801-20250831.csv"'
     assert _downloaded(response) == expected
 
 
-def test_the_page_shows_the_progress_while_the_file_is_written(world, clients, exports_in):
-    _ask(clients["admin"])
+def test_the_page_shows_the_progress_while_the_file_is_written(console_world, console_clients, exports_in):
+    _ask(console_clients["admin"])
     export = ExportFile.objects.get()
     ExportFile.objects.filter(pk=export.pk).update(status="running", rows_written=1)
 
-    page = clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/").content.decode()
+    page = console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/").content.decode()
 
     assert "1 of about 2 records written (50%)" in page
     assert '<meta http-equiv="refresh" content="5">' in page
@@ -149,18 +151,18 @@ def test_the_page_shows_the_progress_while_the_file_is_written(world, clients, e
         ({"fund": "no_such_fund"}, "Select a valid choice."),
     ],
 )
-def test_asking_for_a_file_with_bad_dates_is_a_form_error(world, clients, exports_in, params, message):
-    response = _ask(clients["admin"], **params)
+def test_asking_for_a_file_with_bad_dates_is_a_form_error(console_world, console_clients, exports_in, params, message):
+    response = _ask(console_clients["admin"], **params)
 
     assert response.status_code == 400
     assert message in response.content.decode()
     assert ExportFile.objects.count() == 0
 
 
-def test_an_unknown_export_or_file_is_not_found(world, clients, exports_in):
-    assert _ask(clients["admin"], "passwords").status_code == 404
-    assert clients["admin"].get("/admin/console/exports/files/exp_nope/").status_code == 404
-    assert clients["admin"].get("/admin/console/exports/files/exp_nope/download").status_code == 404
+def test_an_unknown_export_or_file_is_not_found(console_world, console_clients, exports_in):
+    assert _ask(console_clients["admin"], "passwords").status_code == 404
+    assert console_clients["admin"].get("/admin/console/exports/files/exp_nope/").status_code == 404
+    assert console_clients["admin"].get("/admin/console/exports/files/exp_nope/download").status_code == 404
 
 
 # --- Who may ----------------------------------------------------------------------------------------
@@ -175,8 +177,10 @@ def _others(studio, performer) -> dict[str, Client]:
     }
 
 
-def test_only_union_staff_may_ask_for_or_download_a_file(world, clients, studio, performer, exports_in):
-    _ask(clients["admin"])
+def test_only_union_staff_may_ask_for_or_download_a_file(
+    console_world, console_clients, studio, performer, exports_in
+):
+    _ask(console_clients["admin"])
     _write_all()
     export = ExportFile.objects.get()
     pages = [
@@ -198,8 +202,10 @@ def test_only_union_staff_may_ask_for_or_download_a_file(world, clients, studio,
 
 
 # --- The writer -------------------------------------------------------------------------------------
-def test_a_writer_killed_half_way_is_started_again_by_beat_and_writes_it_whole(world, clients, exports_in):
-    _ask(clients["admin"])
+def test_a_writer_killed_half_way_is_started_again_by_beat_and_writes_it_whole(
+    console_world, console_clients, exports_in
+):
+    _ask(console_clients["admin"])
     export = ExportFile.objects.get()
     killed_at = export.created_at
     # a writer claimed it, wrote half a file and was killed
@@ -220,12 +226,12 @@ def test_a_writer_killed_half_way_is_started_again_by_beat_and_writes_it_whole(w
     export.refresh_from_db()
     assert (export.status, export.rows_written) == ("ready", 2)
     assert sorted(p.name for p in exports_in.iterdir()) == [f"{export.public_id}.csv"]
-    downloaded = _downloaded(clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download"))
-    assert downloaded == _streamed(clients["admin"], "usage")
+    downloaded = _downloaded(console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download"))
+    assert downloaded == _streamed(console_clients["admin"], "usage")
 
 
-def test_a_failed_write_leaves_no_file_and_says_so(world, clients, exports_in, monkeypatch):
-    _ask(clients["admin"])
+def test_a_failed_write_leaves_no_file_and_says_so(console_world, console_clients, exports_in, monkeypatch):
+    _ask(console_clients["admin"])
     export = ExportFile.objects.get()
 
     def broken(*args, **kwargs):
@@ -239,13 +245,15 @@ def test_a_failed_write_leaves_no_file_and_says_so(world, clients, exports_in, m
     export.refresh_from_db()
     assert (export.status, export.error) == ("failed", "OSError")
     assert list(exports_in.iterdir()) == []
-    page = clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/").content.decode()
+    page = console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/").content.decode()
     assert "Writing it failed (OSError)" in page
 
 
-def test_files_past_their_retention_are_deleted_and_no_longer_downloadable(world, clients, settings, exports_in):
+def test_files_past_their_retention_are_deleted_and_no_longer_downloadable(
+    console_world, console_clients, settings, exports_in
+):
     settings.EXPORT_KEEP_DAYS = 7
-    _ask(clients["admin"])
+    _ask(console_clients["admin"])
     _write_all()
     export = ExportFile.objects.get()
 
@@ -256,7 +264,7 @@ def test_files_past_their_retention_are_deleted_and_no_longer_downloadable(world
     export.refresh_from_db()
     assert export.status == "expired"
     assert list(exports_in.iterdir()) == []
-    assert clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download").status_code == 404
+    assert console_clients["admin"].get(f"/admin/console/exports/files/{export.public_id}/download").status_code == 404
 
 
 def test_the_deploy_check_warns_when_the_export_directory_cannot_be_made(settings, tmp_path):

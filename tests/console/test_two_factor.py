@@ -47,26 +47,26 @@ def test_production_mode_requires_it():
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/console/", "/admin/cases/case/", "/admin/console/exports/"])
-def test_required_refuses_the_admin_without_a_verified_device(required, clients, path):
-    response = clients["admin"].get(path)
+def test_required_refuses_the_admin_without_a_verified_device(required, console_clients, path):
+    response = console_clients["admin"].get(path)
 
     assert response.status_code == 302
     assert response["Location"].startswith(f"{SETUP}?next=")
 
 
-def test_required_refuses_the_api_to_an_unverified_staff_session(required, clients):
-    response = clients["analyst"].get("/api/v1/cases/")
+def test_required_refuses_the_api_to_an_unverified_staff_session(required, console_clients):
+    response = console_clients["analyst"].get("/api/v1/cases/")
 
     assert response.status_code == 403
     assert b"two-factor" in response.content
 
 
-def test_not_required_in_development(clients):
-    assert clients["admin"].get("/admin/").status_code == 200
+def test_not_required_in_development(console_clients):
+    assert console_clients["admin"].get("/admin/").status_code == 200
 
 
-def test_setup_shows_a_qr_code_and_the_key(required, clients, staff):
-    response = clients["admin"].get(SETUP)
+def test_setup_shows_a_qr_code_and_the_key(required, console_clients, staff):
+    response = console_clients["admin"].get(SETUP)
 
     assert response.status_code == 200
     device = TOTPDevice.objects.get(user=staff.user)
@@ -74,12 +74,12 @@ def test_setup_shows_a_qr_code_and_the_key(required, clients, staff):
     assert "<svg" in response.text and "Scan with your authenticator app" in response.text
     assert response.context["secret"].replace(" ", "") in response.text.replace(" ", "")
     # Loading the page again keeps the same secret: the QR code already scanned stays good.
-    clients["admin"].get(SETUP)
+    console_clients["admin"].get(SETUP)
     assert TOTPDevice.objects.filter(user=staff.user).count() == 1
 
 
-def test_setup_with_the_right_code_verifies_the_session(required, clients, staff):
-    client = clients["admin"]
+def test_setup_with_the_right_code_verifies_the_session(required, console_clients, staff):
+    client = console_clients["admin"]
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=staff.user)
 
@@ -93,8 +93,8 @@ def test_setup_with_the_right_code_verifies_the_session(required, clients, staff
     assert client.get("/admin/").status_code == 200
 
 
-def test_setup_with_a_wrong_code_is_refused(required, clients, staff):
-    client = clients["admin"]
+def test_setup_with_a_wrong_code_is_refused(required, console_clients, staff):
+    client = console_clients["admin"]
     client.get(SETUP)
     device = TOTPDevice.objects.get(user=staff.user)
 
@@ -109,16 +109,16 @@ def test_setup_with_a_wrong_code_is_refused(required, clients, staff):
 
 
 @pytest.mark.parametrize("token", ["", "abcdef", "12"])
-def test_malformed_codes_are_form_errors(required, clients, token):
-    response = clients["admin"].post(SETUP, {"otp_token": token})
+def test_malformed_codes_are_form_errors(required, console_clients, token):
+    response = console_clients["admin"].post(SETUP, {"otp_token": token})
 
     assert response.status_code == 400
     assert "errorlist" in response.text
 
 
-def test_an_enrolled_user_signs_in_with_a_correct_code(required, clients, analyst):
+def test_an_enrolled_user_signs_in_with_a_correct_code(required, console_clients, analyst):
     device = enrolled(analyst.user)
-    client = clients["analyst"]
+    client = console_clients["analyst"]
 
     shown = client.get(SETUP)
     assert shown.status_code == 200
@@ -132,9 +132,9 @@ def test_an_enrolled_user_signs_in_with_a_correct_code(required, clients, analys
     assert client.get("/admin/console/").status_code == 200
 
 
-def test_an_enrolled_user_with_a_wrong_code_stays_out(required, clients, analyst):
+def test_an_enrolled_user_with_a_wrong_code_stays_out(required, console_clients, analyst):
     device = enrolled(analyst.user)
-    client = clients["analyst"]
+    client = console_clients["analyst"]
 
     response = client.post(SETUP, {"otp_token": wrong_code(device)})
 
@@ -145,23 +145,23 @@ def test_an_enrolled_user_with_a_wrong_code_stays_out(required, clients, analyst
     assert device.throttling_failure_count == 1  # django-otp's throttling counts the failure
 
 
-def test_the_next_address_must_be_on_this_site(required, clients, analyst):
+def test_the_next_address_must_be_on_this_site(required, console_clients, analyst):
     device = enrolled(analyst.user)
 
-    response = clients["analyst"].post(SETUP, {"otp_token": code_for(device), "next": "https://evil.example/"})
+    response = console_clients["analyst"].post(SETUP, {"otp_token": code_for(device), "next": "https://evil.example/"})
 
     assert response["Location"] == "/admin/console/"
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])
-def test_others_are_sent_to_the_staff_sign_in(required, clients, who):
-    response = clients[who].get(SETUP)
+def test_others_are_sent_to_the_staff_sign_in(required, console_clients, who):
+    response = console_clients[who].get(SETUP)
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert not TOTPDevice.objects.exists()
 
 
-def test_sign_in_and_out_stay_reachable(required, clients):
-    assert clients["admin"].get("/admin/login/").status_code in (200, 302)
-    assert clients["admin"].post("/admin/logout/").status_code == 200
+def test_sign_in_and_out_stay_reachable(required, console_clients):
+    assert console_clients["admin"].get("/admin/login/").status_code in (200, 302)
+    assert console_clients["admin"].post("/admin/logout/").status_code == 200

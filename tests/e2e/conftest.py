@@ -21,7 +21,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from tests.conftest import service_missing
-from tests.console.conftest import world  # noqa: F401 (a fixture the staff console tests use)
+from tests.console.conftest import console_world  # noqa: F401 (a fixture the staff console tests use)
 from tests.portal.conftest import agent_rep  # noqa: F401 (a fixture the flows use)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))

@@ -28,7 +28,7 @@ def staff_sign_in(page, username: str) -> None:
     expect(page.get_by_role("heading", name="Staff dashboard")).to_be_visible()
 
 
-def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff, studio, performer, agreement):
+def test_union_admin_strikes_resolves_and_exports(new_page, console_world: World, staff, studio, performer, agreement):
     grant = grant_for(studio.studio, performer.performer, agreement)
     page = new_page(DESKTOP)
     staff_sign_in(page, staff.user.username)
@@ -65,13 +65,13 @@ def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff,
     assert grant.status == "active"
 
     # Resolve the violation case from its page.
-    page.goto(f"/admin/cases/case/{world.violation.pk}/change/")
+    page.goto(f"/admin/cases/case/{console_world.violation.pk}/change/")
     page.get_by_role("link", name="Resolve").click()
     page.get_by_label("Outcome").fill("Paid as use with consent")
     page.get_by_label("Notes").fill("Studio paid the scale rate.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Resolve case: done.")).to_be_visible()
-    case = Case.objects.get(pk=world.violation.pk)
+    case = Case.objects.get(pk=console_world.violation.pk)
     assert (case.status, case.outcome) == ("resolved", "Paid as use with consent")
 
     # Download the remittance report for August 2025.
@@ -84,24 +84,24 @@ def test_union_admin_strikes_resolves_and_exports(new_page, world: World, staff,
     assert "health_plan,USD,total,,,,1246.00" in lines
 
 
-def test_analyst_reads_and_downloads_but_is_refused_every_action(new_page, world: World, analyst):
+def test_analyst_reads_and_downloads_but_is_refused_every_action(new_page, console_world: World, analyst):
     page = new_page(DESKTOP)
     staff_sign_in(page, analyst.user.username)
     snap(page, "staff-dashboard-analyst")
     expect(page.get_by_role("link", name="Declare a strike")).to_have_count(0)
 
-    for path in ("/admin/consent/strike/declare/", f"/admin/cases/case/{world.violation.pk}/resolve/"):
+    for path in ("/admin/consent/strike/declare/", f"/admin/cases/case/{console_world.violation.pk}/resolve/"):
         response = page.goto(path)
         assert response.status == 403, path
-    page.goto(f"/admin/cases/case/{world.violation.pk}/change/")
+    page.goto(f"/admin/cases/case/{console_world.violation.pk}/change/")
     expect(page.get_by_role("link", name="Resolve")).to_have_count(0)
     page.goto("/admin/consent/strike/")
-    expect(page.get_by_text(world.strike.public_id)).to_be_visible()
+    expect(page.get_by_text(console_world.strike.public_id)).to_be_visible()
     expect(page.locator('select[name="action"]')).to_have_count(0)  # no action to choose
     page.goto("/admin/cases/case/")
     expect(page.locator('select[name="action"]')).to_have_count(0)
-    world.strike.refresh_from_db()
-    assert world.strike.lifted_at is None  # still in force
+    console_world.strike.refresh_from_db()
+    assert console_world.strike.lifted_at is None  # still in force
 
     page.goto("/admin/console/exports/?start=2025-08-01&end=2025-08-31")
     with page.expect_download() as download:

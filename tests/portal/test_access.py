@@ -75,6 +75,7 @@ def test_another_performer_sees_none_of_the_owners_records_in_lists(name, strang
 def test_another_performer_cannot_choose_the_owner_with_for(name, stranger, performer):
     response = stranger.get(reverse(f"portal:{name}"), {"for": performer.performer.public_id})
     assert response.status_code == 404
+    assert b"Maya Okafor" not in response.content
 
 
 @pytest.mark.parametrize("name", OBJECT_PAGES + LIST_PAGES)
@@ -100,8 +101,16 @@ def test_a_revoked_agent_loses_access_at_once(agent, agent_rep, pending_request,
     from tests.conftest import SYSTEM
 
     representative_revoke(representative=agent_rep, actor=SYSTEM)
-    assert agent.get(reverse("portal:request", args=[pending_request.public_id])).status_code == 403
-    assert agent.get(reverse("portal:consent", args=[grant.public_id])).status_code == 403
+    for url in (
+        reverse("portal:request", args=[pending_request.public_id]),
+        reverse("portal:consent", args=[grant.public_id]),
+    ):
+        response = agent.get(url)
+        assert response.status_code == 403
+        # told why, and shown nothing of the performer's records
+        assert b"You no longer act for anyone" in response.content
+        assert b"The authority was revoked." in response.content
+        assert pending_request.project_title.encode() not in response.content
 
 
 @pytest.mark.parametrize("name", OBJECT_PAGES + LIST_PAGES)

@@ -97,7 +97,7 @@ def _client(user) -> APIClient:
 
 
 @pytest.fixture
-def world(billed_studio, tvth, performer, other_performer, staff, django_capture_on_commit_callbacks):  # noqa: F811
+def privacy_world(billed_studio, tvth, performer, other_performer, staff, django_capture_on_commit_callbacks):  # noqa: F811
     """Maya's whole history: a signed, billed, paid and paid-out consent that has ended; a
     resolved case; preferences; a lawyer and an agent; a join request, an invitation, an admin
     log entry and a remembered API response quoting her name; a cast role. Leo has his own."""
@@ -220,7 +220,16 @@ CALLERS = [
 
 
 @pytest.fixture
-def clients(world, performer, other_performer, minor_with_guardian, billed_studio, other_studio, staff, analyst):  # noqa: F811
+def privacy_clients(
+    privacy_world,
+    performer,
+    other_performer,
+    minor_with_guardian,
+    billed_studio,  # noqa: F811 - a fixture imported above
+    other_studio,
+    staff,
+    analyst,
+):
     User = get_user_model()
     return {
         "owner": performer.client,

@@ -16,8 +16,13 @@ CHANGELIST = "/admin/privacy/erasurerequest/"
 
 
 @pytest.fixture
-def pending(world, clients) -> ErasureRequest:
-    assert clients["owner"].post(f"/api/v1/performers/{world.maya.public_id}/erasure-requests", {}).status_code == 201
+def pending(privacy_world, privacy_clients) -> ErasureRequest:
+    assert (
+        privacy_clients["owner"]
+        .post(f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests", {})
+        .status_code
+        == 201
+    )
     return ErasureRequest.objects.get()
 
 
@@ -43,10 +48,10 @@ def test_a_union_admin_carries_it_out(pending, staff):
     assert (event.actor_kind, event.actor_name) == ("staff", staff.user.username)
 
 
-def test_a_refused_carrying_out_is_shown_with_its_reasons(pending, staff, world, agreement, billed_studio):
+def test_a_refused_carrying_out_is_shown_with_its_reasons(pending, staff, privacy_world, agreement, billed_studio):
     from tests.consent.factories import create_request
 
-    create_request(billed_studio.studio, world.maya, agreement)
+    create_request(billed_studio.studio, privacy_world.maya, agreement)
 
     response = _browser(staff.user).post(
         CHANGELIST, {"action": "carry_out", "_selected_action": [pending.pk]}, follow=True
@@ -75,7 +80,7 @@ def test_a_union_admin_refuses_with_a_reason_after_a_confirmation_page(pending, 
 
 
 @pytest.mark.parametrize("action", ["carry_out", "refuse"])
-def test_an_analyst_sees_the_list_and_may_do_nothing(pending, analyst, world, action):
+def test_an_analyst_sees_the_list_and_may_do_nothing(pending, analyst, privacy_world, action):
     browser = _browser(analyst.user)
     assert browser.get(CHANGELIST).status_code == 200
     events = AuditEvent.objects.count()
@@ -88,7 +93,7 @@ def test_an_analyst_sees_the_list_and_may_do_nothing(pending, analyst, world, ac
     pending.refresh_from_db()
     assert pending.status == ErasureStatus.PENDING
     assert AuditEvent.objects.count() == events
-    assert Performer.objects.get(pk=world.maya.pk).legal_name == "Maya Okafor"
+    assert Performer.objects.get(pk=privacy_world.maya.pk).legal_name == "Maya Okafor"
 
 
 def test_nobody_adds_edits_or_deletes_requests_in_the_admin(pending, staff):

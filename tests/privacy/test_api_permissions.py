@@ -41,11 +41,11 @@ def _state() -> tuple:
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, READ))
-def test_export(world, clients, caller, expected):
+def test_export(privacy_world, privacy_clients, caller, expected):
     audit_before = AuditEvent.objects.count()
     before = _state()
 
-    response = clients[caller].get(f"/api/v1/performers/{world.maya.public_id}/export")
+    response = privacy_clients[caller].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export")
 
     if expected is OK:
         assert response.status_code == 200
@@ -53,7 +53,7 @@ def test_export(world, clients, caller, expected):
         assert (body["format"], body["version"], body["performer"]["id"]) == (
             "registry-performer-export",
             1,
-            world.maya.public_id,
+            privacy_world.maya.public_id,
         )
         # Reading is audited, and that is the only write.
         assert list(AuditEvent.objects.filter(id__gt=0).order_by("-id").values_list("action", flat=True)[:1]) == [
@@ -66,11 +66,11 @@ def test_export(world, clients, caller, expected):
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, ASK))
-def test_ask_for_erasure(world, clients, caller, expected):
+def test_ask_for_erasure(privacy_world, privacy_clients, caller, expected):
     before = _state()
 
-    response = clients[caller].post(
-        f"/api/v1/performers/{world.maya.public_id}/erasure-requests",
+    response = privacy_clients[caller].post(
+        f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests",
         {"reason": "I left the business."},
         format="json",
     )
@@ -81,7 +81,7 @@ def test_ask_for_erasure(world, clients, caller, expected):
         erasure = ErasureRequest.objects.get()
         assert body["id"] == erasure.public_id
         assert (body["performer"], body["status"], body["reason"], body["refusal"]) == (
-            world.maya.public_id,
+            privacy_world.maya.public_id,
             "pending",
             "I left the business.",
             None,
@@ -92,7 +92,7 @@ def test_ask_for_erasure(world, clients, caller, expected):
         assert (event.action, event.subject_id, event.performer_id) == (
             "erasure.requested",
             erasure.public_id,
-            world.maya.public_id,
+            privacy_world.maya.public_id,
         )
         # The immutable log is not given her name for this event: ids only.
         assert "Okafor" not in event.actor_name
@@ -102,12 +102,14 @@ def test_ask_for_erasure(world, clients, caller, expected):
 
 
 @pytest.mark.parametrize(("caller", "expected"), matrix(CALLERS, READ))
-def test_list_erasure_requests(world, clients, caller, expected):
-    clients["owner"].post(f"/api/v1/performers/{world.maya.public_id}/erasure-requests", {}, format="json")
+def test_list_erasure_requests(privacy_world, privacy_clients, caller, expected):
+    privacy_clients["owner"].post(
+        f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests", {}, format="json"
+    )
     erasure = ErasureRequest.objects.get()
     before = _state()
 
-    response = clients[caller].get(f"/api/v1/performers/{world.maya.public_id}/erasure-requests")
+    response = privacy_clients[caller].get(f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests")
 
     if expected is OK:
         assert response.status_code == 200
@@ -118,8 +120,8 @@ def test_list_erasure_requests(world, clients, caller, expected):
 
 
 @pytest.mark.parametrize("path", ["export", "erasure-requests"])
-def test_an_unknown_performer_is_404_even_for_staff(clients, path):
-    assert_problem(clients["staff"].get(f"/api/v1/performers/prf_nosuchperformer/{path}"), 404, "not-found")
+def test_an_unknown_performer_is_404_even_for_staff(privacy_clients, path):
+    assert_problem(privacy_clients["staff"].get(f"/api/v1/performers/prf_nosuchperformer/{path}"), 404, "not-found")
 
 
 @pytest.mark.parametrize(
@@ -132,11 +134,11 @@ def test_an_unknown_performer_is_404_even_for_staff(clients, path):
     ],
     ids=["too_long", "a_list", "null", "body_not_an_object"],
 )
-def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(world, clients, body, field):
+def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(privacy_world, privacy_clients, body, field):
     before = _state()
 
-    response = clients["owner"].post(
-        f"/api/v1/performers/{world.maya.public_id}/erasure-requests", body, format="json"
+    response = privacy_clients["owner"].post(
+        f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests", body, format="json"
     )
 
     problem = assert_problem(response, 400, "validation-error")
@@ -144,12 +146,12 @@ def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(world, clients, 
     assert _state() == before
 
 
-def test_asking_twice_while_one_waits_is_a_conflict(world, clients):
-    url = f"/api/v1/performers/{world.maya.public_id}/erasure-requests"
-    assert clients["owner"].post(url, {}, format="json").status_code == 201
+def test_asking_twice_while_one_waits_is_a_conflict(privacy_world, privacy_clients):
+    url = f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests"
+    assert privacy_clients["owner"].post(url, {}, format="json").status_code == 201
     before = _state()
 
-    response = clients["lawyer"].post(url, {}, format="json")
+    response = privacy_clients["lawyer"].post(url, {}, format="json")
 
     assert_problem(
         response, 409, "conflict", "An erasure request for this performer is already waiting for union staff."
@@ -157,11 +159,11 @@ def test_asking_twice_while_one_waits_is_a_conflict(world, clients):
     assert _state() == before
 
 
-def test_the_same_idempotency_key_replays_the_first_answer(world, clients):
-    url = f"/api/v1/performers/{world.maya.public_id}/erasure-requests"
-    first = clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
+def test_the_same_idempotency_key_replays_the_first_answer(privacy_world, privacy_clients):
+    url = f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests"
+    first = privacy_clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
 
-    again = clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
+    again = privacy_clients["owner"].post(url, {"reason": "r"}, format="json", HTTP_IDEMPOTENCY_KEY="erase-1")
 
     assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
     assert again.json() == first.json()

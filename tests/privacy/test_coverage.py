@@ -141,8 +141,8 @@ def test_every_domain_privacy_module_is_listed_and_provides_the_contract():
 
 
 @pytest.mark.django_db
-def test_each_domain_rewrites_only_the_models_it_declares(world):
-    performer = Performer.objects.get(pk=world.maya.pk)
+def test_each_domain_rewrites_only_the_models_it_declares(privacy_world):
+    performer = Performer.objects.get(pk=privacy_world.maya.pk)
     erasure = selectors.erasure_of(performer, actor=SYSTEM, at=timezone.now())
     touched: set[str] = set()
 

@@ -93,69 +93,73 @@ def refused_codes(response) -> list[str]:
 
 
 # --- Refused while the data must be kept --------------------------------------------------------
-def test_a_live_consent_refuses_it(world, clients, agreement, billed_studio):
-    live = grant_for(billed_studio.studio, world.maya, agreement)
+def test_a_live_consent_refuses_it(privacy_world, privacy_clients, agreement, billed_studio):
+    live = grant_for(billed_studio.studio, privacy_world.maya, agreement)
     before = AuditEvent.objects.count()
 
-    response = ask(clients["owner"], world.maya)
+    response = ask(privacy_clients["owner"], privacy_world.maya)
 
     assert refused_codes(response) == ["live_grants"]
     assert live.public_id in response.json()["errors"][0]["message"]
     assert (ErasureRequest.objects.count(), AuditEvent.objects.count()) == (0, before)
 
 
-def test_a_pending_request_refuses_it(world, clients, agreement, billed_studio):
-    pending = create_request(billed_studio.studio, world.maya, agreement)
+def test_a_pending_request_refuses_it(privacy_world, privacy_clients, agreement, billed_studio):
+    pending = create_request(billed_studio.studio, privacy_world.maya, agreement)
 
-    response = ask(clients["owner"], world.maya)
+    response = ask(privacy_clients["owner"], privacy_world.maya)
 
     assert refused_codes(response) == ["pending_requests"]
     assert pending.public_id in response.json()["detail"]
     assert ErasureRequest.objects.count() == 0
 
 
-def test_an_open_case_refuses_it(world, clients, billed_studio):
+def test_an_open_case_refuses_it(privacy_world, privacy_clients, billed_studio):
     with transaction.atomic():
         case = case_open(
             actor=SYSTEM,
             kind="violation",
             studio=billed_studio.studio,
-            performer=world.maya,
+            performer=privacy_world.maya,
             reason_code="x",
             summary="s",
         )
 
-    assert refused_codes(ask(clients["lawyer"], world.maya)) == ["open_cases"]
+    assert refused_codes(ask(privacy_clients["lawyer"], privacy_world.maya)) == ["open_cases"]
     assert ErasureRequest.objects.count() == 0
     assert case.public_id
 
 
-def test_usage_not_yet_billed_refuses_it(world, clients, billed_studio):
-    report(billed_studio.studio, [replica_line("L-2", world.grant, dt.date(2025, 9, 10))], ref="r-2")
+def test_usage_not_yet_billed_refuses_it(privacy_world, privacy_clients, billed_studio):
+    report(billed_studio.studio, [replica_line("L-2", privacy_world.grant, dt.date(2025, 9, 10))], ref="r-2")
 
-    assert refused_codes(ask(clients["owner"], world.maya)) == ["unbilled_usage"]
+    assert refused_codes(ask(privacy_clients["owner"], privacy_world.maya)) == ["unbilled_usage"]
 
 
-def test_money_not_yet_paid_out_refuses_it(world, clients, billed_studio, django_capture_on_commit_callbacks):
-    report(billed_studio.studio, [replica_line("L-2", world.grant, dt.date(2025, 9, 10))], ref="r-2")
+def test_money_not_yet_paid_out_refuses_it(
+    privacy_world, privacy_clients, billed_studio, django_capture_on_commit_callbacks
+):
+    report(billed_studio.studio, [replica_line("L-2", privacy_world.grant, dt.date(2025, 9, 10))], ref="r-2")
     with django_capture_on_commit_callbacks(execute=True):
         billing.billing_run_start(period=dt.date(2025, 9, 1), actor=SYSTEM)
 
-    response = ask(clients["owner"], world.maya)
+    response = ask(privacy_clients["owner"], privacy_world.maya)
 
     assert refused_codes(response) == ["unpaid_earnings"]
     assert "3738.00 USD" in response.json()["errors"][0]["message"]
 
 
-def test_a_reason_appearing_after_the_request_refuses_the_carrying_out_on_record(world, clients, billed_studio):
-    assert ask(clients["owner"], world.maya).status_code == 201
+def test_a_reason_appearing_after_the_request_refuses_the_carrying_out_on_record(
+    privacy_world, privacy_clients, billed_studio
+):
+    assert ask(privacy_clients["owner"], privacy_world.maya).status_code == 201
     erasure = ErasureRequest.objects.get()
     with transaction.atomic():
         case_open(
             actor=SYSTEM,
             kind="violation",
             studio=billed_studio.studio,
-            performer=world.maya,
+            performer=privacy_world.maya,
             reason_code="x",
             summary="s",
         )
@@ -171,11 +175,11 @@ def test_a_reason_appearing_after_the_request_refuses_the_carrying_out_on_record
         "tests",
     )
     assert AuditEvent.objects.order_by("-id").values_list("action", flat=True)[0] == "erasure.refused"
-    assert Performer.objects.get(pk=world.maya.pk).legal_name == "Maya Okafor"
+    assert Performer.objects.get(pk=privacy_world.maya.pk).legal_name == "Maya Okafor"
 
 
-def test_staff_refuse_with_a_reason_and_a_refused_request_is_not_carried_out(world, clients):
-    ask(clients["owner"], world.maya)
+def test_staff_refuse_with_a_reason_and_a_refused_request_is_not_carried_out(privacy_world, privacy_clients):
+    ask(privacy_clients["owner"], privacy_world.maya)
     erasure = ErasureRequest.objects.get()
 
     services.erasure_request_refuse(request=erasure, reason="Identity not verified.", actor=STAFF)
@@ -184,7 +188,7 @@ def test_staff_refuse_with_a_reason_and_a_refused_request_is_not_carried_out(wor
     assert (erasure.status, erasure.refusal_detail) == (ErasureStatus.REFUSED, "Identity not verified.")
     with pytest.raises(services.StateConflictError):
         services.erasure_carry_out(request=erasure, actor=STAFF)
-    listed = clients["owner"].get(f"/api/v1/performers/{world.maya.public_id}/erasure-requests").json()
+    listed = privacy_clients["owner"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/erasure-requests").json()
     assert listed["results"][0]["refusal"] == {"codes": ["refused_by_staff"], "detail": "Identity not verified."}
 
 
@@ -219,67 +223,69 @@ def signed_records() -> dict:
 
 
 @pytest.fixture
-def erased(world, clients):
+def erased(privacy_world, privacy_clients):
     """Maya asks, a union admin carries it out; returns what stood before."""
     before = {
         "records": signed_records(),
         "tokens": {t.pk: verify_online(t.jws) for t in ConsentToken.objects.all()},
-        "leo": Performer.objects.filter(pk=world.leo.pk).values().get(),
+        "leo": Performer.objects.filter(pk=privacy_world.leo.pk).values().get(),
     }
-    assert ask(clients["owner"], world.maya).status_code == 201
+    assert ask(privacy_clients["owner"], privacy_world.maya).status_code == 201
     done = services.erasure_carry_out(request=ErasureRequest.objects.get(), actor=STAFF)
     return done, before
 
 
-def test_personal_data_is_gone_from_every_table_but_the_audit_log(world, erased):
+def test_personal_data_is_gone_from_every_table_but_the_audit_log(privacy_world, erased):
     for needle in PERSONAL:
         assert set(rows_mentioning(needle)) <= KEPT_AS_IS, needle
     assert set(rows_dated(MAYA_DOB)) == set()
 
 
-def test_the_audit_log_still_holds_the_copies_it_was_given(world, erased):
+def test_the_audit_log_still_holds_the_copies_it_was_given(privacy_world, erased):
     # The known limit, asserted so that a change to it is noticed: entries written before the
     # erasure keep the names, addresses and browsers they copied (README, "Privacy").
     assert rows_mentioning("Okafor").get("audit_auditevent", 0) > 0
     assert rows_mentioning(MAYA_IP).get("audit_auditevent", 0) > 0
 
 
-def test_the_performer_is_a_pseudonym_linked_by_the_same_public_id(world, erased):
+def test_the_performer_is_a_pseudonym_linked_by_the_same_public_id(privacy_world, erased):
     done, _ = erased
-    maya = Performer.objects.get(pk=world.maya.pk)
+    maya = Performer.objects.get(pk=privacy_world.maya.pk)
     assert (maya.public_id, maya.legal_name, maya.professional_name, maya.email) == (
-        world.maya.public_id,
-        f"Erased performer {world.maya.public_id}",
+        privacy_world.maya.public_id,
+        f"Erased performer {privacy_world.maya.public_id}",
         "",
         "",
     )
     assert (maya.member_number, maya.date_of_birth, maya.date_of_death) == (
-        "E-" + world.maya.public_id[4:],
+        "E-" + privacy_world.maya.public_id[4:],
         dt.date(1900, 1, 1),
         None,
     )
     sig = Signature.objects.get(request__performer=maya)
     assert (sig.signer_name, sig.client_ip, sig.user_agent) == (maya.legal_name, None, "")
     assert sig.attestation_text == f"I, {maya.legal_name}, have read the description and consent."
-    assert maya.grants.get().public_id == world.grant.public_id
+    assert maya.grants.get().public_id == privacy_world.grant.public_id
     assert done.status == ErasureStatus.COMPLETED and done.decided_by == "tests"
     assert done.changes["parties_performer"] == 1 and done.changes["consent_signature"] == 1
     assert done.changes["auth_user"] == 1 and done.changes["api_idempotencyrecord"] == 1
 
 
-def test_representatives_lose_their_authority_and_their_names(world, erased, clients):
-    reps = list(Representative.objects.filter(performer=world.maya).order_by("id"))
+def test_representatives_lose_their_authority_and_their_names(privacy_world, erased, privacy_clients):
+    reps = list(Representative.objects.filter(performer=privacy_world.maya).order_by("id"))
     assert all(r.revoked_at is not None for r in reps)
-    assert [r.name for r in reps] == [f"Representative {r.pk} of {world.maya.public_id}" for r in reps]
+    assert [r.name for r in reps] == [f"Representative {r.pk} of {privacy_world.maya.public_id}" for r in reps]
     assert_problem(
-        clients["lawyer"].get(f"/api/v1/performers/{world.maya.public_id}/export"), 403, "permission-denied"
+        privacy_clients["lawyer"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export"),
+        403,
+        "permission-denied",
     )
 
 
-def test_the_login_is_gone(world, erased):
-    user = get_user_model().objects.get(pk=world.maya.user_id)
+def test_the_login_is_gone(privacy_world, erased):
+    user = get_user_model().objects.get(pk=privacy_world.maya.user_id)
     assert (user.username, user.first_name, user.last_name, user.email, user.is_active) == (
-        f"erased-{world.maya.public_id}",
+        f"erased-{privacy_world.maya.public_id}",
         "",
         "",
         "",
@@ -289,7 +295,7 @@ def test_the_login_is_gone(world, erased):
     assert Client().login(username="maya", password="pw-for-tests-1") is False
 
 
-def test_signed_and_financial_records_are_intact(world, erased):
+def test_signed_and_financial_records_are_intact(privacy_world, erased):
     _, before = erased
     assert signed_records() | {"audit": before["records"]["audit"]} == before["records"] | {
         "audit": before["records"]["audit"]
@@ -299,7 +305,7 @@ def test_signed_and_financial_records_are_intact(world, erased):
     assert after_audit[: len(before["records"]["audit"])] == before["records"]["audit"]
 
 
-def test_the_audit_chain_verifies_and_records_the_erasure(world, erased, capsys):
+def test_the_audit_chain_verifies_and_records_the_erasure(privacy_world, erased, capsys):
     done, _ = erased
     report = verify_audit_chain()
     assert report.ok is True
@@ -307,40 +313,40 @@ def test_the_audit_chain_verifies_and_records_the_erasure(world, erased, capsys)
     assert "Audit chain intact" in capsys.readouterr().out
     event = AuditEvent.objects.filter(action="performer.erased").get()
     assert (event.subject_id, event.data["erasure_request"], event.actor_name) == (
-        world.maya.public_id,
+        privacy_world.maya.public_id,
         done.public_id,
         "tests",
     )
     assert event.data["changes"] == done.changes
 
 
-def test_the_ledger_reconciles(world, erased, capsys):
+def test_the_ledger_reconciles(privacy_world, erased, capsys):
     call_command("reconcile_ledger")
     assert "Ledger reconciles" in capsys.readouterr().out
 
 
-def test_tokens_verify_exactly_as_before(world, erased):
+def test_tokens_verify_exactly_as_before(privacy_world, erased):
     _, before = erased
     after = {t.pk: verify_online(t.jws) for t in ConsentToken.objects.all()}
     assert after == before["tokens"]
     assert all("bad_signature" not in r.reasons for r in after.values())
 
 
-def test_the_other_performer_is_untouched(world, erased):
+def test_the_other_performer_is_untouched(privacy_world, erased):
     _, before = erased
-    assert Performer.objects.filter(pk=world.leo.pk).values().get() == before["leo"]
+    assert Performer.objects.filter(pk=privacy_world.leo.pk).values().get() == before["leo"]
     assert rows_mentioning("Leo Brandt")
 
 
-def test_asking_again_says_already_erased(world, erased, clients, staff):
+def test_asking_again_says_already_erased(privacy_world, erased, privacy_clients, staff):
     # Her own login is gone; staff cannot ask; what remains is the export read by staff.
-    export = clients["staff"].get(f"/api/v1/performers/{world.maya.public_id}/export").json()
+    export = privacy_clients["staff"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export").json()
     assert export["performer"]["erased"] is True
-    assert export["performer"]["legal_name"] == f"Erased performer {world.maya.public_id}"
-    holdings = services.selectors.holdings(Performer.objects.get(pk=world.maya.pk))
+    assert export["performer"]["legal_name"] == f"Erased performer {privacy_world.maya.public_id}"
+    holdings = services.selectors.holdings(Performer.objects.get(pk=privacy_world.maya.pk))
     assert [b.code for b in services.rules.erasure_blockers(holdings)] == ["already_erased"]
     with pytest.raises(NotPermittedError, match="Union staff do not ask for erasure"):
-        services.erasure_request_submit(performer=world.maya, acting_user=staff.user)
+        services.erasure_request_submit(performer=privacy_world.maya, acting_user=staff.user)
 
 
 def test_a_guardian_erases_a_minors_data_and_their_own_name_goes_with_it(minor_with_guardian, billed_studio, tvth):
@@ -358,7 +364,7 @@ def test_a_guardian_erases_a_minors_data_and_their_own_name_goes_with_it(minor_w
     assert verify_audit_chain().ok is True
 
 
-def test_studios_no_longer_find_her_by_her_old_member_number(world, erased, billed_studio):
+def test_studios_no_longer_find_her_by_her_old_member_number(privacy_world, erased, billed_studio):
     response = billed_studio.client.post(
         "/api/v1/consent-checks/",
         {
@@ -375,13 +381,13 @@ def test_studios_no_longer_find_her_by_her_old_member_number(world, erased, bill
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("performer", "unknown_performer")]
 
 
-def test_studios_can_no_longer_ask_her_for_consent(world, erased, billed_studio, agreement):
+def test_studios_can_no_longer_ask_her_for_consent(privacy_world, erased, billed_studio, agreement):
     """Her public id still names her pseudonym (signed records point to it), but the registry
     takes no new request for a performer whose data was erased: nobody could ever answer it."""
     billed_studio.studio.agreements.add(agreement)  # one in force today
     requests_before = ConsentRequest.objects.count()
     response = billed_studio.client.post(
-        "/api/v1/consent-requests/", request_body(world.maya, agreement), format="json"
+        "/api/v1/consent-requests/", request_body(privacy_world.maya, agreement), format="json"
     )
 
     problem = assert_problem(response, 422, "consent-rule-violation")
@@ -389,5 +395,7 @@ def test_studios_can_no_longer_ask_her_for_consent(world, erased, billed_studio,
     assert "erased at their request" in problem["detail"]
     assert ConsentRequest.objects.count() == requests_before
     # Leo, who asked for nothing, still can be asked, by the same body.
-    leo = billed_studio.client.post("/api/v1/consent-requests/", request_body(world.leo, agreement), format="json")
+    leo = billed_studio.client.post(
+        "/api/v1/consent-requests/", request_body(privacy_world.leo, agreement), format="json"
+    )
     assert leo.status_code == 201, leo.json()

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def export(world, clients) -> dict:
-    response = clients["owner"].get(f"/api/v1/performers/{world.maya.public_id}/export")
+def export(privacy_world, privacy_clients) -> dict:
+    response = privacy_clients["owner"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export")
     assert response.status_code == 200
     return response.json()
 
@@ -24,10 +24,10 @@ def test_every_section_is_present_in_a_stable_order(export):
     assert list(export) == ["format", "version", "generated_at", *EXPORT_SECTIONS]
 
 
-def test_profile_and_login(world, export):
+def test_profile_and_login(privacy_world, export):
     p = export["performer"]
     assert (p["id"], p["member_number"], p["legal_name"], p["professional_name"]) == (
-        world.maya.public_id,
+        privacy_world.maya.public_id,
         "SAG-1",
         "Maya Okafor",
         "Maya O",
@@ -44,11 +44,11 @@ def test_representatives_and_preferences(export):
     assert (export["preferences"]["do_not_train"], export["preferences"]["declined_uses"]) == (True, ["training"])
 
 
-def test_requests_with_description_versions_and_signature(world, export):
+def test_requests_with_description_versions_and_signature(privacy_world, export):
     (request,) = export["consent_requests"]
-    assert request["id"] == world.grant.request.public_id
+    assert request["id"] == privacy_world.grant.request.public_id
     (version,) = request["description_versions"]
-    assert version["sha256"] == world.grant.description_sha256
+    assert version["sha256"] == privacy_world.grant.description_sha256
     assert version["content"]["role_or_scenes"].startswith("Detective Ana Reyes")
     sig = request["signature"]
     assert (sig["signer_role"], sig["signer_name"], sig["client_ip"], sig["user_agent"]) == (
@@ -60,18 +60,22 @@ def test_requests_with_description_versions_and_signature(world, export):
     assert sig["description_sha256"] == version["sha256"]
 
 
-def test_grants_with_history_and_tokens(world, export):
+def test_grants_with_history_and_tokens(privacy_world, export):
     (grant,) = export["grants"]
-    assert (grant["id"], grant["status"]) == (world.grant.public_id, "expired")
+    assert (grant["id"], grant["status"]) == (privacy_world.grant.public_id, "expired")
     assert [(c["from"], c["to"]) for c in grant["status_history"]] == [("", "active"), ("active", "expired")]
     (token,) = grant["tokens"]
-    assert token["token"] == world.grant.tokens.get().jws
+    assert token["token"] == privacy_world.grant.tokens.get().jws
 
 
-def test_usage_earnings_residuals_cases_portal_audit(world, export):
+def test_usage_earnings_residuals_cases_portal_audit(privacy_world, export):
     assert [u["line_id"] for u in export["usage_lines"]] == ["L-1"]
     (line,) = export["earnings"]["document_lines"]
-    assert (line["document"], line["performer_pay"], line["usage_line"]) == (world.invoice.number, "3738.00", "L-1")
+    assert (line["document"], line["performer_pay"], line["usage_line"]) == (
+        privacy_world.invoice.number,
+        "3738.00",
+        "L-1",
+    )
     (account,) = export["earnings"]["ledger_accounts"]
     assert (account["currency"], account["owed"]) == ("USD", "0.00")
     assert [p["amount"] for p in account["postings"]] == ["-3738.00", "3738.00"]
@@ -87,34 +91,37 @@ def test_usage_earnings_residuals_cases_portal_audit(world, export):
     assert export["erasure_requests"] == []
     actions = {e["action"] for e in export["audit_events"]}
     assert {"consent_request.created", "grant.activated", "payout.recorded", "case.resolved"} <= actions
-    ids = set(AuditEvent.objects.filter(performer_id=world.maya.public_id).values_list("id", flat=True))
+    ids = set(AuditEvent.objects.filter(performer_id=privacy_world.maya.public_id).values_list("id", flat=True))
     assert {e["seq"] for e in export["audit_events"]} <= ids
 
 
-def test_another_performers_data_is_absent(world, export):
+def test_another_performers_data_is_absent(privacy_world, export):
     text = json.dumps(export)
 
-    assert world.leo.public_id not in text
-    assert world.leo_grant.public_id not in text
+    assert privacy_world.leo.public_id not in text
+    assert privacy_world.leo_grant.public_id not in text
     assert "Leo Brandt" not in text and "Leo's Picture" not in text
 
 
-def test_the_download_is_a_json_file(world, clients):
-    response = clients["lawyer"].get(f"/api/v1/performers/{world.maya.public_id}/export?download=1")
+def test_the_download_is_a_json_file(privacy_world, privacy_clients):
+    response = privacy_clients["lawyer"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export?download=1")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["Content-Disposition"] == f'attachment; filename="registry-export-{world.maya.public_id}.json"'
-    assert json.loads(response.content)["performer"]["id"] == world.maya.public_id
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="registry-export-{privacy_world.maya.public_id}.json"'
+    )
+    assert json.loads(response.content)["performer"]["id"] == privacy_world.maya.public_id
 
 
-def test_each_export_is_audited_without_copying_the_performers_name(world, clients):
-    clients["owner"].get(f"/api/v1/performers/{world.maya.public_id}/export")
-    clients["staff"].get(f"/api/v1/performers/{world.maya.public_id}/export")
+def test_each_export_is_audited_without_copying_the_performers_name(privacy_world, privacy_clients):
+    privacy_clients["owner"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export")
+    privacy_clients["staff"].get(f"/api/v1/performers/{privacy_world.maya.public_id}/export")
 
     events = list(AuditEvent.objects.filter(action="performer.exported").order_by("id"))
     assert [(e.actor_kind, e.performer_id) for e in events] == [
-        ("performer", world.maya.public_id),
-        ("staff", world.maya.public_id),
+        ("performer", privacy_world.maya.public_id),
+        ("staff", privacy_world.maya.public_id),
     ]
-    assert events[0].actor_name == f"performer {world.maya.public_id}"
+    assert events[0].actor_name == f"performer {privacy_world.maya.public_id}"

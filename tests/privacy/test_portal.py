@@ -23,15 +23,15 @@ def _export_link(performer) -> str:
 
 
 @pytest.mark.parametrize(("username", "shown"), [("maya", True), ("lena", True), ("otto", False)])
-def test_the_activity_page_links_the_export(world, username, shown):
+def test_the_activity_page_links_the_export(privacy_world, username, shown):
     page = _browser(username).get("/portal/activity")
 
     assert page.status_code == 200
-    assert (_export_link(world.maya) in page.content.decode()) is shown
+    assert (_export_link(privacy_world.maya) in page.content.decode()) is shown
 
 
-def test_the_link_downloads_the_export_with_the_portal_session(world):
-    response = _browser("maya").get(_export_link(world.maya))
+def test_the_link_downloads_the_export_with_the_portal_session(privacy_world):
+    response = _browser("maya").get(_export_link(privacy_world.maya))
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")

@@ -1,4 +1,4 @@
-"""A small world for the residuals API tests, built through the services at today's date.
+"""A small residuals_world for the residuals API tests, built through the services at today's date.
 
 Northlight (studio) streams Harbour Lights with Maya (performer) and Ada (no login) in the cast;
 Rival (other_studio) streams Tidewater with Leo (other_performer). Each title has a qualifying
@@ -44,7 +44,7 @@ def licence_term() -> tuple[dt.date, dt.date]:
 
 
 @pytest.fixture
-def world(agreement, studio, other_studio, performer, other_performer) -> World:
+def residuals_world(agreement, studio, other_studio, performer, other_performer) -> World:
     now = timezone.now()
     released = timezone.localdate() - dt.timedelta(days=200)
     ada = Performer.objects.create(member_number="SAG-9", legal_name="Ada Quist", date_of_birth=dt.date(1990, 1, 1))
@@ -73,19 +73,6 @@ def world(agreement, studio, other_studio, performer, other_performer) -> World:
         rival_licence=record_licence(rival_title, start=start, end=end),
         ada=ada,
     )
-
-
-@pytest.fixture
-def clients(performer, other_performer, studio, other_studio, staff, analyst, anonymous) -> dict[str, APIClient]:
-    return {
-        "performer": performer.client,
-        "other_performer": other_performer.client,
-        "studio": studio.client,
-        "other_studio": other_studio.client,
-        "staff": staff.client,
-        "analyst": analyst.client,
-        "anonymous": anonymous,
-    }
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ pytestmark = pytest.mark.django_db
 CALLERS = ["performer", "other_performer", "studio", "other_studio", "staff", "analyst", "anonymous"]
 
 
-def _ids(world, *names: str) -> list[str]:
-    return sorted(getattr(world, name).public_id for name in names)
+def _ids(residuals_world, *names: str) -> list[str]:
+    return sorted(getattr(residuals_world, name).public_id for name in names)
 
 
 # --- Titles -----------------------------------------------------------------------------------
@@ -51,13 +51,13 @@ def _ids(world, *names: str) -> list[str]:
         },
     ),
 )
-def test_list_titles(world, clients, caller, expected):
+def test_list_titles(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get("/api/v1/titles/")
+    response = api_clients[caller].get("/api/v1/titles/")
 
     if isinstance(expected, list):
-        assert listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(residuals_world, *expected)
     else:
         refused(response, expected, before, row_counts)
 
@@ -88,10 +88,10 @@ NEW_TITLE = {
         },
     ),
 )
-def test_register_title(world, clients, request, caller, expected):
+def test_register_title(residuals_world, api_clients, request, caller, expected):
     before = row_counts()
 
-    response = clients[caller].post("/api/v1/titles/", NEW_TITLE, format="json")
+    response = api_clients[caller].post("/api/v1/titles/", NEW_TITLE, format="json")
 
     if expected == 201:
         assert response.status_code == 201, response.content
@@ -117,16 +117,16 @@ def test_register_title(world, clients, request, caller, expected):
         },
     ),
 )
-def test_get_title(world, clients, caller, expected):
+def test_get_title(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get(f"/api/v1/titles/{world.title.public_id}")
+    response = api_clients[caller].get(f"/api/v1/titles/{residuals_world.title.public_id}")
 
     if expected == 200:
         assert response.status_code == 200, response.content
         body = response.json()
         assert (body["id"], [c["residual_base"] for c in body["cast"]]) == (
-            world.title.public_id,
+            residuals_world.title.public_id,
             ["3000.00", "1000.00"],
         )
     else:
@@ -134,8 +134,8 @@ def test_get_title(world, clients, caller, expected):
 
 
 # --- Viewing reports --------------------------------------------------------------------------
-def _not_yours(world) -> tuple:
-    return (404, "not-found", f"You have no title with id {world.title.public_id}.")
+def _not_yours(residuals_world) -> tuple:
+    return (404, "not-found", f"You have no title with id {residuals_world.title.public_id}.")
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def _not_yours(world) -> tuple:
         },
     ),
 )
-def test_report_viewing(world, clients, caller, expected):
+def test_report_viewing(residuals_world, api_clients, caller, expected):
     before = row_counts()
     body = {
         "exhibition_year": 1,
@@ -162,7 +162,9 @@ def test_report_viewing(world, clients, caller, expected):
         "subscribers_as_of": timezone.localdate().isoformat(),
     }
 
-    response = clients[caller].post(f"/api/v1/titles/{world.title.public_id}/viewing-reports", body, format="json")
+    response = api_clients[caller].post(
+        f"/api/v1/titles/{residuals_world.title.public_id}/viewing-reports", body, format="json"
+    )
 
     if expected == 201:
         assert response.status_code == 201, response.content
@@ -171,7 +173,7 @@ def test_report_viewing(world, clients, caller, expected):
             None,
         )
     else:
-        refused(response, _not_yours(world) if expected == "not yours" else expected, before, row_counts)
+        refused(response, _not_yours(residuals_world) if expected == "not yours" else expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
@@ -189,13 +191,13 @@ def test_report_viewing(world, clients, caller, expected):
         },
     ),
 )
-def test_list_viewing_reports(world, clients, caller, expected):
+def test_list_viewing_reports(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get("/api/v1/viewing-reports/")
+    response = api_clients[caller].get("/api/v1/viewing-reports/")
 
     if isinstance(expected, list):
-        assert listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(residuals_world, *expected)
     else:
         refused(response, expected, before, row_counts)
 
@@ -215,10 +217,10 @@ def test_list_viewing_reports(world, clients, caller, expected):
         },
     ),
 )
-def test_get_viewing_report(world, clients, caller, expected):
+def test_get_viewing_report(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get(f"/api/v1/viewing-reports/{world.report.public_id}")
+    response = api_clients[caller].get(f"/api/v1/viewing-reports/{residuals_world.report.public_id}")
 
     if expected == 200:
         assert response.status_code == 200, response.content
@@ -228,13 +230,13 @@ def test_get_viewing_report(world, clients, caller, expected):
             "200000.0000",
             "200000.0000",
         )
-        assert response.json()["distribution"] == world.distribution.public_id
+        assert response.json()["distribution"] == residuals_world.distribution.public_id
     else:
         refused(response, expected, before, row_counts)
 
 
 # --- Bonus distributions ----------------------------------------------------------------------
-def _share_members(row: dict, world) -> list[str]:
+def _share_members(row: dict, residuals_world) -> list[str]:
     """The member numbers of the performers whose shares the row shows."""
     numbers = dict(Performer.objects.values_list("public_id", "member_number"))
     return sorted(numbers[s["performer"]] for s in row["shares"])
@@ -252,15 +254,15 @@ def _share_members(row: dict, world) -> list[str]:
         pytest.param("anonymous", ANONYMOUS, None, id="anonymous"),
     ],
 )
-def test_list_bonus_distributions(world, clients, caller, expected, members):
+def test_list_bonus_distributions(residuals_world, api_clients, caller, expected, members):
     before = row_counts()
 
-    response = clients[caller].get("/api/v1/bonus-distributions/")
+    response = api_clients[caller].get("/api/v1/bonus-distributions/")
 
     if isinstance(expected, list):
-        assert listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(residuals_world, *expected)
         rows = response.json()["results"]
-        assert sorted(m for row in rows for m in _share_members(row, world)) == members
+        assert sorted(m for row in rows for m in _share_members(row, residuals_world)) == members
     else:
         refused(response, expected, before, row_counts)
 
@@ -280,10 +282,10 @@ def test_list_bonus_distributions(world, clients, caller, expected, members):
         },
     ),
 )
-def test_get_bonus_distribution(world, clients, caller, expected):
+def test_get_bonus_distribution(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get(f"/api/v1/bonus-distributions/{world.distribution.public_id}")
+    response = api_clients[caller].get(f"/api/v1/bonus-distributions/{residuals_world.distribution.public_id}")
 
     if isinstance(expected, list):
         assert response.status_code == 200, response.content
@@ -293,7 +295,7 @@ def test_get_bonus_distribution(world, clients, caller, expected):
             "3000.00",
             "1000.00",
         )
-        assert _share_members(body, world) == expected
+        assert _share_members(body, residuals_world) == expected
     else:
         refused(response, expected, before, row_counts)
 
@@ -314,18 +316,20 @@ def test_get_bonus_distribution(world, clients, caller, expected):
         },
     ),
 )
-def test_record_training_licence(world, clients, caller, expected):
+def test_record_training_licence(residuals_world, api_clients, caller, expected):
     before = row_counts()
     start, end = licence_term()
     body = {"licensee": "Orbit AI", "fee": "9000.00", "term_start": start.isoformat(), "term_end": end.isoformat()}
 
-    response = clients[caller].post(f"/api/v1/titles/{world.title.public_id}/training-licences", body, format="json")
+    response = api_clients[caller].post(
+        f"/api/v1/titles/{residuals_world.title.public_id}/training-licences", body, format="json"
+    )
 
     if expected == 201:
         assert response.status_code == 201, response.content
         assert [s["consent_basis"] for s in response.json()["shares"]] == ["none", "none"]
     else:
-        refused(response, _not_yours(world) if expected == "not yours" else expected, before, row_counts)
+        refused(response, _not_yours(residuals_world) if expected == "not yours" else expected, before, row_counts)
 
 
 @pytest.mark.parametrize(
@@ -340,15 +344,15 @@ def test_record_training_licence(world, clients, caller, expected):
         pytest.param("anonymous", ANONYMOUS, None, id="anonymous"),
     ],
 )
-def test_list_training_licences(world, clients, caller, expected, members):
+def test_list_training_licences(residuals_world, api_clients, caller, expected, members):
     before = row_counts()
 
-    response = clients[caller].get("/api/v1/training-licences/")
+    response = api_clients[caller].get("/api/v1/training-licences/")
 
     if isinstance(expected, list):
-        assert listed(response) == _ids(world, *expected)
+        assert listed(response) == _ids(residuals_world, *expected)
         rows = response.json()["results"]
-        assert sorted(m for row in rows for m in _share_members(row, world)) == members
+        assert sorted(m for row in rows for m in _share_members(row, residuals_world)) == members
     else:
         refused(response, expected, before, row_counts)
 
@@ -368,16 +372,16 @@ def test_list_training_licences(world, clients, caller, expected, members):
         },
     ),
 )
-def test_get_training_licence(world, clients, caller, expected):
+def test_get_training_licence(residuals_world, api_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].get(f"/api/v1/training-licences/{world.licence.public_id}")
+    response = api_clients[caller].get(f"/api/v1/training-licences/{residuals_world.licence.public_id}")
 
     if isinstance(expected, list):
         assert response.status_code == 200, response.content
         body = response.json()
         assert (body["licensee"], body["fee"], body["performers_total"]) == ("Lumen Labs", "100000.00", "50000.00")
-        assert _share_members(body, world) == expected
+        assert _share_members(body, residuals_world) == expected
     else:
         refused(response, expected, before, row_counts)
 
@@ -398,11 +402,11 @@ def test_get_training_licence(world, clients, caller, expected):
         },
     ),
 )
-def test_performer_earnings(world, clients, performer, caller, expected):
+def test_performer_earnings(residuals_world, api_clients, performer, caller, expected):
     before = row_counts()
     period = timezone.localdate().strftime("%Y-%m")
 
-    response = clients[caller].get(f"/api/v1/performers/{performer.performer.public_id}/earnings?period={period}")
+    response = api_clients[caller].get(f"/api/v1/performers/{performer.performer.public_id}/earnings?period={period}")
 
     if expected == 200:
         assert response.status_code == 200, response.content
@@ -436,11 +440,11 @@ def test_performer_earnings(world, clients, performer, caller, expected):
         },
     ),
 )
-def test_bonus_what_if(world, clients, caller, expected):
+def test_bonus_what_if(residuals_world, api_clients, caller, expected):
     before = row_counts()
-    year = world.report.window_start.year
+    year = residuals_world.report.window_start.year
 
-    response = clients[caller].get(f"/api/v1/streaming-bonus/what-if?year={year}&bonus_share=1.5")
+    response = api_clients[caller].get(f"/api/v1/streaming-bonus/what-if?year={year}&bonus_share=1.5")
 
     assert row_counts() == before
     if expected == 200:
@@ -473,14 +477,14 @@ def test_bonus_what_if(world, clients, caller, expected):
         ("get", "/api/v1/training-licences/{licence}", ApiScope.USAGE_WRITE),
     ],
 )
-def test_a_key_without_the_scope_is_refused(world, key_without, method, path, scope):
+def test_a_key_without_the_scope_is_refused(residuals_world, key_without, method, path, scope):
     client = key_without(scope)
     before = row_counts()
     url = path.format(
-        title=world.title.public_id,
-        report=world.report.public_id,
-        distribution=world.distribution.public_id,
-        licence=world.licence.public_id,
+        title=residuals_world.title.public_id,
+        report=residuals_world.report.public_id,
+        distribution=residuals_world.distribution.public_id,
+        licence=residuals_world.licence.public_id,
     )
 
     response = getattr(client, method)(url, {}, format="json")
@@ -492,16 +496,16 @@ def test_a_key_without_the_scope_is_refused(world, key_without, method, path, sc
 
 # --- The admin --------------------------------------------------------------------------------
 @pytest.mark.parametrize("model", ["title", "viewingreport", "bonusdistribution", "traininglicence"])
-def test_staff_read_residuals_in_the_admin_and_cannot_change_them(world, staff, model):
+def test_staff_read_residuals_in_the_admin_and_cannot_change_them(residuals_world, staff, model):
     from django.test import Client
 
     browser = Client()
     browser.force_login(staff.user)
     obj = {
-        "title": world.title,
-        "viewingreport": world.report,
-        "bonusdistribution": world.distribution,
-        "traininglicence": world.licence,
+        "title": residuals_world.title,
+        "viewingreport": residuals_world.report,
+        "bonusdistribution": residuals_world.distribution,
+        "traininglicence": residuals_world.licence,
     }[model]
     before = row_counts()
 

@@ -38,7 +38,7 @@ class World:
 
 
 @pytest.fixture
-def world(studio, other_studio, performer, other_performer, agreement) -> World:
+def usage_world(studio, other_studio, performer, other_performer, agreement) -> World:
     grant = granted(studio.studio, performer.performer, agreement)
     return World(
         report=submit(studio.studio, line("L-1", grant=grant.public_id), report_id="R-1"),
@@ -55,22 +55,13 @@ def world(studio, other_studio, performer, other_performer, agreement) -> World:
 
 
 @pytest.fixture
-def clients(performer, other_performer, studio, other_studio, staff, analyst, anonymous) -> dict:
+def usage_clients(api_clients, studio) -> dict:
     # Northlight's own key without usage:write, so only the scope can refuse it
     scopes = [s for s in all_scopes() if s != ApiScope.USAGE_WRITE]
     _, secret = api_key_issue(studio=studio.studio, name="read-only", scopes=scopes, actor=SYSTEM)
     no_scope = APIClient()
     no_scope.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return {
-        "performer": performer.client,
-        "other_performer": other_performer.client,
-        "studio": studio.client,
-        "other_studio": other_studio.client,
-        "staff": staff.client,
-        "analyst": analyst.client,
-        "anonymous": anonymous,
-        "no_scope": no_scope,
-    }
+    return {**api_clients, "no_scope": no_scope}
 
 
 # --- Usage reports --------------------------------------------------------------------------------
@@ -90,8 +81,8 @@ def clients(performer, other_performer, studio, other_studio, staff, analyst, an
         },
     ),
 )
-def test_list_usage_reports(world, clients, caller, expected):
-    response = clients[caller].get("/api/v1/usage-reports/")
+def test_list_usage_reports(usage_world, usage_clients, caller, expected):
+    response = usage_clients[caller].get("/api/v1/usage-reports/")
 
     if isinstance(expected, list):
         assert listed(response, "report_id") == expected
@@ -115,12 +106,12 @@ def test_list_usage_reports(world, clients, caller, expected):
         },
     ),
 )
-def test_get_usage_report(world, clients, caller, expected):
-    response = clients[caller].get(f"/api/v1/usage-reports/{world.report.public_id}")
+def test_get_usage_report(usage_world, usage_clients, caller, expected):
+    response = usage_clients[caller].get(f"/api/v1/usage-reports/{usage_world.report.public_id}")
 
     if expected == 200:
         assert response.status_code == 200, response.content
-        assert (response.json()["id"], response.json()["report_id"]) == (world.report.public_id, "R-1")
+        assert (response.json()["id"], response.json()["report_id"]) == (usage_world.report.public_id, "R-1")
     else:
         refused(response, expected, row_counts(), row_counts)
 
@@ -141,17 +132,17 @@ def test_get_usage_report(world, clients, caller, expected):
         },
     ),
 )
-def test_post_usage_report(world, clients, caller, expected):
-    grant = world.report.lines.get().grant
+def test_post_usage_report(usage_world, usage_clients, caller, expected):
+    grant = usage_world.report.lines.get().grant
     before = row_counts()
 
-    response = clients[caller].post(
+    response = usage_clients[caller].post(
         "/api/v1/usage-reports/", report("R-new", line("L-new", grant=grant.public_id)), format="json"
     )
 
     if expected == 201:
         assert response.status_code == 201, response.content
-        assert UsageReport.objects.filter(report_ref="R-new", studio=world.report.studio).count() == 1
+        assert UsageReport.objects.filter(report_ref="R-new", studio=usage_world.report.studio).count() == 1
     else:
         refused(response, expected, before, row_counts)
 
@@ -173,8 +164,8 @@ def test_post_usage_report(world, clients, caller, expected):
         },
     ),
 )
-def test_list_usage_lines(world, clients, caller, expected):
-    response = clients[caller].get("/api/v1/usage-lines/")
+def test_list_usage_lines(usage_world, usage_clients, caller, expected):
+    response = usage_clients[caller].get("/api/v1/usage-lines/")
 
     if isinstance(expected, list):
         assert listed(response, "line_id") == expected
@@ -182,7 +173,7 @@ def test_list_usage_lines(world, clients, caller, expected):
         refused(response, expected, row_counts(), row_counts)
 
 
-def test_performer_without_lines_sees_none(world, minor_with_guardian):
+def test_performer_without_lines_sees_none(usage_world, minor_with_guardian):
     assert listed(minor_with_guardian.client.get("/api/v1/usage-lines/")) == []
 
 
@@ -202,10 +193,12 @@ def test_performer_without_lines_sees_none(world, minor_with_guardian):
         },
     ),
 )
-def test_retract_usage_line(world, clients, caller, expected):
+def test_retract_usage_line(usage_world, usage_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].post("/api/v1/usage-lines/L-1/retract", {"reason": "Reported by error"}, format="json")
+    response = usage_clients[caller].post(
+        "/api/v1/usage-lines/L-1/retract", {"reason": "Reported by error"}, format="json"
+    )
 
     status = UsageLine.objects.get(line_ref="L-1").status
     if expected == 200:
@@ -233,8 +226,8 @@ def test_retract_usage_line(world, clients, caller, expected):
         },
     ),
 )
-def test_list_synthetic_performers(world, clients, caller, expected):
-    response = clients[caller].get("/api/v1/synthetic-performers/")
+def test_list_synthetic_performers(usage_world, usage_clients, caller, expected):
+    response = usage_clients[caller].get("/api/v1/synthetic-performers/")
 
     if isinstance(expected, list):
         assert listed(response, "name") == expected
@@ -258,10 +251,10 @@ def test_list_synthetic_performers(world, clients, caller, expected):
         },
     ),
 )
-def test_register_synthetic_performer(world, clients, caller, expected):
+def test_register_synthetic_performer(usage_world, usage_clients, caller, expected):
     before = row_counts()
 
-    response = clients[caller].post(
+    response = usage_clients[caller].post(
         "/api/v1/synthetic-performers/", {"name": "Orion", "description": "Digital extra"}, format="json"
     )
 
@@ -289,8 +282,8 @@ def test_register_synthetic_performer(world, clients, caller, expected):
         },
     ),
 )
-def test_list_cases(world, clients, caller, expected):
-    response = clients[caller].get("/api/v1/cases/")
+def test_list_cases(usage_world, usage_clients, caller, expected):
+    response = usage_clients[caller].get("/api/v1/cases/")
 
     if isinstance(expected, list):
         assert listed(response, "usage_line") == expected
@@ -314,10 +307,10 @@ def test_list_cases(world, clients, caller, expected):
         },
     ),
 )
-def test_get_case(world, clients, caller, expected):
+def test_get_case(usage_world, usage_clients, caller, expected):
     case = Case.objects.get()
 
-    response = clients[caller].get(f"/api/v1/cases/{case.public_id}")
+    response = usage_clients[caller].get(f"/api/v1/cases/{case.public_id}")
 
     if expected == 200:
         assert response.status_code == 200, response.content
@@ -326,7 +319,7 @@ def test_get_case(world, clients, caller, expected):
         refused(response, expected, row_counts(), row_counts)
 
 
-def test_suspended_studio_is_refused(world, studio):
+def test_suspended_studio_is_refused(usage_world, studio):
     studio.studio.status = "suspended"
     studio.studio.save(update_fields=["status"])
     before = row_counts()

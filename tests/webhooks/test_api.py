@@ -19,7 +19,7 @@ BASE = "/api/v1/webhook-endpoints/"
 
 
 @pytest.fixture
-def clients(studio, other_studio, make_studio_caller, performer, staff, analyst, anonymous):
+def webhook_clients(studio, other_studio, make_studio_caller, performer, staff, analyst, anonymous):
     return {
         "owner": studio.client,
         "other_studio": other_studio.client,
@@ -58,8 +58,8 @@ REFUSALS_WRITE = {**REFUSALS_READ, "staff": (403, "permission-denied"), "analyst
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_list_endpoints(endpoint, clients, caller):
-    response = clients[caller].get(BASE)
+def test_list_endpoints(endpoint, webhook_clients, caller):
+    response = webhook_clients[caller].get(BASE)
     expected = {"owner": [endpoint.public_id], "staff": [endpoint.public_id], "analyst": [endpoint.public_id]}
     if caller == "other_studio":
         assert response.status_code == 200
@@ -75,8 +75,8 @@ def test_list_endpoints(endpoint, clients, caller):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_get_endpoint(endpoint, clients, caller):
-    response = clients[caller].get(f"{BASE}{endpoint.public_id}")
+def test_get_endpoint(endpoint, webhook_clients, caller):
+    response = webhook_clients[caller].get(f"{BASE}{endpoint.public_id}")
     if caller in ("owner", "staff", "analyst"):
         assert response.status_code == 200, response.content
         assert response.json()["url"] == endpoint.url
@@ -86,10 +86,10 @@ def test_get_endpoint(endpoint, clients, caller):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_register_endpoint(clients, caller, studio, allow_loopback):
+def test_register_endpoint(webhook_clients, caller, studio, allow_loopback):
     before = _snapshot()
     body = {"url": "https://hooks.northlight.example/registry", "event_types": ["grant.revoked", "invoice.paid"]}
-    response = clients[caller].post(BASE, body, format="json")
+    response = webhook_clients[caller].post(BASE, body, format="json")
     if caller == "owner":
         assert response.status_code == 201, response.content
         data = response.json()
@@ -99,7 +99,7 @@ def test_register_endpoint(clients, caller, studio, allow_loopback):
         assert services.endpoint_secret(endpoint) == data["secret"]
         assert data["secret"].encode() not in bytes(endpoint.secret_encrypted)  # stored encrypted
         # Shown once: reading it again never includes it.
-        assert "secret" not in clients[caller].get(f"{BASE}{data['id']}").json()
+        assert "secret" not in webhook_clients[caller].get(f"{BASE}{data['id']}").json()
         standardwebhooks.Webhook(data["secret"])  # the library accepts the format
     else:
         status, slug = REFUSALS_WRITE[caller] if caller != "other_studio" else (201, None)
@@ -112,9 +112,9 @@ def test_register_endpoint(clients, caller, studio, allow_loopback):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_update_endpoint(endpoint, clients, caller):
+def test_update_endpoint(endpoint, webhook_clients, caller):
     before = _snapshot()
-    response = clients[caller].patch(
+    response = webhook_clients[caller].patch(
         f"{BASE}{endpoint.public_id}", {"event_types": ["invoice.paid"], "enabled": False}, format="json"
     )
     if caller == "owner":
@@ -126,9 +126,9 @@ def test_update_endpoint(endpoint, clients, caller):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_delete_endpoint(delivered, endpoint, clients, caller):
+def test_delete_endpoint(delivered, endpoint, webhook_clients, caller):
     before = _snapshot()
-    response = clients[caller].delete(f"{BASE}{endpoint.public_id}")
+    response = webhook_clients[caller].delete(f"{BASE}{endpoint.public_id}")
     if caller == "owner":
         assert response.status_code == 204
         assert not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
@@ -140,9 +140,9 @@ def test_delete_endpoint(delivered, endpoint, clients, caller):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_rotate_secret(endpoint, clients, caller):
+def test_rotate_secret(endpoint, webhook_clients, caller):
     old = services.endpoint_secret(endpoint)
-    response = clients[caller].post(f"{BASE}{endpoint.public_id}/rotate-secret")
+    response = webhook_clients[caller].post(f"{BASE}{endpoint.public_id}/rotate-secret")
     endpoint.refresh_from_db()
     if caller == "owner":
         assert response.status_code == 200, response.content
@@ -153,8 +153,8 @@ def test_rotate_secret(endpoint, clients, caller):
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_list_deliveries(delivered, endpoint, clients, caller):
-    response = clients[caller].get(f"{BASE}{endpoint.public_id}/deliveries")
+def test_list_deliveries(delivered, endpoint, webhook_clients, caller):
+    response = webhook_clients[caller].get(f"{BASE}{endpoint.public_id}/deliveries")
     if caller in ("owner", "staff", "analyst"):
         assert response.status_code == 200, response.content
         rows = response.json()["results"]
@@ -176,10 +176,12 @@ def test_deliveries_filter_by_event_type_and_status(delivered, endpoint, studio)
 
 
 @pytest.mark.parametrize("caller", ["owner", "other_studio", "no_scope", "performer", "staff", "analyst", "anonymous"])
-def test_redeliver(delivered, endpoint, clients, caller, receiver, django_capture_on_commit_callbacks):
+def test_redeliver(delivered, endpoint, webhook_clients, caller, receiver, django_capture_on_commit_callbacks):
     before = len(receiver.received)
     with django_capture_on_commit_callbacks(execute=True):
-        response = clients[caller].post(f"{BASE}{endpoint.public_id}/deliveries/{delivered.public_id}/redeliver")
+        response = webhook_clients[caller].post(
+            f"{BASE}{endpoint.public_id}/deliveries/{delivered.public_id}/redeliver"
+        )
     if caller == "owner":
         assert response.status_code == 202, response.content
         assert len(receiver.received) == before + 1
