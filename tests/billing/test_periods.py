@@ -23,7 +23,7 @@ def test_a_period_is_a_month_named_by_its_first_day():
 
 @pytest.mark.parametrize("text", ["2025-13", "August", "2025-08-01", "", "2025-", "0-01"])
 def test_what_is_not_a_month_is_a_period_field_error(text):
-    with pytest.raises(InvalidInputError, match="is not a month written YYYY-MM, e.g. 2026-10") as refused:
+    with pytest.raises(InvalidInputError, match=r"is not a month written YYYY-MM, e\.g\. 2026-10") as refused:
         parse_period(text)
 
     assert [(p.field, p.code) for p in refused.value.problems] == [("period", "invalid")]
