@@ -8,9 +8,11 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from registry.billing import rating
-from registry.billing.models import InvoiceLine, InvoiceStatus
+from registry.billing.models import InvoiceLine
 from registry.billing.periods import period_end
-from registry.usage.models import LineStatus, UsageLine
+from registry.core.vocabulary.billing import InvoiceStatus
+from registry.core.vocabulary.usage import LineStatus
+from registry.usage.models import UsageLine
 
 # Charges and credits that stand: a voided document's lines are released, and a debit note's
 # lines add to a charge rather than make one. The same predicate as the partial unique index

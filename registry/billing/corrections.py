@@ -27,12 +27,13 @@ from registry.billing.documents import (
     lock_document,
     set_totals,
 )
-from registry.billing.models import DocumentType, Invoice, InvoiceLine, InvoiceStatus, Posting
+from registry.billing.models import Invoice, InvoiceLine, Posting
 from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, uses
 from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
 from registry.usage.models import UsageLine
 
 MAX_REASON_LENGTH = 500

@@ -18,21 +18,15 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
-from registry.billing.models import (
-    BillingRun,
-    DocumentType,
-    Invoice,
-    InvoiceLine,
-    InvoiceNumberSequence,
-    InvoiceStatus,
-)
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
 from registry.billing.rating_inputs import CHUNK, AgreementTerms, TermsByAgreement, Use, facts_of, uses
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import StateConflictError
+from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.usage import UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
-from registry.usage.models import UsageKind
 from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")

@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from registry.billing.models import AccountKind, Invoice, JournalEntry, LedgerAccount, Posting
+from registry.billing.models import Invoice, JournalEntry, LedgerAccount, Posting
+from registry.core.vocabulary.billing import AccountKind
 from registry.parties.models import Performer, Studio
 
 CLEARING = "clearing"

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus, RunStatus
 
 
 def new_run_id() -> str:
@@ -23,13 +24,6 @@ def new_invoice_id() -> str:
 
 def new_entry_id() -> str:
     return new_public_id("je")
-
-
-class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
 
 
 LIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
@@ -78,19 +72,6 @@ class BillingRunStudio(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run.public_id} {self.studio_id}"
-
-
-class DocumentType(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
-    DEBIT_NOTE = "debit_note", "Debit note"
-
-
-class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    FINALIZED = "finalized", "Finalized"
-    PAID = "paid", "Paid"
-    VOID = "void", "Void"
 
 
 class Invoice(models.Model):
@@ -223,14 +204,6 @@ class InvoiceNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
-
-
-class AccountKind(models.TextChoices):
-    RECEIVABLE = "receivable", "Studio receivable"
-    PAYABLE = "payable", "Performer payable"
-    FUND = "fund", "Union fund"
-    CLEARING = "clearing", "Registry clearing"
-    CASH = "cash", "Cash"
 
 
 class LedgerAccount(models.Model):

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from registry.audit.services import audit_record
 from registry.billing import ledger
-from registry.billing.models import DocumentType, Invoice, InvoiceStatus, JournalEntry
+from registry.billing.models import Invoice, JournalEntry
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
 from registry.parties.models import Performer
 from registry.webhooks import events as webhook_events
 

@@ -17,10 +17,11 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.billing.billable import unbilled_lines, uncredited_retractions
 from registry.billing.documents import run_credit_note_issue, run_invoice_issue
-from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio, RunStatus
+from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio
 from registry.billing.periods import require_period_start
 from registry.core.actors import Actor
 from registry.core.errors import StateConflictError
+from registry.core.vocabulary.billing import RunStatus
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
 from registry.parties.models import Studio

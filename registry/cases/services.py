@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry.audit.services import audit_record
-from registry.cases.models import Case, CaseStatus
+from registry.cases.models import Case
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.vocabulary.cases import CaseStatus
 from registry.webhooks import events as webhook_events
 
 

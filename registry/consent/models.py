@@ -16,7 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from registry.consent import rules
-from registry.consent.choices import (
+from registry.core.ids import new_public_id
+from registry.core.vocabulary.consent import (
+    LIVE_GRANT_STATUSES,
     CompensationUnit,
     GrantStatus,
     ProjectKind,
@@ -28,9 +30,6 @@ from registry.consent.choices import (
     SuspensionCause,
     UseType,
 )
-from registry.core.ids import new_public_id
-
-LIVE_GRANT_STATUSES = (GrantStatus.ACTIVE, GrantStatus.SUSPENDED)
 
 
 def new_request_id() -> str:

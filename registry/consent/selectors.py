@@ -16,9 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.consent import rules
-from registry.consent.choices import SuspensionCause
 from registry.consent.models import (
-    LIVE_GRANT_STATUSES,
     ConsentGrant,
     ConsentRequest,
     GrantStatusChange,
@@ -26,6 +24,7 @@ from registry.consent.models import (
     Strike,
     Suspension,
 )
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, SuspensionCause
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 

@@ -22,18 +22,7 @@ from django.utils import timezone
 from registry.audit.chain import canonical_json
 from registry.audit.services import audit_record
 from registry.consent import rules, selectors
-from registry.consent.choices import (
-    TERMINAL_GRANT_STATUSES,
-    GrantStatus,
-    RequestStatus,
-    SignatureMethod,
-    SignerRole,
-    StrikeJobKind,
-    StrikeJobStatus,
-    SuspensionCause,
-)
 from registry.consent.models import (
-    LIVE_GRANT_STATUSES,
     ConsentGrant,
     ConsentRequest,
     DescriptionVersion,
@@ -52,9 +41,21 @@ from registry.core.errors import (
     RuleViolationError,
     StateConflictError,
 )
+from registry.core.vocabulary.consent import (
+    LIVE_GRANT_STATUSES,
+    TERMINAL_GRANT_STATUSES,
+    GrantStatus,
+    RequestStatus,
+    SignatureMethod,
+    SignerRole,
+    StrikeJobKind,
+    StrikeJobStatus,
+    SuspensionCause,
+)
+from registry.core.vocabulary.parties import RepresentativeKind
 from registry.outbox import services as outbox
 from registry.parties.authority import authority_for, representatives_in_force, require_authority
-from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
+from registry.parties.models import Performer, Representative, Studio
 from registry.parties.rules import Act, Capacity
 from registry.terms.models import Agreement
 from registry.tokens import services as token_services

@@ -5,8 +5,8 @@ sees it: a strike in force suspends it before the strike's job has written its s
 
 from __future__ import annotations
 
-from registry.consent.choices import TERMINAL_GRANT_STATUSES
 from registry.consent.selectors import grant_live_status
+from registry.core.vocabulary.consent import TERMINAL_GRANT_STATUSES
 from registry.tokens import statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
 from registry.tokens.models import ConsentToken, TokenStatus

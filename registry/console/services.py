@@ -16,9 +16,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from registry.audit.services import audit_record
 from registry.console import selectors
 from registry.console.csvrows import csv_lines
-from registry.console.models import ExportFile, ExportStatus
+from registry.console.models import ExportFile
 from registry.core.actors import Actor
 from registry.core.errors import InvalidInputError, StateConflictError
+from registry.core.vocabulary.console import ExportStatus
 from registry.outbox import services as outbox
 
 # The task this module enqueues through the outbox, by name (registry/console/tasks.py runs it).

@@ -31,9 +31,9 @@ from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
 from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
-from registry.console.models import ExportStatus
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
+from registry.core.vocabulary.console import ExportStatus
 from registry.parties import roles
 from registry.parties.callers import caller_for_user
 from registry.portal.charts import Bar, bar_chart_svg

@@ -16,19 +16,11 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, NotPermittedError, StateConflictError
+from registry.core.vocabulary.parties import ApiScope, RepresentativeKind, StudioStatus
 from registry.parties import keys, rules
 from registry.parties.authority import person_facts, require_authority
 from registry.parties.locks import lock_studio
-from registry.parties.models import (
-    ApiKey,
-    ApiScope,
-    Performer,
-    Representative,
-    RepresentativeKind,
-    Studio,
-    StudioContact,
-    StudioStatus,
-)
+from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact
 from registry.parties.rules import Act, Capacity
 
 

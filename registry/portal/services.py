@@ -17,10 +17,12 @@ from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.core.people import age_on
+from registry.core.vocabulary.parties import RepresentativeKind
+from registry.core.vocabulary.portal import JoinRequestStatus
 from registry.outbox import services as outbox
 from registry.parties.authority import mandate_refusal, representatives_in_force
-from registry.parties.models import Performer, Representative, RepresentativeKind
-from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
+from registry.parties.models import Performer, Representative
+from registry.portal.models import JoinRequest, PortalInvitation
 
 # The task this module enqueues through the outbox, by name (registry/portal/tasks.py runs it).
 SEND_INVITATION_TASK = "portal.send_invitation"

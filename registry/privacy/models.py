@@ -10,16 +10,11 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.privacy import ErasureStatus
 
 
 def new_erasure_id() -> str:
     return new_public_id("era")
-
-
-class ErasureStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for union staff"
-    REFUSED = "refused", "Refused: the data must be kept for now"
-    COMPLETED = "completed", "Carried out: personal data pseudonymised"
 
 
 class ErasureRequest(models.Model):

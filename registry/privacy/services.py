@@ -20,13 +20,14 @@ from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import DomainError, FieldProblem, NotPermittedError, StateConflictError
 from registry.core.personal_data import RowsChanged
+from registry.core.vocabulary.privacy import ErasureStatus
 from registry.parties.authority import require_authority
 from registry.parties.models import Performer
 from registry.parties.roles import staff_role
 from registry.parties.rules import Act
 from registry.privacy import rules, selectors
 from registry.privacy.domains import performer_data_modules
-from registry.privacy.models import ErasureRequest, ErasureStatus
+from registry.privacy.models import ErasureRequest
 
 
 class ErasureRefusedError(DomainError):

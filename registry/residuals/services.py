@@ -20,12 +20,14 @@ from django.utils import timezone
 from registry.audit.services import audit_record
 from registry.billing import ledger
 from registry.billing.models import JournalEntry
-from registry.cases.models import Case, CaseKind
+from registry.cases.models import Case
 from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.vocabulary.cases import CaseKind
+from registry.core.vocabulary.residuals import ConsentBasis
 from registry.parties.models import Performer, Studio
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
@@ -33,7 +35,6 @@ from registry.residuals.models import (
     BonusDistribution,
     BonusShare,
     CastMember,
-    ConsentBasis,
     LicenceShare,
     Title,
     TrainingLicence,

@@ -6,17 +6,12 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.tokens import jose, statuslist
 
 
 def new_status_list_id() -> str:
     return new_public_id("sl")
-
-
-class KeyStatus(models.TextChoices):
-    ACTIVE = "active", "Active: signs new tokens"
-    RETIRED = "retired", "Retired: published while its tokens can be valid"
-    COMPROMISED = "compromised", "Compromised: unpublished, its tokens invalid"
 
 
 class SigningKey(models.Model):

@@ -16,15 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry.audit.services import audit_record
-from registry.consent.choices import GrantStatus
-from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
+from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.outbox import services as outbox
 from registry.tokens import jose, keys, selectors, statuslist
 from registry.tokens.models import (
     ConsentToken,
-    KeyStatus,
     SigningKey,
     StatusList,
     StatusListSnapshot,

@@ -21,15 +21,17 @@ from django.utils import timezone
 
 from registry.audit.chain import canonical_json
 from registry.audit.services import audit_record
-from registry.cases.models import Case, CaseKind, CaseStatus
+from registry.cases.models import Case
 from registry.cases.services import case_open
 from registry.consent import rules
 from registry.consent import selectors as consent_selectors
-from registry.consent.choices import UseType
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.vocabulary.cases import CaseKind, CaseStatus
+from registry.core.vocabulary.consent import UseType
+from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
@@ -37,12 +39,9 @@ from registry.usage.models import (
     CONSENT_FOR_KIND,
     SYNTHETIC_KINDS,
     FeatureBorrowing,
-    LineStatus,
     SyntheticPerformer,
-    UsageKind,
     UsageLine,
     UsageReport,
-    UsageUnit,
 )
 from registry.webhooks import events as webhook_events
 

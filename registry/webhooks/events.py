@@ -6,7 +6,7 @@ payload shapes live here, next to each other, so the documented events stay cons
 
 from __future__ import annotations
 
-from registry.webhooks.choices import EventType
+from registry.core.vocabulary.webhooks import EventType
 from registry.webhooks.services import webhook_emit, webhook_emit_each
 
 # Grant status changes as events: (from, to) -> event type. Supersession is announced as the

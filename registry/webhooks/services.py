@@ -21,11 +21,11 @@ from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.encryption import fernet
 from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.vocabulary.webhooks import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
 from registry.parties.models import Studio
 from registry.webhooks import sender, signing
-from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 # Tasks this module enqueues through the outbox, by name (registry/webhooks/tasks.py runs them).

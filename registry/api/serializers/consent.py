@@ -11,7 +11,9 @@ from rest_framework import serializers
 
 from registry.api import fields
 from registry.consent import rules
-from registry.consent.choices import (
+from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
+from registry.core import limits
+from registry.core.vocabulary.consent import (
     AlterationExemption,
     CompensationUnit,
     ContentCategory,
@@ -20,8 +22,6 @@ from registry.consent.choices import (
     SensitiveFlag,
     UseType,
 )
-from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
-from registry.core import limits
 
 
 def territory_field(**kwargs):

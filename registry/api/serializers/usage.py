@@ -10,9 +10,10 @@ from rest_framework import serializers
 from registry.api import fields
 from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
 from registry.cases.models import Case
-from registry.consent.choices import AlterationExemption, Medium
-from registry.terms.models import RoleCategory
-from registry.usage.models import SyntheticPerformer, UsageKind, UsageLine, UsageReport, UsageUnit
+from registry.core.vocabulary.consent import AlterationExemption, Medium
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind, UsageUnit
+from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.services import MAX_LINES, LineInput
 
 

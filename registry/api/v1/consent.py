@@ -37,7 +37,8 @@ from registry.consent import rules, selectors, services
 from registry.consent.models import PerformerPreferences
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 from registry.terms.models import Agreement
 
 EVERYONE = {"studio", "performer_side", "staff"}

@@ -29,7 +29,8 @@ from registry.api.serializers.residuals import (
 )
 from registry.core import limits
 from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 from registry.residuals import selectors, services
 
 STUDIO_ONLY = {"studio"}

@@ -23,7 +23,7 @@ from registry.api.serializers.usage import (
 from registry.cases.selectors import cases_visible_to
 from registry.consent.selectors import performer_by_reference
 from registry.core.errors import FieldProblem, InvalidInputError, RuleViolationError
-from registry.parties.models import ApiScope
+from registry.core.vocabulary.parties import ApiScope
 from registry.usage import selectors, services
 from registry.usage.parsing import parse_report
 

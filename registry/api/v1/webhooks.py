@@ -23,9 +23,9 @@ from registry.api.serializers.webhooks import (
     WebhookEndpointWithSecretSerializer,
 )
 from registry.core.errors import FieldProblem, InvalidInputError
-from registry.parties.models import ApiScope
+from registry.core.vocabulary.parties import ApiScope
+from registry.core.vocabulary.webhooks import DeliveryStatus, EventType
 from registry.webhooks import selectors, services
-from registry.webhooks.choices import DeliveryStatus, EventType
 
 TAGS = ["webhooks"]
 READ = {"studio", "staff"}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from registry.consent.choices import (
+from registry.core.vocabulary.consent import (
     CompensationUnit,
     ContentCategory,
     GrantStatus,
@@ -17,8 +17,8 @@ from registry.consent.choices import (
     SignerRole,
     UseType,
 )
+from registry.core.vocabulary.usage import UsageKind
 from registry.portal.wording import describe
-from registry.usage.models import UsageKind
 
 register = template.Library()
 

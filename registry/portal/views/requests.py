@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from registry.consent import services
-from registry.consent.choices import RequestStatus, UseType
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to
 from registry.core.addresses import client_address
 from registry.core.errors import DomainError, NotPermittedError
+from registry.core.vocabulary.consent import RequestStatus, UseType
 from registry.parties.authority import Authority
 from registry.portal import selectors
 from registry.portal.access import portal_page
