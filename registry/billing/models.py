@@ -50,7 +50,9 @@ class BillingRun(models.Model):
         constraints = [
             # Two runs started at once for a period: the second finds the first.
             models.UniqueConstraint(
-                fields=["period"], condition=Q(status__in=["pending", "running"]), name="one_live_run_per_period"
+                fields=["period"],
+                condition=Q(status__in=[RunStatus.PENDING, RunStatus.RUNNING]),
+                name="one_live_run_per_period",
             ),
             models.CheckConstraint(condition=Q(period__day=1), name="run_period_is_first_of_month"),
         ]
@@ -114,7 +116,8 @@ class Invoice(models.Model):
             # debit notes are issued by staff, as many as corrections need.
             models.UniqueConstraint(
                 fields=["studio", "period", "document_type", "currency"],
-                condition=Q(document_type__in=["invoice", "credit_note"]) & ~Q(status="void"),
+                condition=Q(document_type__in=[DocumentType.INVOICE, DocumentType.CREDIT_NOTE])
+                & ~Q(status=InvoiceStatus.VOID),
                 name="one_document_per_studio_period_kind",
             ),
         ]

@@ -13,7 +13,7 @@ from registry.billing import ledger
 from registry.billing.models import Invoice, JournalEntry
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
-from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.parties.models import Performer
 from registry.webhooks import events as webhook_events
 
@@ -35,7 +35,7 @@ def invoice_mark_paid(*, invoice: Invoice, actor: Actor, now: dt.datetime | None
             posted_by=actor.name,
             invoice=invoice,
             legs=[
-                (ledger.account_named(ledger.CASH, invoice.currency), invoice.total),
+                (ledger.account_named(AccountKind.CASH, invoice.currency), invoice.total),
                 (ledger.account_for_studio(invoice.studio, invoice.currency), -invoice.total),
             ],
         )
@@ -67,7 +67,7 @@ def payout_record(
             posted_by=actor.name,
             legs=[
                 (ledger.account_for_performer(performer, currency), amount),
-                (ledger.account_named(ledger.CASH, currency), -amount),
+                (ledger.account_named(AccountKind.CASH, currency), -amount),
             ],
         )
         audit_record(

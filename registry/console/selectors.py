@@ -23,7 +23,7 @@ from registry.console.models import ExportFile
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import GrantStatus, RequestStatus, UseType
-from registry.core.vocabulary.usage import LineStatus, UsageKind
+from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 from registry.usage.models import UsageLine
 
 ZERO = Decimal("0.00")
@@ -190,7 +190,7 @@ def monthly_synthetic_days(months: list[dt.date]) -> dict[dt.date, Decimal]:
     out = dict.fromkeys(months, ZERO)
     lines = UsageLine.objects.filter(
         kind=UsageKind.SYNTHETIC_STANDIN,
-        unit="days",
+        unit=UsageUnit.DAYS,
         use_date__gte=months[0],
         use_date__lt=_next_month(months[-1]),
     ).exclude(status=LineStatus.RETRACTED)

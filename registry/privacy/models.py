@@ -38,10 +38,12 @@ class ErasureRequest(models.Model):
         constraints = [
             # One request in the queue per performer: a second one adds nothing staff can act on.
             models.UniqueConstraint(
-                fields=["performer"], condition=Q(status="pending"), name="erasure_one_pending_per_performer"
+                fields=["performer"],
+                condition=Q(status=ErasureStatus.PENDING),
+                name="erasure_one_pending_per_performer",
             ),
             models.UniqueConstraint(
-                fields=["performer"], condition=Q(status="completed"), name="erasure_completed_once"
+                fields=["performer"], condition=Q(status=ErasureStatus.COMPLETED), name="erasure_completed_once"
             ),
         ]
 

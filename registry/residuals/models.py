@@ -247,11 +247,13 @@ class LicenceShare(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["licence", "performer"], name="licence_share_once_per_performer"),
             models.CheckConstraint(
-                condition=Q(consent_basis="grant", grant__isnull=False) | ~Q(consent_basis="grant"),
+                condition=Q(consent_basis=ConsentBasis.GRANT, grant__isnull=False)
+                | ~Q(consent_basis=ConsentBasis.GRANT),
                 name="licence_share_grant_named",
             ),
             models.CheckConstraint(
-                condition=Q(consent_basis="none", violation_case__isnull=False) | ~Q(consent_basis="none"),
+                condition=Q(consent_basis=ConsentBasis.NONE, violation_case__isnull=False)
+                | ~Q(consent_basis=ConsentBasis.NONE),
                 name="licence_share_violation_has_case",
             ),
         ]

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
+from registry.core.vocabulary.reference import Confidence
 from registry.terms.models import Agreement, RateCard
 
 
@@ -21,7 +22,7 @@ def rate_card_add(
     effective_from: dt.date,
     effective_to: dt.date | None = None,
     currency: str | None = None,
-    source_confidence: str = "M",
+    source_confidence: Confidence = Confidence.MEDIUM,
     source_note: str = "",
     actor: Actor,
 ) -> RateCard:

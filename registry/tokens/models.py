@@ -28,7 +28,9 @@ class SigningKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_signing_key"),
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status=KeyStatus.ACTIVE), name="one_active_signing_key"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
-from registry.core.vocabulary.consent import UseType
+from registry.core.vocabulary.consent import CheckReasonCode, UseType
 from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
@@ -333,7 +333,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
 def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
     """The reason a case is filed under: what happened to a grant for this use (revoked,
     suspended, expired) before another grant's scope not matching. The sort is stable."""
-    return sorted(reasons, key=lambda r: r.code == "outside_scope")
+    return sorted(reasons, key=lambda r: r.code == CheckReasonCode.OUTSIDE_SCOPE)
 
 
 def report_fingerprint(body: dict) -> str:

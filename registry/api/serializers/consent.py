@@ -15,10 +15,12 @@ from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPrefe
 from registry.core import limits
 from registry.core.vocabulary.consent import (
     AlterationExemption,
+    CheckReasonCode,
     CompensationUnit,
     ContentCategory,
     Medium,
     ProjectKind,
+    RequestStatus,
     SensitiveFlag,
     UseType,
 )
@@ -264,7 +266,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
 
     @extend_schema_field(DeclineInfoSerializer(allow_null=True))
     def get_decline(self, obj) -> dict | None:
-        if obj.status != "declined":
+        if obj.status != RequestStatus.DECLINED:
             return None
         return {
             "reason": obj.decline_reason,
@@ -274,7 +276,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_grant(self, obj) -> str | None:
-        grant = getattr(obj, "grant", None) if obj.status == "accepted" else None
+        grant = getattr(obj, "grant", None) if obj.status == RequestStatus.ACCEPTED else None
         return grant.public_id if grant else None
 
 
@@ -457,18 +459,7 @@ def check_body_fast(data) -> dict | None:
 
 
 class CheckReasonSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=[
-            "no_grant",
-            "outside_scope",
-            "not_yet_in_term",
-            "expired",
-            "revoked",
-            "suspended_by_strike",
-            "suspended_by_performer",
-            "preference",
-        ]
-    )
+    code = serializers.ChoiceField(choices=CheckReasonCode.values)
     field = serializers.CharField(allow_null=True)
     message = serializers.CharField()
     grant = serializers.CharField(allow_null=True)

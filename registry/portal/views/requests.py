@@ -119,7 +119,9 @@ def _review(request, consent_request: ConsentRequest, *, accept_form=None, decli
         "accept_form": accept_form or AcceptForm(initial={"description_sha256": version.sha256}),
         "decline_form": decline_form or DeclineForm(),
         "grant": grant,
-        "signature": getattr(consent_request, "signature", None) if consent_request.status == "accepted" else None,
+        "signature": getattr(consent_request, "signature", None)
+        if consent_request.status == RequestStatus.ACCEPTED
+        else None,
     }
     return render(request, "portal/request_review.html", context, status=status)
 
