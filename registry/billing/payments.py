@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger
 from registry.billing.models import Invoice, JournalEntry
@@ -41,8 +42,8 @@ def invoice_mark_paid(*, invoice: Invoice, actor: Actor, now: dt.datetime | None
         )
         audit_record(
             actor=actor,
-            action="invoice.paid",
-            subject_type="invoice",
+            action=AuditAction.INVOICE_PAID,
+            subject_type=AuditSubject.INVOICE,
             subject_id=invoice.public_id,
             studio_id=invoice.studio.public_id,
             data={"number": invoice.number, "total": invoice.total},
@@ -72,8 +73,8 @@ def payout_record(
         )
         audit_record(
             actor=actor,
-            action="payout.recorded",
-            subject_type="performer",
+            action=AuditAction.PAYOUT_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer.public_id,
             performer_id=performer.public_id,
             data={"amount": amount, "currency": currency},

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing.billable import unbilled_lines, uncredited_retractions
 from registry.billing.documents import run_credit_note_issue, run_invoice_issue
@@ -44,8 +45,8 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
                 run = BillingRun.objects.create(period=period, requested_by=actor.name, created_at=now)
                 audit_record(
                     actor=actor,
-                    action="billing_run.started",
-                    subject_type="billing_run",
+                    action=AuditAction.BILLING_RUN_STARTED,
+                    subject_type=AuditSubject.BILLING_RUN,
                     subject_id=run.public_id,
                     data={"period": period.isoformat()},
                 )
@@ -58,8 +59,8 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
             with transaction.atomic():
                 audit_record(
                     actor=actor,
-                    action="billing_run.resumed",
-                    subject_type="billing_run",
+                    action=AuditAction.BILLING_RUN_RESUMED,
+                    subject_type=AuditSubject.BILLING_RUN,
                     subject_id=live.public_id,
                     data={"period": period.isoformat()},
                 )
@@ -159,8 +160,8 @@ def _complete(run: BillingRun, now: dt.datetime) -> None:
     run.save(update_fields=["status", "finished_at"])
     audit_record(
         actor=Actor.system("billing"),
-        action="billing_run.finished",
-        subject_type="billing_run",
+        action=AuditAction.BILLING_RUN_FINISHED,
+        subject_type=AuditSubject.BILLING_RUN,
         subject_id=run.public_id,
         data={
             "status": run.status,

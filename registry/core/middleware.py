@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.views.defaults import bad_request, page_not_found
 
-from registry.api.problems import json_problem
+from registry.core.problems import ProblemType, json_problem
 
 
 class RefuseNulCharacters:
@@ -20,9 +20,9 @@ class RefuseNulCharacters:
     def __call__(self, request):
         api = request.path.startswith("/api/")
         if "\x00" in request.path:
-            return json_problem("not-found") if api else page_not_found(request, None)
+            return json_problem(ProblemType.NOT_FOUND) if api else page_not_found(request, None)
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             detail = "Query parameters cannot contain NUL characters."
-            return json_problem("validation-error", detail=detail) if api else bad_request(request, None)
+            return json_problem(ProblemType.VALIDATION_ERROR, detail=detail) if api else bad_request(request, None)
         return self.get_response(request)

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
@@ -146,8 +147,8 @@ def _invite(*, party, email: str, actor: Actor, now: dt.datetime, **link) -> Por
     performer = party if is_performer else party.performer
     audit_record(
         actor=actor,
-        action="portal.invitation_sent",
-        subject_type="performer" if is_performer else "representative",
+        action=AuditAction.PORTAL_INVITATION_SENT,
+        subject_type=AuditSubject.PERFORMER if is_performer else AuditSubject.REPRESENTATIVE,
         subject_id=performer.public_id if is_performer else str(party.pk),
         performer_id=performer.public_id,
         data={"invitation": invitation.pk, "email": email, "for": "performer" if is_performer else "representative"},
@@ -245,8 +246,8 @@ def invitation_accept(*, invitation: PortalInvitation, password: str, now: dt.da
                 performer.public_id if invitation.performer_id else str(user.pk),
                 name,
             ),
-            action="portal.invitation_accepted",
-            subject_type="performer" if invitation.performer_id else "representative",
+            action=AuditAction.PORTAL_INVITATION_ACCEPTED,
+            subject_type=AuditSubject.PERFORMER if invitation.performer_id else AuditSubject.REPRESENTATIVE,
             subject_id=performer.public_id if invitation.performer_id else str(invitation.representative_id),
             performer_id=performer.public_id,
             data={"invitation": invitation.pk},

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger
 from registry.billing.models import JournalEntry
@@ -184,8 +185,8 @@ def title_register(*, studio: Studio, new: NewTitle, actor: Actor, now: dt.datet
             )
             audit_record(
                 actor=actor,
-                action="title.registered",
-                subject_type="title",
+                action=AuditAction.TITLE_REGISTERED,
+                subject_type=AuditSubject.TITLE,
                 subject_id=title.public_id,
                 studio_id=studio.public_id,
                 data={
@@ -291,8 +292,8 @@ def viewing_report_submit(
         )
         audit_record(
             actor=actor,
-            action="viewing_report.received",
-            subject_type="viewing_report",
+            action=AuditAction.VIEWING_REPORT_RECEIVED,
+            subject_type=AuditSubject.VIEWING_REPORT,
             subject_id=stored.public_id,
             studio_id=title.studio.public_id,
             data={
@@ -360,8 +361,8 @@ def _distribute_bonus(
     )
     audit_record(
         actor=actor,
-        action="success_bonus.distributed",
-        subject_type="bonus_distribution",
+        action=AuditAction.SUCCESS_BONUS_DISTRIBUTED,
+        subject_type=AuditSubject.BONUS_DISTRIBUTION,
         subject_id=distribution.public_id,
         studio_id=title.studio.public_id,
         data={
@@ -543,8 +544,8 @@ def _post_licence_fee(
 def _audit_licence(licence: TrainingLicence, title: Title, shares: list[LicenceShare], actor: Actor) -> None:
     audit_record(
         actor=actor,
-        action="training_licence.recorded",
-        subject_type="training_licence",
+        action=AuditAction.TRAINING_LICENCE_RECORDED,
+        subject_type=AuditSubject.TRAINING_LICENCE,
         subject_id=licence.public_id,
         studio_id=title.studio.public_id,
         data={

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
@@ -69,8 +70,8 @@ def signing_key_rotate(*, actor: Actor, now: dt.datetime | None = None) -> Signi
         key = SigningKey.objects.create(kid=kid, public_x=x, private_encrypted=encrypted, created_at=now)
         audit_record(
             actor=actor,
-            action="signing_key.activated",
-            subject_type="signing_key",
+            action=AuditAction.SIGNING_KEY_ACTIVATED,
+            subject_type=AuditSubject.SIGNING_KEY,
             subject_id=kid,
             data={"retired": [k.kid for k in retired]},
         )
@@ -105,8 +106,8 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
         key.save(update_fields=["status", "compromised_at"])
         audit_record(
             actor=actor,
-            action="signing_key.compromised",
-            subject_type="signing_key",
+            action=AuditAction.SIGNING_KEY_COMPROMISED,
+            subject_type=AuditSubject.SIGNING_KEY,
             subject_id=kid,
             data={"was_active": was_active},
         )
@@ -126,8 +127,8 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
                 old.save(update_fields=["replaced_by"])
                 audit_record(
                     actor=actor,
-                    action="token.reissued",
-                    subject_type="grant",
+                    action=AuditAction.TOKEN_REISSUED,
+                    subject_type=AuditSubject.GRANT,
                     subject_id=old.grant.public_id,
                     performer_id=old.grant.performer.public_id,
                     studio_id=old.grant.studio.public_id,
@@ -252,8 +253,8 @@ def token_issue(*, grant: ConsentGrant, at: dt.datetime) -> ConsentToken:
     token = _issue(grant, now=at)
     audit_record(
         actor=Actor.system("token issuer"),
-        action="token.issued",
-        subject_type="grant",
+        action=AuditAction.TOKEN_ISSUED,
+        subject_type=AuditSubject.GRANT,
         subject_id=grant.public_id,
         performer_id=grant.performer.public_id,
         studio_id=grant.studio.public_id,

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.chain import canonical_json
 from registry.audit.services import audit_record
 from registry.cases.models import Case
@@ -29,6 +30,7 @@ from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import CheckReasonCode, UseType
 from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
@@ -51,7 +53,7 @@ MAX_LINES = 10_000
 class UsageRejectedError(RuleViolationError):
     """The report is refused as a whole; nothing from it is stored."""
 
-    slug = "usage-report-rejected"
+    slug = ProblemType.USAGE_REPORT_REJECTED
 
 
 # Which units make sense for each kind of line.
@@ -400,8 +402,8 @@ def usage_report_submit(
                 _synthetic_notice(studio, r, ids[r.given.line_ref], now)
         audit_record(
             actor=actor,
-            action="usage_report.received",
-            subject_type="usage_report",
+            action=AuditAction.USAGE_REPORT_RECEIVED,
+            subject_type=AuditSubject.USAGE_REPORT,
             subject_id=report.public_id,
             studio_id=studio.public_id,
             data={
@@ -511,8 +513,8 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
         line.save(update_fields=["status", "retracted_at", "retraction_reason"])
         audit_record(
             actor=actor,
-            action="usage_line.retracted",
-            subject_type="usage_line",
+            action=AuditAction.USAGE_LINE_RETRACTED,
+            subject_type=AuditSubject.USAGE_LINE,
             subject_id=line.line_ref,
             studio_id=line.studio.public_id,
             performer_id=line.performer.public_id if line.performer_id else None,
@@ -583,8 +585,8 @@ def synthetic_performer_register(
             )
         audit_record(
             actor=actor,
-            action="synthetic_performer.registered",
-            subject_type="synthetic_performer",
+            action=AuditAction.SYNTHETIC_PERFORMER_REGISTERED,
+            subject_type=AuditSubject.SYNTHETIC_PERFORMER,
             subject_id=synthetic.public_id,
             studio_id=studio.public_id,
             data={

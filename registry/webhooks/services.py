@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.encryption import fernet
@@ -94,11 +95,11 @@ def _validate(url: str | None, event_types: list[str] | None) -> None:
         raise RuleRefusalError(problems[0].message, problems=problems)
 
 
-def _audit(endpoint: WebhookEndpoint, actor: Actor, action: str, data: dict) -> None:
+def _audit(endpoint: WebhookEndpoint, actor: Actor, action: AuditAction, data: dict) -> None:
     audit_record(
         actor=actor,
         action=action,
-        subject_type="webhook_endpoint",
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
         subject_id=endpoint.public_id,
         studio_id=endpoint.studio.public_id,
         data={"url": endpoint.url, **data},
@@ -123,7 +124,7 @@ def endpoint_create(
             event_types=event_types,
             secret_encrypted=fernet().encrypt(secret.encode("ascii")),
         )
-        _audit(endpoint, actor, "webhook_endpoint.created", {"event_types": event_types})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_CREATED, {"event_types": event_types})
     return endpoint, secret
 
 
@@ -155,7 +156,7 @@ def endpoint_update(
             endpoint.disabled_reason = "" if enabled else "Disabled by the studio."
         if changes:
             endpoint.save()
-            _audit(endpoint, actor, "webhook_endpoint.updated", {"changes": changes})
+            _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_UPDATED, {"changes": changes})
     return endpoint
 
 
@@ -165,7 +166,7 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> tuple[
         endpoint = _lock_endpoint(endpoint.pk)
         endpoint.secret_encrypted = fernet().encrypt(secret.encode("ascii"))
         endpoint.save(update_fields=["secret_encrypted", "updated_at"])
-        _audit(endpoint, actor, "webhook_endpoint.secret_rotated", {})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_SECRET_ROTATED, {})
     return endpoint, secret
 
 
@@ -173,7 +174,7 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     """Delete the endpoint with its deliveries and their log."""
     with transaction.atomic():
         endpoint = _lock_endpoint(endpoint.pk, deleting=True)
-        _audit(endpoint, actor, "webhook_endpoint.deleted", {"event_types": endpoint.event_types})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_DELETED, {"event_types": endpoint.event_types})
         endpoint.delete()
 
 
@@ -348,7 +349,10 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
         status=DeliveryStatus.FAILED, next_attempt_at=None
     )
     _audit(
-        endpoint, Actor.system("webhook delivery"), "webhook_endpoint.disabled", {"reason": endpoint.disabled_reason}
+        endpoint,
+        Actor.system("webhook delivery"),
+        AuditAction.WEBHOOK_ENDPOINT_DISABLED,
+        {"reason": endpoint.disabled_reason},
     )
     outbox.enqueue(NOTIFY_ENDPOINT_DISABLED_TASK, endpoint.pk)
 
@@ -368,7 +372,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDel
         _audit(
             delivery.endpoint,
             actor,
-            "webhook_delivery.redelivered",
+            AuditAction.WEBHOOK_DELIVERY_REDELIVERED,
             {"delivery": delivery.public_id, "message": delivery.message.public_id},
         )
         outbox.enqueue(REDELIVER_TASK, delivery.pk)

@@ -38,8 +38,8 @@ class VerifyForm(forms.Form):
 
 def _result_context(jws: str) -> dict:
     result = verify_online(jws.strip())
-    headline, explanation = HEADLINES.get(result.status, HEADLINES["invalid"])
-    claims = result.claims if result.status != "invalid" else {}
+    headline, explanation = HEADLINES.get(result.status, HEADLINES[VerificationStatus.INVALID])
+    claims = result.claims if result.status != VerificationStatus.INVALID else {}
     return {
         "result": result,
         "headline": headline,
