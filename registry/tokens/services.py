@@ -1,13 +1,14 @@
 """Writes for tokens: keys and their rotation, issuing tokens, status slots and status lists.
 
-Token work happens inside the transaction of the grant change that causes it (through the
-hook consent.services calls), so a grant and its token never disagree.
+Token work happens inside the transaction of the grant change that causes it (consent's services
+call these functions), so a grant and its token never disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -17,7 +18,6 @@ from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
-from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
@@ -34,6 +34,9 @@ from registry.tokens.models import (
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
 from registry.webhooks import events as webhook_events
+
+if TYPE_CHECKING:  # consent sits above tokens: its grants are only named here
+    from registry.consent.models import ConsentGrant
 
 # The task this module enqueues through the outbox, by name (registry/tokens/tasks.py runs it).
 REFRESH_STATUS_LIST_TASK = "tokens.refresh_status_list"

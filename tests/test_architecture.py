@@ -1,20 +1,28 @@
 """The layers of registry/ (README, "Architecture"), held by reading every module's imports.
 
 Each domain folder sits in one layer and imports only its own folder and the layers below; the
-edges (outbox, webhooks) sit low so that every domain may call them. An import inside a
-function is allowed only where a comment says why it must be deferred, never to dodge a
-circle: the test refuses it the same as one at the top."""
+edges (outbox, webhooks) sit low so that every domain may call them. Imports under
+`if TYPE_CHECKING:` are annotations, never run, and may name a layer above (tokens names the
+grant it signs). An import of another domain inside a function is refused whatever the layers
+say: it is how a circle hides. registry/privacy loads each domain's privacy.py by name from
+settings.PERFORMER_DATA_MODULES, a plug-in list like AUTHENTICATION_BACKENDS, not an import.
+
+A layer may have no folder yet (tlog, media: built on other branches); a folder must have a layer.
+"""
 
 from __future__ import annotations
 
 import ast
 import pathlib
+import re
 
 REGISTRY = pathlib.Path(__file__).resolve().parent.parent / "registry"
+README = REGISTRY.parent / "README.md"
 
 # Lowest first. A domain may import its own layer only where the set says so (one folder each).
 LAYERS: list[tuple[str, ...]] = [
-    ("core",),  # the shared kernel: errors, ids, actors, vocabularies, limits, money-free helpers
+    ("core",),  # the shared kernel: errors, ids, actors, vocabularies, problem types, limits
+    ("tlog",),  # the transparency log: what the audit trail publishes
     ("audit",),
     ("parties",),
     ("outbox",),  # an edge: work owed after a commit, which every domain may enqueue
@@ -23,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("tokens",),
     ("consent",),
     ("cases",),
+    ("media",),
     ("usage",),
     ("billing",),
     ("residuals",),
@@ -34,9 +43,10 @@ LAYERS: list[tuple[str, ...]] = [
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 
 
-def _imports(path: pathlib.Path):
+def _imports(path: pathlib.Path, *, whole: bool = False):
     """(line, imported registry domain, inside a function) for each import of registry.*,
-    except those under `if TYPE_CHECKING:` (annotations only, never run)."""
+    except those under `if TYPE_CHECKING:` (annotations only, never run); with `whole`, the
+    imported module's whole dotted name instead of its domain."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skip: set[int] = set()
     in_function: set[int] = set()
@@ -54,10 +64,12 @@ def _imports(path: pathlib.Path):
             modules = [alias.name for alias in node.names]
         else:
             continue
+        if isinstance(node, ast.ImportFrom):
+            modules += [f"{node.module}.{alias.name}" for alias in node.names]
         for module in modules:
             parts = module.split(".")
             if parts[0] == "registry" and len(parts) > 1:
-                yield node.lineno, parts[1], id(node) in in_function
+                yield node.lineno, module if whole else parts[1], id(node) in in_function
 
 
 def _modules():
@@ -68,9 +80,20 @@ def _modules():
         yield rel, rel.parts[0]
 
 
+def _folders() -> set[str]:
+    return {p.name for p in REGISTRY.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+
+
 def test_every_domain_folder_has_a_layer():
-    folders = {p.name for p in REGISTRY.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders == set(LAYER_OF), "add the new folder to LAYERS (and to the README's Architecture section)"
+    assert _folders() - set(LAYER_OF) == set(), "add the new folder to LAYERS and to the README's Architecture section"
+
+
+def test_the_readme_names_the_layers_in_their_order():
+    section = README.read_text(encoding="utf-8").split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    order = section.split("\n\n", 2)[1]  # the paragraph after the heading's first: the layer order
+    named = [name for name in re.findall(r"`(\w+)`", order) if name in LAYER_OF]
+
+    assert sorted(set(named), key=named.index) == [name for names in LAYERS for name in names]
 
 
 def test_imports_point_down_the_layers():
@@ -79,14 +102,28 @@ def test_imports_point_down_the_layers():
         for line, target, _ in _imports(REGISTRY / rel):
             if target != domain and LAYER_OF[target] >= LAYER_OF[domain]:
                 wrong.append(f"registry/{rel}:{line} {domain} imports {target}")
-    assert wrong == []
+    assert sorted(set(wrong)) == []
+
+
+def test_no_module_imports_a_tasks_module():
+    """Tasks are entry points Celery loads: each imports its services, and services enqueue
+    through the outbox by the task's name, so nothing imports a task to call it."""
+    importing = sorted(
+        {
+            f"registry/{rel}:{line} imports {module}"
+            for rel, _ in _modules()
+            for line, module, _ in _imports(REGISTRY / rel, whole=True)
+            if re.fullmatch(r"registry\.\w+\.tasks(\..*)?", module) and rel.name != "tasks.py"
+        }
+    )
+    assert importing == []
 
 
 def test_no_import_hides_inside_a_function():
     hidden = [
         f"registry/{rel}:{line} imports registry.{target} inside a function"
-        for rel, domain, in _modules()
+        for rel, domain in _modules()
         for line, target, inside in _imports(REGISTRY / rel)
         if inside and target != domain
     ]
-    assert hidden == []
+    assert sorted(set(hidden)) == []
