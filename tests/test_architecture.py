@@ -15,6 +15,10 @@ from __future__ import annotations
 import ast
 import pathlib
 import re
+import subprocess
+import sys
+
+import pytest
 
 REGISTRY = pathlib.Path(__file__).resolve().parent.parent / "registry"
 README = REGISTRY.parent / "README.md"
@@ -127,3 +131,36 @@ def test_no_import_hides_inside_a_function():
         if inside and target != domain
     ]
     assert sorted(set(hidden)) == []
+
+
+# Modules that decide without the ORM or Django: the rules, the money and period arithmetic, the
+# vocabularies and catalogues they read, and the offline verifier studios copy out.
+PURE = sorted(
+    {p.relative_to(REGISTRY.parent) for p in REGISTRY.glob("*/rules.py")}
+    | {p.relative_to(REGISTRY.parent) for p in (REGISTRY / "core" / "vocabulary").glob("*.py")}
+    | {
+        pathlib.Path(f"registry/{name}.py")
+        for name in [
+            "billing/rating",
+            "billing/money",
+            "billing/periods",
+            "audit/catalogue",
+            "core/problems",
+            "core/errors",
+            "tokens/verifier",
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize("path", PURE, ids=str)
+def test_pure_modules_import_no_django(path):
+    parts = path.with_suffix("").parts
+    module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    frameworks = "{'django', 'rest_framework'}"
+    probe = f"import sys, {module}; print(sorted({{m.split('.')[0] for m in sys.modules}} & {frameworks}))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REGISTRY.parent, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+    assert loaded == "[]"

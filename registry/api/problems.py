@@ -18,7 +18,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from registry.core.errors import DomainError
-from registry.core.problems import PROBLEM_CONTENT_TYPE, ProblemType, problem_body
+from registry.core.problem_details import PROBLEM_CONTENT_TYPE, problem_body
+from registry.core.problems import ProblemType
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """API-wide views that belong to no resource."""
 
-from registry.core.problems import ProblemType, json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 
 
 def api_not_found(request, *args, **kwargs):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.views.defaults import bad_request, page_not_found
 
-from registry.core.problems import ProblemType, json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 
 
 class RefuseNulCharacters:

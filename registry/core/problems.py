@@ -1,21 +1,14 @@
 """RFC 9457 problem types: every error the registry answers with is one of these, declared once.
 
 A problem type is a stable URI under `<REGISTRY_BASE_URL>/problems/<slug>`; that page says what
-it means (registry/site). Domain errors (registry.core.errors) name their type here, the API
-renders problem details from it (registry.api.problems), and the pages and probes outside the
-API answer with `json_problem`, so none of them imports the API. Field errors go in `errors`: a
-list of {field, code, message}, where `field` is a JSON-pointer-like dotted path
-(`description.territory`).
+it means (registry/site). Domain errors (registry.core.errors) name their type here; the bodies
+are built by registry.core.problem_details (and the API's handler, registry.api.problems). Pure:
+no Django import, so the pure rules may raise domain errors.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import JsonResponse
-
 from registry.core.vocabulary import Vocabulary
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class ProblemType(Vocabulary):
@@ -192,34 +185,3 @@ class ProblemType(Vocabulary):
         "Service temporarily unavailable",
         "A dependency (database or broker) is unreachable; retry later.",
     )
-
-
-def problem_type_uri(slug: ProblemType) -> str:
-    return f"{settings.REGISTRY_BASE_URL}/problems/{ProblemType(slug).value}"
-
-
-def problem_body(
-    slug: ProblemType,
-    *,
-    detail: str | None = None,
-    status_code: int | None = None,
-    instance: str | None = None,
-    **extra,
-) -> dict:
-    ptype = ProblemType(slug)
-    body = {
-        "type": problem_type_uri(ptype),
-        "title": ptype.title,
-        "status": status_code or ptype.status,
-        "detail": detail or ptype.description,
-    }
-    if instance:
-        body["instance"] = instance
-    body.update(extra)
-    return body
-
-
-def json_problem(slug: ProblemType, *, status_code: int | None = None, detail: str | None = None) -> JsonResponse:
-    """A problem response outside DRF: URL-level 404/500 handlers, middleware, plain views."""
-    body = problem_body(slug, status_code=status_code, detail=detail)
-    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)

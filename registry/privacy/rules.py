@@ -12,18 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
-
-class BlockerCode(StrEnum):
-    """Why erasure is refused now. Declared once; the API sends these as `errors[].code`."""
-
-    ALREADY_ERASED = "already_erased"
-    LIVE_GRANTS = "live_grants"
-    PENDING_REQUESTS = "pending_requests"
-    OPEN_CASES = "open_cases"
-    UNBILLED_USAGE = "unbilled_usage"
-    UNPAID_EARNINGS = "unpaid_earnings"
+from registry.core.vocabulary.privacy import BlockerCode
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.defaults import page_not_found, server_error
 
-from registry.core.problems import ProblemType, json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 
 logger = logging.getLogger(__name__)
 

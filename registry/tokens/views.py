@@ -10,7 +10,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from registry.core.problems import ProblemType, json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 from registry.tokens import selectors, services
 
 STATUS_LIST_CONTENT_TYPE = "application/statuslist+jwt"
