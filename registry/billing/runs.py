@@ -33,10 +33,10 @@ BILL_STUDIO_TASK = "billing.bill_studio"
 
 
 def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None = None) -> tuple[BillingRun, bool]:
-    """Create a run for the period and enqueue it after commit (created True). If one is already
-    pending or running for the period, return it (created False) and enqueue its start again:
-    that is how a run whose worker died is resumed, and it is safe, since planning is done once
-    and billing a studio twice creates nothing."""
+    """Create a run for the period and owe its start through the outbox (created True). If one is
+    already pending or running for the period, return it (created False) and enqueue its start
+    again: that is how a run whose worker died is resumed, and it is safe, since planning is done
+    once and billing a studio twice creates nothing."""
     require_period_start(period)
     now = now or timezone.now()
     for _ in range(3):

@@ -1,9 +1,9 @@
 """Requests whose path or query string holds a NUL character are refused before any view runs.
 
 No text the registry stores holds one (registry.core.limits' text rules), and PostgreSQL fails a
-query that compares with one, which reached callers as a 500. A path with a NUL names nothing (404);
-a query parameter with one is a bad request (400). The API answers both as problem details, and
-its schema states the rule on every text query parameter.
+query that compares with one. A path with a NUL names nothing (404); a query parameter with one
+is a bad request (400). The API answers both as problem details, and its schema states the rule
+on every text query parameter.
 """
 
 from __future__ import annotations

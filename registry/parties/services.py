@@ -68,8 +68,8 @@ class _RecentKeys:
     """API keys that authenticated in this process in the last `API_KEY_CACHE_SECONDS`, by the
     SHA-256 of the whole key.
 
-    Why: a studio calls many times a second, and reading its key and studio on every call was a
-    third of a consent check's cost. The price: a key revoked, or a studio suspended, in another
+    Why: a studio calls many times a second, and reading its key and studio on every call costs a
+    third of a consent check. The price: a key revoked, or a studio suspended, in another
     process stops working there within that many seconds (in this process, at once). Only keys
     that matched are kept, so unknown keys cannot fill it, and it is bounded all the same. Looking
     up by the key's hash leaks nothing useful through timing: the hash cannot be turned back.

@@ -1,6 +1,6 @@
 """Writes for the portal's own records: join requests, invitations and accepting them.
 
-Each function is one transaction with its audit row inside it; emails go out after commit.
+Each function is one transaction with its audit row inside it; emails are owed through the outbox.
 Consent, preferences and representatives are written by their own apps' services.
 """
 

@@ -1,7 +1,8 @@
 """Writes for webhooks: endpoints, emitting events, delivery attempts, redelivery, disabling.
 
-Events are stored in the transaction of the change they announce and sent by Celery after it
-commits; each HTTP attempt happens outside any transaction and is then recorded in one.
+Events are stored in the transaction of the change they announce, their first send owed through
+the outbox (relayed to Celery once it commits); each HTTP attempt happens outside any transaction
+and is then recorded in one.
 """
 
 from __future__ import annotations
@@ -179,10 +180,10 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
 
 
 def _lock_endpoint(pk: int, *, deleting: bool = False) -> WebhookEndpoint:
-    """The endpoint's row locked, and only that row (`of`): locking the joined studio too made a
-    cycle with usage reports, which hold the studio and then add deliveries to the endpoint
-    (found by bench/load_mix: PostgreSQL broke a deadlock every few seconds). NO KEY UPDATE, except
-    to delete, so events keep being added to the endpoint while an attempt is recorded."""
+    """The endpoint's row locked, and only that row (`of`): locking the joined studio too would
+    make a cycle with usage reports, which hold the studio and then add deliveries to the
+    endpoint. NO KEY UPDATE, except to delete, so events keep being added to the endpoint while an
+    attempt is recorded."""
     locked = WebhookEndpoint.objects.select_for_update(no_key=not deleting, of=("self",))
     return locked.select_related("studio").get(pk=pk)
 
@@ -199,8 +200,8 @@ def webhook_emit(
     data: dict,
     now: dt.datetime | None = None,
 ) -> list[WebhookMessage]:
-    """Store the event for each studio with an enabled endpoint subscribed to it, and send it
-    after the surrounding transaction commits. Nothing is stored for a studio without one."""
+    """Store the event for each studio with an enabled endpoint subscribed to it, its send owed
+    through the outbox in the surrounding transaction. Nothing is stored for a studio without one."""
     if isinstance(studio, Studio | int):
         studio_ids = [studio.pk if isinstance(studio, Studio) else studio]
     else:

@@ -394,7 +394,7 @@ def check_body_fast(data) -> dict | None:
     """`ConsentCheckSerializer`'s validated data for a plainly well-formed body, or None to let the
     serializer decide (and word any error).
 
-    Why: the check is the endpoint studios call most, and DRF's field-by-field validation was a
+    Why: the check is the endpoint studios call most, and DRF's field-by-field validation is a
     fifth of its cost. This accepts only what the serializer accepts, giving the same data (a
     property test holds it to that); anything unusual takes the serializer's path.
     """
