@@ -17,7 +17,7 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from registry.core.errors import DomainError
+from registry.core.errors import DomainError, FieldProblem, problems_summary
 from registry.core.problem_details import PROBLEM_CONTENT_TYPE, problem_body
 from registry.core.problems import ProblemType
 
@@ -98,10 +98,8 @@ def _response_for_api_exception(exc: exceptions.APIException) -> Response:
         return problem_response(exc.slug, detail=str(exc.detail), **exc.extra)
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
-        first = errors[0] if errors else {"field": None, "message": "Invalid input."}
-        lead = f"{first['field']}: {first['message']}" if first.get("field") else first["message"]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return problem_response(ProblemType.VALIDATION_ERROR, detail=f"{lead}{more}", errors=errors)
+        detail = problems_summary([FieldProblem(**e) for e in errors]) if errors else "Invalid input."
+        return problem_response(ProblemType.VALIDATION_ERROR, detail=detail, errors=errors)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(math.ceil(exc.wait))
     if getattr(exc, "auth_header", None):

@@ -41,6 +41,7 @@ from registry.core.errors import (
     NotPermittedError,
     RuleViolationError,
     StateConflictError,
+    problems_summary,
 )
 from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
@@ -93,11 +94,6 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         has_estate_representative=has_estate,
         erased=performer.is_erased,
     )
-
-
-def preferences_of(performer: Performer) -> rules.Preferences:
-    prefs = PerformerPreferences.objects.filter(performer=performer).first()
-    return prefs.as_rules() if prefs else rules.Preferences()
 
 
 def description_content(d: rules.Description) -> dict:
@@ -177,13 +173,11 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         )
     )
     if problems:
-        raise RuleViolationError(
-            f"{problems[0].field}: {problems[0].message}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-            problems=problems,
-        )
+        raise RuleViolationError(problems_summary(problems), problems=problems)
 
-    conflicts = rules.preference_conflicts(preferences_of(new.performer), new.use, new.description, new.compensation)
+    conflicts = rules.preference_conflicts(
+        selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
+    )
     content = description_content(new.description)
     with transaction.atomic():
         request = ConsentRequest.objects.create(
@@ -813,7 +807,7 @@ def grants_expire_due(*, now: dt.datetime | None = None) -> int:
 # set-based statements per transaction; so is undoing it when the strike is lifted.
 
 # Grants per batch: one transaction each, holding these grants' row locks while it runs (about
-# half a second on two shared cores; 2,000 a batch took half as long again over 100,000 grants).
+# half a second); smaller batches hold them for less but take longer in all (bench/strikes).
 STRIKE_JOB_BATCH = 5000
 # A job not heard from for this long (killed worker, lost message) is started again by beat.
 STRIKE_JOB_STALE = dt.timedelta(minutes=2)

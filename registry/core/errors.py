@@ -19,6 +19,19 @@ class FieldProblem:
     message: str
 
 
+def and_more(items: Sequence[str], *, shown: int = 1) -> str:
+    """A list cut short for a message: the first `shown` items, then how many were left out,
+    as in "a, b (and 3 more)"."""
+    rest = len(items) - shown
+    return ", ".join(items[:shown]) + (f" (and {rest} more)" if rest > 0 else "")
+
+
+def problems_summary(problems: Sequence[FieldProblem]) -> str:
+    """How a list of problems reads as one message: the first ("field: message"), and how many
+    more there are. The problems themselves go with it, each in full."""
+    return and_more([f"{p.field}: {p.message}" if p.field else p.message for p in problems])
+
+
 class DomainError(Exception):
     """Base class. `slug` is the error's problem type (registry.core.problems)."""
 

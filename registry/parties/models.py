@@ -18,9 +18,12 @@ from registry.core.people import is_minor_on
 from registry.core.vocabulary.parties import ApiScope, ContactRole, RepresentativeKind, SignatoryStatus, StudioStatus
 from registry.core.vocabulary.reference import Confidence
 
+# A performer's public id is `prf_…`; a performer reference that is not one is a member number.
+PERFORMER_ID_PREFIX = "prf"
+
 
 def new_performer_id() -> str:
-    return new_public_id("prf")
+    return new_public_id(PERFORMER_ID_PREFIX)
 
 
 def new_studio_id() -> str:

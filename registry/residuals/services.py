@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
@@ -26,10 +25,11 @@ from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError, problems_summary
 from registry.core.vocabulary.cases import CaseKind
 from registry.core.vocabulary.residuals import ConsentBasis
 from registry.parties.models import Performer, Studio
+from registry.parties.selectors import performers_by_reference
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
     TITLE_PROJECT_KINDS,
@@ -46,9 +46,7 @@ from registry.terms.models import Agreement
 
 def _refuse(problems: list[FieldProblem]) -> None:
     if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RuleRefusalError(f"{first.field}: {first.message}{more}", problems=problems)
+        raise RuleRefusalError(problems_summary(problems), problems=problems)
 
 
 def bonus_terms_of(agreement: Agreement) -> rules.BonusTerms:
@@ -87,14 +85,7 @@ class NewTitle:
 
 def _resolve_cast(cast: Sequence[CastInput], problems: list[FieldProblem]) -> list[Performer | None]:
     refs = {c.performer.strip() for c in cast}
-    found = Performer.objects.filter(
-        Q(public_id__in=[r for r in refs if r.startswith("prf_")])
-        | Q(member_number__in=[r for r in refs if not r.startswith("prf_")])
-    )
-    by_ref: dict[str, Performer] = {}
-    for performer in found:
-        by_ref[performer.public_id] = performer
-        by_ref[performer.member_number] = performer
+    by_ref = performers_by_reference(refs)
     resolved: list[Performer | None] = []
     seen: set[int] = set()
     for i, member in enumerate(cast):

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
@@ -29,13 +28,14 @@ from registry.consent import selectors as consent_selectors
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
-from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError, problems_summary
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import CheckReasonCode, UseType
 from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
+from registry.parties.selectors import performers_by_reference
 from registry.terms.models import Agreement
 from registry.usage.models import (
     CONSENT_FOR_KIND,
@@ -109,17 +109,6 @@ def _problem(index: int, name: str, code: str, message: str) -> FieldProblem:
     return FieldProblem(f"lines.{index}.{name}" if name else f"lines.{index}", code, message)
 
 
-def _by_reference(refs: set[str]) -> dict[str, Performer]:
-    public = {r for r in refs if r.startswith("prf_")}
-    numbers = refs - public
-    found = Performer.objects.filter(Q(public_id__in=public) | Q(member_number__in=numbers))
-    out = {}
-    for performer in found:
-        out[performer.public_id] = performer
-        out[performer.member_number] = performer
-    return out
-
-
 def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
     """Look up every reference in a handful of queries; refuse the report on any bad input."""
     problems: list[FieldProblem] = []
@@ -159,7 +148,7 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
             "agreement", "performer"
         )
     }
-    performers = _by_reference({line.performer_ref for line in lines if line.performer_ref})
+    performers = performers_by_reference({line.performer_ref for line in lines if line.performer_ref})
     synthetics = {
         s.public_id: s
         for s in SyntheticPerformer.objects.filter(
@@ -258,8 +247,7 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
                 _Resolved(given=line, agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
             )
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UsageRejectedError(f"{problems[0].field}: {problems[0].message}{more}", problems=problems)
+        raise UsageRejectedError(problems_summary(problems), problems=problems)
     return resolved
 
 

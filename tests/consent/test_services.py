@@ -1589,3 +1589,11 @@ def test_pre_consent_to_future_spots_covers_later_spots_of_the_same_advertiser_a
         False,
         [("outside_scope", "project", grant.public_id)],
     )
+
+
+def test_preferences_of_a_performer_who_set_none_are_the_defaults_unsaved(performer):
+    prefs = selectors.preferences_of(performer.performer)
+
+    assert prefs.pk is None
+    assert prefs.as_rules() == rules.Preferences()
+    assert not PerformerPreferences.objects.filter(performer=performer.performer).exists()

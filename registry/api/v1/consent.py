@@ -34,7 +34,6 @@ from registry.api.serializers.consent import (
     project_from,
 )
 from registry.consent import rules, selectors, services
-from registry.consent.models import PerformerPreferences
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
@@ -439,10 +438,7 @@ class PreferencesView(APIView):
     )
     def get(self, request, performer_id: str):
         performer = self.get_performer(performer_id)
-        prefs = PerformerPreferences.objects.filter(performer=performer).first() or PerformerPreferences(
-            performer=performer
-        )
-        return Response(PreferencesSerializer(prefs).data)
+        return Response(PreferencesSerializer(selectors.preferences_of(performer)).data)
 
     @extend_schema(
         summary="Replace the standing preferences",
