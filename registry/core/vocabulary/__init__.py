@@ -14,8 +14,12 @@ field says `choices=GrantStatus.choices`. Nothing here imports Django: the pure 
 (`registry/*/rules.py`) import these enums and compare members, never bare strings
 (tests/test_vocabulary.py holds the code to that). The audit trail's actions and subjects are a
 catalogue of their own in `registry/audit/catalogue.py`, problem types in
-`registry/core/problems.py`; token status-list values stay with their codec
-(`registry/tokens/statuslist.py`), whose numbers the IETF draft fixes.
+`registry/core/problems.py`. Some words stay with the code that owns them: token status-list
+values with their codec (`registry/tokens/statuslist.py`: the IETF draft fixes the numbers), the
+offline verifier's result statuses in `registry/tokens/verifier.py` (it runs copied out alone),
+and the plain StrEnums that one module's logic speaks (an actor's kind in `core/actors.py`, a
+caller's in `parties/callers.py`, authority's capacities and acts in `parties/rules.py`, an audit
+chain's break reasons in `audit/chain.py`).
 """
 
 from __future__ import annotations
