@@ -204,9 +204,10 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
     from django.db import connection, connections
 
     from bench.billing import fixtures
-    from registry.billing.models import BillingRun, RunStatus
+    from registry.billing.models import BillingRun
     from registry.billing.runs import billing_run_start
     from registry.core.actors import Actor
+    from registry.core.vocabulary.billing import RunStatus
 
     print(f"\n== {n_lines:,} usage lines ==")
     reset_lines()

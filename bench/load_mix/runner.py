@@ -250,9 +250,10 @@ def fetch_etag(port: int, secret: str, grant_id: str) -> str:
 def covered_lines(studio_ids: list[int], today: dt.date) -> dict[int, list[dict]]:
     """Per studio, one usage line per grant that covers a use today: active, in term, a use a
     usage line can report (CONSENT_FOR_KIND), media and territory within the grant's."""
-    from registry.consent.choices import GrantStatus
     from registry.consent.models import ConsentGrant
-    from registry.usage.models import CONSENT_FOR_KIND, UsageUnit
+    from registry.core.vocabulary.consent import GrantStatus
+    from registry.core.vocabulary.usage import UsageUnit
+    from registry.usage.models import CONSENT_FOR_KIND
     from registry.usage.services import UNITS_FOR_KIND
 
     kind_for_use = {use: kind for kind, use in CONSENT_FOR_KIND.items()}
@@ -371,8 +372,8 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
 
 def register_endpoints(studio_ids: list[int], url: str) -> None:
     from registry.core.actors import Actor
+    from registry.core.vocabulary.webhooks import EventType
     from registry.parties.models import Studio
-    from registry.webhooks.choices import EventType
     from registry.webhooks.services import endpoint_create
 
     remove_endpoints()

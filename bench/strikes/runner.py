@@ -239,9 +239,9 @@ def time_per_grant_path(sample: int) -> tuple[float, float]:
     from django.utils import timezone
 
     from registry.consent import services
-    from registry.consent.choices import SuspensionCause
     from registry.consent.models import ConsentGrant, Strike
     from registry.core.actors import Actor
+    from registry.core.vocabulary.consent import SuspensionCause
     from registry.terms.models import Agreement
 
     agreement = Agreement.objects.get(code=AGREEMENT)

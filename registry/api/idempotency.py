@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from registry.api.models import IdempotencyRecord
 from registry.api.problems import ProblemError
+from registry.core.problems import ProblemType
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -79,7 +80,7 @@ def _claim(owner: str, key: str, request, fingerprint: str) -> tuple[Idempotency
                 existing.delete()
                 continue
             return existing, False
-    raise ProblemError("idempotency-key-in-flight")
+    raise ProblemError(ProblemType.IDEMPOTENCY_KEY_IN_FLIGHT)
 
 
 def idempotent(view_method):
@@ -89,18 +90,18 @@ def idempotent(view_method):
         if key is None:
             return view_method(view, request, *args, **kwargs)
         if not _VALID_KEY.match(key):
-            raise ProblemError("invalid-idempotency-key")
+            raise ProblemError(ProblemType.INVALID_IDEMPOTENCY_KEY)
         fingerprint = _fingerprint(request)
         record, created = _claim(_owner(request), key, request, fingerprint)
         if not created:
             if record.fingerprint != fingerprint:
                 raise ProblemError(
-                    "idempotency-key-reused",
+                    ProblemType.IDEMPOTENCY_KEY_REUSED,
                     f"Idempotency-Key {key!r} was first used with a different request "
                     f"({record.method} {record.path}).",
                 )
             if not record.completed:
-                raise ProblemError("idempotency-key-in-flight")
+                raise ProblemError(ProblemType.IDEMPOTENCY_KEY_IN_FLIGHT)
             headers = dict(record.response_headers)
             headers[REPLAYED_HEADER] = "true"
             return Response(

@@ -1,7 +1,7 @@
 """The API's JSON parser: DRF's, with nesting bounded before the text is parsed.
 
 Python's parser recurses once per level, so a couple of kilobytes of brackets exhaust its stack
-(a RecursionError, a 500); registry.core.limits refuses them first, as a 400 problem.
+(a RecursionError); registry.core.limits refuses them first, as a 400 problem.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from registry.api.problems import ProblemError
+from registry.core.problems import ProblemType
 from registry.parties.callers import Caller, CallerKind, caller_for_user
 
 
@@ -30,10 +31,10 @@ class IsStudio(BasePermission):
     def has_permission_for_scope(self, request, scope: str | None) -> bool:
         caller = get_caller(request)
         if not caller.studio.is_active:
-            raise ProblemError("studio-suspended")
+            raise ProblemError(ProblemType.STUDIO_SUSPENDED)
         if scope and not request.auth.has_scope(scope):
             raise ProblemError(
-                "missing-scope",
+                ProblemType.MISSING_SCOPE,
                 f"This API key lacks the '{scope}' scope.",
                 required_scope=scope,
             )

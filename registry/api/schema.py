@@ -9,6 +9,9 @@ from drf_spectacular.utils import OpenApiResponse
 from registry.api.idempotency import KEY_PATTERN
 from registry.api.serializers.common import ProblemSerializer
 from registry.core import limits
+from registry.core.vocabulary.consent import Medium, ProjectKind, UseType
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind, UsageUnit
 
 
 def _free_text(field, schema: dict) -> bool:
@@ -82,9 +85,13 @@ _EXAMPLES = {
         "Replica use in a picture, today": {
             "value": {
                 "performer": "SAG-100001",
-                "use": "replica_use",
-                "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
-                "media": ["theatrical"],
+                "use": UseType.REPLICA_USE,
+                "project": {
+                    "kind": ProjectKind.PICTURE,
+                    "title": "The Long Night",
+                    "production_number": "NLP-2027-004",
+                },
+                "media": [Medium.THEATRICAL],
                 "territory": ["US"],
                 "record": True,
             }
@@ -97,15 +104,19 @@ _EXAMPLES = {
                 "lines": [
                     {
                         "line_id": "NLP-2027-004-0001",
-                        "kind": "replica_use",
+                        "kind": UsageKind.REPLICA_USE,
                         "grant": "grt_…",
-                        "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+                        "project": {
+                            "kind": ProjectKind.PICTURE,
+                            "title": "The Long Night",
+                            "production_number": "NLP-2027-004",
+                        },
                         "use_date": "2027-01-20",
                         "units": "1",
-                        "unit": "days",
-                        "role_category": "day_performer",
+                        "unit": UsageUnit.DAYS,
+                        "role_category": RoleCategory.DAY_PERFORMER,
                         "estimated_days": "3",
-                        "media": ["theatrical"],
+                        "media": [Medium.THEATRICAL],
                         "territory": ["US"],
                     }
                 ],

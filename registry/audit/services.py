@@ -8,6 +8,7 @@ from django.db import router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject, recorded_as
 from registry.audit.chain import GENESIS_HASH, entry_hash
 from registry.audit.models import AuditEvent, normalise_data
 from registry.core.actors import Actor
@@ -19,8 +20,8 @@ AUDIT_APPEND_LOCK_ID = 0x61756469746C6F67
 def audit_record(
     *,
     actor: Actor,
-    action: str,
-    subject_type: str,
+    action: AuditAction,
+    subject_type: AuditSubject,
     subject_id: str,
     data: dict[str, Any] | None = None,
     performer_id: str | None = None,
@@ -28,10 +29,13 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain and return it.
 
+    The action and subject must be in the audit catalogue (registry/audit/catalogue.py), the
+    action recorded on that kind of subject: ValueError otherwise, before anything is written.
     Must run inside `transaction.atomic()`: the event commits or rolls back with the change it
     records. Appends are serialised until that transaction ends, so call this as late in the
     service as is convenient.
     """
+    action, subject_type = recorded_as(action, subject_type)
     using = router.db_for_write(AuditEvent)
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:

@@ -8,9 +8,11 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from registry.billing import rating
-from registry.billing.models import InvoiceLine, InvoiceStatus
+from registry.billing.models import InvoiceLine
 from registry.billing.periods import period_end
-from registry.usage.models import LineStatus, UsageLine
+from registry.core.vocabulary.billing import InvoiceStatus
+from registry.core.vocabulary.usage import LineStatus
+from registry.usage.models import UsageLine
 
 # Charges and credits that stand: a voided document's lines are released, and a debit note's
 # lines add to a charge rather than make one. The same predicate as the partial unique index
@@ -29,12 +31,10 @@ def _credited() -> QuerySet[InvoiceLine]:
 def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
     """Lines with no standing charge, probed line by line through the partial unique index.
 
-    Written as a scalar subquery, not NOT EXISTS: PostgreSQL turns NOT EXISTS into a hash anti
-    join that reads every standing charge ever written whenever its statistics take the invoice
-    line table for small, as they do in a run on a new database, where the table grows from
-    nothing to a million rows within the run: each studio's query then read the whole table
-    (quadratic; 0.2 s a studio at 250,000 lines). A scalar subquery stays a per-line index probe,
-    whatever the statistics say."""
+    Written as a scalar subquery, not NOT EXISTS: while its statistics take the invoice line
+    table for small (as in a run on a new database, where it grows within the run), PostgreSQL
+    plans NOT EXISTS as a hash anti join that reads every standing charge, for every studio. A
+    scalar subquery stays a per-line index probe, whatever the statistics say."""
     probe = Subquery(_charged().order_by().values("pk")[:1])
     return lines.alias(standing_charge=probe).filter(standing_charge__isnull=True)
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing.billable import STANDING
@@ -27,15 +28,24 @@ from registry.billing.documents import (
     lock_document,
     set_totals,
 )
-from registry.billing.models import DocumentType, Invoice, InvoiceLine, InvoiceStatus, Posting
+from registry.billing.models import Invoice, InvoiceLine, Posting
 from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, uses
 from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
 from registry.usage.models import UsageLine
 
 MAX_REASON_LENGTH = 500
+
+
+# What voiding each kind of document is recorded as.
+_VOIDED = {
+    DocumentType.INVOICE: AuditAction.INVOICE_VOIDED,
+    DocumentType.CREDIT_NOTE: AuditAction.CREDIT_NOTE_VOIDED,
+    DocumentType.DEBIT_NOTE: AuditAction.DEBIT_NOTE_VOIDED,
+}
 
 
 def _reason(reason: str) -> str:
@@ -89,8 +99,8 @@ def invoice_void(*, invoice: Invoice, actor: Actor, reason: str, now: dt.datetim
         _post_reversal(invoice, actor, now)
         audit_record(
             actor=actor,
-            action=f"{invoice.document_type}.voided",
-            subject_type="invoice",
+            action=_VOIDED[invoice.document_type],
+            subject_type=AuditSubject.INVOICE,
             subject_id=invoice.public_id,
             studio_id=invoice.studio.public_id,
             data={

@@ -15,24 +15,19 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
-from registry.billing.models import (
-    BillingRun,
-    DocumentType,
-    Invoice,
-    InvoiceLine,
-    InvoiceNumberSequence,
-    InvoiceStatus,
-)
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
 from registry.billing.rating_inputs import CHUNK, AgreementTerms, TermsByAgreement, Use, facts_of, uses
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import StateConflictError
+from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.usage import UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
-from registry.usage.models import UsageKind
 from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
@@ -286,6 +281,14 @@ def charged_so_far(charge: InvoiceLine, debits: list[InvoiceLine], *, explanatio
 
 
 # --- Finalization and the ledger --------------------------------------------------------------
+# What finalizing each kind of document is recorded as.
+_FINALIZED = {
+    DocumentType.INVOICE: AuditAction.INVOICE_FINALIZED,
+    DocumentType.CREDIT_NOTE: AuditAction.CREDIT_NOTE_FINALIZED,
+    DocumentType.DEBIT_NOTE: AuditAction.DEBIT_NOTE_FINALIZED,
+}
+
+
 def invoice_finalize(*, invoice: Invoice, actor: Actor, now: dt.datetime | None = None) -> Invoice:
     """Finalize a draft document on its own: in one transaction, holding the studio's lock and
     then the document's, its totals are set from its lines, and it gets its gap-free number and
@@ -324,8 +327,8 @@ def finalize_draft(
     _post_document(invoice, totals, actor, now)
     audit_record(
         actor=actor,
-        action=f"{invoice.document_type}.finalized",
-        subject_type="invoice",
+        action=_FINALIZED[invoice.document_type],
+        subject_type=AuditSubject.INVOICE,
         subject_id=invoice.public_id,
         studio_id=invoice.studio.public_id,
         data={

@@ -7,11 +7,9 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from registry.billing.models import AccountKind, Invoice, JournalEntry, LedgerAccount, Posting
+from registry.billing.models import Invoice, JournalEntry, LedgerAccount, Posting
+from registry.core.vocabulary.billing import AccountKind
 from registry.parties.models import Performer, Studio
-
-CLEARING = "clearing"
-CASH = "cash"
 
 
 class UnbalancedEntryError(ValueError):
@@ -75,7 +73,7 @@ def account_for_fund(fund: str, currency: str) -> LedgerAccount:
     )[0]
 
 
-def account_named(kind: str, currency: str) -> LedgerAccount:
+def account_named(kind: AccountKind, currency: str) -> LedgerAccount:
     """The registry's own clearing or cash account for a currency."""
     return LedgerAccount.objects.get_or_create(
         code=f"{kind}:{currency}", defaults={"kind": kind, "name": f"Registry {kind}", "currency": currency}

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus, RunStatus
 
 
 def new_run_id() -> str:
@@ -23,13 +24,6 @@ def new_invoice_id() -> str:
 
 def new_entry_id() -> str:
     return new_public_id("je")
-
-
-class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
 
 
 LIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
@@ -56,7 +50,9 @@ class BillingRun(models.Model):
         constraints = [
             # Two runs started at once for a period: the second finds the first.
             models.UniqueConstraint(
-                fields=["period"], condition=Q(status__in=["pending", "running"]), name="one_live_run_per_period"
+                fields=["period"],
+                condition=Q(status__in=[RunStatus.PENDING, RunStatus.RUNNING]),
+                name="one_live_run_per_period",
             ),
             models.CheckConstraint(condition=Q(period__day=1), name="run_period_is_first_of_month"),
         ]
@@ -78,19 +74,6 @@ class BillingRunStudio(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run.public_id} {self.studio_id}"
-
-
-class DocumentType(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
-    DEBIT_NOTE = "debit_note", "Debit note"
-
-
-class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    FINALIZED = "finalized", "Finalized"
-    PAID = "paid", "Paid"
-    VOID = "void", "Void"
 
 
 class Invoice(models.Model):
@@ -133,7 +116,8 @@ class Invoice(models.Model):
             # debit notes are issued by staff, as many as corrections need.
             models.UniqueConstraint(
                 fields=["studio", "period", "document_type", "currency"],
-                condition=Q(document_type__in=["invoice", "credit_note"]) & ~Q(status="void"),
+                condition=Q(document_type__in=[DocumentType.INVOICE, DocumentType.CREDIT_NOTE])
+                & ~Q(status=InvoiceStatus.VOID),
                 name="one_document_per_studio_period_kind",
             ),
         ]
@@ -223,14 +207,6 @@ class InvoiceNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
-
-
-class AccountKind(models.TextChoices):
-    RECEIVABLE = "receivable", "Studio receivable"
-    PAYABLE = "payable", "Performer payable"
-    FUND = "fund", "Union fund"
-    CLEARING = "clearing", "Registry clearing"
-    CASH = "cash", "Cash"
 
 
 class LedgerAccount(models.Model):

@@ -8,11 +8,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger
-from registry.billing.models import DocumentType, Invoice, InvoiceStatus, JournalEntry
+from registry.billing.models import Invoice, JournalEntry
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.parties.models import Performer
 from registry.webhooks import events as webhook_events
 
@@ -34,14 +36,14 @@ def invoice_mark_paid(*, invoice: Invoice, actor: Actor, now: dt.datetime | None
             posted_by=actor.name,
             invoice=invoice,
             legs=[
-                (ledger.account_named(ledger.CASH, invoice.currency), invoice.total),
+                (ledger.account_named(AccountKind.CASH, invoice.currency), invoice.total),
                 (ledger.account_for_studio(invoice.studio, invoice.currency), -invoice.total),
             ],
         )
         audit_record(
             actor=actor,
-            action="invoice.paid",
-            subject_type="invoice",
+            action=AuditAction.INVOICE_PAID,
+            subject_type=AuditSubject.INVOICE,
             subject_id=invoice.public_id,
             studio_id=invoice.studio.public_id,
             data={"number": invoice.number, "total": invoice.total},
@@ -66,13 +68,13 @@ def payout_record(
             posted_by=actor.name,
             legs=[
                 (ledger.account_for_performer(performer, currency), amount),
-                (ledger.account_named(ledger.CASH, currency), -amount),
+                (ledger.account_named(AccountKind.CASH, currency), -amount),
             ],
         )
         audit_record(
             actor=actor,
-            action="payout.recorded",
-            subject_type="performer",
+            action=AuditAction.PAYOUT_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer.public_id,
             performer_id=performer.public_id,
             data={"amount": amount, "currency": currency},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from registry.billing.models import Invoice
+from registry.core.vocabulary.billing import InvoiceStatus
 
 
 def _latin1(text: str) -> str:
@@ -29,7 +30,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         *([("Reason", invoice.reason)] if invoice.reason else []),
         *(
             [("VOID", f"{invoice.voided_at:%Y-%m-%d %H:%M UTC}: {invoice.void_reason}")]
-            if invoice.status == "void" and invoice.voided_at
+            if invoice.status == InvoiceStatus.VOID and invoice.voided_at
             else []
         ),
     ]:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from registry.billing.money import round_money, split_largest_remainder
+from registry.core.vocabulary.consent import CompensationUnit
+from registry.core.vocabulary.terms import RateUnit, RoleCategory
+from registry.core.vocabulary.usage import UsageKind
 
 ZERO = Decimal("0.00")
 
-DAY_PERFORMER = "day_performer"
-BACKGROUND_ACTOR = "background_actor"
 # Days in a week for a weekly performer's pro-rata daily rate.
 WORK_DAYS_PER_WEEK = Decimal(5)
 
@@ -30,13 +31,13 @@ class RatingError(ValueError):
 @dataclass(frozen=True)
 class ScaleRate:
     rate_card_id: int | None
-    role_category: str
-    unit: str
+    role_category: RoleCategory
+    unit: RateUnit
     amount: Decimal
     currency: str
 
 
-Scale = Callable[[str, str, dt.date], ScaleRate]  # (role, unit, date) -> rate in force
+Scale = Callable[[RoleCategory, RateUnit, dt.date], ScaleRate]  # (role, unit, date) -> rate in force
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Terms:
 
 @dataclass(frozen=True)
 class LineFacts:
-    kind: str
+    kind: UsageKind
     use_date: dt.date
     units: Decimal
     role_category: str = ""
@@ -78,9 +79,9 @@ class Rated:
 def own_daily_rate(compensation_amount: Decimal | None, compensation_unit: str) -> Decimal | None:
     """The performer's pro-rata daily rate from the compensation their grant agreed, when it is
     a day or week rate (a weekly performer works five days a week); None otherwise."""
-    if compensation_unit == "day":
+    if compensation_unit == CompensationUnit.DAY:
         return compensation_amount
-    if compensation_unit == "week":
+    if compensation_unit == CompensationUnit.WEEK:
         return round_money(compensation_amount / WORK_DAYS_PER_WEEK)
     return None
 
@@ -111,7 +112,7 @@ def rate_replica_use(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     """EBDR use: max(own pro-rata daily, day scale on the use date) × good-faith days (3.1);
     a background replica used as a principal is paid at principal day scale (3.2);
     an ICDR at its negotiated amount, not below the agreement's floor (3.3)."""
-    day = scale(DAY_PERFORMER, "day", f.use_date)
+    day = scale(RoleCategory.DAY_PERFORMER, RateUnit.DAY, f.use_date)
     days = _days(f)
     if f.negotiated_amount is not None:
         floor = day.amount * days if terms.icdr_floor_day_scale else ZERO
@@ -122,7 +123,9 @@ def rate_replica_use(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
             day.rate_card_id,
             f"ICDR max(negotiated {f.negotiated_amount}, floor {round_money(floor)}) = {round_money(pay)}",
         )
-    own = f.own_daily_rate if f.own_daily_rate is not None and f.role_category != BACKGROUND_ACTOR else ZERO
+    own = (
+        f.own_daily_rate if f.own_daily_rate is not None and f.role_category != RoleCategory.BACKGROUND_ACTOR else ZERO
+    )
     daily = max(own, day.amount)
     return _with_ph(
         daily * days,
@@ -135,15 +138,15 @@ def rate_replica_use(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
 def rate_scan_session(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     """Scan time is work time, at least one day at max(own, day scale) (3.2); a background
     actor called only to be scanned gets one full background day per session."""
-    if f.role_category == BACKGROUND_ACTOR:
-        bg = scale(BACKGROUND_ACTOR, "day", f.use_date)
+    if f.role_category == RoleCategory.BACKGROUND_ACTOR:
+        bg = scale(RoleCategory.BACKGROUND_ACTOR, RateUnit.DAY, f.use_date)
         return _with_ph(
             bg.amount * f.units,
             terms,
             bg.rate_card_id,
             f"background day {bg.amount} × {f.units} sessions = {round_money(bg.amount * f.units)}",
         )
-    day = scale(DAY_PERFORMER, "day", f.use_date)
+    day = scale(RoleCategory.DAY_PERFORMER, RateUnit.DAY, f.use_date)
     own = f.own_daily_rate or ZERO
     days = max(f.units, Decimal(1))
     daily = max(own, day.amount)
@@ -157,7 +160,7 @@ def rate_scan_session(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
 
 def rate_realtime(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     """Real-time generation: at least the multiplier × applicable scale (3.4)."""
-    day = scale(DAY_PERFORMER, "day", f.use_date)
+    day = scale(RoleCategory.DAY_PERFORMER, RateUnit.DAY, f.use_date)
     own = f.own_daily_rate or ZERO
     base = max(own, day.amount)
     pay = base * terms.realtime_multiplier * f.units
@@ -176,7 +179,7 @@ def rate_training(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
         return _with_ph(f.negotiated_amount, terms, None, f"negotiated training fee {f.negotiated_amount}")
     if f.grant_compensation is None:
         raise RatingError("training use needs a negotiated amount on the line or in the grant")
-    if f.grant_compensation_unit == "training_run":
+    if f.grant_compensation_unit == CompensationUnit.TRAINING_RUN:
         pay = f.grant_compensation * f.units
         return _with_ph(pay, terms, None, f"{f.grant_compensation} per run × {f.units} runs = {round_money(pay)}")
     return _with_ph(f.grant_compensation, terms, None, f"flat training fee {f.grant_compensation}")
@@ -187,7 +190,7 @@ def rate_alteration(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     (the registry's default; the agreements publish no figure)."""
     if f.negotiated_amount is not None:
         return _with_ph(f.negotiated_amount, terms, None, f"negotiated alteration fee {f.negotiated_amount}")
-    day = scale(DAY_PERFORMER, "day", f.use_date)
+    day = scale(RoleCategory.DAY_PERFORMER, RateUnit.DAY, f.use_date)
     return _with_ph(
         day.amount * f.units,
         terms,
@@ -200,8 +203,8 @@ def rate_synthetic_standin(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     """A synthetic performer in a union role: what a union performer would have been paid at
     scale for the role and units on that date, × the multiplier, to the funds by the split (3.5).
     Contributions on it go to the funds too."""
-    unit = "session" if f.role_category == "commercial_session" else "day"
-    rate = scale(f.role_category or DAY_PERFORMER, unit, f.use_date)
+    unit = RateUnit.SESSION if f.role_category == RoleCategory.COMMERCIAL_SESSION else RateUnit.DAY
+    rate = scale(f.role_category or RoleCategory.DAY_PERFORMER, unit, f.use_date)
     royalty = round_money(rate.amount * f.units * terms.synthetic_multiplier)
     ph = round_money(royalty * terms.ph_rate)
     shares = fund_split(royalty + ph, terms.fund_split)
@@ -231,14 +234,14 @@ def rate_synthetic_voice(f: LineFacts, terms: Terms, scale: Scale) -> Rated:
     )
 
 
-RATERS: dict[str, Callable[[LineFacts, Terms, Scale], Rated]] = {
-    "replica_use": rate_replica_use,
-    "scan_session": rate_scan_session,
-    "realtime_generation": rate_realtime,
-    "training_use": rate_training,
-    "digital_alteration": rate_alteration,
-    "synthetic_standin": rate_synthetic_standin,
-    "synthetic_voice_track": rate_synthetic_voice,
+RATERS: dict[UsageKind, Callable[[LineFacts, Terms, Scale], Rated]] = {
+    UsageKind.REPLICA_USE: rate_replica_use,
+    UsageKind.SCAN_SESSION: rate_scan_session,
+    UsageKind.REALTIME_GENERATION: rate_realtime,
+    UsageKind.TRAINING_USE: rate_training,
+    UsageKind.DIGITAL_ALTERATION: rate_alteration,
+    UsageKind.SYNTHETIC_STANDIN: rate_synthetic_standin,
+    UsageKind.SYNTHETIC_VOICE_TRACK: rate_synthetic_voice,
 }
 
 

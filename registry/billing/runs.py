@@ -14,13 +14,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing.billable import unbilled_lines, uncredited_retractions
 from registry.billing.documents import run_credit_note_issue, run_invoice_issue
-from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio, RunStatus
+from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio
 from registry.billing.periods import require_period_start
 from registry.core.actors import Actor
 from registry.core.errors import StateConflictError
+from registry.core.vocabulary.billing import RunStatus
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
 from registry.parties.models import Studio
@@ -31,10 +33,10 @@ BILL_STUDIO_TASK = "billing.bill_studio"
 
 
 def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None = None) -> tuple[BillingRun, bool]:
-    """Create a run for the period and enqueue it after commit (created True). If one is already
-    pending or running for the period, return it (created False) and enqueue its start again:
-    that is how a run whose worker died is resumed, and it is safe, since planning is done once
-    and billing a studio twice creates nothing."""
+    """Create a run for the period and owe its start through the outbox (created True). If one is
+    already pending or running for the period, return it (created False) and enqueue its start
+    again: that is how a run whose worker died is resumed, and it is safe, since planning is done
+    once and billing a studio twice creates nothing."""
     require_period_start(period)
     now = now or timezone.now()
     for _ in range(3):
@@ -43,8 +45,8 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
                 run = BillingRun.objects.create(period=period, requested_by=actor.name, created_at=now)
                 audit_record(
                     actor=actor,
-                    action="billing_run.started",
-                    subject_type="billing_run",
+                    action=AuditAction.BILLING_RUN_STARTED,
+                    subject_type=AuditSubject.BILLING_RUN,
                     subject_id=run.public_id,
                     data={"period": period.isoformat()},
                 )
@@ -57,8 +59,8 @@ def billing_run_start(*, period: dt.date, actor: Actor, now: dt.datetime | None 
             with transaction.atomic():
                 audit_record(
                     actor=actor,
-                    action="billing_run.resumed",
-                    subject_type="billing_run",
+                    action=AuditAction.BILLING_RUN_RESUMED,
+                    subject_type=AuditSubject.BILLING_RUN,
                     subject_id=live.public_id,
                     data={"period": period.isoformat()},
                 )
@@ -158,8 +160,8 @@ def _complete(run: BillingRun, now: dt.datetime) -> None:
     run.save(update_fields=["status", "finished_at"])
     audit_record(
         actor=Actor.system("billing"),
-        action="billing_run.finished",
-        subject_type="billing_run",
+        action=AuditAction.BILLING_RUN_FINISHED,
+        subject_type=AuditSubject.BILLING_RUN,
         subject_id=run.public_id,
         data={
             "status": run.status,

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from registry.billing.models import AccountKind, BillingRun, Invoice, InvoiceLine, InvoiceStatus, LedgerAccount
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, LedgerAccount
+from registry.core.vocabulary.billing import AccountKind, InvoiceStatus
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 

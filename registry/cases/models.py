@@ -7,22 +7,11 @@ from django.conf import settings
 from django.db import models
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.cases import CaseKind, CaseStatus
 
 
 def new_case_id() -> str:
     return new_public_id("case")
-
-
-class CaseKind(models.TextChoices):
-    VIOLATION = "violation", "Violation: use without valid consent"
-    SYNTHETIC_NOTICE = "synthetic_notice", "Synthetic performer: notice and bargaining"
-    TRAINING_NOTICE = "training_notice", "Training licence: notice to the union"
-
-
-class CaseStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    INVESTIGATING = "investigating", "Investigating"
-    RESOLVED = "resolved", "Resolved"
 
 
 class Case(models.Model):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from registry.cases.models import Case, CaseKind
+from registry.cases.models import Case
+from registry.core.vocabulary.cases import CaseKind
 from registry.parties.callers import Caller, visible_to
 
 

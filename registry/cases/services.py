@@ -7,18 +7,20 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
-from registry.cases.models import Case, CaseStatus
+from registry.cases.models import Case
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.vocabulary.cases import CaseStatus
 from registry.webhooks import events as webhook_events
 
 
-def _audit(case: Case, actor: Actor, action: str, data: dict) -> None:
+def _audit(case: Case, actor: Actor, action: AuditAction, data: dict) -> None:
     audit_record(
         actor=actor,
         action=action,
-        subject_type="case",
+        subject_type=AuditSubject.CASE,
         subject_id=case.public_id,
         performer_id=case.performer.public_id if case.performer_id else None,
         studio_id=case.studio.public_id,
@@ -32,7 +34,7 @@ def case_open(*, actor: Actor, now: dt.datetime | None = None, **fields) -> Case
     _audit(
         case,
         actor,
-        "case.opened",
+        AuditAction.CASE_OPENED,
         {
             "reason_code": case.reason_code,
             "summary": case.summary,
@@ -55,7 +57,7 @@ def case_assign(*, case: Case, assignee, actor: Actor) -> Case:
             raise StateConflictError(f"Case {case.public_id} is resolved.")
         case.assigned_to = assignee
         case.save(update_fields=["assigned_to"])
-        _audit(case, actor, "case.assigned", {"assignee": assignee.get_username() if assignee else None})
+        _audit(case, actor, AuditAction.CASE_ASSIGNED, {"assignee": assignee.get_username() if assignee else None})
     return case
 
 
@@ -70,7 +72,7 @@ def case_investigate(*, case: Case, actor: Actor, note: str = "") -> Case:
         if note:
             case.notes = (case.notes + "\n\n" + note).strip()
         case.save(update_fields=["status", "notes"])
-        _audit(case, actor, "case.investigating", {"note": note})
+        _audit(case, actor, AuditAction.CASE_INVESTIGATING, {"note": note})
     return case
 
 
@@ -88,5 +90,5 @@ def case_resolve(*, case: Case, outcome: str, notes: str, actor: Actor, now: dt.
         case.notes = (case.notes + "\n\n" + notes).strip() if notes else case.notes
         case.resolved_at = now or timezone.now()
         case.save(update_fields=["status", "outcome", "notes", "resolved_at"])
-        _audit(case, actor, "case.resolved", {"outcome": case.outcome, "notes": notes})
+        _audit(case, actor, AuditAction.CASE_RESOLVED, {"outcome": case.outcome, "notes": notes})
     return case

@@ -13,7 +13,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from registry.consent import services
-from registry.consent.choices import StrikeJobStatus
 from registry.consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -27,6 +26,7 @@ from registry.consent.models import (
 )
 from registry.core.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError
+from registry.core.vocabulary.consent import StrikeJobStatus
 from registry.parties.callers import caller_for_user
 from registry.parties.models import Studio
 from registry.terms.models import Agreement

@@ -16,7 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from registry.consent import rules
-from registry.consent.choices import (
+from registry.core.ids import new_public_id
+from registry.core.vocabulary.consent import (
+    LIVE_GRANT_STATUSES,
     CompensationUnit,
     GrantStatus,
     ProjectKind,
@@ -28,9 +30,6 @@ from registry.consent.choices import (
     SuspensionCause,
     UseType,
 )
-from registry.core.ids import new_public_id
-
-LIVE_GRANT_STATUSES = (GrantStatus.ACTIVE, GrantStatus.SUSPENDED)
 
 
 def new_request_id() -> str:
@@ -247,7 +246,7 @@ class ConsentGrant(ProjectFields):
             # The invariant the whole registry leans on: at most one live version per consent.
             models.UniqueConstraint(
                 fields=["lineage_id"],
-                condition=Q(status__in=["active", "suspended"]),
+                condition=Q(status__in=LIVE_GRANT_STATUSES),
                 name="grant_one_live_version",
             ),
             models.CheckConstraint(condition=Q(term_end__gte=models.F("term_start")), name="grant_term_ordered"),
@@ -304,7 +303,8 @@ class Suspension(models.Model):
         ordering = ["grant_id", "started_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(cause="strike", strike__isnull=False) | Q(cause="performer", strike__isnull=True),
+                condition=Q(cause=SuspensionCause.STRIKE, strike__isnull=False)
+                | Q(cause=SuspensionCause.PERFORMER, strike__isnull=True),
                 name="suspension_cause_matches_strike",
             ),
             models.UniqueConstraint(
@@ -314,7 +314,7 @@ class Suspension(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["grant"],
-                condition=Q(cause="performer", ended_at__isnull=True),
+                condition=Q(cause=SuspensionCause.PERFORMER, ended_at__isnull=True),
                 name="suspension_one_open_by_performer",
             ),
         ]

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from registry.consent.choices import RequestStatus
 from registry.consent.models import ConsentRequest
+from registry.core.vocabulary.consent import RequestStatus
 from registry.parties.authority import who_may
 from registry.parties.rules import Act
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.consent.choices import SignerRole
 from registry.consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -15,6 +14,7 @@ from registry.consent.models import (
     Suspension,
 )
 from registry.core.personal_data import Erasure, RowsChanged, iso, money, party
+from registry.core.vocabulary.consent import SignerRole
 from registry.parties.models import Performer
 
 PSEUDONYMISED = (Signature, ConsentRequest, GrantStatusChange, Suspension)

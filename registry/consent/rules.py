@@ -1,8 +1,9 @@
 """The consent rules of DOMAIN.md section 2, as pure functions over plain data.
 
 No ORM import: services turn rows into these dataclasses, call the rules, and act on the
-answers. Every refusal is a `RuleViolation` naming the field, a stable code and the rule in
-words, so the API can return it as a problem-details field error.
+answers; the words rules and models share are the vocabularies of registry.core.vocabulary.
+Every refusal is a `RuleViolation` naming the field, a stable code and the rule in words, so
+the API can return it as a problem-details field error.
 """
 
 from __future__ import annotations
@@ -14,48 +15,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from registry.core.people import is_minor_on
-
-# --- Vocabulary -------------------------------------------------------------------------------
-# Values mirror registry.consent.choices (a Django module); kept as strings here so this module
-# imports nothing from Django.
-REPLICA_CREATION = "replica_creation"
-REPLICA_USE = "replica_use"
-DIGITAL_ALTERATION = "digital_alteration"
-REALTIME_GENERATION = "realtime_generation"
-TRAINING = "training"
-VOICE_REPLICA = "voice_replica"
-SYNTHETIC_FEATURE = "synthetic_feature"
-
-COMMERCIAL = "commercial"
-GAME = "game"
-
-NUDITY = "nudity"
-SEXUAL_CONTENT = "sexual_content"
-MINOR_REFUSED_FLAGS = frozenset({NUDITY, SEXUAL_CONTENT})
-
-WORLDWIDE = "WW"
-
-SIGNER_PERFORMER = "performer"
-SIGNER_GUARDIAN = "guardian"
-SIGNER_REPRESENTATIVE = "representative"
-SIGNER_ESTATE = "estate"
-SIGNER_UNION = "union"
-
-ALTERATION_EXEMPTIONS = frozenset(
-    {
-        "as_scripted",
-        "cosmetic",
-        "wardrobe",
-        "noise_reduction",
-        "timing",
-        "continuity",
-        "pitch_tone",
-        "effects",
-        "ratings",
-        "dialogue_adjustment",
-        "dubbing",
-    }
+from registry.core.vocabulary.consent import (
+    LIVE_GRANT_STATUSES,
+    AlterationExemption,
+    CheckReasonCode,
+    CompensationUnit,
+    ContentCategory,
+    GrantStatus,
+    Medium,
+    PreferenceConflictCode,
+    ProjectKind,
+    SensitiveFlag,
+    SignerRole,
+    SuspensionCause,
+    UseType,
 )
+
+# Flags a minor's replica may never carry (rule 2.9).
+MINOR_REFUSED_FLAGS = frozenset({SensitiveFlag.NUDITY, SensitiveFlag.SEXUAL_CONTENT})
+ALTERATION_EXEMPTIONS = frozenset(AlterationExemption)
+# The territory code that covers every territory.
+WORLDWIDE = "WW"
 
 # Words that describe everything and therefore nothing (DOMAIN.md 2.2 and 2.3).
 _VAGUE_PHRASES = frozenset(
@@ -156,7 +136,7 @@ class PerformerFacts:
 
 @dataclass(frozen=True)
 class Project:
-    kind: str
+    kind: ProjectKind
     title: str
     production_number: str
     advertiser: str = ""
@@ -175,12 +155,12 @@ class Description:
 
     role_or_scenes: str
     intended_uses: tuple[str, ...]
-    media: tuple[str, ...]
+    media: tuple[Medium, ...]
     territory: tuple[str, ...]
     term_start: dt.date
     term_end: dt.date
-    sensitive_content: tuple[str, ...] = ()
-    content_categories: tuple[str, ...] = ()
+    sensitive_content: tuple[SensitiveFlag, ...] = ()
+    content_categories: tuple[ContentCategory, ...] = ()
     realtime_generation: bool | None = None
     depicts_minor: bool = False
     future_spots: bool = False
@@ -191,13 +171,13 @@ class Description:
 class Compensation:
     amount: Decimal
     currency: str
-    unit: str
+    unit: CompensationUnit
     estimated_days: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class RequestFacts:
-    use: str
+    use: UseType
     project: Project
     description: Description
     compensation: Compensation
@@ -210,9 +190,9 @@ class RequestFacts:
 @dataclass(frozen=True)
 class Preferences:
     do_not_train: bool = False
-    opt_out_categories: frozenset[str] = frozenset()
+    opt_out_categories: frozenset[ContentCategory] = frozenset()
     rate_floor: Compensation | None = None
-    declined_uses: frozenset[str] = frozenset()
+    declined_uses: frozenset[UseType] = frozenset()
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -253,7 +233,7 @@ def is_blanket_project(project: Project) -> bool:
 
 
 # --- Request rules ----------------------------------------------------------------------------
-def description_violations(use: str, project: Project, d: Description) -> list[RuleViolation]:
+def description_violations(use: UseType, project: Project, d: Description) -> list[RuleViolation]:
     """Rule 2.2: every field of the description is present and specific."""
     out: list[RuleViolation] = []
     if is_vague(d.role_or_scenes):
@@ -305,7 +285,7 @@ def description_violations(use: str, project: Project, d: Description) -> list[R
                 "The term must end on or after it starts.",
             )
         )
-    if project.kind == GAME and d.realtime_generation is None:
+    if project.kind == ProjectKind.GAME and d.realtime_generation is None:
         out.append(
             RuleViolation(
                 "description.realtime_generation",
@@ -313,7 +293,7 @@ def description_violations(use: str, project: Project, d: Description) -> list[R
                 "For a game, state whether real-time generation is used.",
             )
         )
-    if use == REALTIME_GENERATION and d.realtime_generation is False:
+    if use == UseType.REALTIME_GENERATION and d.realtime_generation is False:
         out.append(
             RuleViolation(
                 "description.realtime_generation",
@@ -335,7 +315,7 @@ def project_violations(project: Project, d: Description, terms: AgreementTerms) 
                 "Consent is scoped to one project; another project needs a new consent at the time of use.",
             )
         )
-    if project.kind == COMMERCIAL:
+    if project.kind == ProjectKind.COMMERCIAL:
         if not project.advertiser.strip():
             out.append(
                 RuleViolation(
@@ -353,7 +333,7 @@ def project_violations(project: Project, d: Description, terms: AgreementTerms) 
                 )
             )
     if d.future_spots:
-        if project.kind != COMMERCIAL:
+        if project.kind != ProjectKind.COMMERCIAL:
             out.append(
                 RuleViolation(
                     "description.future_spots",
@@ -418,7 +398,7 @@ def minor_violations(d: Description, performer: PerformerFacts) -> list[RuleViol
 
 def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolation]:
     """Rule 2.6: 48 hours' notice (or notice at engagement) and a business reason."""
-    if req.use != REPLICA_CREATION:
+    if req.use != UseType.REPLICA_CREATION:
         return []
     out: list[RuleViolation] = []
     if req.scan_at is None:
@@ -525,30 +505,34 @@ def request_violations(
 # --- Standing preferences ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class PreferenceConflict:
-    code: str
+    code: PreferenceConflictCode
     message: str
 
 
 def preference_conflicts(
-    prefs: Preferences, use: str, d: Description, c: Compensation | None
+    prefs: Preferences, use: UseType, d: Description, c: Compensation | None
 ) -> list[PreferenceConflict]:
     """Rule: a request that conflicts with standing preferences is declined automatically."""
     out: list[PreferenceConflict] = []
-    if prefs.do_not_train and use == TRAINING:
-        out.append(PreferenceConflict("do_not_train", "The performer does not consent to training use."))
+    if prefs.do_not_train and use == UseType.TRAINING:
+        out.append(
+            PreferenceConflict(PreferenceConflictCode.DO_NOT_TRAIN, "The performer does not consent to training use.")
+        )
     if use in prefs.declined_uses:
         out.append(
             PreferenceConflict(
-                "declines_use_type",
+                PreferenceConflictCode.DECLINES_USE_TYPE,
                 f"The performer declines every {use.replace('_', ' ')} request.",
             )
         )
-    categories = set(d.content_categories) | ({SEXUAL_CONTENT} & set(d.sensitive_content))
+    categories = set(d.content_categories)
+    if SensitiveFlag.SEXUAL_CONTENT in d.sensitive_content:
+        categories.add(ContentCategory.SEXUAL_CONTENT)
     opted = sorted(categories & prefs.opt_out_categories)
     if opted:
         out.append(
             PreferenceConflict(
-                "opted_out_category",
+                PreferenceConflictCode.OPTED_OUT_CATEGORY,
                 f"The performer has opted out of: {', '.join(opted)}.",
             )
         )
@@ -558,7 +542,7 @@ def preference_conflicts(
     if comparable and c.amount < floor.amount:
         out.append(
             PreferenceConflict(
-                "below_rate_floor",
+                PreferenceConflictCode.BELOW_RATE_FLOOR,
                 f"The proposed {c.amount} {c.currency} per {c.unit} is below the performer's floor of {floor.amount}.",
             )
         )
@@ -566,42 +550,42 @@ def preference_conflicts(
 
 
 # --- Signing ----------------------------------------------------------------------------------
-def allowed_signer_roles(performer: PerformerFacts, on: dt.date) -> frozenset[str]:
+def allowed_signer_roles(performer: PerformerFacts, on: dt.date) -> frozenset[SignerRole]:
     """Who may sign for this performer on this day (rules 2.1, 2.8, 2.9)."""
     if performer.is_deceased:
-        roles = {SIGNER_ESTATE}
+        roles = {SignerRole.ESTATE}
         if not performer.has_estate_representative:
-            roles.add(SIGNER_UNION)
+            roles.add(SignerRole.UNION)
         return frozenset(roles)
     if performer.is_minor_on(on):
-        return frozenset({SIGNER_GUARDIAN})
-    return frozenset({SIGNER_PERFORMER, SIGNER_REPRESENTATIVE})
+        return frozenset({SignerRole.GUARDIAN})
+    return frozenset({SignerRole.PERFORMER, SignerRole.REPRESENTATIVE})
 
 
 # --- Scope matching for checks and usage ------------------------------------------------------
 @dataclass(frozen=True)
 class GrantScope:
-    use: str
+    use: UseType
     project: Project
     term_start: dt.date
     term_end: dt.date
-    media: tuple[str, ...]
+    media: tuple[Medium, ...]
     territory: tuple[str, ...]
     future_spots: bool = False
 
 
 @dataclass(frozen=True)
 class UseQuery:
-    use: str
+    use: UseType
     project: Project
     on: dt.date
-    media: tuple[str, ...] = ()
+    media: tuple[Medium, ...] = ()
     territory: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ScopeMismatch:
-    code: str  # outside_scope, not_yet_in_term, expired
+    code: CheckReasonCode  # outside_scope, not_yet_in_term, expired
     field: str | None
     message: str
 
@@ -612,8 +596,8 @@ def project_covered(scope: GrantScope, project: Project) -> bool:
     # Rule 2.3: a commercial consent may cover later spots of the same advertiser and line.
     return (
         scope.future_spots
-        and scope.project.kind == COMMERCIAL
-        and project.kind == COMMERCIAL
+        and scope.project.kind == ProjectKind.COMMERCIAL
+        and project.kind == ProjectKind.COMMERCIAL
         and scope.project.advertiser_line() == project.advertiser_line()
     )
 
@@ -629,11 +613,11 @@ def scope_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
     """Rule 2.4: what about this use falls outside the grant (empty list = covered)."""
     out: list[ScopeMismatch] = []
     if scope.use != q.use:
-        out.append(ScopeMismatch("outside_scope", "use", f"The grant covers {scope.use}, not {q.use}."))
+        out.append(ScopeMismatch(CheckReasonCode.OUTSIDE_SCOPE, "use", f"The grant covers {scope.use}, not {q.use}."))
     if not project_covered(scope, q.project):
         out.append(
             ScopeMismatch(
-                "outside_scope",
+                CheckReasonCode.OUTSIDE_SCOPE,
                 "project",
                 "The grant covers another project; a new consent is needed.",
             )
@@ -641,37 +625,43 @@ def scope_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
     if q.on < scope.term_start:
         out.append(
             ScopeMismatch(
-                "not_yet_in_term",
+                CheckReasonCode.NOT_YET_IN_TERM,
                 "date",
                 f"The grant's term starts on {scope.term_start.isoformat()}.",
             )
         )
     elif q.on > scope.term_end:
-        out.append(ScopeMismatch("expired", "date", f"The grant's term ended on {scope.term_end.isoformat()}."))
+        out.append(
+            ScopeMismatch(CheckReasonCode.EXPIRED, "date", f"The grant's term ended on {scope.term_end.isoformat()}.")
+        )
     extra_media = sorted(set(q.media) - set(scope.media))
     if extra_media:
-        out.append(ScopeMismatch("outside_scope", "media", f"Not covered media: {', '.join(extra_media)}."))
+        out.append(
+            ScopeMismatch(CheckReasonCode.OUTSIDE_SCOPE, "media", f"Not covered media: {', '.join(extra_media)}.")
+        )
     if q.territory and not territory_covered(scope.territory, q.territory):
         missing = sorted({t.upper() for t in q.territory} - {t.upper() for t in scope.territory})
-        out.append(ScopeMismatch("outside_scope", "territory", f"Not covered territory: {', '.join(missing)}."))
+        out.append(
+            ScopeMismatch(CheckReasonCode.OUTSIDE_SCOPE, "territory", f"Not covered territory: {', '.join(missing)}.")
+        )
     return out
 
 
-def alteration_exempt(use: str, claimed: str | None) -> bool:
+def alteration_exempt(use: UseType, claimed: str | None) -> bool:
     """Rule 2.7: a digital alteration in an exempt category needs no consent."""
-    return use == DIGITAL_ALTERATION and claimed in ALTERATION_EXEMPTIONS
+    return use == UseType.DIGITAL_ALTERATION and claimed in ALTERATION_EXEMPTIONS
 
 
 # --- Grant status over time -------------------------------------------------------------------
 @dataclass(frozen=True)
 class StatusChange:
     at: dt.datetime
-    status: str
+    status: GrantStatus
 
 
 @dataclass(frozen=True)
 class SuspensionSpan:
-    cause: str  # performer | strike
+    cause: SuspensionCause
     started_at: dt.datetime
     ended_at: dt.datetime | None = None
 
@@ -679,7 +669,7 @@ class SuspensionSpan:
         return self.started_at <= t and (self.ended_at is None or t < self.ended_at)
 
 
-def status_as_of(changes: Iterable[StatusChange], t: dt.datetime) -> str | None:
+def status_as_of(changes: Iterable[StatusChange], t: dt.datetime) -> GrantStatus | None:
     """The status in force at `t`: the last change at or before it (None: not yet granted)."""
     current = None
     for change in sorted(changes, key=lambda c: c.at):
@@ -690,18 +680,18 @@ def status_as_of(changes: Iterable[StatusChange], t: dt.datetime) -> str | None:
     return current
 
 
-def suspension_causes_at(spans: Iterable[SuspensionSpan], t: dt.datetime) -> list[str]:
+def suspension_causes_at(spans: Iterable[SuspensionSpan], t: dt.datetime) -> list[SuspensionCause]:
     return sorted({s.cause for s in spans if s.open_at(t)})
 
 
-def live_status(status: str | None, suspension_causes: Iterable[str]) -> str | None:
+def live_status(status: GrantStatus | None, suspension_causes: Iterable[SuspensionCause]) -> GrantStatus | None:
     """What a check weighs: a live grant is suspended exactly while a cause holds it (the
     performer's own suspension, or a strike in force against its studio), whatever its stored
     status says. A strike's job writes the stored status after the strike takes effect, and a
     lift's job restores it after the lift: checks do not wait for either."""
-    if status not in ("active", "suspended"):
+    if status not in LIVE_GRANT_STATUSES:
         return status
-    return "suspended" if tuple(suspension_causes) else "active"
+    return GrantStatus.SUSPENDED if tuple(suspension_causes) else GrantStatus.ACTIVE
 
 
 @dataclass(frozen=True)
@@ -710,13 +700,13 @@ class GrantCandidate:
 
     grant_id: str
     scope: GrantScope
-    status: str | None
-    suspension_causes: tuple[str, ...] = ()
+    status: GrantStatus | None
+    suspension_causes: tuple[SuspensionCause, ...] = ()
 
 
 @dataclass(frozen=True)
 class CheckReason:
-    code: str
+    code: CheckReasonCode
     field: str | None
     message: str
     grant_id: str | None = None
@@ -744,42 +734,44 @@ def decide_check(
         mismatches = scope_mismatches(cand.scope, q)
         if cand.status is None:
             continue  # not granted yet at that time
-        if not mismatches and cand.status == "active":
+        if not mismatches and cand.status == GrantStatus.ACTIVE:
             return CheckOutcome(allowed=True, grant_id=cand.grant_id)
-        if cand.status == "superseded":
+        if cand.status == GrantStatus.SUPERSEDED:
             continue  # its successor answers for it
         for m in mismatches:
             reasons.append(CheckReason(m.code, m.field, m.message, cand.grant_id))
-        if not mismatches or all(m.code == "outside_scope" for m in mismatches):
+        if not mismatches or all(m.code == CheckReasonCode.OUTSIDE_SCOPE for m in mismatches):
             reasons.extend(_status_reasons(cand))
     if not reasons:
-        reasons.append(CheckReason("no_grant", None, "No consent from this performer covers this use.", None))
+        reasons.append(
+            CheckReason(CheckReasonCode.NO_GRANT, None, "No consent from this performer covers this use.", None)
+        )
         if prefs is not None:
             for conflict in preference_conflicts(prefs, q.use, _EMPTY_DESCRIPTION, None):
-                reasons.append(CheckReason("preference", conflict.code, conflict.message, None))
+                reasons.append(CheckReason(CheckReasonCode.PREFERENCE, conflict.code, conflict.message, None))
     return CheckOutcome(allowed=False, grant_id=None, reasons=tuple(_dedupe(reasons)))
 
 
 def _status_reasons(cand: GrantCandidate) -> list[CheckReason]:
-    if cand.status == "revoked":
-        return [CheckReason("revoked", None, "The performer revoked this consent.", cand.grant_id)]
-    if cand.status == "expired":
-        return [CheckReason("expired", None, "This consent has expired.", cand.grant_id)]
-    if cand.status == "suspended":
+    if cand.status == GrantStatus.REVOKED:
+        return [CheckReason(CheckReasonCode.REVOKED, None, "The performer revoked this consent.", cand.grant_id)]
+    if cand.status == GrantStatus.EXPIRED:
+        return [CheckReason(CheckReasonCode.EXPIRED, None, "This consent has expired.", cand.grant_id)]
+    if cand.status == GrantStatus.SUSPENDED:
         out = []
-        if "strike" in cand.suspension_causes:
+        if SuspensionCause.STRIKE in cand.suspension_causes:
             out.append(
                 CheckReason(
-                    "suspended_by_strike",
+                    CheckReasonCode.SUSPENDED_BY_STRIKE,
                     None,
                     "Suspended while a strike against the studio lasts.",
                     cand.grant_id,
                 )
             )
-        if "performer" in cand.suspension_causes or not cand.suspension_causes:
+        if SuspensionCause.PERFORMER in cand.suspension_causes or not cand.suspension_causes:
             out.append(
                 CheckReason(
-                    "suspended_by_performer",
+                    CheckReasonCode.SUSPENDED_BY_PERFORMER,
                     None,
                     "The performer suspended this consent.",
                     cand.grant_id,

@@ -16,9 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.consent import rules
-from registry.consent.choices import SuspensionCause
 from registry.consent.models import (
-    LIVE_GRANT_STATUSES,
     ConsentGrant,
     ConsentRequest,
     GrantStatusChange,
@@ -26,6 +24,8 @@ from registry.consent.models import (
     Strike,
     Suspension,
 )
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, SuspensionCause
+from registry.parties import selectors as parties_selectors
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 
@@ -83,21 +83,29 @@ def grant_live_status(grant_pk: int, *, now: dt.datetime | None = None) -> str |
     if row is None:
         return None
     status, by_performer, by_strike = row
-    return rules.live_status(status, [c for c, on in (("performer", by_performer), ("strike", by_strike)) if on])
+    return rules.live_status(status, _causes(by_performer=by_performer, by_strike=by_strike))
+
+
+def _causes(*, by_performer: bool, by_strike: bool) -> tuple[SuspensionCause, ...]:
+    """The causes holding a grant, from whether each holds it."""
+    return tuple(
+        cause for cause, on in ((SuspensionCause.PERFORMER, by_performer), (SuspensionCause.STRIKE, by_strike)) if on
+    )
+
+
+def preferences_of(performer: Performer) -> PerformerPreferences:
+    """The performer's standing preferences as stored, or the defaults (unsaved) if they set none."""
+    return PerformerPreferences.objects.filter(performer=performer).first() or PerformerPreferences(
+        performer=performer
+    )
 
 
 def performer_by_reference(reference: str) -> Performer | None:
-    """A performer by public id (`prf_…`) or by union member number."""
-    reference = (reference or "").strip()
-    if not reference:
-        return None
-    field = "public_id" if reference.startswith("prf_") else "member_number"
-    try:
-        # get(), not first(): the field is unique, and first() adds the model's ORDER BY.
-        # The preferences come along in one LEFT JOIN: a check reads them.
-        return Performer.objects.select_related("preferences").get(**{field: reference})
-    except Performer.DoesNotExist:
-        return None
+    """A performer by public id (`prf_…`) or by union member number, with their preferences in
+    the same query (one LEFT JOIN): a check reads them."""
+    return parties_selectors.performer_by_reference(
+        reference, queryset=Performer.objects.select_related("preferences")
+    )
 
 
 def as_of_moment(on: dt.date, now: dt.datetime) -> dt.datetime:
@@ -353,8 +361,8 @@ class _CheckSQL:
             f"WHERE g.{i} = ANY(%s) "
             "ORDER BY 1, 3, 6"
         )
-        self.by_public_id = base + f"WHERE p.{q('public_id')} = %s" + order
-        self.by_member_number = base + f"WHERE p.{q('member_number')} = %s" + order
+        # By the field the reference names (parties' one rule: a public id or a member number).
+        self.by_field = {field: base + f"WHERE p.{q(field)} = %s" + order for field in ("public_id", "member_number")}
 
     def read(
         self, *, studio_id: int, performer_reference: str, as_of: dt.datetime
@@ -363,7 +371,7 @@ class _CheckSQL:
         reference = (performer_reference or "").strip()
         if not reference:
             return None
-        sql = self.by_public_id if reference.startswith("prf_") else self.by_member_number
+        sql = self.by_field[parties_selectors.performer_reference_field(reference)]
         moment = connection.ops.adapt_datetimefield_value(as_of)
         params = [moment, moment, studio_id, moment, reference]
         if connection.vendor == "postgresql":
@@ -405,7 +413,7 @@ class _CheckSQL:
                 territory=tuple(_json(territory)),
                 future_spots=bool(future_spots),
             )
-            causes = tuple(cause for cause, on in (("performer", by_performer), ("strike", by_strike)) if on)
+            causes = _causes(by_performer=bool(by_performer), by_strike=bool(by_strike))
             candidate = rules.GrantCandidate(
                 grant_id=grant_id, scope=scope, status=rules.live_status(status, causes), suspension_causes=causes
             )
@@ -416,7 +424,7 @@ class _CheckSQL:
 def _prepared(sql: str, params: list) -> list[tuple]:
     """Run `sql` as a prepared statement on Django's open PostgreSQL connection.
 
-    Why: planning this statement was as costly to PostgreSQL as running it. Django binds
+    Why: planning this statement costs PostgreSQL as much as running it. Django binds
     parameters client-side and never prepares; a server-binding cursor on the same connection
     prepares it once per connection and then only executes it. Execute wrappers do not see it;
     the query log (DEBUG, assertNumQueries) does.

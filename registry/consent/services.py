@@ -19,21 +19,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.chain import canonical_json
 from registry.audit.services import audit_record
 from registry.consent import rules, selectors
-from registry.consent.choices import (
-    TERMINAL_GRANT_STATUSES,
-    GrantStatus,
-    RequestStatus,
-    SignatureMethod,
-    SignerRole,
-    StrikeJobKind,
-    StrikeJobStatus,
-    SuspensionCause,
-)
 from registry.consent.models import (
-    LIVE_GRANT_STATUSES,
     ConsentGrant,
     ConsentRequest,
     DescriptionVersion,
@@ -51,10 +41,23 @@ from registry.core.errors import (
     NotPermittedError,
     RuleViolationError,
     StateConflictError,
+    problems_summary,
 )
+from registry.core.vocabulary.consent import (
+    LIVE_GRANT_STATUSES,
+    TERMINAL_GRANT_STATUSES,
+    GrantStatus,
+    RequestStatus,
+    SignatureMethod,
+    SignerRole,
+    StrikeJobKind,
+    StrikeJobStatus,
+    SuspensionCause,
+)
+from registry.core.vocabulary.parties import RepresentativeKind
 from registry.outbox import services as outbox
 from registry.parties.authority import authority_for, representatives_in_force, require_authority
-from registry.parties.models import Performer, Representative, RepresentativeKind, Studio
+from registry.parties.models import Performer, Representative, Studio
 from registry.parties.rules import Act, Capacity
 from registry.terms.models import Agreement
 from registry.tokens import services as token_services
@@ -91,11 +94,6 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         has_estate_representative=has_estate,
         erased=performer.is_erased,
     )
-
-
-def preferences_of(performer: Performer) -> rules.Preferences:
-    prefs = PerformerPreferences.objects.filter(performer=performer).first()
-    return prefs.as_rules() if prefs else rules.Preferences()
 
 
 def description_content(d: rules.Description) -> dict:
@@ -175,13 +173,11 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         )
     )
     if problems:
-        raise RuleViolationError(
-            f"{problems[0].field}: {problems[0].message}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-            problems=problems,
-        )
+        raise RuleViolationError(problems_summary(problems), problems=problems)
 
-    conflicts = rules.preference_conflicts(preferences_of(new.performer), new.use, new.description, new.compensation)
+    conflicts = rules.preference_conflicts(
+        selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
+    )
     content = description_content(new.description)
     with transaction.atomic():
         request = ConsentRequest.objects.create(
@@ -215,7 +211,7 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         _audit_request(
             request,
             actor,
-            "consent_request.created",
+            AuditAction.CONSENT_REQUEST_CREATED,
             {
                 "use": request.use,
                 "agreement": new.agreement.code,
@@ -239,7 +235,7 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         _audit_request(
             request,
             actor,
-            "description_version.created",
+            AuditAction.DESCRIPTION_VERSION_CREATED,
             {
                 "version": version.version,
                 "sha256": version.sha256,
@@ -264,7 +260,7 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
             _audit_request(
                 request,
                 Actor.system("standing preferences"),
-                "consent_request.auto_declined",
+                AuditAction.CONSENT_REQUEST_AUTO_DECLINED,
                 {
                     "codes": request.decline_codes,
                     "reason": request.decline_reason,
@@ -305,11 +301,11 @@ def _amendment_problems(new: NewRequest) -> list[FieldProblem]:
     return out
 
 
-def _audit_request(request: ConsentRequest, actor: Actor, action: str, data: dict) -> None:
+def _audit_request(request: ConsentRequest, actor: Actor, action: AuditAction, data: dict) -> None:
     audit_record(
         actor=actor,
         action=action,
-        subject_type="consent_request",
+        subject_type=AuditSubject.CONSENT_REQUEST,
         subject_id=request.public_id,
         performer_id=request.performer.public_id,
         studio_id=request.studio.public_id,
@@ -423,7 +419,7 @@ def consent_request_accept(
         _audit_request(
             request,
             actor,
-            "consent_request.signed",
+            AuditAction.CONSENT_REQUEST_SIGNED,
             {
                 "signer_role": signer.role,
                 "signer_name": signer.name,
@@ -462,7 +458,7 @@ def _grant_create(
             actor=actor,
             at=now,
             reason=f"Amended by request {request.public_id}",
-            action="grant.superseded",
+            action=AuditAction.GRANT_SUPERSEDED,
         )
     lineage = {"lineage_id": previous.lineage_id, "version": previous.version + 1} if previous else {}
     grant = ConsentGrant.objects.create(
@@ -498,7 +494,7 @@ def _grant_create(
     _audit_grant(
         grant,
         actor,
-        "grant.activated" if previous is None else "grant.amended",
+        AuditAction.GRANT_ACTIVATED if previous is None else AuditAction.GRANT_AMENDED,
         {
             "version": grant.version,
             "supersedes": previous.public_id if previous else None,
@@ -549,7 +545,7 @@ def consent_request_decline(
         request.answered_at = now
         request.decline_reason = reason[:2000]
         request.save(update_fields=["status", "answered_at", "decline_reason"])
-        _audit_request(request, actor, "consent_request.declined", {"reason": request.decline_reason})
+        _audit_request(request, actor, AuditAction.CONSENT_REQUEST_DECLINED, {"reason": request.decline_reason})
         webhook_events.consent_request_answered(request)
     return request
 
@@ -572,7 +568,7 @@ def consent_requests_expire_due(*, now: dt.datetime | None = None) -> int:
             _audit_request(
                 request,
                 Actor.system("expiry"),
-                "consent_request.expired",
+                AuditAction.CONSENT_REQUEST_EXPIRED,
                 {"expires_at": request.expires_at},
             )
             expired += 1
@@ -597,7 +593,7 @@ def _transition(
     actor: Actor,
     at: dt.datetime,
     reason: str = "",
-    action: str,
+    action: AuditAction,
     strike: Strike | None = None,
     data: dict | None = None,
 ) -> None:
@@ -636,11 +632,11 @@ def _transition(
     webhook_events.grant_status_changed(grant, from_status=from_status, to_status=to)
 
 
-def _audit_grant(grant: ConsentGrant, actor: Actor, action: str, data: dict) -> None:
+def _audit_grant(grant: ConsentGrant, actor: Actor, action: AuditAction, data: dict) -> None:
     audit_record(
         actor=actor,
         action=action,
-        subject_type="grant",
+        subject_type=AuditSubject.GRANT,
         subject_id=grant.public_id,
         performer_id=grant.performer.public_id,
         studio_id=grant.studio.public_id,
@@ -676,7 +672,7 @@ def _suspend(
 ) -> None:
     Suspension.objects.create(grant=grant, cause=cause, strike=strike, reason=reason[:2000], started_at=at)
     if grant.status == GrantStatus.ACTIVE:
-        action = "grant.suspended_by_strike" if strike else "grant.suspended"
+        action = AuditAction.GRANT_SUSPENDED_BY_STRIKE if strike else AuditAction.GRANT_SUSPENDED
         _transition(
             grant,
             GrantStatus.SUSPENDED,
@@ -691,13 +687,13 @@ def _suspend(
         _audit_grant(
             grant,
             actor,
-            "grant.suspension_added",
+            AuditAction.GRANT_SUSPENSION_ADDED,
             {"cause": cause, "reason": reason, "strike": strike.public_id if strike else None},
         )
 
 
 def _end_suspension(
-    grant: ConsentGrant, suspension: Suspension, *, actor: Actor, at: dt.datetime, action: str
+    grant: ConsentGrant, suspension: Suspension, *, actor: Actor, at: dt.datetime, action: AuditAction
 ) -> None:
     suspension.ended_at = at
     suspension.save(update_fields=["ended_at"])
@@ -717,7 +713,7 @@ def _end_suspension(
         _audit_grant(
             grant,
             actor,
-            "grant.suspension_ended",
+            AuditAction.GRANT_SUSPENSION_ENDED,
             {
                 "cause": suspension.cause,
                 "strike": suspension.strike.public_id if suspension.strike else None,
@@ -745,7 +741,7 @@ def grant_revoke(*, grant: ConsentGrant, reason: str, acting_user, now: dt.datet
         if not grant.is_live:
             raise StateConflictError(f"Grant {grant.public_id} is {grant.status}; it cannot be revoked.")
         _end_all_suspensions(grant, now)
-        _transition(grant, GrantStatus.REVOKED, actor=actor, at=now, reason=reason, action="grant.revoked")
+        _transition(grant, GrantStatus.REVOKED, actor=actor, at=now, reason=reason, action=AuditAction.GRANT_REVOKED)
     return grant
 
 
@@ -776,7 +772,7 @@ def grant_resume(*, grant: ConsentGrant, acting_user, now: dt.datetime | None = 
         suspension = _open_suspensions(grant).filter(cause=SuspensionCause.PERFORMER).first()
         if suspension is None:
             raise StateConflictError(f"Grant {grant.public_id} is not suspended by the performer.")
-        _end_suspension(grant, suspension, actor=actor, at=now, action="grant.resumed")
+        _end_suspension(grant, suspension, actor=actor, at=now, action=AuditAction.GRANT_RESUMED)
     return grant
 
 
@@ -798,7 +794,7 @@ def grants_expire_due(*, now: dt.datetime | None = None) -> int:
                 actor=Actor.system("expiry"),
                 at=now,
                 reason=f"Term ended on {grant.term_end.isoformat()}",
-                action="grant.expired",
+                action=AuditAction.GRANT_EXPIRED,
             )
             count += 1
     return count
@@ -811,7 +807,7 @@ def grants_expire_due(*, now: dt.datetime | None = None) -> int:
 # set-based statements per transaction; so is undoing it when the strike is lifted.
 
 # Grants per batch: one transaction each, holding these grants' row locks while it runs (about
-# half a second on two shared cores; 2,000 a batch took half as long again over 100,000 grants).
+# half a second); smaller batches hold them for less but take longer in all (bench/strikes).
 STRIKE_JOB_BATCH = 5000
 # A job not heard from for this long (killed worker, lost message) is started again by beat.
 STRIKE_JOB_STALE = dt.timedelta(minutes=2)
@@ -894,8 +890,8 @@ def strike_declare(
         strike.studios.set(studios)
         audit_record(
             actor=actor,
-            action="strike.declared",
-            subject_type="strike",
+            action=AuditAction.STRIKE_DECLARED,
+            subject_type=AuditSubject.STRIKE,
             subject_id=strike.public_id,
             data={
                 "agreement": agreement.code,
@@ -936,8 +932,8 @@ def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None)
         to_end = Suspension.objects.filter(strike=strike, ended_at__isnull=True).count()
         audit_record(
             actor=actor,
-            action="strike.lifted",
-            subject_type="strike",
+            action=AuditAction.STRIKE_LIFTED,
+            subject_type=AuditSubject.STRIKE,
             subject_id=strike.public_id,
             data={"suspensions_to_end": to_end},
         )
@@ -1112,8 +1108,8 @@ def _strike_apply_batch(job: StrikeJob, scanned: list[_Scanned], *, now: dt.date
     lists = _strike_status_change(strike, changed, GrantStatus.ACTIVE, GrantStatus.SUSPENDED, reason=reason, at=now)
     audit_record(
         actor=Actor.system("strike job"),
-        action="strike.grants_suspended",
-        subject_type="strike",
+        action=AuditAction.STRIKE_GRANTS_SUSPENDED,
+        subject_type=AuditSubject.STRIKE,
         subject_id=strike.public_id,
         data={
             "batch": job.batches + 1,
@@ -1157,8 +1153,8 @@ def _strike_lift_batch(job: StrikeJob, scanned: list[_Scanned], *, now: dt.datet
     )
     audit_record(
         actor=Actor.system("strike job"),
-        action="strike.grants_restored",
-        subject_type="strike",
+        action=AuditAction.STRIKE_GRANTS_RESTORED,
+        subject_type=AuditSubject.STRIKE,
         subject_id=strike.public_id,
         data={
             "batch": job.batches + 1,
@@ -1220,13 +1216,13 @@ def _strike_job_finish(job_id: int, *, now: dt.datetime) -> None:
         if job.kind == StrikeJobKind.APPLY:
             strike.applied_at = now
             strike.save(update_fields=["applied_at"])
-            action, counts = "strike.applied", {"grants_suspended": job.changed}
+            action, counts = AuditAction.STRIKE_APPLIED, {"grants_suspended": job.changed}
         else:
-            action, counts = "strike.restored", {"grants_restored": job.changed}
+            action, counts = AuditAction.STRIKE_RESTORED, {"grants_restored": job.changed}
         audit_record(
             actor=Actor.system("strike job"),
             action=action,
-            subject_type="strike",
+            subject_type=AuditSubject.STRIKE,
             subject_id=strike.public_id,
             data={
                 **counts,
@@ -1266,8 +1262,8 @@ def preferences_update(
         prefs.save()
         audit_record(
             actor=actor,
-            action="preferences.updated",
-            subject_type="performer",
+            action=AuditAction.PREFERENCES_UPDATED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer.public_id,
             performer_id=performer.public_id,
             data={
@@ -1295,8 +1291,8 @@ def consent_check_record(
     with transaction.atomic():
         event = audit_record(
             actor=actor,
-            action="consent_check.recorded",
-            subject_type="performer",
+            action=AuditAction.CONSENT_CHECK_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer_public_id,
             performer_id=performer_public_id,
             studio_id=studio.public_id,

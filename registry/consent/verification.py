@@ -5,13 +5,13 @@ sees it: a strike in force suspends it before the strike's job has written its s
 
 from __future__ import annotations
 
-from registry.consent.choices import TERMINAL_GRANT_STATUSES
 from registry.consent.selectors import grant_live_status
+from registry.core.vocabulary.consent import TERMINAL_GRANT_STATUSES, GrantStatus
 from registry.tokens import statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
 from registry.tokens.models import ConsentToken, TokenStatus
 from registry.tokens.selectors import jwks
-from registry.tokens.verifier import STATUS_NAMES, KeySet, Result, verify
+from registry.tokens.verifier import STATUS_NAMES, KeySet, Result, VerificationStatus, verify
 
 
 def _current_status(token: str) -> tuple[bytes, str] | None:
@@ -36,9 +36,13 @@ def _current_status(token: str) -> tuple[bytes, str] | None:
     if status != TokenStatus.INVALID:  # the grant's current token, and the grant is live
         # As a check sees it now: a strike in force suspends it before its job writes the slot,
         # and a lifted one no longer does before the lift's job restores it.
-        live = {"active": TokenStatus.VALID, "suspended": TokenStatus.SUSPENDED}
+        live = {GrantStatus.ACTIVE: TokenStatus.VALID, GrantStatus.SUSPENDED: TokenStatus.SUSPENDED}
         status = live.get(grant_live_status(grant_id), status)
-    ended = grant_status if grant_status in TERMINAL_GRANT_STATUSES else STATUS_NAMES[statuslist.INVALID]
+    ended = (
+        VerificationStatus(grant_status)
+        if grant_status in TERMINAL_GRANT_STATUSES
+        else STATUS_NAMES[statuslist.INVALID]
+    )
     return statuslist.pack(size, [(idx, status)]), ended
 
 

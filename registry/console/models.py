@@ -6,18 +6,11 @@ from django.conf import settings
 from django.db import models
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.console import ExportStatus
 
 
 def new_export_id() -> str:
     return new_public_id("exp")
-
-
-class ExportStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a worker"
-    RUNNING = "running", "Being written"
-    READY = "ready", "Ready to download"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Deleted after its retention period"
 
 
 class ExportFile(models.Model):

@@ -15,22 +15,16 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from registry.billing.models import (
-    AccountKind,
-    BillingRun,
-    DocumentType,
-    Invoice,
-    InvoiceLine,
-    InvoiceStatus,
-    LedgerAccount,
-    Posting,
-)
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, LedgerAccount, Posting
 from registry.billing.selectors import ISSUED, fund_balances
-from registry.cases.models import Case, CaseKind, CaseStatus
-from registry.consent.choices import GrantStatus, RequestStatus, UseType
+from registry.cases.models import Case
 from registry.consent.models import ConsentGrant, ConsentRequest, Strike
 from registry.console.models import ExportFile
-from registry.usage.models import LineStatus, UsageKind, UsageLine
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
+from registry.core.vocabulary.cases import CaseKind, CaseStatus
+from registry.core.vocabulary.consent import GrantStatus, RequestStatus, UseType
+from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
+from registry.usage.models import UsageLine
 
 ZERO = Decimal("0.00")
 
@@ -196,7 +190,7 @@ def monthly_synthetic_days(months: list[dt.date]) -> dict[dt.date, Decimal]:
     out = dict.fromkeys(months, ZERO)
     lines = UsageLine.objects.filter(
         kind=UsageKind.SYNTHETIC_STANDIN,
-        unit="days",
+        unit=UsageUnit.DAYS,
         use_date__gte=months[0],
         use_date__lt=_next_month(months[-1]),
     ).exclude(status=LineStatus.RETRACTED)

@@ -13,12 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.console import selectors
 from registry.console.csvrows import csv_lines
-from registry.console.models import ExportFile, ExportStatus
+from registry.console.models import ExportFile
 from registry.core.actors import Actor
 from registry.core.errors import InvalidInputError, StateConflictError
+from registry.core.vocabulary.console import ExportStatus
 from registry.outbox import services as outbox
 
 # The task this module enqueues through the outbox, by name (registry/console/tasks.py runs it).
@@ -49,8 +51,8 @@ def totp_device_confirm(*, device: TOTPDevice, token: str, actor: Actor) -> TOTP
         device.save(update_fields=["confirmed"])
         audit_record(
             actor=actor,
-            action="staff.two_factor_enrolled",
-            subject_type="user",
+            action=AuditAction.STAFF_TWO_FACTOR_ENROLLED,
+            subject_type=AuditSubject.USER,
             subject_id=str(device.user_id),
             data={"device": device.persistent_id},
         )
@@ -85,8 +87,8 @@ def export_file_request(*, kind: str, start: dt.date, end: dt.date, fund: str, u
         )
         audit_record(
             actor=actor,
-            action="export.requested",
-            subject_type="export",
+            action=AuditAction.EXPORT_REQUESTED,
+            subject_type=AuditSubject.EXPORT,
             subject_id=export.public_id,
             data={"kind": kind, "start": start, "end": end, "fund": export.fund, "rows": export.rows_expected},
         )

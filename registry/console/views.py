@@ -31,9 +31,10 @@ from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
 from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
-from registry.console.models import ExportStatus
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
+from registry.core.vocabulary.console import ExportStatus
+from registry.core.vocabulary.usage import UsageUnit
 from registry.parties import roles
 from registry.parties.callers import caller_for_user
 from registry.portal.charts import Bar, bar_chart_svg
@@ -86,7 +87,7 @@ def dashboard(request):
     synthetic_chart = _chart(
         data.synthetic_days,
         title=f"Synthetic performer stand-in days per month, {span}",
-        unit="days",
+        unit=UsageUnit.DAYS,
         chart_id="chart-synthetic-days",
     )
     context = _context(

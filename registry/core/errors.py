@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from registry.core.problems import ProblemType
+
 
 @dataclass(frozen=True)
 class FieldProblem:
@@ -17,10 +19,23 @@ class FieldProblem:
     message: str
 
 
-class DomainError(Exception):
-    """Base class. `slug` names the problem type in registry.api.problems."""
+def and_more(items: Sequence[str], *, shown: int = 1) -> str:
+    """A list cut short for a message: the first `shown` items, then how many were left out,
+    as in "a, b (and 3 more)"."""
+    rest = len(items) - shown
+    return ", ".join(items[:shown]) + (f" (and {rest} more)" if rest > 0 else "")
 
-    slug = "conflict"
+
+def problems_summary(problems: Sequence[FieldProblem]) -> str:
+    """How a list of problems reads as one message: the first ("field: message"), and how many
+    more there are. The problems themselves go with it, each in full."""
+    return and_more([f"{p.field}: {p.message}" if p.field else p.message for p in problems])
+
+
+class DomainError(Exception):
+    """Base class. `slug` is the error's problem type (registry.core.problems)."""
+
+    slug = ProblemType.CONFLICT
 
     def __init__(self, message: str, *, problems: Sequence[FieldProblem] = (), **extra) -> None:
         super().__init__(message)
@@ -32,7 +47,7 @@ class DomainError(Exception):
 class InvalidInputError(DomainError):
     """Input that is malformed (wrong type, missing field), found outside a serializer."""
 
-    slug = "validation-error"
+    slug = ProblemType.VALIDATION_ERROR
 
 
 class RuleRefusalError(DomainError):
@@ -40,26 +55,26 @@ class RuleRefusalError(DomainError):
     reached, an address webhooks may not use. What the schema cannot say is never a 400, so a
     client can tell a request it built wrong (400) from one the registry declined (422)."""
 
-    slug = "rule-violation"
+    slug = ProblemType.RULE_VIOLATION
 
 
 class RuleViolationError(DomainError):
     """A consent rule refuses the request; `problems` names each field and rule."""
 
-    slug = "consent-rule-violation"
+    slug = ProblemType.CONSENT_RULE_VIOLATION
 
 
 class StateConflictError(DomainError):
     """The record is not in a state that allows this (e.g. answering an expired request)."""
 
-    slug = "conflict"
+    slug = ProblemType.CONFLICT
 
 
 class NotPermittedError(DomainError):
     """The caller may not do this to this record (e.g. the agreement forbids revocation)."""
 
-    slug = "permission-denied"
+    slug = ProblemType.PERMISSION_DENIED
 
 
 class NotFoundError(DomainError):
-    slug = "not-found"
+    slug = ProblemType.NOT_FOUND

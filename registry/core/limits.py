@@ -105,7 +105,7 @@ def has_nul(value: str) -> bool:
 # is before the birth of anyone whose likeness can still be protected (70 years after death in
 # California, DOMAIN.md); the latest is past any term a consent or licence states. Both keep date
 # arithmetic (a term plus decades, twelve months back for a chart, the end of a month) far from
-# the years 1 and 9999, where Python's dates end and a 500 used to follow.
+# the years 1 and 9999, where Python's dates end.
 EARLIEST_DATE = dt.date(1850, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
 DATE_RANGE_TEXT = f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"

@@ -1,16 +1,17 @@
 """Requests whose path or query string holds a NUL character are refused before any view runs.
 
 No text the registry stores holds one (registry.core.limits' text rules), and PostgreSQL fails a
-query that compares with one, which reached callers as a 500. A path with a NUL names nothing (404);
-a query parameter with one is a bad request (400). The API answers both as problem details, and
-its schema states the rule on every text query parameter.
+query that compares with one. A path with a NUL names nothing (404); a query parameter with one
+is a bad request (400). The API answers both as problem details, and its schema states the rule
+on every text query parameter.
 """
 
 from __future__ import annotations
 
 from django.views.defaults import bad_request, page_not_found
 
-from registry.api.problems import json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 
 
 class RefuseNulCharacters:
@@ -20,9 +21,9 @@ class RefuseNulCharacters:
     def __call__(self, request):
         api = request.path.startswith("/api/")
         if "\x00" in request.path:
-            return json_problem("not-found") if api else page_not_found(request, None)
+            return json_problem(ProblemType.NOT_FOUND) if api else page_not_found(request, None)
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             detail = "Query parameters cannot contain NUL characters."
-            return json_problem("validation-error", detail=detail) if api else bad_request(request, None)
+            return json_problem(ProblemType.VALIDATION_ERROR, detail=detail) if api else bad_request(request, None)
         return self.get_response(request)

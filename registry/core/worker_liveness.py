@@ -3,8 +3,8 @@ supervises it (Docker's restart policy, systemd, Kubernetes) starts a fresh one.
 
 Why: kombu's Redis transport can leave a worker that was connected when Redis restarted
 connected to nothing. It stays up, holds no task and never consumes again (celery/celery#8030,
-#8091, #10205; seen here with celery and kombu 5.7.0). The outbox keeps every piece of work, but
-the work would wait for a person to notice and restart the worker.
+#8091, #10205). The outbox keeps every piece of work, but the work would wait for a person to
+notice and restart the worker.
 
 How: every `WORKER_WATCHDOG_INTERVAL` seconds a thread in the worker's main process publishes a
 heartbeat task to the worker's own direct queue (`worker_direct`), and the consumer notes each

@@ -18,6 +18,8 @@ from django.utils import timezone
 from registry.consent import rules, services
 from registry.consent.models import ConsentRequest
 from registry.core.actors import Actor, ActorKind
+from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
+from registry.core.vocabulary.parties import RepresentativeKind
 from registry.parties import roles
 from registry.parties.models import ApiKey, Performer, Representative, Studio
 from registry.parties.services import api_key_issue, api_key_revoke, representative_authorise
@@ -108,7 +110,7 @@ def load_demo() -> DemoLogins:
         if not Representative.objects.filter(performer=minor, user=guardian_user).exists():
             representative_authorise(
                 performer=minor,
-                kind="guardian",
+                kind=RepresentativeKind.GUARDIAN,
                 name="Elena Rivera",
                 email="elena@performers.example",
                 user=guardian_user,
@@ -121,7 +123,7 @@ def load_demo() -> DemoLogins:
         if not Representative.objects.filter(performer=deceased, user=estate_user).exists():
             representative_authorise(
                 performer=deceased,
-                kind="estate",
+                kind=RepresentativeKind.ESTATE,
                 name="Ruth Vance (executor)",
                 email="ruth@estate.example",
                 user=estate_user,
@@ -168,37 +170,37 @@ def _demo_consent(studios, maya, minor, maya_user, actor) -> None:
                     territory=("US", "CA"),
                     term_start=start,
                     term_end=start + dt.timedelta(days=730),
-                    realtime_generation=False if project.kind == "game" else None,
+                    realtime_generation=False if project.kind == ProjectKind.GAME else None,
                     detail="Demo request.",
                 ),
                 compensation=rules.Compensation(
-                    amount=Decimal("1283.00"), currency="USD", unit="day", estimated_days=Decimal("3")
+                    amount=Decimal("1283.00"), currency="USD", unit=CompensationUnit.DAY, estimated_days=Decimal("3")
                 ),
             ),
             actor=actor,
         )
 
-    picture = rules.Project(kind="picture", title="The Long Night", production_number="NLP-2027-004")
+    picture = rules.Project(kind=ProjectKind.PICTURE, title="The Long Night", production_number="NLP-2027-004")
     new(
         northlight,
         maya,
         "tvth-2026",
-        "replica_use",
+        UseType.REPLICA_USE,
         picture,
         "Detective Ana Reyes, rooftop chase in scenes 41-44",
         ("Replica performs the rooftop stunt sequence in place of a stunt double",),
-        ("theatrical", "streaming"),
+        (Medium.THEATRICAL, Medium.STREAMING),
     )
-    game = rules.Project(kind="game", title="Skyline Racers", production_number="PXF-SR-2")
+    game = rules.Project(kind=ProjectKind.GAME, title="Skyline Racers", production_number="PXF-SR-2")
     granted = new(
         pixelforge,
         maya,
         "interactive-2025",
-        "voice_replica",
+        UseType.VOICE_REPLICA,
         game,
         "Race announcer voice, menus and races",
         ("Voice replica reads race results and menu lines",),
-        ("in_game",),
+        (Medium.IN_GAME,),
     )
     signer = services.signer_for(
         user=maya_user, performer=maya, is_union_admin=False, name="Maya Okafor", on=timezone.localdate()
@@ -214,9 +216,9 @@ def _demo_consent(studios, maya, minor, maya_user, actor) -> None:
         northlight,
         minor,
         "tvth-2026",
-        "replica_use",
+        UseType.REPLICA_USE,
         picture,
         "Young Ana in the flashback, scenes 12-14",
         ("Replica appears in the flashback crowd scene at the fair",),
-        ("theatrical", "streaming"),
+        (Medium.THEATRICAL, Medium.STREAMING),
     )

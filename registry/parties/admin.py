@@ -6,16 +6,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from registry.core.vocabulary.parties import StudioStatus
 from registry.parties.callers import caller_for_user
-from registry.parties.models import (
-    ApiKey,
-    Jurisdiction,
-    Performer,
-    Representative,
-    Studio,
-    StudioContact,
-    StudioStatus,
-)
+from registry.parties.models import ApiKey, Jurisdiction, Performer, Representative, Studio, StudioContact
 from registry.parties.services import (
     api_key_issue,
     api_key_revoke,

@@ -15,11 +15,15 @@ from django.utils import timezone
 
 from registry.core.ids import new_public_id
 from registry.core.people import is_minor_on
-from registry.core.reference import Confidence
+from registry.core.vocabulary.parties import ApiScope, ContactRole, RepresentativeKind, SignatoryStatus, StudioStatus
+from registry.core.vocabulary.reference import Confidence
+
+# A performer's public id is `prf_…`; a performer reference that is not one is a member number.
+PERFORMER_ID_PREFIX = "prf"
 
 
 def new_performer_id() -> str:
-    return new_public_id("prf")
+    return new_public_id(PERFORMER_ID_PREFIX)
 
 
 def new_studio_id() -> str:
@@ -108,13 +112,6 @@ class Performer(models.Model):
         return not self.is_deceased and self.is_minor_on(timezone.localdate())
 
 
-class RepresentativeKind(models.TextChoices):
-    AGENT = "agent", "Agent"
-    LAWYER = "lawyer", "Lawyer"
-    GUARDIAN = "guardian", "Guardian (of a minor)"
-    ESTATE = "estate", "Estate executor"
-
-
 class Representative(models.Model):
     """A person authorised to act for one performer, for a period, on a documented authority."""
 
@@ -151,17 +148,6 @@ class Representative(models.Model):
         return f"{self.name} ({self.get_kind_display()} for {self.performer.display_name})"
 
 
-class SignatoryStatus(models.TextChoices):
-    SIGNATORY = "signatory", "Signatory"
-    PENDING = "pending", "Signatory application pending"
-    NON_SIGNATORY = "non_signatory", "Not a signatory"
-
-
-class StudioStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-
-
 class Studio(models.Model):
     public_id = models.CharField(max_length=40, unique=True, default=new_studio_id, editable=False)
     legal_name = models.CharField(max_length=200, unique=True)
@@ -183,13 +169,6 @@ class Studio(models.Model):
         return self.status == StudioStatus.ACTIVE
 
 
-class ContactRole(models.TextChoices):
-    TECHNICAL = "technical", "Technical"
-    BILLING = "billing", "Billing"
-    LEGAL = "legal", "Legal"
-    PRODUCTION = "production", "Production"
-
-
 class StudioContact(models.Model):
     studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
@@ -205,17 +184,6 @@ class StudioContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}> ({self.role})"
-
-
-class ApiScope(models.TextChoices):
-    """What a studio API key may do. Declared once; views name the scope they require."""
-
-    PROFILE = "profile", "Read and manage the studio profile"
-    CONSENT_READ = "consent:read", "Read consent requests, grants and tokens; check consent"
-    CONSENT_WRITE = "consent:write", "Request consent"
-    USAGE_WRITE = "usage:write", "Report usage"
-    BILLING_READ = "billing:read", "Read invoices"
-    WEBHOOKS = "webhooks", "Manage webhook endpoints"
 
 
 def all_scopes() -> list[str]:

@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
-from registry.parties.models import Studio, StudioContact
+from django.db.models import Q, QuerySet
+
+from registry.parties.models import PERFORMER_ID_PREFIX, Performer, Studio, StudioContact
 
 
 def studio_contacts(studio: Studio) -> QuerySet[StudioContact]:
     return StudioContact.objects.filter(studio=studio)
+
+
+def performer_reference_field(reference: str) -> str:
+    """The Performer field a reference names: `public_id` for a public id (`prf_…`), else
+    `member_number`. Studios name performers either way; this is the one place that decides."""
+    return "public_id" if reference.startswith(f"{PERFORMER_ID_PREFIX}_") else "member_number"
+
+
+def performer_by_reference(reference: str, *, queryset: QuerySet[Performer] | None = None) -> Performer | None:
+    """The performer a reference names (None for none, or a blank reference); `queryset` adds
+    what the caller reads with it (e.g. a select_related)."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    queryset = Performer.objects.all() if queryset is None else queryset
+    try:
+        # get(), not first(): the field is unique, and first() adds the model's ORDER BY.
+        return queryset.get(**{performer_reference_field(reference): reference})
+    except Performer.DoesNotExist:
+        return None
+
+
+def performers_by_reference(references: Iterable[str]) -> dict[str, Performer]:
+    """The performers these references name, in one query, each under both its public id and
+    its member number (so a caller looks one up by whichever reference it was given)."""
+    fields: dict[str, set[str]] = {"public_id": set(), "member_number": set()}
+    for reference in references:
+        fields[performer_reference_field(reference)].add(reference)
+    found = Performer.objects.filter(
+        Q(public_id__in=fields["public_id"]) | Q(member_number__in=fields["member_number"])
+    )
+    return {ref: performer for performer in found for ref in (performer.public_id, performer.member_number)}

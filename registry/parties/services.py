@@ -13,22 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, NotPermittedError, StateConflictError
+from registry.core.vocabulary.parties import ApiScope, RepresentativeKind, StudioStatus
 from registry.parties import keys, rules
 from registry.parties.authority import person_facts, require_authority
 from registry.parties.locks import lock_studio
-from registry.parties.models import (
-    ApiKey,
-    ApiScope,
-    Performer,
-    Representative,
-    RepresentativeKind,
-    Studio,
-    StudioContact,
-    StudioStatus,
-)
+from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact
 from registry.parties.rules import Act, Capacity
 
 
@@ -45,8 +38,8 @@ def api_key_issue(*, studio: Studio, name: str, scopes: list[str] | None, actor:
         )
         audit_record(
             actor=actor,
-            action="api_key.issued",
-            subject_type="api_key",
+            action=AuditAction.API_KEY_ISSUED,
+            subject_type=AuditSubject.API_KEY,
             subject_id=api_key.prefix,
             studio_id=studio.public_id,
             data={"name": name, "scopes": scopes},
@@ -62,8 +55,8 @@ def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> ApiKey:
             locked.save(update_fields=["revoked_at"])
             audit_record(
                 actor=actor,
-                action="api_key.revoked",
-                subject_type="api_key",
+                action=AuditAction.API_KEY_REVOKED,
+                subject_type=AuditSubject.API_KEY,
                 subject_id=locked.prefix,
                 studio_id=locked.studio.public_id,
                 data={},
@@ -75,8 +68,8 @@ class _RecentKeys:
     """API keys that authenticated in this process in the last `API_KEY_CACHE_SECONDS`, by the
     SHA-256 of the whole key.
 
-    Why: a studio calls many times a second, and reading its key and studio on every call was a
-    third of a consent check's cost. The price: a key revoked, or a studio suspended, in another
+    Why: a studio calls many times a second, and reading its key and studio on every call costs a
+    third of a consent check. The price: a key revoked, or a studio suspended, in another
     process stops working there within that many seconds (in this process, at once). Only keys
     that matched are kept, so unknown keys cannot fill it, and it is bounded all the same. Looking
     up by the key's hash leaks nothing useful through timing: the hash cannot be turned back.
@@ -192,8 +185,8 @@ def representative_authorise(
         )
         audit_record(
             actor=actor,
-            action="representative.authorised",
-            subject_type="representative",
+            action=AuditAction.REPRESENTATIVE_AUTHORISED,
+            subject_type=AuditSubject.REPRESENTATIVE,
             subject_id=str(rep.pk),
             performer_id=performer.public_id,
             data={
@@ -215,8 +208,8 @@ def representative_revoke(*, representative: Representative, actor: Actor) -> Re
             rep.save(update_fields=["revoked_at"])
             audit_record(
                 actor=actor,
-                action="representative.revoked",
-                subject_type="representative",
+                action=AuditAction.REPRESENTATIVE_REVOKED,
+                subject_type=AuditSubject.REPRESENTATIVE,
                 subject_id=str(rep.pk),
                 performer_id=rep.performer.public_id,
                 data={},
@@ -279,8 +272,10 @@ def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor)
         locked.save(update_fields=["status"])
         audit_record(
             actor=actor,
-            action=f"studio.{'suspended' if status == StudioStatus.SUSPENDED else 'reactivated'}",
-            subject_type="studio",
+            action=AuditAction.STUDIO_SUSPENDED
+            if status == StudioStatus.SUSPENDED
+            else AuditAction.STUDIO_REACTIVATED,
+            subject_type=AuditSubject.STUDIO,
             subject_id=locked.public_id,
             studio_id=locked.public_id,
             data={"from": previous, "to": status, "reason": reason},
@@ -296,8 +291,8 @@ def studio_contact_add(*, studio: Studio, name: str, email: str, role: str, acto
         contact = StudioContact.objects.create(studio=studio, name=name, email=email, role=role)
         audit_record(
             actor=actor,
-            action="studio_contact.added",
-            subject_type="studio",
+            action=AuditAction.STUDIO_CONTACT_ADDED,
+            subject_type=AuditSubject.STUDIO,
             subject_id=studio.public_id,
             studio_id=studio.public_id,
             data={"name": name, "email": email, "role": role},

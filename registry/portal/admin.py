@@ -14,10 +14,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from registry.core.errors import DomainError
+from registry.core.vocabulary.portal import JoinRequestStatus
 from registry.parties.callers import caller_for_user
 from registry.parties.models import Performer, Representative
 from registry.portal import services
-from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
+from registry.portal.models import JoinRequest, PortalInvitation
 
 
 class InviteForm(forms.Form):

@@ -13,12 +13,12 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from registry.consent.choices import CompensationUnit, ContentCategory, UseType
 from registry.core import throttle
 from registry.core.errors import DomainError
 from registry.core.forms import DateField, DecimalField
 from registry.core.sign_in import PASSWORD_MAX_LENGTH, ThrottledSignInForm
-from registry.parties.models import RepresentativeKind
+from registry.core.vocabulary.consent import CompensationUnit, ContentCategory, UseType
+from registry.core.vocabulary.parties import RepresentativeKind
 
 
 def add_service_error(form: forms.Form, error: DomainError | ValidationError, field_map: dict | None = None) -> None:

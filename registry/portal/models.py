@@ -9,11 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class JoinRequestStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for union staff"
-    APPROVED = "approved", "Approved: invitation sent"
-    REJECTED = "rejected", "Rejected"
+from registry.core.vocabulary.portal import JoinRequestStatus
 
 
 class JoinRequest(models.Model):

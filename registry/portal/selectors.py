@@ -15,9 +15,9 @@ from registry.audit.models import AuditEvent
 from registry.audit.selectors import audit_events_for_performer
 from registry.billing.models import InvoiceLine
 from registry.billing.selectors import ISSUED, performer_earnings_by_month
-from registry.consent.choices import RequestStatus
-from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant, ConsentRequest
+from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to, grants_visible_to
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, RequestStatus
 from registry.parties.callers import Caller
 from registry.parties.models import Performer
 from registry.portal.charts import Bar

@@ -1,6 +1,6 @@
 """Writes for the portal's own records: join requests, invitations and accepting them.
 
-Each function is one transaction with its audit row inside it; emails go out after commit.
+Each function is one transaction with its audit row inside it; emails are owed through the outbox.
 Consent, preferences and representatives are written by their own apps' services.
 """
 
@@ -13,14 +13,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.core.people import age_on
+from registry.core.vocabulary.parties import RepresentativeKind
+from registry.core.vocabulary.portal import JoinRequestStatus
 from registry.outbox import services as outbox
 from registry.parties.authority import mandate_refusal, representatives_in_force
-from registry.parties.models import Performer, Representative, RepresentativeKind
-from registry.portal.models import JoinRequest, JoinRequestStatus, PortalInvitation
+from registry.parties.models import Performer, Representative
+from registry.portal.models import JoinRequest, PortalInvitation
 
 # The task this module enqueues through the outbox, by name (registry/portal/tasks.py runs it).
 SEND_INVITATION_TASK = "portal.send_invitation"
@@ -144,8 +147,8 @@ def _invite(*, party, email: str, actor: Actor, now: dt.datetime, **link) -> Por
     performer = party if is_performer else party.performer
     audit_record(
         actor=actor,
-        action="portal.invitation_sent",
-        subject_type="performer" if is_performer else "representative",
+        action=AuditAction.PORTAL_INVITATION_SENT,
+        subject_type=AuditSubject.PERFORMER if is_performer else AuditSubject.REPRESENTATIVE,
         subject_id=performer.public_id if is_performer else str(party.pk),
         performer_id=performer.public_id,
         data={"invitation": invitation.pk, "email": email, "for": "performer" if is_performer else "representative"},
@@ -243,8 +246,8 @@ def invitation_accept(*, invitation: PortalInvitation, password: str, now: dt.da
                 performer.public_id if invitation.performer_id else str(user.pk),
                 name,
             ),
-            action="portal.invitation_accepted",
-            subject_type="performer" if invitation.performer_id else "representative",
+            action=AuditAction.PORTAL_INVITATION_ACCEPTED,
+            subject_type=AuditSubject.PERFORMER if invitation.performer_id else AuditSubject.REPRESENTATIVE,
             subject_id=performer.public_id if invitation.performer_id else str(invitation.representative_id),
             performer_id=performer.public_id,
             data={"invitation": invitation.pk},

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from registry.audit.catalogue import AuditAction, FormerAuditAction
+
 # What each recorded action means, for a person reading their own history.
 ACTION_TEXT = {
-    "consent_request.created": "A studio asked for consent",
-    "description_version.created": "The request's description was recorded",
-    "consent_request.auto_declined": "A request was declined automatically by your preferences",
-    "consent_request.signed": "Consent was signed",
-    "consent_request.declined": "A request was declined",
-    "consent_request.expired": "A request expired unanswered",
-    "grant.activated": "A consent came into force",
-    "grant.amended": "A consent was amended (a new version)",
-    "grant.superseded": "A consent version was replaced by a newer one",
-    "grant.revoked": "A consent was revoked",
-    "grant.suspended": "A consent was suspended",
-    "grant.suspended_by_strike": "A consent was suspended by a strike",
-    "grant.suspension_added": "Another suspension was added to a consent",
-    "grant.suspension_ended": "A suspension of a consent ended",
-    "grant.resumed": "A consent was resumed",
-    "grant.resumed_after_strike": "A consent was restored when a strike ended",
-    "grant.expired": "A consent's term ended",
-    "preferences.updated": "Standing preferences were changed",
-    "representative.authorised": "Someone was authorised to act for you",
-    "representative.revoked": "Someone's authority to act for you ended",
-    "consent_check.recorded": "A studio checked consent before a use",
-    "portal.invitation_sent": "A portal invitation was sent",
-    "portal.invitation_accepted": "A portal invitation was accepted",
+    AuditAction.CONSENT_REQUEST_CREATED: "A studio asked for consent",
+    AuditAction.DESCRIPTION_VERSION_CREATED: "The request's description was recorded",
+    AuditAction.CONSENT_REQUEST_AUTO_DECLINED: "A request was declined automatically by your preferences",
+    AuditAction.CONSENT_REQUEST_SIGNED: "Consent was signed",
+    AuditAction.CONSENT_REQUEST_DECLINED: "A request was declined",
+    AuditAction.CONSENT_REQUEST_EXPIRED: "A request expired unanswered",
+    AuditAction.GRANT_ACTIVATED: "A consent came into force",
+    AuditAction.GRANT_AMENDED: "A consent was amended (a new version)",
+    AuditAction.GRANT_SUPERSEDED: "A consent version was replaced by a newer one",
+    AuditAction.GRANT_REVOKED: "A consent was revoked",
+    AuditAction.GRANT_SUSPENDED: "A consent was suspended",
+    AuditAction.GRANT_SUSPENDED_BY_STRIKE: "A consent was suspended by a strike",
+    AuditAction.GRANT_SUSPENSION_ADDED: "Another suspension was added to a consent",
+    AuditAction.GRANT_SUSPENSION_ENDED: "A suspension of a consent ended",
+    AuditAction.GRANT_RESUMED: "A consent was resumed",
+    FormerAuditAction.GRANT_RESUMED_AFTER_STRIKE: "A consent was restored when a strike ended",
+    AuditAction.GRANT_EXPIRED: "A consent's term ended",
+    AuditAction.PREFERENCES_UPDATED: "Standing preferences were changed",
+    AuditAction.REPRESENTATIVE_AUTHORISED: "Someone was authorised to act for you",
+    AuditAction.REPRESENTATIVE_REVOKED: "Someone's authority to act for you ended",
+    AuditAction.CONSENT_CHECK_RECORDED: "A studio checked consent before a use",
+    AuditAction.PORTAL_INVITATION_SENT: "A portal invitation was sent",
+    AuditAction.PORTAL_INVITATION_ACCEPTED: "A portal invitation was accepted",
 }
 
 

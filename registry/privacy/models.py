@@ -10,16 +10,11 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.privacy import ErasureStatus
 
 
 def new_erasure_id() -> str:
     return new_public_id("era")
-
-
-class ErasureStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for union staff"
-    REFUSED = "refused", "Refused: the data must be kept for now"
-    COMPLETED = "completed", "Carried out: personal data pseudonymised"
 
 
 class ErasureRequest(models.Model):
@@ -43,10 +38,12 @@ class ErasureRequest(models.Model):
         constraints = [
             # One request in the queue per performer: a second one adds nothing staff can act on.
             models.UniqueConstraint(
-                fields=["performer"], condition=Q(status="pending"), name="erasure_one_pending_per_performer"
+                fields=["performer"],
+                condition=Q(status=ErasureStatus.PENDING),
+                name="erasure_one_pending_per_performer",
             ),
             models.UniqueConstraint(
-                fields=["performer"], condition=Q(status="completed"), name="erasure_completed_once"
+                fields=["performer"], condition=Q(status=ErasureStatus.COMPLETED), name="erasure_completed_once"
             ),
         ]
 

@@ -9,21 +9,12 @@ cannot be paid). Once none is left, personal data is replaced by a pseudonym.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
-
-class BlockerCode(StrEnum):
-    """Why erasure is refused now. Declared once; the API sends these as `errors[].code`."""
-
-    ALREADY_ERASED = "already_erased"
-    LIVE_GRANTS = "live_grants"
-    PENDING_REQUESTS = "pending_requests"
-    OPEN_CASES = "open_cases"
-    UNBILLED_USAGE = "unbilled_usage"
-    UNPAID_EARNINGS = "unpaid_earnings"
+from registry.core.errors import and_more
+from registry.core.vocabulary.privacy import BlockerCode
 
 
 @dataclass(frozen=True)
@@ -46,10 +37,8 @@ class Blocker:
     ids: tuple[str, ...] = ()
 
 
-def _ids(values: Iterable[str], limit: int = 20) -> str:
-    values = list(values)
-    shown = ", ".join(values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+# Ids a refusal names in its message (all of them are in its `ids`).
+SHOWN_IDS = 20
 
 
 def erasure_blockers(h: Holdings) -> list[Blocker]:
@@ -63,8 +52,8 @@ def erasure_blockers(h: Holdings) -> list[Blocker]:
         out.append(
             Blocker(
                 BlockerCode.LIVE_GRANTS,
-                f"Consents still in force or suspended ({_ids(h.live_grant_ids)}): revoke them where "
-                "the agreement allows, or wait until their term ends.",
+                f"Consents still in force or suspended: {and_more(h.live_grant_ids, shown=SHOWN_IDS)}. Revoke "
+                "them where the agreement allows, or wait until their term ends.",
                 tuple(h.live_grant_ids),
             )
         )
@@ -72,7 +61,8 @@ def erasure_blockers(h: Holdings) -> list[Blocker]:
         out.append(
             Blocker(
                 BlockerCode.PENDING_REQUESTS,
-                f"Consent requests await an answer ({_ids(h.pending_request_ids)}): decline them or let them expire.",
+                f"Consent requests await an answer: {and_more(h.pending_request_ids, shown=SHOWN_IDS)}. Decline "
+                "them or let them expire.",
                 tuple(h.pending_request_ids),
             )
         )
@@ -80,8 +70,8 @@ def erasure_blockers(h: Holdings) -> list[Blocker]:
         out.append(
             Blocker(
                 BlockerCode.OPEN_CASES,
-                f"Cases concerning the performer are open ({_ids(h.open_case_ids)}): their records are "
-                "evidence until the cases are resolved.",
+                f"Cases concerning the performer are open: {and_more(h.open_case_ids, shown=SHOWN_IDS)}. Their "
+                "records are evidence until the cases are resolved.",
                 tuple(h.open_case_ids),
             )
         )

@@ -12,18 +12,21 @@ from django.utils import timezone
 
 from registry.audit.selectors import audit_events_for_performer
 from registry.billing import rating
-from registry.billing.models import AccountKind, InvoiceLine, Posting
+from registry.billing.models import InvoiceLine, Posting
 from registry.billing.money import round_money
-from registry.cases.models import Case, CaseStatus
-from registry.consent.choices import RequestStatus
-from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant, ConsentRequest
+from registry.cases.models import Case
+from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.core.actors import Actor
 from registry.core.personal_data import Erasure, iso
+from registry.core.vocabulary.billing import AccountKind
+from registry.core.vocabulary.cases import CaseStatus
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, RequestStatus
+from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Performer, Representative
 from registry.privacy import rules
 from registry.privacy.domains import performer_data_modules
 from registry.privacy.models import ErasureRequest
-from registry.usage.models import LineStatus, UsageLine
+from registry.usage.models import UsageLine
 
 EXPORT_FORMAT = "registry-performer-export"
 EXPORT_VERSION = 1

@@ -16,24 +16,26 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor, ActorKind
 from registry.core.errors import DomainError, FieldProblem, NotPermittedError, StateConflictError
 from registry.core.personal_data import RowsChanged
+from registry.core.problems import ProblemType
+from registry.core.vocabulary.privacy import ErasureStatus
 from registry.parties.authority import require_authority
 from registry.parties.models import Performer
 from registry.parties.roles import staff_role
 from registry.parties.rules import Act
 from registry.privacy import rules, selectors
 from registry.privacy.domains import performer_data_modules
-from registry.privacy.models import ErasureRequest, ErasureStatus
+from registry.privacy.models import ErasureRequest
 
 
 class ErasureRefusedError(DomainError):
-    """The registry must keep the data for now; `problems` names each reason. The problem type
-    is in the API's catalogue (registry/api/problems.py)."""
+    """The registry must keep the data for now; `problems` names each reason."""
 
-    slug = "erasure-refused"
+    slug = ProblemType.ERASURE_REFUSED
 
 
 def _refusal(blockers: list[rules.Blocker]) -> ErasureRefusedError:
@@ -73,8 +75,8 @@ def performer_export(*, performer: Performer, acting_user, now: dt.datetime | No
         document = selectors.performer_export(performer, now=now)
         audit_record(
             actor=actor,
-            action="performer.exported",
-            subject_type="performer",
+            action=AuditAction.PERFORMER_EXPORTED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer.public_id,
             performer_id=performer.public_id,
             data={"format": selectors.EXPORT_FORMAT, "version": selectors.EXPORT_VERSION},
@@ -113,8 +115,8 @@ def erasure_request_submit(
             raise StateConflictError("An erasure request for this performer is already waiting.") from exc
         audit_record(
             actor=actor,
-            action="erasure.requested",
-            subject_type="erasure_request",
+            action=AuditAction.ERASURE_REQUESTED,
+            subject_type=AuditSubject.ERASURE_REQUEST,
             subject_id=request.public_id,
             performer_id=performer.public_id,
             data={},
@@ -138,8 +140,8 @@ def _refuse(request: ErasureRequest, *, codes: list[str], detail: str, actor: Ac
     request.save(update_fields=["status", "decided_at", "decided_by", "refusal_codes", "refusal_detail"])
     audit_record(
         actor=actor,
-        action="erasure.refused",
-        subject_type="erasure_request",
+        action=AuditAction.ERASURE_REFUSED,
+        subject_type=AuditSubject.ERASURE_REQUEST,
         subject_id=request.public_id,
         performer_id=request.performer.public_id,
         data={"codes": codes},
@@ -191,8 +193,8 @@ def erasure_carry_out(*, request: ErasureRequest, actor: Actor, now: dt.datetime
         request.save(update_fields=["status", "decided_at", "decided_by", "changes", "reason"])
         audit_record(
             actor=actor,
-            action="performer.erased",
-            subject_type="performer",
+            action=AuditAction.PERFORMER_ERASED,
+            subject_type=AuditSubject.PERFORMER,
             subject_id=performer.public_id,
             performer_id=performer.public_id,
             data={"erasure_request": request.public_id, "changes": changes},

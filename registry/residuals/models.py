@@ -13,8 +13,9 @@ from django.db import models
 from django.db.models import Q
 
 from registry.consent import rules as consent_rules
-from registry.consent.choices import ProjectKind
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.consent import ProjectKind
+from registry.core.vocabulary.residuals import ConsentBasis, QualificationOutcome
 from registry.residuals import rules
 
 
@@ -94,13 +95,6 @@ class CastMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.performer} in {self.title}"
-
-
-class QualificationOutcome(models.TextChoices):
-    QUALIFIED = rules.QUALIFIED, "Qualified: the bonus is paid"
-    BELOW_THRESHOLD = rules.BELOW_THRESHOLD, "Below the threshold"
-    ALREADY_QUALIFIED = rules.ALREADY_QUALIFIED, "Already qualified this exhibition year: not paid again"
-    NOT_ELIGIBLE = rules.NOT_ELIGIBLE, "Not eligible (not high-budget streaming, or a year the agreement excludes)"
 
 
 class ViewingReport(models.Model):
@@ -232,12 +226,6 @@ class TrainingLicence(models.Model):
         return f"{self.public_id} ({self.title} to {self.licensee})"
 
 
-class ConsentBasis(models.TextChoices):
-    GRANT = rules.BASIS_GRANT, "The performer's training grant"
-    UNION = rules.BASIS_UNION, "The union, where the agreement gives it that role"
-    NONE = rules.BASIS_NONE, "No consent: a violation case is open"
-
-
 class LicenceShare(models.Model):
     """A cast member's part in a training licence: their pay, and on what consent it rests."""
 
@@ -259,11 +247,13 @@ class LicenceShare(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["licence", "performer"], name="licence_share_once_per_performer"),
             models.CheckConstraint(
-                condition=Q(consent_basis="grant", grant__isnull=False) | ~Q(consent_basis="grant"),
+                condition=Q(consent_basis=ConsentBasis.GRANT, grant__isnull=False)
+                | ~Q(consent_basis=ConsentBasis.GRANT),
                 name="licence_share_grant_named",
             ),
             models.CheckConstraint(
-                condition=Q(consent_basis="none", violation_case__isnull=False) | ~Q(consent_basis="none"),
+                condition=Q(consent_basis=ConsentBasis.NONE, violation_case__isnull=False)
+                | ~Q(consent_basis=ConsentBasis.NONE),
                 name="licence_share_violation_has_case",
             ),
         ]

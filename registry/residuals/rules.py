@@ -19,22 +19,13 @@ from decimal import ROUND_DOWN, Decimal
 from registry.billing.money import round_money, split_largest_remainder
 from registry.consent import rules as consent_rules
 from registry.core.errors import FieldProblem
+from registry.core.vocabulary.consent import CheckReasonCode, GrantStatus, UseType
+from registry.core.vocabulary.residuals import ConsentBasis, QualificationOutcome
 
 SUCCESS_BONUS_FUND = "success_bonus_fund"
 MINUTES_PER_HOUR = Decimal(60)
 VIEWS_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
-
-# Qualification outcomes; values mirror registry.residuals.models.QualificationOutcome.
-QUALIFIED = "qualified"
-BELOW_THRESHOLD = "below_threshold"
-ALREADY_QUALIFIED = "already_qualified"
-NOT_ELIGIBLE = "not_eligible"
-
-# How a cast member's part in a training licence is consented; mirrors models.ConsentBasis.
-BASIS_GRANT = "grant"
-BASIS_UNION = "union"
-BASIS_NONE = "none"
 
 
 # --- Streaming success bonus ------------------------------------------------------------------
@@ -86,7 +77,7 @@ class Viewing:
 
 @dataclass(frozen=True)
 class Qualification:
-    outcome: str
+    outcome: QualificationOutcome
     meets_threshold: bool
     views: Decimal  # hours × 60 ÷ runtime minutes, cut (never rounded up) to 4 places for display
     required_views: Decimal  # threshold × subscribers, exact
@@ -96,7 +87,7 @@ class Qualification:
 
     @property
     def pays(self) -> bool:
-        return self.outcome == QUALIFIED
+        return self.outcome == QualificationOutcome.QUALIFIED
 
 
 def _figure(value: Decimal) -> str:
@@ -152,15 +143,15 @@ def decide_qualification(
         f"{start.isoformat()} to {end.isoformat()}"
     )
     if not title.high_budget_svod:
-        outcome, why = NOT_ELIGIBLE, "not a high-budget made-for-streaming title"
+        outcome, why = QualificationOutcome.NOT_ELIGIBLE, "not a high-budget made-for-streaming title"
     elif viewing.exhibition_year > 1 and not terms.later_years:
-        outcome, why = NOT_ELIGIBLE, "the agreement lets only the first exhibition year qualify"
+        outcome, why = QualificationOutcome.NOT_ELIGIBLE, "the agreement lets only the first exhibition year qualify"
     elif already_paid:
-        outcome, why = ALREADY_QUALIFIED, "the bonus for this exhibition year was already paid"
+        outcome, why = QualificationOutcome.ALREADY_QUALIFIED, "the bonus for this exhibition year was already paid"
     elif meets:
-        outcome, why = QUALIFIED, "reaches the threshold"
+        outcome, why = QualificationOutcome.QUALIFIED, "reaches the threshold"
     else:
-        outcome, why = BELOW_THRESHOLD, "below the threshold"
+        outcome, why = QualificationOutcome.BELOW_THRESHOLD, "below the threshold"
     return Qualification(
         outcome=outcome,
         meets_threshold=meets,
@@ -315,13 +306,13 @@ class FindingReason:
 
 @dataclass(frozen=True)
 class ConsentFinding:
-    basis: str  # grant | union | none
+    basis: ConsentBasis
     grant_id: str | None
     reasons: tuple[FindingReason, ...] = ()
 
     @property
     def is_violation(self) -> bool:
-        return self.basis == BASIS_NONE
+        return self.basis == ConsentBasis.NONE
 
 
 def _norm(text: str) -> str:
@@ -345,12 +336,12 @@ def decide_training_consent(
     """Is a performer's part in this licence consented? By a training grant of the studio for
     this title that names the licensee, is active on the licence's first day and lasts its whole
     term; failing that by the union, where the agreement gives it that role; otherwise not."""
-    query = consent_rules.UseQuery(use=consent_rules.TRAINING, project=licence.project, on=licence.term_start)
+    query = consent_rules.UseQuery(use=UseType.TRAINING, project=licence.project, on=licence.term_start)
     fitting: list[consent_rules.GrantCandidate] = []
     reasons: list[FindingReason] = []
     for grant in grants:
         cand = grant.candidate
-        if cand.scope.use != consent_rules.TRAINING or cand.status in (None, "superseded"):
+        if cand.scope.use != UseType.TRAINING or cand.status in (None, GrantStatus.SUPERSEDED):
             continue
         if not names_licensee(grant.described_uses, licence.licensee):
             reasons.append(
@@ -374,12 +365,12 @@ def decide_training_consent(
         fitting.append(cand)
     outcome = consent_rules.decide_check(query, fitting, prefs=None)
     if outcome.allowed:
-        return ConsentFinding(BASIS_GRANT, outcome.grant_id)
+        return ConsentFinding(ConsentBasis.GRANT, outcome.grant_id)
     for reason in outcome.reasons:
-        if reason.code == "no_grant" and reasons:
+        if reason.code == CheckReasonCode.NO_GRANT and reasons:
             continue  # the grants set aside above say more than "no grant"
         reasons.append(FindingReason(reason.code, reason.message, reason.grant_id))
-    return ConsentFinding(BASIS_UNION if union_consents else BASIS_NONE, None, tuple(reasons))
+    return ConsentFinding(ConsentBasis.UNION if union_consents else ConsentBasis.NONE, None, tuple(reasons))
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from registry.billing.selectors import performer_statement
-from registry.consent import rules as consent_rules
 from registry.consent import selectors as consent_selectors
 from registry.consent.models import ConsentGrant, Signature
+from registry.core.vocabulary.consent import UseType
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer
 from registry.residuals import rules
@@ -103,7 +103,7 @@ def training_grants_for(*, studio_id: int, performer_ids: list[int], as_of: dt.d
     of the signed description that can name a licensee. Four queries, whatever the cast size."""
     histories = consent_selectors.grant_histories(studio_id=studio_id, performer_ids=performer_ids)
     training = {
-        performer_id: [h for h in found if h.grant.use == consent_rules.TRAINING and h.grant.activated_at <= as_of]
+        performer_id: [h for h in found if h.grant.use == UseType.TRAINING and h.grant.activated_at <= as_of]
         for performer_id, found in histories.items()
     }
     grant_pks = [h.grant.pk for found in training.values() for h in found]

@@ -14,26 +14,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger
 from registry.billing.models import JournalEntry
-from registry.cases.models import Case, CaseKind
+from registry.cases.models import Case
 from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
 from registry.consent.selectors import as_of_moment
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError, problems_summary
+from registry.core.vocabulary.cases import CaseKind
+from registry.core.vocabulary.residuals import ConsentBasis
 from registry.parties.models import Performer, Studio
+from registry.parties.selectors import performers_by_reference
 from registry.residuals import rules, selectors
 from registry.residuals.models import (
     TITLE_PROJECT_KINDS,
     BonusDistribution,
     BonusShare,
     CastMember,
-    ConsentBasis,
     LicenceShare,
     Title,
     TrainingLicence,
@@ -44,9 +46,7 @@ from registry.terms.models import Agreement
 
 def _refuse(problems: list[FieldProblem]) -> None:
     if problems:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RuleRefusalError(f"{first.field}: {first.message}{more}", problems=problems)
+        raise RuleRefusalError(problems_summary(problems), problems=problems)
 
 
 def bonus_terms_of(agreement: Agreement) -> rules.BonusTerms:
@@ -85,14 +85,7 @@ class NewTitle:
 
 def _resolve_cast(cast: Sequence[CastInput], problems: list[FieldProblem]) -> list[Performer | None]:
     refs = {c.performer.strip() for c in cast}
-    found = Performer.objects.filter(
-        Q(public_id__in=[r for r in refs if r.startswith("prf_")])
-        | Q(member_number__in=[r for r in refs if not r.startswith("prf_")])
-    )
-    by_ref: dict[str, Performer] = {}
-    for performer in found:
-        by_ref[performer.public_id] = performer
-        by_ref[performer.member_number] = performer
+    by_ref = performers_by_reference(refs)
     resolved: list[Performer | None] = []
     seen: set[int] = set()
     for i, member in enumerate(cast):
@@ -183,8 +176,8 @@ def title_register(*, studio: Studio, new: NewTitle, actor: Actor, now: dt.datet
             )
             audit_record(
                 actor=actor,
-                action="title.registered",
-                subject_type="title",
+                action=AuditAction.TITLE_REGISTERED,
+                subject_type=AuditSubject.TITLE,
                 subject_id=title.public_id,
                 studio_id=studio.public_id,
                 data={
@@ -290,8 +283,8 @@ def viewing_report_submit(
         )
         audit_record(
             actor=actor,
-            action="viewing_report.received",
-            subject_type="viewing_report",
+            action=AuditAction.VIEWING_REPORT_RECEIVED,
+            subject_type=AuditSubject.VIEWING_REPORT,
             subject_id=stored.public_id,
             studio_id=title.studio.public_id,
             data={
@@ -359,8 +352,8 @@ def _distribute_bonus(
     )
     audit_record(
         actor=actor,
-        action="success_bonus.distributed",
-        subject_type="bonus_distribution",
+        action=AuditAction.SUCCESS_BONUS_DISTRIBUTED,
+        subject_type=AuditSubject.BONUS_DISTRIBUTION,
         subject_id=distribution.public_id,
         studio_id=title.studio.public_id,
         data={
@@ -542,8 +535,8 @@ def _post_licence_fee(
 def _audit_licence(licence: TrainingLicence, title: Title, shares: list[LicenceShare], actor: Actor) -> None:
     audit_record(
         actor=actor,
-        action="training_licence.recorded",
-        subject_type="training_licence",
+        action=AuditAction.TRAINING_LICENCE_RECORDED,
+        subject_type=AuditSubject.TRAINING_LICENCE,
         subject_id=licence.public_id,
         studio_id=title.studio.public_id,
         data={

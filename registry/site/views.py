@@ -10,7 +10,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.defaults import page_not_found, server_error
 
-from registry.api.problems import PROBLEM_TYPES, json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +21,9 @@ def home(request):
 
 
 def problem_type(request, slug: str):
-    ptype = PROBLEM_TYPES.get(slug)
-    if ptype is None:
+    if slug not in ProblemType.values:
         raise Http404("No such problem type")
-    return render(request, "site/problem_type.html", {"problem": ptype, "all": PROBLEM_TYPES.values()})
+    return render(request, "site/problem_type.html", {"problem": ProblemType(slug), "all": list(ProblemType)})
 
 
 def _is_api(request) -> bool:
@@ -32,7 +32,7 @@ def _is_api(request) -> bool:
 
 def handler404(request, exception=None):
     if _is_api(request):
-        return json_problem("not-found", detail="No API resource at this address.")
+        return json_problem(ProblemType.NOT_FOUND, detail="No API resource at this address.")
     return page_not_found(request, exception)
 
 
@@ -43,11 +43,13 @@ def handler500(request):
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", type(sys.exc_info()[1]).__name__)
         if _is_api(request):
-            response = json_problem("service-unavailable", detail="The database is unreachable; retry shortly.")
+            response = json_problem(
+                ProblemType.SERVICE_UNAVAILABLE, detail="The database is unreachable; retry shortly."
+            )
         else:
             response = render(request, "site/unavailable.html", status=503)
         response["Retry-After"] = "5"
         return response
     if _is_api(request):
-        return json_problem("server-error")
+        return json_problem(ProblemType.SERVER_ERROR)
     return server_error(request)

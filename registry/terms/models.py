@@ -10,15 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from registry.core.reference import Confidence
-
-
-class Sector(models.TextChoices):
-    TV_THEATRICAL = "tv_theatrical", "TV/Theatrical"
-    COMMERCIALS = "commercials", "Commercials"
-    INTERACTIVE = "interactive", "Interactive media (games)"
-    SOUND_RECORDINGS = "sound_recordings", "Sound recordings"
-
+from registry.core.vocabulary.reference import Confidence
+from registry.core.vocabulary.terms import RateUnit, RoleCategory, Sector
 
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
@@ -171,22 +164,6 @@ def validate_fund_split(split: object) -> str | None:
     if total != Decimal("1"):
         return f"The shares add up to {total}, not 1."
     return None
-
-
-class RoleCategory(models.TextChoices):
-    """The role a rate applies to; also the role a synthetic performer displaces."""
-
-    DAY_PERFORMER = "day_performer", "Day performer"
-    WEEKLY_PERFORMER = "weekly_performer", "Weekly performer"
-    BACKGROUND_ACTOR = "background_actor", "Background actor"
-    STAND_IN = "stand_in", "Stand-in"
-    COMMERCIAL_SESSION = "commercial_session", "Commercial session (on-camera principal)"
-
-
-class RateUnit(models.TextChoices):
-    DAY = "day", "Day"
-    WEEK = "week", "Week"
-    SESSION = "session", "Session"
 
 
 class RateCard(models.Model):

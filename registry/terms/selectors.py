@@ -7,11 +7,12 @@ import datetime as dt
 from django.db.models import Q
 
 from registry.core.errors import DomainError
+from registry.core.problems import ProblemType
 from registry.terms.models import Agreement, RateCard
 
 
 class RateNotFoundError(DomainError):
-    slug = "rate-not-found"
+    slug = ProblemType.RATE_NOT_FOUND
 
 
 def rate_in_force(*, agreement: Agreement, role_category: str, unit: str, on: dt.date) -> RateCard:

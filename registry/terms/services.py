@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
+from registry.core.vocabulary.reference import Confidence
 from registry.terms.models import Agreement, RateCard
 
 
@@ -21,7 +23,7 @@ def rate_card_add(
     effective_from: dt.date,
     effective_to: dt.date | None = None,
     currency: str | None = None,
-    source_confidence: str = "M",
+    source_confidence: Confidence = Confidence.MEDIUM,
     source_note: str = "",
     actor: Actor,
 ) -> RateCard:
@@ -44,8 +46,8 @@ def rate_card_add(
         row.save()
         audit_record(
             actor=actor,
-            action="rate_card.added",
-            subject_type="agreement",
+            action=AuditAction.RATE_CARD_ADDED,
+            subject_type=AuditSubject.AGREEMENT,
             subject_id=agreement.code,
             data={
                 "role_category": role_category,
@@ -70,8 +72,8 @@ def rate_card_close(*, row: RateCard, effective_to: dt.date | None, actor: Actor
         current.save(update_fields=["effective_to"])
         audit_record(
             actor=actor,
-            action="rate_card.period_changed",
-            subject_type="agreement",
+            action=AuditAction.RATE_CARD_PERIOD_CHANGED,
+            subject_type=AuditSubject.AGREEMENT,
             subject_id=current.agreement.code,
             data={
                 "rate_card": current.pk,

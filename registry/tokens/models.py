@@ -6,17 +6,12 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.tokens import jose, statuslist
 
 
 def new_status_list_id() -> str:
     return new_public_id("sl")
-
-
-class KeyStatus(models.TextChoices):
-    ACTIVE = "active", "Active: signs new tokens"
-    RETIRED = "retired", "Retired: published while its tokens can be valid"
-    COMPROMISED = "compromised", "Compromised: unpublished, its tokens invalid"
 
 
 class SigningKey(models.Model):
@@ -33,7 +28,9 @@ class SigningKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["status"], condition=Q(status="active"), name="one_active_signing_key"),
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status=KeyStatus.ACTIVE), name="one_active_signing_key"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,8 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from registry.tokens.models import ConsentToken, KeyStatus, SigningKey, StatusList, StatusListSnapshot
+from registry.core.vocabulary.tokens import KeyStatus
+from registry.tokens.models import ConsentToken, SigningKey, StatusList, StatusListSnapshot
 
 
 def published_keys(*, now: dt.datetime | None = None) -> list[SigningKey]:

@@ -1,13 +1,14 @@
 """Writes for tokens: keys and their rotation, issuing tokens, status slots and status lists.
 
-Token work happens inside the transaction of the grant change that causes it (through the
-hook consent.services calls), so a grant and its token never disagree.
+Token work happens inside the transaction of the grant change that causes it (consent's services
+call these functions), so a grant and its token never disagree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -15,16 +16,16 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
-from registry.consent.choices import GrantStatus
-from registry.consent.models import LIVE_GRANT_STATUSES, ConsentGrant
 from registry.core.actors import Actor
 from registry.core.errors import NotFoundError, StateConflictError
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.outbox import services as outbox
 from registry.tokens import jose, keys, selectors, statuslist
 from registry.tokens.models import (
     ConsentToken,
-    KeyStatus,
     SigningKey,
     StatusList,
     StatusListSnapshot,
@@ -33,6 +34,9 @@ from registry.tokens.models import (
 )
 from registry.tokens.verifier import CONSENT_TYP, STATUS_LIST_TYP
 from registry.webhooks import events as webhook_events
+
+if TYPE_CHECKING:  # consent sits above tokens: its grants are only named here
+    from registry.consent.models import ConsentGrant
 
 # The task this module enqueues through the outbox, by name (registry/tokens/tasks.py runs it).
 REFRESH_STATUS_LIST_TASK = "tokens.refresh_status_list"
@@ -69,8 +73,8 @@ def signing_key_rotate(*, actor: Actor, now: dt.datetime | None = None) -> Signi
         key = SigningKey.objects.create(kid=kid, public_x=x, private_encrypted=encrypted, created_at=now)
         audit_record(
             actor=actor,
-            action="signing_key.activated",
-            subject_type="signing_key",
+            action=AuditAction.SIGNING_KEY_ACTIVATED,
+            subject_type=AuditSubject.SIGNING_KEY,
             subject_id=kid,
             data={"retired": [k.kid for k in retired]},
         )
@@ -105,8 +109,8 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
         key.save(update_fields=["status", "compromised_at"])
         audit_record(
             actor=actor,
-            action="signing_key.compromised",
-            subject_type="signing_key",
+            action=AuditAction.SIGNING_KEY_COMPROMISED,
+            subject_type=AuditSubject.SIGNING_KEY,
             subject_id=kid,
             data={"was_active": was_active},
         )
@@ -126,8 +130,8 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
                 old.save(update_fields=["replaced_by"])
                 audit_record(
                     actor=actor,
-                    action="token.reissued",
-                    subject_type="grant",
+                    action=AuditAction.TOKEN_REISSUED,
+                    subject_type=AuditSubject.GRANT,
                     subject_id=old.grant.public_id,
                     performer_id=old.grant.performer.public_id,
                     studio_id=old.grant.studio.public_id,
@@ -252,8 +256,8 @@ def token_issue(*, grant: ConsentGrant, at: dt.datetime) -> ConsentToken:
     token = _issue(grant, now=at)
     audit_record(
         actor=Actor.system("token issuer"),
-        action="token.issued",
-        subject_type="grant",
+        action=AuditAction.TOKEN_ISSUED,
+        subject_type=AuditSubject.GRANT,
         subject_id=grant.public_id,
         performer_id=grant.performer.public_id,
         studio_id=grant.studio.public_id,

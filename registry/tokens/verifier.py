@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -24,13 +25,31 @@ from registry.tokens.jose import ED25519_ALGS, MalformedJWS, parse_compact, publ
 
 CONSENT_TYP = "consent+jwt"
 STATUS_LIST_TYP = "statuslist+jwt"
+
+
+class VerificationStatus(StrEnum):
+    """Every status a verification ends in (the API's schema and the verification page use these).
+    Declared here, not in registry.core.vocabulary: this module runs copied out on its own."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    SUSPENDED = "suspended"
+    NOT_YET_VALID = "not_yet_valid"
+    INVALID = "invalid"
+
+
 # What a slot's value is reported as. Offline, the list's value 1 (the IETF draft's INVALID)
 # does not say why a token stopped holding: it is reported as `revoked`. The registry's online
 # check knows the grant's history and names it (`invalid_as`): revoked, expired or superseded.
-STATUS_NAMES = {statuslist.VALID: "valid", statuslist.INVALID: "revoked", statuslist.SUSPENDED: "suspended"}
-INVALID_AS = ("revoked", "expired", "superseded")
-# Every status a verification ends in (the API's schema and the verification page use this).
-RESULT_STATUSES = ("valid", *INVALID_AS, "suspended", "not_yet_valid", "invalid")
+STATUS_NAMES = {
+    statuslist.VALID: VerificationStatus.VALID,
+    statuslist.INVALID: VerificationStatus.REVOKED,
+    statuslist.SUSPENDED: VerificationStatus.SUSPENDED,
+}
+INVALID_AS = (VerificationStatus.REVOKED, VerificationStatus.EXPIRED, VerificationStatus.SUPERSEDED)
+RESULT_STATUSES = tuple(VerificationStatus)
 # Allowance for clocks that disagree a little.
 DEFAULT_LEEWAY = 60
 
@@ -38,7 +57,7 @@ DEFAULT_LEEWAY = 60
 @dataclass
 class Result:
     valid: bool
-    status: str  # valid, revoked, suspended, invalid, unknown
+    status: VerificationStatus
     claims: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
 
@@ -125,7 +144,7 @@ def verify(
     now: float | None = None,
     leeway: int = DEFAULT_LEEWAY,
     status_bytes: bytes | None = None,
-    invalid_as: str = STATUS_NAMES[statuslist.INVALID],
+    invalid_as: VerificationStatus = STATUS_NAMES[statuslist.INVALID],
 ) -> Result:
     """Verify a consent token. Give the status list as its signed JWT (checked here), or as
     already-verified bytes (`status_bytes`, for callers that verified the list once).
@@ -138,18 +157,18 @@ def verify(
     claims, reasons = _check_jws(token, keyset, CONSENT_TYP, now, leeway)
     if reasons and reasons[0] not in {"expired", "not_yet_valid", "missing_exp"}:
         # Not signed by the registry as a consent token: nothing in it can be trusted.
-        return Result(valid=False, status="invalid", claims={}, reasons=reasons)
+        return Result(valid=False, status=VerificationStatus.INVALID, claims={}, reasons=reasons)
     list_status = _status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons, invalid_as)
     if not reasons:
-        return Result(valid=True, status="valid", claims=claims, reasons=[])
-    if list_status in (*INVALID_AS, "suspended"):
+        return Result(valid=True, status=VerificationStatus.VALID, claims=claims, reasons=[])
+    if list_status in (*INVALID_AS, VerificationStatus.SUSPENDED):
         status = list_status
     elif "expired" in reasons:
-        status = "expired"
+        status = VerificationStatus.EXPIRED
     elif "not_yet_valid" in reasons:
-        status = "not_yet_valid"
+        status = VerificationStatus.NOT_YET_VALID
     else:
-        status = "invalid"
+        status = VerificationStatus.INVALID
     return Result(valid=False, status=status, claims=claims, reasons=reasons)
 
 
@@ -161,8 +180,8 @@ def _status_from_list(
     now: float,
     leeway: int,
     reasons: list[str],
-    invalid_as: str,
-) -> str | None:
+    invalid_as: VerificationStatus,
+) -> VerificationStatus | None:
     """The token's status name from its list slot; appends to `reasons` what is wrong."""
     status = claims.get("status")
     ref = status.get("status_list") if isinstance(status, dict) else None
@@ -184,8 +203,8 @@ def _status_from_list(
     except IndexError:
         reasons.append("status_index_out_of_range")
         return None
-    name = invalid_as if code == statuslist.INVALID else STATUS_NAMES.get(code, "invalid")
-    reason = name if name != "invalid" else "status_invalid"
+    name = invalid_as if code == statuslist.INVALID else STATUS_NAMES.get(code, VerificationStatus.INVALID)
+    reason = name if name != VerificationStatus.INVALID else "status_invalid"
     if code != statuslist.VALID and reason not in reasons:  # `expired` may come from `exp` too
         reasons.append(reason)
     return name

@@ -10,7 +10,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from registry.api.problems import json_problem
+from registry.core.problem_details import json_problem
+from registry.core.problems import ProblemType
 from registry.tokens import selectors, services
 
 STATUS_LIST_CONTENT_TYPE = "application/statuslist+jwt"
@@ -33,13 +34,13 @@ def status_list(request, list_id: str):
         try:
             at = dt.datetime.fromtimestamp(int(request.GET["time"]), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
-            return json_problem("validation-error", detail="`time` must be a UNIX time in seconds.")
+            return json_problem(ProblemType.VALIDATION_ERROR, detail="`time` must be a UNIX time in seconds.")
     if at is None:
         snapshot = services.status_list_snapshot_to_serve(status_list=sl)
     else:
         snapshot = selectors.status_list_snapshot(sl, at=at)
     if snapshot is None:
-        return json_problem("not-found", detail="The list did not exist at that time.")
+        return json_problem(ProblemType.NOT_FOUND, detail="The list did not exist at that time.")
     etag = f'"{sl.public_id}-{snapshot.pk}"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         # The verifier's cached copy is the current signed list: no body, same caching headers.

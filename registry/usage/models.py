@@ -9,9 +9,10 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from registry.consent.choices import ProjectKind, UseType
 from registry.core.ids import new_public_id
-from registry.terms.models import RoleCategory
+from registry.core.vocabulary.consent import ProjectKind, UseType
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 
 
 def new_report_id() -> str:
@@ -20,17 +21,6 @@ def new_report_id() -> str:
 
 def new_synthetic_id() -> str:
     return new_public_id("syn")
-
-
-class UsageKind(models.TextChoices):
-    SCAN_SESSION = "scan_session", "Scan session"
-    REPLICA_USE = "replica_use", "Replica use"
-    DIGITAL_ALTERATION = "digital_alteration", "Digital alteration"
-    REALTIME_GENERATION = "realtime_generation", "Real-time generation"
-    TRAINING_USE = "training_use", "Training use"
-    SYNTHETIC_STANDIN = "synthetic_standin", "Synthetic performer stand-in"
-    SYNTHETIC_VOICE_TRACK = "synthetic_voice_track", "Synthetic voice track"
-    STREAMING_VIEWS = "streaming_views", "Streaming views"
 
 
 # The consent each kind of use of a performer relies on (DOMAIN.md 2.5: separate scopes).
@@ -42,20 +32,6 @@ CONSENT_FOR_KIND = {
     UsageKind.TRAINING_USE: UseType.TRAINING,
 }
 SYNTHETIC_KINDS = frozenset({UsageKind.SYNTHETIC_STANDIN, UsageKind.SYNTHETIC_VOICE_TRACK})
-
-
-class UsageUnit(models.TextChoices):
-    DAYS = "days", "Days"
-    SESSIONS = "sessions", "Sessions"
-    TRACKS = "tracks", "Tracks"
-    HOURS_VIEWED = "hours_viewed", "Hours viewed"
-    RUNS = "runs", "Training runs"
-
-
-class LineStatus(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted: covered, billable"
-    VIOLATION = "violation", "Not covered by valid consent: a case is open"
-    RETRACTED = "retracted", "Retracted by the studio"
 
 
 class UsageReport(models.Model):

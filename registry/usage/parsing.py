@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from registry.consent import rules
-from registry.consent.choices import Medium, ProjectKind
 from registry.core import limits
 from registry.core.errors import FieldProblem
-from registry.terms.models import RoleCategory
-from registry.usage.models import UsageKind, UsageUnit
+from registry.core.vocabulary.consent import Medium, ProjectKind
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.usage.services import MAX_LINES, LineInput
 
 USAGE_KINDS = frozenset(UsageKind.values)

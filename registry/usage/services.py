@@ -16,33 +16,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.chain import canonical_json
 from registry.audit.services import audit_record
-from registry.cases.models import Case, CaseKind, CaseStatus
+from registry.cases.models import Case
 from registry.cases.services import case_open
 from registry.consent import rules
 from registry.consent import selectors as consent_selectors
-from registry.consent.choices import UseType
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
-from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError
+from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError, problems_summary
+from registry.core.problems import ProblemType
+from registry.core.vocabulary.cases import CaseKind, CaseStatus
+from registry.core.vocabulary.consent import CheckReasonCode, UseType
+from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
+from registry.parties.selectors import performers_by_reference
 from registry.terms.models import Agreement
 from registry.usage.models import (
     CONSENT_FOR_KIND,
     SYNTHETIC_KINDS,
     FeatureBorrowing,
-    LineStatus,
     SyntheticPerformer,
-    UsageKind,
     UsageLine,
     UsageReport,
-    UsageUnit,
 )
 from registry.webhooks import events as webhook_events
 
@@ -52,7 +53,7 @@ MAX_LINES = 10_000
 class UsageRejectedError(RuleViolationError):
     """The report is refused as a whole; nothing from it is stored."""
 
-    slug = "usage-report-rejected"
+    slug = ProblemType.USAGE_REPORT_REJECTED
 
 
 # Which units make sense for each kind of line.
@@ -108,17 +109,6 @@ def _problem(index: int, name: str, code: str, message: str) -> FieldProblem:
     return FieldProblem(f"lines.{index}.{name}" if name else f"lines.{index}", code, message)
 
 
-def _by_reference(refs: set[str]) -> dict[str, Performer]:
-    public = {r for r in refs if r.startswith("prf_")}
-    numbers = refs - public
-    found = Performer.objects.filter(Q(public_id__in=public) | Q(member_number__in=numbers))
-    out = {}
-    for performer in found:
-        out[performer.public_id] = performer
-        out[performer.member_number] = performer
-    return out
-
-
 def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
     """Look up every reference in a handful of queries; refuse the report on any bad input."""
     problems: list[FieldProblem] = []
@@ -158,7 +148,7 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
             "agreement", "performer"
         )
     }
-    performers = _by_reference({line.performer_ref for line in lines if line.performer_ref})
+    performers = performers_by_reference({line.performer_ref for line in lines if line.performer_ref})
     synthetics = {
         s.public_id: s
         for s in SyntheticPerformer.objects.filter(
@@ -257,8 +247,7 @@ def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
                 _Resolved(given=line, agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
             )
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UsageRejectedError(f"{problems[0].field}: {problems[0].message}{more}", problems=problems)
+        raise UsageRejectedError(problems_summary(problems), problems=problems)
     return resolved
 
 
@@ -334,7 +323,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
 def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
     """The reason a case is filed under: what happened to a grant for this use (revoked,
     suspended, expired) before another grant's scope not matching. The sort is stable."""
-    return sorted(reasons, key=lambda r: r.code == "outside_scope")
+    return sorted(reasons, key=lambda r: r.code == CheckReasonCode.OUTSIDE_SCOPE)
 
 
 def report_fingerprint(body: dict) -> str:
@@ -401,8 +390,8 @@ def usage_report_submit(
                 _synthetic_notice(studio, r, ids[r.given.line_ref], now)
         audit_record(
             actor=actor,
-            action="usage_report.received",
-            subject_type="usage_report",
+            action=AuditAction.USAGE_REPORT_RECEIVED,
+            subject_type=AuditSubject.USAGE_REPORT,
             subject_id=report.public_id,
             studio_id=studio.public_id,
             data={
@@ -512,8 +501,8 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
         line.save(update_fields=["status", "retracted_at", "retraction_reason"])
         audit_record(
             actor=actor,
-            action="usage_line.retracted",
-            subject_type="usage_line",
+            action=AuditAction.USAGE_LINE_RETRACTED,
+            subject_type=AuditSubject.USAGE_LINE,
             subject_id=line.line_ref,
             studio_id=line.studio.public_id,
             performer_id=line.performer.public_id if line.performer_id else None,
@@ -584,8 +573,8 @@ def synthetic_performer_register(
             )
         audit_record(
             actor=actor,
-            action="synthetic_performer.registered",
-            subject_type="synthetic_performer",
+            action=AuditAction.SYNTHETIC_PERFORMER_REGISTERED,
+            subject_type=AuditSubject.SYNTHETIC_PERFORMER,
             subject_id=synthetic.public_id,
             studio_id=studio.public_id,
             data={

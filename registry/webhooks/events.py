@@ -6,15 +6,17 @@ payload shapes live here, next to each other, so the documented events stay cons
 
 from __future__ import annotations
 
-from registry.webhooks.choices import EventType
+from registry.core.vocabulary.cases import CaseKind
+from registry.core.vocabulary.consent import GrantStatus
+from registry.core.vocabulary.webhooks import EventType
 from registry.webhooks.services import webhook_emit, webhook_emit_each
 
 # Grant status changes as events: (from, to) -> event type. Supersession is announced as the
 # new version's `grant.amended`; a grant's activation as `grant.activated`.
 _GRANT_EVENTS = {
-    "revoked": EventType.GRANT_REVOKED,
-    "suspended": EventType.GRANT_SUSPENDED,
-    "expired": EventType.GRANT_EXPIRED,
+    GrantStatus.REVOKED: EventType.GRANT_REVOKED,
+    GrantStatus.SUSPENDED: EventType.GRANT_SUSPENDED,
+    GrantStatus.EXPIRED: EventType.GRANT_EXPIRED,
 }
 
 
@@ -38,9 +40,9 @@ def _grant_data(grant) -> dict:
 
 def grant_status_changed(grant, *, from_status: str, to_status: str) -> None:
     """A grant's status changed (from "" when a version is created): its studio is told."""
-    if from_status == "" and to_status == "active":
+    if from_status == "" and to_status == GrantStatus.ACTIVE:
         event = EventType.GRANT_AMENDED if grant.supersedes_id else EventType.GRANT_ACTIVATED
-    elif from_status == "suspended" and to_status == "active":
+    elif from_status == GrantStatus.SUSPENDED and to_status == GrantStatus.ACTIVE:
         event = EventType.GRANT_RESUMED
     else:
         event = _GRANT_EVENTS.get(to_status)
@@ -97,7 +99,9 @@ def strike_lifted(strike) -> None:
 def strike_grants_changed(strike, *, to_status: str, grants_by_studio: dict[int, list[str]]) -> None:
     """A batch of a strike's job: each studio is told which of its grants it suspended (or, on
     the lift, restored), in one event, rather than one event per grant."""
-    event = EventType.STRIKE_GRANTS_SUSPENDED if to_status == "suspended" else EventType.STRIKE_GRANTS_RESTORED
+    event = (
+        EventType.STRIKE_GRANTS_SUSPENDED if to_status == GrantStatus.SUSPENDED else EventType.STRIKE_GRANTS_RESTORED
+    )
     webhook_emit_each(
         event,
         data_by_studio={
@@ -123,7 +127,7 @@ def usage_report_processed(report) -> None:
 
 def case_opened(case) -> None:
     """Only violations are announced: notices are the union's business with the studio."""
-    if case.kind != "violation":
+    if case.kind != CaseKind.VIOLATION:
         return
     webhook_emit(
         EventType.VIOLATION_OPENED,

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db import models
 
 from registry.core.ids import new_public_id
-from registry.webhooks.choices import ALSO_SENT_TO_SUBSCRIBERS_OF, AttemptTrigger, DeliveryStatus, EndpointStatus
+from registry.core.vocabulary.webhooks import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
+
+# A strike's grants are announced in batches, not one event per grant; endpoints that subscribed
+# to the per-grant event a strike used to send get the batch too.
+ALSO_SENT_TO_SUBSCRIBERS_OF = {
+    EventType.STRIKE_GRANTS_SUSPENDED: EventType.GRANT_SUSPENDED,
+    EventType.STRIKE_GRANTS_RESTORED: EventType.GRANT_RESUMED,
+}
 
 
 def new_endpoint_id() -> str:

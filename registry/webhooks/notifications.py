@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 
-from registry.parties.models import ContactRole, StudioContact
+from registry.core.vocabulary.parties import ContactRole
+from registry.parties.models import StudioContact
 from registry.webhooks.models import WebhookEndpoint
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from registry.core.vocabulary.webhooks import DeliveryStatus
 from registry.parties.callers import Caller, visible_to
-from registry.webhooks.choices import DeliveryStatus
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 

@@ -1,7 +1,8 @@
 """Writes for webhooks: endpoints, emitting events, delivery attempts, redelivery, disabling.
 
-Events are stored in the transaction of the change they announce and sent by Celery after it
-commits; each HTTP attempt happens outside any transaction and is then recorded in one.
+Events are stored in the transaction of the change they announce, their first send owed through
+the outbox (relayed to Celery once it commits); each HTTP attempt happens outside any transaction
+and is then recorded in one.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.encryption import fernet
 from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.vocabulary.webhooks import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
 from registry.parties.models import Studio
 from registry.webhooks import sender, signing
-from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 # Tasks this module enqueues through the outbox, by name (registry/webhooks/tasks.py runs them).
@@ -94,11 +96,11 @@ def _validate(url: str | None, event_types: list[str] | None) -> None:
         raise RuleRefusalError(problems[0].message, problems=problems)
 
 
-def _audit(endpoint: WebhookEndpoint, actor: Actor, action: str, data: dict) -> None:
+def _audit(endpoint: WebhookEndpoint, actor: Actor, action: AuditAction, data: dict) -> None:
     audit_record(
         actor=actor,
         action=action,
-        subject_type="webhook_endpoint",
+        subject_type=AuditSubject.WEBHOOK_ENDPOINT,
         subject_id=endpoint.public_id,
         studio_id=endpoint.studio.public_id,
         data={"url": endpoint.url, **data},
@@ -123,7 +125,7 @@ def endpoint_create(
             event_types=event_types,
             secret_encrypted=fernet().encrypt(secret.encode("ascii")),
         )
-        _audit(endpoint, actor, "webhook_endpoint.created", {"event_types": event_types})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_CREATED, {"event_types": event_types})
     return endpoint, secret
 
 
@@ -155,7 +157,7 @@ def endpoint_update(
             endpoint.disabled_reason = "" if enabled else "Disabled by the studio."
         if changes:
             endpoint.save()
-            _audit(endpoint, actor, "webhook_endpoint.updated", {"changes": changes})
+            _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_UPDATED, {"changes": changes})
     return endpoint
 
 
@@ -165,7 +167,7 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> tuple[
         endpoint = _lock_endpoint(endpoint.pk)
         endpoint.secret_encrypted = fernet().encrypt(secret.encode("ascii"))
         endpoint.save(update_fields=["secret_encrypted", "updated_at"])
-        _audit(endpoint, actor, "webhook_endpoint.secret_rotated", {})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_SECRET_ROTATED, {})
     return endpoint, secret
 
 
@@ -173,15 +175,15 @@ def endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     """Delete the endpoint with its deliveries and their log."""
     with transaction.atomic():
         endpoint = _lock_endpoint(endpoint.pk, deleting=True)
-        _audit(endpoint, actor, "webhook_endpoint.deleted", {"event_types": endpoint.event_types})
+        _audit(endpoint, actor, AuditAction.WEBHOOK_ENDPOINT_DELETED, {"event_types": endpoint.event_types})
         endpoint.delete()
 
 
 def _lock_endpoint(pk: int, *, deleting: bool = False) -> WebhookEndpoint:
-    """The endpoint's row locked, and only that row (`of`): locking the joined studio too made a
-    cycle with usage reports, which hold the studio and then add deliveries to the endpoint
-    (found by bench/load_mix: PostgreSQL broke a deadlock every few seconds). NO KEY UPDATE, except
-    to delete, so events keep being added to the endpoint while an attempt is recorded."""
+    """The endpoint's row locked, and only that row (`of`): locking the joined studio too would
+    make a cycle with usage reports, which hold the studio and then add deliveries to the
+    endpoint. NO KEY UPDATE, except to delete, so events keep being added to the endpoint while an
+    attempt is recorded."""
     locked = WebhookEndpoint.objects.select_for_update(no_key=not deleting, of=("self",))
     return locked.select_related("studio").get(pk=pk)
 
@@ -198,8 +200,8 @@ def webhook_emit(
     data: dict,
     now: dt.datetime | None = None,
 ) -> list[WebhookMessage]:
-    """Store the event for each studio with an enabled endpoint subscribed to it, and send it
-    after the surrounding transaction commits. Nothing is stored for a studio without one."""
+    """Store the event for each studio with an enabled endpoint subscribed to it, its send owed
+    through the outbox in the surrounding transaction. Nothing is stored for a studio without one."""
     if isinstance(studio, Studio | int):
         studio_ids = [studio.pk if isinstance(studio, Studio) else studio]
     else:
@@ -348,7 +350,10 @@ def _endpoint_failed(endpoint: WebhookEndpoint, *, at: dt.datetime) -> None:
         status=DeliveryStatus.FAILED, next_attempt_at=None
     )
     _audit(
-        endpoint, Actor.system("webhook delivery"), "webhook_endpoint.disabled", {"reason": endpoint.disabled_reason}
+        endpoint,
+        Actor.system("webhook delivery"),
+        AuditAction.WEBHOOK_ENDPOINT_DISABLED,
+        {"reason": endpoint.disabled_reason},
     )
     outbox.enqueue(NOTIFY_ENDPOINT_DISABLED_TASK, endpoint.pk)
 
@@ -368,7 +373,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDel
         _audit(
             delivery.endpoint,
             actor,
-            "webhook_delivery.redelivered",
+            AuditAction.WEBHOOK_DELIVERY_REDELIVERED,
             {"delivery": delivery.public_id, "message": delivery.message.public_id},
         )
         outbox.enqueue(REDELIVER_TASK, delivery.pk)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from registry.core.vocabulary.parties import StudioStatus
 from registry.parties.keys import hash_key, parse_prefix
-from registry.parties.models import ApiKey, StudioStatus
+from registry.parties.models import ApiKey
 from registry.parties.services import api_key_revoke
 from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM

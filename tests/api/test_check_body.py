@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry.api.serializers.consent import ConsentCheckSerializer, check_body_fast
-from registry.consent.choices import AlterationExemption, Medium, ProjectKind, UseType
 from registry.core.limits import EARLIEST_DATE, LATEST_DATE
+from registry.core.vocabulary.consent import AlterationExemption, Medium, ProjectKind, UseType
 
 TYPICAL = {
     "performer": "prf_01HZX3",

@@ -12,7 +12,8 @@ import pytest
 from registry.audit.models import AuditEvent
 from registry.consent import services
 from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences
-from registry.parties.models import ApiScope, all_scopes
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import all_scopes
 from tests.api.conftest import CALLERS, LAPSED, assert_problem, db_snapshot, result_ids
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import request_body

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework import exceptions
 
-from registry.api.problems import PROBLEM_TYPES, problem_exception_handler
+from registry.api.problems import problem_exception_handler
+from registry.core.problems import ProblemType
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def assert_problem(response, status: int, slug: str) -> dict:
     body = response.json()
     assert body["type"] == f"http://127.0.0.1:8000/problems/{slug}"
     assert body["status"] == status
-    assert body["title"] == PROBLEM_TYPES[slug].title
+    assert body["title"] == ProblemType(slug).title
     assert isinstance(body["detail"], str) and body["detail"]
     return body
 
@@ -72,7 +73,7 @@ def test_throttled_carries_retry_after():
 
 
 def test_every_problem_type_has_a_page(client):
-    for slug, ptype in PROBLEM_TYPES.items():
-        response = client.get(f"/problems/{slug}")
+    for ptype in ProblemType:
+        response = client.get(f"/problems/{ptype.slug}")
         assert response.status_code == 200
         assert ptype.title in response.content.decode()

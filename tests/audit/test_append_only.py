@@ -19,8 +19,8 @@ def event(performer_actor: Actor) -> AuditEvent:
     with transaction.atomic():
         return audit_record(
             actor=performer_actor,
-            action="thing.done",
-            subject_type="thing",
+            action="consent_check.recorded",
+            subject_type="performer",
             subject_id="thg_1",
             data={"n": 1},
         )

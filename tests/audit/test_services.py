@@ -20,7 +20,9 @@ from registry.core.actors import Actor, ActorKind
 @pytest.mark.django_db(transaction=True)
 def test_audit_record_outside_a_transaction_raises(performer_actor: Actor) -> None:
     with pytest.raises(RuntimeError, match=r"must be called inside transaction\.atomic\(\)"):
-        audit_record(actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1")
+        audit_record(
+            actor=performer_actor, action="consent_check.recorded", subject_type="performer", subject_id="thg_1"
+        )
 
     assert AuditEvent.objects.count() == 0
 
@@ -61,8 +63,8 @@ def test_a_sequence_of_records_verifies(performer_actor: Actor) -> None:
             events.append(
                 audit_record(
                     actor=performer_actor,
-                    action="thing.done",
-                    subject_type="thing",
+                    action="consent_check.recorded",
+                    subject_type="performer",
                     subject_id=f"thg_{n}",
                     data={"n": n, "ref": uuid.uuid4(), "name": "Zoë"},
                 )
@@ -84,7 +86,9 @@ def test_the_audit_row_rolls_back_with_the_change_it_records(performer_actor: Ac
         pass
 
     with pytest.raises(Refused), transaction.atomic():
-        audit_record(actor=performer_actor, action="thing.done", subject_type="thing", subject_id="thg_1")
+        audit_record(
+            actor=performer_actor, action="consent_check.recorded", subject_type="performer", subject_id="thg_1"
+        )
         raise Refused
 
     assert AuditEvent.objects.count() == 0
@@ -95,8 +99,8 @@ def test_audit_record_refuses_float_data_and_writes_nothing(performer_actor: Act
     with pytest.raises(TypeError, match=r"data\.share is a float"), transaction.atomic():
         audit_record(
             actor=performer_actor,
-            action="thing.done",
-            subject_type="thing",
+            action="consent_check.recorded",
+            subject_type="performer",
             subject_id="thg_1",
             data={"share": 0.25},
         )
@@ -123,8 +127,8 @@ def test_parallel_writers_never_fork_the_chain(require_postgres: None) -> None:
                 with transaction.atomic():
                     audit_record(
                         actor=actor,
-                        action="thing.done",
-                        subject_type="writer",
+                        action="consent_check.recorded",
+                        subject_type="performer",
                         subject_id=str(writer),
                         data={"n": n},
                     )
@@ -149,4 +153,4 @@ def test_parallel_writers_never_fork_the_chain(require_postgres: None) -> None:
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(set(prev_hashes)) == WRITERS * EVENTS_PER_WRITER
     for writer in range(WRITERS):
-        assert AuditEvent.objects.filter(subject_type="writer", subject_id=str(writer)).count() == EVENTS_PER_WRITER
+        assert AuditEvent.objects.filter(subject_type="performer", subject_id=str(writer)).count() == EVENTS_PER_WRITER

@@ -24,8 +24,8 @@ def record_three(actor: Actor) -> list[AuditEvent]:
             events.append(
                 audit_record(
                     actor=actor,
-                    action="thing.done",
-                    subject_type="thing",
+                    action="consent_check.recorded",
+                    subject_type="performer",
                     subject_id=f"thg_{n}",
                     data={"n": n},
                 )

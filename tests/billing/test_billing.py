@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from registry.billing import selectors, services
-from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting, RunStatus
+from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting
+from registry.core.vocabulary.billing import RunStatus
 from registry.usage.services import usage_line_retract
 from tests.billing.conftest import PICTURE, past_grant, replica_line, report
 from tests.conftest import SYSTEM

@@ -161,5 +161,5 @@ def test_on_postgresql_the_check_statement_is_prepared_once_per_connection(
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
         prepared = [row[0] for row in cursor.fetchall()]
-    check_sql = selectors._check_sql().by_public_id.replace("%s", "$")
+    check_sql = selectors._check_sql().by_field["public_id"].replace("%s", "$")
     assert sum(1 for text in prepared if text.split("$")[0] == check_sql.split("$")[0]) == 1

@@ -29,15 +29,9 @@ from hypothesis.stateful import (
 
 from registry.audit.selectors import verify_audit_chain
 from registry.consent import services
-from registry.consent.models import (
-    LIVE_GRANT_STATUSES,
-    ConsentGrant,
-    ConsentRequest,
-    GrantStatusChange,
-    Strike,
-    Suspension,
-)
+from registry.consent.models import ConsentGrant, ConsentRequest, GrantStatusChange, Strike, Suspension
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
+from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
 from tests.conftest import SYSTEM, login_of

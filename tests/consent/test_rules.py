@@ -23,6 +23,7 @@ from registry.consent.rules import (
     SuspensionSpan,
     UseQuery,
 )
+from registry.core.vocabulary.consent import UseType
 
 # --- Builders: a request that passes every rule, changed one field at a time ---------------------
 TODAY = dt.date(2027, 3, 1)
@@ -59,7 +60,7 @@ def description(**overrides) -> Description:
 
 def request(**overrides) -> RequestFacts:
     values = {
-        "use": rules.REPLICA_USE,
+        "use": UseType.REPLICA_USE,
         "project": PICTURE,
         "description": DESCRIPTION,
         "compensation": PAY,
@@ -71,7 +72,7 @@ def request(**overrides) -> RequestFacts:
 
 def scan_request(**overrides) -> RequestFacts:
     values = {
-        "use": rules.REPLICA_CREATION,
+        "use": UseType.REPLICA_CREATION,
         "scan_at": NOW + dt.timedelta(hours=48),
         "business_reason": REASON,
     }
@@ -132,100 +133,100 @@ def test_every_violation_of_a_request_is_reported_not_just_the_first():
 @pytest.mark.parametrize(
     ("use", "project", "changes", "expected"),
     [
-        pytest.param(rules.REPLICA_USE, PICTURE, {}, [], id="pass-specific-picture"),
+        pytest.param(UseType.REPLICA_USE, PICTURE, {}, [], id="pass-specific-picture"),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"term_end": TERM_START},
             [],
             id="pass-one-day-term",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             GAME,
             {"realtime_generation": False},
             [],
             id="pass-game-states-no-realtime",
         ),
         pytest.param(
-            rules.REALTIME_GENERATION,
+            UseType.REALTIME_GENERATION,
             GAME,
             {"realtime_generation": True},
             [],
             id="pass-realtime-game-flag-true",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"role_or_scenes": "TBD"},
             [("description.role_or_scenes", "vague_description")],
             id="fail-role-tbd",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"role_or_scenes": "Any."},
             [("description.role_or_scenes", "vague_description")],
             id="fail-role-any",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"role_or_scenes": "  miscellaneous  "},
             [("description.role_or_scenes", "vague_description")],
             id="fail-role-miscellaneous",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"intended_uses": ("any and all uses",)},
             [("description.intended_uses.0", "vague_description")],
             id="fail-intended-any-and-all-uses",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"intended_uses": ("Replica performs the rooftop stunt sequence", "All purposes.")},
             [("description.intended_uses.1", "vague_description")],
             id="fail-second-intended-use-all-purposes",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"intended_uses": ()},
             [("description.intended_uses", "vague_description")],
             id="fail-no-intended-use",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"media": ()},
             [("description.media", "vague_description")],
             id="fail-missing-media",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"territory": ()},
             [("description.territory", "vague_description")],
             id="fail-missing-territory",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             PICTURE,
             {"term_end": TERM_START - dt.timedelta(days=1)},
             [("description.term_end", "term_reversed")],
             id="fail-reversed-term",
         ),
         pytest.param(
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             GAME,
             {},
             [("description.realtime_generation", "realtime_flag_required")],
             id="fail-game-without-realtime-flag",
         ),
         pytest.param(
-            rules.REALTIME_GENERATION,
+            UseType.REALTIME_GENERATION,
             GAME,
             {"realtime_generation": False},
             [("description.realtime_generation", "realtime_flag_contradicts_use")],
@@ -271,7 +272,7 @@ def test_boilerplate_blanket_intended_use_is_vague(boilerplate):
     d = description(intended_uses=(boilerplate,))
 
     # when
-    found = rules.description_violations(rules.REPLICA_USE, PICTURE, d)
+    found = rules.description_violations(UseType.REPLICA_USE, PICTURE, d)
 
     # then
     assert pairs(found) == [("description.intended_uses.0", "vague_description")]
@@ -360,7 +361,7 @@ def test_consent_is_scoped_to_one_project(project, changes, agreement, expected)
 
 def spot_scope(**overrides) -> GrantScope:
     values = {
-        "use": rules.REPLICA_USE,
+        "use": UseType.REPLICA_USE,
         "project": SPOT,
         "term_start": TERM_START,
         "term_end": TERM_END,
@@ -417,7 +418,7 @@ def spot_scope(**overrides) -> GrantScope:
 )
 def test_commercial_pre_consent_covers_later_spots_of_the_same_line_only(scope, later, expected):
     # given a use of a later spot inside the term, media and territory
-    q = UseQuery(use=rules.REPLICA_USE, project=later, on=dt.date(2027, 9, 1), media=("broadcast_tv",))
+    q = UseQuery(use=UseType.REPLICA_USE, project=later, on=dt.date(2027, 9, 1), media=("broadcast_tv",))
 
     # when
     found = rules.scope_mismatches(scope, q)
@@ -428,7 +429,7 @@ def test_commercial_pre_consent_covers_later_spots_of_the_same_line_only(scope, 
 
 # --- 2.4 Use outside the description --------------------------------------------------------------
 SCOPE = GrantScope(
-    use=rules.REPLICA_USE,
+    use=UseType.REPLICA_USE,
     project=PICTURE,
     term_start=TERM_START,
     term_end=TERM_END,
@@ -489,7 +490,7 @@ SCOPE = GrantScope(
         ),
         pytest.param(
             SCOPE,
-            {"use": rules.TRAINING, "media": ("ai_model",), "on": TERM_END + dt.timedelta(days=1)},
+            {"use": UseType.TRAINING, "media": ("ai_model",), "on": TERM_END + dt.timedelta(days=1)},
             [("outside_scope", "use"), ("expired", "date"), ("outside_scope", "media")],
             id="fail-every-field-reported",
         ),
@@ -498,7 +499,7 @@ SCOPE = GrantScope(
 def test_scope_mismatches_name_the_field_outside_the_grant(scope, query_changes, expected):
     # given
     values = {
-        "use": rules.REPLICA_USE,
+        "use": UseType.REPLICA_USE,
         "project": PICTURE,
         "on": dt.date(2027, 6, 1),
         "media": ("streaming",),
@@ -516,7 +517,7 @@ def test_scope_mismatches_name_the_field_outside_the_grant(scope, query_changes,
 def test_territory_mismatch_message_names_the_missing_countries():
     # when
     found = rules.scope_mismatches(
-        SCOPE, UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1), territory=("fr", "US", "de"))
+        SCOPE, UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1), territory=("fr", "US", "de"))
     )
 
     # then
@@ -527,11 +528,11 @@ def test_territory_mismatch_message_names_the_missing_countries():
 @pytest.mark.parametrize(
     ("granted", "asked"),
     [
-        pytest.param(rules.REPLICA_USE, rules.TRAINING, id="replica-use-does-not-imply-training"),
-        pytest.param(rules.REPLICA_CREATION, rules.REPLICA_USE, id="creation-does-not-imply-use"),
-        pytest.param(rules.REPLICA_USE, rules.REALTIME_GENERATION, id="use-does-not-imply-realtime"),
-        pytest.param(rules.VOICE_REPLICA, rules.REPLICA_USE, id="voice-does-not-imply-likeness"),
-        pytest.param(rules.REPLICA_USE, rules.DIGITAL_ALTERATION, id="use-does-not-imply-alteration"),
+        pytest.param(UseType.REPLICA_USE, UseType.TRAINING, id="replica-use-does-not-imply-training"),
+        pytest.param(UseType.REPLICA_CREATION, UseType.REPLICA_USE, id="creation-does-not-imply-use"),
+        pytest.param(UseType.REPLICA_USE, UseType.REALTIME_GENERATION, id="use-does-not-imply-realtime"),
+        pytest.param(UseType.VOICE_REPLICA, UseType.REPLICA_USE, id="voice-does-not-imply-likeness"),
+        pytest.param(UseType.REPLICA_USE, UseType.DIGITAL_ALTERATION, id="use-does-not-imply-alteration"),
     ],
 )
 def test_consent_to_one_use_never_implies_another(granted, asked):
@@ -550,7 +551,7 @@ def test_consent_to_one_use_never_implies_another(granted, asked):
 def test_the_same_use_is_allowed_by_that_grant():
     # given
     grant = GrantCandidate(grant_id="cgr_1", scope=SCOPE, status="active")
-    q = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [grant], None)
@@ -664,7 +665,7 @@ def test_scan_request_made_after_the_scan_is_refused_even_when_hired_late():
 @pytest.mark.parametrize("exemption", sorted(rules.ALTERATION_EXEMPTIONS))
 def test_exempt_digital_alteration_is_allowed_without_a_grant_and_records_the_exemption(exemption):
     # given no grant at all
-    q = UseQuery(use=rules.DIGITAL_ALTERATION, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.DIGITAL_ALTERATION, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [], None, claimed_exemption=exemption)
@@ -676,9 +677,9 @@ def test_exempt_digital_alteration_is_allowed_without_a_grant_and_records_the_ex
 @pytest.mark.parametrize(
     ("use", "claimed"),
     [
-        pytest.param(rules.DIGITAL_ALTERATION, "face_swap", id="non-exempt-category"),
-        pytest.param(rules.DIGITAL_ALTERATION, None, id="nothing-claimed"),
-        pytest.param(rules.REPLICA_USE, "dubbing", id="exemption-only-for-alteration"),
+        pytest.param(UseType.DIGITAL_ALTERATION, "face_swap", id="non-exempt-category"),
+        pytest.param(UseType.DIGITAL_ALTERATION, None, id="nothing-claimed"),
+        pytest.param(UseType.REPLICA_USE, "dubbing", id="exemption-only-for-alteration"),
     ],
 )
 def test_non_exempt_claim_needs_a_grant(use, claimed):
@@ -829,7 +830,7 @@ def test_replica_of_a_performer_who_died_as_a_child_is_a_minors_replica():
 def test_a_grant_that_is_not_active_answers_no_with_its_reason(status, causes, expected):
     # given a grant covering the use in every other way
     grant = GrantCandidate(grant_id="cgr_1", scope=SCOPE, status=status, suspension_causes=causes)
-    q = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [grant], None)
@@ -844,7 +845,7 @@ def test_check_skips_superseded_and_not_yet_granted_versions():
     v1 = GrantCandidate(grant_id="cgr_v1", scope=SCOPE, status="superseded")
     v2 = GrantCandidate(grant_id="cgr_v2", scope=SCOPE, status="active")
     v3 = GrantCandidate(grant_id="cgr_v3", scope=SCOPE, status=None)
-    q = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [v3, v1, v2], None)
@@ -857,7 +858,7 @@ def test_check_with_only_superseded_or_future_versions_finds_no_grant():
     # given
     v1 = GrantCandidate(grant_id="cgr_v1", scope=SCOPE, status="superseded")
     v2 = GrantCandidate(grant_id="cgr_v2", scope=SCOPE, status=None)
-    q = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [v1, v2], None)
@@ -869,8 +870,8 @@ def test_check_with_only_superseded_or_future_versions_finds_no_grant():
 def test_revoked_grant_outside_scope_reports_both_and_an_ended_term_only_the_date():
     # given
     revoked = GrantCandidate(grant_id="cgr_1", scope=SCOPE, status="revoked")
-    q_media = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1), media=("radio",))
-    q_late = UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=TERM_END + dt.timedelta(days=1))
+    q_media = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=dt.date(2027, 6, 1), media=("radio",))
+    q_late = UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=TERM_END + dt.timedelta(days=1))
 
     # when
     media_outcome = rules.decide_check(q_media, [revoked], None)
@@ -884,7 +885,7 @@ def test_revoked_grant_outside_scope_reports_both_and_an_ended_term_only_the_dat
 def test_with_no_grant_the_check_cites_the_standing_preference():
     # given a performer who will not be trained on
     prefs = Preferences(do_not_train=True)
-    q = UseQuery(use=rules.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [], prefs)
@@ -900,7 +901,7 @@ def test_with_no_grant_the_check_cites_the_standing_preference():
 def test_a_grant_found_means_preferences_are_not_cited():
     # given an outside-scope grant and a preference that would conflict
     grant = GrantCandidate(grant_id="cgr_1", scope=SCOPE, status="active")
-    q = UseQuery(use=rules.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
+    q = UseQuery(use=UseType.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [grant], Preferences(do_not_train=True))
@@ -911,8 +912,8 @@ def test_a_grant_found_means_preferences_are_not_cited():
 
 def test_with_no_grant_the_check_cites_every_standing_preference():
     # given a performer who will not be trained on and declines every training request
-    prefs = Preferences(do_not_train=True, declined_uses=frozenset({rules.TRAINING}))
-    q = UseQuery(use=rules.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
+    prefs = Preferences(do_not_train=True, declined_uses=frozenset({UseType.TRAINING}))
+    q = UseQuery(use=UseType.TRAINING, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
     outcome = rules.decide_check(q, [], prefs)
@@ -1055,20 +1056,22 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
 @pytest.mark.parametrize(
     ("prefs", "use", "changes", "offer", "expected"),
     [
-        pytest.param(Preferences(), rules.TRAINING, {}, PAY, [], id="pass-no-preferences"),
-        pytest.param(Preferences(do_not_train=True), rules.TRAINING, {}, PAY, ["do_not_train"], id="do-not-train"),
-        pytest.param(Preferences(do_not_train=True), rules.REPLICA_USE, {}, PAY, [], id="pass-do-not-train-other-use"),
+        pytest.param(Preferences(), UseType.TRAINING, {}, PAY, [], id="pass-no-preferences"),
+        pytest.param(Preferences(do_not_train=True), UseType.TRAINING, {}, PAY, ["do_not_train"], id="do-not-train"),
         pytest.param(
-            Preferences(declined_uses=frozenset({rules.VOICE_REPLICA})),
-            rules.VOICE_REPLICA,
+            Preferences(do_not_train=True), UseType.REPLICA_USE, {}, PAY, [], id="pass-do-not-train-other-use"
+        ),
+        pytest.param(
+            Preferences(declined_uses=frozenset({UseType.VOICE_REPLICA})),
+            UseType.VOICE_REPLICA,
             {},
             PAY,
             ["declines_use_type"],
             id="declines-use-type",
         ),
         pytest.param(
-            Preferences(declined_uses=frozenset({rules.VOICE_REPLICA})),
-            rules.REPLICA_USE,
+            Preferences(declined_uses=frozenset({UseType.VOICE_REPLICA})),
+            UseType.REPLICA_USE,
             {},
             PAY,
             [],
@@ -1076,7 +1079,7 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         ),
         pytest.param(
             Preferences(opt_out_categories=frozenset({"alcohol"})),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {"content_categories": ("alcohol", "political")},
             PAY,
             ["opted_out_category"],
@@ -1084,7 +1087,7 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         ),
         pytest.param(
             Preferences(opt_out_categories=frozenset({"sexual_content"})),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {"sensitive_content": ("sexual_content",)},
             PAY,
             ["opted_out_category"],
@@ -1092,18 +1095,18 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         ),
         pytest.param(
             Preferences(opt_out_categories=frozenset({"alcohol"})),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {"content_categories": ("political",)},
             PAY,
             [],
             id="pass-other-category",
         ),
         pytest.param(
-            Preferences(rate_floor=FLOOR), rules.REPLICA_USE, {}, PAY, ["below_rate_floor"], id="below-rate-floor"
+            Preferences(rate_floor=FLOOR), UseType.REPLICA_USE, {}, PAY, ["below_rate_floor"], id="below-rate-floor"
         ),
         pytest.param(
             Preferences(rate_floor=FLOOR),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {},
             dataclasses.replace(PAY, amount=Decimal("1500.00")),
             [],
@@ -1111,7 +1114,7 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         ),
         pytest.param(
             Preferences(rate_floor=FLOOR),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {},
             dataclasses.replace(PAY, unit="flat"),
             [],
@@ -1119,7 +1122,7 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         ),
         pytest.param(
             Preferences(rate_floor=FLOOR),
-            rules.REPLICA_USE,
+            UseType.REPLICA_USE,
             {},
             dataclasses.replace(PAY, currency="CAD"),
             [],
@@ -1128,11 +1131,11 @@ FLOOR = Compensation(amount=Decimal("1500.00"), currency="USD", unit="day")
         pytest.param(
             Preferences(
                 do_not_train=True,
-                declined_uses=frozenset({rules.TRAINING}),
+                declined_uses=frozenset({UseType.TRAINING}),
                 opt_out_categories=frozenset({"political"}),
                 rate_floor=FLOOR,
             ),
-            rules.TRAINING,
+            UseType.TRAINING,
             {"content_categories": ("political",)},
             PAY,
             ["do_not_train", "declines_use_type", "opted_out_category", "below_rate_floor"],
@@ -1150,7 +1153,7 @@ def test_opted_out_message_lists_the_categories_sorted():
     d = description(content_categories=("tobacco", "alcohol"), sensitive_content=("sexual_content", "nudity"))
 
     # when
-    found = rules.preference_conflicts(prefs, rules.REPLICA_USE, d, PAY)
+    found = rules.preference_conflicts(prefs, UseType.REPLICA_USE, d, PAY)
 
     # then
     assert [c.message for c in found] == ["The performer has opted out of: alcohol, sexual_content, tobacco."]

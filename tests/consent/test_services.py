@@ -26,6 +26,7 @@ from registry.consent.models import (
     Suspension,
 )
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
+from registry.core.vocabulary.consent import UseType
 from registry.parties.callers import Caller, CallerKind
 from registry.parties.services import representative_authorise
 from tests.conftest import SYSTEM, login_of
@@ -62,7 +63,7 @@ def new_request(studio, performer, agreement, *, start: dt.date = D0, **changes)
         "studio": studio,
         "performer": performer,
         "agreement": agreement,
-        "use": rules.REPLICA_USE,
+        "use": UseType.REPLICA_USE,
         "project": PICTURE,
         "description": description(start=start),
         "compensation": PAY,
@@ -102,7 +103,7 @@ def granted(studio, performer, agreement, *, at=T0, **changes) -> ConsentGrant:
 
 
 def check(studio, performer, on: dt.date, *, now: dt.datetime, **query) -> rules.CheckOutcome:
-    values = {"use": rules.REPLICA_USE, "project": PICTURE, "on": on, "media": ("streaming",), "territory": ("US",)}
+    values = {"use": UseType.REPLICA_USE, "project": PICTURE, "on": on, "media": ("streaming",), "territory": ("US",)}
     values.update(query)
     use_query = rules.UseQuery(**values)
     outcome = selectors.consent_check(studio_id=studio.pk, performer=performer, query=use_query, now=now)
@@ -302,7 +303,7 @@ def test_request_conflicting_with_preferences_is_stored_declined_and_not_emailed
             studio.studio,
             performer.performer,
             agreement,
-            use=rules.TRAINING,
+            use=UseType.TRAINING,
             description=description(media=("ai_model",)),
         )
 
@@ -791,7 +792,7 @@ def test_amending_a_revoked_grant_is_refused(studio, performer, agreement):
     "changes",
     [
         pytest.param({"project": SEQUEL}, id="other-project"),
-        pytest.param({"use": rules.VOICE_REPLICA}, id="other-use"),
+        pytest.param({"use": UseType.VOICE_REPLICA}, id="other-use"),
     ],
 )
 def test_an_amendment_keeps_the_use_and_the_project(studio, performer, agreement, changes):
@@ -1309,11 +1310,11 @@ def test_check_outside_the_description_names_the_field(studio, performer, agreem
     # when
     radio = check(studio.studio, performer.performer, D0 + DAY, now=now, media=("radio",))
     france = check(studio.studio, performer.performer, D0 + DAY, now=now, territory=("FR",))
-    training = check(studio.studio, performer.performer, D0 + DAY, now=now, use=rules.TRAINING)
+    training = check(studio.studio, performer.performer, D0 + DAY, now=now, use=UseType.TRAINING)
     other_studio_check = selectors.consent_check(
         studio_id=0,
         performer=performer.performer,
-        query=rules.UseQuery(use=rules.REPLICA_USE, project=PICTURE, on=D0 + DAY),
+        query=rules.UseQuery(use=UseType.REPLICA_USE, project=PICTURE, on=D0 + DAY),
         now=now,
     )
 
@@ -1329,7 +1330,7 @@ def test_exempt_digital_alteration_through_the_selector(studio, performer, agree
     outcome = selectors.consent_check(
         studio_id=studio.studio.pk,
         performer=performer.performer,
-        query=rules.UseQuery(use=rules.DIGITAL_ALTERATION, project=PICTURE, on=D0),
+        query=rules.UseQuery(use=UseType.DIGITAL_ALTERATION, project=PICTURE, on=D0),
         claimed_exemption="dubbing",
         now=T0,
     )
@@ -1342,7 +1343,7 @@ def test_consent_check_record_writes_a_receipt(studio, performer, agreement):
     # given
     grant = granted(studio.studio, performer.performer, agreement)
     query = rules.UseQuery(
-        use=rules.REPLICA_USE, project=PICTURE, on=D0 + DAY, media=("streaming",), territory=("US",)
+        use=UseType.REPLICA_USE, project=PICTURE, on=D0 + DAY, media=("streaming",), territory=("US",)
     )
     outcome = selectors.consent_check(
         studio_id=studio.studio.pk, performer=performer.performer, query=query, now=T0 + DAY
@@ -1588,3 +1589,11 @@ def test_pre_consent_to_future_spots_covers_later_spots_of_the_same_advertiser_a
         False,
         [("outside_scope", "project", grant.public_id)],
     )
+
+
+def test_preferences_of_a_performer_who_set_none_are_the_defaults_unsaved(performer):
+    prefs = selectors.preferences_of(performer.performer)
+
+    assert prefs.pk is None
+    assert prefs.as_rules() == rules.Preferences()
+    assert not PerformerPreferences.objects.filter(performer=performer.performer).exists()

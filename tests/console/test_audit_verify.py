@@ -19,7 +19,11 @@ def record(n: int) -> list[AuditEvent]:
     events = []
     for i in range(n):
         with transaction.atomic():
-            events.append(audit_record(actor=SYSTEM, action="thing.done", subject_type="thing", subject_id=f"t{i}"))
+            events.append(
+                audit_record(
+                    actor=SYSTEM, action="consent_check.recorded", subject_type="performer", subject_id=f"t{i}"
+                )
+            )
     return events
 
 
@@ -53,7 +57,7 @@ def test_a_tampered_entry_is_named(console_clients):
     assert response.status_code == 200
     assert f"Audit chain BROKEN at entry #{events[1].pk}" in response.text
     assert f'href="/admin/audit/auditevent/{events[1].pk}/change/"' in response.text
-    assert "thing.done on thing forged" in response.text
+    assert "consent_check.recorded on performer forged" in response.text
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])
@@ -67,7 +71,7 @@ def test_others_cannot_run_it(console_clients, who):
 def test_the_audit_log_links_to_the_check_and_filters_by_subject(console_clients):
     record(2)
 
-    listing = console_clients["analyst"].get("/admin/audit/auditevent/", {"subject_type": "thing", "q": "t1"})
+    listing = console_clients["analyst"].get("/admin/audit/auditevent/", {"subject_type": "performer", "q": "t1"})
 
     assert listing.status_code == 200
     assert 'href="/admin/console/audit/verify/"' in listing.text

@@ -32,9 +32,10 @@ from django.utils import timezone
 
 from registry.billing import services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting
+from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement, RateCard
-from registry.usage.models import LineStatus, UsageLine, UsageReport
+from registry.usage.models import UsageLine, UsageReport
 from tests.billing.conftest import past_grant, replica_line, report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,9 +26,10 @@ import redis
 from django.db import connections
 
 from registry.billing import tasks
-from registry.billing.models import BillingRun, Invoice, RunStatus
+from registry.billing.models import BillingRun, Invoice
 from registry.billing.runs import billing_run_start
 from registry.core.actors import Actor
+from registry.core.vocabulary.billing import RunStatus
 from tests.integration.billing_stack import (
     AUGUST,
     RowLock,

@@ -24,13 +24,13 @@ from django.utils import timezone
 
 from config.celery import app
 from registry.consent import services as consent_services
+from registry.core.vocabulary.webhooks import DeliveryStatus, EventType
 from registry.outbox import services as outbox
 from registry.outbox.models import OutboxMessage
 from registry.tokens import verifier
 from registry.tokens.models import ConsentToken, StatusList
 from registry.webhooks import services as webhook_services
 from registry.webhooks import tasks as webhook_tasks
-from registry.webhooks.choices import DeliveryStatus, EventType
 from registry.webhooks.models import WebhookDelivery, WebhookMessage
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.audit.models import AuditEvent
-from registry.parties.models import Representative, Studio, StudioStatus
+from registry.core.vocabulary.parties import StudioStatus
+from registry.parties.models import Representative, Studio
 
 pytestmark = pytest.mark.django_db
 

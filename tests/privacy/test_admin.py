@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from registry.audit.models import AuditEvent
+from registry.core.vocabulary.privacy import ErasureStatus
 from registry.parties.models import Performer
-from registry.privacy.models import ErasureRequest, ErasureStatus
+from registry.privacy.models import ErasureRequest
 
 pytestmark = pytest.mark.django_db
 

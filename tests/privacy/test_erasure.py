@@ -23,9 +23,10 @@ from registry.consent.models import ConsentGrant, ConsentRequest, DescriptionVer
 from registry.consent.services import grants_expire_due
 from registry.consent.verification import verify_online
 from registry.core.errors import NotPermittedError
+from registry.core.vocabulary.privacy import ErasureStatus
 from registry.parties.models import Performer, Representative
 from registry.privacy import services
-from registry.privacy.models import ErasureRequest, ErasureStatus
+from registry.privacy.models import ErasureRequest
 from registry.tokens.models import ConsentToken
 from registry.usage.models import UsageLine
 from tests.api.conftest import assert_problem

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from registry.core.vocabulary.privacy import BlockerCode
 from registry.privacy import rules
-from registry.privacy.rules import BlockerCode, Holdings
+from registry.privacy.rules import Holdings
 
 
 def test_nothing_held_means_erase_now():

@@ -13,6 +13,7 @@ from registry.cases.models import Case
 from registry.consent import rules as consent_rules
 from registry.consent import services as consent_services
 from registry.consent.models import ConsentGrant
+from registry.core.vocabulary.consent import UseType
 from registry.parties.models import Performer, Studio
 from registry.residuals import services
 from registry.residuals.models import (
@@ -110,7 +111,7 @@ def training_grant(
             studio=studio,
             performer=performer,
             agreement=agreement,
-            use=consent_rules.TRAINING,
+            use=UseType.TRAINING,
             project=project,
             description=description,
             compensation=consent_rules.Compensation(amount=D("5000.00"), currency="USD", unit="flat"),

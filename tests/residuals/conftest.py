@@ -16,7 +16,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from registry.consent import rules as consent_rules
-from registry.parties.models import ApiScope, Performer, all_scopes
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer, all_scopes
 from registry.parties.services import api_key_issue
 from registry.residuals.models import BonusDistribution, Title, TrainingLicence, ViewingReport
 from tests.conftest import SYSTEM

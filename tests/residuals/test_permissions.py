@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 from registry.residuals.models import Title
 from tests.api.conftest import assert_problem
 from tests.permissions import (

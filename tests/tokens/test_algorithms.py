@@ -15,9 +15,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import OKPAlgorithm
 
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.tokens import keys
 from registry.tokens.jose import ED25519_ALGS, ISSUED_ALG, parse_compact
-from registry.tokens.models import ConsentToken, KeyStatus, SigningKey
+from registry.tokens.models import ConsentToken, SigningKey
 from registry.tokens.verifier import verify
 from tests.tokens.conftest import BASE, ROOT, fetch_token, jwks
 

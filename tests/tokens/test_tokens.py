@@ -14,8 +14,9 @@ from jwt import PyJWK
 
 from registry.audit.models import AuditEvent
 from registry.consent.services import grant_revoke, grant_suspend, grants_expire_due, strike_declare, strike_lift
+from registry.core.vocabulary.tokens import KeyStatus
 from registry.tokens import selectors, services, statuslist
-from registry.tokens.models import ConsentToken, KeyStatus, SigningKey
+from registry.tokens.models import ConsentToken, SigningKey
 from registry.tokens.verifier import verify
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for

@@ -14,6 +14,7 @@ from registry.audit.models import AuditEvent
 from registry.cases.models import Case
 from registry.consent import rules, services
 from registry.consent.models import ConsentGrant
+from registry.core.vocabulary.consent import UseType
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
 from registry.usage.models import FeatureBorrowing, SyntheticPerformer, UsageLine, UsageReport
@@ -35,7 +36,7 @@ def granted(
     agreement: Agreement,
     *,
     at: dt.datetime = T0,
-    use: str = rules.REPLICA_USE,
+    use: str = UseType.REPLICA_USE,
     project: rules.Project = PICTURE,
     days: int = 365,
 ) -> ConsentGrant:

@@ -13,7 +13,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from registry.cases.models import Case
-from registry.parties.models import ApiScope, all_scopes
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import all_scopes
 from registry.parties.services import api_key_issue
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.services import synthetic_performer_register

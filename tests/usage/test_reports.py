@@ -17,7 +17,8 @@ from registry.consent import rules
 from registry.consent import services as consent_services
 from registry.consent.selectors import consent_check
 from registry.core.errors import StateConflictError
-from registry.usage.models import LineStatus, UsageLine, UsageReport
+from registry.core.vocabulary.usage import LineStatus
+from registry.usage.models import UsageLine, UsageReport
 from registry.usage.services import MAX_LINES, LineInput, UsageRejectedError, usage_report_submit
 from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM, login_of

@@ -11,7 +11,8 @@ from registry.cases.models import Case
 from registry.cases.services import case_resolve
 from registry.consent import services as consent_services
 from registry.core.errors import RuleViolationError
-from registry.usage.models import FeatureBorrowing, LineStatus, SyntheticPerformer, UsageLine
+from registry.core.vocabulary.usage import LineStatus
+from registry.usage.models import FeatureBorrowing, SyntheticPerformer, UsageLine
 from registry.usage.services import synthetic_performer_register
 from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM, login_of

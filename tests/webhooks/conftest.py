@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from registry.core.vocabulary.webhooks import EventType
 from registry.webhooks import services
-from registry.webhooks.choices import EventType
 from tests.conftest import SYSTEM
 
 

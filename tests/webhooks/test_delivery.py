@@ -11,8 +11,8 @@ import standardwebhooks
 from django.utils import timezone
 
 from registry.consent import services as consent_services
+from registry.core.vocabulary.webhooks import DeliveryStatus, EndpointStatus
 from registry.webhooks import services, tasks
-from registry.webhooks.choices import DeliveryStatus, EndpointStatus
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import grant_for

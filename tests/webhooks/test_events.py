@@ -11,10 +11,10 @@ from django.utils import timezone
 from registry.billing import services as billing_services
 from registry.billing.models import Invoice
 from registry.consent import services as consent_services
+from registry.core.vocabulary.webhooks import EventType
 from registry.terms.models import Agreement
 from registry.tokens import services as token_services
 from registry.webhooks import services
-from registry.webhooks.choices import EventType
 from registry.webhooks.models import WebhookMessage
 from tests.billing.conftest import ensure_reference_terms, past_grant, replica_line, report
 from tests.conftest import SYSTEM, login_of

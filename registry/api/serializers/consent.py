@@ -11,17 +11,19 @@ from rest_framework import serializers
 
 from registry.api import fields
 from registry.consent import rules
-from registry.consent.choices import (
+from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
+from registry.core import limits
+from registry.core.vocabulary.consent import (
     AlterationExemption,
+    CheckReasonCode,
     CompensationUnit,
     ContentCategory,
     Medium,
     ProjectKind,
+    RequestStatus,
     SensitiveFlag,
     UseType,
 )
-from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
-from registry.core import limits
 
 
 def territory_field(**kwargs):
@@ -264,7 +266,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
 
     @extend_schema_field(DeclineInfoSerializer(allow_null=True))
     def get_decline(self, obj) -> dict | None:
-        if obj.status != "declined":
+        if obj.status != RequestStatus.DECLINED:
             return None
         return {
             "reason": obj.decline_reason,
@@ -274,7 +276,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_grant(self, obj) -> str | None:
-        grant = getattr(obj, "grant", None) if obj.status == "accepted" else None
+        grant = getattr(obj, "grant", None) if obj.status == RequestStatus.ACCEPTED else None
         return grant.public_id if grant else None
 
 
@@ -392,7 +394,7 @@ def check_body_fast(data) -> dict | None:
     """`ConsentCheckSerializer`'s validated data for a plainly well-formed body, or None to let the
     serializer decide (and word any error).
 
-    Why: the check is the endpoint studios call most, and DRF's field-by-field validation was a
+    Why: the check is the endpoint studios call most, and DRF's field-by-field validation is a
     fifth of its cost. This accepts only what the serializer accepts, giving the same data (a
     property test holds it to that); anything unusual takes the serializer's path.
     """
@@ -457,18 +459,7 @@ def check_body_fast(data) -> dict | None:
 
 
 class CheckReasonSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=[
-            "no_grant",
-            "outside_scope",
-            "not_yet_in_term",
-            "expired",
-            "revoked",
-            "suspended_by_strike",
-            "suspended_by_performer",
-            "preference",
-        ]
-    )
+    code = serializers.ChoiceField(choices=CheckReasonCode.values)
     field = serializers.CharField(allow_null=True)
     message = serializers.CharField()
     grant = serializers.CharField(allow_null=True)

@@ -13,8 +13,9 @@ from registry.api import fields
 from registry.api.permissions import get_caller
 from registry.api.serializers.billing import StatementSerializer
 from registry.api.serializers.consent import ProjectSerializer, project_from
+from registry.core.vocabulary.residuals import QualificationOutcome
 from registry.residuals import selectors
-from registry.residuals.models import BonusDistribution, QualificationOutcome, Title, TrainingLicence, ViewingReport
+from registry.residuals.models import BonusDistribution, Title, TrainingLicence, ViewingReport
 from registry.residuals.services import CastInput, NewTitle, NewTrainingLicence, NewViewingReport
 
 

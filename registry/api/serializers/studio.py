@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from registry.api import fields
 from registry.api.serializers.common import AgreementSummarySerializer
-from registry.parties.models import ContactRole, Studio, StudioContact
+from registry.core.vocabulary.parties import ContactRole
+from registry.parties.models import Studio, StudioContact
 
 
 class ApiKeySummarySerializer(serializers.Serializer):

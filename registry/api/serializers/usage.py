@@ -10,9 +10,11 @@ from rest_framework import serializers
 from registry.api import fields
 from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
 from registry.cases.models import Case
-from registry.consent.choices import AlterationExemption, Medium
-from registry.terms.models import RoleCategory
-from registry.usage.models import SyntheticPerformer, UsageKind, UsageLine, UsageReport, UsageUnit
+from registry.core.vocabulary.cases import CaseKind
+from registry.core.vocabulary.consent import AlterationExemption, Medium
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind, UsageUnit
+from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.services import MAX_LINES, LineInput
 
 
@@ -128,7 +130,9 @@ class UsageReportSerializer(serializers.ModelSerializer):
     @extend_schema_field(ViolationSummarySerializer(many=True))
     def get_violations(self, report) -> list[dict]:
         out = []
-        for case in Case.objects.filter(usage_line__report=report, kind="violation").select_related("usage_line"):
+        for case in Case.objects.filter(usage_line__report=report, kind=CaseKind.VIOLATION).select_related(
+            "usage_line"
+        ):
             out.append(
                 {
                     "line_id": case.usage_line.line_ref,

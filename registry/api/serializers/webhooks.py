@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from registry.api import fields
-from registry.webhooks.choices import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
+from registry.core.vocabulary.webhooks import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 

@@ -21,7 +21,8 @@ from registry.api.serializers.billing import (
 from registry.billing import selectors
 from registry.billing.pdf import invoice_pdf
 from registry.core.caching import no_store
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 
 
 def _invoice(request, invoice_id: str):

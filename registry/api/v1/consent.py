@@ -34,10 +34,11 @@ from registry.api.serializers.consent import (
     project_from,
 )
 from registry.consent import rules, selectors, services
-from registry.consent.models import PerformerPreferences
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 from registry.terms.models import Agreement
 
 EVERYONE = {"studio", "performer_side", "staff"}
@@ -46,12 +47,12 @@ PERFORMER_SIDE = {"performer_side"}
 REQUEST_EXAMPLE = {
     "performer": "SAG-100001",
     "agreement": "tvth-2026",
-    "use": "replica_use",
-    "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+    "use": UseType.REPLICA_USE,
+    "project": {"kind": ProjectKind.PICTURE, "title": "The Long Night", "production_number": "NLP-2027-004"},
     "description": {
         "role_or_scenes": "Detective Ana Reyes, the rooftop chase in scenes 41-44",
         "intended_uses": ["Replica performs the rooftop stunt sequence in place of a stunt double"],
-        "media": ["theatrical", "streaming"],
+        "media": [Medium.THEATRICAL, Medium.STREAMING],
         "territory": ["WW"],
         "term_start": "2027-01-15",
         "term_end": "2029-01-14",
@@ -59,7 +60,7 @@ REQUEST_EXAMPLE = {
         "content_categories": [],
         "detail": "Face and body replica from the November scan; no dialogue changes.",
     },
-    "compensation": {"amount": "1283.00", "currency": "USD", "unit": "day", "estimated_days": "3"},
+    "compensation": {"amount": "1283.00", "currency": "USD", "unit": CompensationUnit.DAY, "estimated_days": "3"},
 }
 
 
@@ -437,10 +438,7 @@ class PreferencesView(APIView):
     )
     def get(self, request, performer_id: str):
         performer = self.get_performer(performer_id)
-        prefs = PerformerPreferences.objects.filter(performer=performer).first() or PerformerPreferences(
-            performer=performer
-        )
-        return Response(PreferencesSerializer(prefs).data)
+        return Response(PreferencesSerializer(selectors.preferences_of(performer)).data)
 
     @extend_schema(
         summary="Replace the standing preferences",

@@ -29,14 +29,16 @@ from registry.api.serializers.residuals import (
 )
 from registry.core import limits
 from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError
-from registry.parties.models import ApiScope, Performer
+from registry.core.vocabulary.consent import ProjectKind
+from registry.core.vocabulary.parties import ApiScope
+from registry.parties.models import Performer
 from registry.residuals import selectors, services
 
 STUDIO_ONLY = {"studio"}
 TAGS = ["residuals"]
 
 TITLE_EXAMPLE = {
-    "project": {"kind": "series", "title": "Harbour Lights", "production_number": "HL-S1"},
+    "project": {"kind": ProjectKind.SERIES, "title": "Harbour Lights", "production_number": "HL-S1"},
     "agreement": "tvth-2026",
     "streaming_service": "Streamline+",
     "release_date": "2026-08-01",

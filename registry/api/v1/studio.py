@@ -11,7 +11,7 @@ from registry.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from registry.api.permissions import IsStudio, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.studio import StudioContactSerializer, StudioMeSerializer
-from registry.parties.models import ApiScope
+from registry.core.vocabulary.parties import ApiScope
 from registry.parties.selectors import studio_contacts
 from registry.parties.services import studio_contact_add
 

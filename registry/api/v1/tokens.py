@@ -19,7 +19,7 @@ from registry.consent import selectors as consent_selectors
 from registry.consent.verification import verify_online
 from registry.core.caching import no_store
 from registry.core.errors import NotFoundError
-from registry.parties.models import ApiScope
+from registry.core.vocabulary.parties import ApiScope
 from registry.tokens import selectors
 from registry.tokens.verifier import RESULT_STATUSES
 

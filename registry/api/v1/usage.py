@@ -21,9 +21,12 @@ from registry.api.serializers.usage import (
     UsageReportSerializer,
 )
 from registry.cases.selectors import cases_visible_to
-from registry.consent.selectors import performer_by_reference
-from registry.core.errors import FieldProblem, InvalidInputError, RuleViolationError
-from registry.parties.models import ApiScope
+from registry.core.errors import FieldProblem, InvalidInputError, RuleViolationError, problems_summary
+from registry.core.vocabulary.consent import Medium, ProjectKind
+from registry.core.vocabulary.parties import ApiScope
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind, UsageUnit
+from registry.parties.selectors import performer_by_reference
 from registry.usage import selectors, services
 from registry.usage.parsing import parse_report
 
@@ -34,15 +37,15 @@ REPORT_EXAMPLE = {
     "lines": [
         {
             "line_id": "NLP-2026-08-12-001",
-            "kind": "replica_use",
+            "kind": UsageKind.REPLICA_USE,
             "grant": "cgr_tfp2aeozqluh2umeqhcaeqtcbu",
-            "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+            "project": {"kind": ProjectKind.PICTURE, "title": "The Long Night", "production_number": "NLP-2027-004"},
             "use_date": "2026-08-12",
             "units": "1",
-            "unit": "days",
-            "role_category": "day_performer",
+            "unit": UsageUnit.DAYS,
+            "role_category": RoleCategory.DAY_PERFORMER,
             "estimated_days": "3",
-            "media": ["streaming"],
+            "media": [Medium.STREAMING],
             "territory": ["US"],
         }
     ],
@@ -92,9 +95,7 @@ class UsageReportListCreateView(generics.ListAPIView):
         caller = get_caller(request)
         report_ref, lines, problems = parse_report(request.data)
         if problems:
-            first = problems[0]
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise InvalidInputError(f"{first.field}: {first.message}{more}", problems=problems)
+            raise InvalidInputError(problems_summary(problems), problems=problems)
         report, created = services.usage_report_submit(
             studio=caller.studio,
             report_ref=report_ref,

@@ -23,9 +23,9 @@ from registry.api.serializers.webhooks import (
     WebhookEndpointWithSecretSerializer,
 )
 from registry.core.errors import FieldProblem, InvalidInputError
-from registry.parties.models import ApiScope
+from registry.core.vocabulary.parties import ApiScope
+from registry.core.vocabulary.webhooks import DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks import selectors, services
-from registry.webhooks.choices import DeliveryStatus, EventType
 
 TAGS = ["webhooks"]
 READ = {"studio", "staff"}
@@ -34,7 +34,12 @@ SCOPES = dict.fromkeys(("GET", "POST", "PATCH", "DELETE"), ApiScope.WEBHOOKS)
 
 ENDPOINT_EXAMPLE = {
     "url": "https://hooks.northlight.example/registry",
-    "event_types": ["consent_request.answered", "grant.revoked", "grant.suspended", "invoice.finalized"],
+    "event_types": [
+        EventType.CONSENT_REQUEST_ANSWERED,
+        EventType.GRANT_REVOKED,
+        EventType.GRANT_SUSPENDED,
+        EventType.INVOICE_FINALIZED,
+    ],
     "description": "Production tracker",
 }
 
@@ -58,7 +63,7 @@ class WebhookEndpointListCreateView(generics.ListAPIView):
         qs = selectors.endpoints_visible_to(get_caller(self.request))
         wanted = self.request.query_params.get("status")
         if wanted is not None:
-            if wanted not in ("enabled", "disabled"):
+            if wanted not in EndpointStatus.values:
                 raise InvalidInputError(
                     "status: use enabled or disabled.",
                     problems=[FieldProblem("status", "invalid_choice", "Use enabled or disabled.")],
@@ -69,7 +74,7 @@ class WebhookEndpointListCreateView(generics.ListAPIView):
     @extend_schema(
         summary="List webhook endpoints",
         description="A studio sees its own endpoints; staff see every studio's. Secrets are never listed.",
-        parameters=[OpenApiParameter("status", str, enum=["enabled", "disabled"], required=False)],
+        parameters=[OpenApiParameter("status", str, enum=EndpointStatus.values, required=False)],
         tags=TAGS,
     )
     def get(self, request, *args, **kwargs):

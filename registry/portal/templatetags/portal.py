@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from registry.consent.choices import (
+from registry.core.vocabulary.consent import (
     CompensationUnit,
     ContentCategory,
     GrantStatus,
@@ -17,8 +17,9 @@ from registry.consent.choices import (
     SignerRole,
     UseType,
 )
+from registry.core.vocabulary.usage import UsageKind
 from registry.portal.wording import describe
-from registry.usage.models import UsageKind
+from registry.tokens.verifier import VerificationStatus
 
 register = template.Library()
 
@@ -68,17 +69,17 @@ def money(amount, currency: str = "") -> str:
 
 
 BADGE_TONES = {
-    "active": "ok",
-    "accepted": "ok",
-    "valid": "ok",
-    "pending": "wait",
-    "suspended": "warn",
-    "not_yet_valid": "wait",
-    "revoked": "stop",
-    "declined": "stop",
-    "invalid": "stop",
-    "expired": "muted",
-    "superseded": "muted",
+    GrantStatus.ACTIVE: "ok",
+    RequestStatus.ACCEPTED: "ok",
+    VerificationStatus.VALID: "ok",
+    RequestStatus.PENDING: "wait",
+    GrantStatus.SUSPENDED: "warn",
+    VerificationStatus.NOT_YET_VALID: "wait",
+    GrantStatus.REVOKED: "stop",
+    RequestStatus.DECLINED: "stop",
+    VerificationStatus.INVALID: "stop",
+    GrantStatus.EXPIRED: "muted",
+    GrantStatus.SUPERSEDED: "muted",
 }
 
 

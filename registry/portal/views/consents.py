@@ -13,11 +13,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from registry.consent import services
-from registry.consent.choices import GrantStatus, SuspensionCause
 from registry.consent.models import ConsentGrant
 from registry.consent.selectors import grants_visible_to
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
+from registry.core.vocabulary.consent import GrantStatus, SuspensionCause
 from registry.parties.authority import Authority
 from registry.parties.rules import Act
 from registry.portal import selectors

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from registry.consent import selectors as consent_selectors
 from registry.consent import services as consent_services
-from registry.consent.models import PerformerPreferences
 from registry.core.errors import DomainError
 from registry.parties import services as party_services
 from registry.parties.models import Representative
@@ -21,9 +21,7 @@ from registry.portal.forms import PreferencesForm, RepresentativeForm, add_servi
 
 
 def _initial(performer) -> dict:
-    prefs = PerformerPreferences.objects.filter(performer=performer).first()
-    if prefs is None:
-        return {"rate_floor_currency": "USD"}
+    prefs = consent_selectors.preferences_of(performer)
     return {
         "do_not_train": prefs.do_not_train,
         "opt_out_categories": prefs.opt_out_categories,

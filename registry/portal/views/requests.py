@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from registry.consent import services
-from registry.consent.choices import RequestStatus, UseType
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to
 from registry.core.addresses import client_address
 from registry.core.errors import DomainError, NotPermittedError
+from registry.core.vocabulary.consent import RequestStatus, UseType
 from registry.parties.authority import Authority
 from registry.portal import selectors
 from registry.portal.access import portal_page
@@ -119,7 +119,9 @@ def _review(request, consent_request: ConsentRequest, *, accept_form=None, decli
         "accept_form": accept_form or AcceptForm(initial={"description_sha256": version.sha256}),
         "decline_form": decline_form or DeclineForm(),
         "grant": grant,
-        "signature": getattr(consent_request, "signature", None) if consent_request.status == "accepted" else None,
+        "signature": getattr(consent_request, "signature", None)
+        if consent_request.status == RequestStatus.ACCEPTED
+        else None,
     }
     return render(request, "portal/request_review.html", context, status=status)
 

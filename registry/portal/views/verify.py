@@ -11,18 +11,19 @@ from django.views.decorators.http import require_http_methods
 from registry.consent.models import ConsentGrant
 from registry.consent.verification import verify_online
 from registry.tokens.selectors import current_token
+from registry.tokens.verifier import VerificationStatus
 
 HEADLINES = {
-    "valid": ("Valid", "This consent is in force: the use it describes is consented."),
-    "revoked": ("Revoked", "This consent was withdrawn: it covers no new use."),
-    "superseded": (
+    VerificationStatus.VALID: ("Valid", "This consent is in force: the use it describes is consented."),
+    VerificationStatus.REVOKED: ("Revoked", "This consent was withdrawn: it covers no new use."),
+    VerificationStatus.SUPERSEDED: (
         "Superseded",
         "A newer version of this consent replaced this one: this token covers no new use.",
     ),
-    "suspended": ("Suspended", "This consent is paused: no use is consented while it is suspended."),
-    "expired": ("Expired", "The consent's term has ended: it covers no new use."),
-    "not_yet_valid": ("Not yet in force", "The consent's term has not started yet."),
-    "invalid": ("Not a valid token", "This is not a consent token signed by this registry."),
+    VerificationStatus.SUSPENDED: ("Suspended", "This consent is paused: no use is consented while it is suspended."),
+    VerificationStatus.EXPIRED: ("Expired", "The consent's term has ended: it covers no new use."),
+    VerificationStatus.NOT_YET_VALID: ("Not yet in force", "The consent's term has not started yet."),
+    VerificationStatus.INVALID: ("Not a valid token", "This is not a consent token signed by this registry."),
 }
 
 
@@ -37,8 +38,8 @@ class VerifyForm(forms.Form):
 
 def _result_context(jws: str) -> dict:
     result = verify_online(jws.strip())
-    headline, explanation = HEADLINES.get(result.status, HEADLINES["invalid"])
-    claims = result.claims if result.status != "invalid" else {}
+    headline, explanation = HEADLINES.get(result.status, HEADLINES[VerificationStatus.INVALID])
+    claims = result.claims if result.status != VerificationStatus.INVALID else {}
     return {
         "result": result,
         "headline": headline,

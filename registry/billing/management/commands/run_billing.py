@@ -5,11 +5,12 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.billing.models import BillingRun, RunStatus
+from registry.billing.models import BillingRun
 from registry.billing.periods import parse_period
 from registry.billing.runs import billing_run_start
 from registry.core.actors import Actor
 from registry.core.errors import InvalidInputError
+from registry.core.vocabulary.billing import RunStatus
 
 
 class Command(BaseCommand):

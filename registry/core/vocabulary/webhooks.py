@@ -1,9 +1,9 @@
-"""Webhook vocabularies, declared once: event types, endpoint and delivery states."""
+"""The vocabulary of webhooks: event types, endpoint and delivery statuses, attempt triggers."""
 
-from django.db import models
+from registry.core.vocabulary import Vocabulary
 
 
-class EventType(models.TextChoices):
+class EventType(Vocabulary):
     CONSENT_REQUEST_ANSWERED = "consent_request.answered", "Consent request answered (accepted or declined)"
     GRANT_ACTIVATED = "grant.activated", "Grant activated"
     GRANT_AMENDED = "grant.amended", "Grant amended (a new version is active)"
@@ -22,25 +22,17 @@ class EventType(models.TextChoices):
     INVOICE_PAID = "invoice.paid", "Invoice paid"
 
 
-# A strike's grants are announced in batches, not one event per grant; endpoints that subscribed
-# to the per-grant event a strike used to send get the batch too.
-ALSO_SENT_TO_SUBSCRIBERS_OF = {
-    EventType.STRIKE_GRANTS_SUSPENDED: EventType.GRANT_SUSPENDED,
-    EventType.STRIKE_GRANTS_RESTORED: EventType.GRANT_RESUMED,
-}
-
-
-class EndpointStatus(models.TextChoices):
+class EndpointStatus(Vocabulary):
     ENABLED = "enabled", "Enabled"
     DISABLED = "disabled", "Disabled"
 
 
-class DeliveryStatus(models.TextChoices):
+class DeliveryStatus(Vocabulary):
     PENDING = "pending", "Pending (being retried)"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed (retries exhausted or endpoint disabled)"
 
 
-class AttemptTrigger(models.TextChoices):
+class AttemptTrigger(Vocabulary):
     AUTOMATIC = "automatic", "Automatic"
     MANUAL = "manual", "Manual redelivery"

@@ -1,9 +1,9 @@
 """Reference data's provenance: how sure we are of a published figure or rule (DOMAIN.md)."""
 
-from django.db import models
+from registry.core.vocabulary import Vocabulary
 
 
-class Confidence(models.TextChoices):
+class Confidence(Vocabulary):
     """Several sources agree, one good source, or weak or derived."""
 
     HIGH = "H", "High: several sources agree"

@@ -1,9 +1,9 @@
-"""The vocabulary of consent, declared once: uses, project kinds, statuses, signers, flags."""
+"""The vocabulary of consent: uses, project kinds, statuses, signers, flags, check reasons."""
 
-from django.db import models
+from registry.core.vocabulary import Vocabulary
 
 
-class UseType(models.TextChoices):
+class UseType(Vocabulary):
     """Separate uses: consent to one never implies another (DOMAIN.md 2.5)."""
 
     REPLICA_CREATION = "replica_creation", "Creating a digital replica (scan)"
@@ -15,7 +15,7 @@ class UseType(models.TextChoices):
     SYNTHETIC_FEATURE = "synthetic_feature", "A synthetic performer borrowing a feature"
 
 
-class ProjectKind(models.TextChoices):
+class ProjectKind(Vocabulary):
     PICTURE = "picture", "Motion picture"
     SERIES = "series", "Series season"
     COMMERCIAL = "commercial", "Commercial"
@@ -23,14 +23,14 @@ class ProjectKind(models.TextChoices):
     RECORDING = "recording", "Sound recording"
 
 
-class RequestStatus(models.TextChoices):
+class RequestStatus(Vocabulary):
     PENDING = "pending", "Awaiting the performer"
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
     EXPIRED = "expired", "Expired unanswered"
 
 
-class GrantStatus(models.TextChoices):
+class GrantStatus(Vocabulary):
     ACTIVE = "active", "Active"
     SUSPENDED = "suspended", "Suspended"
     REVOKED = "revoked", "Revoked"
@@ -38,11 +38,13 @@ class GrantStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded by a newer version"
 
 
+# Statuses in which a grant can still cover a use; at most one version of a consent is in one.
+LIVE_GRANT_STATUSES = (GrantStatus.ACTIVE, GrantStatus.SUSPENDED)
 # Statuses a grant never leaves.
 TERMINAL_GRANT_STATUSES = frozenset({GrantStatus.REVOKED, GrantStatus.EXPIRED, GrantStatus.SUPERSEDED})
 
 
-class SignerRole(models.TextChoices):
+class SignerRole(Vocabulary):
     PERFORMER = "performer", "The performer"
     GUARDIAN = "guardian", "Guardian of a minor performer"
     REPRESENTATIVE = "representative", "Authorised representative (agent or lawyer)"
@@ -50,31 +52,31 @@ class SignerRole(models.TextChoices):
     UNION = "union", "The union (deceased performer, no reachable estate)"
 
 
-class SignatureMethod(models.TextChoices):
+class SignatureMethod(Vocabulary):
     PORTAL_ATTESTATION = "portal_attestation", "Attestation in the portal"
     UPLOADED_DOCUMENT = "uploaded_document", "Signed document uploaded"
 
 
-class SuspensionCause(models.TextChoices):
+class SuspensionCause(Vocabulary):
     PERFORMER = "performer", "Suspended by the performer"
     STRIKE = "strike", "Suspended by a strike"
 
 
-class StrikeJobKind(models.TextChoices):
+class StrikeJobKind(Vocabulary):
     """The background work a strike needs: its grants suspended, then restored."""
 
     APPLY = "apply", "Suspend the strike's grants"
     LIFT = "lift", "Restore what the strike suspended"
 
 
-class StrikeJobStatus(models.TextChoices):
+class StrikeJobStatus(Vocabulary):
     PENDING = "pending", "Waiting"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     STOPPED = "stopped", "Stopped: the strike was lifted first"
 
 
-class SensitiveFlag(models.TextChoices):
+class SensitiveFlag(Vocabulary):
     """Content a description must flag; nudity and sexual content are refused for minors."""
 
     NUDITY = "nudity", "Nudity"
@@ -83,7 +85,7 @@ class SensitiveFlag(models.TextChoices):
     AGING = "aging", "Aging or de-aging"
 
 
-class ContentCategory(models.TextChoices):
+class ContentCategory(Vocabulary):
     """Categories a performer can opt out of in their standing preferences."""
 
     POLITICAL = "political", "Political content"
@@ -96,7 +98,7 @@ class ContentCategory(models.TextChoices):
     PHARMACEUTICAL = "pharmaceutical", "Pharmaceuticals"
 
 
-class CompensationUnit(models.TextChoices):
+class CompensationUnit(Vocabulary):
     FLAT = "flat", "Flat fee"
     DAY = "day", "Per day"
     WEEK = "week", "Per week"
@@ -105,7 +107,7 @@ class CompensationUnit(models.TextChoices):
     REVENUE_SHARE = "revenue_share", "Share of licence revenue (rate)"
 
 
-class AlterationExemption(models.TextChoices):
+class AlterationExemption(Vocabulary):
     """Changes that need no consent (DOMAIN.md 2.7); a check records the claimed category."""
 
     SUBSTANTIALLY_AS_SCRIPTED = "as_scripted", "Substantially as scripted or performed"
@@ -121,12 +123,12 @@ class AlterationExemption(models.TextChoices):
     DUBBING = "dubbing", "Dubbing or lip-sync"
 
 
-class PreferenceDefault(models.TextChoices):
+class PreferenceDefault(Vocabulary):
     ASK = "ask", "Ask me"
     DECLINE = "decline", "Decline automatically"
 
 
-class Medium(models.TextChoices):
+class Medium(Vocabulary):
     """Media and platforms a description names; a check's media must be a subset."""
 
     THEATRICAL = "theatrical", "Theatrical exhibition"
@@ -144,3 +146,25 @@ class Medium(models.TextChoices):
     OUT_OF_HOME = "out_of_home", "Out-of-home displays"
     LIVE_EVENT = "live_event", "Live events"
     AI_MODEL = "ai_model", "Inside an AI model (training)"
+
+
+class CheckReasonCode(Vocabulary):
+    """Why a consent check says no: each reason a check (or a usage line) gives carries one."""
+
+    NO_GRANT = "no_grant", "No consent from this performer covers this use"
+    OUTSIDE_SCOPE = "outside_scope", "The grant does not cover this use, project, media or territory"
+    NOT_YET_IN_TERM = "not_yet_in_term", "The grant's term has not started"
+    EXPIRED = "expired", "The grant's term has ended"
+    REVOKED = "revoked", "The performer revoked the consent"
+    SUSPENDED_BY_STRIKE = "suspended_by_strike", "Suspended while a strike against the studio lasts"
+    SUSPENDED_BY_PERFORMER = "suspended_by_performer", "Suspended by the performer"
+    PREFERENCE = "preference", "The performer's standing preferences decline this use"
+
+
+class PreferenceConflictCode(Vocabulary):
+    """How a request meets a performer's standing preferences; each declines it automatically."""
+
+    DO_NOT_TRAIN = "do_not_train", "The performer does not consent to training use"
+    DECLINES_USE_TYPE = "declines_use_type", "The performer declines every request for this use"
+    OPTED_OUT_CATEGORY = "opted_out_category", "The performer opted out of a content category"
+    BELOW_RATE_FLOOR = "below_rate_floor", "The compensation is below the performer's rate floor"
