@@ -79,7 +79,7 @@ def verifier_for(name: str, public_key: bytes, kind: int = ED25519) -> Verifier:
 
 def parse_vkey(vkey: str) -> Verifier:
     """A verifier key `<name>+<hex key id>+<base64(type || key)>` (Ed25519 or cosignature v1)."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # the base64 key may hold '+' itself
     if len(parts) != 3:
         raise NoteError("a verifier key reads <name>+<hex key id>+<base64 key>")
     name, hex_id, material = parts

@@ -10,6 +10,7 @@ import functools
 import operator
 import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -131,6 +132,32 @@ def tree_root(size: int) -> bytes:
 
 def leaf_at(index: int) -> LogLeaf | None:
     return LogLeaf.objects.filter(index=index).first()
+
+
+@dataclass(frozen=True)
+class LeafInclusion:
+    """A leaf, and (once sequenced) its inclusion proof against the latest checkpoint."""
+
+    leaf: LogLeaf
+    tree_size: int | None = None
+    proof: tuple[bytes, ...] = ()
+    checkpoint: str | None = None
+
+    @property
+    def sequenced(self) -> bool:
+        return self.tree_size is not None
+
+
+def leaf_inclusion(leaf: LogLeaf) -> LeafInclusion:
+    latest = latest_checkpoint()
+    if leaf.index is None or latest is None or leaf.index >= latest.size:
+        return LeafInclusion(leaf=leaf)
+    return LeafInclusion(
+        leaf=leaf,
+        tree_size=latest.size,
+        proof=tuple(inclusion_proof(leaf.index, latest.size)),
+        checkpoint=published_note(latest),
+    )
 
 
 # --- What verifiers pin --------------------------------------------------------------------------------

@@ -37,6 +37,15 @@ def test_a_changed_text_or_another_key_is_refused():
         note.open_note(SPEC_NOTE, [other])
 
 
+def test_a_verifier_key_whose_base64_holds_a_plus_sign_is_read_whole():
+    # 0x01 followed by 0xfb... encodes to "Afv..." and later "+" appears in the base64 of these bytes.
+    public = bytes.fromhex("fbef" * 16)
+    verifier = note.verifier_for("log.example/log", public)
+
+    assert "+" in verifier.vkey.split("+", 2)[2]
+    assert note.parse_vkey(verifier.vkey) == verifier
+
+
 @pytest.mark.parametrize(
     "vkey",
     [
