@@ -13,6 +13,7 @@ class LeafKind(models.TextChoices):
     TOKEN_ISSUED = "token.issued", "Token issued"
     TOKEN_STATUS = "token.status", "Token status changed"
     LOG_KEY = "log_key", "Log key rotated"
+    WITNESS = "witness", "Witness added or changed"
 
 
 class LogLeaf(models.Model):

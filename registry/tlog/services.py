@@ -253,6 +253,26 @@ def _add_checkpoint_body(old_size: int, checkpoint: Checkpoint) -> bytes:
     return ("".join(lines) + checkpoint.note).encode()
 
 
+def witness_save(*, witness: Witness, now: dt.datetime | None = None) -> Witness:
+    """Add or change a witness. The change is a leaf of the log: who cosigns is public record."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        witness.save()
+        leaf_append(
+            kind=LeafKind.WITNESS,
+            ref=str(witness.pk),
+            record={
+                "type": LeafKind.WITNESS.value,
+                "name": witness.name,
+                "verifier_key": witness.verifier_key,
+                "url": witness.url,
+                "enabled": witness.enabled,
+                "time": leaves.timestamp(now),
+            },
+        )
+    return witness
+
+
 def witness_submit(*, witness: Witness, checkpoint: Checkpoint, now: dt.datetime | None = None) -> bool:
     """Ask one witness to cosign a checkpoint (tlog-witness add-checkpoint); store its verified
     cosignature. A 409 names the size the witness last cosigned: the request is made again from
