@@ -66,21 +66,21 @@ def audit_record(
     )
     event.content_hash = entry_hash(event.chain_content(), prev_hash)
     event.save(using=using, force_insert=True)
-    # The transparency log records the entry by its hash, not its content (names, personal data):
-    # whoever holds the event recomputes content_hash and finds the leaf.
-    log.leaf_append(
-        kind=LeafKind.AUDIT_EVENT,
-        ref=str(event.pk),
-        record={
-            "type": LeafKind.AUDIT_EVENT.value,
-            "seq": event.pk,
-            "occurred_at": leaves.timestamp(event.occurred_at),
-            "action": event.action,
-            "prev_hash": event.prev_hash,
-            "content_hash": event.content_hash,
-        },
-    )
+    log.leaf_append(kind=LeafKind.AUDIT_EVENT, ref=str(event.pk), record=log_record(event))
     return event
+
+
+def log_record(event: AuditEvent) -> dict[str, Any]:
+    """The event's leaf in the transparency log: its place in the chain and its hash, not its
+    content (names, personal data). Whoever holds the event recomputes content_hash and finds it."""
+    return {
+        "type": LeafKind.AUDIT_EVENT.value,
+        "seq": event.pk,
+        "occurred_at": leaves.timestamp(event.occurred_at),
+        "action": event.action,
+        "prev_hash": event.prev_hash,
+        "content_hash": event.content_hash,
+    }
 
 
 def _serialise_appends(connection: BaseDatabaseWrapper) -> None:
