@@ -139,7 +139,8 @@ def _signing_keys(now: dt.datetime) -> list[LogKey]:
     return [log_key_active(), *LogKey.objects.filter(status=LogKeyStatus.RETIRED, retired_at__gt=overlap)]
 
 
-def _sign_checkpoint(size: int, root: bytes, now: dt.datetime) -> str:
+def checkpoint_note(size: int, root: bytes, now: dt.datetime) -> str:
+    """The checkpoint of this tree, signed by the active key and those still in their overlap."""
     keys = _signing_keys(now)
     text = note.Checkpoint(origin=keys[0].name, size=size, root=root).text()
     return text + "\n" + "".join(note.sign(text, key.name, private_key(key)) for key in keys)
@@ -198,7 +199,7 @@ def _sequence_batch(limit: int) -> int | None:
         if not pending:
             if head is None:  # an empty log still publishes a checkpoint (of size 0)
                 Checkpoint.objects.create(
-                    size=0, root_hash=merkle.EMPTY_ROOT, note=_sign_checkpoint(0, merkle.EMPTY_ROOT, now)
+                    size=0, root_hash=merkle.EMPTY_ROOT, note=checkpoint_note(0, merkle.EMPTY_ROOT, now)
                 )
             return 0
         edge = selectors.edge_tiles(size)
@@ -208,7 +209,7 @@ def _sequence_batch(limit: int) -> int | None:
         _assign_indices([(pk, size + offset) for offset, (pk, _) in enumerate(pending)])
         _save_tiles(written)
         Checkpoint.objects.create(
-            size=new_size, root_hash=root, note=_sign_checkpoint(new_size, root, now), created_at=now
+            size=new_size, root_hash=root, note=checkpoint_note(new_size, root, now), created_at=now
         )
         if Witness.objects.filter(enabled=True).exists():
             outbox.enqueue(SUBMIT_TO_WITNESSES_TASK, dedupe_key=SUBMIT_TO_WITNESSES_TASK)

@@ -25,10 +25,9 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _latest_size() -> int:
+def _latest():
     services.log_catch_up()
-    latest = selectors.latest_checkpoint()
-    return latest.size if latest else 0
+    return selectors.latest_checkpoint()
 
 
 class InclusionQuerySerializer(serializers.Serializer):
@@ -41,7 +40,8 @@ class InclusionQuerySerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        latest = _latest_size()
+        attrs["latest"] = checkpoint = _latest()
+        latest = checkpoint.size if checkpoint else 0
         size = attrs.setdefault("size", latest)
         if size > latest:
             raise serializers.ValidationError({"size": f"The log has {latest} leaves in its latest checkpoint."})
@@ -52,7 +52,8 @@ class InclusionQuerySerializer(serializers.Serializer):
 
 class _ConsistencyQuery(serializers.Serializer):
     def validate(self, attrs):
-        latest = _latest_size()
+        checkpoint = _latest()
+        latest = checkpoint.size if checkpoint else 0
         to = attrs.setdefault("to", latest)
         if to > latest:
             raise serializers.ValidationError({"to": f"The log has {latest} leaves in its latest checkpoint."})
@@ -129,10 +130,10 @@ class InclusionProofView(APIView):
     def get(self, request):
         query = InclusionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        index, size = query.validated_data["leaf"], query.validated_data["size"]
+        index, size, latest = (query.validated_data[k] for k in ("leaf", "size", "latest"))
         leaf = selectors.leaf_at(index)
         data = bytes(leaf.data)
-        checkpoint = selectors.checkpoint_of_size(size)
+        checkpoint = latest if size == latest.size else selectors.checkpoint_of_size(size)
         body = {
             "leaf_index": index,
             "tree_size": size,
