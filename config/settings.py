@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "registry.core",
+    "registry.tlog",
     "registry.terms",
     "registry.parties",
     "registry.audit",
@@ -274,6 +275,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # 0 turns the watchdog off.
 WORKER_WATCHDOG_INTERVAL = env_int("WORKER_WATCHDOG_INTERVAL", 15)
 WORKER_WATCHDOG_TIMEOUT = env_int("WORKER_WATCHDOG_TIMEOUT", 90)
+# --- Transparency log (registry/tlog; README, "Transparency log") ---------------------------------
+# The checkpoint origin (and log key name): by default REGISTRY_BASE_URL's host and path + "/log".
+# Fixed by the first log key: changing it later does not rename the log.
+TLOG_ORIGIN = env_str("TLOG_ORIGIN")
+# Seconds between beat's sequencer runs (service mode), and leaves per batch (one checkpoint each).
+TLOG_SEQUENCE_INTERVAL = env_int("TLOG_SEQUENCE_INTERVAL", 2)
+TLOG_BATCH_SIZE = env_int("TLOG_BATCH_SIZE", 5000)
+# Without a broker nothing sequences in the background: readers of the log sequence what is
+# pending first (the checkpoint, tiles, proofs, the token endpoint).
+TLOG_SEQUENCE_ON_DEMAND = env_bool("TLOG_SEQUENCE_ON_DEMAND", default=CELERY_TASK_ALWAYS_EAGER)
+# A rotated-out log key co-signs checkpoints this many days more, for verifiers to take the new one.
+TLOG_KEY_OVERLAP_DAYS = env_int("TLOG_KEY_OVERLAP_DAYS", 30)
+TLOG_WITNESS_TIMEOUT = env_int("TLOG_WITNESS_TIMEOUT", 10)
+
 CELERY_BEAT_SCHEDULE = {
     "consent-expire-requests": {"task": "consent.expire_requests", "schedule": 300.0},
     "consent-expire-grants": {"task": "consent.expire_grants", "schedule": 3600.0},
@@ -284,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
     "console-sweep-exports": {"task": "console.sweep_exports", "schedule": 300.0},
+    # The transparency log's sequencer (registry/tlog/services.py), and a retry of witness
+    # submissions that failed (each checkpoint also asks for one through the outbox).
+    "tlog-sequence": {"task": "tlog.sequence", "schedule": float(TLOG_SEQUENCE_INTERVAL)},
+    "tlog-submit-to-witnesses": {"task": "tlog.submit_to_witnesses", "schedule": 300.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from registry.console.forms import StaffSignInForm
 from registry.portal.views import verify as portal_verify
 from registry.site import health, views
+from registry.tlog import views as log_views
 from registry.tokens import views as token_views
 
 urlpatterns = [
@@ -20,6 +21,10 @@ urlpatterns = [
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
     path(".well-known/jwks.json", token_views.jwks, name="jwks"),
     path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
+    # The transparency log (C2SP tlog-tiles), public like the JWKS and the status lists.
+    path(".well-known/transparency-log.json", log_views.description, name="transparency-log"),
+    path("log/checkpoint", log_views.checkpoint, name="log-checkpoint"),
+    re_path(r"^log/tile/(?P<path>.+)$", log_views.tile, name="log-tile"),
     # The staff console's pages live under the admin, ahead of its catch-all routes.
     path("admin/console/", include("registry.console.urls")),
     path("admin/", admin.site.urls),

@@ -26,10 +26,10 @@ README = REGISTRY.parent / "README.md"
 # Lowest first. A domain may import its own layer only where the set says so (one folder each).
 LAYERS: list[tuple[str, ...]] = [
     ("core",),  # the shared kernel: errors, ids, actors, vocabularies, problem types, limits
-    ("tlog",),  # the transparency log: what the audit trail publishes
+    ("outbox",),  # an edge: work owed after a commit, which every domain may enqueue
+    ("tlog",),  # the transparency log: what the audit trail and the tokens publish
     ("audit",),
     ("parties",),
-    ("outbox",),  # an edge: work owed after a commit, which every domain may enqueue
     ("webhooks",),  # an edge: outbound events, which every domain may announce
     ("terms",),
     ("tokens",),

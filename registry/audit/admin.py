@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from registry.audit.models import AuditEvent
+from registry.tlog import merkle
+from registry.tlog import selectors as log_selectors
+from registry.tlog import services as log_services
+from registry.tlog.models import LeafKind
 
 
 @admin.register(AuditEvent)
@@ -21,7 +27,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     change_list_template = "admin/audit/auditevent/change_list.html"
     ordering = ("-id",)
-    readonly_fields = tuple(field.name for field in AuditEvent._meta.fields)
+    readonly_fields = (*(field.name for field in AuditEvent._meta.fields), "transparency_log")
     # Counting a long log on every page load is slow on PostgreSQL.
     show_full_result_count = False
 
@@ -32,6 +38,36 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="subject", ordering="subject_type")
     def subject(self, obj: AuditEvent) -> str:
         return f"{obj.subject_type}: {obj.subject_id}"
+
+    @admin.display(description="transparency log")
+    def transparency_log(self, obj: AuditEvent):
+        """The event's leaf, and its inclusion proof against the latest checkpoint, for anyone
+        outside to check with the checkpoint and the log's public key."""
+        leaf = log_selectors.leaf_for(LeafKind.AUDIT_EVENT, str(obj.pk))
+        if leaf is None:
+            return "Not in the log (recorded before the log began)."
+        inclusion = log_selectors.leaf_inclusion(leaf)
+        if not inclusion.sequenced:
+            return "Pending: the sequencer has not reached this leaf yet."
+        data = bytes(leaf.data)
+        hashes = format_html_join(
+            "", "<li><code>{}</code></li>", ((base64.b64encode(h).decode(),) for h in inclusion.proof)
+        )
+        return format_html(
+            "<p>Leaf <strong>{}</strong> of {}: <code>{}</code></p><p>Leaf hash <code>{}</code></p>"
+            "<p>Inclusion proof (RFC 9162 audit path, leaf end first):</p><ol>{}</ol>"
+            "<p>Against the checkpoint:</p><pre>{}</pre>",
+            leaf.index,
+            inclusion.tree_size,
+            data.decode("utf-8"),
+            base64.b64encode(merkle.leaf_hash(data)).decode(),
+            hashes,
+            inclusion.checkpoint,
+        )
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        log_services.log_catch_up()  # embedded mode: sequence what is pending before showing the proof
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

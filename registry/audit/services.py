@@ -12,6 +12,9 @@ from registry.audit.catalogue import AuditAction, AuditSubject, recorded_as
 from registry.audit.chain import GENESIS_HASH, entry_hash
 from registry.audit.models import AuditEvent, normalise_data
 from registry.core.actors import Actor
+from registry.tlog import leaves
+from registry.tlog import services as log
+from registry.tlog.models import LeafKind
 
 # pg_advisory_xact_lock key for appends: the bytes b"auditlog" read as a big-endian integer.
 AUDIT_APPEND_LOCK_ID = 0x61756469746C6F67
@@ -67,7 +70,21 @@ def audit_record(
     )
     event.content_hash = entry_hash(event.chain_content(), prev_hash)
     event.save(using=using, force_insert=True)
+    log.leaf_append(kind=LeafKind.AUDIT_EVENT, ref=str(event.pk), record=log_record(event))
     return event
+
+
+def log_record(event: AuditEvent) -> dict[str, Any]:
+    """The event's leaf in the transparency log: its place in the chain and its hash, not its
+    content (names, personal data). Whoever holds the event recomputes content_hash and finds it."""
+    return {
+        "type": LeafKind.AUDIT_EVENT.value,
+        "seq": event.pk,
+        "occurred_at": leaves.timestamp(event.occurred_at),
+        "action": event.action,
+        "prev_hash": event.prev_hash,
+        "content_hash": event.content_hash,
+    }
 
 
 def _serialise_appends(connection: BaseDatabaseWrapper) -> None:

@@ -32,6 +32,7 @@ REGISTRY_APP_LABELS = (
     "webhooks",
     "privacy",
     "outbox",
+    "tlog",
 )
 
 

@@ -23,7 +23,9 @@ from registry.core.errors import NotFoundError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
 from registry.core.vocabulary.tokens import KeyStatus
 from registry.outbox import services as outbox
-from registry.tokens import jose, keys, selectors, statuslist
+from registry.tlog import services as log
+from registry.tlog.models import LeafKind
+from registry.tokens import jose, keys, selectors, statuslist, transparency
 from registry.tokens.models import (
     ConsentToken,
     SigningKey,
@@ -180,11 +182,29 @@ def _mark_changed(status_list_id: int) -> None:
     outbox.enqueue(REFRESH_STATUS_LIST_TASK, status_list_id, dedupe_key=f"{REFRESH_STATUS_LIST_TASK}:{status_list_id}")
 
 
+def _log_token(token: ConsentToken, kind: LeafKind, *, at: dt.datetime) -> None:
+    """The token's issue or change of status, as a leaf of the transparency log."""
+    log.leaf_append(
+        kind=kind,
+        ref=str(token.pk),
+        record=transparency.token_record(
+            kind.value,
+            jti=token.grant.public_id,
+            jws=token.jws,
+            status_list_uri=token.status_list.uri,
+            index=token.status_index,
+            status=token.status,
+            at=at,
+        ),
+    )
+
+
 def _set_token_status(token: ConsentToken, status: int) -> None:
     if token.status != status:
         token.status = status
         token.save(update_fields=["status"])
         _mark_changed(token.status_list_id)
+        _log_token(token, LeafKind.TOKEN_STATUS, at=timezone.now())
 
 
 # --- Issuing ----------------------------------------------------------------------------------
@@ -247,6 +267,7 @@ def _issue(grant: ConsentGrant, *, now: dt.datetime) -> ConsentToken:
     StatusList.objects.filter(pk=status_list.pk).update(allocated=F("allocated") + 1)
     if token.status != TokenStatus.VALID:
         _mark_changed(status_list.pk)
+    _log_token(token, LeafKind.TOKEN_ISSUED, at=now)
     return token
 
 
@@ -285,21 +306,48 @@ def tokens_follow_grants(*, grant_ids: list[int], grant_status: str) -> set[int]
     The lists are not marked changed here: the caller re-signs each once, with
     `status_lists_resign`, when its whole change is done. (Marking them here would also take each
     list's row lock inside a transaction that goes on to append to the audit log, the reverse of
-    the order the grant services take them in.)"""
+    the order the grant services take them in.)
+
+    Each token changed is a leaf of the transparency log, appended in one COPY."""
     if not grant_ids:
         return set()
     status = GRANT_TO_TOKEN_STATUS[grant_status]
     q = connection.ops.quote_name
-    # UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): the lists come back from the one statement
-    # that changes the slots, which the ORM's update() cannot do.
+    # UPDATE … RETURNING (PostgreSQL, SQLite 3.35+): the changed tokens come back from the one
+    # statement that changes the slots, which the ORM's update() cannot do.
+    returned = ", ".join(q(c) for c in ("id", "grant_id", "status_list_id", "status_index", "jws"))
     sql = (
         f"UPDATE {q(ConsentToken._meta.db_table)} SET {q('status')} = %s "  # noqa: S608
         f"WHERE {q('grant_id')} IN ({', '.join(['%s'] * len(grant_ids))}) "
-        f"AND {q('replaced_by_id')} IS NULL AND {q('status')} <> %s RETURNING {q('status_list_id')}"
+        f"AND {q('replaced_by_id')} IS NULL AND {q('status')} <> %s RETURNING {returned}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [status, *grant_ids, status])
-        return {row[0] for row in cursor.fetchall()}
+        changed = cursor.fetchall()
+    jti = dict(
+        ConsentToken.objects.filter(pk__in={row[0] for row in changed}).values_list("grant_id", "grant__public_id")
+    )
+    uri = dict(StatusList.objects.filter(pk__in={row[2] for row in changed}).values_list("pk", "uri"))
+    now = timezone.now()
+    log.leaves_append(
+        kind=LeafKind.TOKEN_STATUS,
+        records=(
+            (
+                str(pk),
+                transparency.token_record(
+                    LeafKind.TOKEN_STATUS.value,
+                    jti=jti[grant_id],
+                    jws=jws,
+                    status_list_uri=uri[list_id],
+                    index=index,
+                    status=status,
+                    at=now,
+                ),
+            )
+            for pk, grant_id, list_id, index, jws in changed
+        ),
+    )
+    return {row[2] for row in changed}
 
 
 # --- Status list signing ----------------------------------------------------------------------

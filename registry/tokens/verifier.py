@@ -1,15 +1,24 @@
 """Offline verification of consent tokens, for studios and anyone else: no Django, only files.
 
     python -m registry.tokens.verifier TOKEN --jwks jwks.json --status-list list.jwt [--now UNIX]
+        [--checkpoint checkpoint.txt --log-key VKEY|@transparency-log.json --log-proof token.json
+         [--earlier-checkpoint old.txt --consistency-proof consistency.json]]
 
 Checks the signature against the published keys, `typ`, `alg`, `kid`, the time claims, and the
-token's slot in the status list (itself a signed JWT, checked the same way). Prints a JSON
-result; exits 0 when the token is valid, 1 when it is not, 2 on unusable input files.
+token's slot in the status list (itself a signed JWT, checked the same way). With `--checkpoint`
+it also checks that the token is in the registry's transparency log: the checkpoint is signed by
+the log's key, the proof (the token endpoint's answer saved to a file, or its `log` object, or
+/api/v1/log/proofs/inclusion's) leads from the token's leaf to the checkpoint's root, and the
+leaf is this token's issue. With `--earlier-checkpoint`, that the later checkpoint extends the
+earlier one (the consistency proof of /api/v1/log/proofs/consistency). Prints a JSON result;
+exits 0 when the token is valid (and in the log, when asked), 1 when it is not, 2 on unusable
+input files.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 import time
@@ -20,7 +29,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from registry.tokens import statuslist
+from registry.tlog import merkle, note
+from registry.tokens import statuslist, transparency
 from registry.tokens.jose import ED25519_ALGS, MalformedJWS, parse_compact, public_key_from_jwk
 
 CONSENT_TYP = "consent+jwt"
@@ -60,6 +70,17 @@ class Result:
     status: VerificationStatus
     claims: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # With --checkpoint: whether the token is in the transparency log (LogResult as a dict).
+    log: dict[str, Any] | None = None
+
+
+@dataclass
+class LogResult:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    leaf_index: int | None = None
+    tree_size: int | None = None
+    consistent_with: int | None = None
 
 
 class KeySet:
@@ -210,6 +231,86 @@ def _status_from_list(
     return name
 
 
+def log_keys_from(text: str) -> list[note.Verifier]:
+    """The log's keys from a verifier key, or from /.well-known/transparency-log.json."""
+    text = text.strip()
+    if text.startswith("{"):
+        description = json.loads(text)
+        vkeys = [description.get("verifier_key"), *description.get("previous_verifier_keys", [])]
+        return [note.parse_vkey(v) for v in vkeys if isinstance(v, str)]
+    return [note.parse_vkey(text)]
+
+
+def _proof_fields(proof: dict) -> tuple[int, int, bytes, list[bytes]]:
+    """(leaf index, tree size, leaf bytes, audit path) from the token endpoint's answer (or its
+    `log` object) or /api/v1/log/proofs/inclusion's."""
+    proof = proof.get("log") or proof
+    hashes = proof.get("inclusion_proof", proof.get("hashes"))
+    index, size, leaf = proof.get("leaf_index"), proof.get("tree_size"), proof.get("leaf")
+    if (
+        not isinstance(index, int)
+        or not isinstance(size, int)
+        or not isinstance(leaf, str)
+        or not isinstance(hashes, list)
+    ):
+        raise ValueError(
+            "the proof names no leaf_index, tree_size, leaf and inclusion proof (is the leaf still pending?)"
+        )
+    return index, size, base64.b64decode(leaf, validate=True), [base64.b64decode(h, validate=True) for h in hashes]
+
+
+def verify_in_log(
+    token: str,
+    checkpoint: str,
+    log_keys: list[note.Verifier],
+    proof: dict,
+    *,
+    earlier_checkpoint: str | None = None,
+    consistency: dict | None = None,
+) -> LogResult:
+    """Is this token's issue a leaf of the log under this checkpoint (and, given an earlier
+    checkpoint and a consistency proof, does the checkpoint extend the earlier one)?"""
+    origin = log_keys[0].name if log_keys else None
+    try:
+        head, _ = note.open_checkpoint(checkpoint, log_keys, origin=origin)
+    except note.NoteError:
+        return LogResult(ok=False, reasons=["log_checkpoint_not_signed_by_the_log"])
+    index, size, leaf, path = _proof_fields(proof)
+    result = LogResult(ok=True, leaf_index=index, tree_size=head.size)
+    result.reasons.extend(transparency.leaf_problems(leaf, token))
+    if size != head.size:
+        result.reasons.append("log_proof_for_another_checkpoint")
+    else:
+        try:
+            merkle.verify_inclusion(index, size, merkle.leaf_hash(leaf), path, head.root)
+        except merkle.ProofError:
+            result.reasons.append("log_not_included")
+    if earlier_checkpoint is not None:
+        result.reasons.extend(_consistency_problems(earlier_checkpoint, head, log_keys, origin, consistency or {}))
+        result.consistent_with = (
+            None if result.reasons else note.parse_checkpoint(note.parse(earlier_checkpoint).text).size
+        )
+    result.ok = not result.reasons
+    return result
+
+
+def _consistency_problems(
+    earlier: str, head: note.Checkpoint, keys: list, origin: str | None, proof: dict
+) -> list[str]:
+    try:
+        old, _ = note.open_checkpoint(earlier, keys, origin=origin)
+    except note.NoteError:
+        return ["log_earlier_checkpoint_not_signed_by_the_log"]
+    hashes = proof.get("hashes")
+    if proof.get("from") != old.size or proof.get("to") != head.size or not isinstance(hashes, list):
+        return ["log_consistency_proof_for_other_sizes"]
+    try:
+        merkle.verify_consistency(old.size, head.size, old.root, head.root, [base64.b64decode(h) for h in hashes])
+    except (merkle.ProofError, ValueError):
+        return ["log_inconsistent"]
+    return []
+
+
 def _read(path: str) -> str:
     with open(path, encoding="utf-8") as handle:
         return handle.read().strip()
@@ -222,17 +323,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--status-list", help="the status list JWT saved from the token's status uri")
     parser.add_argument("--now", type=float, help="verify as of this UNIX time (default: now)")
     parser.add_argument("--leeway", type=int, default=DEFAULT_LEEWAY, help="clock skew allowance in seconds")
+    parser.add_argument(
+        "--checkpoint", help="a checkpoint of the transparency log (GET /log/checkpoint) saved to a file"
+    )
+    parser.add_argument("--log-key", help="the log's verifier key, or @FILE: /.well-known/transparency-log.json saved")
+    parser.add_argument("--log-proof", help="the token endpoint's answer (or an inclusion proof) saved to a file")
+    parser.add_argument("--earlier-checkpoint", help="an earlier checkpoint, to check --checkpoint extends it")
+    parser.add_argument("--consistency-proof", help="GET /api/v1/log/proofs/consistency?from=…&to=… saved")
     args = parser.parse_args(argv)
+    if args.checkpoint and not (args.log_key and args.log_proof):
+        parser.error("--checkpoint needs --log-key and --log-proof")
+    if args.earlier_checkpoint and not (args.checkpoint and args.consistency_proof):
+        parser.error("--earlier-checkpoint needs --checkpoint and --consistency-proof")
     try:
         token = _read(args.token[1:]) if args.token.startswith("@") else args.token.strip()
         jwks = json.loads(_read(args.jwks))
         status_jwt = _read(args.status_list) if args.status_list else None
+        result = verify(token, jwks, status_jwt, now=args.now, leeway=args.leeway)
+        if args.checkpoint:
+            log_key = _read(args.log_key[1:]) if args.log_key.startswith("@") else args.log_key
+            logged = verify_in_log(
+                token,
+                _read_note(args.checkpoint),
+                log_keys_from(log_key),
+                json.loads(_read(args.log_proof)),
+                earlier_checkpoint=_read_note(args.earlier_checkpoint) if args.earlier_checkpoint else None,
+                consistency=json.loads(_read(args.consistency_proof)) if args.consistency_proof else None,
+            )
+            result.log = asdict(logged)
     except (OSError, ValueError) as exc:
         print(json.dumps({"error": f"cannot read input: {exc}"}), file=sys.stderr)
         return 2
-    result = verify(token, jwks, status_jwt, now=args.now, leeway=args.leeway)
     print(json.dumps(asdict(result), indent=2, sort_keys=True))
-    return 0 if result.valid else 1
+    return 0 if result.valid and (result.log is None or result.log["ok"]) else 1
+
+
+def _read_note(path: str) -> str:
+    # A note ends with a newline, which _read strips.
+    return _read(path) + "\n"
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 from django.http import HttpResponse
@@ -20,8 +21,21 @@ from registry.consent.verification import verify_online
 from registry.core.caching import no_store
 from registry.core.errors import NotFoundError
 from registry.core.vocabulary.parties import ApiScope
+from registry.tlog import selectors as log_selectors
+from registry.tlog import services as log_services
+from registry.tlog.models import LeafKind
 from registry.tokens import selectors
 from registry.tokens.verifier import RESULT_STATUSES
+
+
+class TokenLogSerializer(serializers.Serializer):
+    leaf_index = serializers.IntegerField(
+        allow_null=True, help_text="The token's issue leaf in the log; null while the sequencer has not reached it."
+    )
+    leaf = serializers.CharField(help_text="The leaf's bytes, base64: a JSON object whose jws_sha256 is the token's.")
+    tree_size = serializers.IntegerField(allow_null=True, help_text="The size of the checkpoint the proof is against.")
+    inclusion_proof = serializers.ListField(child=serializers.CharField(), help_text="RFC 9162 audit path, base64.")
+    checkpoint = serializers.CharField(allow_null=True, help_text="That checkpoint, as the log signed it.")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -32,6 +46,27 @@ class TokenSerializer(serializers.Serializer):
     issued_at = serializers.DateTimeField()
     not_before = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    log = TokenLogSerializer(
+        allow_null=True,
+        help_text=(
+            "Where the token is in the transparency log, with an inclusion proof against the latest checkpoint "
+            "(verify offline with `python -m registry.tokens.verifier … --checkpoint`)."
+        ),
+    )
+
+
+def _log_entry(token) -> dict | None:
+    leaf = log_selectors.leaf_for(LeafKind.TOKEN_ISSUED, str(token.pk))
+    if leaf is None:
+        return None
+    inclusion = log_selectors.leaf_inclusion(leaf)
+    return {
+        "leaf_index": leaf.index if inclusion.sequenced else None,
+        "leaf": base64.b64encode(bytes(leaf.data)).decode("ascii"),
+        "tree_size": inclusion.tree_size,
+        "inclusion_proof": [base64.b64encode(h).decode("ascii") for h in inclusion.proof],
+        "checkpoint": inclusion.checkpoint,
+    }
 
 
 class GrantTokenView(APIView):
@@ -42,8 +77,10 @@ class GrantTokenView(APIView):
     @extend_schema(
         summary="The grant's consent token",
         description=(
-            "The signed consent token of this grant version. `?download=1` returns the bare token as an "
-            "`application/jwt` download. Supports `If-None-Match` with the `ETag`."
+            "The signed consent token of this grant version, and its leaf in the transparency log with an "
+            "inclusion proof against the latest checkpoint. `?download=1` returns the bare token as an "
+            "`application/jwt` download. Supports `If-None-Match` with the `ETag` (which changes with the "
+            "log's checkpoint)."
         ),
         parameters=[params.flag_parameter("download", "Return the bare token file.")],
         responses={200: TokenSerializer, 304: None, **PROBLEM_RESPONSES},
@@ -55,7 +92,10 @@ class GrantTokenView(APIView):
         token = selectors.current_token(grant)
         if token is None:
             raise NotFoundError("This grant has no token.")
-        etag = '"' + hashlib.sha256(token.jws.encode("ascii")).hexdigest()[:32] + '"'
+        log_services.log_catch_up()
+        latest = log_selectors.latest_checkpoint()
+        version = f"{token.jws}|{latest.size if latest else 0}"
+        etag = '"' + hashlib.sha256(version.encode("ascii")).hexdigest()[:32] + '"'
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             return HttpResponse(status=304, headers={"ETag": etag})
         if params.flag(request.query_params, "download"):
@@ -72,6 +112,7 @@ class GrantTokenView(APIView):
             "issued_at": token.issued_at,
             "not_before": token.not_before,
             "expires_at": token.expires_at,
+            "log": _log_entry(token),
         }
         return Response(TokenSerializer(body).data, headers={"ETag": etag})
 

@@ -1,0 +1,5 @@
+import sys
+
+from bench.log.runner import main
+
+sys.exit(main())
