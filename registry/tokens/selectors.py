@@ -11,13 +11,17 @@ from registry.tokens.models import ConsentToken, KeyStatus, SigningKey, StatusLi
 
 
 def published_keys(*, now: dt.datetime | None = None) -> list[SigningKey]:
-    """The active key and every retired key that signed a token not yet expired.
+    """The active keys and every retired key that signed a token or an SD-JWT not yet expired.
     Compromised keys are never published."""
     now = now or timezone.now()
     live_token = ConsentToken.objects.filter(signing_key=OuterRef("pk"), expires_at__gt=now)
     return list(
         SigningKey.objects.annotate(has_live=Exists(live_token))
-        .filter(Q(status=KeyStatus.ACTIVE) | Q(status=KeyStatus.RETIRED, has_live=True))
+        .filter(
+            Q(status=KeyStatus.ACTIVE)
+            | Q(status=KeyStatus.RETIRED, has_live=True)
+            | Q(status=KeyStatus.RETIRED, signed_until__gt=now)
+        )
         .order_by("-created_at")
     )
 
