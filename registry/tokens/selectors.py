@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from registry.tokens.models import ConsentToken, KeyStatus, SigningKey, StatusList, StatusListSnapshot
+from registry.tokens.models import (
+    ConsentToken,
+    HolderKey,
+    KeyStatus,
+    SharedPresentation,
+    SigningKey,
+    StatusList,
+    StatusListSnapshot,
+)
 
 
 def published_keys(*, now: dt.datetime | None = None) -> list[SigningKey]:
@@ -50,3 +58,16 @@ def status_list_snapshot(status_list: StatusList, *, at: dt.datetime | None = No
     if at is not None:
         qs = qs.filter(issued_at__lte=at)
     return qs.order_by("-issued_at").first()
+
+
+def holder_keys_of_studio(studio) -> QuerySet[HolderKey]:
+    return HolderKey.objects.filter(studio=studio).order_by("-created_at", "-id")
+
+
+def shared_presentation(public_id: str, *, now: dt.datetime | None = None) -> SharedPresentation | None:
+    """A presentation link that still answers (not past its expiry)."""
+    return (
+        SharedPresentation.objects.filter(public_id=public_id, expires_at__gt=now or timezone.now())
+        .select_related("token", "holder_key")
+        .first()
+    )

@@ -580,7 +580,7 @@ def presentation_share(
     grant: ConsentGrant,
     disclose: list[str],
     audience: str,
-    nonce: str | None,
+    nonce: str | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> SharedPresentation:

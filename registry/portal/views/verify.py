@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from registry.consent.models import ConsentGrant
-from registry.consent.verification import verify_online
-from registry.tokens.selectors import current_token
+from registry.consent.verification import verify_online, verify_presentation_online
+from registry.tokens.selectors import current_token, shared_presentation
 
 HEADLINES = {
     "valid": ("Valid", "This consent is in force: the use it describes is consented."),
@@ -67,4 +68,54 @@ def verify_grant(request, token_id: str):
         return render(request, "portal/verify.html", {"form": VerifyForm(), "unknown": token_id}, status=404)
     return render(
         request, "portal/verify.html", {"form": VerifyForm(), "token_id": token_id, **_result_context(token.jws)}
+    )
+
+
+# What a presentation link's page calls each claim a performer may choose to show.
+CLAIM_NAMES = {
+    "use": "Use",
+    "project": "Project",
+    "agreement": "Agreement",
+    "media": "Media and platforms",
+    "territory": "Territory",
+    "term": "Term",
+    "future_spots": "Covers later spots",
+    "description_sha256": "Description SHA-256",
+    "signer_role": "Signed by",
+    "lineage": "Consent lineage",
+    "version": "Version",
+    "compensation": "Compensation",
+    "performer": "Performer id",
+    "studio": "Studio id",
+    "jti": "Token id",
+}
+
+
+def verify_presentation_link(request, presentation_id: str):
+    """What a presentation link opens: the presentation a performer made for someone, verified
+    now, showing what it discloses and naming what it keeps hidden."""
+    shared = shared_presentation(presentation_id)
+    if shared is None:
+        return render(request, "portal/proof.html", {"unknown": True}, status=404)
+    now = timezone.now()
+    # The link is the recipient's fresh answer: its key binding counts as fresh while the link lives.
+    age = int((now - shared.created_at).total_seconds())
+    result = verify_presentation_online(
+        shared.presentation, audience=shared.audience, nonce=shared.nonce, max_kb_age=max(age, 0) + 60
+    )
+    headline, explanation = HEADLINES.get(result.status, HEADLINES["invalid"])
+    consent = result.claims.get("consent", {}) if result.status != "invalid" else {}
+    shown = {path.removeprefix("consent.") for path in result.disclosed}
+    return render(
+        request,
+        "portal/proof.html",
+        {
+            "shared": shared,
+            "result": result,
+            "headline": headline,
+            "explanation": explanation,
+            "consent": consent,
+            "token_id": result.claims.get("jti"),
+            "hidden": [label for name, label in CLAIM_NAMES.items() if name not in shown],
+        },
     )
