@@ -151,6 +151,16 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "names each reason with its code. Nothing was changed.",
         ),
         ProblemType(
+            "media-refused",
+            "The media file cannot be signed or believed",
+            422,
+            "`code` says why: `not_media` (not a PNG, JPEG, WAV or MP4 file), `unreadable` (damaged or "
+            "truncated), `no_manifest` (no content credentials), `untrusted` (signed by a certificate that does "
+            "not chain to one this registry trusts), `tampered` (changed after signing), `no_consent` (no "
+            "consent assertion of this registry), `unknown_consent` (names a token this registry did not "
+            "issue). `reasons` lists C2PA's failure codes where there are any.",
+        ),
+        ProblemType(
             "conflict",
             "The request conflicts with the current state",
             409,
@@ -167,6 +177,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Internal server error",
             500,
             "The registry failed to handle the request. It was logged; nothing was changed.",
+        ),
+        ProblemType(
+            "media-signing-unavailable",
+            "Media signing is not set up",
+            503,
+            "This registry has no C2PA signing certificate configured; media can still be verified.",
         ),
         ProblemType(
             "service-unavailable",

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, privacy, proofs, residuals, studio, tokens, usage, webhooks
+from registry.api.v1 import billing, consent, media, privacy, proofs, residuals, studio, tokens, usage, webhooks
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -39,6 +39,8 @@ urlpatterns = [
         name="grant-presentations",
     ),
     path("presentations/verify", proofs.PresentationVerifyView.as_view(), name="presentation-verify"),
+    path("media/sign", media.MediaSignView.as_view(), name="media-sign"),
+    path("media/verify", media.MediaVerifyView.as_view(), name="media-verify"),
     path("holder-keys/", proofs.HolderKeyListCreateView.as_view(), name="holder-keys"),
     path("holder-keys/<str:key_id>/revoke", proofs.HolderKeyRevokeView.as_view(), name="holder-key-revoke"),
     path("grants/<str:grant_id>/revoke", consent.GrantRevokeView.as_view(), name="grant-revoke"),

@@ -268,7 +268,8 @@ class GrantPresentationCreateView(APIView):
         body = PresentationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         require_authority(user=request.user, performer=grant.performer, act=Act.CHANGE_CONSENT)
-        shared = services.presentation_share(grant=grant, actor=caller.actor(), **body.validated_data)
+        actor = caller.actor(on_behalf_of=grant.performer)
+        shared = services.presentation_share(grant=grant, actor=actor, **body.validated_data)
         return Response(SharedPresentationSerializer(_shown(shared)).data, status=status.HTTP_201_CREATED)
 
 
