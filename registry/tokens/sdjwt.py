@@ -50,9 +50,28 @@ DEFAULT_MAX_KB_AGE = 300
 SALT_BYTES = 16
 _RESERVED_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 
+# What a holder may disclose claim by claim; everything else (iss, iat, nbf, exp, vct, cnf and the
+# status slot) stays visible, so any verifier can check validity and status without learning more.
+DISCLOSABLE_CONSENT_CLAIMS = (
+    "use",
+    "project",
+    "agreement",
+    "media",
+    "territory",
+    "term",
+    "future_spots",
+    "description_sha256",
+    "signer_role",
+    "lineage",
+    "version",
+    "compensation",
+    "performer",
+    "studio",
+)
+DISCLOSABLE = ("jti", *(f"consent.{name}" for name in DISCLOSABLE_CONSENT_CLAIMS))
 
-def _json(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def digest(text: str) -> str:
@@ -63,9 +82,9 @@ def digest(text: str) -> str:
 def make_disclosure(name: str | None, value: Any, salt: str | None = None) -> str:
     """A disclosure: `[salt, name, value]` for an object property, `[salt, value]` for an array
     element (name None)."""
-    salt = salt or b64url_encode(secrets.token_bytes(SALT_BYTES))
+    salt = salt or secrets.token_urlsafe(SALT_BYTES)  # base64url without padding
     content = [salt, value] if name is None else [salt, name, value]
-    return b64url_encode(_json(content).encode("utf-8"))
+    return b64url_encode(_ENCODER.encode(content).encode("utf-8"))
 
 
 # --- Issuing ----------------------------------------------------------------------------------
@@ -76,6 +95,7 @@ def conceal(claims: dict, disclosable: Iterable[str]) -> tuple[dict, list[str]]:
     claims of its own (RFC 9901 section 4.2.6)."""
     paths = {tuple(p.split(".")) for p in disclosable}
     disclosures: list[str] = []
+    concealed_paths: set[tuple[str, ...]] = set()
 
     def walk(obj: dict, prefix: tuple[str, ...]) -> dict:
         out: dict = {}
@@ -87,6 +107,7 @@ def conceal(claims: dict, disclosable: Iterable[str]) -> tuple[dict, list[str]]:
             if isinstance(value, dict):
                 value = walk(value, here)
             if here in paths:
+                concealed_paths.add(here)
                 disclosure = make_disclosure(name, value)
                 disclosures.append(disclosure)
                 digests.append(digest(disclosure))
@@ -98,18 +119,11 @@ def conceal(claims: dict, disclosable: Iterable[str]) -> tuple[dict, list[str]]:
         return out
 
     concealed = walk(claims, ())
-    missing = paths - {tuple(p) for p in _paths_in(claims)}
+    missing = paths - concealed_paths
     if missing:
         raise ValueError(f"no such claims to conceal: {sorted('.'.join(p) for p in missing)}")
     concealed["_sd_alg"] = SD_ALG
     return concealed, disclosures
-
-
-def _paths_in(obj: dict, prefix: tuple[str, ...] = ()) -> Iterable[tuple[str, ...]]:
-    for name, value in obj.items():
-        yield (*prefix, name)
-        if isinstance(value, dict):
-            yield from _paths_in(value, (*prefix, name))
 
 
 def issue(

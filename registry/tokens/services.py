@@ -385,25 +385,8 @@ def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:
 
 
 # --- Selective disclosure (SD-JWT) ------------------------------------------------------------
-# What a holder may disclose claim by claim; everything else (iss, iat, nbf, exp, vct, cnf and the
-# status slot) stays visible, so any verifier can check validity and status without learning more.
-DISCLOSABLE_CONSENT_CLAIMS = (
-    "use",
-    "project",
-    "agreement",
-    "media",
-    "territory",
-    "term",
-    "future_spots",
-    "description_sha256",
-    "signer_role",
-    "lineage",
-    "version",
-    "compensation",
-    "performer",
-    "studio",
-)
-DISCLOSABLE = ("jti", *(f"consent.{name}" for name in DISCLOSABLE_CONSENT_CLAIMS))
+DISCLOSABLE_CONSENT_CLAIMS = sdjwt.DISCLOSABLE_CONSENT_CLAIMS
+DISCLOSABLE = sdjwt.DISCLOSABLE
 
 
 def sd_jwt_claims(token: ConsentToken, *, holder_jwk: dict, issued_at: dt.datetime) -> dict:

@@ -225,3 +225,56 @@ def test_the_offline_verifier_reads_status_and_scope(
     assert (out["status"], out["reasons"]) == ("revoked", ["status_revoked"])
     assert offline.main([str(tmp_path / "anchors.pem"), "--trust-anchors", str(tmp_path / "anchors.pem")]) == 1
     assert json.loads(capsys.readouterr().out)["code"] == "not_media"
+
+
+def test_the_public_verification_page_answers_for_an_uploaded_file(registry_chain, studio, performer, grant):
+    from django.test import Client
+
+    browser = Client()
+    data = signed(studio, grant, png())
+    page = browser.post("/verify/media", {"file": io.BytesIO(data)})
+    assert page.status_code == 200
+    assert 'data-verdict="valid"' in page.content.decode()
+
+    consent_services.grant_revoke(grant=grant, reason="withdrawn", acting_user=login_of(performer.performer))
+    page = browser.post("/verify/media", {"file": io.BytesIO(data)}).content.decode()
+
+    assert 'data-verdict="revoked_since"' in page
+    assert "The performer revoked this consent." in page
+
+
+def test_the_verification_page_words_a_bad_file_as_a_form_error(registry_chain, monkeypatch):
+    from django.test import Client
+
+    browser = Client()
+    page = browser.post("/verify/media", {"file": io.BytesIO(b"just words")})
+    assert page.status_code == 400
+    assert page.context["media_form"].errors["file"] == ["This is not a PNG, JPEG, WAV or MP4 file."]
+
+    page = browser.post("/verify/media", {"file": io.BytesIO(png())})
+    assert page.context["media_form"].errors["file"] == ["The file carries no content credentials (no C2PA manifest)."]
+
+    monkeypatch.setattr("registry.portal.views.verify.MEDIA_UPLOAD_MAX_BYTES", 10)
+    assert browser.post("/verify/media", {"file": io.BytesIO(b"x" * 70_000)}).status_code == 413
+
+
+def test_the_sign_media_command_writes_the_signed_file(registry_chain, tmp_path, grant):
+    from django.core.management import call_command
+
+    (tmp_path / "in.wav").write_bytes(wav())
+    call_command("sign_media", grant.public_id, str(tmp_path / "in.wav"), str(tmp_path / "out.wav"))
+
+    reading = credentials.read((tmp_path / "out.wav").read_bytes(), trust_anchors_pem=registry_chain.root_pem)
+    assert (reading.validation_state, reading.consent["token_id"]) == ("Trusted", grant.public_id)
+
+
+def test_the_c2pa_certificate_command_makes_a_chain_the_registry_signs_with(settings, tmp_path, studio, grant):
+    from django.core.management import call_command
+
+    settings.C2PA_CERT_CHAIN_FILE = str(tmp_path / "c2pa" / "chain.pem")
+    settings.C2PA_PRIVATE_KEY_FILE = str(tmp_path / "c2pa" / "key.pem")
+    settings.C2PA_TRUST_ANCHORS_FILE = ""
+    call_command("c2pa_certificate")
+
+    assert sign(studio, grant, png()).status_code == 201
+    assert oct((tmp_path / "c2pa" / "key.pem").stat().st_mode & 0o777) == "0o600"
