@@ -315,3 +315,19 @@ def test_the_command_line_verifies_and_presents(tmp_path, issuer, holder, capsys
     out = json.loads(capsys.readouterr().out)
     assert out["reasons"] == ["status_not_checked"]
     assert out["claims"]["consent"] == {"use": "voice_replica"}
+
+
+@pytest.mark.parametrize("module", ["registry.tokens.sdjwt", "registry.media.verify"])
+def test_the_offline_verifiers_import_no_django(module):
+    import subprocess
+    import sys
+
+    from tests.tokens.conftest import ROOT
+
+    loaded = "{m.split('.')[0] for m in sys.modules}"
+    probe = f"import sys, {module}; print(sorted({loaded} & {{'django', 'rest_framework'}}))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, env={"PATH": ""}
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
