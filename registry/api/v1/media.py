@@ -25,6 +25,7 @@ from registry.api.serializers.common import ProblemSerializer
 from registry.api.serializers.consent import CheckReasonSerializer
 from registry.consent import selectors as consent_selectors
 from registry.consent.choices import UseType
+from registry.core.caching import no_store
 from registry.core.limits import MEDIA_UPLOAD_MAX_BYTES, MEDIA_UPLOAD_MAX_TEXT
 from registry.media import credentials, selectors, services
 from registry.parties.models import ApiScope
@@ -94,6 +95,7 @@ class MediaSignView(APIView):
         responses={**SIGNED_FILE, 413: TOO_LARGE, 422: REFUSED, 503: UNAVAILABLE, **PROBLEM_RESPONSES},
         tags=TAGS,
     )
+    @no_store
     def post(self, request):
         _bounded(request)
         caller = get_caller(request)
