@@ -196,7 +196,10 @@ def read(data: bytes, *, trust_anchors_pem: str | None) -> Reading:
             raise MediaFault("no_manifest", "The file carries no content credentials (no C2PA manifest).") from exc
         raise MediaFault("unreadable", f"The {mime} file could not be read: {_short(exc)}") from exc
     with reader:
-        store = json.loads(reader.json())
+        try:
+            store = json.loads(reader.json())
+        except (ValueError, RecursionError) as exc:  # a manifest nested past the JSON parser's stack
+            raise MediaFault("unreadable", "The file's manifest could not be read.") from exc
         state = reader.get_validation_state() or "Invalid"
         results = reader.get_validation_results() or {}
     label = store.get("active_manifest")

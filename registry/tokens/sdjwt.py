@@ -349,7 +349,7 @@ def verify_presentation(
     try:
         parsed = split(presentation)
         header, payload, signing_input, signature = parse_compact(parsed.jwt)
-    except MalformedJWS:
+    except (MalformedJWS, RecursionError):  # RecursionError: JSON nested past the parser's stack
         return refused("malformed")
     if header.get("typ") != expected_typ:
         return refused("wrong_typ")
@@ -420,7 +420,7 @@ def _check_key_binding(
         return None, {}
     try:
         header, kb, signing_input, signature = parse_compact(parsed.kb_jwt)
-    except MalformedJWS:
+    except (MalformedJWS, RecursionError):
         reasons.append("key_binding_malformed")
         return holder, {}
     if header.get("typ") != KB_JWT_TYP:

@@ -280,7 +280,13 @@ def test_an_issuer_jwt_under_another_algorithm_name_fails(issuer, holder):
     assert result.reasons == [f"alg_not_allowed:{wrong}"]
 
 
-@pytest.mark.parametrize("text", ["", "no tilde", "a.b.c", "~~", "x.y.z~~", "e30.e30.AA~bm90LWpzb24~"])
+DEEP = b64url_encode(b"[" * 5000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "no tilde", "a.b.c", "~~", "x.y.z~~", "e30.e30.AA~bm90LWpzb24~", f"e30.{DEEP}.AA~", f"e30.e30.AA~{DEEP}~"],
+)
 def test_garbage_is_refused_without_an_exception(issuer, text):
     result = _verify(text, issuer)
 
