@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "registry.billing",
     "registry.residuals",
     "registry.webhooks",
+    "registry.media",
     "registry.privacy",
     "registry.outbox",
     "registry.api",
@@ -463,6 +464,18 @@ STATUS_LIST_TTL = env_int("STATUS_LIST_TTL", 300)
 STATUS_LIST_LIFETIME = env_int("STATUS_LIST_LIFETIME", 86400)
 STATUS_LIST_SIZE = env_int("STATUS_LIST_SIZE", 131072)
 JWKS_MAX_AGE = 300
+# Selective disclosure (SD-JWT): how long a presentation link made in the portal answers, and the
+# oldest key binding a verifier of such a link accepts (the link is its freshness: the performer
+# made the presentation for that recipient when they created it).
+PRESENTATION_LINK_DAYS = env_int("PRESENTATION_LINK_DAYS", 30)
+
+# Content credentials (C2PA): the registry's signing certificate chain (PEM, leaf first) and its
+# private key (PEM), and the trust anchors a manifest's chain must end at to be believed (PEM; by
+# default the last certificate of the registry's own chain). Media signing answers 503 until the
+# chain and key are set; `manage.py c2pa_certificate` makes a development pair.
+C2PA_CERT_CHAIN_FILE = env_str("C2PA_CERT_CHAIN_FILE", str(VAR_DIR / "c2pa" / "chain.pem"))
+C2PA_PRIVATE_KEY_FILE = env_str("C2PA_PRIVATE_KEY_FILE", str(VAR_DIR / "c2pa" / "key.pem"))
+C2PA_TRUST_ANCHORS_FILE = env_str("C2PA_TRUST_ANCHORS_FILE", "")
 
 # A usage report of 10,000 lines is about 4 MB of JSON; allow that with room, and no more.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024

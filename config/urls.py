@@ -31,7 +31,10 @@ urlpatterns = [
     path("portal/", include("registry.portal.urls")),
     # Public: what a consent token's QR code opens; anyone may verify a token here.
     path("verify/", portal_verify.verify_token, name="verify"),
+    path("verify/media", portal_verify.verify_media, name="verify-media"),
     path("verify/<str:token_id>", portal_verify.verify_grant, name="verify-grant"),
+    # Public: a presentation a performer shared; whoever has the link sees what it discloses.
+    path("proofs/<str:presentation_id>", portal_verify.verify_presentation_link, name="proof"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, log, privacy, residuals, studio, tokens, usage, webhooks
+from registry.api.v1 import billing, consent, log, media, privacy, proofs, residuals, studio, tokens, usage, webhooks
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -34,6 +34,17 @@ urlpatterns = [
     path("tokens/verify", tokens.TokenVerifyView.as_view(), name="token-verify"),
     path("log/proofs/inclusion", log.InclusionProofView.as_view(), name="log-inclusion-proof"),
     path("log/proofs/consistency", log.ConsistencyProofView.as_view(), name="log-consistency-proof"),
+    path("grants/<str:grant_id>/sd-jwt", proofs.GrantSdJwtView.as_view(), name="grant-sd-jwt"),
+    path(
+        "grants/<str:grant_id>/presentations",
+        proofs.GrantPresentationCreateView.as_view(),
+        name="grant-presentations",
+    ),
+    path("presentations/verify", proofs.PresentationVerifyView.as_view(), name="presentation-verify"),
+    path("media/sign", media.MediaSignView.as_view(), name="media-sign"),
+    path("media/verify", media.MediaVerifyView.as_view(), name="media-verify"),
+    path("holder-keys/", proofs.HolderKeyListCreateView.as_view(), name="holder-keys"),
+    path("holder-keys/<str:key_id>/revoke", proofs.HolderKeyRevokeView.as_view(), name="holder-key-revoke"),
     path("grants/<str:grant_id>/revoke", consent.GrantRevokeView.as_view(), name="grant-revoke"),
     path("grants/<str:grant_id>/suspend", consent.GrantSuspendView.as_view(), name="grant-suspend"),
     path("grants/<str:grant_id>/resume", consent.GrantResumeView.as_view(), name="grant-resume"),

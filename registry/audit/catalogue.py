@@ -24,6 +24,7 @@ class AuditSubject(Vocabulary):
     ERASURE_REQUEST = "erasure_request", "A performer's request to erase their data"
     EXPORT = "export", "An export file staff asked for"
     GRANT = "grant", "A consent grant (one version)"
+    HOLDER_KEY = "holder_key", "A key a studio or performer holds SD-JWTs with"
     INVOICE = "invoice", "An invoice, credit note or debit note"
     PERFORMER = "performer", "A performer"
     REPRESENTATIVE = "representative", "A performer's representative"
@@ -100,6 +101,9 @@ class AuditAction(Vocabulary):
     )
     GRANT_RESUMED = "grant.resumed", "The performer resumed a grant", _S.GRANT
     GRANT_EXPIRED = "grant.expired", "A grant's term ended", _S.GRANT
+    SD_JWT_ISSUED = "sd_jwt.issued", "A selectively disclosable token (SD-JWT) was issued to a holder", _S.GRANT
+    PRESENTATION_SHARED = "presentation.shared", "The performer side shared a presentation of chosen claims", _S.GRANT
+    MEDIA_SIGNED = "media.signed", "A media file was signed with content credentials naming the grant", _S.GRANT
     TOKEN_ISSUED = "token.issued", "A consent token was issued for a grant", _S.GRANT
     TOKEN_REISSUED = "token.reissued", "A grant's token was issued again (its key was compromised)", _S.GRANT
     # Strikes
@@ -176,6 +180,12 @@ class AuditAction(Vocabulary):
         "A signing key was marked compromised (its tokens re-issued)",
         _S.SIGNING_KEY,
     )
+    HOLDER_KEY_REGISTERED = (
+        "holder_key.registered",
+        "A holder key for SD-JWT key binding was registered",
+        _S.HOLDER_KEY,
+    )
+    HOLDER_KEY_REVOKED = "holder_key.revoked", "A holder key was revoked", _S.HOLDER_KEY
     # Webhooks
     WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created", "A webhook endpoint was registered", _S.WEBHOOK_ENDPOINT
     WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated", "A webhook endpoint was changed", _S.WEBHOOK_ENDPOINT

@@ -208,6 +208,18 @@ def grant_histories(*, studio_id: int, performer_ids: list[int]) -> dict[int, li
     return out
 
 
+def grant_standing(
+    grant: ConsentGrant, query: rules.UseQuery, as_of: dt.datetime
+) -> tuple[str | None, rules.CheckOutcome]:
+    """How one grant version stood at a moment, and the check of `query` against it alone, read
+    from its history as every check reads it: what a file's content credentials are answered with
+    (they name one grant, not a performer)."""
+    history = _histories(ConsentGrant.objects.filter(pk=grant.pk))[0]
+    candidates = candidates_as_of([history], as_of)
+    status = candidates[0].status if candidates else None
+    return status, rules.decide_check(query, candidates, None)
+
+
 def candidates_as_of(histories: list[GrantHistory], as_of: dt.datetime) -> list[rules.GrantCandidate]:
     return [h.candidate_at(as_of) for h in histories if h.grant.activated_at <= as_of]
 

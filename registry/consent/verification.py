@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from registry.consent.selectors import grant_live_status
 from registry.core.vocabulary.consent import TERMINAL_GRANT_STATUSES, GrantStatus
-from registry.tokens import statuslist
+from registry.tokens import sdjwt, statuslist
 from registry.tokens.jose import MalformedJWS, parse_compact
 from registry.tokens.models import ConsentToken, TokenStatus
 from registry.tokens.selectors import jwks
@@ -55,3 +55,24 @@ def verify_online(token: str) -> Result:
         return result
     status_bytes, invalid_as = current
     return verify(token, KeySet(jwks()), status_bytes=status_bytes, invalid_as=invalid_as)
+
+
+def verify_presentation_online(
+    presentation: str, *, audience: str | None, nonce: str | None, max_kb_age: int = sdjwt.DEFAULT_MAX_KB_AGE
+) -> sdjwt.Result:
+    """An SD-JWT presentation checked as `verify_online` checks a token: the registry's keys, and
+    the status its slot holds now (the credential shares its consent token's slot)."""
+    try:
+        issuer_jwt = sdjwt.split(presentation).jwt
+    except MalformedJWS:
+        issuer_jwt = ""
+    current = _current_status(issuer_jwt)
+    options = {"audience": audience, "nonce": nonce, "max_kb_age": max_kb_age}
+    if current is None:
+        result = sdjwt.verify_presentation(presentation, KeySet(jwks()), None, **options)
+        result.reasons = ["unknown_status_slot" if r == "status_not_checked" else r for r in result.reasons]
+        return result
+    status_bytes, invalid_as = current
+    return sdjwt.verify_presentation(
+        presentation, KeySet(jwks()), status_bytes=status_bytes, invalid_as=invalid_as, **options
+    )

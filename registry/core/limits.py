@@ -211,3 +211,12 @@ def parse_decimal(text: Any) -> Decimal:
     if len(text) > 40 or not _DECIMAL_FORM.fullmatch(text):
         raise InputFault(f"{_shown(text)} is not a number written like 3000.00.")
     return Decimal(text)
+
+
+# --- Media ----------------------------------------------------------------------------------------
+# A media file sent to be signed or verified (POST /api/v1/media/sign and /verify, the public
+# verification page). Generated stills, voice tracks and short clips fit well inside it; longer
+# video is signed where it is made, with the studio's own certificate (registry.media.credentials),
+# and verified offline. The file is read whole into memory to be parsed, so the bound is memory.
+MEDIA_UPLOAD_MAX_BYTES = 32 * 1024 * 1024
+MEDIA_UPLOAD_MAX_TEXT = "32 MiB"

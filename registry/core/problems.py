@@ -161,6 +161,16 @@ class ProblemType(Vocabulary):
             " changed."
         ),
     )
+    MEDIA_REFUSED = (
+        "media-refused",
+        422,
+        "The media file cannot be signed or believed",
+        "`code` says why: `not_media` (not a PNG, JPEG, WAV or MP4 file), `unreadable` (damaged or "
+        "truncated), `no_manifest` (no content credentials), `untrusted` (signed by a certificate that does "
+        "not chain to one this registry trusts), `tampered` (changed after signing), `no_consent` (no "
+        "consent assertion of this registry), `unknown_consent` (names a token this registry did not "
+        "issue). `reasons` lists C2PA's failure codes where there are any.",
+    )
     CONFLICT = (
         "conflict",
         409,
@@ -178,6 +188,12 @@ class ProblemType(Vocabulary):
         500,
         "Internal server error",
         "The registry failed to handle the request. It was logged; nothing was changed.",
+    )
+    MEDIA_SIGNING_UNAVAILABLE = (
+        "media-signing-unavailable",
+        503,
+        "Media signing is not set up",
+        "This registry has no C2PA signing certificate configured; media can still be verified.",
     )
     SERVICE_UNAVAILABLE = (
         "service-unavailable",

@@ -262,3 +262,48 @@ class RepresentativeForm(forms.Form):
         help_text="For example: agency agreement of 3 March 2026.",
         max_length=500,
     )
+
+
+# --- Sharing a proof of consent ---------------------------------------------------------------
+# The claims a performer may show, in the words the share page uses (the consent's own names).
+SHAREABLE_CLAIMS = [
+    ("use", "The use (e.g. voice-only replica)"),
+    ("project", "The project"),
+    ("media", "Media and platforms"),
+    ("territory", "Territory"),
+    ("term", "Term (start and end dates)"),
+    ("agreement", "The union agreement"),
+    ("signer_role", "Who signed"),
+    ("compensation", "The fee"),
+    ("performer", "My performer id"),
+    ("studio", "The studio's id"),
+]
+
+
+class ShareProofForm(forms.Form):
+    disclose = forms.MultipleChoiceField(
+        label="What to show",
+        choices=SHAREABLE_CLAIMS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["use", "project"],
+        help_text="Everything you leave unticked stays hidden, even from the recipient.",
+        error_messages={"required": "Choose at least one thing to show."},
+    )
+    audience = forms.CharField(
+        label="Who it is for",
+        max_length=200,
+        help_text="Their name or web address. The proof is bound to them: it names them as its recipient.",
+    )
+    nonce = forms.CharField(
+        label="Their challenge code (optional)",
+        max_length=100,
+        min_length=8,
+        required=False,
+        help_text="If the recipient gave you a code to include, paste it here; otherwise one is made for you.",
+    )
+
+    def clean_nonce(self):
+        nonce = self.cleaned_data["nonce"].strip()
+        if nonce and any(not 0x21 <= ord(c) <= 0x7E for c in nonce):
+            raise ValidationError("Use letters, digits and punctuation only, without spaces.")
+        return nonce or None

@@ -30,6 +30,12 @@ KEPT_AS_IS: dict[str, str] = {
     "consent.DescriptionVersion": "its SHA-256 is what was signed and what every token carries",
     "consent.PerformerPreferences": "choices (do-not-train, opt-outs, rate floor), not identity",
     "tokens.ConsentToken": "signed JWS whose claims carry ids, no names; must verify as before",
+    "tokens.HolderKey": "a public key (and for a performer the key the registry keeps to present for them): "
+    "no names; presentations made with it must verify as before",
+    "tokens.SharedPresentation": "a signed presentation the performer chose to share: ids and consent terms, no "
+    "names; it must verify as before while its link lives (at most PRESENTATION_LINK_DAYS)",
+    "media.MediaCredential": "a record of a file the registry signed (ids, the file's hash, the time): no names; "
+    "files carrying the manifest must keep verifying",
     "usage.FeatureBorrowing": "which feature a synthetic performer borrows under which grant: a link",
     "billing.Posting": "ledger amounts: the ledger must still reconcile",
     "residuals.CastMember": "the character's name and the residual base",

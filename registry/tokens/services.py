@@ -8,26 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
-from registry.core.errors import NotFoundError, StateConflictError
+from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
 from registry.core.vocabulary.tokens import KeyStatus
 from registry.outbox import services as outbox
+from registry.parties.models import Performer, Studio
 from registry.tlog import services as log
 from registry.tlog.models import LeafKind
-from registry.tokens import jose, keys, selectors, statuslist, transparency
+from registry.tokens import jose, keys, sdjwt, selectors, statuslist, transparency
 from registry.tokens.models import (
     ConsentToken,
+    HolderKey,
+    KeyAlg,
+    SharedPresentation,
     SigningKey,
     StatusList,
     StatusListSnapshot,
@@ -62,37 +67,40 @@ def new_status_list_uri(public_id: str) -> str:
 
 
 # --- Keys -------------------------------------------------------------------------------------
-def signing_key_rotate(*, actor: Actor, now: dt.datetime | None = None) -> SigningKey:
-    """Make a new key active; the previous one retires and stays published while needed."""
+def signing_key_rotate(*, actor: Actor, alg: str = KeyAlg.EDDSA, now: dt.datetime | None = None) -> SigningKey:
+    """Make a new key of this algorithm active; the previous one retires and stays published
+    while needed."""
     now = now or timezone.now()
-    kid, x, encrypted = keys.new_key_material()
+    kid, jwk, encrypted = keys.new_key_material(alg)
     with transaction.atomic():
-        retired = list(SigningKey.objects.select_for_update().filter(status=KeyStatus.ACTIVE))
+        retired = list(SigningKey.objects.select_for_update().filter(status=KeyStatus.ACTIVE, alg=alg))
         for old in retired:
             old.status = KeyStatus.RETIRED
             old.retired_at = now
             old.save(update_fields=["status", "retired_at"])
-        key = SigningKey.objects.create(kid=kid, public_x=x, private_encrypted=encrypted, created_at=now)
+        key = SigningKey.objects.create(
+            kid=kid, alg=alg, public_x=jwk["x"], public_y=jwk.get("y", ""), private_encrypted=encrypted, created_at=now
+        )
         audit_record(
             actor=actor,
             action=AuditAction.SIGNING_KEY_ACTIVATED,
             subject_type=AuditSubject.SIGNING_KEY,
             subject_id=kid,
-            data={"retired": [k.kid for k in retired]},
+            data={"alg": alg, "retired": [k.kid for k in retired]},
         )
     return key
 
 
-def active_signing_key(*, actor: Actor | None = None) -> SigningKey:
-    """The key that signs now; generated on first need."""
-    key = SigningKey.objects.filter(status=KeyStatus.ACTIVE).first()
+def active_signing_key(*, alg: str = KeyAlg.EDDSA, actor: Actor | None = None) -> SigningKey:
+    """The key that signs now under `alg`; generated on first need."""
+    key = SigningKey.objects.filter(status=KeyStatus.ACTIVE, alg=alg).first()
     if key is not None:
         return key
     try:
         with transaction.atomic():
-            return signing_key_rotate(actor=actor or Actor.system("first signing key"))
+            return signing_key_rotate(actor=actor or Actor.system("first signing key"), alg=alg)
     except IntegrityError:  # another process generated it at the same moment
-        return SigningKey.objects.get(status=KeyStatus.ACTIVE)
+        return SigningKey.objects.get(status=KeyStatus.ACTIVE, alg=alg)
 
 
 def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = None) -> int:
@@ -116,8 +124,8 @@ def signing_key_compromise(*, kid: str, actor: Actor, now: dt.datetime | None = 
             subject_id=kid,
             data={"was_active": was_active},
         )
-        if was_active or not SigningKey.objects.filter(status=KeyStatus.ACTIVE).exists():
-            signing_key_rotate(actor=actor, now=now)
+        if was_active or not SigningKey.objects.filter(status=KeyStatus.ACTIVE, alg=key.alg).exists():
+            signing_key_rotate(actor=actor, alg=key.alg, now=now)
         reissued = 0
         tokens = (
             ConsentToken.objects.select_for_update(of=("self",))
@@ -426,3 +434,233 @@ def status_lists_refresh_all(*, now: dt.datetime | None = None) -> int:
     return sum(
         status_list_refresh(status_list_id=pk, now=now) for pk in StatusList.objects.values_list("pk", flat=True)
     )
+
+
+# --- Selective disclosure (SD-JWT) ------------------------------------------------------------
+DISCLOSABLE_CONSENT_CLAIMS = sdjwt.DISCLOSABLE_CONSENT_CLAIMS
+DISCLOSABLE = sdjwt.DISCLOSABLE
+
+
+def sd_jwt_claims(token: ConsentToken, *, holder_jwk: dict, issued_at: dt.datetime) -> dict:
+    """The SD-JWT VC claims for a consent token: its consent claims, with the compensation and
+    the two parties inside `consent` (each disclosable on its own), its validity and its status
+    slot. It shares the token's slot, so revoking or suspending the grant answers for both."""
+    grant = token.grant
+    base = consent_claims(grant, status_list=token.status_list, index=token.status_index, issued_at=issued_at)
+    request = grant.request
+    return {
+        "iss": base["iss"],
+        "iat": base["iat"],
+        "nbf": base["nbf"],
+        "exp": base["exp"],
+        "vct": sdjwt.VCT,
+        "jti": base["jti"],
+        "cnf": {"jwk": holder_jwk},
+        "status": base["status"],
+        "consent": {
+            **base["consent"],
+            "compensation": {
+                "amount": str(request.compensation_amount),
+                "currency": request.compensation_currency,
+                "unit": request.compensation_unit,
+            },
+            "performer": base["sub"],
+            "studio": base["aud"],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class IssuedSdJwt:
+    sd_jwt: str
+    token: ConsentToken
+    signing_key: SigningKey
+    holder_key: HolderKey
+    expires_at: dt.datetime
+
+
+def sd_jwt_issue(
+    *, grant: ConsentGrant, holder_key: HolderKey, alg: str, actor: Actor, now: dt.datetime | None = None
+) -> IssuedSdJwt:
+    """Sign an SD-JWT of the grant's current token for this holder key, with the active key of
+    `alg`. Issued on request, not with the grant: the key it is bound to is the holder's, known
+    only when they ask, and each issue has fresh salts (RFC 9901 section 10.1). Nothing is
+    stored but the audit row; a retired signing key stays published until its SD-JWTs expire."""
+    now = now or timezone.now()
+    if holder_key.revoked_at is not None:
+        raise StateConflictError("This holder key was revoked; register a new one.")
+    if grant.status not in LIVE_GRANT_STATUSES:
+        raise StateConflictError(f"This consent is {grant.status}: no credential is issued for it.")
+    token = selectors.current_token(grant)
+    if token is None:
+        raise NotFoundError("This grant has no token.")
+    key = active_signing_key(alg=alg)
+    claims = sd_jwt_claims(token, holder_jwk=holder_key.public_jwk, issued_at=now)
+    issued = sdjwt.issue(claims, DISCLOSABLE, keys.decrypt_private_key(key.private_encrypted), kid=key.kid)
+    with transaction.atomic():
+        SigningKey.objects.filter(pk=key.pk).filter(
+            Q(signed_until__isnull=True) | Q(signed_until__lt=token.expires_at)
+        ).update(signed_until=token.expires_at)
+        audit_record(
+            actor=actor,
+            action=AuditAction.SD_JWT_ISSUED,
+            subject_type=AuditSubject.GRANT,
+            subject_id=grant.public_id,
+            performer_id=grant.performer.public_id,
+            studio_id=grant.studio.public_id,
+            data={"kid": key.kid, "alg": key.alg, "holder_key": holder_key.public_id, "holder_kid": holder_key.kid},
+        )
+    return IssuedSdJwt(sd_jwt=issued, token=token, signing_key=key, holder_key=holder_key, expires_at=token.expires_at)
+
+
+def holder_key_register(
+    *, studio: Studio, jwk: dict, name: str = "", actor: Actor, now: dt.datetime | None = None
+) -> HolderKey:
+    """Register a studio's public key for key binding. Only the public members are kept; a JWK
+    carrying a private member (`d`) is refused, since the registry must never see it."""
+    now = now or timezone.now()
+    if not isinstance(jwk, dict):
+        raise InvalidInputError("The key must be a JWK object.", problems=[FieldProblem("jwk", "invalid", "No JWK.")])
+    if "d" in jwk:
+        raise InvalidInputError(
+            "This JWK holds a private key. Send the public key only, and keep the private key to yourself.",
+            problems=[FieldProblem("jwk.d", "private_key_sent", "A public JWK has no `d`.")],
+        )
+    try:
+        public = jose.public_jwk(jose.public_key_from_jwk(jwk))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInputError(
+            "The key must be an Ed25519 (OKP) or P-256 (EC) public JWK.",
+            problems=[FieldProblem("jwk", "unsupported_key", str(exc))],
+        ) from exc
+    kid = jose.thumbprint(public)
+    with transaction.atomic():
+        if HolderKey.objects.filter(kid=kid).exists():
+            raise StateConflictError("This key is already registered.")
+        key = HolderKey.objects.create(
+            studio=studio,
+            kid=kid,
+            alg=jose.alg_of(jose.public_key_from_jwk(public)),
+            public_jwk=public,
+            name=name,
+            created_at=now,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.HOLDER_KEY_REGISTERED,
+            subject_type=AuditSubject.HOLDER_KEY,
+            subject_id=key.public_id,
+            studio_id=studio.public_id,
+            data={"kid": kid, "alg": key.alg},
+        )
+    return key
+
+
+def holder_key_revoke(*, key: HolderKey, actor: Actor, now: dt.datetime | None = None) -> HolderKey:
+    """No SD-JWT is issued to this key any more. Those issued before stay valid until they expire
+    or their consent ends: a verifier cannot tell a revoked holder key from a live one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        key = HolderKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            raise StateConflictError("This holder key is already revoked.")
+        key.revoked_at = now
+        key.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.HOLDER_KEY_REVOKED,
+            subject_type=AuditSubject.HOLDER_KEY,
+            subject_id=key.public_id,
+            studio_id=key.studio.public_id if key.studio_id else "",
+            performer_id=key.performer.public_id if key.performer_id else "",
+            data={"kid": key.kid},
+        )
+    return key
+
+
+def performer_holder_key(*, performer: Performer, now: dt.datetime | None = None) -> HolderKey:
+    """The key the registry keeps for a performer's portal presentations; made on first need."""
+    key = HolderKey.objects.filter(performer=performer, revoked_at__isnull=True).first()
+    if key is not None:
+        return key
+    now = now or timezone.now()
+    private = keys.new_private_key(jose.ISSUED_ALG)
+    public = jose.public_jwk(private.public_key())
+    try:
+        with transaction.atomic():
+            key = HolderKey.objects.create(
+                performer=performer,
+                kid=jose.thumbprint(public),
+                alg=jose.ISSUED_ALG,
+                public_jwk=public,
+                private_encrypted=keys.encrypt_private_key(private),
+                name="Kept by the registry for the portal",
+                created_at=now,
+            )
+            audit_record(
+                actor=Actor.system("holder key for portal presentations"),
+                action=AuditAction.HOLDER_KEY_REGISTERED,
+                subject_type=AuditSubject.HOLDER_KEY,
+                subject_id=key.public_id,
+                performer_id=performer.public_id,
+                data={"kid": key.kid, "alg": key.alg, "kept_by_registry": True},
+            )
+            return key
+    except IntegrityError:  # made at the same moment by another request
+        return HolderKey.objects.get(performer=performer, revoked_at__isnull=True)
+
+
+def presentation_share(
+    *,
+    grant: ConsentGrant,
+    disclose: list[str],
+    audience: str,
+    nonce: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> SharedPresentation:
+    """A presentation of the chosen consent claims for one recipient, made with the performer's
+    registry-kept key and kept behind a link. The caller has checked that the acting person
+    may act for the performer."""
+    now = now or timezone.now()
+    unknown = sorted(set(disclose) - set(DISCLOSABLE_CONSENT_CLAIMS) - {"jti"})
+    if unknown:
+        raise InvalidInputError(
+            f"Not a disclosable claim: {', '.join(unknown)}.",
+            problems=[
+                FieldProblem("disclose", "unknown_claim", f"Choose from {', '.join(DISCLOSABLE_CONSENT_CLAIMS)}.")
+            ],
+        )
+    holder_key = performer_holder_key(performer=grant.performer, now=now)
+    issued = sd_jwt_issue(grant=grant, holder_key=holder_key, alg=jose.ISSUED_ALG, actor=actor, now=now)
+    nonce = nonce or secrets.token_urlsafe(16)
+    paths = sorted(name if name == "jti" else f"consent.{name}" for name in set(disclose))
+    presentation = sdjwt.present(
+        issued.sd_jwt,
+        paths,
+        holder_key=keys.decrypt_private_key(holder_key.private_encrypted),
+        audience=audience,
+        nonce=nonce,
+        issued_at=int(now.timestamp()),
+    )
+    with transaction.atomic():
+        shared = SharedPresentation.objects.create(
+            token=issued.token,
+            holder_key=holder_key,
+            presentation=presentation,
+            audience=audience,
+            nonce=nonce,
+            disclosed=paths,
+            created_at=now,
+            expires_at=min(now + dt.timedelta(days=settings.PRESENTATION_LINK_DAYS), issued.expires_at),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.PRESENTATION_SHARED,
+            subject_type=AuditSubject.GRANT,
+            subject_id=grant.public_id,
+            performer_id=grant.performer.public_id,
+            studio_id=grant.studio.public_id,
+            data={"presentation": shared.public_id, "audience": audience, "disclosed": paths},
+        )
+    return shared

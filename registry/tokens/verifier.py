@@ -26,11 +26,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from registry.tlog import merkle, note
-from registry.tokens import statuslist, transparency
+from registry.tokens import jose, statuslist, transparency
 from registry.tokens.jose import ED25519_ALGS, MalformedJWS, parse_compact, public_key_from_jwk
 
 CONSENT_TYP = "consent+jwt"
@@ -62,6 +59,8 @@ INVALID_AS = (VerificationStatus.REVOKED, VerificationStatus.EXPIRED, Verificati
 RESULT_STATUSES = tuple(VerificationStatus)
 # Allowance for clocks that disagree a little.
 DEFAULT_LEEWAY = 60
+# Every JWS algorithm a registry key may sign with; each key verifies only under its own.
+VERIFIED_ALGS = ED25519_ALGS | {jose.ES256}
 
 
 @dataclass
@@ -87,7 +86,7 @@ class KeySet:
     """Public keys by kid, parsed once (verifying many tokens should not re-parse the JWKS)."""
 
     def __init__(self, jwks: dict) -> None:
-        self.keys: dict[str, Ed25519PublicKey] = {}
+        self.keys: dict[str, jose.PublicKey] = {}
         for jwk in jwks.get("keys", []) if isinstance(jwks, dict) else []:
             kid = jwk.get("kid")
             if not kid or jwk.get("use", "sig") != "sig":
@@ -97,8 +96,26 @@ class KeySet:
             except (ValueError, KeyError):
                 continue  # an unusable entry is skipped, not fatal for the others
 
-    def get(self, kid: Any) -> Ed25519PublicKey | None:
+    def get(self, kid: Any) -> jose.PublicKey | None:
         return self.keys.get(kid) if isinstance(kid, str) else None
+
+
+def check_signature(header: dict, signing_input: bytes, signature: bytes, key: jose.PublicKey | None) -> list[str]:
+    """Why this header and signature are not the key's (empty when they are): the algorithm
+    first, so `none`, HS256 (a public key used as an HMAC secret) and an algorithm that is not
+    the key's own are refused before any signature is computed."""
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in VERIFIED_ALGS:
+        return [f"alg_not_allowed:{alg}"]
+    if "crit" in header:
+        return ["unsupported_crit"]
+    if key is None:
+        return ["unknown_kid"]
+    if (alg in ED25519_ALGS) != (jose.alg_of(key) == jose.ISSUED_ALG):
+        return [f"alg_not_allowed:{alg}"]
+    if not jose.signature_valid(key, alg, signing_input, signature):
+        return ["bad_signature"]
+    return []
 
 
 def _check_jws(token: str, keyset: KeySet, expected_typ: str, now: float, leeway: int) -> tuple[dict, list[str]]:
@@ -108,20 +125,19 @@ def _check_jws(token: str, keyset: KeySet, expected_typ: str, now: float, leeway
     except MalformedJWS:
         return {}, ["malformed"]
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in ED25519_ALGS:
-        # Refuses "none", HS256 (key confusion with a public key as HMAC secret) and all others.
+    if not isinstance(alg, str) or alg not in VERIFIED_ALGS:
         return claims, [f"alg_not_allowed:{alg}"]
     if header.get("typ") != expected_typ:
         return claims, ["wrong_typ"]
-    if "crit" in header:
-        return claims, ["unsupported_crit"]
-    key = keyset.get(header.get("kid"))
-    if key is None:
-        return claims, ["unknown_kid"]
-    try:
-        key.verify(signature, signing_input)
-    except InvalidSignature:
-        return claims, ["bad_signature"]
+    failures = check_signature(header, signing_input, signature, keyset.get(header.get("kid")))
+    if failures:
+        return claims, failures
+    reasons = check_times(claims, now, leeway)
+    return claims, reasons
+
+
+def check_times(claims: dict, now: float, leeway: int) -> list[str]:
+    """`exp` (required) and `nbf` against now, with the leeway."""
     reasons = []
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, int | float):
@@ -130,7 +146,7 @@ def _check_jws(token: str, keyset: KeySet, expected_typ: str, now: float, leeway
         reasons.append("expired")
     if isinstance(nbf, int | float) and now + leeway < nbf:
         reasons.append("not_yet_valid")
-    return claims, reasons
+    return reasons
 
 
 def verify_status_list(
@@ -179,7 +195,7 @@ def verify(
     if reasons and reasons[0] not in {"expired", "not_yet_valid", "missing_exp"}:
         # Not signed by the registry as a consent token: nothing in it can be trusted.
         return Result(valid=False, status=VerificationStatus.INVALID, claims={}, reasons=reasons)
-    list_status = _status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons, invalid_as)
+    list_status = status_from_list(claims, keyset, status_list_jwt, status_bytes, now, leeway, reasons, invalid_as)
     if not reasons:
         return Result(valid=True, status=VerificationStatus.VALID, claims=claims, reasons=[])
     if list_status in (*INVALID_AS, VerificationStatus.SUSPENDED):
@@ -193,7 +209,7 @@ def verify(
     return Result(valid=False, status=status, claims=claims, reasons=reasons)
 
 
-def _status_from_list(
+def status_from_list(
     claims: dict,
     keyset: KeySet,
     status_list_jwt: str | None,

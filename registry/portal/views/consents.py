@@ -22,7 +22,9 @@ from registry.parties.authority import Authority
 from registry.parties.rules import Act
 from registry.portal import selectors
 from registry.portal.access import portal_page
-from registry.portal.forms import GrantActionForm, add_service_error
+from registry.portal.forms import GrantActionForm, ShareProofForm, add_service_error
+from registry.tokens import services as token_services
+from registry.tokens.models import SharedPresentation
 from registry.tokens.selectors import current_token
 
 
@@ -46,7 +48,7 @@ def verification_url(grant: ConsentGrant) -> str:
     return settings.REGISTRY_BASE_URL + reverse("verify-grant", args=[grant.public_id])
 
 
-def qr_svg(url: str) -> str:
+def qr_svg(url: str, title: str = "QR code: opens the verification page") -> str:
     # segno escapes nothing it is not given: the URL is ours (base URL + a public id).
     return mark_safe(  # noqa: S308
         segno.make(url, error="m").svg_inline(
@@ -55,7 +57,7 @@ def qr_svg(url: str) -> str:
             dark="#111111",
             light="#ffffff",
             omitsize=True,
-            title="QR code: opens the verification page",
+            title=title,
         )
     )
 
@@ -201,3 +203,60 @@ def consent_action(request, grant_id: str, action: str):
         },
         status=status,
     )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def consent_share(request, grant_id: str):
+    """Share a proof of this consent showing only what the performer chooses: a presentation link
+    and its QR code for one recipient."""
+    grant = _get_grant(request, grant_id)
+    acting = request.portal.acting_for(grant.performer)
+    may_not = acting.refusal(Act.CHANGE_CONSENT)
+    form = ShareProofForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and may_not is None and grant.is_live:
+        if form.is_valid():
+            try:
+                shared = token_services.presentation_share(
+                    grant=grant,
+                    disclose=form.cleaned_data["disclose"],
+                    audience=form.cleaned_data["audience"].strip(),
+                    nonce=form.cleaned_data["nonce"],
+                    actor=request.portal.caller.actor(on_behalf_of=grant.performer),
+                )
+            except DomainError as error:
+                add_service_error(form, error)
+            else:
+                return redirect("portal:consent-shared", grant_id=grant.public_id, presentation_id=shared.public_id)
+        status = 400
+    return render(
+        request,
+        "portal/consent_share.html",
+        {"grant": grant, "acting": acting, "may_not_change": may_not, "form": form},
+        status=status,
+    )
+
+
+@no_store
+@portal_page
+def consent_shared(request, grant_id: str, presentation_id: str):
+    """A presentation the performer made: its link, its QR code, what it shows and until when."""
+    grant = _get_grant(request, grant_id)
+    shared = get_object_or_404(SharedPresentation, public_id=presentation_id, token__grant=grant)
+    url = settings.REGISTRY_BASE_URL + reverse("proof", args=[shared.public_id])
+    return render(
+        request,
+        "portal/consent_shared.html",
+        {
+            "grant": grant,
+            "acting": request.portal.acting_for(grant.performer),
+            "shared": shared,
+            "url": url,
+            "qr": qr_svg(url, title="QR code: opens the shared proof"),
+            "shown": [label for name, label in SHAREABLE if f"consent.{name}" in shared.disclosed],
+        },
+    )
+
+
+SHAREABLE = ShareProofForm.base_fields["disclose"].choices

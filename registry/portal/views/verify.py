@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from registry.consent.models import ConsentGrant
-from registry.consent.verification import verify_online
-from registry.tokens.selectors import current_token
+from registry.consent.verification import verify_online, verify_presentation_online
+from registry.core.limits import MEDIA_UPLOAD_MAX_BYTES, MEDIA_UPLOAD_MAX_TEXT
+from registry.media.errors import MediaRefused
+from registry.media.selectors import media_verify
+from registry.tokens.selectors import current_token, shared_presentation
 from registry.tokens.verifier import VerificationStatus
 
 HEADLINES = {
@@ -53,7 +57,7 @@ def _result_context(jws: str) -> dict:
 def verify_token(request):
     """Paste a token. POSTed, so the token never lands in a URL or an access log."""
     form = VerifyForm(request.POST or None)
-    context = {"form": form}
+    context = {"form": form, "media_form": MediaForm()}
     if request.method == "POST" and form.is_valid():
         context.update(_result_context(form.cleaned_data["token"]))
     status = 400 if request.method == "POST" and not form.is_valid() else 200
@@ -65,7 +69,115 @@ def verify_grant(request, token_id: str):
     grant = ConsentGrant.objects.filter(public_id=token_id).first()
     token = current_token(grant) if grant is not None else None
     if token is None:
-        return render(request, "portal/verify.html", {"form": VerifyForm(), "unknown": token_id}, status=404)
+        return render(
+            request,
+            "portal/verify.html",
+            {"form": VerifyForm(), "media_form": MediaForm(), "unknown": token_id},
+            status=404,
+        )
     return render(
-        request, "portal/verify.html", {"form": VerifyForm(), "token_id": token_id, **_result_context(token.jws)}
+        request,
+        "portal/verify.html",
+        {"form": VerifyForm(), "media_form": MediaForm(), "token_id": token_id, **_result_context(token.jws)},
     )
+
+
+# What a presentation link's page calls each claim a performer may choose to show.
+CLAIM_NAMES = {
+    "use": "Use",
+    "project": "Project",
+    "agreement": "Agreement",
+    "media": "Media and platforms",
+    "territory": "Territory",
+    "term": "Term",
+    "future_spots": "Covers later spots",
+    "description_sha256": "Description SHA-256",
+    "signer_role": "Signed by",
+    "lineage": "Consent lineage",
+    "version": "Version",
+    "compensation": "Compensation",
+    "performer": "Performer id",
+    "studio": "Studio id",
+    "jti": "Token id",
+}
+
+
+def verify_presentation_link(request, presentation_id: str):
+    """What a presentation link opens: the presentation a performer made for someone, verified
+    now, showing what it discloses and naming what it keeps hidden."""
+    shared = shared_presentation(presentation_id)
+    if shared is None:
+        return render(request, "portal/proof.html", {"unknown": True}, status=404)
+    now = timezone.now()
+    # The link is the recipient's fresh answer: its key binding counts as fresh while the link lives.
+    age = int((now - shared.created_at).total_seconds())
+    result = verify_presentation_online(
+        shared.presentation, audience=shared.audience, nonce=shared.nonce, max_kb_age=max(age, 0) + 60
+    )
+    headline, explanation = HEADLINES.get(result.status, HEADLINES[VerificationStatus.INVALID])
+    consent = result.claims.get("consent", {}) if result.status != VerificationStatus.INVALID else {}
+    shown = {path.removeprefix("consent.") for path in result.disclosed}
+    return render(
+        request,
+        "portal/proof.html",
+        {
+            "shared": shared,
+            "result": result,
+            "headline": headline,
+            "explanation": explanation,
+            "consent": consent,
+            "token_id": result.claims.get("jti"),
+            "hidden": [label for name, label in CLAIM_NAMES.items() if name not in shown],
+        },
+    )
+
+
+class MediaForm(forms.Form):
+    file = forms.FileField(
+        label="A generated image, sound or video",
+        help_text=f"PNG, JPEG, WAV or MP4, at most {MEDIA_UPLOAD_MAX_TEXT}. We read its content credentials "
+        "(C2PA) and keep nothing.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MEDIA_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MEDIA_UPLOAD_MAX_TEXT}.")
+        return upload
+
+
+MEDIA_VERDICTS = {
+    "valid": ("Consented", "The consent this file names covered its use when it was signed, and still does."),
+    "revoked_since": (
+        "Revoked since",
+        "The consent covered this file when it was signed; the performer has since withdrawn it.",
+    ),
+    "suspended_since": ("Suspended since", "The consent covered this file when it was signed; it is paused now."),
+    "expired_since": ("Expired since", "The consent covered this file when it was signed; its term has ended."),
+    "superseded_since": (
+        "Superseded since",
+        "The consent covered this file when it was signed; a newer version replaced it.",
+    ),
+    "outside_scope": ("Outside the consent", "The file is for a use or medium the consent it names does not cover."),
+    "not_valid_when_signed": ("Not consented when signed", "The consent did not cover this file when it was signed."),
+}
+
+
+@require_http_methods(["POST"])
+def verify_media(request):
+    """A file uploaded on the verification page: its content credentials, answered in words."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    too_large = declared.isdigit() and int(declared) > MEDIA_UPLOAD_MAX_BYTES + 65536
+    # Too large by its own account: refused before the body is read.
+    form = MediaForm() if too_large else MediaForm(request.POST, request.FILES)
+    context = {"form": VerifyForm(), "media_form": form, "media_too_large": too_large}
+    if form.is_bound and form.is_valid():
+        try:
+            answer = media_verify(form.cleaned_data["file"].read())
+        except MediaRefused as refusal:
+            form.add_error("file", refusal.message)
+        else:
+            headline, explanation = MEDIA_VERDICTS[answer.verdict]
+            context.update({"media": answer, "media_headline": headline, "media_explanation": explanation})
+            return render(request, "portal/verify.html", context)
+    return render(request, "portal/verify.html", context, status=413 if too_large else 400)
