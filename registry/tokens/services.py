@@ -20,7 +20,7 @@ from django.utils import timezone
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError, StateConflictError
+from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError, RuleRefusalError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
 from registry.core.vocabulary.tokens import KeyStatus
 from registry.outbox import services as outbox
@@ -529,7 +529,7 @@ def holder_key_register(
     try:
         public = jose.public_jwk(jose.public_key_from_jwk(jwk))
     except (ValueError, TypeError) as exc:
-        raise InvalidInputError(
+        raise RuleRefusalError(
             "The key must be an Ed25519 (OKP) or P-256 (EC) public JWK.",
             problems=[FieldProblem("jwk", "unsupported_key", str(exc))],
         ) from exc

@@ -177,18 +177,21 @@ def test_a_private_jwk_is_refused_and_nothing_is_stored(studio):
 
 
 @pytest.mark.parametrize(
-    "jwk",
+    ("jwk", "status"),
     [
-        {"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "A" * 43},  # not a point on the curve
-        {"kty": "OKP", "crv": "P-256", "x": "A" * 43},
-        {"kty": "RSA", "crv": "Ed25519", "x": "A" * 43},
-        {"kty": "OKP", "crv": "Ed25519", "x": "short"},
+        # well-formed JWKs a rule refuses: not a point on the curve, a curve of another key type
+        ({"kty": "EC", "crv": "P-256", "x": "A" * 43, "y": "A" * 43}, 422),
+        ({"kty": "OKP", "crv": "P-256", "x": "A" * 43}, 422),
+        # malformed ones: a key type or a length the schema refuses
+        ({"kty": "RSA", "crv": "Ed25519", "x": "A" * 43}, 400),
+        ({"kty": "OKP", "crv": "Ed25519", "x": "short"}, 400),
     ],
 )
-def test_a_key_that_is_not_ed25519_or_p256_is_a_400(studio, jwk):
+def test_a_key_that_is_not_ed25519_or_p256_is_refused(studio, jwk, status):
     response = studio.client.post("/api/v1/holder-keys/", {"jwk": jwk}, format="json")
 
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
     assert HolderKey.objects.count() == 0
 
 

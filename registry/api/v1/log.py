@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.api.schema import PROBLEM_RESPONSES
+from registry.core.errors import FieldProblem, RuleRefusalError
 from registry.tlog import merkle, selectors, services
 
 # Sizes and indices are uint64 in tlog-tiles; the database's bigint bounds them here.
@@ -30,6 +31,12 @@ def _latest():
     return selectors.latest_checkpoint()
 
 
+def _beyond_the_log(field: str, latest: int) -> RuleRefusalError:
+    # Well-formed, but the log is not that large yet: a 422 the client can tell from a bad query.
+    message = f"The log has {latest} leaves in its latest checkpoint."
+    return RuleRefusalError(message, problems=[FieldProblem(field, "beyond_the_log", message)])
+
+
 class InclusionQuerySerializer(serializers.Serializer):
     leaf = serializers.IntegerField(min_value=0, max_value=MAX_LOG_INDEX, help_text="The leaf's index in the log.")
     size = serializers.IntegerField(
@@ -44,9 +51,12 @@ class InclusionQuerySerializer(serializers.Serializer):
         latest = checkpoint.size if checkpoint else 0
         size = attrs.setdefault("size", latest)
         if size > latest:
-            raise serializers.ValidationError({"size": f"The log has {latest} leaves in its latest checkpoint."})
+            raise _beyond_the_log("size", latest)
         if attrs["leaf"] >= size:
-            raise serializers.ValidationError({"leaf": f"Leaf {attrs['leaf']} is not in a tree of {size} leaves."})
+            raise RuleRefusalError(
+                f"Leaf {attrs['leaf']} is not in a tree of {size} leaves.",
+                problems=[FieldProblem("leaf", "not_in_tree", f"Not in a tree of {size} leaves.")],
+            )
         return attrs
 
 
@@ -56,10 +66,11 @@ class _ConsistencyQuery(serializers.Serializer):
         latest = checkpoint.size if checkpoint else 0
         to = attrs.setdefault("to", latest)
         if to > latest:
-            raise serializers.ValidationError({"to": f"The log has {latest} leaves in its latest checkpoint."})
+            raise _beyond_the_log("to", latest)
         if attrs["from"] > to:
-            raise serializers.ValidationError(
-                {"from": f"A tree of {attrs['from']} leaves is not a prefix of one of {to}."}
+            raise RuleRefusalError(
+                f"A tree of {attrs['from']} leaves is not a prefix of one of {to}.",
+                problems=[FieldProblem("from", "not_a_prefix", f"Larger than the tree of {to} leaves.")],
             )
         return attrs
 
@@ -124,7 +135,7 @@ class InclusionProofView(APIView):
             "you hold, signed with the key of `/.well-known/transparency-log.json`."
         ),
         parameters=[InclusionQuerySerializer],
-        responses={200: InclusionProofSerializer, 400: PROBLEM_RESPONSES[400]},
+        responses={200: InclusionProofSerializer, 400: PROBLEM_RESPONSES[400], 422: PROBLEM_RESPONSES[400]},
         tags=["transparency log"],
     )
     def get(self, request):
@@ -157,7 +168,7 @@ class ConsistencyProofView(APIView):
             "Empty when `from` is 0 or equal to `to`."
         ),
         parameters=[ConsistencyQuerySerializer],
-        responses={200: ConsistencyProofSerializer, 400: PROBLEM_RESPONSES[400]},
+        responses={200: ConsistencyProofSerializer, 400: PROBLEM_RESPONSES[400], 422: PROBLEM_RESPONSES[400]},
         tags=["transparency log"],
     )
     def get(self, request):

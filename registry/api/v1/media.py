@@ -55,7 +55,9 @@ def _file_bytes(upload) -> bytes:
 
 
 class MediaSignSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=f"A PNG, JPEG, WAV or MP4 file, at most {MEDIA_UPLOAD_MAX_TEXT}.")
+    file = serializers.FileField(
+        allow_empty_file=True, help_text=f"A PNG, JPEG, WAV or MP4 file, at most {MEDIA_UPLOAD_MAX_TEXT}."
+    )
     grant = serializers.RegexField(r"^cgr_[a-z2-7]{26}$", help_text="The grant the file was made under.")
     use = serializers.ChoiceField(
         choices=UseType.choices, required=False, help_text="What the file is, as a use; the grant's own by default."
@@ -122,7 +124,9 @@ class MediaSignView(APIView):
 
 
 class MediaVerifySerializer(serializers.Serializer):
-    file = serializers.FileField(help_text=f"A PNG, JPEG, WAV or MP4 file, at most {MEDIA_UPLOAD_MAX_TEXT}.")
+    file = serializers.FileField(
+        allow_empty_file=True, help_text=f"A PNG, JPEG, WAV or MP4 file, at most {MEDIA_UPLOAD_MAX_TEXT}."
+    )
 
 
 class StandingSerializer(serializers.Serializer):

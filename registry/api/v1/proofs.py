@@ -23,7 +23,7 @@ from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.consent import selectors as consent_selectors
 from registry.consent.verification import verify_presentation_online
-from registry.core.errors import FieldProblem, InvalidInputError
+from registry.core.errors import FieldProblem, RuleRefusalError
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties.authority import require_authority
 from registry.parties.rules import Act
@@ -185,7 +185,7 @@ class GrantSdJwtView(APIView):
             selectors.holder_keys_of_studio(caller.studio).filter(public_id=body.validated_data["holder_key"]).first()
         )
         if key is None:
-            raise InvalidInputError(
+            raise RuleRefusalError(
                 "holder_key: no holder key of yours has this id.",
                 problems=[FieldProblem("holder_key", "not_found", "No holder key of yours has this id.")],
             )
