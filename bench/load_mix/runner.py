@@ -253,7 +253,7 @@ def covered_lines(studio_ids: list[int], today: dt.date) -> dict[int, list[dict]
     from registry.consent.models import ConsentGrant
     from registry.core.vocabulary.consent import GrantStatus
     from registry.core.vocabulary.usage import UsageUnit
-    from registry.usage.models import CONSENT_FOR_KIND
+    from registry.usage.rules import CONSENT_FOR_KIND
     from registry.usage.services import UNITS_FOR_KIND
 
     kind_for_use = {use: kind for kind, use in CONSENT_FOR_KIND.items()}

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
-from registry.core.vocabulary.consent import ProjectKind, UseType
+from registry.core.vocabulary.consent import ProjectKind
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
 
@@ -24,16 +24,6 @@ def new_synthetic_id() -> str:
 
 
 # The consent each kind of use of a performer relies on (DOMAIN.md 2.5: separate scopes).
-CONSENT_FOR_KIND = {
-    UsageKind.SCAN_SESSION: UseType.REPLICA_CREATION,
-    UsageKind.REPLICA_USE: UseType.REPLICA_USE,
-    UsageKind.DIGITAL_ALTERATION: UseType.DIGITAL_ALTERATION,
-    UsageKind.REALTIME_GENERATION: UseType.REALTIME_GENERATION,
-    UsageKind.TRAINING_USE: UseType.TRAINING,
-}
-SYNTHETIC_KINDS = frozenset({UsageKind.SYNTHETIC_STANDIN, UsageKind.SYNTHETIC_VOICE_TRACK})
-
-
 class UsageReport(models.Model):
     public_id = models.CharField(max_length=40, unique=True, default=new_report_id, editable=False)
     studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="usage_reports")

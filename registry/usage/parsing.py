@@ -19,7 +19,7 @@ from registry.core.errors import FieldProblem
 from registry.core.vocabulary.consent import Medium, ProjectKind
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
-from registry.usage.services import MAX_LINES, LineInput
+from registry.usage.rules import MAX_LINES, LineInput
 
 USAGE_KINDS = frozenset(UsageKind.values)
 UNITS = frozenset(UsageUnit.values)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from registry.consent.models import ConsentGrant
 from registry.parties.callers import Caller, visible_to
+from registry.parties.models import Studio
+from registry.parties.selectors import performers_by_reference
+from registry.terms.models import Agreement
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
+from registry.usage.rules import LineInput, References
 
 
 def usage_reports_visible_to(caller: Caller) -> QuerySet[UsageReport]:
@@ -21,3 +26,29 @@ def usage_lines_visible_to(caller: Caller) -> QuerySet[UsageLine]:
 
 def synthetic_performers_visible_to(caller: Caller) -> QuerySet[SyntheticPerformer]:
     return visible_to(caller, SyntheticPerformer.objects.all(), performer=None)
+
+
+def report_references(studio: Studio, lines: list[LineInput]) -> References:
+    """Every reference a report's lines make, looked up in a handful of queries (not per line)."""
+    refs = {line.line_ref for line in lines}
+    grant_refs = {line.grant_ref for line in lines if line.grant_ref}
+    synthetic_refs = {line.synthetic_ref for line in lines if line.synthetic_ref}
+    agreement_codes = {line.agreement_code for line in lines if line.agreement_code}
+    return References(
+        stored_line_refs=frozenset(
+            UsageLine.objects.filter(studio=studio, line_ref__in=refs).values_list("line_ref", flat=True)
+        ),
+        # The studio's own grants only: another studio's grant id is unknown to it.
+        grants={
+            g.public_id: g
+            for g in ConsentGrant.objects.filter(studio=studio, public_id__in=grant_refs).select_related(
+                "agreement", "performer"
+            )
+        },
+        performers=performers_by_reference({line.performer_ref for line in lines if line.performer_ref}),
+        synthetics={
+            s.public_id: s for s in SyntheticPerformer.objects.filter(studio=studio, public_id__in=synthetic_refs)
+        },
+        agreements={a.code: a for a in Agreement.objects.filter(code__in=agreement_codes)},
+        signed_agreement_ids=frozenset(studio.agreements.values_list("pk", flat=True)),
+    )

@@ -13,7 +13,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,22 +31,20 @@ from registry.core.errors import FieldProblem, RuleViolationError, StateConflict
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import CheckReasonCode, UseType
-from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
+from registry.core.vocabulary.usage import LineStatus, UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
-from registry.parties.selectors import performers_by_reference
 from registry.terms.models import Agreement
+from registry.usage import rules as usage_rules
+from registry.usage import selectors
 from registry.usage.models import (
-    CONSENT_FOR_KIND,
-    SYNTHETIC_KINDS,
     FeatureBorrowing,
     SyntheticPerformer,
     UsageLine,
     UsageReport,
 )
+from registry.usage.rules import CONSENT_FOR_KIND, SYNTHETIC_KINDS, LineInput
 from registry.webhooks import events as webhook_events
-
-MAX_LINES = 10_000
 
 
 class UsageRejectedError(RuleViolationError):
@@ -57,43 +54,9 @@ class UsageRejectedError(RuleViolationError):
 
 
 # Which units make sense for each kind of line.
-UNITS_FOR_KIND = {
-    UsageKind.SCAN_SESSION: {UsageUnit.SESSIONS, UsageUnit.DAYS},
-    UsageKind.REPLICA_USE: {UsageUnit.DAYS},
-    UsageKind.DIGITAL_ALTERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
-    UsageKind.REALTIME_GENERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
-    UsageKind.TRAINING_USE: {UsageUnit.RUNS, UsageUnit.DAYS},
-    UsageKind.SYNTHETIC_STANDIN: {UsageUnit.DAYS, UsageUnit.SESSIONS},
-    UsageKind.SYNTHETIC_VOICE_TRACK: {UsageUnit.TRACKS},
-    UsageKind.STREAMING_VIEWS: {UsageUnit.HOURS_VIEWED},
-}
-
-
-@dataclass(frozen=True)
-class LineInput:
-    line_ref: str
-    kind: str
-    project: rules.Project
-    use_date: dt.date
-    units: Decimal
-    unit: str
-    grant_ref: str | None = None
-    performer_ref: str | None = None
-    synthetic_ref: str | None = None
-    agreement_code: str | None = None
-    role_category: str = ""
-    estimated_days: Decimal | None = None
-    negotiated_amount: Decimal | None = None
-    currency: str | None = None
-    media: tuple[str, ...] = ()
-    territory: tuple[str, ...] = ()
-    alteration_exemption: str | None = None
-    justification: str = ""
-
-
 @dataclass
 class _Resolved:
-    """A line with its references looked up."""
+    """A well-formed line, what it refers to, and what judging it against consent decided."""
 
     given: LineInput
     agreement: Agreement
@@ -102,149 +65,29 @@ class _Resolved:
     synthetic: SyntheticPerformer | None = None
     status: str = LineStatus.ACCEPTED
     covering_grant_id: str | None = None
-    violations: list[tuple[Performer | None, str, str]] = field(default_factory=list)  # (performer, code, message)
-
-
-def _problem(index: int, name: str, code: str, message: str) -> FieldProblem:
-    return FieldProblem(f"lines.{index}.{name}" if name else f"lines.{index}", code, message)
+    violations: list[usage_rules.Violation] = field(default_factory=list)
 
 
 def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
-    """Look up every reference in a handful of queries; refuse the report on any bad input."""
-    problems: list[FieldProblem] = []
-    if not lines:
-        raise UsageRejectedError(
-            "A report has at least one line.",
-            problems=[FieldProblem("lines", "required", "Report at least one line.")],
-        )
-    if len(lines) > MAX_LINES:
-        raise UsageRejectedError(
-            f"A report has at most {MAX_LINES:,} lines; split it.",
-            problems=[
-                FieldProblem("lines", "too_many_lines", f"{len(lines):,} lines; at most {MAX_LINES:,} per report.")
-            ],
-        )
-
-    seen: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        if line.line_ref in seen:
-            problems.append(
-                _problem(
-                    i,
-                    "line_id",
-                    "duplicate_line_id",
-                    f"Line id {line.line_ref!r} also appears at line {seen[line.line_ref]}.",
-                )
-            )
-        seen.setdefault(line.line_ref, i)
-    already = set(UsageLine.objects.filter(studio=studio, line_ref__in=list(seen)).values_list("line_ref", flat=True))
-
-    grant_refs = {line.grant_ref for line in lines if line.grant_ref}
-    # Only the studio's own grants are looked up: another studio's grant id is answered exactly
-    # as an id that does not exist, so a report cannot probe which ids exist.
-    grants = {
-        g.public_id: g
-        for g in ConsentGrant.objects.filter(studio=studio, public_id__in=grant_refs).select_related(
-            "agreement", "performer"
-        )
-    }
-    performers = performers_by_reference({line.performer_ref for line in lines if line.performer_ref})
-    synthetics = {
-        s.public_id: s
-        for s in SyntheticPerformer.objects.filter(
-            studio=studio, public_id__in={line.synthetic_ref for line in lines if line.synthetic_ref}
-        )
-    }
-    agreements = {
-        a.code: a
-        for a in Agreement.objects.filter(code__in={line.agreement_code for line in lines if line.agreement_code})
-    }
-    signed = set(studio.agreements.values_list("pk", flat=True))
-
+    """Every line's references, or the report refused with each line's problems."""
+    problems = usage_rules.report_size_problems(lines)
+    if problems:
+        raise UsageRejectedError(problems_summary(problems), problems=problems)
+    problems = usage_rules.duplicate_line_problems(lines)
+    refs = selectors.report_references(studio, list(lines))
     resolved: list[_Resolved] = []
     for i, line in enumerate(lines):
-        before = len(problems)
-        if line.line_ref in already:
-            problems.append(
-                _problem(
-                    i,
-                    "line_id",
-                    "line_id_reused",
-                    f"Line id {line.line_ref!r} was reported before; retract it instead.",
-                )
-            )
-        if line.unit not in UNITS_FOR_KIND[line.kind]:
-            allowed = ", ".join(sorted(UNITS_FOR_KIND[line.kind]))
-            problems.append(_problem(i, "unit", "unit_not_allowed", f"A {line.kind} line counts {allowed}."))
-        if line.units <= 0:
-            problems.append(_problem(i, "units", "not_positive", "Units must be positive."))
-        grant = performer = synthetic = agreement = None
-        if line.grant_ref:
-            grant = grants.get(line.grant_ref)
-            if grant is None:
-                problems.append(
-                    _problem(i, "grant", "unknown_grant", f"None of your grants has the id {line.grant_ref!r}.")
-                )
-            else:
-                performer, agreement = grant.performer, grant.agreement
-        if line.performer_ref and performer is None:
-            performer = performers.get(line.performer_ref)
-            if performer is None:
-                problems.append(
-                    _problem(i, "performer", "unknown_performer", "No performer has this id or member number.")
-                )
-        if line.kind in CONSENT_FOR_KIND and grant is None and performer is None and not line.grant_ref:
-            problems.append(
-                _problem(
-                    i,
-                    "grant",
-                    "grant_or_performer_required",
-                    "A use of a performer names the grant it relies on (or at least the performer).",
-                )
-            )
-        if line.kind in SYNTHETIC_KINDS:
-            synthetic = synthetics.get(line.synthetic_ref or "")
-            if synthetic is None:
-                problems.append(
-                    _problem(
-                        i,
-                        "synthetic_performer",
-                        "unknown_synthetic_performer",
-                        "Register the synthetic performer first; none of yours has this id.",
-                    )
-                )
-            if line.kind == UsageKind.SYNTHETIC_STANDIN and not line.role_category:
-                problems.append(
-                    _problem(
-                        i, "role_category", "required", "Name the union role the synthetic performer stands in for."
-                    )
-                )
-        if agreement is None and not line.grant_ref:
-            agreement = agreements.get(line.agreement_code or "")
-            if agreement is None:
-                problems.append(
-                    _problem(
-                        i,
-                        "agreement",
-                        "unknown_agreement" if line.agreement_code else "required",
-                        "Name the agreement the use falls under (its code).",
-                    )
-                )
-        if agreement is not None and agreement.pk not in signed:
-            problems.append(
-                _problem(
-                    i, "agreement", "studio_not_signatory", f"You are not a signatory to agreement {agreement.code}."
-                )
-            )
-        if agreement is not None and line.currency and line.currency != agreement.currency:
-            problems.append(
-                _problem(i, "currency", "wrong_currency", f"Agreement {agreement.code} pays in {agreement.currency}.")
-            )
-        if line.negotiated_amount is not None and line.negotiated_amount <= 0:
-            problems.append(_problem(i, "negotiated_amount", "not_positive", "The amount must be positive."))
-        if len(problems) == before:
+        line_problems, found = usage_rules.line_problems(i, line, refs)
+        problems += line_problems
+        if found is not None:
             resolved.append(
-                _Resolved(given=line, agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
+                _Resolved(
+                    given=line,
+                    agreement=found.agreement,
+                    grant=found.grant,
+                    performer=found.performer,
+                    synthetic=found.synthetic,
+                )
             )
     if problems:
         raise UsageRejectedError(problems_summary(problems), problems=problems)
@@ -300,7 +143,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
             else:
                 reasons = _most_relevant_first(outcome.reasons)
                 detail = "; ".join(x.message for x in reasons)[:500]
-                r.violations.append((r.performer, reasons[0].code, detail))
+                r.violations.append(usage_rules.Violation(r.performer, reasons[0].code, detail))
         elif line.kind in SYNTHETIC_KINDS:
             # Rule 2.12: each real performer whose feature it borrows must have consented.
             for b in borrowings.get(r.synthetic.pk, []):
@@ -308,7 +151,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                 outcome = rules.decide_check(query, candidates(b.performer_id, None, as_of), None)
                 if not outcome.allowed:
                     r.violations.append(
-                        (
+                        usage_rules.Violation(
                             b.performer,
                             "no_feature_consent",
                             f"{r.synthetic.name} borrows the {b.feature} of a performer whose "
@@ -370,20 +213,23 @@ def usage_report_submit(
         ids = _store_lines([_line_values(report, studio, r, grant_pks) for r in resolved])
         cases = []
         for r in resolved:
-            for performer, code, detail in r.violations:
+            for violation in r.violations:
                 cases.append(
                     case_open(
                         actor=Actor.system("usage validation"),
                         now=now,
                         kind=CaseKind.VIOLATION,
                         studio=studio,
-                        performer=performer,
+                        performer=violation.performer,
                         usage_line_id=ids[r.given.line_ref],
                         grant=r.grant,
                         synthetic_performer=r.synthetic,
                         production_number=r.given.project.production_number,
-                        reason_code=code,
-                        summary=f"Line {r.given.line_ref} ({r.given.kind}, {r.given.use_date.isoformat()}): {detail}",
+                        reason_code=violation.code,
+                        summary=(
+                            f"Line {r.given.line_ref} ({r.given.kind}, {r.given.use_date.isoformat()}): "
+                            f"{violation.message}"
+                        ),
                     ).public_id
                 )
             if r.given.kind == UsageKind.SYNTHETIC_STANDIN:
@@ -420,7 +266,7 @@ def _store_lines(values: list[dict]) -> dict[str, int]:
 
 def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: dict[str, int]) -> dict:
     line = r.given
-    first = r.violations[0] if r.violations else (None, "", "")
+    first = r.violations[0] if r.violations else usage_rules.Violation(None, "", "")
     return {
         "report_id": report.pk,
         "studio_id": studio.pk,
@@ -445,8 +291,8 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
         "media": list(line.media),
         "territory": list(line.territory),
         "alteration_exemption": line.alteration_exemption or "",
-        "violation_code": first[1],
-        "violation_detail": first[2],
+        "violation_code": first.code,
+        "violation_detail": first.message,
         "retracted_at": None,
         "retraction_reason": "",
     }

@@ -19,7 +19,8 @@ from registry.consent.selectors import consent_check
 from registry.core.errors import StateConflictError
 from registry.core.vocabulary.usage import LineStatus
 from registry.usage.models import UsageLine, UsageReport
-from registry.usage.services import MAX_LINES, LineInput, UsageRejectedError, usage_report_submit
+from registry.usage.rules import MAX_LINES, LineInput
+from registry.usage.services import UsageRejectedError, usage_report_submit
 from tests.api.conftest import assert_problem
 from tests.conftest import SYSTEM, login_of
 from tests.usage.builders import (

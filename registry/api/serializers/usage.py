@@ -15,7 +15,7 @@ from registry.core.vocabulary.consent import AlterationExemption, Medium
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
-from registry.usage.services import MAX_LINES, LineInput
+from registry.usage.rules import MAX_LINES, LineInput
 
 
 class UsageLineInputSerializer(serializers.Serializer):
