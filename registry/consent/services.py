@@ -145,6 +145,31 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
     declined at once when it conflicts with the performer's standing preferences.
     """
     now = now or timezone.now()
+    problems = _request_problems(new, now)
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    conflicts = rules.preference_conflicts(
+        selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
+    )
+    with transaction.atomic():
+        request, version = _request_store(new, now)
+        _audit_request(request, actor, AuditAction.CONSENT_REQUEST_CREATED, _request_created_data(request, new))
+        _audit_request(
+            request,
+            actor,
+            AuditAction.DESCRIPTION_VERSION_CREATED,
+            {"version": version.version, "sha256": version.sha256, "content": version.content},
+        )
+        if conflicts:
+            _request_auto_decline(request, conflicts, now)
+        else:
+            outbox.enqueue(NOTIFY_CONSENT_REQUEST_TASK, request.pk)
+    return request
+
+
+def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
+    """Every rule the request breaks: the studio's signature on the agreement, an amendment's
+    own rules, and the consent rules of DOMAIN.md section 2."""
     today = timezone.localdate(now)
     problems: list[FieldProblem] = []
     if not new.studio.agreements.filter(pk=new.agreement.pk).exists():
@@ -172,103 +197,77 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
             facts, performer_facts(new.performer, on=today), agreement_terms(new.agreement), today
         )
     )
-    if problems:
-        raise RuleViolationError(problems_summary(problems), problems=problems)
+    return problems
 
-    conflicts = rules.preference_conflicts(
-        selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
+
+def _request_store(new: NewRequest, now: dt.datetime) -> tuple[ConsentRequest, DescriptionVersion]:
+    request = ConsentRequest.objects.create(
+        studio=new.studio,
+        performer=new.performer,
+        agreement=new.agreement,
+        use=new.use,
+        amends=new.amends,
+        project_kind=new.project.kind,
+        project_title=new.project.title,
+        production_number=new.project.production_number,
+        advertiser=new.project.advertiser,
+        product_line=new.project.product_line,
+        requested_at=now,
+        expires_at=now + dt.timedelta(days=new.agreement.request_expiry_days),
+        scan_at=new.scan_at,
+        engaged_at=new.engaged_at,
+        business_reason=new.business_reason,
+        compensation_amount=new.compensation.amount,
+        compensation_currency=new.compensation.currency,
+        compensation_unit=new.compensation.unit,
+        estimated_days=new.compensation.estimated_days,
     )
     content = description_content(new.description)
-    with transaction.atomic():
-        request = ConsentRequest.objects.create(
-            studio=new.studio,
-            performer=new.performer,
-            agreement=new.agreement,
-            use=new.use,
-            amends=new.amends,
-            project_kind=new.project.kind,
-            project_title=new.project.title,
-            production_number=new.project.production_number,
-            advertiser=new.project.advertiser,
-            product_line=new.project.product_line,
-            requested_at=now,
-            expires_at=now + dt.timedelta(days=new.agreement.request_expiry_days),
-            scan_at=new.scan_at,
-            engaged_at=new.engaged_at,
-            business_reason=new.business_reason,
-            compensation_amount=new.compensation.amount,
-            compensation_currency=new.compensation.currency,
-            compensation_unit=new.compensation.unit,
-            estimated_days=new.compensation.estimated_days,
-        )
-        version = DescriptionVersion.objects.create(
-            request=request,
-            version=1,
-            content=content,
-            sha256=description_sha256(content),
-            created_at=now,
-        )
-        _audit_request(
-            request,
-            actor,
-            AuditAction.CONSENT_REQUEST_CREATED,
-            {
-                "use": request.use,
-                "agreement": new.agreement.code,
-                "project": {
-                    "kind": request.project_kind,
-                    "title": request.project_title,
-                    "production_number": request.production_number,
-                },
-                "amends": new.amends.public_id if new.amends else None,
-                "compensation": {
-                    "amount": request.compensation_amount,
-                    "currency": request.compensation_currency,
-                    "unit": request.compensation_unit,
-                    "estimated_days": request.estimated_days,
-                },
-                "scan_at": request.scan_at,
-                "business_reason": request.business_reason,
-                "expires_at": request.expires_at,
-            },
-        )
-        _audit_request(
-            request,
-            actor,
-            AuditAction.DESCRIPTION_VERSION_CREATED,
-            {
-                "version": version.version,
-                "sha256": version.sha256,
-                "content": content,
-            },
-        )
-        if conflicts:
-            request.status = RequestStatus.DECLINED
-            request.answered_at = now
-            request.auto_declined = True
-            request.decline_codes = [c.code for c in conflicts]
-            request.decline_reason = " ".join(c.message for c in conflicts)
-            request.save(
-                update_fields=[
-                    "status",
-                    "answered_at",
-                    "auto_declined",
-                    "decline_codes",
-                    "decline_reason",
-                ]
-            )
-            _audit_request(
-                request,
-                Actor.system("standing preferences"),
-                AuditAction.CONSENT_REQUEST_AUTO_DECLINED,
-                {
-                    "codes": request.decline_codes,
-                    "reason": request.decline_reason,
-                },
-            )
-        else:
-            outbox.enqueue(NOTIFY_CONSENT_REQUEST_TASK, request.pk)
-    return request
+    version = DescriptionVersion.objects.create(
+        request=request, version=1, content=content, sha256=description_sha256(content), created_at=now
+    )
+    return request, version
+
+
+def _request_created_data(request: ConsentRequest, new: NewRequest) -> dict:
+    """What the audit trail keeps of a new request (its description is in its own entry)."""
+    return {
+        "use": request.use,
+        "agreement": new.agreement.code,
+        "project": {
+            "kind": request.project_kind,
+            "title": request.project_title,
+            "production_number": request.production_number,
+        },
+        "amends": new.amends.public_id if new.amends else None,
+        "compensation": {
+            "amount": request.compensation_amount,
+            "currency": request.compensation_currency,
+            "unit": request.compensation_unit,
+            "estimated_days": request.estimated_days,
+        },
+        "scan_at": request.scan_at,
+        "business_reason": request.business_reason,
+        "expires_at": request.expires_at,
+    }
+
+
+def _request_auto_decline(
+    request: ConsentRequest, conflicts: list[rules.PreferenceConflict], now: dt.datetime
+) -> None:
+    """Declined for the performer by their standing preferences, naming each conflict."""
+    request.status = RequestStatus.DECLINED
+    request.answered_at = now
+    request.auto_declined = True
+    request.decline_codes = [c.code for c in conflicts]
+    request.decline_reason = " ".join(c.message for c in conflicts)
+    request.save(update_fields=["status", "answered_at", "auto_declined", "decline_codes", "decline_reason"])
+    _audit_request(
+        request,
+        Actor.system("standing preferences"),
+        AuditAction.CONSENT_REQUEST_AUTO_DECLINED,
+        {"codes": request.decline_codes, "reason": request.decline_reason},
+    )
 
 
 def _amendment_problems(new: NewRequest) -> list[FieldProblem]:
