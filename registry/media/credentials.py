@@ -9,8 +9,8 @@ The manifest carries three assertions:
   do-not-train preference (CAWG's training-and-data-mining assertion);
 - ours, `org.performer-consent-registry.likeness-consent` (CONSENT_LABEL), documented in the
   README: the consent token's id and SHA-256, its status-list slot, the use and media the asset is
-  for, when it was signed, and `log_leaf`, the transparency-log leaf of the token (null until the
-  transparency log, issue 22, is in place).
+  for, when it was signed, and `log_leaf`, the index of the token's issue in the transparency log
+  (null only when the log had not sequenced it yet: the token endpoint then gives its proof).
 """
 
 from __future__ import annotations

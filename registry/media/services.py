@@ -21,6 +21,9 @@ from registry.media import credentials
 from registry.media.certificates import signing_material
 from registry.media.errors import media_refused
 from registry.media.models import MediaCredential
+from registry.tlog import selectors as log_selectors
+from registry.tlog import services as log_services
+from registry.tlog.models import LeafKind
 from registry.tokens.selectors import current_token
 
 
@@ -50,6 +53,8 @@ def media_sign(
             problems=[FieldProblem(r.field, r.code, r.message) for r in outcome.reasons],
         )
     chain, key = signing_material()
+    log_services.log_catch_up()
+    issued = log_selectors.leaf_for(LeafKind.TOKEN_ISSUED, str(token.pk))
     do_not_train = PerformerPreferences.objects.filter(performer_id=grant.performer_id, do_not_train=True).exists()
     manifest = credentials.manifest_definition(
         token_jws=token.jws,
@@ -61,6 +66,8 @@ def media_sign(
         do_not_train=do_not_train,
         signed_at=now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         title=f"{grant.project_title} ({use})",
+        # Where the log has sequenced the token's issue, whoever reads the file can prove it.
+        log_leaf=issued.index if issued is not None else None,
     )
     try:
         signed = credentials.sign(data, manifest, chain_pem=chain, private_key=key)

@@ -16,6 +16,9 @@ from registry.consent.models import PerformerPreferences
 from registry.media import credentials
 from registry.media import verify as offline
 from registry.media.models import MediaCredential
+from registry.tlog import selectors as log_selectors
+from registry.tlog.models import LeafKind
+from registry.tlog.services import log_sequence
 from tests.api.conftest import assert_problem
 from tests.conftest import login_of
 from tests.media.samples import SAMPLES, png, wav
@@ -56,6 +59,7 @@ def test_a_signed_file_reads_back_valid_with_c2pa_python(registry_chain, studio,
     assert consent["token_id"] == grant.public_id
     assert consent["token_sha256"] == credentials.token_sha256(token.jws)
     assert consent["status"] == {"status_list": {"idx": token.status_index, "uri": token.status_list.uri}}
+    # The grant's token was issued before the log sequenced anything here (no beat in tests).
     assert consent["log_leaf"] is None
     assert consent["use"] == grant.use
     # c2pa-python writes C2PA 2 claims, where the actions assertion is labelled `c2pa.actions.v2`.
@@ -278,3 +282,15 @@ def test_the_c2pa_certificate_command_makes_a_chain_the_registry_signs_with(sett
 
     assert sign(studio, grant, png()).status_code == 201
     assert oct((tmp_path / "c2pa" / "key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_file_names_the_log_leaf_of_its_token_once_the_log_has_sequenced_it(registry_chain, studio, grant):
+    log_sequence()  # what beat does every few seconds
+    leaf = log_selectors.leaf_for(LeafKind.TOKEN_ISSUED, str(grant.tokens.get().pk))
+
+    response = sign(studio, grant, SAMPLES["image/png"]())
+
+    manifest = c2pa.Reader("image/png", io.BytesIO(response.content)).get_active_manifest()
+    consent = {a["label"]: a["data"] for a in manifest["assertions"]}[credentials.CONSENT_LABEL]
+    assert leaf.index is not None
+    assert consent["log_leaf"] == leaf.index
