@@ -29,6 +29,9 @@ WORKDIR /app
 COPY --chown=registry:registry manage.py ./
 COPY --chown=registry:registry config ./config
 COPY --chown=registry:registry registry ./registry
+# The integration guide and its example, served at /integration-guide.
+COPY --chown=registry:registry docs/integration-guide.md ./docs/integration-guide.md
+COPY --chown=registry:registry docs/examples/studio_client.py ./docs/examples/studio_client.py
 # collectstatic needs settings to import; build-time placeholders satisfy the production guard
 # and are not baked into the image's environment.
 RUN SECRET_KEY=build-only-placeholder-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \

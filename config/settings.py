@@ -190,6 +190,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Around everything that makes pages (inside the CSP header): in development it replaces
+    # Django's debug pages with the styled ones (registry/site/middleware.py).
+    "registry.site.middleware.StyledErrorPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "registry.core.middleware.RefuseNulCharacters",
@@ -202,6 +205,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# A form refused for its CSRF token gets the styled page of its area, in both modes.
+CSRF_FAILURE_VIEW = "registry.site.views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
+    path("integration-guide", views.integration_guide, name="integration-guide"),
+    path("integration-guide/studio_client.py", views.integration_example, name="integration-example"),
     path(".well-known/jwks.json", token_views.jwks, name="jwks"),
     path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
     # The transparency log (C2SP tlog-tiles), public like the JWKS and the status lists.
@@ -49,10 +51,15 @@ urlpatterns = [
     ),
 ]
 
+handler400 = "registry.site.views.handler400"
+handler403 = "registry.site.views.handler403"
 handler404 = "registry.site.views.handler404"
 handler500 = "registry.site.views.handler500"
 
 admin.site.site_header = "Performer Consent Registry: union staff"
 admin.site.site_title = "Consent Registry admin"
+# The app list beside every page took 300 of a 1280 px window from the lists of strikes, cases and
+# audit events; the admin's home page lists the same apps.
+admin.site.enable_nav_sidebar = False
 # The password step of staff sign-in, throttled like the portal's (the second step is TOTP).
 admin.site.login_form = StaffSignInForm

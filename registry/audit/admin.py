@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from django.contrib import admin
@@ -18,7 +19,7 @@ from registry.tlog.models import LeafKind
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "occurred_at", "actor", "action", "subject")
+    list_display = ("id", "occurred_at", "actor", "action_name", "subject")
     list_filter = ("subject_type", "action", "actor_kind", "occurred_at")
     # Staff look a thing up by its public id ("browse by subject"); the subject filter narrows it.
     search_fields = ("subject_id", "performer_id", "studio_id", "actor_name", "action")
@@ -34,6 +35,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="actor", ordering="actor_name")
     def actor(self, obj: AuditEvent) -> str:
         return f"{obj.actor_kind}: {obj.actor_name} ({obj.actor_id})"
+
+    @admin.display(description="action", ordering="action")
+    def action_name(self, obj: AuditEvent) -> str:
+        """The action, breakable after its dots and underscores, so the list fits 1280 px."""
+        parts = re.split(r"(?<=[._])", obj.action)
+        return format_html_join("", "{}<wbr>", ((part,) for part in parts))
 
     @admin.display(description="subject", ordering="subject_type")
     def subject(self, obj: AuditEvent) -> str:

@@ -26,7 +26,8 @@ class AssignForm(forms.Form):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "kind", "status", "studio", "performer", "reason_code", "assigned_to", "opened_at"]
+    # Fits a 1280 px window beside the filters (the reason code is a filter and on the case's page).
+    list_display = ["public_id", "kind_short", "status", "studio", "performer", "assigned_to", "opened_at"]
     list_filter = [
         "kind",
         "status",
@@ -53,6 +54,10 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ["studio", "performer", "assigned_to"]
     actions = ["investigate"]
     change_form_template = "admin/cases/case/change_form.html"
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_short(self, case: Case) -> str:
+        return case.get_kind_display().split(":")[0]
 
     @admin.display(description="about")
     def links(self, case: Case):

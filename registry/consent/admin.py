@@ -4,15 +4,16 @@ the same services the API uses, with a preview of what a strike would suspend.""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from registry.consent import services
+from registry.consent import selectors, services
 from registry.consent.models import (
     ConsentGrant,
     ConsentRequest,
@@ -26,7 +27,7 @@ from registry.consent.models import (
 )
 from registry.core.admin import ReadOnlyAdminMixin
 from registry.core.errors import DomainError
-from registry.core.vocabulary.consent import StrikeJobStatus
+from registry.core.vocabulary.consent import StrikeJobKind, StrikeJobStatus
 from registry.parties.callers import caller_for_user
 from registry.parties.models import Studio
 from registry.terms.models import Agreement
@@ -125,9 +126,37 @@ class PerformerPreferencesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class StrikeDeclareForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=Agreement.objects.all())
-    studios = forms.ModelMultipleChoiceField(queryset=Studio.objects.all(), widget=forms.CheckboxSelectMultiple)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    starts_at = forms.DateTimeField(required=False, help_text="Empty = now. A later start applies automatically.")
+    studios = forms.ModelMultipleChoiceField(
+        queryset=Studio.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one studio the strike is against."},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "State the reason for the strike."},
+    )
+    starts_at = forms.DateTimeField(
+        label=f"Starts at ({settings.TIME_ZONE})",
+        required=False,
+        # The browser's date and time picker; its value ("2026-12-27T09:00") is read in the
+        # registry's time zone, which the label states.
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        help_text=f"Leave empty to start now. A date and time in {settings.TIME_ZONE}, the registry's time "
+        "zone; a later start applies by itself.",
+        error_messages={"invalid": f"Enter a date and a time, such as 2026-12-27 09:00 ({settings.TIME_ZONE})."},
+    )
+
+
+class StrikeLiftForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the strike is lifted",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept in the audit trail with the lift.",
+        error_messages={"required": "State why the strike is lifted (for example, the agreement ratified)."},
+    )
 
 
 class _FirstRowsFormSet(BaseInlineFormSet):
@@ -181,18 +210,9 @@ class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Strike)
 class StrikeAdmin(admin.ModelAdmin):
-    list_display = [
-        "public_id",
-        "state",
-        "agreement",
-        "studio_names",
-        "starts_at",
-        "applied_at",
-        "lifted_at",
-        "declared_by",
-        "suspended",
-        "job_progress",
-    ]
+    # Fits a 1280 px window beside the filters; when it was applied, who declared it and how many
+    # grants it suspended are on its page.
+    list_display = ["public_id", "state", "agreement", "studio_names", "starts_at", "lifted_at", "job_progress"]
     list_filter = ["agreement", ("lifted_at", admin.EmptyFieldListFilter), "studios", "starts_at"]
     search_fields = ["public_id", "reason", "studios__legal_name"]
     date_hierarchy = "starts_at"
@@ -253,7 +273,10 @@ class StrikeAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        custom = [path("declare/", self.admin_site.admin_view(self.declare_view), name="consent_strike_declare")]
+        custom = [
+            path("declare/", self.admin_site.admin_view(self.declare_view), name="consent_strike_declare"),
+            path("<int:pk>/lift/", self.admin_site.admin_view(self.lift_view), name="consent_strike_lift"),
+        ]
         return custom + super().get_urls()
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -281,8 +304,9 @@ class StrikeAdmin(admin.ModelAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"Strike {strike.public_id} declared. From its start consent checks answer "
-                        "suspended_by_strike; its job suspends the grants in the background (progress below).",
+                        f"Strike {strike.public_id} declared. From its start every consent check for these "
+                        "studios answers that a strike suspends the consent; its job suspends the grants in "
+                        "the background (progress below).",
                         messages.SUCCESS,
                     )
                     return redirect(reverse("admin:consent_strike_change", args=[strike.pk]))
@@ -297,18 +321,48 @@ class StrikeAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/consent/strike/declare.html", context)
 
-    @admin.action(description="Lift the selected strikes (restores what they suspended)", permissions=["add"])
-    def lift(self, request, queryset):
-        actor = caller_for_user(request.user).actor()
-        for strike in queryset:
+    def lift_view(self, request, pk: int):
+        """Lifting is a confirmation page, like declaring: what it restores, a reason, then the lift.
+        The job restores the consents in the background."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        strike = get_object_or_404(Strike.objects.select_related("agreement").prefetch_related("studios"), pk=pk)
+        form = StrikeLiftForm(request.POST or None)
+        if strike.lifted_at is None and request.method == "POST" and form.is_valid():
             try:
-                services.strike_lift(strike=strike, actor=actor)
+                services.strike_lift(
+                    strike=strike, reason=form.cleaned_data["reason"], actor=caller_for_user(request.user).actor()
+                )
             except DomainError as exc:
-                self.message_user(request, exc.message, messages.WARNING)
+                self.message_user(request, exc.message, messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"Strike {strike.public_id} lifted. Consent checks no longer answer suspended_by_strike; "
-                    "its job restores the grants in the background (progress on the strike's page).",
+                    f"Strike {strike.public_id} lifted. Consent checks no longer answer that it suspends them; "
+                    "its job restores the consents in the background (progress below).",
                     messages.SUCCESS,
                 )
+                return redirect(reverse("admin:consent_strike_change", args=[strike.pk]))
+        apply = strike.jobs.filter(kind=StrikeJobKind.APPLY).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Lift strike {strike.public_id}",
+            "strike": strike,
+            "form": form,
+            "preview": selectors.strike_lift_preview(strike),
+            "apply_unfinished": apply is not None
+            and apply.status in (StrikeJobStatus.PENDING, StrikeJobStatus.RUNNING),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/consent/strike/lift.html", context, status=400 if form.errors else 200)
+
+    @admin.action(description="Lift the selected strike…", permissions=["add"])
+    def lift(self, request, queryset):
+        """A lift is confirmed on its own page, one strike at a time, with what it restores."""
+        strikes = list(queryset[:2])
+        if len(strikes) != 1:
+            self.message_user(
+                request, "Choose one strike to lift: each has its own confirmation page.", messages.WARNING
+            )
+            return None
+        return redirect(reverse("admin:consent_strike_lift", args=[strikes[0].pk]))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from registry.consent import rules
@@ -468,3 +468,28 @@ def _json(value):
 
 def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class StrikeLiftPreview:
+    """What lifting a strike would restore: its open suspensions (consents and their performers),
+    and how many of those consents something else still suspends (the performer, another strike)."""
+
+    grants: int
+    performers: int
+    held_otherwise: int
+
+    @property
+    def restored(self) -> int:
+        return self.grants - self.held_otherwise
+
+
+def strike_lift_preview(strike: Strike) -> StrikeLiftPreview:
+    open_ = Suspension.objects.filter(strike=strike, ended_at__isnull=True)
+    other = Suspension.objects.filter(grant_id=OuterRef("grant_id"), ended_at__isnull=True).exclude(pk=OuterRef("pk"))
+    counts = open_.aggregate(
+        grants=Count("grant_id", distinct=True),
+        performers=Count("grant__performer_id", distinct=True),
+        held=Count("grant_id", distinct=True, filter=Exists(other)),
+    )
+    return StrikeLiftPreview(grants=counts["grants"], performers=counts["performers"], held_otherwise=counts["held"])

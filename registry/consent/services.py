@@ -906,9 +906,10 @@ def strike_declare(
     return strike
 
 
-def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None) -> Strike:
+def strike_lift(*, strike: Strike, actor: Actor, reason: str = "", now: dt.datetime | None = None) -> Strike:
     """End the strike now; its job restores exactly the grants it suspended that nothing else
-    holds (the performer's own suspension, another strike), in the background."""
+    holds (the performer's own suspension, another strike), in the background. The reason, when
+    staff give one, is kept in the audit entry."""
     now = now or timezone.now()
     with transaction.atomic():
         strike = Strike.objects.select_for_update().select_related("agreement").get(pk=strike.pk)
@@ -934,7 +935,7 @@ def strike_lift(*, strike: Strike, actor: Actor, now: dt.datetime | None = None)
             action=AuditAction.STRIKE_LIFTED,
             subject_type=AuditSubject.STRIKE,
             subject_id=strike.public_id,
-            data={"suspensions_to_end": to_end},
+            data={"suspensions_to_end": to_end, **({"reason": reason.strip()} if reason.strip() else {})},
         )
         webhook_events.strike_lifted(strike)
         job = StrikeJob.objects.create(

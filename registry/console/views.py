@@ -57,9 +57,9 @@ def _context(request, title: str, **extra) -> dict:
 
 
 # --- Dashboard --------------------------------------------------------------------------------
-def _chart(series: dict[dt.date, Decimal], *, title: str, unit: str, chart_id: str):
+def _chart(series: dict[dt.date, Decimal], *, title: str, unit: str, chart_id: str, unit_one: str = ""):
     bars = [Bar(label=m.strftime("%b"), long_label=m.strftime("%B %Y"), value=v) for m, v in series.items()]
-    return bar_chart_svg(bars, title=title, unit=unit, chart_id=chart_id)
+    return bar_chart_svg(bars, title=title, unit=unit, chart_id=chart_id, unit_one=unit_one)
 
 
 @staff_page
@@ -88,6 +88,7 @@ def dashboard(request):
         data.synthetic_days,
         title=f"Synthetic performer stand-in days per month, {span}",
         unit=UsageUnit.DAYS,
+        unit_one="day",
         chart_id="chart-synthetic-days",
     )
     context = _context(

@@ -8,7 +8,7 @@ on every text query parameter.
 
 from __future__ import annotations
 
-from django.views.defaults import bad_request, page_not_found
+from django.urls import get_resolver
 
 from registry.core.problem_details import json_problem
 from registry.core.problems import ProblemType
@@ -21,9 +21,14 @@ class RefuseNulCharacters:
     def __call__(self, request):
         api = request.path.startswith("/api/")
         if "\x00" in request.path:
-            return json_problem(ProblemType.NOT_FOUND) if api else page_not_found(request, None)
+            return json_problem(ProblemType.NOT_FOUND) if api else _error_page(request, 404)
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             detail = "Query parameters cannot contain NUL characters."
-            return json_problem(ProblemType.VALIDATION_ERROR, detail=detail) if api else bad_request(request, None)
+            return json_problem(ProblemType.VALIDATION_ERROR, detail=detail) if api else _error_page(request, 400)
         return self.get_response(request)
+
+
+def _error_page(request, status: int):
+    """The project's own error page (the handlers config/urls.py names), in either mode."""
+    return get_resolver().resolve_error_handler(status)(request, None)

@@ -17,9 +17,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from registry.parties.authority import Authority, lapsed_mandates, reach
+from registry.parties.authority import Authority, lapsed_mandates, person_facts, reach
 from registry.parties.callers import Caller, caller_for_user
 from registry.parties.models import Performer
+from registry.parties.rules import Act
+from registry.portal.wording import Whom
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ class PortalContext:
     def represents_others(self) -> bool:
         return any(not item.is_self for item in self.acting)
 
+    @property
+    def answers_requests(self) -> bool:
+        """Whether the caller answers anyone's requests (a minor signed in themself does not)."""
+        return any(item.refusal(Act.ANSWER_REQUESTS) is None for item in self.acting)
+
+    @property
+    def pending_heading(self) -> str:
+        return "Waiting for your answer" if self.answers_requests else "Waiting for an answer"
+
 
 def portal_page(view):
     """Require a signed-in performer or representative; put the PortalContext on the request."""
@@ -74,3 +85,23 @@ def portal_page(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def whom_of(acting: Authority) -> Whom:
+    """The performer a page is about, named for the person reading it."""
+    return Whom(is_self=acting.is_self, name=acting.performer.legal_name)
+
+
+def answerer_for(portal: PortalContext | None, performer: Performer) -> str | None:
+    """Who answers `performer`'s requests, as the reader of the page stands to them: None when
+    the reader may answer themself, else "your guardian", "the estate", "Maya Okafor"."""
+    acting = next((a for a in portal.acting if a.performer.pk == performer.pk), None) if portal else None
+    if acting is not None and acting.refusal(Act.ANSWER_REQUESTS) is None:
+        return None
+    facts = person_facts(performer)
+    today = timezone.localdate()
+    if facts.has_died_by(today):
+        return "the estate"
+    if facts.is_minor_on(today):
+        return "your guardian" if acting is not None and acting.is_self else "the guardian"
+    return performer.legal_name

@@ -2,6 +2,10 @@
 
 Pure (no ORM): takes labelled Decimal values, returns markup with every text escaped. The
 chart is an image with a text alternative; pages show the same numbers in a table too.
+
+Bars run across, one row a month, each with its amount and unit written at its end: the
+drawing is 360 units wide so that on a 390 px phone (about 330 px of it shown) a 13-unit label
+is still a 12 px label, and pages cap its width so it does not grow past 16 px on a desktop.
 """
 
 from __future__ import annotations
@@ -12,88 +16,78 @@ from decimal import Decimal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
+WIDTH = 360
+ROW, BAR = 22, 14  # a row per bar, and the bar's thickness in it
+LEFT = 40  # the bar's label ("Sep")
+VALUE_SPACE = 112  # room after the longest bar for its amount ("12,345.67 USD")
+TOP = BOTTOM = 6
 
 
 @dataclass(frozen=True)
 class Bar:
-    label: str  # short, under the bar ("Jan")
+    label: str  # short, beside the bar ("Jan")
     long_label: str  # for the text alternative ("January 2026")
     value: Decimal
-
-
-def nice_ceiling(value: Decimal) -> Decimal:
-    """The smallest of 1, 2, 2.5 or 5 × 10^n at or above `value` (at least 1): a round axis top."""
-    if value <= 1:
-        return Decimal(1)
-    exponent = value.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        top = step.scaleb(exponent)
-        if top >= value:
-            return top
-    return Decimal(10).scaleb(exponent)  # not reached: 10 × 10^n is always enough
 
 
 def _amount(value: Decimal) -> str:
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
-def bar_chart_svg(bars: list[Bar], *, title: str, unit: str, chart_id: str) -> SafeString:
-    """A bar chart of `bars`, labelled with `unit` (e.g. "USD")."""
-    top = nice_ceiling(max((b.value for b in bars), default=Decimal(0)))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(len(bars), 1)
-    described = "; ".join(f"{b.long_label}: {_amount(b.value)} {unit}" for b in bars)
+def bar_chart_svg(bars: list[Bar], *, title: str, unit: str, chart_id: str, unit_one: str = "") -> SafeString:
+    """A bar chart of `bars`, each amount written with `unit` (e.g. "USD", or "days" with
+    `unit_one` "day" for an amount of exactly one)."""
+
+    def written(value: Decimal) -> str:
+        return f"{_amount(value)} {unit_one if unit_one and value == 1 else unit}".rstrip()
+
+    # The longest bar fills the row: each carries its own amount, so no scale is drawn to round.
+    top = max([b.value for b in bars if b.value > 0], default=Decimal(1))
+    length = WIDTH - LEFT - VALUE_SPACE
+    height = TOP + ROW * max(len(bars), 1) + BOTTOM
+    described = "; ".join(f"{b.long_label}: {written(b.value)}" for b in bars)
     parts = [
         format_html(
             '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc" '
-            'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
-            '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>',
+            'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+            '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+            '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>',
             chart_id,
             WIDTH,
-            HEIGHT,
+            height,
             chart_id,
             chart_id,
             chart_id,
             title,
             chart_id,
             described,
+            LEFT,
+            LEFT,
+            TOP,
+            height - BOTTOM,
         )
     ]
-    for i in range(5):
-        tick = top * i / 4
-        y = TOP + plot_h - float(tick / top) * plot_h
-        parts.append(
-            format_html(
-                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="axis" x="{}" y="{}" text-anchor="end" dominant-baseline="middle">{}</text>',
-                LEFT,
-                WIDTH - RIGHT,
-                f"{y:.1f}",
-                f"{y:.1f}",
-                LEFT - 6,
-                f"{y:.1f}",
-                _amount(tick.quantize(Decimal("0.01"))),
-            )
-        )
     for i, bar in enumerate(bars):
-        height = float(max(bar.value, Decimal(0)) / top) * plot_h
-        x = LEFT + i * slot + slot * 0.15
+        y = TOP + i * ROW
+        width = float(max(bar.value, Decimal(0)) / top) * length
+        text = written(bar.value) if bar.value else "–"
         parts.append(
             format_html(
-                '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {} {}</title></rect>'
-                '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
-                f"{x:.1f}",
-                f"{TOP + plot_h - height:.1f}",
-                f"{slot * 0.7:.1f}",
-                f"{height:.1f}",
-                bar.long_label,
-                _amount(bar.value),
-                unit,
-                f"{x + slot * 0.35:.1f}",
-                HEIGHT - 8,
+                '<text class="axis" x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}</text>'
+                '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
+                '<text class="value" x="{}" y="{}" dominant-baseline="central">{}</text>',
+                LEFT - 6,
+                f"{y + ROW / 2:.1f}",
                 bar.label,
+                LEFT,
+                f"{y + (ROW - BAR) / 2:.1f}",
+                f"{width:.1f}",
+                BAR,
+                bar.long_label,
+                written(bar.value),
+                f"{LEFT + width + 5:.1f}",
+                f"{y + ROW / 2:.1f}",
+                text,
             )
         )
     # Every part above came from format_html (arguments escaped); the closing tag is a constant.

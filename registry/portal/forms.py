@@ -19,26 +19,33 @@ from registry.core.forms import DateField, DecimalField
 from registry.core.sign_in import PASSWORD_MAX_LENGTH, ThrottledSignInForm
 from registry.core.vocabulary.consent import CompensationUnit, ContentCategory, UseType
 from registry.core.vocabulary.parties import RepresentativeKind
+from registry.portal.wording import Whom
+
+
+def service_errors(
+    form: forms.Form, error: DomainError | ValidationError, field_map: dict | None = None
+) -> list[tuple[str | None, str]]:
+    """A service's refusal as (field, message) pairs: each named problem on its field when the
+    form has it, everything else at the top (None)."""
+    field_map = field_map or {}
+
+    def target(name):
+        name = field_map.get(name, name)
+        return name if name in form.fields else None
+
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return [(target(name), m) for name, errors in error.error_dict.items() for m in ValidationError(errors)]
+        return [(None, m) for m in error]
+    if not error.problems:
+        return [(None, error.message)]
+    return [(target(problem.field), problem.message) for problem in error.problems]
 
 
 def add_service_error(form: forms.Form, error: DomainError | ValidationError, field_map: dict | None = None) -> None:
-    """Put a service's refusal on the form: each named problem on its field when the form has
-    it, everything else at the top."""
-    field_map = field_map or {}
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            for name, errors in error.error_dict.items():
-                target = field_map.get(name, name)
-                form.add_error(target if target in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return
-    if not error.problems:
-        form.add_error(None, error.message)
-        return
-    for problem in error.problems:
-        target = field_map.get(problem.field, problem.field)
-        form.add_error(target if target in form.fields else None, problem.message)
+    """Put a service's refusal on the form (see `service_errors`)."""
+    for field, message in service_errors(form, error, field_map):
+        form.add_error(field, message)
 
 
 # --- Signing in -------------------------------------------------------------------------------
@@ -74,15 +81,9 @@ class JoinRequestForm(forms.Form):
         return value
 
 
-class WelcomeForm(SetPasswordForm):
-    """Accepting an invitation: confirm who you are, then choose a password."""
-
-    date_of_birth = DateField(
-        label="Your date of birth",
-        help_text="To confirm the invitation reached the right person.",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-    )
-    confirm_details = forms.BooleanField(label="These details are mine and correct.", required=True)
+class PortalSetPasswordForm(SetPasswordForm):
+    """Django's form, with a password the validators refuse (too short, too like the username)
+    shown under the password itself, not under its confirmation; both fields bounded."""
 
     new_password1 = forms.CharField(
         label="New password",
@@ -90,13 +91,36 @@ class WelcomeForm(SetPasswordForm):
         max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=SetPasswordForm.base_fields["new_password1"].help_text,
+        error_messages={"required": "Choose a password."},
     )
     new_password2 = forms.CharField(
         label="New password confirmation",
         strip=False,
         max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the same password again."},
     )
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)
+
+
+class WelcomeForm(PortalSetPasswordForm):
+    """Accepting an invitation: confirm who you are, then choose a password."""
+
+    date_of_birth = DateField(
+        label="Your date of birth",
+        help_text="To confirm the invitation reached the right person.",
+        error_messages={"required": "Enter your date of birth."},
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+    )
+    confirm_details = forms.BooleanField(
+        label="These details are mine and correct.",
+        error_messages={"required": "Tick the box to confirm these details are yours."},
+    )
+
     field_order = ["date_of_birth", "confirm_details", "new_password1", "new_password2"]
 
     def __init__(self, user, *args, expected_birth_date: dt.date | None = None, address: str | None = None, **kwargs):
@@ -145,11 +169,20 @@ class PasswordResetRequestForm(PasswordResetForm):
 
 # --- Answering requests -----------------------------------------------------------------------
 class AcceptForm(forms.Form):
-    description_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", max_length=64, widget=forms.HiddenInput)
+    description_sha256 = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$",
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "The page was incomplete: reload it, read the description and sign again.",
+            "invalid": "The page was incomplete: reload it, read the description and sign again.",
+        },
+    )
     full_name = forms.CharField(
         label="Type your full name to sign",
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
+        error_messages={"required": "Type your full name to sign."},
     )
     represented_by = forms.CharField(
         label="Advised by (optional)",
@@ -158,7 +191,8 @@ class AcceptForm(forms.Form):
         required=False,
     )
     confirm = forms.BooleanField(
-        label="I have read the whole description and I consent to exactly this use.", required=True
+        label="I have read the whole description and I consent to exactly this use.",
+        error_messages={"required": "Tick the box to confirm you have read the description and consent to this use."},
     )
 
     def __init__(self, *args, accepted_names: list[str] | None = None, **kwargs):
@@ -180,28 +214,37 @@ class DeclineForm(forms.Form):
         help_text="The studio sees this.",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why you decline: the studio sees the reason."},
     )
 
 
 class GrantActionForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (the studio sees this)",
+        label="Reason",
+        help_text="The studio sees it.",
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    confirm = forms.BooleanField(label="I understand the effect described above.", required=True)
+    confirm = forms.BooleanField(
+        label="I understand the effect described above.",
+        error_messages={"required": "Tick the box to confirm you understand the effect."},
+    )
 
-    def __init__(self, *args, reason_required: bool = False, **kwargs):
+    def __init__(self, *args, reason_required: bool = False, action_words: str = "this", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = reason_required
+        reason = self.fields["reason"]
+        reason.required = reason_required
+        # Whether a reason is needed is said before anyone is refused for leaving it out.
+        reason.label = "Reason (required)" if reason_required else "Reason (optional)"
+        reason.error_messages["required"] = (
+            f"Give a reason for {action_words}: it is required, and the studio sees it."
+        )
 
 
 # --- Preferences ------------------------------------------------------------------------------
 class PreferencesForm(forms.Form):
-    do_not_train = forms.BooleanField(
-        label="Do not train: decline every request to train an AI model on my work", required=False
-    )
+    do_not_train = forms.BooleanField(label="Do not train", required=False)
     opt_out_categories = forms.MultipleChoiceField(
         label="Decline requests involving",
         choices=ContentCategory.choices,
@@ -210,7 +253,8 @@ class PreferencesForm(forms.Form):
     )
     declined_uses = forms.MultipleChoiceField(
         label="Decline these uses automatically",
-        choices=UseType.choices,
+        # Training has its own box above ("Do not train"); listing it twice said the same thing twice.
+        choices=[(value, text) for value, text in UseType.choices if value != UseType.TRAINING],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -231,6 +275,13 @@ class PreferencesForm(forms.Form):
         max_length=3,
     )
     rate_floor_unit = forms.ChoiceField(label="Per", choices=[("", "—"), *CompensationUnit.choices], required=False)
+
+    def __init__(self, *args, whom: Whom | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        whom = whom or Whom(is_self=True, name="")
+        self.fields[
+            "do_not_train"
+        ].label = f"Do not train: decline every request to train an AI model on {whom.poss} work"
 
     def clean_rate_floor_currency(self):
         return (self.cleaned_data.get("rate_floor_currency") or "").upper()
@@ -307,3 +358,25 @@ class ShareProofForm(forms.Form):
         if nonce and any(not 0x21 <= ord(c) <= 0x7E for c in nonce):
             raise ValidationError("Use letters, digits and punctuation only, without spaces.")
         return nonce or None
+
+
+# --- Privacy ----------------------------------------------------------------------------------
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (optional)",
+        help_text="Union staff read this; it is not shared with studios.",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(label="", error_messages={"required": ""})
+
+    def __init__(self, *args, whom: Whom | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        whom = whom or Whom(is_self=True, name="")
+        confirm = self.fields["confirm"]
+        confirm.label = (
+            f"I ask for {whom.poss} personal data to be erased. I understand that it cannot be undone, and that "
+            "signed consents and invoices keep their records with a pseudonym in place of the name."
+        )
+        confirm.error_messages["required"] = "Tick the box to confirm you ask for erasure."

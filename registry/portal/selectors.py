@@ -15,8 +15,11 @@ from registry.audit.models import AuditEvent
 from registry.audit.selectors import audit_events_for_performer
 from registry.billing.models import InvoiceLine
 from registry.billing.selectors import ISSUED, performer_earnings_by_month
+from registry.cases.models import Case
+from registry.cases.selectors import cases_visible_to
 from registry.consent.models import ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to, grants_visible_to
+from registry.core.vocabulary.cases import CaseStatus
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, RequestStatus
 from registry.parties.callers import Caller
 from registry.parties.models import Performer
@@ -38,11 +41,34 @@ def answered_requests(caller: Caller) -> QuerySet[ConsentRequest]:
 
 
 def live_grants(caller: Caller) -> QuerySet[ConsentGrant]:
-    return grants_visible_to(caller).filter(status__in=LIVE_GRANT_STATUSES).order_by("-activated_at")
+    """Signed consents not ended: in force, suspended, or signed for a term still to begin. Each
+    row's badge reads its suspensions, fetched with the page in one query."""
+    return (
+        grants_visible_to(caller)
+        .filter(status__in=LIVE_GRANT_STATUSES)
+        .select_related("studio", "performer")
+        .prefetch_related("suspensions")
+        .order_by("-activated_at")
+    )
 
 
 def ended_grants(caller: Caller) -> QuerySet[ConsentGrant]:
-    return grants_visible_to(caller).exclude(status__in=LIVE_GRANT_STATUSES).order_by("-activated_at")
+    return (
+        grants_visible_to(caller)
+        .exclude(status__in=LIVE_GRANT_STATUSES)
+        .select_related("studio", "performer")
+        .prefetch_related("suspensions")
+        .order_by("-activated_at")
+    )
+
+
+def cases_about(caller: Caller) -> QuerySet[Case]:
+    """Violation cases (and training notices) about the performers the caller acts for, newest first."""
+    return cases_visible_to(caller).order_by("-opened_at", "-id")
+
+
+def open_cases(caller: Caller) -> QuerySet[Case]:
+    return cases_about(caller).exclude(status=CaseStatus.RESOLVED)
 
 
 def activity_for(performers: list[Performer]) -> QuerySet[AuditEvent]:

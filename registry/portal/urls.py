@@ -3,7 +3,7 @@ request emails is /portal/requests/<id>."""
 
 from django.urls import path
 
-from registry.portal.views import activity, auth, consents, dashboard, earnings, preferences, requests
+from registry.portal.views import activity, auth, cases, consents, dashboard, earnings, preferences, privacy, requests
 
 app_name = "portal"
 
@@ -51,4 +51,8 @@ urlpatterns = [
         name="representative-revoke",
     ),
     path("activity", activity.activity, name="activity"),
+    # Cases about the performer, and their data
+    path("cases", cases.case_list, name="cases"),
+    path("cases/<str:case_id>", cases.case_detail, name="case"),
+    path("your-data", privacy.privacy, name="privacy"),
 ]

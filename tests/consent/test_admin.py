@@ -47,7 +47,9 @@ def test_declare_previews_then_suspends(staff, studio, other_studio, performer, 
     assert "1 of 1 grants (100%)" in page.content.decode()
 
 
-def test_lift_action_restores_through_the_service(staff, studio, performer, agreement):
+def test_lift_action_leads_to_a_confirmation_page_that_restores_through_the_service(
+    staff, studio, performer, agreement
+):
     from registry.consent.services import strike_declare
     from tests.conftest import SYSTEM
 
@@ -56,13 +58,25 @@ def test_lift_action_restores_through_the_service(staff, studio, performer, agre
     run_strike_jobs(strike)
     client = admin_client(staff.user)
 
-    response = client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]}, follow=True)
+    chosen = client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]})
+    assert chosen.status_code == 302 and chosen["Location"] == f"/admin/consent/strike/{strike.pk}/lift/"
+    page = client.get(chosen["Location"])
+    assert "restores <strong>1 consent</strong>" in page.content.decode()
+    strike.refresh_from_db()
+    assert strike.lifted_at is None  # nothing happens before the confirmation
 
-    assert response.status_code == 200
+    no_reason = client.post(chosen["Location"], {"reason": " "})
+    assert no_reason.status_code == 400 and b"State why the strike is lifted" in no_reason.content
+    strike.refresh_from_db()
+    assert strike.lifted_at is None
+
+    done = client.post(chosen["Location"], {"reason": "The agreement was ratified."})
+    assert done.status_code == 302
     run_strike_jobs(strike)
     grant.refresh_from_db()
     assert grant.status == "active"
-    assert AuditEvent.objects.filter(action="strike.lifted", actor_name="ada").exists()
+    event = AuditEvent.objects.get(action="strike.lifted", actor_name="ada")
+    assert event.data["reason"] == "The agreement was ratified."
 
 
 def test_analyst_cannot_declare_or_lift(analyst, studio, performer, agreement):
@@ -79,6 +93,7 @@ def test_analyst_cannot_declare_or_lift(analyst, studio, performer, agreement):
     strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
     run_strike_jobs(strike)
     client.post("/admin/consent/strike/", {"action": "lift", "_selected_action": [strike.pk]})
+    assert client.post(f"/admin/consent/strike/{strike.pk}/lift/", {"reason": "x"}).status_code == 403
     strike.refresh_from_db()
     grant.refresh_from_db()
     assert strike.lifted_at is None
@@ -101,3 +116,19 @@ def test_grants_are_read_only_in_the_admin(staff, studio, performer, agreement):
     assert page.status_code == 200
     assert b'name="status"' not in page.content
     assert client.post(f"/admin/consent/consentgrant/{grant.pk}/delete/").status_code == 403
+
+
+def test_the_lift_page_is_for_union_admins_only(staff, analyst, performer, studio, agreement):
+    from registry.consent.services import strike_declare
+    from tests.conftest import SYSTEM
+
+    strike = strike_declare(agreement=agreement, studios=[studio.studio], reason="Strike", actor=SYSTEM)
+    url = f"/admin/consent/strike/{strike.pk}/lift/"
+    assert admin_client(staff.user).get(url).status_code == 200
+    refused = admin_client(analyst.user).get(url)
+    assert refused.status_code == 403 and b"This action needs a union admin" in refused.content
+    for client in (admin_client(performer.user), Client()):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    strike.refresh_from_db()
+    assert strike.lifted_at is None

@@ -152,7 +152,9 @@ def test_strike_declare_and_lift_are_audited(console_world, console_clients, stu
 
     client.post(reverse("admin:consent_strike_declare"), {**form, "confirm": "1"})
     strike = Strike.objects.exclude(pk=console_world.strike.pk).get()
-    run_action(client, Strike, "lift", [strike])
+    run_action(client, Strike, "lift", [strike])  # leads to the confirmation page
+    assert not audited("strike.lifted", strike.public_id)
+    client.post(reverse("admin:consent_strike_lift", args=[strike.pk]), {"reason": "Deal reached"})
 
     assert audited("strike.declared", strike.public_id)
     assert audited("strike.lifted", strike.public_id)

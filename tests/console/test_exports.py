@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from registry.billing.models import Posting
+from registry.console.forms import previous_month
 from registry.console.selectors import INVOICE_COLUMNS
 from registry.parties.models import Studio
 
@@ -160,15 +161,19 @@ def test_the_exports_page_links_each_export_for_the_dates(console_world, console
     response = console_clients[who].get("/admin/console/exports/", {**AUGUST, "fund": "health_plan"})
 
     assert response.status_code == 200
-    assert 'href="/admin/console/exports/usage.csv?start=2025-08-01&amp;end=2025-08-31"' in response.text
-    assert "remittance.csv?start=2025-08-01&amp;end=2025-08-31&amp;fund=health_plan" in response.text
+    # One form: its fields hold the dates and fund, and each download button sends them to its export.
+    assert 'formaction="/admin/console/exports/usage.csv"' in response.text
+    assert 'formaction="/admin/console/exports/remittance.csv"' in response.text
+    assert 'name="start" value="2025-08-01"' in response.text and 'name="end" value="2025-08-31"' in response.text
+    assert '<option value="health_plan" selected>' in response.text
 
 
 def test_the_exports_page_defaults_to_last_month(console_clients):
     response = console_clients["analyst"].get("/admin/console/exports/")
 
     assert response.status_code == 200
-    assert "usage.csv?start=" in response.text
+    start, _ = previous_month()
+    assert f'name="start" value="{start.isoformat()}"' in response.text
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])

@@ -102,17 +102,37 @@ def snap(page, name: str) -> Path:
     return path
 
 
-def assert_accessible(page, name: str) -> None:
-    """axe-core finds no serious or critical violation on the page as it stands."""
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it stands, of every impact."""
     # Evaluated through the DevTools protocol, not added as a <script>: the page's CSP allows
     # no inline script, and the check must not need the policy weakened.
     page.evaluate("source => { (0, eval)(source); }", AXE_JS.read_text())
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    bad = [v for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    # No preload: axe would fetch the page's stylesheets and add them back as <style> elements, which
+    # the CSP refuses on pages with several stylesheets (the admin's), as it should.
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations'], preload: false})).violations"
+    )
+
+
+def assert_accessible(page, name: str) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands."""
+    bad = [v for v in axe_violations(page) if v["impact"] in ("serious", "critical")]
     detail = "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
     )
     assert not bad, f"{name}: {detail}"
+
+
+def overflow(page, *, boxes: bool = True) -> int:
+    """How far the page (and with `boxes`, a table in a box that scrolls sideways) runs past the
+    room it has, in CSS pixels (0: everything fits). On a phone a wide table may scroll in its box."""
+    # Against the window's width as set: a phone's browser widens its layout to the content.
+    return page.evaluate(
+        """([boxes, width]) => Math.max(0, document.documentElement.scrollWidth - width, window.innerWidth - width,
+            ...(boxes ? [...document.querySelectorAll('#changelist .results, .scroll-x')] : [])
+                .map(e => e.scrollWidth - e.clientWidth))""",
+        [boxes, page.viewport_size["width"]],
+    )
 
 
 def check_page(page, name: str) -> None:

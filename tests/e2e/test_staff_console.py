@@ -13,7 +13,7 @@ from registry.cases.models import Case
 from registry.consent.models import Strike
 from tests.consent.factories import grant_for
 from tests.console.conftest import World
-from tests.e2e.conftest import DESKTOP, snap
+from tests.e2e.conftest import DESKTOP, check_page, overflow, snap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def test_union_admin_strikes_resolves_and_exports(new_page, console_world: World
     page.get_by_label(studio.studio.legal_name).check()
     page.get_by_label("Reason").fill("Negotiations broke down")
     page.get_by_role("button", name="Preview what it suspends").click()
-    expect(page.locator("#strike-preview")).to_contain_text("suspends 1 consent(s)")
+    expect(page.locator("#strike-preview")).to_contain_text("suspends 1 consent of 1 performer")
     snap(page, "staff-strike-preview")
     page.get_by_role("button", name="Declare the strike").click()
     expect(page.get_by_text("its job suspends the grants in the background")).to_be_visible()
@@ -53,14 +53,24 @@ def test_union_admin_strikes_resolves_and_exports(new_page, console_world: World
     expect(page.get_by_text("1 of 1 grants (100%)")).to_be_visible()
     expect(page.get_by_role("link", name=f"{grant.public_id} v1 (suspended)")).to_be_visible()
 
-    # Lift it from the list of strikes: the grant is active again.
+    # Lift it from the list of strikes: a confirmation page with what it restores and a reason;
+    # then the grant is active again.
     strike = Strike.objects.get(studios=studio.studio)
     page.goto("/admin/consent/strike/?lifted_at__isempty=1")
     page.locator(f'input[name="_selected_action"][value="{strike.pk}"]').check()
     page.locator('select[name="action"]').select_option("lift")
     page.locator("button[name=index]").first.click()  # "Go"
+    expect(page.locator("#strike-lift-preview")).to_contain_text("restores 1 consent of 1 performer")
+    expect(page.locator("#strike-lift-preview")).to_contain_text("A background job then restores the consents")
+    snap(page, "staff-strike-lift")
+    grant.refresh_from_db()
+    assert grant.status == "suspended"  # nothing happens before the confirmation
+    page.get_by_role("button", name="Lift the strike").click()
+    expect(page.get_by_text("State why the strike is lifted")).to_be_visible()
+    page.get_by_label("Why the strike is lifted").fill("The agreement was ratified.")
+    page.get_by_role("button", name="Lift the strike").click()
     expect(page.get_by_text(f"Strike {strike.public_id} lifted.")).to_be_visible()
-    expect(page.get_by_text("its job restores the grants in the background")).to_be_visible()
+    expect(page.get_by_text("its job restores the consents in the background")).to_be_visible()
     grant.refresh_from_db()
     assert grant.status == "active"
 
@@ -107,3 +117,63 @@ def test_analyst_reads_and_downloads_but_is_refused_every_action(new_page, conso
     with page.expect_download() as download:
         page.locator("#export-invoices").click()
     assert Path(download.value.path()).read_text().startswith("number,document,type,status,studio,period")
+
+
+def test_console_pages_fit_at_1280_pass_axe_and_their_forms_say_what_they_do(
+    new_page, console_world: World, staff, studio, performer, agreement
+):
+    """Issue 21 items 11-13: every console page at 1280 px fits and passes axe; exports download
+    what the form says without another button; a later strike start is picked, in a stated
+    time zone; the lifted strike's preview is written with plurals."""
+    grant_for(studio.studio, performer.performer, agreement)
+    grant_for(
+        studio.studio,
+        performer.performer,
+        agreement,
+        project={"kind": "picture", "title": "Second", "production_number": "NLP-2"},
+    )
+    page = new_page(DESKTOP)
+    staff_sign_in(page, staff.user.username)
+    case = console_world.violation
+    for path, name in [
+        ("/admin/", "staff-index"),
+        ("/admin/console/", "staff-dashboard"),
+        ("/admin/consent/strike/", "staff-strikes"),
+        (f"/admin/consent/strike/{console_world.strike.pk}/change/", "staff-strike"),
+        (f"/admin/consent/strike/{console_world.strike.pk}/lift/", "staff-strike-lift-page"),
+        ("/admin/consent/strike/declare/", "staff-strike-declare"),
+        ("/admin/cases/case/", "staff-cases"),
+        (f"/admin/cases/case/{case.pk}/change/", "staff-case"),
+        (f"/admin/cases/case/{case.pk}/resolve/", "staff-case-resolve"),
+        ("/admin/audit/auditevent/", "staff-audit"),
+        ("/admin/console/exports/", "staff-exports"),
+        ("/admin/console/audit/verify/", "staff-audit-verify"),
+    ]:
+        page.goto(path)
+        assert overflow(page) == 0, f"{path} runs {overflow(page)} px past 1280 px"
+        check_page(page, name)
+
+    # Exports: the dates typed are the dates downloaded, with no other button pressed first.
+    page.goto("/admin/console/exports/")
+    page.get_by_label("From").fill("2025-08-01")
+    page.get_by_label("To (inclusive)").fill("2025-08-31")
+    with page.expect_download() as download:
+        page.locator("#export-invoices").click()
+    assert download.value.suggested_filename == "invoices-20250801-20250831.csv"
+    assert "INV-" in Path(download.value.path()).read_text()
+
+    # Declare with a later start, picked as a date and a time in the stated time zone.
+    page.goto("/admin/consent/strike/declare/")
+    starts = page.get_by_label("Starts at (UTC)")
+    assert starts.get_attribute("type") == "datetime-local"
+    page.get_by_label("Agreement").select_option(str(agreement.pk))
+    page.get_by_label(studio.studio.legal_name).check()
+    page.get_by_label("Reason").fill("Walkout from next week")
+    starts.fill("2030-01-07T09:30")
+    page.get_by_role("button", name="Preview what it suspends").click()
+    expect(page.locator("#strike-preview")).to_contain_text(
+        "suspends 2 consents of 1 performer, with 1 of the 1 studio chosen"
+    )
+    page.get_by_role("button", name="Declare the strike").click()
+    strike = Strike.objects.get(studios=studio.studio)
+    assert strike.starts_at.isoformat() == "2030-01-07T09:30:00+00:00"

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 def test_activity_lists_the_events_about_me_newest_first(owner, grant):
     services.grant_suspend(grant=grant, reason="pause", acting_user=login_of(grant.performer))
     page = owner.get(reverse("portal:activity")).content.decode()
-    assert page.index("A consent was suspended") < page.index("A consent came into force")
-    assert page.index("A consent came into force") < page.index("A studio asked for consent")
+    assert page.index("A consent was suspended") < page.index("A consent was signed and recorded")
+    assert page.index("A consent was signed and recorded") < page.index("A studio asked for consent")
     assert f'href="/portal/consents/{grant.public_id}"' in page
 
 
@@ -45,8 +45,8 @@ def test_activity_pages_past_25_entries(owner, grant):
 def test_the_dashboard_counts_pending_requests_and_live_consents(owner, pending_request, grant):
     page = owner.get(reverse("portal:dashboard")).content.decode()
     assert 'aria-label="1 request">1</span>' in page
-    assert 'Consents in force <span class="count">1</span>' in page
-    assert "Earnings in" in page and 'role="img"' in page
+    assert 'Current consents <span class="count" aria-label="1 consent">1</span>' in page
+    assert "Your earnings in" in page and "No pay on issued invoices in" in page
 
 
 def test_the_dashboard_of_a_guardian_names_whom_they_act_for(minor_with_guardian, studio, agreement):
@@ -54,5 +54,5 @@ def test_the_dashboard_of_a_guardian_names_whom_they_act_for(minor_with_guardian
 
     create_request(studio.studio, minor_with_guardian.performer, agreement)
     page = client_for(minor_with_guardian.user).get(reverse("portal:dashboard")).content.decode()
-    assert "You act for:" in page and "<strong>Sam Rivera</strong> (guardian)" in page
+    assert "You act for <strong>Sam Rivera</strong> as their guardian" in page
     assert "for Sam Rivera" in page

@@ -4,25 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
-from registry.portal.charts import Bar, bar_chart_svg, nice_ceiling
-
-
-@pytest.mark.parametrize(
-    "value,top",
-    [
-        ("0", "1"),
-        ("0.4", "1"),
-        ("3738", "5000"),
-        ("1200", "2000"),
-        ("2400", "2500"),
-        ("10000", "10000"),
-        ("95", "100"),
-    ],
-)
-def test_the_axis_top_is_a_round_number_at_or_above_the_highest_bar(value, top):
-    assert nice_ceiling(Decimal(value)) == Decimal(top)
+from registry.portal.charts import Bar, bar_chart_svg
 
 
 def test_the_chart_is_an_image_with_a_text_alternative_and_escapes_labels():
@@ -39,6 +21,18 @@ def test_the_chart_is_an_image_with_a_text_alternative_and_escapes_labels():
     assert svg.count('<rect class="bar"') == 2
 
 
-def test_the_tallest_bar_fills_its_share_of_the_axis():
+def test_the_longest_bar_fills_its_share_of_the_scale_and_carries_its_amount_and_unit():
     svg = bar_chart_svg([Bar("A", "A", Decimal("5000"))], title="t", unit="USD", chart_id="c")
-    assert 'height="200.0"' in svg  # the whole plot height: 5,000 is the axis top
+    assert 'width="208.0"' in svg  # the whole bar length: the longest bar fills its row
+    assert '<text class="value" x="253.0" y="17.0" dominant-baseline="central">5,000 USD</text>' in svg
+
+
+def test_one_of_a_counted_unit_is_written_in_the_singular():
+    svg = bar_chart_svg(
+        [Bar("Jul", "July 2026", Decimal("1")), Bar("Aug", "August 2026", Decimal("2"))],
+        title="t",
+        unit="days",
+        unit_one="day",
+        chart_id="c",
+    )
+    assert ">1 day</text>" in svg and ">2 days</text>" in svg and "July 2026: 1 day; August 2026: 2 days" in svg

@@ -25,8 +25,8 @@ def test_the_list_splits_live_and_ended_consents(owner, grant, studio, performer
     ended = grant_for(studio.studio, performer.performer, agreement)
     services.grant_revoke(grant=ended, reason="no", acting_user=login_of(ended.performer))
     page = owner.get(reverse("portal:consents")).content.decode()
-    assert "In force or suspended (1)" in page
-    assert page.index(grant.public_id) < page.index("Ended") < page.index(ended.public_id)
+    assert "Current (1)" in page
+    assert page.index(grant.public_id) < page.index("Ended or revoked") < page.index(ended.public_id)
 
 
 def test_the_consent_page_shows_scope_term_token_and_a_qr_code_to_the_verification_page(owner, grant, settings):
@@ -64,7 +64,10 @@ def test_revoking_first_states_the_effect(owner, grant):
 
 @pytest.mark.parametrize(
     "body,message",
-    [({"reason": "Changed my mind"}, b"This field is required."), ({"confirm": "on"}, b"This field is required.")],
+    [
+        ({"reason": "Changed my mind"}, b"Tick the box to confirm you understand the effect."),
+        ({"confirm": "on"}, b"Give a reason for revoking: it is required, and the studio sees it."),
+    ],
     ids=["unconfirmed", "no-reason"],
 )
 def test_revoking_needs_the_confirmation_and_a_reason(owner, grant, body, message):
@@ -133,7 +136,7 @@ def test_an_agent_may_revoke_for_the_performer_and_is_recorded_as_themself(agent
 # --- The public verification page -------------------------------------------------------------
 def test_verification_shows_the_claims_and_no_names(anon, grant):
     page = anon.get(reverse("verify-grant", args=[grant.public_id])).content.decode()
-    assert 'data-status="valid">Valid<' in page
+    assert 'data-status="valid">In force<' in page
     assert "Harbour Lights" in page and grant.performer.public_id in page and grant.studio.public_id in page
     for personal in ("Maya", "Okafor", "Northlight Pictures", "SAG-1"):
         assert personal not in page
@@ -142,7 +145,7 @@ def test_verification_shows_the_claims_and_no_names(anon, grant):
 def test_verifying_an_unknown_id_is_a_404_page(anon):
     response = anon.get(reverse("verify-grant", args=["cgr_nope"]))
     assert response.status_code == 404
-    assert b"No consent token of this registry has the id cgr_nope." in response.content
+    assert b"This registry has no consent at this address." in response.content
 
 
 def test_a_pasted_token_is_verified(anon, grant):
@@ -161,7 +164,7 @@ def test_a_pasted_non_token_says_invalid_and_never_errors(anon, token):
 def test_pasting_nothing_is_a_form_error(anon):
     response = anon.post(reverse("verify"), {"token": ""})
     assert response.status_code == 400
-    assert b"This field is required." in response.content
+    assert b"Paste a consent token to check it." in response.content
 
 
 def test_a_superseded_version_verifies_as_superseded(anon, grant, studio, performer, agreement):
@@ -177,4 +180,4 @@ def test_a_superseded_version_verifies_as_superseded(anon, grant, studio, perfor
     accept(amendment)
     old_token = current_token(ConsentGrant.objects.get(pk=grant.pk))
     response = anon.post(reverse("verify"), {"token": old_token.jws})
-    assert b'data-status="superseded">Superseded<' in response.content
+    assert b'data-status="superseded">Ended<' in response.content

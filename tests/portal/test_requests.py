@@ -46,7 +46,7 @@ def test_the_review_shows_the_whole_description_in_plain_words(owner, pending_re
         pending_request.current_description.sha256,
         "Any other project needs a new consent",
         "Training an AI model on your work is never implied",
-        "You may revoke this consent later for future use",
+        "This consent can be revoked later for future use",
     ):
         assert text in page, text
 
@@ -91,19 +91,27 @@ def test_the_typed_name_may_differ_in_case_and_spacing(owner, pending_request):
     assert Signature.objects.get(request=pending_request).signer_name == "maya OKAFOR"
 
 
+def answered(client, url: str, body: dict, request):
+    """Post an answer and follow the redirect: a refused answer comes back as the review page
+    (post/redirect/get), with the error and what was typed."""
+    response = client.post(url, body, follow=True)
+    assert response.redirect_chain == [(review(request), 303)]
+    return response
+
+
 @pytest.mark.parametrize(
     "overrides,message",
     [
         ({"full_name": "Someone Else"}, b"Type your full name as it is on record: Maya Okafor."),
-        ({"confirm": None}, b"This field is required."),
-        ({"full_name": ""}, b"This field is required."),
-        ({"description_sha256": "not-a-hash"}, b"Please correct the errors below."),
+        ({"confirm": None}, b"Tick the box to confirm you have read the description and consent to this use."),
+        ({"full_name": ""}, b"Type your full name to sign."),
+        ({"description_sha256": "not-a-hash"}, b"The page was incomplete: reload it, read the description"),
     ],
     ids=["wrong-name", "no-confirmation", "no-name", "bad-hash"],
 )
 def test_a_bad_acceptance_is_a_form_error_and_signs_nothing(owner, pending_request, overrides, message):
-    response = owner.post(accept_url(pending_request), accept_body(pending_request, **overrides))
-    assert response.status_code == 400
+    response = answered(owner, accept_url(pending_request), accept_body(pending_request, **overrides), pending_request)
+    assert b"There is a problem" in response.content
     assert message in response.content
     pending_request.refresh_from_db()
     assert pending_request.status == "pending"
@@ -111,8 +119,9 @@ def test_a_bad_acceptance_is_a_form_error_and_signs_nothing(owner, pending_reque
 
 
 def test_a_stale_description_hash_asks_to_review_again(owner, pending_request):
-    response = owner.post(accept_url(pending_request), accept_body(pending_request, description_sha256="a" * 64))
-    assert response.status_code == 400
+    response = answered(
+        owner, accept_url(pending_request), accept_body(pending_request, description_sha256="a" * 64), pending_request
+    )
     assert b"The description you saw is not the current one" in response.content
     # The form now carries the current version, so signing after reading it again works.
     assert f'value="{pending_request.current_description.sha256}"'.encode() in response.content
@@ -121,8 +130,7 @@ def test_a_stale_description_hash_asks_to_review_again(owner, pending_request):
 
 def test_answering_twice_is_a_message_not_an_error_page(owner, pending_request):
     assert owner.post(accept_url(pending_request), accept_body(pending_request)).status_code == 302
-    again = owner.post(accept_url(pending_request), accept_body(pending_request))
-    assert again.status_code == 400
+    again = answered(owner, accept_url(pending_request), accept_body(pending_request), pending_request)
     assert b"is already accepted" in again.content
     assert ConsentGrant.objects.count() == 1
 
@@ -133,20 +141,19 @@ def test_an_expired_request_cannot_be_accepted(owner, pending_request):
     )
     page = owner.get(review(pending_request))
     assert b"expired unanswered" in page.content and b"Sign and accept" not in page.content
-    response = owner.post(accept_url(pending_request), accept_body(pending_request))
-    assert response.status_code == 400
+    response = answered(owner, accept_url(pending_request), accept_body(pending_request), pending_request)
     assert b"expired on" in response.content
     assert not ConsentGrant.objects.exists()
 
 
 def test_declining_needs_a_reason(owner, pending_request):
     url = reverse("portal:request-decline", args=[pending_request.public_id])
-    response = owner.post(url, {"reason": "   "})
-    assert response.status_code == 400
+    response = answered(owner, url, {"reason": "   "}, pending_request)
+    assert b"Say why you decline: the studio sees the reason." in response.content
     pending_request.refresh_from_db()
     assert pending_request.status == "pending"
     response = owner.post(url, {"reason": "The fee is below my rate."})
-    assert response.status_code == 302
+    assert response.status_code == 303
     pending_request.refresh_from_db()
     assert (pending_request.status, pending_request.decline_reason) == ("declined", "The fee is below my rate.")
     assert b"Reason: The fee is below my rate." in owner.get(review(pending_request)).content
@@ -169,8 +176,9 @@ def test_an_agent_signs_as_themself_for_the_performer(agent, agent_rep, pending_
 
 
 def test_an_agent_cannot_sign_with_the_performers_name(agent, pending_request):
-    response = agent.post(accept_url(pending_request), accept_body(pending_request, full_name="Maya Okafor"))
-    assert response.status_code == 400
+    response = answered(
+        agent, accept_url(pending_request), accept_body(pending_request, full_name="Maya Okafor"), pending_request
+    )
     assert b"Type your full name as it is on record: Priya Shah." in response.content
     assert not Signature.objects.exists()
 
@@ -204,7 +212,7 @@ def test_a_minor_signed_in_themself_is_told_the_guardian_signs(minor_with_guardi
     assert b"A minor may see their records; their guardian acts for them." in page.content
     assert b"Sign and accept" not in page.content
     response = client.post(accept_url(req), accept_body(req, full_name="Sam Rivera"))
-    assert response.status_code == 400
+    assert response.status_code == 303
     assert not Signature.objects.exists()
 
 

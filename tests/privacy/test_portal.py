@@ -1,4 +1,4 @@
-"""The portal's activity page links the export for each performer the signed-in person may
+"""The portal's "Your data" page links the export for the performer the signed-in person may
 exercise privacy rights for, and the link works with the portal session."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ def _export_link(performer) -> str:
 
 
 @pytest.mark.parametrize(("username", "shown"), [("maya", True), ("lena", True), ("otto", False)])
-def test_the_activity_page_links_the_export(privacy_world, username, shown):
-    page = _browser(username).get("/portal/activity")
+def test_the_your_data_page_links_the_export(privacy_world, username, shown):
+    page = _browser(username).get("/portal/your-data", {"for": privacy_world.maya.public_id})
 
     assert page.status_code == 200
     assert (_export_link(privacy_world.maya) in page.content.decode()) is shown

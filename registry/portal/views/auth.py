@@ -19,6 +19,7 @@ from registry.portal import services
 from registry.portal.forms import (
     JoinRequestForm,
     PasswordResetRequestForm,
+    PortalSetPasswordForm,
     SignInForm,
     WelcomeForm,
     add_service_error,
@@ -139,6 +140,7 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
+    form_class = PortalSetPasswordForm
     success_url = reverse_lazy("portal:password-reset-complete")
 
 

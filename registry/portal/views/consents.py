@@ -21,7 +21,7 @@ from registry.core.vocabulary.consent import GrantStatus, SuspensionCause
 from registry.parties.authority import Authority
 from registry.parties.rules import Act
 from registry.portal import selectors
-from registry.portal.access import portal_page
+from registry.portal.access import portal_page, whom_of
 from registry.portal.forms import GrantActionForm, ShareProofForm, add_service_error
 from registry.tokens import services as token_services
 from registry.tokens.models import SharedPresentation
@@ -90,6 +90,7 @@ def consent_detail(request, grant_id: str):
         {
             "grant": grant,
             "acting": acting,
+            "whom": whom_of(acting),
             "may_not_change": acting.refusal(Act.CHANGE_CONSENT),
             "token": token,
             "verification_url": url,
@@ -121,19 +122,22 @@ ACTIONS = {
         "title": "Revoke this consent",
         "button": "Revoke consent",
         "reason_required": True,
+        "reason_for": "revoking",
         "done": "Consent revoked. Its token now verifies as revoked.",
     },
     "suspend": {
         "title": "Suspend this consent",
         "button": "Suspend consent",
         "reason_required": False,
-        "done": "Consent suspended. Its token now verifies as suspended until you resume it.",
+        "reason_for": "suspending",
+        "done": "Consent suspended. Its token now verifies as suspended until it is resumed.",
     },
     "resume": {
         "title": "Resume this consent",
         "button": "Resume consent",
         "reason_required": False,
-        "done": "Your suspension has ended.",
+        "reason_for": "resuming",
+        "done": "The suspension has ended.",
     },
 }
 
@@ -150,9 +154,10 @@ def effect_of(action: str, grant: ConsentGrant) -> list[str]:
         ]
     if action == "suspend":
         return [
-            f"While suspended, {who} may not use this consent in {project}; checks answer no.",
+            f"While it is suspended, {who} may not use this consent in {project}: when they ask the registry "
+            "before a use, the answer is no.",
             "Its token will verify as suspended.",
-            "You can resume it at any time from this page. Past billed use stays billed.",
+            "It can be resumed at any time from this page. Past billed use stays billed.",
         ]
     still = (
         " A strike still suspends it until union staff lift the strike."
@@ -167,7 +172,9 @@ def effect_of(action: str, grant: ConsentGrant) -> list[str]:
 def consent_action(request, grant_id: str, action: str):
     grant = _get_grant(request, grant_id)
     spec = ACTIONS[action]
-    form = GrantActionForm(request.POST or None, reason_required=spec["reason_required"])
+    form = GrantActionForm(
+        request.POST or None, reason_required=spec["reason_required"], action_words=spec["reason_for"]
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -193,6 +200,7 @@ def consent_action(request, grant_id: str, action: str):
         {
             "grant": grant,
             "acting": acting,
+            "whom": whom_of(acting),
             "may_not_change": acting.refusal(Act.CHANGE_CONSENT),
             "action": action,
             "spec": spec,

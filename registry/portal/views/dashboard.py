@@ -6,8 +6,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from registry.portal import selectors
-from registry.portal.access import portal_page
+from registry.portal.access import portal_page, whom_of
 from registry.portal.charts import bar_chart_svg
+from registry.portal.views.activity import activity_entries
 
 
 @portal_page
@@ -21,16 +22,23 @@ def dashboard(request):
     unit = currencies[0] if len(currencies) == 1 else "(mixed currencies)" if currencies else ""
     pending = selectors.pending_requests(caller)
     live = selectors.live_grants(caller)
+    minor_note = ""
+    if not ctx.answers_requests and any(a.is_self for a in ctx.acting):
+        minor_note = "You can see your requests, consents and earnings here; your guardian answers and acts for you."
     return render(
         request,
         "portal/dashboard.html",
         {
             "acting": acting,
+            "whom": whom_of(acting),
             "pending": pending[:5],
             "pending_count": pending.count(),
+            "pending_heading": ctx.pending_heading,
+            "minor_note": minor_note,
             "live": live[:5],
             "live_count": live.count(),
-            "activity": selectors.activity_for([a.performer for a in ctx.acting])[:8],
+            "open_cases": selectors.open_cases(caller)[:5],
+            "activity": activity_entries(ctx, selectors.activity_for([a.performer for a in ctx.acting])[:8]),
             "year": year,
             "earnings_total": total,
             "earnings_unit": unit,

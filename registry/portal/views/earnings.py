@@ -12,9 +12,11 @@ from registry.billing.selectors import performer_statement
 from registry.core import limits
 from registry.core.caching import no_store
 from registry.portal import selectors
-from registry.portal.access import portal_page
+from registry.portal.access import portal_page, whom_of
 from registry.portal.charts import bar_chart_svg
 from registry.portal.statements import statement_csv, statement_pdf
+from registry.portal.wording import RESIDUAL_WORDS
+from registry.residuals.selectors import performer_residual_lines
 
 
 def _previous_month(today: dt.date) -> dt.date:
@@ -47,10 +49,16 @@ def earnings(request):
         "portal/earnings.html",
         {
             "acting": acting,
+            "whom": whom_of(acting),
+            "statement_unit": next(iter(statement["totals"])) if len(statement["totals"]) == 1 else "",
             "period": period,
             "period_text": period.strftime("%Y-%m"),
             "problem": problem,
             "statement": statement,
+            "residuals": [
+                {**row, "what": RESIDUAL_WORDS.get(row["use"], row["use"])}
+                for row in performer_residual_lines(acting.performer, period)
+            ],
             "months": months,
             "year_total": year_total,
             "unit": unit,

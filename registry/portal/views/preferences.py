@@ -13,19 +13,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 from registry.consent import selectors as consent_selectors
 from registry.consent import services as consent_services
 from registry.core.errors import DomainError
+from registry.core.vocabulary.consent import UseType
 from registry.parties import services as party_services
 from registry.parties.models import Representative
-from registry.parties.rules import Act
-from registry.portal.access import portal_page
+from registry.parties.rules import Act, Capacity
+from registry.portal.access import portal_page, whom_of
 from registry.portal.forms import PreferencesForm, RepresentativeForm, add_service_error
 
 
 def _initial(performer) -> dict:
     prefs = consent_selectors.preferences_of(performer)
     return {
-        "do_not_train": prefs.do_not_train,
+        # Declining training among the uses says what "Do not train" says: one box shows both.
+        "do_not_train": prefs.do_not_train or UseType.TRAINING in prefs.declined_uses,
         "opt_out_categories": prefs.opt_out_categories,
-        "declined_uses": prefs.declined_uses,
+        "declined_uses": [use for use in prefs.declined_uses if use != UseType.TRAINING],
         "rate_floor_amount": prefs.rate_floor_amount,
         "rate_floor_currency": prefs.rate_floor_currency or "USD",
         "rate_floor_unit": prefs.rate_floor_unit,
@@ -34,21 +36,39 @@ def _initial(performer) -> dict:
 
 def _page(request, acting, *, form=None, rep_form=None, status=200):
     performer = acting.performer
+    whom = whom_of(acting)
     return render(
         request,
         "portal/preferences.html",
         {
             "acting": acting,
-            "form": form or PreferencesForm(initial=_initial(performer)),
+            "whom": whom,
+            "form": form or PreferencesForm(initial=_initial(performer), whom=whom),
             "rep_form": rep_form or RepresentativeForm(initial={"valid_from": timezone.localdate()}),
             "representatives": Representative.objects.filter(performer=performer).order_by("-valid_from", "pk"),
             "today": timezone.localdate(),
             "may_not_set": acting.refusal(Act.SET_PREFERENCES),
-            "may_not_manage": acting.refusal(Act.MANAGE_REPRESENTATIVES),
+            "may_not_manage": manage_refusal(acting),
             "self_managed_kinds": party_services.SELF_APPOINTED_KINDS,
         },
         status=status,
     )
+
+
+def manage_refusal(acting) -> str | None:
+    """Why the reader may not change who acts for the performer, said to them: the rule's own
+    words speak of "the performer", which an estate or an agent reads as someone else."""
+    if acting.refusal(Act.MANAGE_REPRESENTATIVES) is None:
+        return None
+    if acting.is_self:
+        return acting.refusal(Act.MANAGE_REPRESENTATIVES)
+    name = acting.performer.legal_name
+    who_can = (
+        "union staff record it from the documents that appoint them"
+        if acting.capacity == Capacity.ESTATE
+        else f"only {name} (or, for a minor, their guardian) can"
+    )
+    return f"As {name}'s {acting.capacity_words} you cannot give or end anyone's authority to act for them: {who_can}."
 
 
 def _back(acting) -> str:
@@ -61,7 +81,7 @@ def preferences(request):
     acting = request.portal.choose(request.GET.get("for") or request.POST.get("for"))
     if request.method == "GET":
         return _page(request, acting)
-    form = PreferencesForm(request.POST)
+    form = PreferencesForm(request.POST, whom=whom_of(acting))
     if form.is_valid():
         data = form.cleaned_data
         try:

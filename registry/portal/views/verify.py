@@ -1,8 +1,12 @@
 """The public verification page: anyone (a studio, a crew member, a journalist) can see whether
 a consent token holds and what it covers. It shows the token's own claims and nothing else:
-no names, no contact details, nothing from the registry beyond the status."""
+no names, no contact details, nothing from the registry beyond the status (and, for a
+suspension, whether a strike is its cause: strikes are public). Said in the same words as the
+portal; identifiers and the checks' codes sit behind "Technical details"."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django import forms
 from django.shortcuts import render
@@ -10,25 +14,51 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from registry.consent.models import ConsentGrant
+from registry.consent.selectors import strikes_in_force
 from registry.consent.verification import verify_online, verify_presentation_online
 from registry.core.limits import MEDIA_UPLOAD_MAX_BYTES, MEDIA_UPLOAD_MAX_TEXT
 from registry.media.errors import MediaRefused
 from registry.media.selectors import media_verify
+from registry.portal import wording
+from registry.terms.models import Agreement
 from registry.tokens.selectors import current_token, shared_presentation
 from registry.tokens.verifier import VerificationStatus
 
-HEADLINES = {
-    VerificationStatus.VALID: ("Valid", "This consent is in force: the use it describes is consented."),
-    VerificationStatus.REVOKED: ("Revoked", "This consent was withdrawn: it covers no new use."),
-    VerificationStatus.SUPERSEDED: (
-        "Superseded",
-        "A newer version of this consent replaced this one: this token covers no new use.",
+# What each status means for a use, said after the headline.
+EXPLANATIONS = {
+    VerificationStatus.VALID: "The consent is in force: the use it describes is consented, and nothing beyond it.",
+    VerificationStatus.NOT_YET_VALID: (
+        "The consent is signed, but its term has not begun: no use is consented before then."
     ),
-    VerificationStatus.SUSPENDED: ("Suspended", "This consent is paused: no use is consented while it is suspended."),
-    VerificationStatus.EXPIRED: ("Expired", "The consent's term has ended: it covers no new use."),
-    VerificationStatus.NOT_YET_VALID: ("Not yet in force", "The consent's term has not started yet."),
-    VerificationStatus.INVALID: ("Not a valid token", "This is not a consent token signed by this registry."),
+    VerificationStatus.SUSPENDED: "The consent is paused: no use is consented while it is suspended.",
+    VerificationStatus.REVOKED: "The consent was withdrawn: it covers no new use.",
+    VerificationStatus.EXPIRED: "The consent's term has ended: it covers no new use.",
+    VerificationStatus.SUPERSEDED: "A newer version of this consent replaced this one: this token covers no new use.",
+    VerificationStatus.INVALID: "This is not a consent token signed by this registry.",
 }
+
+# Why a check failed, in words (registry/tokens/verifier.py names them).
+CHECK_WORDS = {
+    "malformed": "It is not written as a consent token is.",
+    "wrong_typ": "It is another kind of signed document, not a consent token.",
+    "unsupported_crit": "It asks for features this registry does not use.",
+    "unknown_kid": "It was not signed with any of this registry's published keys.",
+    "bad_signature": "Its signature does not match its contents: it was changed after signing, or forged.",
+    "missing_exp": "It has no end date.",
+    "expired": "Its term has ended.",
+    "not_yet_valid": "Its term has not begun.",
+    "revoked": "The consent was revoked.",
+    "suspended": "The consent is suspended.",
+    "superseded": "A newer version of the consent replaced it.",
+    "status_invalid": "The registry marks it as no longer valid.",
+}
+STATUS_UNCHECKED = "Its current status could not be checked against the registry."
+
+
+def check_words(code: str) -> str:
+    if code.startswith("alg_not_allowed"):
+        return "It is signed with an algorithm this registry does not use."
+    return CHECK_WORDS.get(code, STATUS_UNCHECKED)
 
 
 class VerifyForm(forms.Form):
@@ -37,20 +67,68 @@ class VerifyForm(forms.Form):
         help_text="Paste the whole token (three parts separated by dots).",
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        error_messages={"required": "Paste a consent token to check it."},
     )
+
+
+def _suspended_by_strike(grant_id: str) -> bool:
+    grant = ConsentGrant.objects.filter(public_id=grant_id).values("agreement_id", "studio_id").first()
+    if grant is None:
+        return False
+    return (
+        strikes_in_force(timezone.now())
+        .filter(agreement_id=grant["agreement_id"], studios=grant["studio_id"])
+        .exists()
+    )
+
+
+def _headline(status: str, claims: dict) -> str:
+    consent = claims.get("consent") or {}
+    if status == VerificationStatus.VALID:
+        return wording.IN_FORCE
+    if status == VerificationStatus.NOT_YET_VALID:
+        start = (consent.get("term") or {}).get("start")
+        try:
+            return wording.signed_starts(dt.date.fromisoformat(start))
+        except (TypeError, ValueError):
+            return "Signed, not yet in force"
+    if status == VerificationStatus.SUSPENDED:
+        return wording.SUSPENDED_BY_STRIKE if _suspended_by_strike(str(claims.get("jti", ""))) else wording.SUSPENDED
+    if status == VerificationStatus.REVOKED:
+        return wording.REVOKED
+    if status in (VerificationStatus.EXPIRED, VerificationStatus.SUPERSEDED):
+        return wording.ENDED
+    return "Not a valid token"
 
 
 def _result_context(jws: str) -> dict:
     result = verify_online(jws.strip())
-    headline, explanation = HEADLINES.get(result.status, HEADLINES[VerificationStatus.INVALID])
-    claims = result.claims if result.status != VerificationStatus.INVALID else {}
+    status = result.status if result.status in EXPLANATIONS else VerificationStatus.INVALID
+    claims = result.claims if status != VerificationStatus.INVALID else {}
+    consent = claims.get("consent", {}) if isinstance(claims, dict) else {}
+    agreement = Agreement.objects.filter(code=str(consent.get("agreement", ""))).values_list("name", flat=True).first()
+    term = consent.get("term") or {}
     return {
         "result": result,
-        "headline": headline,
-        "explanation": explanation,
+        "status": status,
+        "headline": _headline(status, claims),
+        "explanation": EXPLANATIONS[status],
+        "failed_checks": [check_words(code) for code in result.reasons]
+        if status == VerificationStatus.INVALID
+        else [],
         "claims": claims,
-        "consent": claims.get("consent", {}) if isinstance(claims, dict) else {},
+        "consent": consent,
+        "agreement_name": agreement or consent.get("agreement", ""),
+        "term_start": _date(term.get("start")),
+        "term_end": _date(term.get("end")),
     }
+
+
+def _date(text) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,8 +192,9 @@ def verify_presentation_link(request, presentation_id: str):
     result = verify_presentation_online(
         shared.presentation, audience=shared.audience, nonce=shared.nonce, max_kb_age=max(age, 0) + 60
     )
-    headline, explanation = HEADLINES.get(result.status, HEADLINES[VerificationStatus.INVALID])
-    consent = result.claims.get("consent", {}) if result.status != VerificationStatus.INVALID else {}
+    status = result.status if result.status in EXPLANATIONS else VerificationStatus.INVALID
+    headline, explanation = _headline(status, result.claims), EXPLANATIONS[status]
+    consent = result.claims.get("consent", {}) if status != VerificationStatus.INVALID else {}
     shown = {path.removeprefix("consent.") for path in result.disclosed}
     return render(
         request,
