@@ -198,6 +198,8 @@ MIDDLEWARE = [
     "registry.core.middleware.RefuseNulCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With a replica: a caller who just changed something reads the primary for a while.
+    "registry.core.replica.PinAfterWrites",
     "django_otp.middleware.OTPMiddleware",
     "registry.console.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -227,20 +229,38 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR = Path(env_str("REGISTRY_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"].setdefault("OPTIONS", {})
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# A streaming replica of the PostgreSQL primary, for the reads that tolerate a bounded staleness
+# (consent checks, token fetches, status lists, API lists): registry/core/replica.py routes them
+# there while the replica is reachable and at most REPLICA_MAX_LAG_SECONDS behind, and to the
+# primary otherwise, and for a caller who wrote in the last REPLICA_MAX_LAG_SECONDS.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 2)
+
+
+def _postgres(url: str, *, connect_timeout: int) -> dict:
+    database = dj_database_url.parse(url, conn_max_age=60)
+    database.setdefault("OPTIONS", {})
+    if database["ENGINE"] == "django.db.backends.postgresql":
         # The same backend, with a health check that asks the server only when the socket says
         # something happened (registry/core/postgresql/base.py).
-        DATABASES["default"]["ENGINE"] = "registry.core.postgresql"
+        database["ENGINE"] = "registry.core.postgresql"
         # Fail fast when PostgreSQL is down instead of hanging a worker for minutes.
-        DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+        database["OPTIONS"].setdefault("connect_timeout", connect_timeout)
         # Prepared statements only where the code asks for them (the consent check's statement,
         # `prepare=True`): Django's own queries bind parameters client-side and are never prepared.
         # Django's default (None) turns preparation off altogether, which made that request a no-op.
-        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        database["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+        database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
+if DATABASE_URL:
+    DATABASES = {"default": _postgres(DATABASE_URL, connect_timeout=5)}
+    if DATABASE_REPLICA_URL:
+        # A replica that does not answer within a second is passed over (the primary answers).
+        DATABASES["replica"] = _postgres(DATABASE_REPLICA_URL, connect_timeout=1)
+        # Tests run against the primary alone; tests/core/test_replica.py starts a real standby.
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -251,6 +271,8 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+READ_REPLICA = "replica" in DATABASES
+DATABASE_ROUTERS = ["registry.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -507,6 +529,17 @@ CACHES = {
         }
         if THROTTLE_REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
+    # What every web process must agree on: which callers read the primary for a while after a
+    # change (registry/core/replica.py). Redis in service mode; one process needs no more.
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
     ),
 }
 # Requests per API key: "<n>/<second|minute|hour|day>". Generous by default: a studio checking

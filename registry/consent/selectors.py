@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from registry.consent.models import (
     Strike,
     Suspension,
 )
+from registry.core.replica import read_alias
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, SuspensionCause
 from registry.parties import selectors as parties_selectors
 from registry.parties.callers import Caller, visible_to
@@ -169,7 +170,7 @@ def _status_histories(
     if connection.vendor == "postgresql":
         # One prepared statement instead of three querysets: a check about a past date asks this
         # for a handful of grants, and compiling the querysets cost more than the answer.
-        rows = _prepared(_check_sql().history, [grant_ids, grant_ids, grant_ids])
+        rows = _prepared(_check_sql().history, [grant_ids, grant_ids, grant_ids], alias=read_alias(ConsentGrant))
         for kind, grant_id, at, status_or_cause, ended, _ in rows:
             if kind == "change":
                 changes[grant_id].append(rules.StatusChange(at=at, status=status_or_cause))
@@ -386,10 +387,11 @@ class _CheckSQL:
         sql = self.by_field[parties_selectors.performer_reference_field(reference)]
         moment = connection.ops.adapt_datetimefield_value(as_of)
         params = [moment, moment, studio_id, moment, reference]
+        alias = read_alias(ConsentGrant)  # the replica, in a check that may read it
         if connection.vendor == "postgresql":
-            rows = _prepared(sql, params)
+            rows = _prepared(sql, params, alias=alias)
         else:
-            with connection.cursor() as cursor:
+            with connections[alias].cursor() as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
         if not rows:
@@ -433,8 +435,8 @@ class _CheckSQL:
         return performer, prefs, grants
 
 
-def _prepared(sql: str, params: list) -> list[tuple]:
-    """Run `sql` as a prepared statement on Django's open PostgreSQL connection.
+def _prepared(sql: str, params: list, *, alias: str) -> list[tuple]:
+    """Run `sql` as a prepared statement on Django's open PostgreSQL connection to `alias`.
 
     Why: planning this statement costs PostgreSQL as much as running it. Django binds
     parameters client-side and never prepares; a server-binding cursor on the same connection
@@ -443,6 +445,7 @@ def _prepared(sql: str, params: list) -> list[tuple]:
     """
     from django.db.backends.postgresql.base import ServerBindingCursor
 
+    connection = connections[alias]
     started = time.monotonic()
     # What connection.cursor() does first (health check, connect), then psycopg's errors as
     # Django's, as any query raises them.

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -34,6 +35,7 @@ from registry.consent.models import (
     StrikeJob,
     Suspension,
 )
+from registry.core import replica
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import (
@@ -629,6 +631,7 @@ def _transition(
     # The effects, in this transaction: the token's slot follows the grant, and its studio is told.
     token_services.token_follow_grant(grant=grant)
     webhook_events.grant_status_changed(grant, from_status=from_status, to_status=to)
+    _studios_read_primary([grant.studio_id])
 
 
 def _audit_grant(grant: ConsentGrant, actor: Actor, action: AuditAction, data: dict) -> None:
@@ -1195,7 +1198,15 @@ def _strike_status_change(
     for g in grants:
         by_studio[g.studio_id].append(g.public_id)
     webhook_events.strike_grants_changed(strike, to_status=to_status, grants_by_studio=by_studio)
+    _studios_read_primary(by_studio)
     return lists
+
+
+def _studios_read_primary(studio_ids) -> None:
+    """A studio told of a grant's change (webhook, status list) reads the primary for the status
+    list's lifetime: no replica that has not yet replayed the change answers its checks."""
+    for studio_id in studio_ids:
+        replica.pin_studio(studio_id, seconds=settings.STATUS_LIST_TTL)
 
 
 def _strike_job_finish(job_id: int, *, now: dt.datetime) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from registry.core.problem_details import json_problem
 from registry.core.problems import ProblemType
+from registry.core.replica import replica_reads
 from registry.tokens import selectors, services
 
 STATUS_LIST_CONTENT_TYPE = "application/statuslist+jwt"
@@ -25,6 +26,7 @@ def jwks(request):
 
 
 @require_GET
+@replica_reads
 def status_list(request, list_id: str):
     sl = selectors.status_list_by_public_id(list_id)
     if sl is None:

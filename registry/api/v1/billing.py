@@ -21,6 +21,7 @@ from registry.api.serializers.billing import (
 from registry.billing import selectors
 from registry.billing.pdf import invoice_pdf
 from registry.core.caching import no_store
+from registry.core.replica import replica_reads
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties.models import Performer
 
@@ -57,6 +58,7 @@ class InvoiceListView(generics.ListAPIView):
             OpenApiParameter("document_type", str),
         ],
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

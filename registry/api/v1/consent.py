@@ -36,6 +36,7 @@ from registry.api.serializers.consent import (
 from registry.consent import rules, selectors, services
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
+from registry.core.replica import replica_reads
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties.models import Performer
@@ -98,6 +99,7 @@ class ConsentRequestListCreateView(generics.ListAPIView):
         parameters=_filter_params("status", "use", "performer", "production_number"),
         tags=["consent requests"],
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -277,6 +279,7 @@ class GrantListView(generics.ListAPIView):
         tags=["grants"],
         parameters=_filter_params("status", "use", "performer", "lineage", "production_number"),
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -367,6 +370,7 @@ class ConsentCheckView(APIView):
         responses={200: ConsentCheckResultSerializer, **PROBLEM_RESPONSES},
         tags=["consent checks"],
     )
+    @replica_reads
     def post(self, request):
         caller = get_caller(request)
         data = check_body_fast(request.data)
@@ -475,5 +479,6 @@ class StrikeListView(generics.ListAPIView):
         return selectors.strikes_visible_to(get_caller(self.request)).order_by("-id")
 
     @extend_schema(summary="Strikes (staff: all; studios: those against them)", tags=["strikes"])
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -20,6 +20,7 @@ from registry.consent import selectors as consent_selectors
 from registry.consent.verification import verify_online
 from registry.core.caching import no_store
 from registry.core.errors import NotFoundError
+from registry.core.replica import replica_reads
 from registry.core.vocabulary.parties import ApiScope
 from registry.tlog import selectors as log_selectors
 from registry.tlog import services as log_services
@@ -87,6 +88,7 @@ class GrantTokenView(APIView):
         tags=["tokens"],
     )
     @no_store
+    @replica_reads
     def get(self, request, grant_id: str):
         grant = get_object_or_404(consent_selectors.grants_visible_to(get_caller(request)), public_id=grant_id)
         token = selectors.current_token(grant)

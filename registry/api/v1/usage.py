@@ -22,6 +22,7 @@ from registry.api.serializers.usage import (
 )
 from registry.cases.selectors import cases_visible_to
 from registry.core.errors import FieldProblem, InvalidInputError, RuleViolationError, problems_summary
+from registry.core.replica import replica_reads
 from registry.core.vocabulary.consent import Medium, ProjectKind
 from registry.core.vocabulary.parties import ApiScope
 from registry.core.vocabulary.terms import RoleCategory
@@ -65,6 +66,7 @@ class UsageReportListCreateView(generics.ListAPIView):
         return qs.order_by("-id")
 
     @extend_schema(summary="List usage reports", tags=["usage"], parameters=[OpenApiParameter("report_id", str)])
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -155,6 +157,7 @@ class UsageLineListView(generics.ListAPIView):
         tags=["usage"],
         parameters=[OpenApiParameter(p, str) for p in ("report", "status", "kind", "production_number")],
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -250,6 +253,7 @@ class CaseListView(generics.ListAPIView):
         tags=["cases"],
         parameters=[OpenApiParameter("kind", str), OpenApiParameter("status", str)],
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

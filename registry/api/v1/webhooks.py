@@ -23,6 +23,7 @@ from registry.api.serializers.webhooks import (
     WebhookEndpointWithSecretSerializer,
 )
 from registry.core.errors import FieldProblem, InvalidInputError
+from registry.core.replica import replica_reads
 from registry.core.vocabulary.parties import ApiScope
 from registry.core.vocabulary.webhooks import DeliveryStatus, EndpointStatus, EventType
 from registry.webhooks import selectors, services
@@ -195,6 +196,7 @@ class WebhookDeliveryListView(generics.ListAPIView):
         ],
         tags=TAGS,
     )
+    @replica_reads
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
