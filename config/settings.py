@@ -327,6 +327,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
     "console-sweep-exports": {"task": "console.sweep_exports", "schedule": 300.0},
+    "console-sweep-chain-checks": {"task": "console.sweep_chain_checks", "schedule": 120.0},
     # The transparency log's sequencer (registry/tlog/services.py), and a retry of witness
     # submissions that failed (each checkpoint also asks for one through the outbox).
     "tlog-sequence": {"task": "tlog.sequence", "schedule": float(TLOG_SEQUENCE_INTERVAL)},

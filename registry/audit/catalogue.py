@@ -23,6 +23,7 @@ class AuditSubject(Vocabulary):
     CONSENT_REQUEST = "consent_request", "A consent request"
     ERASURE_REQUEST = "erasure_request", "A performer's request to erase their data"
     EXPORT = "export", "An export file staff asked for"
+    CHAIN_CHECK = "chain_check", "A verification of the audit chain staff asked for"
     GRANT = "grant", "A consent grant (one version)"
     HOLDER_KEY = "holder_key", "A key a studio or performer holds SD-JWTs with"
     INVOICE = "invoice", "An invoice, credit note or debit note"
@@ -208,6 +209,16 @@ class AuditAction(Vocabulary):
     # Staff
     STAFF_TWO_FACTOR_ENROLLED = "staff.two_factor_enrolled", "A staff user enrolled a two-factor device", _S.USER
     EXPORT_REQUESTED = "export.requested", "Staff asked for an export file", _S.EXPORT
+    CHAIN_CHECK_REQUESTED = (
+        "chain_check.requested",
+        "Staff asked for the audit chain to be verified",
+        _S.CHAIN_CHECK,
+    )
+    CHAIN_CHECK_FINISHED = (
+        "chain_check.finished",
+        "A verification of the audit chain finished: intact, or broken at a named entry",
+        _S.CHAIN_CHECK,
+    )
 
 
 class FormerAuditAction(Vocabulary):

@@ -59,12 +59,14 @@ class ChainReport:
     detail: str = ""
 
 
-def verify_chain(entries: Iterable[ChainEntry]) -> ChainReport:
+def verify_chain(entries: Iterable[ChainEntry], *, prev_hash: str = GENESIS_HASH) -> ChainReport:
     """Walk the entries in order and stop at the first one that breaks the chain.
 
     Streams: holds one entry and the previous hash, so it works on a generator of any length.
+    `prev_hash` is the hash the first entry must link to: the genesis hash for the whole chain,
+    or the last hash verified, to go on from where an earlier walk stopped.
     """
-    expected_prev = GENESIS_HASH
+    expected_prev = prev_hash
     checked = 0
     for entry in entries:
         checked += 1

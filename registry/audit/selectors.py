@@ -21,16 +21,25 @@ def audit_events_for_performer(performer_id: str) -> QuerySet[AuditEvent]:
 
 
 def verify_audit_chain() -> ChainReport:
-    """Walk the whole table in chain order, in constant memory."""
-    return verify_chain(_chain_entries())
+    """Walk the whole table in chain order, in constant memory (the console runs it as a job in
+    slices: registry/console/services.py `chain_check_run`)."""
+    return verify_chain(chain_entries())
 
 
-def _chain_entries() -> Iterator[ChainEntry]:
-    rows = (
-        AuditEvent.objects.order_by("id")
-        .values("id", "prev_hash", "content_hash", *HASHED_FIELDS)
-        .iterator(chunk_size=2000)
-    )
+def audit_chain_head() -> int:
+    """The sequence number of the newest entry (0 for an empty log)."""
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def chain_entries(*, after: int = 0, upto: int | None = None, limit: int | None = None) -> Iterator[ChainEntry]:
+    """The entries after sequence number `after` (up to `upto`, at most `limit`), in chain order."""
+    rows = AuditEvent.objects.filter(id__gt=after)
+    if upto is not None:
+        rows = rows.filter(id__lte=upto)
+    rows = rows.order_by("id")
+    if limit is not None:
+        rows = rows[:limit]
+    rows = rows.values("id", "prev_hash", "content_hash", *HASHED_FIELDS).iterator(chunk_size=2000)
     for row in rows:
         yield ChainEntry(
             seq=row["id"],

@@ -19,7 +19,7 @@ from registry.billing.models import BillingRun, Invoice, InvoiceLine, LedgerAcco
 from registry.billing.selectors import ISSUED, fund_balances
 from registry.cases.models import Case
 from registry.consent.models import ConsentGrant, ConsentRequest, Strike
-from registry.console.models import ExportFile
+from registry.console.models import ChainCheck, ExportFile
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import GrantStatus, RequestStatus, UseType
@@ -533,3 +533,8 @@ def export_files(*, limit: int = 20) -> list[ExportFile]:
 
 def export_file_by_id(public_id: str) -> ExportFile | None:
     return ExportFile.objects.select_related("requested_by").filter(public_id=public_id).first()
+
+
+def latest_chain_check() -> ChainCheck | None:
+    """The audit chain check asked for last, under way or finished."""
+    return ChainCheck.objects.select_related("requested_by").first()

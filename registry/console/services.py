@@ -8,23 +8,26 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from registry.audit import selectors as audit_selectors
 from registry.audit.catalogue import AuditAction, AuditSubject
+from registry.audit.chain import GENESIS_HASH, ChainEntry, verify_chain
 from registry.audit.services import audit_record
 from registry.console import selectors
 from registry.console.csvrows import csv_lines
-from registry.console.models import ExportFile
+from registry.console.models import ChainCheck, ExportFile
 from registry.core.actors import Actor
 from registry.core.errors import InvalidInputError, StateConflictError
-from registry.core.vocabulary.console import ExportStatus
+from registry.core.vocabulary.console import ChainCheckStatus, ExportStatus
 from registry.outbox import services as outbox
 
 # The task this module enqueues through the outbox, by name (registry/console/tasks.py runs it).
 WRITE_EXPORT_TASK = "console.write_export"
+CHECK_AUDIT_CHAIN_TASK = "console.check_audit_chain"
 
 DEVICE_NAME = "Authenticator app"
 
@@ -168,3 +171,136 @@ def export_files_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
             status=ExportStatus.EXPIRED
         )
     return restarted, deleted
+
+
+# --- Audit chain checks ---------------------------------------------------------------------------
+# Entries verified per slice: each slice is one query and one progress update (about a second).
+CHAIN_CHECK_SLICE = 50_000
+# A walker not heard from for this long (killed worker, lost message) is started again by beat,
+# from the last slice it recorded.
+CHAIN_CHECK_STALE = dt.timedelta(minutes=2)
+
+
+def chain_check_request(*, user, actor: Actor, now: dt.datetime | None = None) -> ChainCheck:
+    """Ask a worker to verify the audit chain, from the first entry to the newest one now. A
+    check already under way is returned instead: the log is walked by one worker at a time."""
+    now = now or timezone.now()
+    under_way = ChainCheck.objects.filter(status__in=[ChainCheckStatus.PENDING, ChainCheckStatus.RUNNING]).first()
+    if under_way is not None:
+        return under_way
+    try:
+        with transaction.atomic():
+            check = ChainCheck.objects.create(
+                requested_by=user, upto=audit_selectors.audit_chain_head(), checked_hash=GENESIS_HASH, created_at=now
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CHAIN_CHECK_REQUESTED,
+                subject_type=AuditSubject.CHAIN_CHECK,
+                subject_id=check.public_id,
+                data={"upto": check.upto},
+            )
+            _enqueue_chain_check(check)
+    except IntegrityError:  # another request started one a moment ago
+        return ChainCheck.objects.get(status__in=[ChainCheckStatus.PENDING, ChainCheckStatus.RUNNING])
+    return check
+
+
+def _enqueue_chain_check(check: ChainCheck) -> None:
+    outbox.enqueue(CHECK_AUDIT_CHAIN_TASK, check.pk, dedupe_key=f"{CHECK_AUDIT_CHAIN_TASK}:{check.pk}")
+
+
+def chain_check_run(*, check_id: int, now: dt.datetime | None = None) -> ChainCheck:
+    """Walk the chain in slices of CHAIN_CHECK_SLICE entries from where the check stands,
+    recording after each slice the last entry verified and its hash; stop at the first broken
+    entry, or at the newest entry the check was asked for. Safe to run twice: one walker claims
+    the check at a time, and a second one after a crash goes on from the last slice."""
+    now = now or timezone.now()
+    claimed = (
+        ChainCheck.objects.filter(pk=check_id)
+        .filter(
+            Q(status=ChainCheckStatus.PENDING)
+            | Q(status=ChainCheckStatus.RUNNING, heartbeat_at__lt=now - CHAIN_CHECK_STALE)
+        )
+        .update(status=ChainCheckStatus.RUNNING, started_at=now, heartbeat_at=now, error="")
+    )
+    check = ChainCheck.objects.get(pk=check_id)
+    if not claimed:
+        return check
+    try:
+        while True:
+            entries: list[ChainEntry] = list(
+                audit_selectors.chain_entries(after=check.checked_through, upto=check.upto, limit=CHAIN_CHECK_SLICE)
+            )
+            report = verify_chain(entries, prev_hash=check.checked_hash)
+            if not report.ok:
+                return _chain_check_finish(
+                    check,
+                    entries_checked=check.entries_checked + report.entries_checked - 1,
+                    broken_seq=report.broken_seq,
+                    reason=report.reason or "",
+                    detail=report.detail,
+                )
+            if not entries:
+                return _chain_check_finish(check, entries_checked=check.entries_checked)
+            check.checked_through, check.checked_hash = entries[-1].seq, report.last_hash
+            check.entries_checked += report.entries_checked
+            ChainCheck.objects.filter(pk=check.pk).update(
+                checked_through=check.checked_through,
+                checked_hash=check.checked_hash,
+                entries_checked=check.entries_checked,
+                heartbeat_at=timezone.now(),
+            )
+    except Exception as exc:
+        ChainCheck.objects.filter(pk=check_id).update(
+            status=ChainCheckStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}"[:500]
+        )
+        raise
+
+
+def _chain_check_finish(
+    check: ChainCheck, *, entries_checked: int, broken_seq: int | None = None, reason: str = "", detail: str = ""
+) -> ChainCheck:
+    intact = broken_seq is None
+    with transaction.atomic():
+        ChainCheck.objects.filter(pk=check.pk).update(
+            status=ChainCheckStatus.DONE,
+            intact=intact,
+            entries_checked=entries_checked,
+            broken_seq=broken_seq,
+            reason=reason,
+            detail=detail,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+        audit_record(
+            actor=Actor.system("audit chain check"),
+            action=AuditAction.CHAIN_CHECK_FINISHED,
+            subject_type=AuditSubject.CHAIN_CHECK,
+            subject_id=check.public_id,
+            data={
+                "intact": intact,
+                "entries_checked": entries_checked,
+                "upto": check.upto,
+                "last_hash": check.checked_hash if intact else None,
+                "broken_seq": broken_seq,
+                "reason": reason or None,
+            },
+        )
+    return ChainCheck.objects.get(pk=check.pk)
+
+
+def chain_checks_sweep(*, now: dt.datetime | None = None) -> int:
+    """Beat: start again the checks no walker has reported on for CHAIN_CHECK_STALE."""
+    now = now or timezone.now()
+    stale = now - CHAIN_CHECK_STALE
+    quiet = ChainCheck.objects.filter(
+        Q(status=ChainCheckStatus.PENDING, created_at__lt=stale)
+        | Q(status=ChainCheckStatus.RUNNING, heartbeat_at__lt=stale)
+    )
+    restarted = 0
+    for check in quiet:
+        with transaction.atomic():
+            _enqueue_chain_check(check)
+        restarted += 1
+    return restarted

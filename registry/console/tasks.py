@@ -17,3 +17,15 @@ def write_export(export_id: int) -> int:
 def sweep_exports() -> list[int]:
     """Beat: start exports gone quiet again, delete expired files."""
     return list(services.export_files_sweep())
+
+
+@shared_task(name=services.CHECK_AUDIT_CHAIN_TASK, acks_late=True, reject_on_worker_lost=True)
+def check_audit_chain(check_id: int) -> int:
+    """Walk the audit chain for one check. A second delivery walks nothing: the first holds it."""
+    return services.chain_check_run(check_id=check_id).entries_checked
+
+
+@shared_task(name="console.sweep_chain_checks")
+def sweep_chain_checks() -> int:
+    """Beat: start checks gone quiet again, from their last slice."""
+    return services.chain_checks_sweep()

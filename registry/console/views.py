@@ -27,7 +27,6 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.audit.models import AuditEvent
-from registry.audit.selectors import verify_audit_chain
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
 from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
@@ -221,12 +220,19 @@ def export_file_download(request, public_id: str):
 @staff_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def audit_verify(request):
-    """The chain check reads the whole log: it runs on a button (POST), never on a page view."""
-    report = verify_audit_chain() if request.method == "POST" else None
+    """The chain check reads the whole log: a button (POST) asks a worker to walk it, and the
+    page follows the latest check (it reloads itself while the check is under way)."""
+    if request.method == "POST":
+        services.chain_check_request(user=request.user, actor=caller_for_user(request.user).actor())
+        # 303: reloading the page that follows shows the check, it does not ask for another.
+        response = redirect("console:audit-verify")
+        response.status_code = 303
+        return response
+    check = selectors.latest_chain_check()
     broken = None
-    if report is not None and not report.ok and report.broken_seq is not None:
-        broken = AuditEvent.objects.filter(pk=report.broken_seq).first()
-    context = _context(request, "Verify the audit chain", report=report, broken=broken)
+    if check is not None and check.intact is False and check.broken_seq is not None:
+        broken = AuditEvent.objects.filter(pk=check.broken_seq).first()
+    context = _context(request, "Verify the audit chain", check=check, broken=broken)
     return TemplateResponse(request, "console/audit_verify.html", context)
 
 
