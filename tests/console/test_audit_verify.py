@@ -155,9 +155,7 @@ def test_each_check_is_in_the_audit_trail(console_clients):
     run_checks()
     check = ChainCheck.objects.get()
 
-    actions = list(
-        AuditEvent.objects.filter(subject_id=check.public_id).order_by("id").values_list("action", "data")
-    )
+    actions = list(AuditEvent.objects.filter(subject_id=check.public_id).order_by("id").values_list("action", "data"))
     assert [a for a, _ in actions] == [AuditAction.CHAIN_CHECK_REQUESTED, AuditAction.CHAIN_CHECK_FINISHED]
     assert actions[1][1]["intact"] is True and actions[1][1]["last_hash"] == check.checked_hash
 
