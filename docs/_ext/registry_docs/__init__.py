@@ -1,0 +1,61 @@
+"""Sphinx extension: the guide's generated pages, from the code, so they cannot drift from it.
+
+A page asks for generated text with a marker line, replaced before MyST reads the page:
+
+    <!-- registry:environment -->   every environment variable settings.py reads (environment.py)
+    <!-- registry:problem-types --> every ProblemType (problems.py)
+    <!-- registry:api-operations --> every operation of the committed OpenAPI schema (openapi.py)
+    <!-- registry:api-schemas -->   every component schema of it
+    <!-- registry:rule-citations --> where the code cites each domain rule (rules.py)
+
+A variable the code reads and environment.py does not explain (or the reverse) is a warning, which
+the build's -W makes an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sphinx.util import logging
+
+ROOT = Path(__file__).resolve().parents[3]
+logger = logging.getLogger(__name__)
+
+
+def _generators():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from . import environment, openapi, problems, rules
+
+    return {
+        "environment": environment.table,
+        "problem-types": problems.sections,
+        "api-operations": openapi.reference,
+        "api-schemas": openapi.schemas,
+        "rule-citations": rules.table,
+    }
+
+
+def _fill(app, docname, source):
+    text = source[0]
+    if "<!-- registry:" not in text:
+        return
+    for name, generate in _generators().items():
+        marker = f"<!-- registry:{name} -->"
+        if marker in text:
+            text = text.replace(marker, generate())
+    source[0] = text
+    if docname.endswith("environment"):
+        from . import environment
+
+        missing, stale = environment.drift()
+        for name in missing:
+            logger.warning("%s is read by config/settings.py but not explained in environment.py", name)
+        for name in stale:
+            logger.warning("%s is explained in environment.py but config/settings.py does not read it", name)
+
+
+def setup(app):
+    app.connect("source-read", _fill)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
