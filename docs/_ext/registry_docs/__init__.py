@@ -56,6 +56,19 @@ def _fill(app, docname, source):
             logger.warning("%s is explained in environment.py but config/settings.py does not read it", name)
 
 
+def _always_read(app, env, added, changed, removed):
+    """Pages with generated text are read on every build: their source does not change when the
+    code does, so an incremental build would otherwise keep stale tables."""
+    found = []
+    for path in Path(app.srcdir).rglob("*.md"):
+        if "_build" in path.parts or "_ext" in path.parts:
+            continue
+        if "<!-- registry:" in path.read_text(encoding="utf-8"):
+            found.append(str(path.relative_to(app.srcdir).with_suffix("")).replace("\\", "/"))
+    return [name for name in found if name in env.found_docs]
+
+
 def setup(app):
     app.connect("source-read", _fill)
+    app.connect("env-get-outdated", _always_read)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -97,23 +97,33 @@ def _operation(path: str, method: str, operation: dict) -> list[str]:
     lines += [f"Operation id `{operation['operationId']}`; authentication: {_security(operation)}.", ""]
     parameters = operation.get("parameters", [])
     if parameters:
-        lines += ["| parameter | in | required | type | description |", "|---|---|---|---|---|"]
+        lines += ["| parameter | type | description |", "|---|---|---|"]
         for parameter in parameters:
+            where = parameter["in"] + (", required" if parameter.get("required") else "")
             lines.append(
-                f"| `{parameter['name']}` | {parameter['in']} | {'yes' if parameter.get('required') else 'no'} | "
-                f"{type_of(parameter.get('schema'))} | {cell(parameter.get('description', ''))} |"
+                f"| `{parameter['name']}` ({where}) | {type_of(parameter.get('schema'))} | "
+                f"{cell(parameter.get('description', ''))} |"
             )
         lines.append("")
     body = operation.get("requestBody")
     if body:
         kinds = "; ".join(f"`{kind}`: {type_of(content.get('schema'))}" for kind, content in body["content"].items())
         lines += [f"Request body{' (required)' if body.get('required') else ''}: {kinds}.", ""]
+    answers = operation["responses"].items()
     lines += ["| status | meaning | body |", "|---|---|---|"]
-    for code, response in operation["responses"].items():
+    for code, response in answers:
+        if code[0] in "45":
+            continue
         content = response.get("content") or {}
         shape = "; ".join(f"`{kind}` {type_of(item.get('schema'))}" for kind, item in content.items())
         lines.append(f"| {code} | {cell(response.get('description', ''))} | {shape} |")
     lines.append("")
+    errors = [(code, response) for code, response in answers if code[0] in "45"]
+    if errors:
+        # Every error is a problem-details body (a test in tests/docs/test_openapi.py holds the schema to it).
+        lines += [f"Errors, each `application/problem+json` {type_of({'$ref': '#/components/schemas/Problem'})}:", ""]
+        lines += [f"- **{code}**: {cell(response.get('description', ''))}" for code, response in errors]
+        lines.append("")
     return lines
 
 
