@@ -15,7 +15,7 @@ RUN python -m venv /opt/docs-venv && /opt/docs-venv/bin/pip install -r requireme
 COPY docs ./docs
 COPY config ./config
 COPY registry ./registry
-RUN /opt/docs-venv/bin/python -m sphinx -b html -W --keep-going -q docs /build/guide
+RUN /opt/docs-venv/bin/python -m sphinx -b html -W --keep-going -q -d /build/doctrees docs /build/guide
 
 # Runtime stage: the virtualenv, the code, collected static files; runs as a non-root user.
 FROM python:3.11-slim-bookworm AS runtime

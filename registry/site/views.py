@@ -64,6 +64,8 @@ def guide(request, path: str = ""):
         return render(request, "site/guide_not_built.html", status=404)
     if path == "" or path.endswith("/"):
         path += "index.html"
+    if any(part.startswith(".") for part in path.split("/")):
+        raise Http404("No such page in the guide.")  # .buildinfo, .doctrees: Sphinx's, not pages
     try:
         file = Path(safe_join(DOCS_BUILD, path))
     except SuspiciousFileOperation as exc:

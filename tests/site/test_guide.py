@@ -45,3 +45,5 @@ def test_the_guide_serves_files_from_its_build_and_nothing_outside(client, monke
     assert client.get("/docs/../secret.txt").status_code == 404
     assert client.get("/docs/%2e%2e/secret.txt").status_code == 404
     assert client.get("/docs/missing.html").status_code == 404
+    (html / ".buildinfo").write_text("sphinx's own")
+    assert client.get("/docs/.buildinfo").status_code == 404

@@ -1,6 +1,7 @@
 """Sphinx extension: the guide's generated pages, from the code, so they cannot drift from it.
 
-A page asks for generated text with a marker line, replaced before MyST reads the page:
+A page asks for generated text with a marker on a line of its own, replaced before MyST reads the
+page:
 
     <!-- registry:environment -->   every environment variable settings.py reads (environment.py)
     <!-- registry:problem-types --> every ProblemType (problems.py)
@@ -14,6 +15,7 @@ the build's -W makes an error.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -39,12 +41,14 @@ def _generators():
 
 def _fill(app, docname, source):
     text = source[0]
-    if "<!-- registry:" not in text:
+    if not re.search(r"(?m)^<!-- registry:[\w-]+ -->$", text):
         return
     for name, generate in _generators().items():
-        marker = f"<!-- registry:{name} -->"
-        if marker in text:
-            text = text.replace(marker, generate())
+        # Only a marker on a line of its own: a page may name one in its prose.
+        marker = re.compile(rf"(?m)^<!-- registry:{re.escape(name)} -->$")
+        if marker.search(text):
+            generated = generate()
+            text = marker.sub(lambda _, generated=generated: generated, text)
     source[0] = text
     if docname.endswith("environment"):
         from . import environment
@@ -63,7 +67,7 @@ def _always_read(app, env, added, changed, removed):
     for path in Path(app.srcdir).rglob("*.md"):
         if "_build" in path.parts or "_ext" in path.parts:
             continue
-        if "<!-- registry:" in path.read_text(encoding="utf-8"):
+        if re.search(r"(?m)^<!-- registry:[\w-]+ -->$", path.read_text(encoding="utf-8")):
             found.append(str(path.relative_to(app.srcdir).with_suffix("")).replace("\\", "/"))
     return [name for name in found if name in env.found_docs]
 
