@@ -7,6 +7,15 @@ COPY requirements.txt .
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --upgrade pip \
  && /opt/venv/bin/pip install -r requirements.txt
+# The guide (docs/), built with its own virtualenv that stays in this stage; warnings are errors.
+# Its generators read config/settings.py and the schema file as text and import only the pure
+# registry/core modules (the problem catalogue), so no database or settings are needed.
+COPY requirements-docs.txt .
+RUN python -m venv /opt/docs-venv && /opt/docs-venv/bin/pip install -r requirements-docs.txt
+COPY docs ./docs
+COPY config ./config
+COPY registry ./registry
+RUN /opt/docs-venv/bin/python -m sphinx -b html -W --keep-going -q -d /build/doctrees docs /build/guide
 
 # Runtime stage: the virtualenv, the code, collected static files; runs as a non-root user.
 FROM python:3.11-slim-bookworm AS runtime
@@ -32,6 +41,8 @@ COPY --chown=registry:registry registry ./registry
 # The integration guide and its example, served at /integration-guide.
 COPY --chown=registry:registry docs/integration-guide.md ./docs/integration-guide.md
 COPY --chown=registry:registry docs/examples/studio_client.py ./docs/examples/studio_client.py
+# The guide for every reader, served at /docs/.
+COPY --from=build --chown=registry:registry /build/guide ./docs/_build/html
 # collectstatic needs settings to import; build-time placeholders satisfy the production guard
 # and are not baked into the image's environment.
 RUN SECRET_KEY=build-only-placeholder-secret-key-0123456789abcdefghijklmnopqrstuvwxyz \

@@ -1,7 +1,7 @@
 """`bench/run`: every benchmark, one after another, then one table of their BENCH_RESULT lines.
 
 Each benchmark runs as its own process with its own output kept in var/bench/<name>.log; the
-table is printed as Markdown (ready for the README) with the date and the machine.
+table is printed as Markdown (ready for docs/operators/benchmarks.md) with the date and the machine.
 """
 
 from __future__ import annotations

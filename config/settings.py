@@ -7,7 +7,8 @@ Two run modes share it:
 REGISTRY_MODE=production turns on the deployment guards: the process refuses to start
 without a real SECRET_KEY, a key-encryption key, ALLOWED_HOSTS and an https REGISTRY_BASE_URL,
 and says which is missing.
-Every variable is listed in the README.
+Every variable is explained in docs/operators/environment.md, generated from this module's
+env_* calls (docs/_ext/registry_docs/environment.py; a test fails on one left unexplained).
 """
 
 from __future__ import annotations
@@ -303,7 +304,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # 0 turns the watchdog off.
 WORKER_WATCHDOG_INTERVAL = env_int("WORKER_WATCHDOG_INTERVAL", 15)
 WORKER_WATCHDOG_TIMEOUT = env_int("WORKER_WATCHDOG_TIMEOUT", 90)
-# --- Transparency log (registry/tlog; README, "Transparency log") ---------------------------------
+# --- Transparency log (registry/tlog; docs/concepts/transparency-log.md) ---------------------------------
 # The checkpoint origin (and log key name): by default REGISTRY_BASE_URL's host and path + "/log".
 # Fixed by the first log key: changing it later does not rename the log.
 TLOG_ORIGIN = env_str("TLOG_ORIGIN")

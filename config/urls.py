@@ -21,6 +21,9 @@ urlpatterns = [
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
     path("integration-guide", views.integration_guide, name="integration-guide"),
     path("integration-guide/studio_client.py", views.integration_example, name="integration-example"),
+    # The guide for every reader (docs/, built by Sphinx), served as static files when built.
+    path("docs/", views.guide, name="guide"),
+    re_path(r"^docs/(?P<path>.+)$", views.guide, name="guide-page"),
     path(".well-known/jwks.json", token_views.jwks, name="jwks"),
     path("statuslists/<str:list_id>", token_views.status_list, name="status-list"),
     # The transparency log (C2SP tlog-tiles), public like the JWKS and the status lists.

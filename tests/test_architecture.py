@@ -1,4 +1,4 @@
-"""The layers of registry/ (README, "Architecture"), held by reading every module's imports.
+"""The layers of registry/ (docs/concepts/architecture.md), held by reading every module's imports.
 
 Each domain folder sits in one layer and imports only its own folder and the layers below; the
 edges (outbox, webhooks) sit low so that every domain may call them. Imports under
@@ -21,7 +21,7 @@ import sys
 import pytest
 
 REGISTRY = pathlib.Path(__file__).resolve().parent.parent / "registry"
-README = REGISTRY.parent / "README.md"
+ARCHITECTURE = REGISTRY.parent / "docs" / "concepts" / "architecture.md"
 
 # Lowest first. A domain may import its own layer only where the set says so (one folder each).
 LAYERS: list[tuple[str, ...]] = [
@@ -89,11 +89,11 @@ def _folders() -> set[str]:
 
 
 def test_every_domain_folder_has_a_layer():
-    assert _folders() - set(LAYER_OF) == set(), "add the new folder to LAYERS and to the README's Architecture section"
+    assert _folders() - set(LAYER_OF) == set(), "add the new folder to LAYERS and to docs/concepts/architecture.md"
 
 
-def test_the_readme_names_the_layers_in_their_order():
-    section = README.read_text(encoding="utf-8").split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+def test_the_architecture_page_names_the_layers_in_their_order():
+    section = ARCHITECTURE.read_text(encoding="utf-8").split("\n", 1)[1].split("\n## ", 1)[0]
     order = section.split("\n\n", 2)[1]  # the paragraph after the heading's first: the layer order
     named = [name for name in re.findall(r"`(\w+)`", order) if name in LAYER_OF]
 

@@ -41,7 +41,7 @@ from bench.consent_check.runner import drop_database, recreate_database
 
 TARGET_PROOF_P99_MS = 10.0
 # load_mix's audited events: one per usage report (consent checks there do not record, token
-# fetches write nothing). Its fastest recorded run took 21.9 reports/s (README, "Load test").
+# fetches write nothing). Its fastest recorded run took 21.9 reports/s (docs/operators/benchmarks.md, "Load test").
 LOAD_MIX_EVENTS_PER_S = 21.9
 TARGET_FACTOR = 10
 SYNTHETIC_CHUNK = 1 << 20

@@ -3,7 +3,7 @@ of free text, and the export's value formats. No ORM import.
 
 A domain that holds a performer's personal data has a `privacy.py` with `PSEUDONYMISED`,
 `pseudonymise_performer(performer, erasure)` and `export_performer(performer)`;
-`registry.privacy` calls them in the order of `settings.PERFORMER_DATA_MODULES` (README,
+`registry.privacy` calls them in the order of `settings.PERFORMER_DATA_MODULES` (docs/concepts/privacy.md,
 "Privacy: export and erasure"). They live below every domain so that none imports privacy.
 """
 

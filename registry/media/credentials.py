@@ -7,8 +7,9 @@ The manifest carries three assertions:
   (`digitalSourceType` trainedAlgorithmicMedia, IPTC's term for AI-generated media);
 - `cawg.training-mining`: whether the asset may be used to train or mine, from the performer's
   do-not-train preference (CAWG's training-and-data-mining assertion);
-- ours, `org.performer-consent-registry.likeness-consent` (CONSENT_LABEL), documented in the
-  README: the consent token's id and SHA-256, its status-list slot, the use and media the asset is
+- ours, `org.performer-consent-registry.likeness-consent` (CONSENT_LABEL), documented in
+  docs/studios/content-credentials.md: the consent token's id and SHA-256, its status-list slot,
+  the use and media the asset is
   for, when it was signed, and `log_leaf`, the index of the token's issue in the transparency log
   (null only when the log had not sequenced it yet: the token endpoint then gives its proof).
 """

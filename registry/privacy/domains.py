@@ -25,7 +25,7 @@ PSEUDONYMISED = (ErasureRequest,)
 # names the pseudonym.
 KEPT_AS_IS: dict[str, str] = {
     "audit.AuditEvent": "append-only and hash-chained: rewriting an entry breaks the chain that proves "
-    "consent predated use (README, 'The audit log is the known limit')",
+    "consent predated use (docs/concepts/privacy.md, 'The audit log is the known limit')",
     "consent.ConsentGrant": "the signed grant: scope, term and status, linked by ids; no names",
     "consent.DescriptionVersion": "its SHA-256 is what was signed and what every token carries",
     "consent.PerformerPreferences": "choices (do-not-train, opt-outs, rate floor), not identity",

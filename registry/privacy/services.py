@@ -5,7 +5,7 @@ Carrying out is one transaction under the performer's row lock: the rules are ch
 performer's personal data in its own tables by a pseudonym (registry/privacy/domains.py), and one
 `performer.erased` audit event records which tables changed and how many rows (never the values).
 Signed and financial records keep their rows, hashes, amounts and links; only the names in them
-change. The audit log is append-only and hash-chained, so its entries are not touched: see README
+change. The audit log is append-only and hash-chained, so its entries are not touched: see docs/concepts/privacy.md
 "Privacy: export and erasure".
 """
 

@@ -1,19 +1,27 @@
-"""Site-level pages: the front page, the integration guide, problem-type docs and the error
-pages (400, 403, 404, 500 and a refused CSRF check) of every area, each in its area's frame."""
+"""Site-level pages: the front page, the integration guide, the built guide (/docs/), problem-type
+docs and the error pages (400, 403, 404, 500 and a refused CSRF check) of every area, each in its
+area's frame."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import mimetypes
+import re
 import sys
 from pathlib import Path
 
+from csp.constants import SELF, UNSAFE_INLINE
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import InterfaceError, OperationalError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils._os import safe_join
 
 from registry.core.problem_details import json_problem
 from registry.core.problems import ProblemType
@@ -23,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 GUIDE = Path(settings.BASE_DIR) / "docs" / "integration-guide.md"
 GUIDE_EXAMPLE = Path(settings.BASE_DIR) / "docs" / "examples" / "studio_client.py"
+# The guide for every reader, built from docs/ by Sphinx (`./run docs`; the Docker image builds it).
+DOCS_BUILD = Path(settings.BASE_DIR) / "docs" / "_build" / "html"
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
 def home(request):
@@ -43,6 +54,39 @@ def integration_example(request):
     except FileNotFoundError as exc:
         raise Http404("The example is not installed here.") from exc
     return FileResponse(handle, content_type="text/plain; charset=utf-8")
+
+
+def guide(request, path: str = ""):
+    """The built guide, as static files. Furo's pages carry one inline script (the colour theme,
+    allowed by its hash) and inline style attributes on their icons: this page alone allows those,
+    as /api/redoc/ does for Redoc. Not built here: a page saying how to build it."""
+    if not (DOCS_BUILD / "index.html").is_file():
+        return render(request, "site/guide_not_built.html", status=404)
+    if path == "" or path.endswith("/"):
+        path += "index.html"
+    if any(part.startswith(".") for part in path.split("/")):
+        raise Http404("No such page in the guide.")  # .buildinfo, .doctrees: Sphinx's, not pages
+    try:
+        file = Path(safe_join(DOCS_BUILD, path))
+    except SuspiciousFileOperation as exc:
+        raise Http404("No such page in the guide.") from exc
+    if not file.is_file():
+        raise Http404("No such page in the guide.")
+    content_type, encoding = mimetypes.guess_type(file.name)
+    if file.suffix == ".html":
+        body = file.read_bytes()
+        response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        hashes = [
+            "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+            for script in _INLINE_SCRIPT.findall(body)
+        ]
+        response._csp_update = {"style-src": [SELF, UNSAFE_INLINE], "script-src": [SELF, *hashes]}
+    else:
+        response = FileResponse(file.open("rb"), content_type=content_type or "application/octet-stream")
+        if encoding:
+            response.headers["Content-Encoding"] = encoding
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def problem_type(request, slug: str):

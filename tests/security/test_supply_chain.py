@@ -71,7 +71,9 @@ def test_a_vulnerability_fails_even_when_other_packages_could_not_be_looked_up(t
     assert audit(tmp_path, [VULNERABLE, UNREACHABLE]).returncode == 1
 
 
-@pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt", "requirements-audit.txt"])
+@pytest.mark.parametrize(
+    "name", ["requirements.txt", "requirements-dev.txt", "requirements-docs.txt", "requirements-audit.txt"]
+)
 def test_every_requirement_is_pinned_to_one_version(name):
     lines = [line.strip() for line in (ROOT / name).read_text().splitlines()]
     requirements = [line for line in lines if line and not line.startswith(("#", "-r "))]

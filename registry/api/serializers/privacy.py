@@ -54,7 +54,7 @@ _ROWS = serializers.ListField(child=serializers.DictField())
 
 class PerformerExportSerializer(serializers.Serializer):
     """The export document (`format` registry-performer-export, `version` 1). Each section is
-    described in the README; within a version keys are only ever added."""
+    described in the guide (Concepts, "Privacy: export and erasure"); within a version keys are only ever added."""
 
     format = serializers.CharField()
     version = serializers.IntegerField()

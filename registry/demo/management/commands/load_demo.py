@@ -20,6 +20,7 @@ class Command(BaseCommand):
         w(f"  Home              {base_url}/")
         w(f"  Staff admin       {base_url}/admin/")
         w(f"  API docs          {base_url}/api/docs/")
+        w(f"  The guide         {base_url}/docs/   (built by ./run demo; ./run docs serves it alone)")
         w(f"  Readiness         {base_url}/readyz")
         w("")
         w("  Logins (username / password):")

@@ -1,5 +1,5 @@
 """`manage.py rotate_log_key`: a new Ed25519 key signs the log's checkpoints from now on; the old
-one co-signs them for TLOG_KEY_OVERLAP_DAYS more (README, "Transparency log", rotation)."""
+one co-signs them for TLOG_KEY_OVERLAP_DAYS more (docs/operators/keys.md, "The log key")."""
 
 from __future__ import annotations
 
