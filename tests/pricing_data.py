@@ -17,7 +17,7 @@ _RATES = import_module("registry.terms.migrations.0004_reference_rates")
 
 def _scale_rows(like: str):
     if like.startswith("tvth"):
-        for code, start, end, day, weekly, background, stand_in in _RATES.TVTH_PERIODS:
+        for _code, start, end, day, weekly, background, stand_in in _RATES.TVTH_PERIODS:
             yield "day_performer", "day", day, start, end
             yield "weekly_performer", "week", weekly, start, end
             # 2026 has no published background and stand-in figures: the 2025 ones carry on.
@@ -33,37 +33,42 @@ def _scale_rows(like: str):
 
 
 def give_reference_pricing(agreement: Agreement, *, like: str = "tvth-2023", ph_rate: str = "0") -> Agreement:
-    """Give `agreement` the rules and scale of the reference agreement `like`, from the
-    agreement's start (earlier scale rows start there too), and a single P&H rate."""
-    for codes, kind, role, (scale_role, scale_unit, divisor), multiplier, ph, confidence, note in _PRICING.RULES:
-        if like in codes:
-            PricingRule.objects.get_or_create(
-                agreement=agreement,
-                usage_kind=kind,
-                role_category=role,
-                defaults={
-                    "scale_role": scale_role,
-                    "scale_unit": scale_unit,
-                    "scale_divisor": Decimal(divisor),
-                    "multiplier": Decimal(multiplier),
-                    "ph_applies": ph,
-                    "source_confidence": confidence,
-                    "source_note": note,
-                },
-            )
+    """Give `agreement` (new, with no pricing data yet) the rules and scale of the reference
+    agreement `like`, from the agreement's start (the earliest scale rows start there), and a
+    single P&H rate. Three INSERTs: many tests build an agreement."""
+    PricingRule.objects.bulk_create(
+        PricingRule(
+            agreement=agreement,
+            usage_kind=kind,
+            role_category=role,
+            scale_role=scale_role,
+            scale_unit=scale_unit,
+            scale_divisor=Decimal(divisor),
+            multiplier=Decimal(multiplier),
+            ph_applies=ph,
+            source_confidence=confidence,
+            source_note=note,
+        )
+        for codes, kind, role, (scale_role, scale_unit, divisor), multiplier, ph, confidence, note in _PRICING.RULES
+        if like in codes
+    )
     rows = sorted(_scale_rows(like), key=lambda r: r[3])
     first: dict[tuple[str, str], dt.date] = {}
+    cards = []
     for role, unit, amount, start, end in rows:
         first.setdefault((role, unit), start)
         begins = min(start, agreement.effective_from) if first[(role, unit)] == start else start
-        RateCard.objects.get_or_create(
-            agreement=agreement,
-            role_category=role,
-            unit=unit,
-            effective_from=begins,
-            defaults={"amount": Decimal(amount), "currency": agreement.currency, "effective_to": end},
+        cards.append(
+            RateCard(
+                agreement=agreement,
+                role_category=role,
+                unit=unit,
+                effective_from=begins,
+                amount=Decimal(amount),
+                currency=agreement.currency,
+                effective_to=end,
+            )
         )
-    PhRate.objects.get_or_create(
-        agreement=agreement, effective_from=agreement.effective_from, defaults={"rate": Decimal(ph_rate)}
-    )
+    RateCard.objects.bulk_create(cards)
+    PhRate.objects.create(agreement=agreement, effective_from=agreement.effective_from, rate=Decimal(ph_rate))
     return agreement
