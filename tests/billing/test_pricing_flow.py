@@ -16,7 +16,7 @@ from registry.billing.models import Invoice
 from registry.terms.models import Agreement, PricingRule
 from registry.terms.services import agreement_successor_set, ph_rate_add, pricing_rule_set
 from registry.usage.models import UsageLine, UsageReport
-from tests.billing.conftest import AUGUST, bill, past_grant, report, replica_line
+from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
