@@ -319,8 +319,13 @@ class PricingRule(models.Model):
     role_category = models.CharField(
         max_length=24, choices=RoleCategory.choices, blank=True, help_text="Empty: the rule for any role."
     )
-    scale_role = models.CharField(max_length=24, choices=RoleCategory.choices, help_text="The scale row that applies")
-    scale_unit = models.CharField(max_length=12, choices=RateUnit.choices)
+    scale_role = models.CharField(
+        max_length=24,
+        choices=RoleCategory.choices,
+        blank=True,
+        help_text="The scale row that applies; empty: no scale floor, the signed price alone.",
+    )
+    scale_unit = models.CharField(max_length=12, choices=RateUnit.choices, blank=True)
     scale_divisor = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -347,4 +352,9 @@ class PricingRule(models.Model):
 
     def __str__(self) -> str:
         role = f"/{self.role_category}" if self.role_category else ""
-        return f"{self.agreement.code} {self.usage_kind}{role}: {self.scale_role}/{self.scale_unit}"
+        scale = f"{self.scale_role}/{self.scale_unit}" if self.scale_role else "no scale"
+        return f"{self.agreement.code} {self.usage_kind}{role}: {scale}"
+
+    def clean(self) -> None:
+        if bool(self.scale_role) != bool(self.scale_unit):
+            raise ValidationError("Name both the scale's role and its unit, or neither (no scale floor).")
