@@ -127,7 +127,7 @@ class CompensationSerializer(serializers.Serializer):
         default=None,
         help_text="The studio's good-faith estimate of days worked.",
     )
-    negotiated_per_use = serializers.BooleanField(
+    negotiated_per_use = fields.BooleanField(
         required=False,
         default=False,
         help_text="The price of each use is negotiated then: `amount` is the signed minimum per unit, and each "
