@@ -182,6 +182,7 @@ def copy_baseline(bodies: list[dict]) -> float:
         "violation_code",
         "violation_detail",
         "retraction_reason",
+        "unrateable_reason",
     )
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_copy (LIKE usage_usageline INCLUDING DEFAULTS)")
@@ -212,6 +213,7 @@ def copy_baseline(bodies: list[dict]) -> float:
                                 "USD",
                                 '["streaming"]',
                                 '["US"]',
+                                "",
                                 "",
                                 "",
                                 "",

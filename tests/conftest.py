@@ -138,12 +138,16 @@ def actor() -> Actor:
 
 @pytest.fixture
 def agreement(db) -> Agreement:
-    return Agreement.objects.create(
-        code="test-tvth",
-        name="Test TV/Theatrical",
-        sector="tv_theatrical",
-        effective_from=dt.date(2023, 11, 9),
-        effective_to=dt.date(2030, 6, 30),
+    from tests.pricing_data import give_reference_pricing
+
+    return give_reference_pricing(
+        Agreement.objects.create(
+            code="test-tvth",
+            name="Test TV/Theatrical",
+            sector="tv_theatrical",
+            effective_from=dt.date(2023, 11, 9),
+            effective_to=dt.date(2030, 6, 30),
+        )
     )
 
 

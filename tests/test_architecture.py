@@ -143,6 +143,8 @@ PURE = sorted(
         for name in [
             "billing/rating",
             "billing/money",
+            "core/money",
+            "terms/pricing",
             "billing/periods",
             "audit/catalogue",
             "core/problems",

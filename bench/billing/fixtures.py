@@ -186,6 +186,8 @@ def _line(rng: random.Random, studio, report, synthetic, tvth, grants: list, j: 
         "violation_detail": "",
         "retracted_at": None,
         "retraction_reason": "",
+        "unrateable_reason": "",
+        "unrateable_since": None,
     }
     r = rng.random()
     if r < SYNTHETIC_SHARE or not grants:

@@ -562,12 +562,20 @@ class Builder:
             future_spots=project.future_spots,
             detail=f"Production {project.production_number}; material from the {requested_at:%B %Y} sessions.",
         )
-        content = services.description_content(description)
-        sha = services.description_sha256(content)
         unit = rng.choice(["day", "day", "flat", "session"])
         amount = Decimal(rng.randrange(600, 6000)).quantize(Decimal("0.01"))
         if prefs and prefs.rate_floor_amount and unit == prefs.rate_floor_unit and amount < prefs.rate_floor_amount:
             amount = prefs.rate_floor_amount + 100
+        estimated_days = Decimal(rng.randint(1, 10)) if unit == "day" else None
+        origin = services.replica_origin_of(use, "")
+        # What is signed and hashed: the description, the compensation and the replica's origin.
+        content = {
+            **services.description_content(description),
+            **services.signed_terms_content(
+                rules.Compensation(amount, agreement.currency, unit, estimated_days), origin
+            ),
+        }
+        sha = services.description_sha256(content)
         scan = use == "replica_creation"
         request = self.add(
             ConsentRequest,
@@ -586,7 +594,9 @@ class Builder:
             compensation_amount=amount,
             compensation_currency=agreement.currency,
             compensation_unit=unit,
-            estimated_days=Decimal(rng.randint(1, 10)) if unit == "day" else None,
+            compensation_negotiated_per_use=False,
+            replica_origin=origin,
+            estimated_days=estimated_days,
             decline_reason="",
             auto_declined=False,
             decline_codes=[],
@@ -632,8 +642,8 @@ class Builder:
             **({"lineage_id": previous.grant.lineage_id} if previous else {}),
             version=previous.grant.version + 1 if previous else 1,
             supersedes_id=previous.grant.id if previous else None,
-            request_id=request.id,
-            studio=self.studios[sidx],  # objects, not ids: the token claims read them
+            request=request,  # objects, not ids: the token claims read them
+            studio=self.studios[sidx],
             performer=performer,
             agreement=agreement,
             use=use,

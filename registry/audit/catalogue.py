@@ -15,7 +15,7 @@ from registry.core.vocabulary import Vocabulary
 class AuditSubject(Vocabulary):
     """What an entry is about: its `subject_type`, beside the subject's public id."""
 
-    AGREEMENT = "agreement", "An agreement (its rate cards)"
+    AGREEMENT = "agreement", "An agreement (its rate cards, P&H rates, pricing rules and successor)"
     API_KEY = "api_key", "A studio's API key, by its prefix"
     BILLING_RUN = "billing_run", "A monthly billing run"
     BONUS_DISTRIBUTION = "bonus_distribution", "A streaming success bonus paid out"
@@ -68,6 +68,18 @@ class AuditAction(Vocabulary):
     # Agreements
     RATE_CARD_ADDED = "rate_card.added", "A rate card row was added to an agreement", _S.AGREEMENT
     RATE_CARD_PERIOD_CHANGED = "rate_card.period_changed", "A rate card row's period was closed", _S.AGREEMENT
+    PRICING_RULE_SET = (
+        "pricing_rule.set",
+        "A pricing rule (scale, divisor, multiplier, P&H) was added to an agreement or changed",
+        _S.AGREEMENT,
+    )
+    PH_RATE_ADDED = "ph_rate.added", "A P&H contribution rate period was added to an agreement", _S.AGREEMENT
+    PH_RATE_PERIOD_CHANGED = "ph_rate.period_changed", "A P&H rate period's end was set", _S.AGREEMENT
+    AGREEMENT_SUCCESSOR_SET = (
+        "agreement.successor_set",
+        "The agreement that succeeds another was named (use after its end is priced under it)",
+        _S.AGREEMENT,
+    )
     # Consent requests
     CONSENT_REQUEST_CREATED = "consent_request.created", "A studio asked for consent", _S.CONSENT_REQUEST
     DESCRIPTION_VERSION_CREATED = (

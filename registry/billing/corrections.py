@@ -29,12 +29,13 @@ from registry.billing.documents import (
     set_totals,
 )
 from registry.billing.models import Invoice, InvoiceLine, Posting
-from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, uses
+from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, provenance, uses
 from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.consent import CompensationUnit
 from registry.usage.models import UsageLine
 
 MAX_REASON_LENGTH = 500
@@ -159,6 +160,8 @@ class Correction:
 
 
 CORRECTED_FACTS = ("estimated_days", "units", "negotiated_amount")
+# The pricing fact each corrected usage-line field is (the line's negotiated amount is the amount it states).
+FACT_FIELD = {"negotiated_amount": "stated_amount"}
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ class DebitItem:
     terms: AgreementTerms
     difference: rating.Rated
     corrected: dict[str, str]
+    provenance: dict = dataclasses.field(default_factory=dict)
 
 
 def debit_note_issue(
@@ -223,7 +227,7 @@ def debit_note_issue(
         totals = DocumentTotals()
         rows = []
         for item in items:
-            snapshot = {**item.terms.snapshot, "corrected": item.corrected}
+            snapshot = {**(item.provenance or item.terms.snapshot), "corrected": item.corrected}
             rows.append(
                 invoice_line(
                     note,
@@ -291,10 +295,16 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
             problems=[FieldProblem(field_name, "required", f"Correct one of {', '.join(CORRECTED_FACTS)}.")],
         )
     [use] = uses(UsageLine.objects.filter(pk=line.pk))
-    terms = TermsByAgreement()[use.agreement_id]
-    facts = dataclasses.replace(facts_of(use), **corrected)
+    # Re-rated as the charge was: a grant's flat fee stays on the line that carried it.
+    flat_elsewhere = use.compensation_unit == CompensationUnit.FLAT and not charge.terms_used.get("flat_fee", False)
+    facts = dataclasses.replace(
+        facts_of(use, flat_fee_charged=flat_elsewhere),
+        **{FACT_FIELD.get(name, name): value for name, value in corrected.items()},
+    )
     try:
-        rerated = rating.rate_line(facts, terms.terms, terms.scale)
+        in_force = TermsByAgreement().in_force(use)
+        terms = in_force.pricing
+        rerated = rating.rate_line(facts, terms.terms, terms.scale, seed=use.pk)
     except rating.RatingError as exc:
         raise InvalidInputError(str(exc), problems=[FieldProblem(field_name, "not_rated", str(exc))]) from exc
     so_far = charged_so_far(
@@ -321,4 +331,6 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
                 FieldProblem(field_name, "not_an_increase", f"Re-rated at {rerated.total}; charged {so_far.total}.")
             ],
         )
-    return DebitItem(charge, use, terms, difference, {k: str(v) for k, v in corrected.items()})
+    return DebitItem(
+        charge, use, terms, difference, {k: str(v) for k, v in corrected.items()}, provenance(in_force, rerated, use)
+    )

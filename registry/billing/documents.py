@@ -20,14 +20,25 @@ from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
-from registry.billing.rating_inputs import CHUNK, AgreementTerms, TermsByAgreement, Use, facts_of, uses
+from registry.billing.rating_inputs import (
+    CHUNK,
+    AgreementTerms,
+    TermsByAgreement,
+    Use,
+    facts_of,
+    grants_with_flat_fee_charged,
+    provenance,
+    uses,
+)
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.consent import CompensationUnit
 from registry.core.vocabulary.usage import UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
+from registry.usage.models import UsageLine
 from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
@@ -38,14 +49,29 @@ NUMBER_PREFIXES = {DocumentType.INVOICE: "INV", DocumentType.CREDIT_NOTE: "CRN",
 
 @dataclass
 class DocumentTotals:
-    """A document's sums, added up line by line as its lines are written."""
+    """A document's sums, added up line by line as its lines are written.
+
+    What goes to the funds (P&H contributions, synthetic performers' royalties) is pooled by
+    fund split and split once per document (`by_fund`), not line by line: split line by line,
+    every odd cent of a 50/50 split went to the same fund, a steady bias. The odd cents of the
+    document's split go in an order drawn from the document's id (docs/pricing.md)."""
 
     performer_pay: Decimal = ZERO
     ph: Decimal = ZERO
     funds: Decimal = ZERO
     by_performer: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
-    by_fund: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    fund_pools: dict[tuple, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     lines: int = 0
+
+    def by_fund(self, seed: str) -> dict[str, Decimal]:
+        """Each fund's amount: every pool split once by its shares, odd cents ordered by `seed`."""
+        out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for split_key, amount in sorted(self.fund_pools.items()):
+            if not amount:
+                continue
+            for fund, share in rating.fund_split(amount, dict(split_key), seed=seed).items():
+                out[fund] += share
+        return dict(out)
 
 
 @dataclass(frozen=True)
@@ -91,25 +117,40 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     agreements = TermsByAgreement()
     totals = DocumentTotals()
     errors = []
-    unrated = 0
+    unrated: list[tuple[int, str]] = []
+    now_rated: list[int] = []
+    flat_charged: set[int] | None = None  # loaded at the first flat-fee grant
     batch: list[dict] = []
     for use in uses(lines):
-        terms = agreements[use.agreement_id]
+        if flat_charged is None and use.compensation_unit == CompensationUnit.FLAT:
+            flat_charged = grants_with_flat_fee_charged(studio.pk)
+        charged = use.grant_id in flat_charged if flat_charged else False
         try:
-            rated = rating.rate_line(facts_of(use), terms.terms, terms.scale)
+            in_force = agreements.in_force(use)
+            terms = in_force.pricing
+            rated = rating.rate_line(facts_of(use, flat_fee_charged=charged), terms.terms, terms.scale, seed=use.pk)
         except rating.RatingError as exc:
-            unrated += 1
+            unrated.append((use.pk, str(exc)[:500]))
             if len(errors) < MAX_ERRORS_PER_STUDIO:  # kept on the run: bounded, whatever the lines
                 errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
             continue
-        batch.append(invoice_line(invoice, use, rated, terms, run.period, credit=False))
+        if rated.flat_fee and use.grant_id is not None:
+            flat_charged = (flat_charged or set()) | {use.grant_id}
+        if use.unrateable:
+            now_rated.append(use.pk)
+        batch.append(
+            invoice_line(
+                invoice, use, rated, terms, run.period, credit=False, terms_used=provenance(in_force, rated, use)
+            )
+        )
         add_to_totals(totals, use, rated, terms.terms)
         if len(batch) >= CHUNK:
             copy_insert(InvoiceLine, batch)
             batch = []
     copy_insert(InvoiceLine, batch)
-    if unrated > len(errors):
-        errors.append({"studio": studio.public_id, "error": f"{unrated - len(errors)} more lines not rated"})
+    if len(unrated) > len(errors):
+        errors.append({"studio": studio.public_id, "error": f"{len(unrated) - len(errors)} more lines not rated"})
+    mark_unrateable(studio, unrated, now_rated, now)
     if totals.lines == 0:
         # Nothing could be rated: no empty invoice (the errors say why).
         invoice.delete()
@@ -117,6 +158,30 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     set_totals(invoice, totals)
     finalize_draft(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
     return RunDocument(invoice, totals.lines, tuple(errors))
+
+
+def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: list[int], now: dt.datetime) -> None:
+    """Lines the run could not price are marked unrateable with the reason (the studio is told by
+    a webhook, staff see them on the console); lines a run prices after the data was fixed lose
+    the mark. Newly marked lines only are announced, so a studio is told once per gap."""
+    if now_rated:
+        UsageLine.objects.filter(pk__in=now_rated).update(unrateable_reason="", unrateable_since=None)
+    if not unrated:
+        return
+    reasons = dict(unrated)
+    fresh = list(
+        UsageLine.objects.filter(pk__in=list(reasons), unrateable_since__isnull=True).values_list("pk", "line_ref")
+    )
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for pk, reason in unrated:
+        by_reason[reason].append(pk)
+    for reason, pks in by_reason.items():  # a gap is usually one reason for many lines
+        UsageLine.objects.filter(pk__in=pks).exclude(unrateable_reason=reason).update(unrateable_reason=reason)
+    UsageLine.objects.filter(pk__in=[pk for pk, _ in fresh]).update(unrateable_since=now)
+    if fresh:
+        webhook_events.usage_lines_unrateable(
+            studio, [{"line_id": ref, "reason": reasons[pk]} for pk, ref in fresh[:MAX_ERRORS_PER_STUDIO]], len(fresh)
+        )
 
 
 def run_credit_note_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt.datetime) -> RunDocument:
@@ -155,10 +220,14 @@ def run_credit_note_issue(*, run: BillingRun, studio: Studio, currency: str, now
         charge = charges[use.pk]
         terms = agreements[use.agreement_id]
         # Credit exactly what was charged (the charge and any debit notes on it), whatever the
-        # rates say today.
+        # rates say today, under the terms the charge was priced by.
         rated = charged_so_far(charge, debits[charge.pk], explanation="credits")
-        rows.append(invoice_line(credit, use, rated, terms, run.period, credit=True))
-        add_to_totals(totals, use, rated, terms.terms, sign=Decimal(-1))
+        rows.append(invoice_line(credit, use, rated, terms, run.period, credit=True, terms_used=charge.terms_used))
+        charged_terms = rating.Terms(
+            currency=currency,
+            fund_split={k: Decimal(str(v)) for k, v in charge.terms_used["fund_split"].items()},
+        )
+        add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1))
     copy_insert(InvoiceLine, rows)
     set_totals(credit, totals)
     finalize_draft(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
@@ -190,6 +259,10 @@ def invoice_line(
         )
         fund_total = -fund_total
     who = use.performer_name if use.performer_id else (use.role_category or "")
+    used = terms_used or terms.snapshot
+    explanation = rated.explanation
+    if used.get("successor_note"):
+        explanation = f"{used['successor_note']}: {explanation}"
     return {
         "invoice_id": invoice.pk,
         "usage_line_id": use.pk,
@@ -202,12 +275,12 @@ def invoice_line(
         "token_jti": use.grant_public_id,
         "rate_card_id": rated.rate_card_id,
         "agreement_id": use.agreement_id,
-        "terms_used": terms_used or terms.snapshot,
+        "terms_used": used,
         "description": (
             f"{label}{KIND_LABELS.get(use.kind, use.kind)}, {who}, {use.project_title} "
             f"({use.production_number}), {use.use_date.isoformat()}"
         )[:500],
-        "explanation": rated.explanation[:2000],
+        "explanation": explanation[:2000],
         "performer_pay": rated.performer_pay,
         "ph_contribution": rated.ph_contribution,
         "fund_shares": {k: str(v) for k, v in rated.fund_shares.items()},
@@ -231,10 +304,10 @@ def _add(
     totals.funds += sign * sum(rated.fund_shares.values(), ZERO)
     if rated.performer_pay and performer_id:
         totals.by_performer[performer_id] += sign * rated.performer_pay
-    for fund, amount in rated.fund_shares.items():
-        totals.by_fund[fund] += sign * amount
-    for fund, amount in rating.ph_fund_shares(rated, terms).items():
-        totals.by_fund[fund] += sign * amount
+    to_funds = rated.ph_contribution + sum(rated.fund_shares.values(), ZERO)
+    if to_funds:
+        split_key = tuple(sorted((fund, str(share)) for fund, share in terms.fund_split.items()))
+        totals.fund_pools[split_key] += sign * to_funds
 
 
 def set_totals(invoice: Invoice, totals: DocumentTotals) -> None:
@@ -257,7 +330,6 @@ def totals_from_lines(invoice: Invoice) -> DocumentTotals:
         )
         terms = rating.Terms(
             currency=invoice.currency,
-            ph_rate=Decimal(il.terms_used["ph_contribution_rate"]),
             fund_split={k: Decimal(str(v)) for k, v in il.terms_used["fund_split"].items()},
         )
         _add(totals, il.performer_id, rated, terms, Decimal(1))
@@ -360,7 +432,7 @@ def _post_document(invoice: Invoice, totals: DocumentTotals, actor: Actor, now: 
     )
     for performer_id, amount in totals.by_performer.items():
         legs.append((accounts[performer_id], -amount))
-    for fund, amount in totals.by_fund.items():
+    for fund, amount in totals.by_fund(invoice.public_id).items():
         legs.append((ledger.account_for_fund(fund, currency), -amount))
     ledger.post_entry(
         memo=f"{invoice.get_document_type_display()} {invoice.number}",

@@ -1,10 +1,9 @@
-"""What rating needs, read from the database: usage lines as plain values, and each agreement's
-terms and rate cards, loaded once per studio bill."""
+"""What rating needs, read from the database: usage lines as plain values (with what their grant
+was signed with), and each agreement's pricing terms, loaded once per studio bill."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,71 +11,31 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from registry.billing import rating
-from registry.terms.models import Agreement, RateCard
+from registry.billing.models import InvoiceLine
+from registry.core.vocabulary.usage import LineStatus
+from registry.terms import pricing
+from registry.terms.selectors import AgreementPricing, InForce, PriceBook
 from registry.usage.models import UsageLine
 
 CHUNK = 2000
 
 
-class ScaleTable:
-    """Every rate card row of the agreements involved, loaded once per studio bill."""
+class TermsByAgreement:
+    """The agreements' pricing terms, each loaded once per studio bill, and the agreement in
+    force on a use date (a successor, when the grant's agreement has ended)."""
 
-    def __init__(self, agreement_ids: set[int]) -> None:
-        self.rows: dict[tuple[int, str, str], list[RateCard]] = defaultdict(list)
-        for row in RateCard.objects.filter(agreement_id__in=agreement_ids).order_by("effective_from"):
-            self.rows[(row.agreement_id, row.role_category, row.unit)].append(row)
+    def __init__(self) -> None:
+        self.book = PriceBook()
 
-    def lookup(self, agreement: Agreement) -> rating.Scale:
-        def scale(role: str, unit: str, on: dt.date) -> rating.ScaleRate:
-            for row in reversed(self.rows.get((agreement.pk, role, unit), [])):
-                if row.effective_from <= on and (row.effective_to is None or on <= row.effective_to):
-                    return rating.ScaleRate(row.pk, role, unit, row.amount, row.currency)
-            raise rating.RatingError(f"agreement {agreement.code} has no {role} rate per {unit} on {on.isoformat()}")
+    def __getitem__(self, agreement_id: int) -> AgreementPricing:
+        return self.book[agreement_id]
 
-        return scale
+    def in_force(self, use: Use) -> InForce:
+        return self.book.in_force(use.agreement_id, use.use_date)
 
 
-def terms_of(agreement: Agreement) -> rating.Terms:
-    return rating.Terms(
-        currency=agreement.currency,
-        ph_rate=agreement.ph_contribution_rate,
-        fund_split={k: Decimal(str(v)) for k, v in agreement.synthetic_fund_split.items()},
-        synthetic_multiplier=agreement.synthetic_royalty_multiplier,
-        realtime_multiplier=agreement.realtime_generation_multiplier,
-        icdr_floor_day_scale=agreement.icdr_floor_day_scale,
-    )
-
-
-def terms_snapshot(agreement: Agreement) -> dict:
-    return {
-        "agreement": agreement.code,
-        "ph_contribution_rate": str(agreement.ph_contribution_rate),
-        "fund_split": agreement.synthetic_fund_split,
-        "synthetic_royalty_multiplier": str(agreement.synthetic_royalty_multiplier),
-        "realtime_generation_multiplier": str(agreement.realtime_generation_multiplier),
-        "icdr_floor_day_scale": agreement.icdr_floor_day_scale,
-    }
-
-
-@dataclass(frozen=True)
-class AgreementTerms:
-    """An agreement's rating terms, the copy of them stored on each line, and its rate cards."""
-
-    agreement: Agreement
-    terms: rating.Terms
-    snapshot: dict
-    scale: rating.Scale
-
-
-class TermsByAgreement(dict):
-    """Agreement id -> AgreementTerms, each loaded once per studio bill."""
-
-    def __missing__(self, agreement_id: int) -> AgreementTerms:
-        agreement = Agreement.objects.get(pk=agreement_id)
-        value = self[agreement_id] = AgreementTerms(
-            agreement, terms_of(agreement), terms_snapshot(agreement), ScaleTable({agreement_id}).lookup(agreement)
-        )
-        return value
+# Billing reads the pricing terms as terms' selectors load them.
+AgreementTerms = AgreementPricing
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +61,10 @@ class Use:
     grant_public_id: str
     compensation_amount: Decimal | None
     compensation_unit: str
+    negotiated_per_use: bool
+    replica_origin: str
+    compensation_currency: str
+    unrateable: bool
 
 
 _USE_VALUES = (
@@ -123,10 +86,17 @@ _USE_VALUES = (
     "covering_grant__public_id",
     "covering_grant__request__compensation_amount",
     "covering_grant__request__compensation_unit",
+    "covering_grant__request__compensation_negotiated_per_use",
+    "covering_grant__request__replica_origin",
+    "covering_grant__request__compensation_currency",
     "grant_id",
     "grant__public_id",
     "grant__request__compensation_amount",
     "grant__request__compensation_unit",
+    "grant__request__compensation_negotiated_per_use",
+    "grant__request__replica_origin",
+    "grant__request__compensation_currency",
+    "unrateable_since",
 )
 
 
@@ -152,7 +122,8 @@ def uses(lines: QuerySet[UsageLine], *, chunk_size: int = CHUNK) -> Iterator[Use
 
 def _use_of(row: tuple) -> Use:
     (pk, ref, kind, day, units, role, days, negotiated, agreement_id, performer_id, pro_name, legal_name,
-     title, number, cg_id, cg_public, cg_amount, cg_unit, g_id, g_public, g_amount, g_unit) = row  # fmt: skip
+     title, number, cg_id, cg_public, cg_amount, cg_unit, cg_per_use, cg_origin, cg_currency,
+     g_id, g_public, g_amount, g_unit, g_per_use, g_origin, g_currency, unrateable_since) = row  # fmt: skip
     covering = cg_id is not None
     return Use(
         pk=pk,
@@ -172,18 +143,70 @@ def _use_of(row: tuple) -> Use:
         grant_public_id=(cg_public if covering else g_public) or "",
         compensation_amount=cg_amount if covering else g_amount,
         compensation_unit=(cg_unit if covering else g_unit) or "",
+        negotiated_per_use=bool(cg_per_use if covering else g_per_use),
+        replica_origin=(cg_origin if covering else g_origin) or "",
+        compensation_currency=(cg_currency if covering else g_currency) or "",
+        unrateable=unrateable_since is not None,
     )
 
 
-def facts_of(use: Use) -> rating.LineFacts:
-    return rating.LineFacts(
+def facts_of(use: Use, *, flat_fee_charged: bool = False) -> rating.LineFacts:
+    return pricing.line_facts(
         kind=use.kind,
         use_date=use.use_date,
         units=use.units,
         role_category=use.role_category,
         estimated_days=use.estimated_days,
-        own_daily_rate=rating.own_daily_rate(use.compensation_amount, use.compensation_unit),
-        negotiated_amount=use.negotiated_amount,
-        grant_compensation=use.compensation_amount,
-        grant_compensation_unit=use.compensation_unit,
+        stated_amount=use.negotiated_amount,
+        compensation_amount=use.compensation_amount,
+        compensation_unit=use.compensation_unit,
+        negotiated_per_use=use.negotiated_per_use,
+        replica_origin=use.replica_origin,
+        flat_fee_charged=flat_fee_charged,
+    )
+
+
+def signed_terms(use: Use) -> dict:
+    """What the performer signed, as the invoice line's provenance keeps it."""
+    if use.compensation_amount is None:
+        return {}
+    return {
+        "compensation": {
+            "amount": str(use.compensation_amount),
+            "currency": use.compensation_currency,
+            "unit": use.compensation_unit,
+            "negotiated_per_use": use.negotiated_per_use,
+        },
+        "replica_origin": use.replica_origin,
+    }
+
+
+def provenance(in_force: InForce, rated: rating.Rated, use: Use) -> dict:
+    """The terms an invoice line was priced by, copied onto it: the agreement in force (and the
+    one the grant was signed under, when a successor priced it), the rule, the P&H rate, the
+    signed compensation and the replica's origin. A later change of any of them never reprices it."""
+    return {
+        **in_force.pricing.snapshot,
+        "signed_under": in_force.signed_under,
+        "successor_note": in_force.note,
+        "rule": rated.rule,
+        "ph_contribution_rate": str(rated.ph_rate),
+        "flat_fee": rated.flat_fee,
+        **signed_terms(use),
+    }
+
+
+def grants_with_flat_fee_charged(studio_id: int) -> set[int]:
+    """The studio's grants whose flat fee a standing charge already carries (a flat fee is owed
+    once per grant; when the line that carried it is retracted, the next line carries it)."""
+    return set(
+        InvoiceLine.objects.filter(
+            invoice__studio_id=studio_id,
+            is_credit=False,
+            released=False,
+            corrects__isnull=True,
+            terms_used__flat_fee=True,
+        )
+        .exclude(usage_line__status=LineStatus.RETRACTED)
+        .values_list("grant_id", flat=True)
     )

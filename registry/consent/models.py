@@ -22,6 +22,7 @@ from registry.core.vocabulary.consent import (
     CompensationUnit,
     GrantStatus,
     ProjectKind,
+    ReplicaOrigin,
     RequestStatus,
     SignatureMethod,
     SignerRole,
@@ -96,6 +97,17 @@ class ConsentRequest(ProjectFields):
     compensation_amount = models.DecimalField(max_digits=12, decimal_places=2)
     compensation_currency = models.CharField(max_length=3)
     compensation_unit = models.CharField(max_length=16, choices=CompensationUnit.choices)
+    compensation_negotiated_per_use = models.BooleanField(
+        default=False,
+        help_text="The price of each use is negotiated then: the amount is the signed minimum per unit, and "
+        "each usage line states its price.",
+    )
+    replica_origin = models.CharField(
+        max_length=24,
+        choices=ReplicaOrigin.choices,
+        blank=True,
+        help_text="Employment-based or independently created (replica uses only): it decides how use is paid.",
+    )
     estimated_days = models.DecimalField(
         max_digits=7,
         decimal_places=2,
@@ -133,6 +145,7 @@ class ConsentRequest(ProjectFields):
             currency=self.compensation_currency,
             unit=self.compensation_unit,
             estimated_days=self.estimated_days,
+            negotiated_per_use=self.compensation_negotiated_per_use,
         )
 
 

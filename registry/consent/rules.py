@@ -17,6 +17,7 @@ from decimal import Decimal
 from registry.core.people import is_minor_on
 from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
+    REPLICA_USES,
     AlterationExemption,
     CheckReasonCode,
     CompensationUnit,
@@ -173,6 +174,7 @@ class Compensation:
     currency: str
     unit: CompensationUnit
     estimated_days: Decimal | None = None
+    negotiated_per_use: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class RequestFacts:
     scan_at: dt.datetime | None = None
     engaged_at: dt.datetime | None = None
     business_reason: str = ""
+    replica_origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -439,8 +442,31 @@ def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolat
     return out
 
 
+def replica_origin_violations(use: str, origin: str) -> list[RuleViolation]:
+    """A replica's origin (EBDR or ICDR) is a fact of the replica, signed with its use
+    (DOMAIN.md 1, 3.1-3.3); other uses have no replica to describe."""
+    if origin and use not in REPLICA_USES:
+        return [
+            RuleViolation(
+                "replica_origin",
+                "not_a_replica_use",
+                "Only a replica use (replica use, voice replica, real-time generation) states a replica origin.",
+            )
+        ]
+    return []
+
+
 def compensation_violations(c: Compensation, terms: AgreementTerms) -> list[RuleViolation]:
     out: list[RuleViolation] = []
+    if c.negotiated_per_use and c.unit in {CompensationUnit.FLAT, CompensationUnit.REVENUE_SHARE}:
+        out.append(
+            RuleViolation(
+                "compensation.negotiated_per_use",
+                "not_negotiable_per_use",
+                "A price negotiated per use states a minimum per unit (day, session, use, run), not a flat fee "
+                "or a revenue share.",
+            )
+        )
     if c.amount <= 0:
         out.append(RuleViolation("compensation.amount", "not_positive", "Propose a positive amount."))
     if c.currency != terms.currency:
@@ -499,6 +525,7 @@ def request_violations(
     out += minor_violations(req.description, performer)
     out += scan_violations(req, terms)
     out += compensation_violations(req.compensation, terms)
+    out += replica_origin_violations(req.use, req.replica_origin)
     return out
 
 

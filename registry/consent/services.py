@@ -47,8 +47,10 @@ from registry.core.errors import (
 )
 from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
+    REPLICA_USES,
     TERMINAL_GRANT_STATUSES,
     GrantStatus,
+    ReplicaOrigin,
     RequestStatus,
     SignatureMethod,
     SignerRole,
@@ -116,6 +118,30 @@ def description_content(d: rules.Description) -> dict:
     }
 
 
+def signed_terms_content(compensation: rules.Compensation, replica_origin: str) -> dict:
+    """What the performer signs beside the description, hashed with it (DOMAIN.md section 6):
+    the compensation, which binds the price of every use, and the replica's origin, which
+    decides the formula (EBDR or ICDR)."""
+    return {
+        "compensation": {
+            "amount": str(compensation.amount),
+            "currency": compensation.currency,
+            "unit": compensation.unit,
+            "estimated_days": str(compensation.estimated_days) if compensation.estimated_days is not None else None,
+            "negotiated_per_use": compensation.negotiated_per_use,
+        },
+        "replica_origin": replica_origin,
+    }
+
+
+def replica_origin_of(use: str, stated: str) -> str:
+    """The origin a replica use is signed with: as the studio states it, else employment-based
+    (the formula of DOMAIN.md 3.1, which never pays below scale); none for other uses."""
+    if use not in REPLICA_USES:
+        return stated
+    return stated or ReplicaOrigin.EMPLOYMENT_BASED
+
+
 def description_sha256(content: dict) -> str:
     return hashlib.sha256(canonical_json(content)).hexdigest()
 
@@ -138,6 +164,7 @@ class NewRequest:
     engaged_at: dt.datetime | None = None
     business_reason: str = ""
     amends: ConsentGrant | None = None
+    replica_origin: str = ""
 
 
 def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | None = None) -> ConsentRequest:
@@ -193,6 +220,7 @@ def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
         scan_at=new.scan_at,
         engaged_at=new.engaged_at,
         business_reason=new.business_reason,
+        replica_origin=new.replica_origin,
     )
     problems += _problems(
         rules.request_violations(
@@ -222,9 +250,14 @@ def _request_store(new: NewRequest, now: dt.datetime) -> tuple[ConsentRequest, D
         compensation_amount=new.compensation.amount,
         compensation_currency=new.compensation.currency,
         compensation_unit=new.compensation.unit,
+        compensation_negotiated_per_use=new.compensation.negotiated_per_use,
+        replica_origin=replica_origin_of(new.use, new.replica_origin),
         estimated_days=new.compensation.estimated_days,
     )
-    content = description_content(new.description)
+    content = {
+        **description_content(new.description),
+        **signed_terms_content(new.compensation, request.replica_origin),
+    }
     version = DescriptionVersion.objects.create(
         request=request, version=1, content=content, sha256=description_sha256(content), created_at=now
     )
@@ -247,7 +280,9 @@ def _request_created_data(request: ConsentRequest, new: NewRequest) -> dict:
             "currency": request.compensation_currency,
             "unit": request.compensation_unit,
             "estimated_days": request.estimated_days,
+            "negotiated_per_use": request.compensation_negotiated_per_use,
         },
+        "replica_origin": request.replica_origin,
         "scan_at": request.scan_at,
         "business_reason": request.business_reason,
         "expires_at": request.expires_at,

@@ -24,6 +24,7 @@ from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceS
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import GrantStatus, RequestStatus, UseType
 from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
+from registry.terms.selectors import carried_forward_rates
 from registry.usage.models import UsageLine
 
 ZERO = Decimal("0.00")
@@ -203,6 +204,20 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+UNRATEABLE_LISTED = 20
+
+
+def unrateable_lines() -> dict:
+    """Accepted lines a billing run could not price: how many, and the oldest few (one page)."""
+    lines = UsageLine.objects.filter(unrateable_since__isnull=False, status=LineStatus.ACCEPTED)
+    return {
+        "total": lines.count(),
+        "oldest": list(
+            lines.select_related("studio", "agreement").order_by("unrateable_since", "pk")[:UNRATEABLE_LISTED]
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class Dashboard:
     grants: dict
@@ -215,6 +230,8 @@ class Dashboard:
     months: list[dt.date]
     fund_billing: dict
     synthetic_days: dict
+    unrateable: dict
+    carried_rates: list
 
 
 def dashboard(*, until: dt.date | None = None) -> Dashboard:
@@ -231,6 +248,8 @@ def dashboard(*, until: dt.date | None = None) -> Dashboard:
         months=months,
         fund_billing=monthly_fund_billing(months),
         synthetic_days=monthly_synthetic_days(months),
+        unrateable=unrateable_lines(),
+        carried_rates=list(carried_forward_rates()),
     )
 
 

@@ -1,8 +1,16 @@
 from django.contrib import admin
 
 from registry.parties.callers import caller_for_user
-from registry.terms.models import Agreement, RateCard
-from registry.terms.services import rate_card_add, rate_card_close
+from registry.terms.models import Agreement, PhRate, PricingRule, RateCard
+from registry.terms.services import (
+    PRICING_RULE_FIELDS,
+    agreement_successor_set,
+    ph_rate_add,
+    ph_rate_close,
+    pricing_rule_set,
+    rate_card_add,
+    rate_card_close,
+)
 
 
 @admin.register(Agreement)
@@ -13,7 +21,7 @@ class AgreementAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "name", "sector", "effective_from", "effective_to", "currency"]},
+            {"fields": ["code", "name", "sector", "effective_from", "effective_to", "currency", "successor"]},
         ),
         ("Source", {"fields": ["source_confidence", "source_note"]}),
         (
@@ -36,11 +44,8 @@ class AgreementAdmin(admin.ModelAdmin):
             "Compensation terms",
             {
                 "fields": [
-                    "ph_contribution_rate",
-                    "synthetic_royalty_multiplier",
                     "synthetic_fund_split",
                     "icdr_floor_day_scale",
-                    "realtime_generation_multiplier",
                     "streaming_bonus_threshold",
                     "streaming_bonus_window_days",
                     "streaming_bonus_share",
@@ -53,11 +58,32 @@ class AgreementAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        """The successor is named through its audited service; the other fields as before."""
+        if change and "successor" in form.changed_data:
+            successor = obj.successor
+            obj.successor = Agreement.objects.get(pk=obj.pk).successor
+            obj.save()
+            agreement_successor_set(agreement=obj, successor=successor, actor=caller_for_user(request.user).actor())
+            obj.refresh_from_db()
+            return
+        obj.save()
+
 
 class RateCardInline(admin.TabularInline):
     model = RateCard
     extra = 0
-    fields = ["role_category", "unit", "amount", "currency", "effective_from", "effective_to", "source_confidence"]
+    fields = [
+        "role_category",
+        "unit",
+        "amount",
+        "currency",
+        "effective_from",
+        "effective_to",
+        "source_confidence",
+        "source_note",
+        "carried_forward",
+    ]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -66,7 +92,112 @@ class RateCardInline(admin.TabularInline):
         return False  # added through the rate card page, which checks overlaps under a lock
 
 
-AgreementAdmin.inlines = [RateCardInline]
+class PhRateInline(admin.TabularInline):
+    model = PhRate
+    extra = 0
+    fields = ["rate", "effective_from", "effective_to", "source_confidence", "source_note"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "P&H rates (add them on the P&H rate page, which refuses overlaps)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PricingRuleInline(admin.TabularInline):
+    model = PricingRule
+    extra = 0
+    fields = [
+        "usage_kind",
+        "role_category",
+        "scale_role",
+        "scale_unit",
+        "scale_divisor",
+        "multiplier",
+        "ph_applies",
+        "source_confidence",
+        "source_note",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Pricing rules (edited on the pricing rule page, audited)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+AgreementAdmin.inlines = [RateCardInline, PhRateInline, PricingRuleInline]
+
+
+@admin.register(PricingRule)
+class PricingRuleAdmin(admin.ModelAdmin):
+    """How each kind of use is priced under an agreement. Saved through pricing_rule_set
+    (audited); a change prices lines not billed yet and never a finalized invoice."""
+
+    list_display = [
+        "agreement",
+        "usage_kind",
+        "role_category",
+        "scale_role",
+        "scale_unit",
+        "scale_divisor",
+        "multiplier",
+        "ph_applies",
+        "source_confidence",
+    ]
+    list_filter = ["agreement", "usage_kind", "source_confidence"]
+    search_fields = ["agreement__code", "source_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["agreement", "usage_kind", "role_category"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = pricing_rule_set(
+            agreement=obj.agreement,
+            usage_kind=obj.usage_kind,
+            role_category=obj.role_category,
+            values={name: getattr(obj, name) for name in PRICING_RULE_FIELDS},
+            actor=caller_for_user(request.user).actor(),
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(PhRate)
+class PhRateAdmin(admin.ModelAdmin):
+    """P&H rates are effective-dated: new periods are added; an existing one may only have its
+    end date set."""
+
+    list_display = ["agreement", "rate", "effective_from", "effective_to", "source_confidence", "source_note"]
+    list_filter = ["agreement", "source_confidence"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["agreement", "rate", "effective_from", "source_confidence", "source_note"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        actor = caller_for_user(request.user).actor()
+        if change:
+            ph_rate_close(row=obj, effective_to=obj.effective_to, actor=actor)
+        else:
+            saved = ph_rate_add(
+                agreement=obj.agreement,
+                rate=obj.rate,
+                effective_from=obj.effective_from,
+                effective_to=obj.effective_to,
+                source_confidence=obj.source_confidence,
+                source_note=obj.source_note,
+                actor=actor,
+            )
+            obj.pk = saved.pk
 
 
 @admin.register(RateCard)
@@ -83,8 +214,9 @@ class RateCardAdmin(admin.ModelAdmin):
         "effective_from",
         "effective_to",
         "source_confidence",
+        "carried_forward",
     ]
-    list_filter = ["agreement", "role_category", "unit", "source_confidence"]
+    list_filter = ["agreement", "role_category", "unit", "source_confidence", "carried_forward"]
     search_fields = ["agreement__code", "source_note"]
     date_hierarchy = "effective_from"
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from registry.core.vocabulary.reference import Confidence
 from registry.core.vocabulary.terms import RateUnit, RoleCategory, Sector
+from registry.core.vocabulary.usage import UsageKind
 
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
@@ -29,6 +30,15 @@ class Agreement(models.Model):
     source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
     source_note = models.TextField(blank=True, max_length=2000)
     currency = models.CharField(max_length=3, default="USD")
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        help_text="The agreement that follows this one in its sector: use after this one ends is "
+        "priced under the successor in force on the use date (DOMAIN.md section 6).",
+    )
 
     # Consent terms (DOMAIN.md section 2).
     performer_may_revoke = models.BooleanField(default=True)
@@ -54,19 +64,12 @@ class Agreement(models.Model):
     )
 
     # Compensation terms (DOMAIN.md section 3).
-    ph_contribution_rate = models.DecimalField(
-        max_digits=6, decimal_places=4, default=Decimal("0"), validators=UNIT_INTERVAL
-    )
-    synthetic_royalty_multiplier = models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
-    )
+    # P&H rates (PhRate) and what each use is priced at (PricingRule) are rows of their own:
+    # effective-dated, and one per use kind and role.
     synthetic_fund_split = models.JSONField(default=default_synthetic_fund_split)
     icdr_floor_day_scale = models.BooleanField(
         default=False,
         help_text="An independently created replica pays at least day-performer scale (TV/Theatrical 2026).",
-    )
-    realtime_generation_multiplier = models.DecimalField(
-        max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(0)]
     )
     streaming_bonus_threshold = models.DecimalField(
         max_digits=5,
@@ -144,8 +147,33 @@ class Agreement(models.Model):
             errors["synthetic_fund_split"] = split_error
         if len(self.currency) != 3 or not self.currency.isupper():
             errors["currency"] = "Use an ISO 4217 code such as USD."
+        if self.successor_id is not None:
+            successor_error = self._successor_error()
+            if successor_error:
+                errors["successor"] = successor_error
         if errors:
             raise ValidationError(errors)
+
+    def _successor_error(self) -> str | None:
+        """A successor is another agreement of the same sector, starting after this one ends,
+        and the chain of successors never loops back."""
+        successor = self.successor
+        if successor.pk == self.pk:
+            return "An agreement cannot succeed itself."
+        if successor.sector != self.sector:
+            return f"The successor must be a {self.get_sector_display()} agreement."
+        if self.effective_to is None:
+            return "Only an agreement with an end date has a successor."
+        if successor.effective_from <= self.effective_to:
+            return f"The successor must start after {self.effective_to.isoformat()}, when this one ends."
+        seen = {self.pk}
+        step = successor
+        while step is not None:
+            if step.pk in seen:
+                return "The chain of successors loops back to this agreement."
+            seen.add(step.pk)
+            step = step.successor
+        return None
 
 
 def validate_fund_split(split: object) -> str | None:
@@ -181,6 +209,11 @@ class RateCard(models.Model):
     effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = until replaced")
     source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
     source_note = models.CharField(max_length=500, blank=True)
+    carried_forward = models.BooleanField(
+        default=False,
+        help_text="No published figure: the last known period's rate carried on until the union enters "
+        "the real one (flagged on the console dashboard).",
+    )
 
     class Meta:
         ordering = ["agreement__code", "role_category", "unit", "effective_from"]
@@ -223,3 +256,105 @@ class RateCard(models.Model):
                     f"Overlaps {clash}: rows for the same agreement, role and unit must not overlap.",
                     code="rate_overlap",
                 )
+
+
+class PhRate(models.Model):
+    """The agreement's pension & health contribution rate over a period: a share of performer
+    pay (or of a synthetic performer's royalty) paid to the funds. Rows never overlap."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="ph_rates")
+    rate = models.DecimalField(max_digits=6, decimal_places=4, validators=UNIT_INTERVAL)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty = until replaced")
+    source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+    source_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["agreement__code", "effective_from"]
+        verbose_name = "P&H rate"
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "effective_from"], name="ph_rate_start_unique"),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="ph_rate_period_ordered",
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=1), name="ph_rate_unit_interval"),
+        ]
+
+    def __str__(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "…"
+        return f"{self.agreement.code} P&H {self.rate} ({self.effective_from}–{end})"
+
+    def overlapping(self):
+        qs = PhRate.objects.filter(agreement_id=self.agreement_id)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        qs = qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from))
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lte=self.effective_to)
+        return qs
+
+    def clean(self) -> None:
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "The period must end on or after it starts."})
+        if self.agreement_id and self.effective_from:
+            clash = self.overlapping().first()
+            if clash is not None:
+                raise ValidationError(f"Overlaps {clash}: an agreement's P&H periods must not overlap.")
+
+
+class PricingRule(models.Model):
+    """How one kind of use is priced under an agreement (DOMAIN.md sections 3 and 6): which
+    scale row applies (role and unit), converted to a day or a unit by a stated divisor (a
+    weekly scale / 5), times a multiplier (7.5 for games real-time generation, 1.5 for a
+    commercial synthetic performer), and whether P&H is added.
+
+    `role_category` empty is the rule for any role; a row for a role (a background actor's
+    scan, a weekly performer's stand-in) wins over it. A change applies to lines not yet billed:
+    an invoice line keeps a copy of the rule it was priced by, and finalized documents are
+    never repriced."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="pricing_rules")
+    usage_kind = models.CharField(max_length=24, choices=UsageKind.choices)
+    role_category = models.CharField(
+        max_length=24, choices=RoleCategory.choices, blank=True, help_text="Empty: the rule for any role."
+    )
+    scale_role = models.CharField(
+        max_length=24,
+        choices=RoleCategory.choices,
+        blank=True,
+        help_text="The scale row that applies; empty: no scale floor, the signed price alone.",
+    )
+    scale_unit = models.CharField(max_length=12, choices=RateUnit.choices, blank=True)
+    scale_divisor = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text="The scale is divided by this to price one unit of use (a weekly scale / 5 = a day).",
+    )
+    multiplier = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("1"), validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    ph_applies = models.BooleanField(default=True, help_text="P&H contributions are added at the agreement's rate.")
+    source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
+    source_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["agreement__code", "usage_kind", "role_category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "usage_kind", "role_category"], name="pricing_rule_unique_per_kind_role"
+            ),
+            models.CheckConstraint(condition=Q(scale_divisor__gte=1), name="pricing_rule_divisor_at_least_one"),
+            models.CheckConstraint(condition=Q(multiplier__gt=0), name="pricing_rule_multiplier_positive"),
+        ]
+
+    def __str__(self) -> str:
+        role = f"/{self.role_category}" if self.role_category else ""
+        scale = f"{self.scale_role}/{self.scale_unit}" if self.scale_role else "no scale"
+        return f"{self.agreement.code} {self.usage_kind}{role}: {scale}"
+
+    def clean(self) -> None:
+        if bool(self.scale_role) != bool(self.scale_unit):
+            raise ValidationError("Name both the scale's role and its unit, or neither (no scale floor).")

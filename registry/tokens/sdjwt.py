@@ -66,6 +66,7 @@ DISCLOSABLE_CONSENT_CLAIMS = (
     "lineage",
     "version",
     "compensation",
+    "replica_origin",
     "performer",
     "studio",
 )

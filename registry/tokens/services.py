@@ -249,8 +249,21 @@ def consent_claims(grant: ConsentGrant, *, status_list: StatusList, index: int, 
             "signer_role": grant.signer_role,
             "lineage": grant.lineage_id,
             "version": grant.version,
+            # Added by issue 18 (claims are only ever added to the pinned contract): what the
+            # performer signed binds the price, and a replica's origin decides its formula.
+            "replica_origin": grant.request.replica_origin,
+            "compensation": compensation_claim(grant.request),
         },
         "status": {"status_list": {"idx": index, "uri": status_list.uri}},
+    }
+
+
+def compensation_claim(request) -> dict:
+    return {
+        "amount": str(request.compensation_amount),
+        "currency": request.compensation_currency,
+        "unit": request.compensation_unit,
+        "negotiated_per_use": request.compensation_negotiated_per_use,
     }
 
 
@@ -447,7 +460,6 @@ def sd_jwt_claims(token: ConsentToken, *, holder_jwk: dict, issued_at: dt.dateti
     slot. It shares the token's slot, so revoking or suspending the grant answers for both."""
     grant = token.grant
     base = consent_claims(grant, status_list=token.status_list, index=token.status_index, issued_at=issued_at)
-    request = grant.request
     return {
         "iss": base["iss"],
         "iat": base["iat"],
@@ -459,11 +471,6 @@ def sd_jwt_claims(token: ConsentToken, *, holder_jwk: dict, issued_at: dt.dateti
         "status": base["status"],
         "consent": {
             **base["consent"],
-            "compensation": {
-                "amount": str(request.compensation_amount),
-                "currency": request.compensation_currency,
-                "unit": request.compensation_unit,
-            },
             "performer": base["sub"],
             "studio": base["aud"],
         },

@@ -34,7 +34,14 @@ class UsageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(UsageLine)
 class UsageLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["line_ref", "kind", "status", "studio", "performer", "agreement", "use_date", "units", "unit"]
-    list_filter = ["status", "kind", "agreement", "studio", "use_date"]
+    list_filter = [
+        "status",
+        "kind",
+        "agreement",
+        "studio",
+        "use_date",
+        ("unrateable_since", admin.EmptyFieldListFilter),
+    ]
     search_fields = [
         "line_ref",
         "production_number",

@@ -134,6 +134,11 @@ class UsageLine(models.Model):
     violation_detail = models.CharField(max_length=500, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.CharField(max_length=500, blank=True)
+    # Set by a billing run that could not price an accepted line (a rate or a rule the union has
+    # not entered yet), cleared when a later run prices it: the studio sees it over the API and
+    # a webhook, staff on the console dashboard.
+    unrateable_reason = models.CharField(max_length=500, blank=True)
+    unrateable_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["report_id", "id"]
@@ -144,6 +149,12 @@ class UsageLine(models.Model):
         indexes = [
             models.Index(fields=["studio", "use_date"]),
             models.Index(fields=["status", "use_date"]),
+            # The console's list of unrateable lines reads only those: a small partial index.
+            models.Index(
+                fields=["studio", "unrateable_since"],
+                condition=Q(unrateable_since__isnull=False),
+                name="usage_line_unrateable",
+            ),
         ]
 
     def __str__(self) -> str:

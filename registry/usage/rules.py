@@ -21,6 +21,7 @@ MAX_LINES = 10_000
 CONSENT_FOR_KIND = {
     UsageKind.SCAN_SESSION: UseType.REPLICA_CREATION,
     UsageKind.REPLICA_USE: UseType.REPLICA_USE,
+    UsageKind.VOICE_REPLICA_USE: UseType.VOICE_REPLICA,
     UsageKind.DIGITAL_ALTERATION: UseType.DIGITAL_ALTERATION,
     UsageKind.REALTIME_GENERATION: UseType.REALTIME_GENERATION,
     UsageKind.TRAINING_USE: UseType.TRAINING,
@@ -28,7 +29,8 @@ CONSENT_FOR_KIND = {
 SYNTHETIC_KINDS = frozenset({UsageKind.SYNTHETIC_STANDIN, UsageKind.SYNTHETIC_VOICE_TRACK})
 UNITS_FOR_KIND = {
     UsageKind.SCAN_SESSION: {UsageUnit.SESSIONS, UsageUnit.DAYS},
-    UsageKind.REPLICA_USE: {UsageUnit.DAYS},
+    UsageKind.REPLICA_USE: {UsageUnit.DAYS, UsageUnit.USES},
+    UsageKind.VOICE_REPLICA_USE: {UsageUnit.DAYS, UsageUnit.USES},
     UsageKind.DIGITAL_ALTERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
     UsageKind.REALTIME_GENERATION: {UsageUnit.DAYS, UsageUnit.SESSIONS},
     UsageKind.TRAINING_USE: {UsageUnit.RUNS, UsageUnit.DAYS},

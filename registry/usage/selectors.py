@@ -28,6 +28,19 @@ def synthetic_performers_visible_to(caller: Caller) -> QuerySet[SyntheticPerform
     return visible_to(caller, SyntheticPerformer.objects.all(), performer=None)
 
 
+def covering_grant_terms(public_ids: set[str]) -> dict[str, dict]:
+    """What each covering grant was signed with, by public id: the pricing facts of its lines."""
+    rows = ConsentGrant.objects.filter(public_id__in=public_ids).values(
+        "public_id",
+        "pk",
+        "request__compensation_amount",
+        "request__compensation_unit",
+        "request__compensation_negotiated_per_use",
+        "request__replica_origin",
+    )
+    return {r["public_id"]: r for r in rows}
+
+
 def report_references(studio: Studio, lines: list[LineInput]) -> References:
     """Every reference a report's lines make, looked up in a handful of queries (not per line)."""
     refs = {line.line_ref for line in lines}

@@ -34,7 +34,9 @@ from registry.core.vocabulary.consent import CheckReasonCode, UseType
 from registry.core.vocabulary.usage import LineStatus, UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
+from registry.terms import pricing
 from registry.terms.models import Agreement
+from registry.terms.selectors import PriceBook
 from registry.usage import rules as usage_rules
 from registry.usage import selectors
 from registry.usage.models import (
@@ -163,6 +165,53 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
             r.status = LineStatus.VIOLATION
 
 
+def _refuse_unpriceable(resolved: list[_Resolved], signed: dict[str, dict]) -> None:
+    """Price every covered line now, as billing will (DOMAIN.md 3 and 6): a line that cannot be
+    priced (no rule or rate for its kind, role and date, an amount below what the performer
+    signed) refuses the report, naming the line, what is missing and who must add it, instead
+    of being accepted and never billed. Lines with identical facts are priced once (a report's
+    lines share kinds, dates and grants), so ten thousand lines cost a few hundred ratings."""
+    book = PriceBook()
+    seen: dict[tuple, pricing.RatingError | None] = {}
+    problems: list[FieldProblem] = []
+    for i, r in enumerate(resolved):
+        if r.status != LineStatus.ACCEPTED or r.given.kind not in pricing.RATERS:
+            continue
+        line = r.given
+        terms = signed.get(r.covering_grant_id or "", {})
+        facts = pricing.line_facts(
+            kind=line.kind,
+            use_date=line.use_date,
+            units=line.units,
+            role_category=line.role_category,
+            estimated_days=line.estimated_days,
+            stated_amount=line.negotiated_amount,
+            compensation_amount=terms.get("request__compensation_amount"),
+            compensation_unit=terms.get("request__compensation_unit", ""),
+            negotiated_per_use=terms.get("request__compensation_negotiated_per_use", False),
+            replica_origin=terms.get("request__replica_origin", ""),
+        )
+        key = (r.agreement.pk, facts)
+        if key not in seen:
+            seen[key] = None
+            try:
+                in_force = book.in_force(r.agreement.pk, line.use_date)
+                pricing.rate_line(facts, in_force.pricing.terms, in_force.pricing.scale)
+            except pricing.RatingError as exc:
+                seen[key] = exc
+        error = seen[key]
+        if error is not None:
+            problems.append(
+                FieldProblem(
+                    f"lines.{i}",
+                    error.code,
+                    f"Line {line.line_ref!r} ({line.kind}, {line.use_date.isoformat()}) cannot be priced: {error}",
+                )
+            )
+    if problems:
+        raise UsageRejectedError(problems_summary(problems), problems=problems)
+
+
 def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
     """The reason a case is filed under: what happened to a grant for this use (revoked,
     suspended, expired) before another grant's scope not matching. The sort is stable."""
@@ -200,7 +249,9 @@ def usage_report_submit(
         resolved = _resolve(studio, lines)
         _judge(studio, resolved, now)
         covering = {r.covering_grant_id for r in resolved if r.covering_grant_id}
-        grant_pks = dict(ConsentGrant.objects.filter(public_id__in=covering).values_list("public_id", "pk"))
+        signed = selectors.covering_grant_terms(covering)
+        _refuse_unpriceable(resolved, signed)
+        grant_pks = {public_id: row["pk"] for public_id, row in signed.items()}
         report = UsageReport.objects.create(
             studio=studio,
             report_ref=report_ref,
@@ -295,6 +346,8 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
         "violation_detail": first.message,
         "retracted_at": None,
         "retraction_reason": "",
+        "unrateable_reason": "",
+        "unrateable_since": None,
     }
 
 

@@ -125,6 +125,16 @@ def usage_report_processed(report) -> None:
     )
 
 
+def usage_lines_unrateable(studio, lines: list[dict], count: int) -> None:
+    """A billing run could not price these accepted lines (a rate or rule the union has not
+    entered yet): they stay unbilled, marked, until a run after the fix prices them."""
+    webhook_emit(
+        EventType.USAGE_LINES_UNRATEABLE,
+        studio=studio.pk,
+        data={"count": count, "lines": lines, "more": max(count - len(lines), 0)},
+    )
+
+
 def case_opened(case) -> None:
     """Only violations are announced: notices are the union's business with the studio."""
     if case.kind != CaseKind.VIOLATION:

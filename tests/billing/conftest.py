@@ -13,9 +13,10 @@ from django.db.models import Sum
 from registry.billing.models import Invoice, Posting
 from registry.billing.runs import billing_run_start
 from registry.consent import rules, services
-from registry.terms.models import Agreement, RateCard
+from registry.terms.models import Agreement
 from registry.usage.services import LineInput, report_fingerprint, usage_report_submit
 from tests.conftest import SYSTEM
+from tests.pricing_data import give_reference_pricing
 
 T0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
 AUGUST = dt.date(2025, 8, 1)
@@ -29,7 +30,12 @@ def ensure_reference_terms() -> None:
 
     from django.apps import apps
 
-    for name in ("0002_reference_agreements", "0004_reference_rates", "0006_tvth_2026_icdr_floor"):
+    for name in (
+        "0002_reference_agreements",
+        "0004_reference_rates",
+        "0006_tvth_2026_icdr_floor",
+        "0008_pricing_rules",
+    ):
         module = import_module(f"registry.terms.migrations.{name}")
         loader = getattr(module, "load", None) or module.set_floor
         loader(apps, None)
@@ -145,16 +151,8 @@ def ph_invoice(billed_studio, performer, django_capture_on_commit_callbacks) -> 
         sector="tv_theatrical",
         effective_from=dt.date(2023, 11, 9),
         effective_to=dt.date(2030, 6, 30),
-        ph_contribution_rate=Decimal("0.1900"),
     )
-    RateCard.objects.create(
-        agreement=agreement,
-        role_category="day_performer",
-        unit="day",
-        amount=Decimal("1246"),
-        effective_from=dt.date(2025, 7, 1),
-        effective_to=dt.date(2026, 6, 30),
-    )
+    give_reference_pricing(agreement, ph_rate="0.19")
     billed_studio.studio.agreements.add(agreement)
     grant = past_grant(billed_studio.studio, performer.performer, agreement, own_daily=Decimal("1500"))
     report(billed_studio.studio, [replica_line("P-1", grant, dt.date(2025, 8, 12))], ref="r-ph")

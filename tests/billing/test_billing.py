@@ -37,10 +37,11 @@ def test_worked_example_is_invoiced_to_the_cent_with_provenance(
     assert created is True
     assert billing_run.status == RunStatus.COMPLETED
     invoice = Invoice.objects.get(studio=billed_studio.studio, period=AUGUST)
+    # DOMAIN.md 5: max(1,100, 1,246) × 3 = 3,738.00, plus P&H at TV/Theatrical's 21%: 784.98
     assert (invoice.performer_pay, invoice.ph_contributions, invoice.total) == (
         Decimal("3738.00"),
-        Decimal("0.00"),
-        Decimal("3738.00"),
+        Decimal("784.98"),
+        Decimal("4522.98"),
     )
     assert invoice.number == f"INV-{invoice.finalized_at.year}-000001"
     line = invoice.lines.get()
@@ -48,7 +49,19 @@ def test_worked_example_is_invoiced_to_the_cent_with_provenance(
     assert line.grant == worked_example and line.token_jti == worked_example.public_id
     assert line.rate_card.amount == Decimal("1246.00")
     assert line.terms_used["agreement"] == "tvth-2023"
-    assert line.explanation.startswith("max(own 1100.00, day scale 1246.00) × 3.00 days = 3738.00")
+    # The provenance: what the performer signed, the replica's origin, the rule and the P&H rate.
+    assert line.terms_used["compensation"] == {
+        "amount": "1100.00",
+        "currency": "USD",
+        "unit": "day",
+        "negotiated_per_use": False,
+    }
+    assert line.terms_used["replica_origin"] == "employment_based"
+    assert line.terms_used["rule"]["scale"] == "day_performer/day"
+    assert line.terms_used["ph_contribution_rate"] == "0.2100"
+    assert line.explanation.startswith(
+        "EBDR: max(signed 1100.00/day × 3.00 = 3300.00; floor day_performer scale 1246.00/day × 3.00 = 3738.00)"
+    )
 
 
 def test_the_ledger_balances_and_reconciles(worked_example, performer, django_capture_on_commit_callbacks, capsys):
@@ -56,7 +69,8 @@ def test_the_ledger_balances_and_reconciles(worked_example, performer, django_ca
         services.billing_run_start(period=AUGUST, actor=SYSTEM)
     entry = JournalEntry.objects.get()
     legs = {p.account.code.split(":")[0]: p.amount for p in entry.postings.select_related("account")}
-    assert legs == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+    # 4,522.98 due: 3,738.00 to the performer, the P&H 784.98 split 392.49 / 392.49
+    assert legs == {"receivable": Decimal("4522.98"), "payable": Decimal("-3738.00"), "fund": Decimal("-392.49")}
     call_command("reconcile_ledger")
     assert "Ledger reconciles: 1 entries" in capsys.readouterr().out
 
@@ -106,10 +120,10 @@ def test_a_retracted_billed_line_is_credited_with_a_note(
         services.billing_run_start(period=dt.date(2025, 9, 1), actor=SYSTEM)
     credit = Invoice.objects.get(document_type="credit_note")
     assert credit.original == original
-    assert credit.total == Decimal("-3738.00")
+    assert credit.total == Decimal("-4522.98")
     assert credit.number.startswith("CRN-")
     original.refresh_from_db()
-    assert original.total == Decimal("3738.00")  # the original is never edited
+    assert original.total == Decimal("4522.98")  # the original is never edited
     call_command("reconcile_ledger")
 
 
@@ -119,11 +133,17 @@ def test_payment_and_payout_are_postings(worked_example, performer, django_captu
     invoice = Invoice.objects.get()
     services.invoice_mark_paid(invoice=invoice, actor=SYSTEM)
     services.payout_record(performer=performer.performer, amount=Decimal("3738.00"), currency="USD", actor=SYSTEM)
-    balances = {
-        p["account__code"].split(":")[0]: p["total"]
-        for p in Posting.objects.values("account__code").annotate(total=Sum("amount"))
+    balances: dict[str, Decimal] = {}
+    for p in Posting.objects.values("account__code").annotate(total=Sum("amount")):
+        kind = p["account__code"].split(":")[0]
+        balances[kind] = balances.get(kind, Decimal("0.00")) + p["total"]
+    # 4,522.98 received, 3,738.00 paid out: the P&H 784.98 stays in cash, owed to the funds
+    assert balances == {
+        "receivable": Decimal("0.00"),
+        "payable": Decimal("0.00"),
+        "cash": Decimal("784.98"),
+        "fund": Decimal("-784.98"),
     }
-    assert balances == {"receivable": Decimal("0.00"), "payable": Decimal("0.00"), "cash": Decimal("0.00")}
 
 
 def test_statement_shows_what_was_earned(worked_example, performer, django_capture_on_commit_callbacks):
@@ -165,12 +185,16 @@ def test_the_plan_bills_the_studios_with_most_lines_first(worked_example, billed
     assert services.billing_run_plan(run_id=run.pk) == [bigger.pk, billed_studio.studio.pk]
 
 
-def test_lines_that_cannot_be_rated_are_reported_on_the_run_a_bounded_number_of_times(
-    worked_example, billed_studio, django_capture_on_commit_callbacks
+def test_lines_that_cannot_be_rated_are_marked_reported_and_billed_once_the_data_is_fixed(
+    worked_example, billed_studio, agreement, django_capture_on_commit_callbacks
 ):
-    # given 52 stand-in lines under an agreement with no rate cards, beside the worked example
+    # given 52 stand-in lines priced when reported, beside the worked example
+    from registry.terms.models import RateCard
+    from registry.terms.services import rate_card_add, rate_card_close
+    from registry.usage.models import UsageLine
     from registry.usage.services import LineInput, synthetic_performer_register
 
+    billed_studio.studio.agreements.add(agreement)
     synthetic = synthetic_performer_register(
         studio=billed_studio.studio, name="Extra", description="A digital extra.", borrowings=[], actor=SYSTEM
     )
@@ -192,6 +216,9 @@ def test_lines_that_cannot_be_rated_are_reported_on_the_run_a_bounded_number_of_
         ],
         ref="r-unrated",
     )
+    # and the gap appears later: staff end the day scale row the day before those uses
+    row = RateCard.objects.get(agreement=agreement, role_category="day_performer", effective_from=dt.date(2025, 7, 1))
+    rate_card_close(row=row, effective_to=dt.date(2025, 8, 19), actor=SYSTEM)
 
     with django_capture_on_commit_callbacks(execute=True):
         started, _ = services.billing_run_start(period=AUGUST, actor=SYSTEM)
@@ -199,7 +226,26 @@ def test_lines_that_cannot_be_rated_are_reported_on_the_run_a_bounded_number_of_
     # then what can be rated is invoiced, and the run keeps 50 errors and a count of the rest
     run = BillingRun.objects.get(pk=started.pk)
     assert (run.status, run.lines_billed) == (RunStatus.COMPLETED_WITH_ERRORS, 1)
-    assert Invoice.objects.get().total == Decimal("3738.00")
+    assert Invoice.objects.get().total == Decimal("4522.98")
     assert len(run.errors) == 51
-    assert run.errors[0]["error"] == "agreement test-tvth has no day_performer rate per day on 2025-08-20"
+    assert run.errors[0]["error"].startswith(
+        "Agreement test-tvth has no day_performer rate per day in force on 2025-08-20."
+    )
     assert run.errors[-1] == {"studio": billed_studio.studio.public_id, "error": "2 more lines not rated"}
+    # and each line is marked unrateable with the reason (the webhook: tests/webhooks/test_events.py)
+    marked = UsageLine.objects.filter(unrateable_since__isnull=False)
+    assert marked.count() == 52
+    assert "The union must add a day_performer rate per day for 2025-08-20" in marked.first().unrateable_reason
+
+    # when the union enters the rate, the next run bills them and the marks go
+    rate_card_add(
+        agreement=agreement, role_category="day_performer", unit="day", amount=Decimal("1246"),
+        effective_from=dt.date(2025, 8, 20), effective_to=dt.date(2026, 6, 30), actor=SYSTEM,
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        services.billing_run_start(period=dt.date(2025, 9, 1), actor=SYSTEM)
+    september = Invoice.objects.get(period=dt.date(2025, 9, 1))
+    assert september.lines.count() == 52
+    # 52 × 1,246 = 64,792.00 royalty, P&H 0 under test-tvth: 64,792.00 to the funds
+    assert september.total == Decimal("64792.00")
+    assert not UsageLine.objects.filter(unrateable_since__isnull=False).exists()

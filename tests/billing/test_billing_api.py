@@ -31,7 +31,8 @@ def test_studio_reads_its_invoice_with_provenance(billed_studio, invoice):
     listing = billed_studio.client.get("/api/v1/invoices/?period=2025-08").json()["results"]
     assert [i["number"] for i in listing] == [invoice.number]
     body = billed_studio.client.get(f"/api/v1/invoices/{invoice.public_id}").json()
-    assert (body["total"], body["currency"], body["period"]) == ("3738.00", "USD", "2025-08")
+    # 3,738.00 pay + P&H 21% 784.98
+    assert (body["total"], body["currency"], body["period"]) == ("4522.98", "USD", "2025-08")
     (line,) = body["lines"]
     assert line["usage_line"] == "L-1"
     assert line["rate_card"] == {

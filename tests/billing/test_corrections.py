@@ -19,6 +19,15 @@ from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
+# The worked example's invoice posted: 4,522.98 due, 3,738.00 to the performer, the P&H 784.98
+# (21% under TV/Theatrical 2023) split 392.49 / 392.49.
+AUGUST_BALANCES = {
+    "receivable": Decimal("4522.98"),
+    "payable": Decimal("-3738.00"),
+    "fund:health_plan": Decimal("-392.49"),
+    "fund:pension_plan": Decimal("-392.49"),
+}
+
 SEPTEMBER = dt.date(2025, 9, 1)
 
 
@@ -47,7 +56,7 @@ def test_void_then_rerun_bills_the_same_lines_once_more_with_the_same_totals(
     assert voided.voided_at is not None
     assert InvoiceLine.objects.get(pk=charge.pk).released is True
     assert JournalEntry.objects.filter(invoice=voided).count() == 2
-    assert balances() == {"receivable": Decimal("0.00"), "payable": Decimal("0.00")}
+    assert balances() == dict.fromkeys(AUGUST_BALANCES, Decimal("0.00"))
     assert reconciles(capsys)
     event = AuditEvent.objects.get(action="invoice.voided")
     assert (event.subject_id, event.data["reason"], event.data["lines_released"]) == (
@@ -63,14 +72,14 @@ def test_void_then_rerun_bills_the_same_lines_once_more_with_the_same_totals(
     # then the same usage line is billed once more, for the same amount, on a new number
     again = Invoice.objects.exclude(pk=voided.pk).get()
     line = again.lines.get()
-    assert (again.period, again.status, again.total) == (rerun, "finalized", Decimal("3738.00"))
+    assert (again.period, again.status, again.total) == (rerun, "finalized", Decimal("4522.98"))
     assert again.number == august_invoice.number[:-6] + "000002"
     assert (line.usage_line_id, line.performer_pay, line.is_adjustment) == (
         charge.usage_line_id,
         Decimal("3738.00"),
         adjustment,
     )
-    assert balances() == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+    assert balances() == AUGUST_BALANCES
     statement = selectors.performer_statement(performer.performer, rerun)
     assert statement["totals"] == {"USD": Decimal("3738.00")}
     assert [row["document"] for row in statement["lines"]] == [again.number]
@@ -159,12 +168,12 @@ def test_a_voided_credit_note_is_issued_again_by_the_next_run(august_invoice, dj
     bill(SEPTEMBER, django_capture_on_commit_callbacks)
     credit = Invoice.objects.get(document_type="credit_note")
     services.invoice_void(invoice=credit, actor=SYSTEM, reason="issued before the studio confirmed")
-    assert balances() == {"receivable": Decimal("3738.00"), "payable": Decimal("-3738.00")}
+    assert balances() == AUGUST_BALANCES
 
     bill(SEPTEMBER, django_capture_on_commit_callbacks)
 
     reissued = Invoice.objects.get(document_type="credit_note", status="finalized")
-    assert (reissued.period, reissued.total, reissued.original) == (SEPTEMBER, Decimal("-3738.00"), august_invoice)
+    assert (reissued.period, reissued.total, reissued.original) == (SEPTEMBER, Decimal("-4522.98"), august_invoice)
     assert set(balances().values()) == {Decimal("0.00")}
 
 
@@ -234,7 +243,8 @@ def test_a_debit_note_bills_the_difference_of_a_corrected_line(august_invoice, p
         actor=SYSTEM,
     )
 
-    # then it charges max(1,100, 1,246) × 5 = 6,230.00 less the 3,738.00 charged = 2,492.00
+    # then it charges max(1,100, 1,246) × 5 = 6,230.00 less the 3,738.00 charged = 2,492.00, and
+    # P&H 21% of 6,230.00 = 1,308.30 less the 784.98 charged = 523.32: 3,015.32 in all
     assert (note.document_type, note.status, note.original, note.period) == (
         "debit_note",
         "finalized",
@@ -244,8 +254,8 @@ def test_a_debit_note_bills_the_difference_of_a_corrected_line(august_invoice, p
     assert note.number == f"DBN-{note.finalized_at.year}-000002"  # the one gap-free yearly sequence
     assert (note.performer_pay, note.ph_contributions, note.total) == (
         Decimal("2492.00"),
-        Decimal("0.00"),
-        Decimal("2492.00"),
+        Decimal("523.32"),
+        Decimal("3015.32"),
     )
     line = note.lines.get()
     assert (line.corrects, line.usage_line_id, line.grant_id, line.token_jti) == (
@@ -256,26 +266,32 @@ def test_a_debit_note_bills_the_difference_of_a_corrected_line(august_invoice, p
     )
     assert line.terms_used["corrected"] == {"estimated_days": "5"}
     assert line.explanation == (
-        "max(own 1100.00, day scale 1246.00) × 5 days = 6230.00; P&H 0.0000 × 6230.00 = 0.00; "
-        f"less 3738.00 charged on {august_invoice.number} = 2492.00"
+        "EBDR: max(signed 1100.00/day × 5 = 5500.00; floor day_performer scale 1246.00/day × 5 = 6230.00) = "
+        "6230.00; P&H 0.2100 × 6230.00 = 1308.30; "
+        f"less 4522.98 charged on {august_invoice.number} = 3015.32"
     )
     assert line.description.startswith("Debit: Replica use")
     august_invoice.refresh_from_db()
-    assert august_invoice.total == Decimal("3738.00")  # the original is never edited
+    assert august_invoice.total == Decimal("4522.98")  # the original is never edited
 
     # and it is posted, audited, on the performer's statement and visible to the studio
-    assert balances(entry__invoice=note) == {"receivable": Decimal("2492.00"), "payable": Decimal("-2492.00")}
+    assert balances(entry__invoice=note) == {
+        "receivable": Decimal("3015.32"),
+        "payable": Decimal("-2492.00"),
+        "fund:health_plan": Decimal("-261.66"),
+        "fund:pension_plan": Decimal("-261.66"),
+    }
     assert reconciles(capsys)
     event = AuditEvent.objects.get(action="debit_note.finalized")
     assert (event.data["original"], event.data["reason"], event.data["total"]) == (
         august_invoice.number,
         "Production audit: the replica worked 5 days, not 3",
-        "2492.00",
+        "3015.32",
     )
     assert selectors.performer_statement(performer.performer, AUGUST)["totals"] == {"USD": Decimal("6230.00")}
     listing = billed_studio.client.get("/api/v1/invoices/?document_type=debit_note").json()["results"]
     assert [(d["number"], d["original"], d["total"], d["reason"]) for d in listing] == [
-        (note.number, august_invoice.number, "2492.00", "Production audit: the replica worked 5 days, not 3")
+        (note.number, august_invoice.number, "3015.32", "Production audit: the replica worked 5 days, not 3")
     ]
     pdf = billed_studio.client.get(f"/api/v1/invoices/{note.public_id}/pdf")
     assert pdf.status_code == 200 and f'filename="{note.number}.pdf"' in pdf["Content-Disposition"]
@@ -328,8 +344,8 @@ def _line_of(invoice):
 @pytest.mark.parametrize(
     ("correction", "error", "field"),
     [
-        ({"estimated_days": Decimal("3")}, "not more than the 3738.00 already charged", "corrections[0]"),
-        ({"estimated_days": Decimal("2")}, "not more than the 3738.00 already charged", "corrections[0]"),
+        ({"estimated_days": Decimal("3")}, "not more than the 4522.98 already charged", "corrections[0]"),
+        ({"estimated_days": Decimal("2")}, "not more than the 4522.98 already charged", "corrections[0]"),
         ({"estimated_days": Decimal("0")}, "must be a positive amount", "corrections[0].estimated_days"),
         ({"units": Decimal("1.005")}, "must be a positive amount", "corrections[0].units"),
         ({}, "Say what is corrected", "corrections[0]"),
@@ -351,7 +367,7 @@ def test_a_debit_note_only_adds(august_invoice, correction, error, field):
 def test_issuing_the_same_correction_twice_bills_once(august_invoice):
     correction = services.Correction(line=august_invoice.lines.get(), estimated_days=Decimal("5"))
     services.debit_note_issue(original=august_invoice, corrections=[correction], reason="audit", actor=SYSTEM)
-    with pytest.raises(InvalidInputError, match=r"re-rated comes to 6230\.00, not more than the 6230\.00"):
+    with pytest.raises(InvalidInputError, match=r"re-rated comes to 7538\.30, not more than the 7538\.30"):
         services.debit_note_issue(original=august_invoice, corrections=[correction], reason="audit", actor=SYSTEM)
     assert Invoice.objects.filter(document_type="debit_note").count() == 1
 
@@ -407,7 +423,7 @@ def test_a_debit_note_is_voided_before_its_invoice_and_the_rerun_bills_the_repor
     bill(AUGUST, django_capture_on_commit_callbacks)
 
     rebilled = Invoice.objects.get(document_type="invoice", status="finalized")
-    assert rebilled.total == Decimal("3738.00")  # the usage line as reported: the debit note was voided
+    assert rebilled.total == Decimal("4522.98")  # the usage line as reported: the debit note was voided
     assert reconciles(capsys)
 
 
@@ -423,7 +439,7 @@ def test_a_retracted_line_is_credited_with_its_debit_notes(august_invoice, djang
     bill(SEPTEMBER, django_capture_on_commit_callbacks)
 
     credit = Invoice.objects.get(document_type="credit_note")
-    assert credit.total == Decimal("-6230.00")
+    assert credit.total == Decimal("-7538.30")  # 6,230.00 pay and 1,308.30 P&H credited
     assert credit.lines.get().explanation == f"credits {august_invoice.number}, {note.number}"
     assert set(balances().values()) == {Decimal("0.00")}
     with pytest.raises(StateConflictError, match=f"is corrected by {credit.number}"):
@@ -449,7 +465,7 @@ def test_staff_issue_a_debit_note_in_the_admin_and_analysts_cannot(august_invoic
 
     admin.post(url, filled, follow=True)
     note = Invoice.objects.get(document_type="debit_note")
-    assert (note.original, note.total, note.reason) == (august_invoice, Decimal("2492.00"), "Production audit")
+    assert (note.original, note.total, note.reason) == (august_invoice, Decimal("3015.32"), "Production audit")
 
 
 def test_staff_follow_the_ledger_in_the_admin_by_account_kind_and_document(august_invoice, staff, analyst):

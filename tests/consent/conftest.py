@@ -12,6 +12,7 @@ from registry.parties.models import Performer, Representative
 from registry.parties.services import representative_authorise
 from registry.terms.models import Agreement
 from tests.conftest import SYSTEM
+from tests.pricing_data import give_reference_pricing
 
 
 @dataclass
@@ -80,12 +81,15 @@ def deceased_with_estate(db) -> Represented:
 @pytest.fixture
 def second_agreement(db, studio, other_studio) -> Agreement:
     """Another agreement both studios signed: strikes under the first must not touch it."""
-    agreement = Agreement.objects.create(
-        code="test-comm",
-        name="Test Commercials",
-        sector="commercials",
-        effective_from=dt.date(2025, 4, 1),
-        effective_to=dt.date(2030, 3, 31),
+    agreement = give_reference_pricing(
+        Agreement.objects.create(
+            code="test-comm",
+            name="Test Commercials",
+            sector="commercials",
+            effective_from=dt.date(2025, 4, 1),
+            effective_to=dt.date(2030, 3, 31),
+        ),
+        like="commercials-2025",
     )
     studio.studio.agreements.add(agreement)
     other_studio.studio.agreements.add(agreement)

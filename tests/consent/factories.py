@@ -70,6 +70,7 @@ def create_request(studio: Studio, performer: Performer, agreement: Agreement, *
         engaged_at=data["engaged_at"],
         business_reason=data["business_reason"],
         amends=overrides.get("amends_grant"),
+        replica_origin=data["replica_origin"],
     )
     return services.consent_request_create(new=new, actor=SYSTEM)
 

@@ -199,6 +199,15 @@ def test_request_create_stores_the_request_and_a_hashed_description_version(stud
         "depicts_minor": False,
         "future_spots": False,
         "detail": "Face and body replica from the November scan.",
+        # What the performer signs beside the description, hashed with it (issue 18).
+        "compensation": {
+            "amount": "1283.00",
+            "currency": "USD",
+            "unit": "day",
+            "estimated_days": "3.00",
+            "negotiated_per_use": False,
+        },
+        "replica_origin": "employment_based",
     }
     canonical = json.dumps(expected_content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert (version.version, version.content) == (1, expected_content)

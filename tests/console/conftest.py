@@ -94,7 +94,8 @@ def console_world(
     strike = strike_declare(
         agreement=agreement, studios=[other_studio.studio], reason="Talks broke down", actor=SYSTEM
     )
-    assert invoice.total == Decimal("3738.00") + Decimal("2492.00")
+    # 3,738.00 pay + 784.98 P&H (21%), and the stand-in's 2,492.00 + 523.32 contributions to the funds
+    assert invoice.total == Decimal("3738.00") + Decimal("784.98") + Decimal("2492.00") + Decimal("523.32")
     _awaiting_staff(studio, other_performer)
     return World(grant=grant, invoice=invoice, violation=case, notice=synthetic, strike=strike, tvth=tvth)
 

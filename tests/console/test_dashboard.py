@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -24,18 +26,24 @@ def test_staff_see_every_panel(console_world, console_clients, who):
     assert (data.cases["violations"], data.cases["synthetic"]) == (1, 1)
     assert [s.public_id for s in data.strikes] == [console_world.strike.public_id]
     assert console_world.violation.public_id in body and console_world.notice.public_id in body
-    assert [(f["fund"], f["balance"]) for f in data.funds] == [("health_plan", 1246), ("pension_plan", 1246)]
+    # The invoice sends the funds 784.98 P&H and the stand-in's 2,492.00 + 523.32 contributions:
+    # 3,800.30, split once for the document, 1,900.15 each.
+    assert [(f["fund"], f["balance"]) for f in data.funds] == [
+        ("health_plan", Decimal("1900.15")),
+        ("pension_plan", Decimal("1900.15")),
+    ]
     assert data.runs[0].get_status_display() in body
-    # The invoice was finalized today, so all 6,230.00 USD is in the youngest bucket.
+    # The invoice was finalized today, so all 7,538.30 USD is in the youngest bucket.
     assert data.invoices["rows"][0]["cells"] == [{"count": 1, "amount": console_world.invoice.total}]
-    assert "6,230.00 (1)" in body
+    assert "7,538.30 (1)" in body
 
 
 def test_charts_are_inline_svg_with_the_months_figures(console_world, console_clients):
     body = console_clients["admin"].get(URL, {"until": "2025-12"}).text
 
     assert 'id="chart-fund-health_plan-usd"' in body
-    assert "August 2025: 1,246 USD" in body  # the health plan's half of 1,246 × 2 stand-in days
+    # the health plan's half of 3,800.30: P&H on the replica use, the stand-in's royalty and contributions
+    assert "August 2025: 1,900.15 USD" in body
     assert 'id="chart-synthetic-days"' in body
     assert "August 2025: 2 days" in body
     assert "January 2025" in body and "December 2025" in body  # twelve months ending with `until`

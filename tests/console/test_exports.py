@@ -54,7 +54,7 @@ def test_grants_usage_and_invoices_hold_the_periods_records(console_world, conso
     assert [r[0] for r in grants[1:]] == [console_world.grant.public_id]
     assert sorted(r[0] for r in usage[1:]) == ["L-1", "L-2"]
     assert invoices[1][0] == console_world.invoice.number
-    assert invoices[1][10] == "6230.00"
+    assert invoices[1][10] == "7538.30"
 
 
 def test_ledger_postings_balance_per_entry(console_world, console_clients):
@@ -92,10 +92,10 @@ def test_remittance_per_fund_with_totals(console_world, console_clients):
 
     assert rows == [
         ["fund", "currency", "period", "studio", "document", "type", "amount"],
-        ["health_plan", "USD", "2025-08", "Northlight Pictures", console_world.invoice.number, "invoice", "1246.00"],
-        ["health_plan", "USD", "total", "", "", "", "1246.00"],
-        ["pension_plan", "USD", "2025-08", "Northlight Pictures", console_world.invoice.number, "invoice", "1246.00"],
-        ["pension_plan", "USD", "total", "", "", "", "1246.00"],
+        ["health_plan", "USD", "2025-08", "Northlight Pictures", console_world.invoice.number, "invoice", "1900.15"],
+        ["health_plan", "USD", "total", "", "", "", "1900.15"],
+        ["pension_plan", "USD", "2025-08", "Northlight Pictures", console_world.invoice.number, "invoice", "1900.15"],
+        ["pension_plan", "USD", "total", "", "", "", "1900.15"],
     ]
     one_fund = rows_of(export(console_clients["admin"], "remittance", fund="pension_plan"))
     assert [r[0] for r in one_fund[1:]] == ["pension_plan", "pension_plan"]
@@ -113,7 +113,7 @@ def test_cells_a_spreadsheet_would_run_are_quoted(console_world, console_clients
     rows = rows_of(export(console_clients["admin"], "invoices"))
 
     assert rows[1][4] == '\'=HYPERLINK("http://x")'
-    assert rows[1][10] == "6230.00"
+    assert rows[1][10] == "7538.30"
 
 
 @pytest.mark.parametrize("who", ["performer", "anonymous"])

@@ -75,7 +75,9 @@ def test_the_example_client_completes_the_whole_flow(live_server, studio, perfor
     assert "verified offline" in output
     assert "allowed=True" in output
     assert "(1 accepted, 0 violations)" in output
-    assert "invoice INV-" in output and "3849.00 USD (finalized)" in output
+    # max(1,100 signed; 1,283 day scale) × 3 days = 3,849.00, plus TV/Theatrical P&H at 21% on
+    # it (808.29): 4,657.29.
+    assert "invoice INV-" in output and "4657.29 USD (finalized)" in output
     assert output.rstrip().endswith("integration complete")
     # The registry logged the deliveries the client acknowledged.
     assert DeliveryAttempt.objects.filter(status_code=204).count() >= 2

@@ -39,7 +39,7 @@ def test_a_performer_shares_use_and_project_and_the_recipient_sees_nothing_else(
 
     recipient = new_page(viewport)
     recipient.goto(link)
-    expect(recipient.locator(".verdict-title")).to_have_text("Valid")
+    expect(recipient.locator(".verdict-title")).to_have_text("In force")
     expect(recipient.get_by_test_id("disclosed")).to_contain_text("The Long Night")
     expect(recipient.get_by_test_id("disclosed")).not_to_contain_text(str(grant.request.compensation_amount))
     expect(recipient.get_by_test_id("hidden")).to_contain_text("Compensation")

@@ -91,7 +91,9 @@ def test_union_admin_strikes_resolves_and_exports(new_page, console_world: World
     assert download.value.suggested_filename == "remittance-20250801-20250831.csv"
     lines = Path(download.value.path()).read_text().splitlines()
     assert lines[0] == "fund,currency,period,studio,document,type,amount"
-    assert "health_plan,USD,total,,,,1246.00" in lines
+    # the health plan's half of the invoice's 3,800.30 to the funds (P&H 784.98, the stand-in's
+    # 2,492.00 and its 523.32 contributions), split once for the document
+    assert "health_plan,USD,total,,,,1900.15" in lines
 
 
 def test_analyst_reads_and_downloads_but_is_refused_every_action(new_page, console_world: World, analyst):

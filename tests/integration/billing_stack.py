@@ -34,9 +34,10 @@ from registry.billing import services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting
 from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Performer, Studio
-from registry.terms.models import Agreement, RateCard
+from registry.terms.models import Agreement
 from registry.usage.models import UsageLine, UsageReport
 from tests.billing.conftest import past_grant, replica_line, report
+from tests.pricing_data import give_reference_pricing
 
 ROOT = Path(__file__).resolve().parents[2]
 AUGUST = dt.date(2025, 8, 1)
@@ -87,19 +88,8 @@ def _build(*, studios: int, lines_per_studio: int, tag: str, performers: int) ->
         sector="tv_theatrical",
         effective_from=dt.date(2023, 11, 9),
         effective_to=dt.date(2030, 6, 30),
-        ph_contribution_rate=Decimal("0.1900"),
     )
-    RateCard.objects.bulk_create(
-        RateCard(
-            agreement=agreement,
-            role_category=role,
-            unit="day",
-            amount=Decimal(amount),
-            effective_from=dt.date(2025, 7, 1),
-            effective_to=dt.date(2026, 6, 30),
-        )
-        for role, amount in (("day_performer", "1246"), ("background_actor", "224"))
-    )
+    give_reference_pricing(agreement, ph_rate="0.19")
     users = get_user_model().objects.bulk_create(
         get_user_model()(username=f"{tag}-p{k}", first_name="Perf", last_name=f"{k}") for k in range(performers)
     )

@@ -22,6 +22,18 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
+@pytest.fixture
+def agreement(db) -> Agreement:
+    """A bare agreement, with no scale rows yet (these tests add them)."""
+    return Agreement.objects.create(
+        code="test-tvth",
+        name="Test TV/Theatrical",
+        sector="tv_theatrical",
+        effective_from=D(2023, 11, 9),
+        effective_to=D(2030, 6, 30),
+    )
+
+
 def rate(code: str, role: str, unit: str, on: dt.date) -> Decimal:
     return rate_in_force(agreement=Agreement.objects.get(code=code), role_category=role, unit=unit, on=on).amount
 
@@ -69,6 +81,13 @@ def admin_client(user) -> Client:
         ("tvth-2023", "stand_in", "day", D(2024, 6, 30), "243.00"),
         ("tvth-2023", "stand_in", "day", D(2024, 7, 1), "253.00"),
         ("tvth-2023", "stand_in", "day", D(2025, 7, 1), "262.00"),
+        # No published 2026 figure: the 2025 rows carried forward (flagged), DOMAIN.md section 6.
+        ("tvth-2026", "background_actor", "day", D(2026, 7, 1), "224.00"),
+        ("tvth-2026", "stand_in", "day", D(2027, 7, 1), "262.00"),
+        ("interactive-2025", "day_performer", "day", D(2025, 7, 9), "1269.17"),
+        ("interactive-2025", "day_performer", "day", D(2025, 11, 1), "1307.25"),
+        ("interactive-2025", "day_performer", "day", D(2026, 11, 1), "1346.47"),
+        ("interactive-2025", "day_performer", "day", D(2027, 11, 1), "1386.86"),
     ],
 )
 def test_tv_theatrical_rate_on_each_side_of_a_change(code, role, unit, on, amount):
@@ -116,8 +135,8 @@ def test_the_row_in_force_carries_its_period_currency_and_confidence():
         ("tvth-2023", "day_performer", "day", D(2023, 11, 8)),  # the day before the first schedule
         ("tvth-2023", "day_performer", "day", D(2026, 7, 1)),  # the 2023 agreement's last row ended the day before
         ("tvth-2026", "day_performer", "day", D(2026, 6, 30)),  # the 2026 agreement starts the next day
-        ("tvth-2026", "background_actor", "day", D(2026, 7, 1)),  # no published figure
-        ("tvth-2026", "stand_in", "day", D(2027, 7, 1)),
+        ("tvth-2026", "background_actor", "day", D(2026, 6, 30)),  # the carried row starts 2026-07-01
+        ("interactive-2025", "day_performer", "day", D(2025, 7, 8)),  # the day before ratification
         ("commercials-2025", "commercial_session", "session", D(2025, 3, 31)),
         ("commercials-2025", "day_performer", "day", D(2026, 4, 1)),  # a role commercials has no row for
     ],
@@ -157,15 +176,16 @@ def test_shipped_compensation_terms():
     commercials = Agreement.objects.get(code="commercials-2025")
     interactive = Agreement.objects.get(code="interactive-2025")
     tvth = Agreement.objects.get(code="tvth-2023")
-    assert (commercials.ph_contribution_rate, commercials.synthetic_royalty_multiplier) == (
-        Decimal("0.2350"),
-        Decimal("1.500"),
-    )
+    assert list(commercials.ph_rates.values_list("rate", "effective_from")) == [(Decimal("0.2350"), D(2025, 4, 1))]
+    assert commercials.pricing_rules.get(usage_kind="synthetic_standin").multiplier == Decimal("1.500")
     assert commercials.commercial_preconsent_same_advertiser is True
-    assert (interactive.ph_contribution_rate, interactive.realtime_generation_multiplier) == (
-        Decimal("0.1750"),
-        Decimal("7.500"),
-    )
+    assert list(interactive.ph_rates.values_list("rate", "effective_from", "effective_to")) == [
+        (Decimal("0.1700"), D(2025, 7, 9), D(2026, 9, 30)),
+        (Decimal("0.1750"), D(2026, 10, 1), None),
+    ]
+    assert interactive.pricing_rules.get(usage_kind="realtime_generation").multiplier == Decimal("7.500")
+    assert tvth.successor.code == "tvth-2026"
+    assert all(rule.source_note for rule in tvth.pricing_rules.all())
     assert (
         tvth.streaming_bonus_threshold,
         tvth.streaming_bonus_window_days,
@@ -185,7 +205,13 @@ def test_shipped_rate_cards_carry_source_confidence():
         ("stand_in", "L"),
         ("commercial_session", "M"),
     }
-    assert RateCard.objects.count() == 18  # 3 x 4 + 2 x 2 TV/Theatrical, 2 commercials
+    # 3 x 4 + 2 x 2 TV/Theatrical, 2 carried 2026 rows, 2 commercials, 4 interactive
+    assert RateCard.objects.count() == 24
+    carried = RateCard.objects.filter(carried_forward=True)
+    assert {(r.agreement.code, r.role_category, r.amount) for r in carried} == {
+        ("tvth-2026", "background_actor", Decimal("224.00")),
+        ("tvth-2026", "stand_in", Decimal("262.00")),
+    }
     assert not RateCard.objects.filter(source_note="").exists()
 
 
@@ -315,8 +341,8 @@ def test_same_period_for_another_role_unit_or_agreement_is_not_an_overlap(agreem
     rate_card_add(
         agreement=other,
         role_category="background_actor",
-        unit="day",
-        amount=Decimal("230"),
+        unit="week",
+        amount=Decimal("1120"),
         effective_from=D(2026, 7, 1),
         actor=SYSTEM,
     )
@@ -496,13 +522,13 @@ def test_rate_not_found_is_a_422_problem_naming_what_is_missing():
             agreement=Agreement.objects.get(code="tvth-2026"),
             role_category="stand_in",
             unit="day",
-            on=D(2026, 7, 1),
+            on=D(2026, 6, 30),
         )
 
     response = problem_exception_handler(excinfo.value, {})
     assert response.status_code == 422
     assert response.data["type"].endswith("/problems/rate-not-found")
-    assert response.data["detail"] == "Agreement tvth-2026 has no stand_in rate per day in force on 2026-07-01."
+    assert response.data["detail"] == "Agreement tvth-2026 has no stand_in rate per day in force on 2026-06-30."
     assert (
         response.data["agreement"],
         response.data["role_category"],
@@ -512,7 +538,7 @@ def test_rate_not_found_is_a_422_problem_naming_what_is_missing():
         "tvth-2026",
         "stand_in",
         "day",
-        "2026-07-01",
+        "2026-06-30",
     )
 
 
@@ -525,4 +551,6 @@ def test_reversing_the_reference_rates_keeps_rows_staff_added(agreement):
     reference_rates.unload(apps, None)
 
     assert not RateCard.objects.filter(agreement__code="tvth-2023").exists()
-    assert list(RateCard.objects.all()) == [staff_row]
+    # What 0004 shipped goes; rows staff added (and the second pass's, 0008) stay.
+    assert staff_row in RateCard.objects.all()
+    assert not RateCard.objects.filter(agreement__code__in=["tvth-2023", "commercials-2025"]).exists()

@@ -87,7 +87,10 @@ def test_the_sd_jwt_shares_the_consent_tokens_status_slot_and_discloses_every_co
         "amount": str(grant.request.compensation_amount),
         "currency": grant.request.compensation_currency,
         "unit": grant.request.compensation_unit,
+        "negotiated_per_use": False,
     }
+    # The replica's origin is a disclosure of its own (issue 18).
+    assert json.loads(jose.b64url_decode(by_claim["consent.replica_origin"]))[2] == "employment_based"
     assert AuditEvent.objects.filter(action="sd_jwt.issued", subject_id=grant.public_id).count() == 1
 
 

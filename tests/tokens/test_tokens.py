@@ -66,6 +66,14 @@ def test_issued_token_follows_the_contract_and_verifies_with_pyjwt(client, studi
     assert claims["consent"]["use"] == "replica_use"
     assert claims["consent"]["description_sha256"] == grant.description_sha256
     assert claims["consent"]["signer_role"] == "performer"
+    # Added by issue 18 (the contract only gains claims): what was signed binds the price.
+    assert claims["consent"]["replica_origin"] == "employment_based"
+    assert claims["consent"]["compensation"] == {
+        "amount": "1283.00",
+        "currency": "USD",
+        "unit": "day",
+        "negotiated_per_use": False,
+    }
     assert claims["status"]["status_list"]["uri"].startswith(f"{BASE}/statuslists/sl_")
     assert status_of(client, claims) == statuslist.VALID
 

@@ -174,6 +174,46 @@ def test_list_usage_lines(usage_world, usage_clients, caller, expected):
         refused(response, expected, row_counts(), row_counts)
 
 
+@pytest.mark.parametrize(
+    ("caller", "expected"),
+    matrix(
+        CALLERS,
+        {
+            "performer": [],  # Maya's line was priced
+            "other_performer": ["L-9"],
+            "studio": [],
+            "other_studio": ["L-9"],
+            "staff": ["L-9"],
+            "analyst": ["L-9"],
+            "anonymous": ANONYMOUS,
+            "no_scope": MISSING_SCOPE,
+        },
+    ),
+)
+def test_list_unrateable_usage_lines(usage_world, usage_clients, caller, expected):
+    """The filter a studio follows its unpriceable lines with: each caller sees only the lines it
+    sees unfiltered, with the reason."""
+    from django.utils import timezone
+
+    reason = "Agreement test-tvth has no stand_in rate per day in force on 2026-07-01."
+    UsageLine.objects.filter(line_ref="L-9").update(unrateable_reason=reason, unrateable_since=timezone.now())
+
+    response = usage_clients[caller].get("/api/v1/usage-lines/?unrateable=true")
+
+    if isinstance(expected, list):
+        assert listed(response, "line_id") == expected
+        assert all(row["unrateable_reason"] == reason for row in response.json()["results"])
+    else:
+        refused(response, expected, row_counts(), row_counts)
+
+
+def test_unrateable_filter_takes_true_or_false(usage_world, usage_clients):
+    assert listed(usage_clients["studio"].get("/api/v1/usage-lines/?unrateable=false"), "line_id") == ["L-1"]
+    response = usage_clients["studio"].get("/api/v1/usage-lines/?unrateable=maybe")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "unrateable"
+
+
 def test_performer_without_lines_sees_none(usage_world, minor_with_guardian):
     assert listed(minor_with_guardian.client.get("/api/v1/usage-lines/")) == []
 

@@ -578,7 +578,7 @@ def test_error_messages_name_what_is_wrong(studio, performer, agreement):
     assert problem["errors"] == [
         {"field": "lines.1.line_id", "code": "duplicate_line_id", "message": "Line id 'L-0' also appears at line 0."},
         {"field": "lines.0.currency", "code": "wrong_currency", "message": "Agreement test-tvth pays in USD."},
-        {"field": "lines.1.unit", "code": "unit_not_allowed", "message": "A replica_use line counts days."},
+        {"field": "lines.1.unit", "code": "unit_not_allowed", "message": "A replica_use line counts days, uses."},
         {"field": "lines.2.grant", "code": "unknown_grant", "message": "None of your grants has the id 'cgr_nope'."},
     ]
     assert problem["detail"] == "lines.1.line_id: Line id 'L-0' also appears at line 0. (and 3 more)"

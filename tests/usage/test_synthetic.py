@@ -283,12 +283,21 @@ def test_a_resolved_notice_lets_a_later_use_open_a_new_one(studio, agreement):
 
 
 def test_voice_track_opens_no_notice(studio, agreement):
-    nova = register(studio.studio)
+    from registry.terms.services import pricing_rule_set
 
-    stored = submit(
-        studio.studio,
-        standin("V-1", nova.public_id, kind="synthetic_voice_track", unit="tracks", units="3", role_category=None),
+    # Priced as Sound Recordings prices it: the label states the human vocal's royalty per track.
+    pricing_rule_set(
+        agreement=agreement, usage_kind="synthetic_voice_track", values={"ph_applies": False}, actor=SYSTEM
     )
+    nova = register(studio.studio)
+    track = standin("V-1", nova.public_id, kind="synthetic_voice_track", unit="tracks", units="3", role_category=None)
+
+    # A track with no royalty stated cannot be priced: refused when reported, naming what to add.
+    refused = studio.client.post("/api/v1/usage-reports/", report("R-0", track), format="json")
+    assert refused.status_code == 422
+    assert error_fields(refused) == [("lines.0", "amount_required")]
+
+    stored = submit(studio.studio, {**track, "negotiated_amount": "150.00"})
 
     assert stored.lines.get().status == LineStatus.ACCEPTED
     assert Case.objects.count() == 0

@@ -170,4 +170,27 @@ def test_usage_reports_violations_and_invoices_are_announced(
     assert events["violation.opened"]["performer"] == performer.performer.public_id
     assert events["invoice.finalized"]["number"] == invoice.number
     assert events["invoice.paid"]["status"] == "paid"
-    assert events["invoice.paid"]["total"] == "3738.00"
+    assert events["invoice.paid"]["total"] == "4522.98"  # 3,738.00 + P&H 21% 784.98
+
+
+def test_lines_a_run_cannot_price_are_announced_once(subscribed, performer, django_capture_on_commit_callbacks):
+    """A gap that appears after the report (a rate's period ended early): the run marks the line
+    unrateable and tells the studio, once, with the reason."""
+    from registry.terms.models import RateCard
+    from registry.terms.services import rate_card_close
+
+    ensure_reference_terms()
+    tvth = Agreement.objects.get(code="tvth-2023")
+    subscribed.studio.agreements.add(tvth)
+    grant = past_grant(subscribed.studio, performer.performer, tvth)
+    report(subscribed.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    row = RateCard.objects.get(agreement=tvth, role_category="day_performer", effective_from=dt.date(2025, 7, 1))
+    rate_card_close(row=row, effective_to=dt.date(2025, 8, 1), actor=SYSTEM)
+    for period in (dt.date(2025, 8, 1), dt.date(2025, 9, 1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            billing_services.billing_run_start(period=period, actor=SYSTEM)
+    unrateable = [data for kind, data in _events(subscribed.studio) if kind == "usage_lines.unrateable"]
+    assert len(unrateable) == 1
+    assert unrateable[0]["count"] == 1
+    assert unrateable[0]["lines"][0]["line_id"] == "L-1"
+    assert "no day_performer rate per day in force on 2025-08-12" in unrateable[0]["lines"][0]["reason"]

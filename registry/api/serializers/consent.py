@@ -20,6 +20,7 @@ from registry.core.vocabulary.consent import (
     ContentCategory,
     Medium,
     ProjectKind,
+    ReplicaOrigin,
     RequestStatus,
     SensitiveFlag,
     UseType,
@@ -126,6 +127,12 @@ class CompensationSerializer(serializers.Serializer):
         default=None,
         help_text="The studio's good-faith estimate of days worked.",
     )
+    negotiated_per_use = fields.BooleanField(
+        required=False,
+        default=False,
+        help_text="The price of each use is negotiated then: `amount` is the signed minimum per unit, and each "
+        "usage line states its price (refused below the minimum or the agreement's floor).",
+    )
 
 
 def compensation_from(data: dict) -> rules.Compensation:
@@ -134,6 +141,7 @@ def compensation_from(data: dict) -> rules.Compensation:
         currency=data["currency"],
         unit=data["unit"],
         estimated_days=data.get("estimated_days"),
+        negotiated_per_use=data.get("negotiated_per_use", False),
     )
 
 
@@ -161,6 +169,15 @@ class ConsentRequestCreateSerializer(serializers.Serializer):
         help_text="When the performer was engaged, if inside the notice window.",
     )
     business_reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    replica_origin = serializers.ChoiceField(
+        choices=ReplicaOrigin.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Replica uses: employment-based (EBDR, paid by the day-scale formula) or independently created "
+        "(ICDR, paid the signed price, not below the agreement's floor). Omitted on a replica use: "
+        "employment-based. Signed with the description and carried in the token.",
+    )
 
 
 class PartyRefSerializer(serializers.Serializer):
@@ -239,6 +256,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
             "project",
             "description",
             "compensation",
+            "replica_origin",
             "scan_at",
             "engaged_at",
             "business_reason",
@@ -262,6 +280,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
             "currency": obj.compensation_currency,
             "unit": obj.compensation_unit,
             "estimated_days": str(obj.estimated_days) if obj.estimated_days is not None else None,
+            "negotiated_per_use": obj.compensation_negotiated_per_use,
         }
 
     @extend_schema_field(DeclineInfoSerializer(allow_null=True))

@@ -52,7 +52,14 @@ class UsageLineInputSerializer(serializers.Serializer):
         max_digits=7, decimal_places=2, required=False, allow_null=True, default=None, min_value=Decimal("0.01")
     )
     negotiated_amount = fields.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only where no signed price fixes it: a use whose consent negotiates each use's price (refused "
+        "below the signed minimum or the agreement's floor), a revenue-share grant's licence revenue, a synthetic "
+        "voice track's royalty per track. Anywhere else the report is refused: a line never sets its own price.",
     )
     currency = fields.RegexField(
         r"^[A-Z]{3}$",
@@ -182,7 +189,16 @@ class UsageLineSerializer(serializers.ModelSerializer):
             "violation_detail",
             "retracted_at",
             "retraction_reason",
+            "unrateable_reason",
+            "unrateable_since",
         ]
+        extra_kwargs = {
+            "unrateable_reason": {
+                "help_text": "Why a billing run could not price this accepted line (empty when it could): the rate "
+                "or rule the union must add. Billed by the first run after the fix."
+            },
+            "unrateable_since": {"help_text": "When a billing run first failed to price the line; null otherwise."},
+        }
 
 
 class BorrowingInputSerializer(serializers.Serializer):

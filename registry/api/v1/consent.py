@@ -37,7 +37,7 @@ from registry.consent import rules, selectors, services
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.core.replica import replica_reads
-from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
+from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, ReplicaOrigin, UseType
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties.models import Performer
 from registry.terms.models import Agreement
@@ -62,6 +62,7 @@ REQUEST_EXAMPLE = {
         "detail": "Face and body replica from the November scan; no dialogue changes.",
     },
     "compensation": {"amount": "1283.00", "currency": "USD", "unit": CompensationUnit.DAY, "estimated_days": "3"},
+    "replica_origin": ReplicaOrigin.EMPLOYMENT_BASED,
 }
 
 
@@ -150,6 +151,7 @@ class ConsentRequestListCreateView(generics.ListAPIView):
             engaged_at=data["engaged_at"],
             business_reason=data["business_reason"].strip(),
             amends=amends,
+            replica_origin=data["replica_origin"],
         )
         consent_request = services.consent_request_create(new=new, actor=caller.actor())
         consent_request = selectors.consent_requests_visible_to(caller).get(pk=consent_request.pk)

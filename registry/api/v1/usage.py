@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry.api.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotent
+from registry.api.params import flag, flag_parameter
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.consent import ReasonSerializer
@@ -150,12 +151,22 @@ class UsageLineListView(generics.ListAPIView):
         ):
             if params.get(param):
                 qs = qs.filter(**{lookup: params[param]})
+        if "unrateable" in params:
+            # Accepted lines a billing run could not price (or, with false, every other line).
+            qs = qs.filter(unrateable_since__isnull=not flag(params, "unrateable"))
         return qs.order_by("-id")
 
     @extend_schema(
         summary="Usage lines (studio: own; performer side: those about them; staff: all)",
         tags=["usage"],
-        parameters=[OpenApiParameter(p, str) for p in ("report", "status", "kind", "production_number")],
+        parameters=[
+            *(OpenApiParameter(p, str) for p in ("report", "status", "kind", "production_number")),
+            flag_parameter(
+                "unrateable",
+                "true: only accepted lines a billing run could not price (a rate or rule the union has not "
+                "entered yet), each with its reason; they are billed by the first run after the fix.",
+            ),
+        ],
     )
     @replica_reads
     def get(self, request, *args, **kwargs):

@@ -103,8 +103,20 @@ class CompensationUnit(Vocabulary):
     DAY = "day", "Per day"
     WEEK = "week", "Per week"
     SESSION = "session", "Per session"
+    USE = "use", "Per use"
     TRAINING_RUN = "training_run", "Per training run"
     REVENUE_SHARE = "revenue_share", "Share of licence revenue (rate)"
+
+
+class ReplicaOrigin(Vocabulary):
+    """How a replica came to be (DOMAIN.md 1, 3.1-3.3): it decides how its use is paid."""
+
+    EMPLOYMENT_BASED = "employment_based", "Employment-based (EBDR): made with the performer taking part"
+    INDEPENDENTLY_CREATED = "independently_created", "Independently created (ICDR): made from existing material"
+
+
+# The uses whose consent names the replica's origin.
+REPLICA_USES = frozenset({UseType.REPLICA_USE, UseType.VOICE_REPLICA, UseType.REALTIME_GENERATION})
 
 
 class AlterationExemption(Vocabulary):

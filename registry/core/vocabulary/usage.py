@@ -6,6 +6,7 @@ from registry.core.vocabulary import Vocabulary
 class UsageKind(Vocabulary):
     SCAN_SESSION = "scan_session", "Scan session"
     REPLICA_USE = "replica_use", "Replica use"
+    VOICE_REPLICA_USE = "voice_replica_use", "Voice replica use"
     DIGITAL_ALTERATION = "digital_alteration", "Digital alteration"
     REALTIME_GENERATION = "realtime_generation", "Real-time generation"
     TRAINING_USE = "training_use", "Training use"
@@ -20,6 +21,7 @@ class UsageUnit(Vocabulary):
     TRACKS = "tracks", "Tracks"
     HOURS_VIEWED = "hours_viewed", "Hours viewed"
     RUNS = "runs", "Training runs"
+    USES = "uses", "Uses (spots, episodes, releases)"
 
 
 class LineStatus(Vocabulary):

@@ -17,6 +17,7 @@ class EventType(Vocabulary):
     STRIKE_GRANTS_SUSPENDED = "strike.grants_suspended", "Grants suspended by a strike (a batch)"
     STRIKE_GRANTS_RESTORED = "strike.grants_restored", "Grants restored when a strike was lifted (a batch)"
     USAGE_REPORT_PROCESSED = "usage_report.processed", "Usage report processed"
+    USAGE_LINES_UNRATEABLE = "usage_lines.unrateable", "Accepted usage lines a billing run could not price (a batch)"
     VIOLATION_OPENED = "violation.opened", "Violation case opened"
     INVOICE_FINALIZED = "invoice.finalized", "Invoice, credit or debit note finalized"
     INVOICE_PAID = "invoice.paid", "Invoice paid"

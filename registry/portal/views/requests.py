@@ -62,13 +62,30 @@ def attestation_parts(consent_request: ConsentRequest, acting: Authority, signer
         f"{who}, have read the description and consent to exactly the use it describes: "
         f"{consent_request.get_use_display()} for {consent_request.studio.legal_name}, project "
         f'"{consent_request.project_title}" ({consent_request.production_number}), under '
-        f"{consent_request.agreement.name}."
+        f"{consent_request.agreement.name}, for {compensation_words(consent_request)}{origin_words(consent_request)}."
     )
     reference = (
         f"Description of consent request {consent_request.public_id}, version {version.version}, "
         f"SHA-256 {version.sha256}."
     )
     return words, reference
+
+
+def compensation_words(consent_request: ConsentRequest) -> str:
+    """The signed compensation in words: it binds the price of every use."""
+    amount = f"{consent_request.compensation_amount:,.2f} {consent_request.compensation_currency}"
+    unit = consent_request.get_compensation_unit_display().lower()
+    if consent_request.compensation_negotiated_per_use:
+        return f"a price negotiated per use, at least {amount} {unit}"
+    return f"{amount} {unit}"
+
+
+def origin_words(consent_request: ConsentRequest) -> str:
+    """The replica's origin as signed, for a replica use."""
+    if not consent_request.replica_origin:
+        return ""
+    label = consent_request.get_replica_origin_display().split(":")[0]
+    return f", the replica being {label[0].lower()}{label[1:]}"
 
 
 def attestation_text(consent_request: ConsentRequest, acting: Authority, signer_name: str) -> str:
