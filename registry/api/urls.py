@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     # First: studios call it most, and Django tries routes in order.
     path("consent-checks/", consent.ConsentCheckView.as_view(), name="consent-checks"),
+    path("consent-check-records/", consent.CheckRecordListView.as_view(), name="consent-check-records"),
     path("me", studio.MeView.as_view(), name="me"),
     path("me/contacts/", studio.StudioContactListCreateView.as_view(), name="studio-contacts"),
     path("consent-requests/", consent.ConsentRequestListCreateView.as_view(), name="consent-requests"),

@@ -136,6 +136,16 @@ class AuditAction(Vocabulary):
     # Usage and cases
     USAGE_REPORT_RECEIVED = "usage_report.received", "A usage report was received", _S.USAGE_REPORT
     USAGE_LINE_RETRACTED = "usage_line.retracted", "A studio retracted a usage line", _S.USAGE_LINE
+    EXEMPTION_UPHELD = (
+        "usage_line.exemption_upheld",
+        "Union staff upheld a claimed alteration exemption",
+        _S.USAGE_LINE,
+    )
+    EXEMPTION_REJECTED = (
+        "usage_line.exemption_rejected",
+        "Union staff rejected a claimed alteration exemption; the use is a violation",
+        _S.USAGE_LINE,
+    )
     SYNTHETIC_PERFORMER_REGISTERED = (
         "synthetic_performer.registered",
         "A studio registered a synthetic performer",

@@ -572,15 +572,28 @@ class GrantScope:
     media: tuple[Medium, ...]
     territory: tuple[str, ...]
     future_spots: bool = False
+    # The rest of the signed description a use is held to (rule 2.4: the whole description).
+    role_or_scenes: str = ""
+    intended_uses: tuple[str, ...] = ()
+    sensitive_content: tuple[SensitiveFlag, ...] = ()
+    realtime_generation: bool | None = None
 
 
 @dataclass(frozen=True)
 class UseQuery:
+    """What a use is, as a check or a usage line states it. The API requires media and
+    territory (rule 2.4); role and intended use are compared when stated; sensitive content and
+    real-time generation always are (none stated: the use has none)."""
+
     use: UseType
     project: Project
     on: dt.date
     media: tuple[Medium, ...] = ()
     territory: tuple[str, ...] = ()
+    role: str = ""
+    intended_use: str = ""
+    sensitive_content: tuple[SensitiveFlag, ...] = ()
+    realtime_generation: bool = False
 
 
 @dataclass(frozen=True)
@@ -644,12 +657,112 @@ def scope_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
         out.append(
             ScopeMismatch(CheckReasonCode.OUTSIDE_SCOPE, "territory", f"Not covered territory: {', '.join(missing)}.")
         )
+    out.extend(description_mismatches(scope, q))
     return out
+
+
+def role_covered(granted: str, asked: str) -> bool:
+    """The role (or scenes) stated for a use must appear in the signed role or scenes text, case
+    and spacing ignored: "Mara Quinn" is within "Detective Mara Quinn, scenes 12-18"."""
+    asked_norm = _norm(asked)
+    return bool(asked_norm) and asked_norm in _norm(granted)
+
+
+def intended_use_covered(granted: Iterable[str], asked: str) -> bool:
+    """The intended use stated for a use must be one of the signed intended uses, in the
+    request's own words (case and spacing ignored)."""
+    return _norm(asked) in {_norm(u) for u in granted}
+
+
+def description_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
+    """Rule 2.4 beyond use, project, term, media and territory: the role or scenes, the intended
+    use, sensitive content and real-time generation of the signed description."""
+    out: list[ScopeMismatch] = []
+    if q.role and not role_covered(scope.role_or_scenes, q.role):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE, "role", "The grant's description does not cover this role or scene."
+            )
+        )
+    if q.intended_use and not intended_use_covered(scope.intended_uses, q.intended_use):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "intended_use",
+                "This intended use is not one the grant's description lists.",
+            )
+        )
+    extra_flags = sorted(set(q.sensitive_content) - set(scope.sensitive_content))
+    if extra_flags:
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "sensitive_content",
+                f"Sensitive content the performer did not consent to: {', '.join(extra_flags)}.",
+            )
+        )
+    if q.realtime_generation and not realtime_covered(scope):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "realtime_generation",
+                "The grant does not cover real-time generation.",
+            )
+        )
+    return out
+
+
+def realtime_covered(scope: GrantScope) -> bool:
+    return scope.realtime_generation is True or scope.use == UseType.REALTIME_GENERATION
 
 
 def alteration_exempt(use: UseType, claimed: str | None) -> bool:
     """Rule 2.7: a digital alteration in an exempt category needs no consent."""
     return use == UseType.DIGITAL_ALTERATION and claimed in ALTERATION_EXEMPTIONS
+
+
+@dataclass(frozen=True)
+class ExemptionClaim:
+    """Rule 2.7: a studio's claim that a digital alteration needs no consent. `allowed` is the
+    agreement's list of exempt categories (agreement data); `struck` says a strike against the
+    studio under that agreement is in force at the time of use."""
+
+    category: str
+    allowed: frozenset[str] = ALTERATION_EXEMPTIONS
+    struck: bool = False
+
+
+def exemption_blockers(
+    q: UseQuery, claim: ExemptionClaim, candidates: Iterable[GrantCandidate]
+) -> list[CheckReason] | None:
+    """Why this exemption claim does not stand (empty: it stands); None when it does not apply
+    (not a digital alteration). An exemption never overrides a strike, nor a consent to this
+    project that the performer revoked or suspended."""
+    if q.use != UseType.DIGITAL_ALTERATION:
+        return None
+    if claim.category not in claim.allowed:
+        return [
+            CheckReason(
+                CheckReasonCode.EXEMPTION_NOT_ALLOWED,
+                "alteration_exemption",
+                f"The agreement does not list {claim.category} as an exempt alteration.",
+            )
+        ]
+    out: list[CheckReason] = []
+    if claim.struck:
+        out.append(
+            CheckReason(
+                CheckReasonCode.SUSPENDED_BY_STRIKE,
+                "alteration_exemption",
+                "No exemption holds while a strike against the studio lasts.",
+            )
+        )
+    for cand in candidates:
+        if not project_covered(cand.scope, q.project):
+            continue
+        if cand.status in (GrantStatus.REVOKED, GrantStatus.SUSPENDED):
+            out.extend(_status_reasons(cand))
+    return _dedupe(out)
 
 
 # --- Grant status over time -------------------------------------------------------------------
@@ -724,12 +837,20 @@ def decide_check(
     q: UseQuery,
     candidates: Iterable[GrantCandidate],
     prefs: Preferences | None,
-    claimed_exemption: str | None = None,
+    claim: ExemptionClaim | None = None,
 ) -> CheckOutcome:
-    """Is this use covered? The first covering active grant wins; otherwise every reason."""
-    if alteration_exempt(q.use, claimed_exemption):
-        return CheckOutcome(allowed=True, grant_id=None, exemption=claimed_exemption)
+    """Is this use covered? An exemption that stands (rule 2.7) answers yes; else the first
+    covering active grant wins; otherwise every reason."""
+    candidates = list(candidates)
     reasons: list[CheckReason] = []
+    if claim is not None:
+        blockers = exemption_blockers(q, claim, candidates)
+        if blockers == []:
+            return CheckOutcome(allowed=True, grant_id=None, exemption=claim.category)
+        if blockers and any(b.code != CheckReasonCode.EXEMPTION_NOT_ALLOWED for b in blockers):
+            # A strike, or a consent the performer withdrew: no grant answers otherwise.
+            return CheckOutcome(allowed=False, grant_id=None, reasons=tuple(blockers))
+        reasons.extend(blockers or ())
     for cand in candidates:
         mismatches = scope_mismatches(cand.scope, q)
         if cand.status is None:
@@ -742,7 +863,7 @@ def decide_check(
             reasons.append(CheckReason(m.code, m.field, m.message, cand.grant_id))
         if not mismatches or all(m.code == CheckReasonCode.OUTSIDE_SCOPE for m in mismatches):
             reasons.extend(_status_reasons(cand))
-    if not reasons:
+    if not any(r.code != CheckReasonCode.EXEMPTION_NOT_ALLOWED for r in reasons):
         reasons.append(
             CheckReason(CheckReasonCode.NO_GRANT, None, "No consent from this performer covers this use.", None)
         )

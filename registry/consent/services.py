@@ -43,6 +43,7 @@ from registry.core.errors import (
     StateConflictError,
     problems_summary,
 )
+from registry.core.problems import ProblemType
 from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
     TERMINAL_GRANT_STATUSES,
@@ -148,11 +149,12 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
     problems = _request_problems(new, now)
     if problems:
         raise RuleViolationError(problems_summary(problems), problems=problems)
+    strike = _strike_against_request(new, now)
     conflicts = rules.preference_conflicts(
         selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
     )
     with transaction.atomic():
-        request, version = _request_store(new, now)
+        request, version = _request_store(new, now, held_by_strike=strike)
         _audit_request(request, actor, AuditAction.CONSENT_REQUEST_CREATED, _request_created_data(request, new))
         _audit_request(
             request,
@@ -165,6 +167,28 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         else:
             outbox.enqueue(NOTIFY_CONSENT_REQUEST_TASK, request.pk)
     return request
+
+
+class StudioOnStrikeError(StateConflictError):
+    """Rule 2.10: a new request to a studio on strike under the agreement is refused."""
+
+    slug = ProblemType.STUDIO_ON_STRIKE
+
+
+def _strike_against_request(new: NewRequest, now: dt.datetime) -> Strike | None:
+    """Rule 2.10: the strike in force against the studio under the request's agreement, if any.
+    Refused (StudioOnStrikeError) unless the agreement holds such requests suspended; then the
+    strike is returned, and the request records it."""
+    strike = _strikes_in_force(new.agreement.pk, new.studio.pk, now).order_by("starts_at", "pk").first()
+    if strike is None:
+        return None
+    if not new.agreement.strike_requests_held:
+        raise StudioOnStrikeError(
+            f"{new.studio.legal_name} is on strike under {new.agreement.code} since "
+            f"{strike.starts_at:%Y-%m-%d}; new consent requests are refused until the strike is lifted.",
+            strike=strike.public_id,
+        )
+    return strike
 
 
 def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
@@ -200,8 +224,11 @@ def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
     return problems
 
 
-def _request_store(new: NewRequest, now: dt.datetime) -> tuple[ConsentRequest, DescriptionVersion]:
+def _request_store(
+    new: NewRequest, now: dt.datetime, *, held_by_strike: Strike | None = None
+) -> tuple[ConsentRequest, DescriptionVersion]:
     request = ConsentRequest.objects.create(
+        held_by_strike=held_by_strike,
         studio=new.studio,
         performer=new.performer,
         agreement=new.agreement,
@@ -249,6 +276,7 @@ def _request_created_data(request: ConsentRequest, new: NewRequest) -> dict:
         "scan_at": request.scan_at,
         "business_reason": request.business_reason,
         "expires_at": request.expires_at,
+        "held_by_strike": request.held_by_strike.public_id if request.held_by_strike_id else None,
     }
 
 
@@ -478,6 +506,10 @@ def _grant_create(
         term_start=d.term_start,
         term_end=d.term_end,
         future_spots=d.future_spots,
+        role_or_scenes=d.role_or_scenes,
+        intended_uses=list(d.intended_uses),
+        sensitive_content=sorted(d.sensitive_content),
+        realtime_generation=d.realtime_generation,
         description_sha256=version.sha256,
         signer_role=signer_role,
         status=GrantStatus.ACTIVE,
@@ -1305,6 +1337,10 @@ def consent_check_record(
                 },
                 "media": list(query.media),
                 "territory": list(query.territory),
+                "role": query.role,
+                "intended_use": query.intended_use,
+                "sensitive_content": list(query.sensitive_content),
+                "realtime_generation": query.realtime_generation,
                 "allowed": outcome.allowed,
                 "grant": outcome.grant_id,
                 "exemption": outcome.exemption,

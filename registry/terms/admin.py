@@ -29,6 +29,8 @@ class AgreementAdmin(admin.ModelAdmin):
                     "request_expiry_days",
                     "union_consents_for_deceased",
                     "commercial_preconsent_same_advertiser",
+                    "strike_requests_held",
+                    "alteration_exemptions",
                 ]
             },
         ),

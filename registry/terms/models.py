@@ -10,10 +10,26 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from registry.core.vocabulary.consent import AlterationExemption
 from registry.core.vocabulary.reference import Confidence
 from registry.core.vocabulary.terms import RateUnit, RoleCategory, Sector
 
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+def default_alteration_exemptions() -> list[str]:
+    """DOMAIN.md 2.7: the exempt categories of digital alteration, every one by default."""
+    return list(AlterationExemption.values)
+
+
+def validate_alteration_exemptions(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("A list of exemption categories.")
+    unknown = sorted(set(value) - set(AlterationExemption.values))
+    if unknown:
+        raise ValidationError(
+            f"Unknown categories: {', '.join(unknown)}. Known: {', '.join(AlterationExemption.values)}."
+        )
 
 
 def default_synthetic_fund_split() -> dict[str, str]:
@@ -51,6 +67,19 @@ class Agreement(models.Model):
     commercial_preconsent_same_advertiser = models.BooleanField(
         default=False,
         help_text="Commercials: consent may cover future spots (same advertiser, product line).",
+    )
+    alteration_exemptions = models.JSONField(
+        default=default_alteration_exemptions,
+        blank=True,
+        validators=[validate_alteration_exemptions],
+        help_text="Digital alterations that need no consent under this agreement (DOMAIN.md 2.7).",
+    )
+    strike_requests_held = models.BooleanField(
+        default=False,
+        help_text=(
+            "During a strike against a studio under this agreement, its new consent requests are taken "
+            "and held suspended instead of refused (DOMAIN.md 2.10)."
+        ),
     )
 
     # Compensation terms (DOMAIN.md section 3).

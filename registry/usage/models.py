@@ -12,7 +12,7 @@ from django.db.models import Q
 from registry.core.ids import new_public_id
 from registry.core.vocabulary.consent import ProjectKind
 from registry.core.vocabulary.terms import RoleCategory
-from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
+from registry.core.vocabulary.usage import ExemptionReview, LineStatus, UsageKind, UsageUnit
 
 
 def new_report_id() -> str:
@@ -130,6 +130,16 @@ class UsageLine(models.Model):
     media = models.JSONField(default=list)
     territory = models.JSONField(default=list)
     alteration_exemption = models.CharField(max_length=24, blank=True)
+    # DOMAIN.md 2.7: the studio's reason for the claimed exemption, and union staff's review of it.
+    exemption_justification = models.CharField(max_length=500, blank=True, default="")
+    exemption_review = models.CharField(max_length=12, choices=ExemptionReview.choices, blank=True, default="")
+    exemption_reviewed_at = models.DateTimeField(null=True, blank=True)
+    exemption_reviewed_by = models.CharField(max_length=200, blank=True, default="")
+    # What the use is beyond media and territory, as reported (rule 2.4).
+    role = models.CharField(max_length=200, blank=True, default="")
+    intended_use = models.CharField(max_length=500, blank=True, default="")
+    sensitive_content = models.JSONField(default=list, blank=True)
+    realtime_generation = models.BooleanField(default=False)
     violation_code = models.CharField(max_length=40, blank=True)
     violation_detail = models.CharField(max_length=500, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)

@@ -57,7 +57,13 @@ class LineInput:
     media: tuple[str, ...] = ()
     territory: tuple[str, ...] = ()
     alteration_exemption: str | None = None
+    exemption_justification: str = ""
     justification: str = ""
+    # What the use is beyond media and territory (rule 2.4), compared with the signed description.
+    role: str = ""
+    intended_use: str = ""
+    sensitive_content: tuple[str, ...] = ()
+    realtime_generation: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +202,32 @@ def line_problems(i: int, line: LineInput, refs: References) -> tuple[list[Field
         problems.append(
             problem(i, "currency", "wrong_currency", f"Agreement {agreement.code} pays in {agreement.currency}.")
         )
+    if line.kind in CONSENT_FOR_KIND:
+        # Rule 2.4: a use of a performer says where and in what media it is shown.
+        if not line.media:
+            problems.append(problem(i, "media", "required", "State the media of the use (rule 2.4)."))
+        if not line.territory:
+            problems.append(problem(i, "territory", "required", "State the territory of the use, or WW (rule 2.4)."))
+    if line.alteration_exemption:
+        # DOMAIN.md 2.7: a claim names its category and says why; only an alteration can claim one.
+        if line.kind != UsageKind.DIGITAL_ALTERATION:
+            problems.append(
+                problem(
+                    i,
+                    "alteration_exemption",
+                    "not_an_alteration",
+                    "Only a digital_alteration line can claim an alteration exemption.",
+                )
+            )
+        if not line.exemption_justification:
+            problems.append(
+                problem(
+                    i,
+                    "exemption_justification",
+                    "required",
+                    "Say briefly why the alteration is exempt (it is reviewed by the union).",
+                )
+            )
     if line.negotiated_amount is not None and line.negotiated_amount <= 0:
         problems.append(problem(i, "negotiated_amount", "not_positive", "The amount must be positive."))
     if problems:

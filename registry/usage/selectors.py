@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from registry.consent.models import ConsentGrant
+from registry.core.vocabulary.usage import LineStatus
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Studio
 from registry.parties.selectors import performers_by_reference
@@ -52,3 +53,13 @@ def report_references(studio: Studio, lines: list[LineInput]) -> References:
         agreements={a.code: a for a in Agreement.objects.filter(code__in=agreement_codes)},
         signed_agreement_ids=frozenset(studio.agreements.values_list("pk", flat=True)),
     )
+
+
+def exemption_claims_awaiting_review(*, after: int | None = None) -> QuerySet[UsageLine]:
+    """DOMAIN.md 2.7: lines claimed exempt that union staff have not reviewed, oldest first."""
+    qs = (
+        UsageLine.objects.filter(status=LineStatus.EXEMPT, exemption_review="")
+        .select_related("studio", "performer", "agreement")
+        .order_by("id")
+    )
+    return qs.filter(id__gt=after) if after is not None else qs

@@ -31,7 +31,7 @@ from registry.core.errors import FieldProblem, RuleViolationError, StateConflict
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import CheckReasonCode, UseType
-from registry.core.vocabulary.usage import LineStatus, UsageKind
+from registry.core.vocabulary.usage import ExemptionReview, LineStatus, UsageKind, ViolationCode
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
 from registry.terms.models import Agreement
@@ -132,17 +132,24 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                 on=line.use_date,
                 media=line.media,
                 territory=line.territory,
+                role=line.role,
+                intended_use=line.intended_use,
+                sensitive_content=line.sensitive_content,
+                realtime_generation=line.realtime_generation,
             )
             # A line relying on a grant is answered by that grant's lineage (an amendment's versions).
             lineage = r.grant.lineage_id if r.grant is not None else None
             outcome = rules.decide_check(
-                query, candidates(r.performer.pk, lineage, as_of), None, line.alteration_exemption
+                query, candidates(r.performer.pk, lineage, as_of), None, _claim(studio, r, as_of)
             )
-            if outcome.allowed:
+            if outcome.exemption:
+                r.status = LineStatus.EXEMPT  # rule 2.7: kept, not billed, reviewed by the union
+            elif outcome.allowed:
                 r.covering_grant_id = outcome.grant_id
             else:
                 reasons = _most_relevant_first(outcome.reasons)
-                detail = "; ".join(x.message for x in reasons)[:500]
+                # The case names each dimension the use fell outside of (rule 2.4).
+                detail = "; ".join(_reason_text(x) for x in reasons)[:500]
                 r.violations.append(usage_rules.Violation(r.performer, reasons[0].code, detail))
         elif line.kind in SYNTHETIC_KINDS:
             # Rule 2.12: each real performer whose feature it borrows must have consented.
@@ -161,6 +168,22 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                     )
         if r.violations:
             r.status = LineStatus.VIOLATION
+
+
+def _claim(studio: Studio, r: _Resolved, as_of: dt.datetime) -> rules.ExemptionClaim | None:
+    """Rule 2.7: the line's exemption claim, weighed against its agreement's exempt categories
+    and any strike against the studio under that agreement at the time of use."""
+    category = r.given.alteration_exemption
+    if not category:
+        return None
+    struck = consent_selectors.strikes_in_force(as_of).filter(agreement_id=r.agreement.pk, studios=studio.pk).exists()
+    return rules.ExemptionClaim(category=category, allowed=frozenset(r.agreement.alteration_exemptions), struck=struck)
+
+
+def _reason_text(reason: rules.CheckReason) -> str:
+    if reason.code == CheckReasonCode.OUTSIDE_SCOPE and reason.field:
+        return f"Outside scope ({reason.field}): {reason.message}"
+    return reason.message
 
 
 def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
@@ -291,6 +314,14 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
         "media": list(line.media),
         "territory": list(line.territory),
         "alteration_exemption": line.alteration_exemption or "",
+        "exemption_justification": line.exemption_justification,
+        "exemption_review": "",
+        "exemption_reviewed_at": None,
+        "exemption_reviewed_by": "",
+        "role": line.role,
+        "intended_use": line.intended_use,
+        "sensitive_content": list(line.sensitive_content),
+        "realtime_generation": line.realtime_generation,
         "violation_code": first.code,
         "violation_detail": first.message,
         "retracted_at": None,
@@ -355,6 +386,84 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
             data={"report": line.report_id, "previous_status": previous, "reason": line.retraction_reason},
         )
     return line
+
+
+def _exemption_under_review(line: UsageLine) -> UsageLine:
+    line = UsageLine.objects.select_for_update(of=("self",)).select_related("studio", "performer").get(pk=line.pk)
+    if line.status != LineStatus.EXEMPT or line.exemption_review:
+        raise StateConflictError(f"Line {line.line_ref} has no exemption claim awaiting review.")
+    return line
+
+
+def _audit_review(line: UsageLine, actor: Actor, action: AuditAction, data: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type=AuditSubject.USAGE_LINE,
+        subject_id=line.line_ref,
+        studio_id=line.studio.public_id,
+        performer_id=line.performer.public_id if line.performer_id else None,
+        data={"report": line.report_id, "exemption": line.alteration_exemption, **data},
+    )
+
+
+def exemption_claim_uphold(*, line: UsageLine, actor: Actor, now: dt.datetime | None = None) -> UsageLine:
+    """DOMAIN.md 2.7: union staff agree the alteration needed no consent; the line stays exempt
+    (kept for the record, never billed)."""
+    with transaction.atomic():
+        line = _exemption_under_review(line)
+        line.exemption_review = ExemptionReview.UPHELD
+        line.exemption_reviewed_at = now or timezone.now()
+        line.exemption_reviewed_by = actor.name
+        line.save(update_fields=["exemption_review", "exemption_reviewed_at", "exemption_reviewed_by"])
+        _audit_review(line, actor, AuditAction.EXEMPTION_UPHELD, {})
+    return line
+
+
+def exemption_claim_reject(
+    *, line: UsageLine, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> tuple[UsageLine, Case]:
+    """DOMAIN.md 2.7: union staff reject the claim; the use was not consented, so the line becomes
+    a violation with a case, as any use outside consent does."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolationError(
+            "Say why the exemption is rejected.",
+            problems=[FieldProblem("reason", "required", "Give the reason for rejecting the exemption.")],
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = _exemption_under_review(line)
+        line.status = LineStatus.VIOLATION
+        line.exemption_review = ExemptionReview.REJECTED
+        line.exemption_reviewed_at = now
+        line.exemption_reviewed_by = actor.name
+        line.violation_code = ViolationCode.EXEMPTION_REJECTED
+        line.violation_detail = f"The {line.alteration_exemption} exemption was rejected: {reason}"[:500]
+        line.save(
+            update_fields=[
+                "status",
+                "exemption_review",
+                "exemption_reviewed_at",
+                "exemption_reviewed_by",
+                "violation_code",
+                "violation_detail",
+            ]
+        )
+        case = case_open(
+            actor=actor,
+            now=now,
+            kind=CaseKind.VIOLATION,
+            studio=line.studio,
+            performer=line.performer,
+            usage_line_id=line.pk,
+            grant=line.grant,
+            production_number=line.production_number,
+            reason_code=ViolationCode.EXEMPTION_REJECTED,
+            summary=f"Line {line.line_ref} ({line.kind}, {line.use_date.isoformat()}): {line.violation_detail}"[:500],
+        )
+        _audit_review(line, actor, AuditAction.EXEMPTION_REJECTED, {"reason": reason[:500], "case": case.public_id})
+    return line, case
 
 
 def synthetic_performer_register(

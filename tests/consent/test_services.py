@@ -1037,6 +1037,9 @@ def test_strike_needs_a_studio_and_a_reason(agreement, studio):
 
 
 def test_a_grant_accepted_during_a_strike_starts_suspended(studio, performer, agreement):
+    # (rule 2.10: this agreement takes requests made during a strike, held suspended)
+    agreement.strike_requests_held = True
+    agreement.save(update_fields=["strike_requests_held"])
     # given a strike in force and a pending request
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0
@@ -1184,6 +1187,9 @@ def test_a_future_strike_lifted_before_its_start_never_applies(studio, performer
 
 
 def test_an_amendment_accepted_during_a_strike_starts_suspended_and_is_restored_on_lift(studio, performer, agreement):
+    # (rule 2.10: this agreement takes requests made during a strike, held suspended)
+    agreement.strike_requests_held = True
+    agreement.save(update_fields=["strike_requests_held"])
     # given v1 suspended by a strike, and an amendment signed during it
     v1 = granted(studio.studio, performer.performer, agreement)
     strike = services.strike_declare(
@@ -1331,7 +1337,7 @@ def test_exempt_digital_alteration_through_the_selector(studio, performer, agree
         studio_id=studio.studio.pk,
         performer=performer.performer,
         query=rules.UseQuery(use=UseType.DIGITAL_ALTERATION, project=PICTURE, on=D0),
-        claimed_exemption="dubbing",
+        claim=rules.ExemptionClaim("dubbing"),
         now=T0,
     )
 
@@ -1371,6 +1377,10 @@ def test_consent_check_record_writes_a_receipt(studio, performer, agreement):
         "project": {"kind": "picture", "production_number": "NLP-2027-004"},
         "media": ["streaming"],
         "territory": ["US"],
+        "role": "",
+        "intended_use": "",
+        "sensitive_content": [],
+        "realtime_generation": False,
         "allowed": True,
         "grant": grant.public_id,
         "exemption": None,

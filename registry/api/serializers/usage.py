@@ -10,8 +10,9 @@ from rest_framework import serializers
 from registry.api import fields
 from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
 from registry.cases.models import Case
+from registry.core import limits
 from registry.core.vocabulary.cases import CaseKind
-from registry.core.vocabulary.consent import AlterationExemption, Medium
+from registry.core.vocabulary.consent import AlterationExemption, Medium, SensitiveFlag
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
@@ -62,11 +63,43 @@ class UsageLineInputSerializer(serializers.Serializer):
         error_messages={"invalid": "Use an ISO 4217 code such as USD."},
     )
     media = serializers.ListField(
-        child=serializers.ChoiceField(choices=Medium.choices), required=False, default=list, max_length=len(Medium)
+        child=serializers.ChoiceField(choices=Medium.choices),
+        required=False,
+        default=list,
+        max_length=len(Medium),
+        help_text="Required on a use of a performer (rule 2.4).",
     )
-    territory = territory_field(required=False, default=list)
+    territory = territory_field(required=False, default=list, help_text="Required on a use of a performer (rule 2.4).")
+    role = fields.CharField(
+        max_length=limits.USE_ROLE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The role or scene; it must appear in the signed role or scenes.",
+    )
+    intended_use = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One of the signed intended uses, in its words.",
+    )
+    sensitive_content = serializers.ListField(
+        child=serializers.ChoiceField(choices=SensitiveFlag.choices),
+        required=False,
+        default=list,
+        max_length=len(SensitiveFlag),
+    )
+    realtime_generation = fields.BooleanField(required=False, default=False)
     alteration_exemption = serializers.ChoiceField(
         choices=AlterationExemption.choices, required=False, allow_null=True, default=None
+    )
+    exemption_justification = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required with alteration_exemption: why no consent is needed (union staff review it).",
     )
     justification = fields.CharField(
         max_length=4000,
@@ -102,7 +135,12 @@ def line_inputs(lines: list[dict]) -> list[LineInput]:
             media=tuple(d["media"]),
             territory=tuple(t.upper() for t in d["territory"]),
             alteration_exemption=d["alteration_exemption"],
+            exemption_justification=d["exemption_justification"].strip(),
             justification=d["justification"],
+            role=d["role"].strip(),
+            intended_use=d["intended_use"].strip(),
+            sensitive_content=tuple(sorted(set(d["sensitive_content"]))),
+            realtime_generation=d["realtime_generation"],
         )
         for d in lines
     ]
@@ -177,7 +215,13 @@ class UsageLineSerializer(serializers.ModelSerializer):
             "currency",
             "media",
             "territory",
+            "role",
+            "intended_use",
+            "sensitive_content",
+            "realtime_generation",
             "alteration_exemption",
+            "exemption_justification",
+            "exemption_review",
             "violation_code",
             "violation_detail",
             "retracted_at",

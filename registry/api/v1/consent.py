@@ -19,6 +19,7 @@ from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.consent import (
     AcceptSerializer,
+    CheckRecordSerializer,
     ConsentCheckResultSerializer,
     ConsentCheckSerializer,
     ConsentRequestCreateSerializer,
@@ -32,8 +33,9 @@ from registry.api.serializers.consent import (
     compensation_from,
     description_from,
     project_from,
+    use_query_from,
 )
-from registry.consent import rules, selectors, services
+from registry.consent import check_log, rules, selectors, services
 from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
@@ -360,8 +362,12 @@ class ConsentCheckView(APIView):
             "Answers whether the calling studio's grants cover this use, as things stood on `on` "
             "(default today; history is kept, so a past date answers as of the end of that day). "
             "`reasons` says why not: no_grant, outside_scope (with the field), not_yet_in_term, expired, "
-            "revoked, suspended_by_strike, suspended_by_performer, preference. With `record: true` the "
-            "check is written to the audit trail and `receipt` is its event id."
+            "revoked, suspended_by_strike, suspended_by_performer, preference. A use states its media "
+            "and territory (required), and may state its role or scene and intended use; sensitive "
+            "content and real-time generation it involves must be stated: each is compared with the "
+            "signed description (DOMAIN.md 2.4). Every check is kept as evidence (2.14) that staff and the "
+            "performer can read; with `record: true` it is also written to the audit trail and `receipt` "
+            "is its event id."
         ),
         request=ConsentCheckSerializer,
         responses={200: ConsentCheckResultSerializer, **PROBLEM_RESPONSES},
@@ -374,18 +380,12 @@ class ConsentCheckView(APIView):
             # One bound serializer serves every check: validating holds no state in it, and
             # binding a fresh one (DRF deep-copies its fields) costs more than the rest of a check.
             data = _CHECK_BODY.run_validation(request.data)
-        query = rules.UseQuery(
-            use=data["use"],
-            project=project_from(data["project"]),
-            on=data["on"],
-            media=tuple(data["media"]),
-            territory=tuple(t.upper() for t in data["territory"]),
-        )
+        query = use_query_from(data)
         found = selectors.consent_check_by_reference(
             studio_id=caller.studio.pk,
             performer_reference=data["performer"],
             query=query,
-            claimed_exemption=data["alteration_exemption"],
+            claim=_exemption_claim(caller.studio, data, query),
         )
         if found is None:
             raise _rule_error("performer", "unknown_performer", "No performer has this id or member number.")
@@ -399,6 +399,15 @@ class ConsentCheckView(APIView):
                 outcome=outcome,
                 actor=caller.actor(),
             )
+        # Rule 2.14: every check is kept as evidence, in bulk (the receipt, when asked, too).
+        check_log.check_log_append(
+            studio_id=caller.studio.pk,
+            performer_id=performer.pk,
+            query=query,
+            outcome=outcome,
+            receipt=receipt,
+            justification=data["exemption_justification"],
+        )
         return Response(
             {
                 "allowed": outcome.allowed,
@@ -416,6 +425,52 @@ class ConsentCheckView(APIView):
 
 
 _CHECK_BODY = ConsentCheckSerializer()
+
+
+def _exemption_claim(studio, data: dict, query: rules.UseQuery) -> rules.ExemptionClaim | None:
+    """Rule 2.7: a claimed exemption, weighed against the named agreement's exempt categories
+    and any strike against the studio under it on the date of use."""
+    if not data["alteration_exemption"]:
+        return None
+    agreement = studio.agreements.filter(code=data["agreement"]).first()
+    if agreement is None:
+        raise _rule_error(
+            "agreement", "studio_not_signatory", "You are not a signatory to an agreement with this code."
+        )
+    as_of = selectors.as_of_moment(query.on, timezone.now())
+    struck = selectors.strikes_in_force(as_of).filter(agreement=agreement, studios=studio).exists()
+    return rules.ExemptionClaim(
+        category=data["alteration_exemption"], allowed=frozenset(agreement.alteration_exemptions), struck=struck
+    )
+
+
+class CheckRecordListView(generics.ListAPIView):
+    """Rule 2.14: which studio checked what, and when (written in bulk a few seconds after)."""
+
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "performer_side", "staff"}}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = CheckRecordSerializer
+
+    def get_queryset(self):
+        qs = selectors.check_records_visible_to(get_caller(self.request))
+        performer = self.request.query_params.get("performer")
+        if performer:
+            qs = qs.filter(performer__public_id=performer)
+        return qs
+
+    @extend_schema(
+        summary="Consent checks kept as evidence",
+        description=(
+            "Every consent check, newest first (DOMAIN.md 2.14): staff see all, a studio its own checks, a "
+            "performer the checks about them. Checks reach this list in bulk, a few seconds after they are "
+            "made; a check made with `record: true` also has its audit event (`receipt`)."
+        ),
+        parameters=[OpenApiParameter("performer", str, description="A performer's public id")],
+        tags=["consent checks"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- Preferences ------------------------------------------------------------------------------

@@ -159,6 +159,10 @@ class CheckReasonCode(Vocabulary):
     SUSPENDED_BY_STRIKE = "suspended_by_strike", "Suspended while a strike against the studio lasts"
     SUSPENDED_BY_PERFORMER = "suspended_by_performer", "Suspended by the performer"
     PREFERENCE = "preference", "The performer's standing preferences decline this use"
+    EXEMPTION_NOT_ALLOWED = (
+        "exemption_not_allowed",
+        "The agreement does not list this alteration exemption (DOMAIN.md 2.7)",
+    )
 
 
 class PreferenceConflictCode(Vocabulary):

@@ -26,3 +26,19 @@ class LineStatus(Vocabulary):
     ACCEPTED = "accepted", "Accepted: covered, billable"
     VIOLATION = "violation", "Not covered by valid consent: a case is open"
     RETRACTED = "retracted", "Retracted by the studio"
+    # DOMAIN.md 2.7: kept for the record, never billed (billing takes accepted lines only);
+    # union staff review the claim, and a rejection makes it a violation.
+    EXEMPT = "exempt", "Exempt alteration claimed: kept, not billed"
+
+
+class ExemptionReview(Vocabulary):
+    """What union staff decided about a claimed alteration exemption (DOMAIN.md 2.7)."""
+
+    UPHELD = "upheld", "Upheld: no consent was needed"
+    REJECTED = "rejected", "Rejected: a violation case is open"
+
+
+class ViolationCode(Vocabulary):
+    """Why a usage line is a violation, beyond a check's reasons (CheckReasonCode)."""
+
+    EXEMPTION_REJECTED = "exemption_rejected", "Union staff rejected the claimed exemption"
