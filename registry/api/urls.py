@@ -66,6 +66,7 @@ urlpatterns = [
     path("usage-lines/", usage.UsageLineListView.as_view(), name="usage-lines"),
     path("usage-lines/<str:line_id>/retract", usage.UsageLineRetractView.as_view(), name="usage-line-retract"),
     path("synthetic-performers/", usage.SyntheticPerformerListCreateView.as_view(), name="synthetic-performers"),
+    path("synthetic-notices/", usage.SyntheticNoticeListCreateView.as_view(), name="synthetic-notices"),
     path("cases/", usage.CaseListView.as_view(), name="cases"),
     path("cases/<str:case_id>", usage.CaseDetailView.as_view(), name="case"),
     path("invoices/", billing.InvoiceListView.as_view(), name="invoices"),

@@ -136,6 +136,11 @@ class AuditAction(Vocabulary):
     # Usage and cases
     USAGE_REPORT_RECEIVED = "usage_report.received", "A usage report was received", _S.USAGE_REPORT
     USAGE_LINE_RETRACTED = "usage_line.retracted", "A studio retracted a usage line", _S.USAGE_LINE
+    SYNTHETIC_NOTICE_FILED = (
+        "synthetic_performer.notice_filed",
+        "A studio filed notice of a synthetic performer in a union role, before its use",
+        _S.SYNTHETIC_PERFORMER,
+    )
     EXEMPTION_UPHELD = (
         "usage_line.exemption_upheld",
         "Union staff upheld a claimed alteration exemption",

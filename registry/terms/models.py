@@ -74,6 +74,20 @@ class Agreement(models.Model):
         validators=[validate_alteration_exemptions],
         help_text="Digital alterations that need no consent under this agreement (DOMAIN.md 2.7).",
     )
+    # DOMAIN.md 2.12: a synthetic performer in a role a union performer could have played.
+    synthetic_notice_justification_required = models.BooleanField(
+        default=False,
+        help_text="A synthetic-performer notice must justify the 'significant additional value' (TV/Theatrical 2026).",
+    )
+    synthetic_bargaining_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text="Days the union has to bargain after a synthetic-performer notice is filed.",
+    )
+    synthetic_use_waits_for_bargaining = models.BooleanField(
+        default=False,
+        help_text="Using the synthetic performer before the bargaining window ends is a violation.",
+    )
     strike_requests_held = models.BooleanField(
         default=False,
         help_text=(

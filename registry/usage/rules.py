@@ -13,7 +13,7 @@ from typing import Any
 from registry.consent import rules as consent_rules
 from registry.core.errors import FieldProblem
 from registry.core.vocabulary.consent import UseType
-from registry.core.vocabulary.usage import UsageKind, UsageUnit
+from registry.core.vocabulary.usage import UsageKind, UsageUnit, ViolationCode
 
 MAX_LINES = 10_000
 
@@ -233,3 +233,34 @@ def line_problems(i: int, line: LineInput, refs: References) -> tuple[list[Field
     if problems:
         return problems, None
     return [], LineReferences(agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
+
+
+def norm_production(project: consent_rules.Project) -> str:
+    return " ".join(project.production_number.split()).casefold()
+
+
+def notice_violations(notice: Any, use_date: dt.date, name: str) -> list[Violation]:
+    """Rule 2.12: a synthetic performer's use against the notice its studio filed for the project
+    (None: never filed; the after-the-fact notice case covers that). `notice` has `.filed_at`,
+    `.bargaining_ends_on` and `.agreement.synthetic_use_waits_for_bargaining`."""
+    if notice is None:
+        return []
+    if use_date < notice.filed_at.date():
+        return [
+            Violation(
+                None,
+                ViolationCode.SYNTHETIC_BEFORE_NOTICE,
+                f"{name} was used on {use_date.isoformat()}, before its notice was filed on "
+                f"{notice.filed_at.date().isoformat()}.",
+            )
+        ]
+    if notice.agreement.synthetic_use_waits_for_bargaining and use_date < notice.bargaining_ends_on:
+        return [
+            Violation(
+                None,
+                ViolationCode.SYNTHETIC_DURING_BARGAINING,
+                f"{name} was used on {use_date.isoformat()}, before the bargaining window ends on "
+                f"{notice.bargaining_ends_on.isoformat()}.",
+            )
+        ]
+    return []

@@ -39,6 +39,7 @@ from registry.usage import rules as usage_rules
 from registry.usage import selectors
 from registry.usage.models import (
     FeatureBorrowing,
+    SyntheticNotice,
     SyntheticPerformer,
     UsageLine,
     UsageReport,
@@ -66,6 +67,7 @@ class _Resolved:
     status: str = LineStatus.ACCEPTED
     covering_grant_id: str | None = None
     violations: list[usage_rules.Violation] = field(default_factory=list)
+    notice: SyntheticNotice | None = None
 
 
 def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
@@ -104,6 +106,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
         b.performer_id for bs in borrowings.values() for b in bs
     }
     histories = consent_selectors.grant_histories(studio_id=studio.pk, performer_ids=sorted(performer_ids))
+    notices = selectors.synthetic_notices_by_project(synthetic_ids)
 
     # Lines of a report share performers and dates: build each (pool, moment) candidate list once.
     candidate_cache: dict[tuple, list[rules.GrantCandidate]] = {}
@@ -152,6 +155,9 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                 detail = "; ".join(_reason_text(x) for x in reasons)[:500]
                 r.violations.append(usage_rules.Violation(r.performer, reasons[0].code, detail))
         elif line.kind in SYNTHETIC_KINDS:
+            if line.kind == UsageKind.SYNTHETIC_STANDIN:
+                r.notice = notices.get((r.synthetic.pk, usage_rules.norm_production(line.project)))
+                r.violations.extend(usage_rules.notice_violations(r.notice, line.use_date, r.synthetic.name))
             # Rule 2.12: each real performer whose feature it borrows must have consented.
             for b in borrowings.get(r.synthetic.pk, []):
                 query = rules.UseQuery(use=UseType.SYNTHETIC_FEATURE, project=line.project, on=line.use_date)
@@ -330,7 +336,10 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
 
 
 def _synthetic_notice(studio: Studio, r: _Resolved, usage_line_id: int, now: dt.datetime) -> None:
-    """A synthetic performer in a union role opens one notice-and-bargaining case per project."""
+    """A synthetic performer in a union role opens one notice-and-bargaining case per project:
+    after the fact, when the studio never filed notice before use (rule 2.12)."""
+    if r.notice is not None:
+        return  # the notice filed before use opened its own case
     open_case = (
         Case.objects.filter(
             kind=CaseKind.SYNTHETIC_NOTICE,
@@ -464,6 +473,124 @@ def exemption_claim_reject(
         )
         _audit_review(line, actor, AuditAction.EXEMPTION_REJECTED, {"reason": reason[:500], "case": case.public_id})
     return line, case
+
+
+@dataclass(frozen=True)
+class NewSyntheticNotice:
+    studio: Studio
+    synthetic: SyntheticPerformer
+    agreement: Agreement
+    project: rules.Project
+    role_category: str
+    role: str
+    starts_on: dt.date
+    ends_on: dt.date
+    justification: str
+    borrows_real_features: bool
+
+
+def synthetic_notice_file(*, new: NewSyntheticNotice, actor: Actor, now: dt.datetime | None = None) -> SyntheticNotice:
+    """Rule 2.12: notice, before first use, of a synthetic performer in a role a union performer
+    could have played. Opens the union's notice-and-bargaining case; the bargaining window is the
+    agreement's (days from filing)."""
+    now = now or timezone.now()
+    problems = _notice_problems(new, now)
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    with transaction.atomic():
+        lock_studio(new.studio.pk)
+        if SyntheticNotice.objects.filter(
+            synthetic_performer=new.synthetic, production_number=new.project.production_number
+        ).exists():
+            raise StateConflictError(
+                f"Notice for {new.synthetic.name} in {new.project.production_number} was already filed."
+            )
+        filed_on = timezone.localdate(now)
+        notice = SyntheticNotice.objects.create(
+            studio=new.studio,
+            synthetic_performer=new.synthetic,
+            agreement=new.agreement,
+            project_kind=new.project.kind,
+            project_title=new.project.title,
+            production_number=new.project.production_number,
+            role_category=new.role_category,
+            role=new.role,
+            starts_on=new.starts_on,
+            ends_on=new.ends_on,
+            justification=new.justification,
+            borrows_real_features=new.borrows_real_features,
+            filed_at=now,
+            bargaining_ends_on=filed_on + dt.timedelta(days=new.agreement.synthetic_bargaining_days),
+        )
+        notice.case = case_open(
+            actor=actor,
+            now=now,
+            kind=CaseKind.SYNTHETIC_NOTICE,
+            studio=new.studio,
+            synthetic_performer=new.synthetic,
+            production_number=new.project.production_number,
+            reason_code=ViolationCode.SYNTHETIC_NOTICE_FILED,
+            justification=new.justification,
+            summary=(
+                f"{new.synthetic.name} will play {new.role} (a {new.role_category.replace('_', ' ')} role) in "
+                f"{new.project.title} ({new.project.production_number}) from {new.starts_on.isoformat()} to "
+                f"{new.ends_on.isoformat()}; bargaining until {notice.bargaining_ends_on.isoformat()}"
+                f"{'; it borrows a real performer' + chr(39) + 's feature' if new.borrows_real_features else ''}."
+            ),
+        )
+        notice.save(update_fields=["case"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.SYNTHETIC_NOTICE_FILED,
+            subject_type=AuditSubject.SYNTHETIC_PERFORMER,
+            subject_id=new.synthetic.public_id,
+            studio_id=new.studio.public_id,
+            data={
+                "notice": notice.public_id,
+                "agreement": new.agreement.code,
+                "production_number": notice.production_number,
+                "role": notice.role,
+                "starts_on": notice.starts_on,
+                "ends_on": notice.ends_on,
+                "bargaining_ends_on": notice.bargaining_ends_on,
+                "borrows_real_features": notice.borrows_real_features,
+                "case": notice.case.public_id,
+            },
+        )
+    return notice
+
+
+def _notice_problems(new: NewSyntheticNotice, now: dt.datetime) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if not new.studio.agreements.filter(pk=new.agreement.pk).exists():
+        problems.append(
+            FieldProblem("agreement", "studio_not_signatory", f"You are not a signatory to {new.agreement.code}.")
+        )
+    if new.ends_on < new.starts_on:
+        problems.append(FieldProblem("ends_on", "dates_reversed", "The last use must be on or after the first."))
+    if new.starts_on < timezone.localdate(now):
+        problems.append(
+            FieldProblem("starts_on", "not_before_use", "Notice comes before first use: the first use cannot be past.")
+        )
+    if new.agreement.synthetic_notice_justification_required and len(new.justification.strip()) < 15:
+        problems.append(
+            FieldProblem(
+                "justification",
+                "required",
+                f"{new.agreement.code} requires a justification of the significant additional value "
+                "(at least 15 characters).",
+            )
+        )
+    borrows = FeatureBorrowing.objects.filter(synthetic_performer=new.synthetic).exists()
+    if borrows and not new.borrows_real_features:
+        problems.append(
+            FieldProblem(
+                "borrows_real_features",
+                "contradicts_registration",
+                f"{new.synthetic.name} was registered as borrowing a real performer's feature.",
+            )
+        )
+    return problems
 
 
 def synthetic_performer_register(

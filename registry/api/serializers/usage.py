@@ -15,7 +15,7 @@ from registry.core.vocabulary.cases import CaseKind
 from registry.core.vocabulary.consent import AlterationExemption, Medium, SensitiveFlag
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
-from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
+from registry.usage.models import SyntheticNotice, SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.rules import MAX_LINES, LineInput
 
 
@@ -282,4 +282,56 @@ class CaseSerializer(serializers.ModelSerializer):
             "outcome",
             "opened_at",
             "resolved_at",
+        ]
+
+
+class SyntheticNoticeInputSerializer(serializers.Serializer):
+    """Notice of a synthetic performer in a role a union performer could have played, filed
+    before its first use (DOMAIN.md 2.12)."""
+
+    synthetic_performer = fields.CharField(max_length=40, help_text="Its id (syn_...), registered first.")
+    agreement = fields.CharField(max_length=40, help_text="The agreement the role falls under (its code).")
+    project = ProjectSerializer()
+    role_category = serializers.ChoiceField(choices=RoleCategory.choices)
+    role = fields.CharField(max_length=200, help_text="The role it plays.")
+    starts_on = fields.DateField(help_text="First planned use (today or later).")
+    ends_on = fields.DateField(help_text="Last planned use.")
+    justification = fields.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why it adds significant value; required under agreements that say so (TV/Theatrical 2026).",
+    )
+    borrows_real_features = fields.BooleanField(
+        help_text="Whether it borrows a recognisable feature of a real performer (who must consent)."
+    )
+
+
+class SyntheticNoticeSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    studio = serializers.CharField(source="studio.public_id")
+    synthetic_performer = serializers.CharField(source="synthetic_performer.public_id")
+    agreement = serializers.CharField(source="agreement.code")
+    case = serializers.CharField(source="case.public_id", allow_null=True, default=None)
+
+    class Meta:
+        model = SyntheticNotice
+        fields = [
+            "id",
+            "studio",
+            "synthetic_performer",
+            "agreement",
+            "project_kind",
+            "project_title",
+            "production_number",
+            "role_category",
+            "role",
+            "starts_on",
+            "ends_on",
+            "justification",
+            "borrows_real_features",
+            "filed_at",
+            "bargaining_ends_on",
+            "case",
         ]

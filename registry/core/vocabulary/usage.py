@@ -42,3 +42,10 @@ class ViolationCode(Vocabulary):
     """Why a usage line is a violation, beyond a check's reasons (CheckReasonCode)."""
 
     EXEMPTION_REJECTED = "exemption_rejected", "Union staff rejected the claimed exemption"
+    # DOMAIN.md 2.12: a synthetic performer used before its notice, or inside the bargaining window.
+    SYNTHETIC_BEFORE_NOTICE = "synthetic_before_notice", "Synthetic performer used before its notice was filed"
+    SYNTHETIC_DURING_BARGAINING = (
+        "synthetic_during_bargaining",
+        "Synthetic performer used before the union's bargaining window ended",
+    )
+    SYNTHETIC_NOTICE_FILED = "synthetic_notice_filed", "Notice filed before use: bargaining with the union"
