@@ -22,6 +22,7 @@ from registry.core.vocabulary.consent import (
     CompensationUnit,
     GrantStatus,
     ProjectKind,
+    ReplicaSource,
     RequestStatus,
     SignatureMethod,
     SignerRole,
@@ -92,6 +93,12 @@ class ConsentRequest(ProjectFields):
     scan_at = models.DateTimeField(null=True, blank=True)
     engaged_at = models.DateTimeField(null=True, blank=True)
     business_reason = models.TextField(blank=True, max_length=2000)
+    # Rule 2.6: a replica from a scan session (scan notice) or from footage shot on the job.
+    replica_source = models.CharField(
+        max_length=20, choices=ReplicaSource.choices, default=ReplicaSource.SCAN_SESSION, blank=True
+    )
+    footage_from = models.DateField(null=True, blank=True)
+    footage_to = models.DateField(null=True, blank=True)
 
     compensation_amount = models.DecimalField(max_digits=12, decimal_places=2)
     compensation_currency = models.CharField(max_length=3)
@@ -178,6 +185,7 @@ def description_from_content(content: dict) -> rules.Description:
         depicts_minor=bool(content.get("depicts_minor", False)),
         future_spots=bool(content.get("future_spots", False)),
         detail=content.get("detail", ""),
+        depicted_age=content.get("depicted_age"),
     )
 
 

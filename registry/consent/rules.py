@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from registry.core.people import is_minor_on
@@ -25,6 +25,7 @@ from registry.core.vocabulary.consent import (
     Medium,
     PreferenceConflictCode,
     ProjectKind,
+    ReplicaSource,
     SensitiveFlag,
     SignerRole,
     SuspensionCause,
@@ -32,6 +33,7 @@ from registry.core.vocabulary.consent import (
 )
 
 # Flags a minor's replica may never carry (rule 2.9).
+ADULT_AGE = 18
 MINOR_REFUSED_FLAGS = frozenset({SensitiveFlag.NUDITY, SensitiveFlag.SEXUAL_CONTENT})
 ALTERATION_EXEMPTIONS = frozenset(AlterationExemption)
 # The territory code that covers every territory.
@@ -108,6 +110,7 @@ class AgreementTerms:
     scan_requires_business_reason: bool = True
     union_consents_for_deceased: bool = True
     commercial_preconsent_same_advertiser: bool = False
+    replica_from_footage_allowed: bool = False
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -165,6 +168,13 @@ class Description:
     depicts_minor: bool = False
     future_spots: bool = False
     detail: str = ""
+    # Rule 2.9: the age the replica shows the performer at, when not their own (aging, de-aging).
+    depicted_age: int | None = None
+
+    @property
+    def shows_a_minor(self) -> bool:
+        """The replica depicts a minor: said outright, or by the age it is shown at."""
+        return self.depicts_minor or (self.depicted_age is not None and self.depicted_age < ADULT_AGE)
 
 
 @dataclass(frozen=True)
@@ -185,6 +195,9 @@ class RequestFacts:
     scan_at: dt.datetime | None = None
     engaged_at: dt.datetime | None = None
     business_reason: str = ""
+    replica_source: ReplicaSource = ReplicaSource.SCAN_SESSION
+    footage_from: dt.date | None = None
+    footage_to: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -381,11 +394,20 @@ def term_violations(
 
 
 def minor_violations(d: Description, performer: PerformerFacts) -> list[RuleViolation]:
-    """Rule 2.9: no sexual or nude depiction of a minor's replica, including by (de-)aging."""
+    """Rule 2.9: no sexual or nude depiction of a minor's replica, including by (de-)aging; a
+    replica shown at another age says so (the aging flag), so the age is never left to a box."""
+    if d.depicted_age is not None and SensitiveFlag.AGING not in d.sensitive_content:
+        unflagged = RuleViolation(
+            "description.sensitive_content",
+            "aging_not_flagged",
+            "A replica shown at another age than the performer's own is flagged 'aging'.",
+        )
+        flagged = replace(d, sensitive_content=(*d.sensitive_content, SensitiveFlag.AGING))
+        return [unflagged, *minor_violations(flagged, performer)]
     flagged = MINOR_REFUSED_FLAGS.intersection(d.sensitive_content)
     if not flagged:
         return []
-    if performer.is_minor_during(d.term_start, d.term_end) or d.depicts_minor:
+    if performer.is_minor_during(d.term_start, d.term_end) or d.shows_a_minor:
         return [
             RuleViolation(
                 "description.sensitive_content",
@@ -400,6 +422,8 @@ def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolat
     """Rule 2.6: 48 hours' notice (or notice at engagement) and a business reason."""
     if req.use != UseType.REPLICA_CREATION:
         return []
+    if req.replica_source == ReplicaSource.PRODUCTION_FOOTAGE:
+        return footage_violations(req, terms)
     out: list[RuleViolation] = []
     if req.scan_at is None:
         return [RuleViolation("scan_at", "required", "A scan request gives the scan time.")]
@@ -434,6 +458,42 @@ def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolat
                 "business_reason",
                 "business_reason_required",
                 f"Agreement {terms.code} requires an articulable business reason for a scan.",
+            )
+        )
+    return out
+
+
+def footage_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolation]:
+    """Rule 2.6 and DOMAIN.md section 1 (EBDR): a replica from footage shot on the job, where the
+    agreement allows it, states the footage's dates; no scan, so no scan notice."""
+    if not terms.replica_from_footage_allowed:
+        return [
+            RuleViolation(
+                "replica_source",
+                "footage_not_allowed",
+                f"Agreement {terms.code} does not allow replicas made from production footage; schedule a scan.",
+            )
+        ]
+    out: list[RuleViolation] = []
+    if req.footage_from is None or req.footage_to is None:
+        out.append(
+            RuleViolation(
+                "footage_from", "required", "Give the dates the footage was shot (footage_from, footage_to)."
+            )
+        )
+    elif req.footage_to < req.footage_from:
+        out.append(RuleViolation("footage_to", "dates_reversed", "The footage cannot end before it starts."))
+    elif req.footage_to > req.requested_at.date():
+        out.append(RuleViolation("footage_to", "footage_not_shot", "The footage must already have been shot."))
+    if req.scan_at is not None:
+        out.append(RuleViolation("scan_at", "not_a_scan", "A replica from production footage has no scan time."))
+    reason = " ".join(req.business_reason.split())
+    if terms.scan_requires_business_reason and len(reason) < MIN_BUSINESS_REASON_LENGTH:
+        out.append(
+            RuleViolation(
+                "business_reason",
+                "business_reason_required",
+                f"Agreement {terms.code} requires an articulable business reason for a replica.",
             )
         )
     return out

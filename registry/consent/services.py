@@ -48,12 +48,14 @@ from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
     TERMINAL_GRANT_STATUSES,
     GrantStatus,
+    ReplicaSource,
     RequestStatus,
     SignatureMethod,
     SignerRole,
     StrikeJobKind,
     StrikeJobStatus,
     SuspensionCause,
+    UseType,
 )
 from registry.core.vocabulary.parties import RepresentativeKind
 from registry.outbox import services as outbox
@@ -84,6 +86,7 @@ def agreement_terms(agreement: Agreement) -> rules.AgreementTerms:
         scan_requires_business_reason=agreement.scan_requires_business_reason,
         union_consents_for_deceased=agreement.union_consents_for_deceased,
         commercial_preconsent_same_advertiser=agreement.commercial_preconsent_same_advertiser,
+        replica_from_footage_allowed=agreement.replica_from_footage_allowed,
     )
 
 
@@ -112,6 +115,8 @@ def description_content(d: rules.Description) -> dict:
         "depicts_minor": d.depicts_minor,
         "future_spots": d.future_spots,
         "detail": d.detail,
+        # Only when stated, so descriptions without it keep the form (and hash) they always had.
+        **({"depicted_age": d.depicted_age} if d.depicted_age is not None else {}),
     }
 
 
@@ -137,6 +142,9 @@ class NewRequest:
     engaged_at: dt.datetime | None = None
     business_reason: str = ""
     amends: ConsentGrant | None = None
+    replica_source: str = ReplicaSource.SCAN_SESSION
+    footage_from: dt.date | None = None
+    footage_to: dt.date | None = None
 
 
 def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | None = None) -> ConsentRequest:
@@ -215,6 +223,9 @@ def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
         scan_at=new.scan_at,
         engaged_at=new.engaged_at,
         business_reason=new.business_reason,
+        replica_source=new.replica_source,
+        footage_from=new.footage_from,
+        footage_to=new.footage_to,
     )
     problems += _problems(
         rules.request_violations(
@@ -244,6 +255,9 @@ def _request_store(
         scan_at=new.scan_at,
         engaged_at=new.engaged_at,
         business_reason=new.business_reason,
+        replica_source=new.replica_source if new.use == UseType.REPLICA_CREATION else "",
+        footage_from=new.footage_from,
+        footage_to=new.footage_to,
         compensation_amount=new.compensation.amount,
         compensation_currency=new.compensation.currency,
         compensation_unit=new.compensation.unit,

@@ -6,6 +6,7 @@ Union staff are Django users in the `union_admin` or `union_analyst` group (see 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -40,6 +41,13 @@ class Jurisdiction(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
         help_text="Years after death during which the estate controls the likeness; empty: no limit is recorded.",
+    )
+    minor_earnings_set_aside = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of a minor's earnings set aside in a blocked trust account (DOMAIN.md 2.9; California 15).",
     )
     source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
     source_note = models.TextField(blank=True, max_length=2000)

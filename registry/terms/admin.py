@@ -31,6 +31,7 @@ class AgreementAdmin(admin.ModelAdmin):
                     "commercial_preconsent_same_advertiser",
                     "strike_requests_held",
                     "alteration_exemptions",
+                    "replica_from_footage_allowed",
                     "synthetic_notice_justification_required",
                     "synthetic_bargaining_days",
                     "synthetic_use_waits_for_bargaining",

@@ -74,6 +74,10 @@ class Agreement(models.Model):
         validators=[validate_alteration_exemptions],
         help_text="Digital alterations that need no consent under this agreement (DOMAIN.md 2.7).",
     )
+    replica_from_footage_allowed = models.BooleanField(
+        default=False,
+        help_text="A replica may be made from footage shot on the job, with no scan (TV/Theatrical 2026, rule 2.6).",
+    )
     # DOMAIN.md 2.12: a synthetic performer in a role a union performer could have played.
     synthetic_notice_justification_required = models.BooleanField(
         default=False,

@@ -20,6 +20,7 @@ from registry.core.vocabulary.consent import (
     ContentCategory,
     Medium,
     ProjectKind,
+    ReplicaSource,
     RequestStatus,
     SensitiveFlag,
     UseType,
@@ -93,6 +94,14 @@ class DescriptionSerializer(serializers.Serializer):
         default=False,
         help_text="Commercials: also future spots, same advertiser and line.",
     )
+    depicted_age = fields.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=120,
+        help_text="The age the replica shows the performer at, when not their own (aging or de-aging; rule 2.9).",
+    )
     detail = fields.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
@@ -110,6 +119,7 @@ def description_from(data: dict) -> rules.Description:
         depicts_minor=data.get("depicts_minor", False),
         future_spots=data.get("future_spots", False),
         detail=data.get("detail", ""),
+        depicted_age=data.get("depicted_age"),
     )
 
 
@@ -161,6 +171,14 @@ class ConsentRequestCreateSerializer(serializers.Serializer):
         help_text="When the performer was engaged, if inside the notice window.",
     )
     business_reason = fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    replica_source = serializers.ChoiceField(
+        choices=ReplicaSource.choices,
+        required=False,
+        default=ReplicaSource.SCAN_SESSION,
+        help_text="Replica creation: a scan session (scan_at, notice) or production footage (dates; rule 2.6).",
+    )
+    footage_from = fields.DateField(required=False, allow_null=True, default=None, help_text="Footage shot from.")
+    footage_to = fields.DateField(required=False, allow_null=True, default=None, help_text="Footage shot until.")
 
 
 class PartyRefSerializer(serializers.Serializer):
@@ -249,6 +267,9 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
             "scan_at",
             "engaged_at",
             "business_reason",
+            "replica_source",
+            "footage_from",
+            "footage_to",
             "requested_at",
             "expires_at",
             "answered_at",

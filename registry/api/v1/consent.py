@@ -149,6 +149,9 @@ class ConsentRequestListCreateView(generics.ListAPIView):
             scan_at=data["scan_at"],
             engaged_at=data["engaged_at"],
             business_reason=data["business_reason"].strip(),
+            replica_source=data["replica_source"],
+            footage_from=data["footage_from"],
+            footage_to=data["footage_to"],
             amends=amends,
         )
         consent_request = services.consent_request_create(new=new, actor=caller.actor())

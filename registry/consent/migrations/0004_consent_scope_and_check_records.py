@@ -85,5 +85,21 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['performer', '-id'], name='check_record_performer'), models.Index(fields=['studio', '-id'], name='check_record_studio')],
             },
         ),
+        migrations.AddField(
+            model_name='consentrequest',
+            name='footage_from',
+            field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='consentrequest',
+            name='footage_to',
+            field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name='consentrequest',
+            name='replica_source',
+            field=models.CharField(blank=True, choices=[('scan_session', 'A scan session'), ('production_footage', 'Footage shot on the job')], default='scan_session', max_length=20),
+        ),
+    
         migrations.RunPython(copy_signed_descriptions, migrations.RunPython.noop),
     ]

@@ -123,6 +123,14 @@ class AlterationExemption(Vocabulary):
     DUBBING = "dubbing", "Dubbing or lip-sync"
 
 
+class ReplicaSource(Vocabulary):
+    """What a replica is made from (DOMAIN.md 2.6, section 1 EBDR): a scan session needs scan
+    notice; footage shot on the job does not, where the agreement allows it (TV/Theatrical 2026)."""
+
+    SCAN_SESSION = "scan_session", "A scan session"
+    PRODUCTION_FOOTAGE = "production_footage", "Footage shot on the job"
+
+
 class PreferenceDefault(Vocabulary):
     ASK = "ask", "Ask me"
     DECLINE = "decline", "Decline automatically"

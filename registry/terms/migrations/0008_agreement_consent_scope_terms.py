@@ -12,6 +12,8 @@ def reference_terms(apps, schema_editor):
     Agreement = apps.get_model("terms", "Agreement")
     Agreement.objects.filter(code="tvth-2026").update(synthetic_notice_justification_required=True)
     Agreement.objects.filter(code__in=["tvth-2023", "tvth-2026"]).update(synthetic_bargaining_days=30)
+    # DOMAIN.md section 1 (EBDR) and 2.6: from 2026 a replica may come from footage shot on the job.
+    Agreement.objects.filter(code="tvth-2026").update(replica_from_footage_allowed=True)
 
 
 class Migration(migrations.Migration):
@@ -46,5 +48,11 @@ class Migration(migrations.Migration):
             name='synthetic_use_waits_for_bargaining',
             field=models.BooleanField(default=False, help_text='Using the synthetic performer before the bargaining window ends is a violation.'),
         ),
+        migrations.AddField(
+            model_name='agreement',
+            name='replica_from_footage_allowed',
+            field=models.BooleanField(default=False, help_text='A replica may be made from footage shot on the job, with no scan (TV/Theatrical 2026, rule 2.6).'),
+        ),
+    
         migrations.RunPython(reference_terms, migrations.RunPython.noop),
     ]
