@@ -54,6 +54,11 @@ urlpatterns = [
         consent.PreferencesView.as_view(),
         name="preferences",
     ),
+    path(
+        "performers/<str:performer_id>/estate-searches",
+        consent.EstateSearchListCreateView.as_view(),
+        name="estate-searches",
+    ),
     path("performers/<str:performer_id>/export", privacy.PerformerExportView.as_view(), name="performer-export"),
     path(
         "performers/<str:performer_id>/erasure-requests",

@@ -136,6 +136,11 @@ class AuditAction(Vocabulary):
     # Usage and cases
     USAGE_REPORT_RECEIVED = "usage_report.received", "A usage report was received", _S.USAGE_REPORT
     USAGE_LINE_RETRACTED = "usage_line.retracted", "A studio retracted a usage line", _S.USAGE_LINE
+    ESTATE_SEARCH_RECORDED = (
+        "performer.estate_search_recorded",
+        "Union staff recorded a diligent search for a deceased performer's estate",
+        _S.PERFORMER,
+    )
     SYNTHETIC_NOTICE_FILED = (
         "synthetic_performer.notice_filed",
         "A studio filed notice of a synthetic performer in a union role, before its use",

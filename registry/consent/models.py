@@ -215,6 +215,14 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    estate_search = models.ForeignKey(
+        "parties.EstateSearch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The union's signature rests on this diligent search for an estate (DOMAIN.md 2.8)",
+    )
 
     def __str__(self) -> str:
         return f"{self.signer_name} ({self.signer_role}) for {self.request.public_id}"

@@ -121,6 +121,8 @@ class PerformerFacts:
     date_of_birth: dt.date
     date_of_death: dt.date | None = None
     has_estate_representative: bool = False
+    # Rule 2.8: staff recorded a diligent search for an estate (the union may then consent).
+    estate_search_on_record: bool = False
     # Their personal data was erased at their request (registry.privacy); what is left is a
     # pseudonym, and the date of birth a placeholder.
     erased: bool = False
@@ -614,7 +616,7 @@ def allowed_signer_roles(performer: PerformerFacts, on: dt.date) -> frozenset[Si
     """Who may sign for this performer on this day (rules 2.1, 2.8, 2.9)."""
     if performer.is_deceased:
         roles = {SignerRole.ESTATE}
-        if not performer.has_estate_representative:
+        if not performer.has_estate_representative and performer.estate_search_on_record:
             roles.add(SignerRole.UNION)
         return frozenset(roles)
     if performer.is_minor_on(on):

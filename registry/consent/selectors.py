@@ -33,7 +33,7 @@ from registry.parties.models import Performer
 
 def consent_requests_visible_to(caller: Caller) -> QuerySet[ConsentRequest]:
     qs = ConsentRequest.objects.select_related(
-        "studio", "performer", "agreement", "amends", "held_by_strike"
+        "studio", "performer", "agreement", "amends", "held_by_strike", "signature__estate_search"
     ).prefetch_related("description_versions")
     return visible_to(caller, qs)
 

@@ -96,6 +96,7 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         date_of_birth=performer.date_of_birth,
         date_of_death=performer.date_of_death,
         has_estate_representative=has_estate,
+        estate_search_on_record=performer.date_of_death is not None and performer.estate_searches.exists(),
         erased=performer.is_erased,
     )
 
@@ -403,7 +404,10 @@ def signer_for(*, user, performer: Performer, is_union_admin: bool, name: str, o
         raise NotPermittedError(authority)
     if role not in allowed:
         explain = {
-            SignerRole.UNION: "The union consents only for a deceased performer with no estate on record.",
+            SignerRole.UNION: (
+                "The union consents only for a deceased performer with no estate on record, once staff "
+                "have recorded a diligent search for one."
+            ),
         }.get(role, f"A {role} may not sign for this performer.")
         raise NotPermittedError(explain)
     return Signer(role=role, name=name, user=user, representative=rep)
@@ -439,7 +443,7 @@ def consent_request_accept(
                 "The description you saw is not the current one; review it again before signing.",
                 current_sha256=version.sha256,
             )
-        Signature.objects.create(
+        signature = Signature.objects.create(
             request=request,
             description_version=version,
             description_sha256=version.sha256,
@@ -453,6 +457,12 @@ def consent_request_accept(
             signed_at=now,
             client_ip=client_ip,
             user_agent=(user_agent or "")[:500],
+            # Rule 2.8: the union signs on the strength of the latest diligent search for an estate.
+            estate_search=(
+                request.performer.estate_searches.order_by("-searched_on", "-id").first()
+                if signer.role == SignerRole.UNION
+                else None
+            ),
         )
         request.status = RequestStatus.ACCEPTED
         request.answered_at = now
@@ -469,6 +479,7 @@ def consent_request_accept(
                 "attestation_text": attestation_text,
                 "method": method,
                 "represented_by": represented_by,
+                "estate_search": signature.estate_search_id,
                 "client_ip": client_ip,
                 "user_agent": (user_agent or "")[:500],
             },

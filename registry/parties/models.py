@@ -223,3 +223,24 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class EstateSearch(models.Model):
+    """Union staff's record of a diligent search for the estate of a deceased performer (DOMAIN.md
+    2.8): the union consents for them only once one is on record and no estate was found. Kept,
+    never edited; a later search is a new record."""
+
+    performer = models.ForeignKey(Performer, on_delete=models.PROTECT, related_name="estate_searches")
+    searcher = models.CharField(max_length=200, help_text="Who searched")
+    searched_on = models.DateField(help_text="When the search ended")
+    steps = models.TextField(
+        max_length=4000, help_text="What was tried: registries, probate courts, relatives, agents"
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-searched_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Search by {self.searcher} on {self.searched_on}"

@@ -704,10 +704,19 @@ def test_non_exempt_claim_needs_a_grant(use, claimed, expected):
     ("performer", "on", "expected"),
     [
         pytest.param(
-            PerformerFacts(date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1)),
+            PerformerFacts(
+                date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1), estate_search_on_record=True
+            ),
             TODAY,
             {"estate", "union"},
-            id="deceased-no-estate-estate-or-union",
+            id="deceased-no-estate-searched-estate-or-union",
+        ),
+        # Rule 2.8: no diligent search for an estate on record, so the union may not sign yet.
+        pytest.param(
+            PerformerFacts(date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1)),
+            TODAY,
+            {"estate"},
+            id="deceased-no-estate-not-searched-estate-only",
         ),
         pytest.param(
             PerformerFacts(

@@ -28,7 +28,7 @@ from registry.consent.models import (
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
 from registry.core.vocabulary.consent import UseType
 from registry.parties.callers import Caller, CallerKind
-from registry.parties.services import representative_authorise
+from registry.parties.services import estate_search_record, representative_authorise
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import accept, audited_status_changes, create_request, run_strike_jobs
 
@@ -693,15 +693,35 @@ def test_the_estate_signs_for_a_deceased_performer(studio, deceased_with_estate,
 
 
 def test_the_union_signs_for_a_deceased_performer_with_no_estate(studio, deceased, staff, agreement):
-    # given
+    # given a diligent search for an estate on record (rule 2.8)
+    search = estate_search_record(
+        performer=deceased.performer,
+        searcher="Ada Admin",
+        searched_on=D0 - DAY,
+        steps="Probate records of Los Angeles County, the former agent, two nieces: no executor named.",
+        actor=SYSTEM,
+        now=T0,
+    )
     request = place(studio.studio, deceased.performer, agreement)
 
     # when
     grant = sign(request, user=staff.user, union_admin=True, name="Ada (union)", now=T0 + HOUR)
 
-    # then
+    # then the signature rests on the search
     assert grant.signer_role == "union"
-    assert Signature.objects.get(request=request).signer_role == "union"
+    assert (
+        Signature.objects.get(request=request).signer_role,
+        Signature.objects.get(request=request).estate_search,
+    ) == (
+        "union",
+        search,
+    )
+
+
+def test_the_union_may_not_sign_before_a_search_for_an_estate_is_recorded(deceased, staff):
+    with pytest.raises(NotPermittedError) as excinfo:
+        services.signer_for(user=staff.user, performer=deceased.performer, is_union_admin=True, name="Ada", on=D0)
+    assert "once staff have recorded a diligent search" in excinfo.value.message
 
 
 def test_the_union_may_not_sign_when_an_estate_exists(deceased_with_estate, staff):
@@ -709,13 +729,19 @@ def test_the_union_may_not_sign_when_an_estate_exists(deceased_with_estate, staf
         services.signer_for(
             user=staff.user, performer=deceased_with_estate.performer, is_union_admin=True, name="Ada", on=D0
         )
-    assert excinfo.value.message == "The union consents only for a deceased performer with no estate on record."
+    assert excinfo.value.message == (
+        "The union consents only for a deceased performer with no estate on record, once staff have "
+        "recorded a diligent search for one."
+    )
 
 
 def test_the_union_may_not_sign_for_a_living_performer(performer, staff):
     with pytest.raises(NotPermittedError) as excinfo:
         services.signer_for(user=staff.user, performer=performer.performer, is_union_admin=True, name="Ada", on=D0)
-    assert excinfo.value.message == "The union consents only for a deceased performer with no estate on record."
+    assert excinfo.value.message == (
+        "The union consents only for a deceased performer with no estate on record, once staff have "
+        "recorded a diligent search for one."
+    )
 
 
 def test_staff_who_are_not_union_admins_cannot_sign_for_the_deceased(deceased, analyst):

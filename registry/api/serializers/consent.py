@@ -25,6 +25,7 @@ from registry.core.vocabulary.consent import (
     SensitiveFlag,
     UseType,
 )
+from registry.parties.models import EstateSearch
 
 
 def territory_field(**kwargs):
@@ -243,6 +244,7 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
     compensation = serializers.SerializerMethodField()
     decline = serializers.SerializerMethodField()
     grant = serializers.SerializerMethodField()
+    estate_search = serializers.SerializerMethodField()
     held_by_strike = serializers.CharField(
         source="held_by_strike.public_id",
         allow_null=True,
@@ -276,7 +278,17 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
             "decline",
             "grant",
             "held_by_strike",
+            "estate_search",
         ]
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_estate_search(self, obj) -> dict | None:
+        """Rule 2.8: the diligent search for an estate the union's signature rests on."""
+        signature = getattr(obj, "signature", None) if obj.status == RequestStatus.ACCEPTED else None
+        search = signature.estate_search if signature is not None else None
+        if search is None:
+            return None
+        return {"searcher": search.searcher, "searched_on": search.searched_on.isoformat(), "steps": search.steps}
 
     @extend_schema_field(DescriptionVersionSerializer)
     def get_description(self, obj) -> dict:
@@ -709,3 +721,19 @@ class CheckRecordSerializer(serializers.ModelSerializer):
             "reasons",
             "receipt",
         ]
+
+
+class EstateSearchInputSerializer(serializers.Serializer):
+    """A diligent search for a deceased performer's estate (DOMAIN.md 2.8)."""
+
+    searcher = fields.CharField(max_length=200, help_text="Who searched.")
+    searched_on = fields.DateField(help_text="When the search ended.")
+    steps = fields.CharField(max_length=4000, help_text="What was tried: probate records, relatives, former agents.")
+
+
+class EstateSearchSerializer(serializers.ModelSerializer):
+    performer = serializers.CharField(source="performer.public_id")
+
+    class Meta:
+        model = EstateSearch
+        fields = ["id", "performer", "searcher", "searched_on", "steps", "recorded_at", "recorded_by"]

@@ -24,6 +24,8 @@ from registry.api.serializers.consent import (
     ConsentCheckSerializer,
     ConsentRequestCreateSerializer,
     ConsentRequestSerializer,
+    EstateSearchInputSerializer,
+    EstateSearchSerializer,
     GrantSerializer,
     OptionalReasonSerializer,
     PreferencesSerializer,
@@ -40,7 +42,8 @@ from registry.core.addresses import client_address
 from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
 from registry.core.vocabulary.parties import ApiScope
-from registry.parties.models import Performer
+from registry.parties import services as parties_services
+from registry.parties.models import EstateSearch, Performer
 from registry.terms.models import Agreement
 
 EVERYONE = {"studio", "performer_side", "staff"}
@@ -520,6 +523,51 @@ class PreferencesView(APIView):
             rate_floor_unit=data["rate_floor_unit"],
         )
         return Response(PreferencesSerializer(prefs).data)
+
+
+# --- Estate searches (DOMAIN.md 2.8) ----------------------------------------------------------
+class EstateSearchListCreateView(generics.ListAPIView):
+    """Staff record a diligent search for a deceased performer's estate; the union signs for them
+    only once one is on record. Union admins record; staff read."""
+
+    permission_classes = [CallerAccess]
+    access = {"GET": {"staff"}, "POST": {"staff"}}
+    serializer_class = EstateSearchSerializer
+
+    def get_performer(self) -> Performer:
+        return get_object_or_404(Performer, public_id=self.kwargs["performer_id"])
+
+    def get_queryset(self):
+        return EstateSearch.objects.filter(performer=self.get_performer()).select_related("performer").order_by("-id")
+
+    @extend_schema(summary="Diligent searches for a deceased performer's estate", tags=["performers"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record a diligent search for an estate",
+        description="Who searched, when, and what was tried. Union admins only; 422 when the performer is "
+        "not recorded as deceased, the date is before the death or in the future, or the steps are too short.",
+        request=EstateSearchInputSerializer,
+        responses={201: EstateSearchSerializer, **PROBLEM_RESPONSES},
+        tags=["performers"],
+    )
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        if not caller.is_union_admin:
+            raise NotPermittedError("Only union admins record a search for an estate.")
+        performer = self.get_performer()
+        body = EstateSearchInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        search = parties_services.estate_search_record(
+            performer=performer,
+            searcher=data["searcher"],
+            searched_on=data["searched_on"],
+            steps=data["steps"],
+            actor=caller.actor(),
+        )
+        return Response(EstateSearchSerializer(search).data, status=status.HTTP_201_CREATED)
 
 
 # --- Strikes ----------------------------------------------------------------------------------

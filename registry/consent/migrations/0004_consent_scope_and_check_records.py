@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consent', '0003_grant_keys_indexed_by_composites'),
-        ('parties', '0003_performer_erased_at'),
+        ('parties', '0004_minor_set_aside_and_estate_searches'),
     ]
 
     operations = [
@@ -99,6 +99,12 @@ class Migration(migrations.Migration):
             model_name='consentrequest',
             name='replica_source',
             field=models.CharField(blank=True, choices=[('scan_session', 'A scan session'), ('production_footage', 'Footage shot on the job')], default='scan_session', max_length=20),
+        ),
+    
+        migrations.AddField(
+            model_name='signature',
+            name='estate_search',
+            field=models.ForeignKey(blank=True, help_text="The union's signature rests on this diligent search for an estate (DOMAIN.md 2.8)", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parties.estatesearch'),
         ),
     
         migrations.RunPython(copy_signed_descriptions, migrations.RunPython.noop),

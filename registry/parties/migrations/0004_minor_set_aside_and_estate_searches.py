@@ -23,5 +23,21 @@ class Migration(migrations.Migration):
             name='minor_earnings_set_aside',
             field=models.DecimalField(decimal_places=2, default=Decimal('0'), help_text="Percent of a minor's earnings set aside in a blocked trust account (DOMAIN.md 2.9; California 15).", max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))]),
         ),
+        migrations.CreateModel(
+            name='EstateSearch',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('searcher', models.CharField(help_text='Who searched', max_length=200)),
+                ('searched_on', models.DateField(help_text='When the search ended')),
+                ('steps', models.TextField(help_text='What was tried: registries, probate courts, relatives, agents', max_length=4000)),
+                ('recorded_at', models.DateTimeField()),
+                ('recorded_by', models.CharField(max_length=200)),
+                ('performer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='estate_searches', to='parties.performer')),
+            ],
+            options={
+                'ordering': ['-searched_on', '-id'],
+            },
+        ),
+    
         migrations.RunPython(california, migrations.RunPython.noop),
     ]
