@@ -54,6 +54,7 @@ urlpatterns = [
         consent.PreferencesView.as_view(),
         name="preferences",
     ),
+    path("performers/<str:performer_id>/death", consent.PerformerDeathView.as_view(), name="performer-death"),
     path(
         "performers/<str:performer_id>/estate-searches",
         consent.EstateSearchListCreateView.as_view(),

@@ -136,6 +136,11 @@ class AuditAction(Vocabulary):
     # Usage and cases
     USAGE_REPORT_RECEIVED = "usage_report.received", "A usage report was received", _S.USAGE_REPORT
     USAGE_LINE_RETRACTED = "usage_line.retracted", "A studio retracted a usage line", _S.USAGE_LINE
+    PERFORMER_DEATH_RECORDED = (
+        "performer.death_recorded",
+        "Union staff recorded a performer's death; consents limited to their lifetime ended",
+        _S.PERFORMER,
+    )
     ESTATE_SEARCH_RECORDED = (
         "performer.estate_search_recorded",
         "Union staff recorded a diligent search for a deceased performer's estate",

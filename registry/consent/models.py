@@ -186,6 +186,7 @@ def description_from_content(content: dict) -> rules.Description:
         future_spots=bool(content.get("future_spots", False)),
         detail=content.get("detail", ""),
         depicted_age=content.get("depicted_age"),
+        lifetime_only=bool(content.get("lifetime_only", False)),
     )
 
 
@@ -249,6 +250,7 @@ class ConsentGrant(ProjectFields):
     term_start = models.DateField()
     term_end = models.DateField()
     future_spots = models.BooleanField(default=False)
+    ends_at_death = models.BooleanField(default=False, help_text="Limited to the performer's lifetime (rule 2.8)")
     # The rest of the signed description, copied from it so a check compares the whole of it in
     # its one statement (rule 2.4); the signed version stays the record.
     role_or_scenes = models.TextField(blank=True, default="", max_length=2000)

@@ -172,6 +172,8 @@ class Description:
     detail: str = ""
     # Rule 2.9: the age the replica shows the performer at, when not their own (aging, de-aging).
     depicted_age: int | None = None
+    # Rule 2.8: the consent ends at the performer's death (never passes to the estate).
+    lifetime_only: bool = False
 
     @property
     def shows_a_minor(self) -> bool:
@@ -559,6 +561,14 @@ def request_violations(
     out += project_violations(req.project, req.description, terms)
     out += term_violations(req.description, performer, terms, today)
     out += minor_violations(req.description, performer)
+    if req.description.lifetime_only and performer.is_deceased:
+        out.append(
+            RuleViolation(
+                "description.lifetime_only",
+                "performer_deceased",
+                "The performer has died: a consent limited to their lifetime cannot be given.",
+            )
+        )
     out += scan_violations(req, terms)
     out += compensation_violations(req.compensation, terms)
     return out

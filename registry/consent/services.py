@@ -118,6 +118,7 @@ def description_content(d: rules.Description) -> dict:
         "detail": d.detail,
         # Only when stated, so descriptions without it keep the form (and hash) they always had.
         **({"depicted_age": d.depicted_age} if d.depicted_age is not None else {}),
+        **({"lifetime_only": True} if d.lifetime_only else {}),
     }
 
 
@@ -531,6 +532,7 @@ def _grant_create(
         term_start=d.term_start,
         term_end=d.term_end,
         future_spots=d.future_spots,
+        ends_at_death=d.lifetime_only,
         role_or_scenes=d.role_or_scenes,
         intended_uses=list(d.intended_uses),
         sensitive_content=sorted(d.sensitive_content),
@@ -830,6 +832,53 @@ def grant_resume(*, grant: ConsentGrant, acting_user, now: dt.datetime | None = 
             raise StateConflictError(f"Grant {grant.public_id} is not suspended by the performer.")
         _end_suspension(grant, suspension, actor=actor, at=now, action=AuditAction.GRANT_RESUMED)
     return grant
+
+
+def performer_death_record(
+    *, performer: Performer, date_of_death: dt.date, actor: Actor, now: dt.datetime | None = None
+) -> list[ConsentGrant]:
+    """Staff record a performer's death (DOMAIN.md 2.8). Consents limited to the performer's
+    lifetime end then: each becomes expired through `_transition` (its token's status changes and
+    its studio is told by webhook); every other consent carries on, answered for by the estate.
+    Returns the grants that ended."""
+    now = now or timezone.now()
+    problems = []
+    if performer.date_of_death is not None:
+        problems.append(FieldProblem("date_of_death", "already_recorded", "A date of death is already recorded."))
+    if date_of_death < performer.date_of_birth or date_of_death > timezone.localdate(now):
+        problems.append(FieldProblem("date_of_death", "out_of_range", "The date of death is between birth and today."))
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    ended = []
+    with transaction.atomic():
+        performer = Performer.objects.select_for_update().get(pk=performer.pk)
+        performer.date_of_death = date_of_death
+        performer.save(update_fields=["date_of_death"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERFORMER_DEATH_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            data={"date_of_death": date_of_death},
+        )
+        due = ConsentGrant.objects.filter(performer=performer, ends_at_death=True, status__in=LIVE_GRANT_STATUSES)
+        for pk in list(due.order_by("pk").values_list("pk", flat=True)):
+            grant = _lock_grant(ConsentGrant(pk=pk))
+            if not grant.is_live:
+                continue
+            _end_all_suspensions(grant, now)
+            _transition(
+                grant,
+                GrantStatus.EXPIRED,
+                actor=actor,
+                at=now,
+                reason=f"Limited to the performer's lifetime; they died on {date_of_death.isoformat()}",
+                action=AuditAction.GRANT_EXPIRED,
+                data={"ended_at_death": True},
+            )
+            ended.append(grant)
+    return ended
 
 
 def grants_expire_due(*, now: dt.datetime | None = None) -> int:

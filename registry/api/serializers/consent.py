@@ -95,6 +95,11 @@ class DescriptionSerializer(serializers.Serializer):
         default=False,
         help_text="Commercials: also future spots, same advertiser and line.",
     )
+    lifetime_only = fields.BooleanField(
+        required=False,
+        default=False,
+        help_text="The consent ends at the performer's death; the estate never answers for it (rule 2.8).",
+    )
     depicted_age = fields.IntegerField(
         required=False,
         allow_null=True,
@@ -121,6 +126,7 @@ def description_from(data: dict) -> rules.Description:
         future_spots=data.get("future_spots", False),
         detail=data.get("detail", ""),
         depicted_age=data.get("depicted_age"),
+        lifetime_only=data.get("lifetime_only", False),
     )
 
 
@@ -377,6 +383,7 @@ class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
             "term_start",
             "term_end",
             "future_spots",
+            "ends_at_death",
             "description_sha256",
             "signer_role",
             "activated_at",
@@ -737,3 +744,7 @@ class EstateSearchSerializer(serializers.ModelSerializer):
     class Meta:
         model = EstateSearch
         fields = ["id", "performer", "searcher", "searched_on", "steps", "recorded_at", "recorded_by"]
+
+
+class DeathRecordSerializer(serializers.Serializer):
+    date_of_death = fields.DateField(help_text="As the death certificate gives it.")

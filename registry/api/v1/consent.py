@@ -24,6 +24,7 @@ from registry.api.serializers.consent import (
     ConsentCheckSerializer,
     ConsentRequestCreateSerializer,
     ConsentRequestSerializer,
+    DeathRecordSerializer,
     EstateSearchInputSerializer,
     EstateSearchSerializer,
     GrantSerializer,
@@ -568,6 +569,33 @@ class EstateSearchListCreateView(generics.ListAPIView):
             actor=caller.actor(),
         )
         return Response(EstateSearchSerializer(search).data, status=status.HTTP_201_CREATED)
+
+
+class PerformerDeathView(APIView):
+    """Union admins record a performer's death (DOMAIN.md 2.8): consents limited to the
+    performer's lifetime end at once (token status, webhook); the rest pass to the estate."""
+
+    permission_classes = [CallerAccess]
+    access = {"POST": {"staff"}}
+
+    @extend_schema(
+        summary="Record a performer's death",
+        request=DeathRecordSerializer,
+        responses={200: GrantSerializer(many=True), **PROBLEM_RESPONSES},
+        tags=["performers"],
+    )
+    def post(self, request, performer_id: str):
+        caller = get_caller(request)
+        if not caller.is_union_admin:
+            raise NotPermittedError("Only union admins record a performer's death.")
+        performer = get_object_or_404(Performer, public_id=performer_id)
+        body = DeathRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ended = services.performer_death_record(
+            performer=performer, date_of_death=body.validated_data["date_of_death"], actor=caller.actor()
+        )
+        grants = selectors.grants_visible_to(caller).filter(pk__in=[g.pk for g in ended]).order_by("pk")
+        return Response(GrantSerializer(grants, many=True).data)
 
 
 # --- Strikes ----------------------------------------------------------------------------------

@@ -107,5 +107,11 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, help_text="The union's signature rests on this diligent search for an estate (DOMAIN.md 2.8)", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parties.estatesearch'),
         ),
     
+        migrations.AddField(
+            model_name='consentgrant',
+            name='ends_at_death',
+            field=models.BooleanField(default=False, help_text="Limited to the performer's lifetime (rule 2.8)"),
+        ),
+    
         migrations.RunPython(copy_signed_descriptions, migrations.RunPython.noop),
     ]
