@@ -202,8 +202,9 @@ def line_problems(i: int, line: LineInput, refs: References) -> tuple[list[Field
         problems.append(
             problem(i, "currency", "wrong_currency", f"Agreement {agreement.code} pays in {agreement.currency}.")
         )
-    if line.kind in CONSENT_FOR_KIND:
-        # Rule 2.4: a use of a performer says where and in what media it is shown.
+    if line.kind in CONSENT_FOR_KIND and line.kind != UsageKind.SCAN_SESSION:
+        # Rule 2.4: a use of a performer says where and in what media it is shown (a scan session
+        # makes the replica and shows nothing: its media and territory are compared when given).
         if not line.media:
             problems.append(problem(i, "media", "required", "State the media of the use (rule 2.4)."))
         if not line.territory:

@@ -54,6 +54,11 @@ def test_a_use_of_a_performer_states_media_and_territory():
     ]
 
 
+def test_a_scan_session_shows_nothing_and_need_not_state_media_or_territory():
+    problems, found = line_problems(0, line(kind="scan_session", unit="sessions", media=(), territory=()), REFS)
+    assert (problems, found.grant) == ([], GRANT)
+
+
 def test_a_well_formed_line_names_what_it_refers_to():
     problems, found = line_problems(0, line(), REFS)
     assert problems == []
