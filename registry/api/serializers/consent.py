@@ -437,11 +437,13 @@ class ConsentCheckSerializer(serializers.Serializer):
     media = serializers.ListField(
         child=serializers.ChoiceField(choices=Medium.choices),
         max_length=len(Medium),
+        min_length=1,  # the schema says so (minItems); allow_empty words the error
         allow_empty=False,
         error_messages=USE_MEDIA_ERRORS,
         help_text="The media and platforms of the use (at least one).",
     )
     territory = territory_field(
+        min_length=1,
         allow_empty=False,
         error_messages=USE_TERRITORY_ERRORS,
         help_text="Where the use is shown: ISO 3166-1 alpha-2 codes, or WW (at least one).",
