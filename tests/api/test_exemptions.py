@@ -110,11 +110,11 @@ def test_a_check_claiming_a_listed_exemption_is_allowed_and_kept_with_its_justif
         ("exemption_justification", "exemption_justification", "Say briefly why the alteration is exempt."),
     ],
 )
-def test_a_claim_without_its_agreement_or_justification_is_a_400(studio, performer, missing, field, message):
+def test_a_claim_without_its_agreement_or_justification_is_a_422(studio, performer, missing, field, message):
     body = _claim_body(performer.performer)
     body.pop(missing)
 
-    problem = assert_problem(studio.client.post(CHECKS, body, format="json"), 400, "validation-error")
+    problem = assert_problem(studio.client.post(CHECKS, body, format="json"), 422, "consent-rule-violation")
 
     assert problem["errors"] == [{"field": field, "code": "required", "message": message}]
 

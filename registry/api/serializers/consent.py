@@ -502,21 +502,6 @@ class ConsentCheckSerializer(serializers.Serializer):
     def validate_on(self, value: dt.date | None) -> dt.date:
         return value or timezone.localdate()
 
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("alteration_exemption"):
-            errors = {}
-            if not attrs.get("agreement"):
-                errors["agreement"] = serializers.ErrorDetail(
-                    "Name the agreement whose exemption you claim (its code).", code="required"
-                )
-            if not attrs.get("exemption_justification"):
-                errors["exemption_justification"] = serializers.ErrorDetail(
-                    "Say briefly why the alteration is exempt.", code="required"
-                )
-            if errors:
-                raise serializers.ValidationError(errors)
-        return attrs
-
 
 _USES, _KINDS, _MEDIA = frozenset(UseType.values), frozenset(ProjectKind.values), frozenset(Medium.values)
 _FLAGS = frozenset(SensitiveFlag.values)

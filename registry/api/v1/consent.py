@@ -40,7 +40,7 @@ from registry.api.serializers.consent import (
 )
 from registry.consent import check_log, rules, selectors, services
 from registry.core.addresses import client_address
-from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
+from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError, problems_summary
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, UseType
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties import services as parties_services
@@ -439,6 +439,18 @@ def _exemption_claim(studio, data: dict, query: rules.UseQuery) -> rules.Exempti
     and any strike against the studio under it on the date of use."""
     if not data["alteration_exemption"]:
         return None
+    # What the schema cannot say (required only with a claim) is a 422, as every rule the body breaks.
+    missing = []
+    if not data["agreement"]:
+        missing.append(
+            FieldProblem("agreement", "required", "Name the agreement whose exemption you claim (its code).")
+        )
+    if not data["exemption_justification"]:
+        missing.append(
+            FieldProblem("exemption_justification", "required", "Say briefly why the alteration is exempt.")
+        )
+    if missing:
+        raise RuleViolationError(problems_summary(missing), problems=missing)
     agreement = studio.agreements.filter(code=data["agreement"]).first()
     if agreement is None:
         raise _rule_error(
