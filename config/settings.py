@@ -333,7 +333,14 @@ CELERY_BEAT_SCHEDULE = {
     # submissions that failed (each checkpoint also asks for one through the outbox).
     "tlog-sequence": {"task": "tlog.sequence", "schedule": float(TLOG_SEQUENCE_INTERVAL)},
     "tlog-submit-to-witnesses": {"task": "tlog.submit_to_witnesses", "schedule": 300.0},
+    # Every consent check is kept (DOMAIN.md 2.14): buffered in Redis, moved to the table in bulk.
+    "consent-flush-check-log": {"task": "consent.flush_check_log", "schedule": 5.0},
 }
+# Where consent checks wait to be written (registry/consent/check_log.py); empty: written at once.
+CHECK_LOG_REDIS_URL = env_str("CHECK_LOG_REDIS_URL") or env_str("REDIS_URL")
+CHECK_LOG_KEY = env_str("CHECK_LOG_KEY", "registry:consent:check-log")
+# Checks a process gathers before one RPUSH (pushed within a second anyway; see check_log.py).
+CHECK_LOG_PROCESS_BATCH = int(env_str("CHECK_LOG_PROCESS_BATCH", "50"))
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

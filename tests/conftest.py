@@ -118,6 +118,21 @@ def _own_throttle_counters(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_check_log(settings) -> Iterator[None]:
+    """Consent checks wait in a Redis list before the flush writes them (registry/consent/
+    check_log.py); each test buffers under a key of its own, removed after it."""
+    settings.CHECK_LOG_KEY = f"test-check-log-{uuid.uuid4().hex}"
+    # Each check goes to Redis at once, so a test reads what its own checks buffered.
+    settings.CHECK_LOG_PROCESS_BATCH = 1
+    yield
+    from registry.consent import check_log
+
+    client = check_log._redis()
+    if client is not None:
+        client.delete(settings.CHECK_LOG_KEY, f"{settings.CHECK_LOG_KEY}:flush")
+
+
+@pytest.fixture(autouse=True)
 def _no_remembered_api_keys() -> Iterator[None]:
     """Each test starts with an empty cache of recently authenticated keys: a key one test
     authenticated must not outlive that test's rolled-back rows."""

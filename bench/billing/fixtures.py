@@ -188,6 +188,15 @@ def _line(rng: random.Random, studio, report, synthetic, tvth, grants: list, j: 
         "retraction_reason": "",
         "unrateable_reason": "",
         "unrateable_since": None,
+        # Issue 19's columns: what the use stated (rule 2.4) and an exemption's review (2.7).
+        "role": "",
+        "intended_use": "",
+        "sensitive_content": [],
+        "realtime_generation": False,
+        "exemption_justification": "",
+        "exemption_review": "",
+        "exemption_reviewed_at": None,
+        "exemption_reviewed_by": "",
     }
     r = rng.random()
     if r < SYNTHETIC_SHARE or not grants:

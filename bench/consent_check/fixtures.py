@@ -657,6 +657,10 @@ class Builder:
             term_start=term_start,
             term_end=term_end,
             future_spots=description.future_spots,
+            role_or_scenes=content["role_or_scenes"],
+            intended_uses=list(content["intended_uses"]),
+            sensitive_content=list(content["sensitive_content"]),
+            realtime_generation=content["realtime_generation"],
             description_sha256=sha,
             signer_role=signer_role,
             status="active",
@@ -908,8 +912,12 @@ def build_bodies(builder: Builder, keyed: list[int], secrets: dict[int, str], n:
             territory = rng.sample(list(g.territory), rng.randint(1, len(g.territory)))
         proj = project.body()
         on = None
+        # The fuller check of rule 2.4: the role (the name the signed role text begins with) and
+        # the intended use, in the description's words.
+        role = g.role_or_scenes.split(":")[0] if ":" in g.role_or_scenes else g.role_or_scenes[-24:]
+        intended = g.intended_uses[0]
         if category == "outside_scope":
-            twist = rng.choice(["use", "project", "media", "territory"])
+            twist = rng.choice(["use", "project", "media", "territory", "role"])
             if twist == "use":
                 taken = pair_uses[(sidx, performer.id, project.production_number)]
                 use = rng.choice([u for u in all_uses if u not in taken] or all_uses)
@@ -920,6 +928,8 @@ def build_bodies(builder: Builder, keyed: list[int], secrets: dict[int, str], n:
             elif twist == "media":
                 extra = [m for m in MEDIA_BY_KIND[project.kind] if m not in g.media]
                 media = [*media, rng.choice(extra)] if extra else [*media, "live_event"]
+            elif twist == "role":
+                role = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"  # rule 2.4: another role
             else:
                 missing = [c for c in COUNTRIES if c not in g.territory]
                 if "WW" in g.territory or not missing:
@@ -943,6 +953,9 @@ def build_bodies(builder: Builder, keyed: list[int], secrets: dict[int, str], n:
             "project": proj,
             "media": sorted(media),
             "territory": sorted(territory),
+            "role": role,
+            "intended_use": intended,
+            "realtime_generation": bool(g.realtime_generation),
         }
         if on:
             body["on"] = on

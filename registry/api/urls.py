@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     # First: studios call it most, and Django tries routes in order.
     path("consent-checks/", consent.ConsentCheckView.as_view(), name="consent-checks"),
+    path("consent-check-records/", consent.CheckRecordListView.as_view(), name="consent-check-records"),
     path("me", studio.MeView.as_view(), name="me"),
     path("me/contacts/", studio.StudioContactListCreateView.as_view(), name="studio-contacts"),
     path("consent-requests/", consent.ConsentRequestListCreateView.as_view(), name="consent-requests"),
@@ -53,6 +54,12 @@ urlpatterns = [
         consent.PreferencesView.as_view(),
         name="preferences",
     ),
+    path("performers/<str:performer_id>/death", consent.PerformerDeathView.as_view(), name="performer-death"),
+    path(
+        "performers/<str:performer_id>/estate-searches",
+        consent.EstateSearchListCreateView.as_view(),
+        name="estate-searches",
+    ),
     path("performers/<str:performer_id>/export", privacy.PerformerExportView.as_view(), name="performer-export"),
     path(
         "performers/<str:performer_id>/erasure-requests",
@@ -65,6 +72,7 @@ urlpatterns = [
     path("usage-lines/", usage.UsageLineListView.as_view(), name="usage-lines"),
     path("usage-lines/<str:line_id>/retract", usage.UsageLineRetractView.as_view(), name="usage-line-retract"),
     path("synthetic-performers/", usage.SyntheticPerformerListCreateView.as_view(), name="synthetic-performers"),
+    path("synthetic-notices/", usage.SyntheticNoticeListCreateView.as_view(), name="synthetic-notices"),
     path("cases/", usage.CaseListView.as_view(), name="cases"),
     path("cases/<str:case_id>", usage.CaseDetailView.as_view(), name="case"),
     path("invoices/", billing.InvoiceListView.as_view(), name="invoices"),

@@ -149,6 +149,31 @@ class AuditAction(Vocabulary):
     # Usage and cases
     USAGE_REPORT_RECEIVED = "usage_report.received", "A usage report was received", _S.USAGE_REPORT
     USAGE_LINE_RETRACTED = "usage_line.retracted", "A studio retracted a usage line", _S.USAGE_LINE
+    PERFORMER_DEATH_RECORDED = (
+        "performer.death_recorded",
+        "Union staff recorded a performer's death; consents limited to their lifetime ended",
+        _S.PERFORMER,
+    )
+    ESTATE_SEARCH_RECORDED = (
+        "performer.estate_search_recorded",
+        "Union staff recorded a diligent search for a deceased performer's estate",
+        _S.PERFORMER,
+    )
+    SYNTHETIC_NOTICE_FILED = (
+        "synthetic_performer.notice_filed",
+        "A studio filed notice of a synthetic performer in a union role, before its use",
+        _S.SYNTHETIC_PERFORMER,
+    )
+    EXEMPTION_UPHELD = (
+        "usage_line.exemption_upheld",
+        "Union staff upheld a claimed alteration exemption",
+        _S.USAGE_LINE,
+    )
+    EXEMPTION_REJECTED = (
+        "usage_line.exemption_rejected",
+        "Union staff rejected a claimed alteration exemption; the use is a violation",
+        _S.USAGE_LINE,
+    )
     SYNTHETIC_PERFORMER_REGISTERED = (
         "synthetic_performer.registered",
         "A studio registered a synthetic performer",

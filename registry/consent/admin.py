@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from registry.consent import selectors, services
 from registry.consent.models import (
+    ConsentCheckRecord,
     ConsentGrant,
     ConsentRequest,
     DescriptionVersion,
@@ -115,6 +116,19 @@ class ConsentGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     inlines = [GrantStatusChangeInline, SuspensionInline]
     list_select_related = ["studio", "performer", "agreement"]
+
+
+@admin.register(ConsentCheckRecord)
+class ConsentCheckRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every consent check a studio made (DOMAIN.md 2.14): read-only evidence, newest first."""
+
+    list_display = ["checked_at", "studio", "performer", "use", "production_number", "on", "allowed", "grant_ref"]
+    list_filter = ["allowed", "use"]
+    search_fields = ["performer__public_id", "performer__member_number", "studio__public_id", "production_number"]
+    list_select_related = ["studio", "performer"]
+    raw_id_fields = ["studio", "performer"]
+    # Checks are many: no full count, as the audit log's list does.
+    show_full_result_count = False
 
 
 @admin.register(PerformerPreferences)

@@ -23,6 +23,7 @@ from registry.core.vocabulary.consent import (
     GrantStatus,
     ProjectKind,
     ReplicaOrigin,
+    ReplicaSource,
     RequestStatus,
     SignatureMethod,
     SignerRole,
@@ -93,6 +94,12 @@ class ConsentRequest(ProjectFields):
     scan_at = models.DateTimeField(null=True, blank=True)
     engaged_at = models.DateTimeField(null=True, blank=True)
     business_reason = models.TextField(blank=True, max_length=2000)
+    # Rule 2.6: a replica from a scan session (scan notice) or from footage shot on the job.
+    replica_source = models.CharField(
+        max_length=20, choices=ReplicaSource.choices, default=ReplicaSource.SCAN_SESSION, blank=True
+    )
+    footage_from = models.DateField(null=True, blank=True)
+    footage_to = models.DateField(null=True, blank=True)
 
     compensation_amount = models.DecimalField(max_digits=12, decimal_places=2)
     compensation_currency = models.CharField(max_length=3)
@@ -119,6 +126,12 @@ class ConsentRequest(ProjectFields):
     decline_reason = models.TextField(blank=True, max_length=2000)
     auto_declined = models.BooleanField(default=False)
     decline_codes = models.JSONField(default=list, blank=True)
+    # Rule 2.10: made while a strike against the studio was in force, under an agreement that
+    # holds such requests instead of refusing them; any consent from it is suspended while the
+    # strike lasts (a check reads the strike itself).
+    held_by_strike = models.ForeignKey(
+        "Strike", null=True, blank=True, on_delete=models.PROTECT, related_name="held_requests"
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -185,6 +198,8 @@ def description_from_content(content: dict) -> rules.Description:
         depicts_minor=bool(content.get("depicts_minor", False)),
         future_spots=bool(content.get("future_spots", False)),
         detail=content.get("detail", ""),
+        depicted_age=content.get("depicted_age"),
+        lifetime_only=bool(content.get("lifetime_only", False)),
     )
 
 
@@ -214,6 +229,14 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    estate_search = models.ForeignKey(
+        "parties.EstateSearch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The union's signature rests on this diligent search for an estate (DOMAIN.md 2.8)",
+    )
 
     def __str__(self) -> str:
         return f"{self.signer_name} ({self.signer_role}) for {self.request.public_id}"
@@ -240,6 +263,13 @@ class ConsentGrant(ProjectFields):
     term_start = models.DateField()
     term_end = models.DateField()
     future_spots = models.BooleanField(default=False)
+    ends_at_death = models.BooleanField(default=False, help_text="Limited to the performer's lifetime (rule 2.8)")
+    # The rest of the signed description, copied from it so a check compares the whole of it in
+    # its one statement (rule 2.4); the signed version stays the record.
+    role_or_scenes = models.TextField(blank=True, default="", max_length=2000)
+    intended_uses = models.JSONField(default=list, blank=True)
+    sensitive_content = models.JSONField(default=list, blank=True)
+    realtime_generation = models.BooleanField(null=True, blank=True)
     description_sha256 = models.CharField(max_length=64)
     signer_role = models.CharField(max_length=16, choices=SignerRole.choices)
     status = models.CharField(max_length=16, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
@@ -281,6 +311,10 @@ class ConsentGrant(ProjectFields):
             media=tuple(self.media),
             territory=tuple(self.territory),
             future_spots=self.future_spots,
+            role_or_scenes=self.role_or_scenes,
+            intended_uses=tuple(self.intended_uses),
+            sensitive_content=tuple(self.sensitive_content),
+            realtime_generation=self.realtime_generation,
         )
 
 
@@ -456,3 +490,36 @@ class PerformerPreferences(models.Model):
             rate_floor=floor,
             declined_uses=frozenset(self.declined_uses),
         )
+
+
+class ConsentCheckRecord(models.Model):
+    """One consent check a studio made, kept as evidence (DOMAIN.md 2.14): who checked which
+    performer for what use, when, and the answer. Append-only and narrow: checks are the API's
+    busiest call, so they reach this table in bulk from a buffer (registry.consent.check_log),
+    not one audit event each; a check with `record: true` also has its audit event (`receipt`).
+    """
+
+    ref = models.CharField(max_length=32, unique=True, help_text="Written once: a replayed flush skips it")
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_index=False)
+    performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="+", db_index=False)
+    checked_at = models.DateTimeField()
+    use = models.CharField(max_length=24, choices=UseType.choices)
+    project_kind = models.CharField(max_length=16, choices=ProjectKind.choices)
+    production_number = models.CharField(max_length=64)
+    on = models.DateField(help_text="The date of use asked about")
+    statement = models.JSONField(help_text="The rest of the use as stated: media, territory, role, ...")
+    allowed = models.BooleanField()
+    grant_ref = models.CharField(max_length=40, blank=True, help_text="The covering grant's public id")
+    reasons = models.JSONField(default=list, blank=True, help_text="code or code:field, for each reason")
+    receipt = models.BigIntegerField(null=True, blank=True, help_text="The audit event of a recorded check")
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [
+            # Pages are read newest first by id (ids follow the order checks were made).
+            models.Index(fields=["performer", "-id"], name="check_record_performer"),
+            models.Index(fields=["studio", "-id"], name="check_record_studio"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.use} {self.production_number} on {self.on} ({'yes' if self.allowed else 'no'})"

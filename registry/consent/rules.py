@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from registry.core.people import is_minor_on
@@ -26,6 +26,7 @@ from registry.core.vocabulary.consent import (
     Medium,
     PreferenceConflictCode,
     ProjectKind,
+    ReplicaSource,
     SensitiveFlag,
     SignerRole,
     SuspensionCause,
@@ -33,6 +34,7 @@ from registry.core.vocabulary.consent import (
 )
 
 # Flags a minor's replica may never carry (rule 2.9).
+ADULT_AGE = 18
 MINOR_REFUSED_FLAGS = frozenset({SensitiveFlag.NUDITY, SensitiveFlag.SEXUAL_CONTENT})
 ALTERATION_EXEMPTIONS = frozenset(AlterationExemption)
 # The territory code that covers every territory.
@@ -109,6 +111,7 @@ class AgreementTerms:
     scan_requires_business_reason: bool = True
     union_consents_for_deceased: bool = True
     commercial_preconsent_same_advertiser: bool = False
+    replica_from_footage_allowed: bool = False
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -119,6 +122,8 @@ class PerformerFacts:
     date_of_birth: dt.date
     date_of_death: dt.date | None = None
     has_estate_representative: bool = False
+    # Rule 2.8: staff recorded a diligent search for an estate (the union may then consent).
+    estate_search_on_record: bool = False
     # Their personal data was erased at their request (registry.privacy); what is left is a
     # pseudonym, and the date of birth a placeholder.
     erased: bool = False
@@ -166,6 +171,15 @@ class Description:
     depicts_minor: bool = False
     future_spots: bool = False
     detail: str = ""
+    # Rule 2.9: the age the replica shows the performer at, when not their own (aging, de-aging).
+    depicted_age: int | None = None
+    # Rule 2.8: the consent ends at the performer's death (never passes to the estate).
+    lifetime_only: bool = False
+
+    @property
+    def shows_a_minor(self) -> bool:
+        """The replica depicts a minor: said outright, or by the age it is shown at."""
+        return self.depicts_minor or (self.depicted_age is not None and self.depicted_age < ADULT_AGE)
 
 
 @dataclass(frozen=True)
@@ -188,6 +202,9 @@ class RequestFacts:
     engaged_at: dt.datetime | None = None
     business_reason: str = ""
     replica_origin: str = ""
+    replica_source: ReplicaSource = ReplicaSource.SCAN_SESSION
+    footage_from: dt.date | None = None
+    footage_to: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -384,11 +401,20 @@ def term_violations(
 
 
 def minor_violations(d: Description, performer: PerformerFacts) -> list[RuleViolation]:
-    """Rule 2.9: no sexual or nude depiction of a minor's replica, including by (de-)aging."""
+    """Rule 2.9: no sexual or nude depiction of a minor's replica, including by (de-)aging; a
+    replica shown at another age says so (the aging flag), so the age is never left to a box."""
+    if d.depicted_age is not None and SensitiveFlag.AGING not in d.sensitive_content:
+        unflagged = RuleViolation(
+            "description.sensitive_content",
+            "aging_not_flagged",
+            "A replica shown at another age than the performer's own is flagged 'aging'.",
+        )
+        flagged = replace(d, sensitive_content=(*d.sensitive_content, SensitiveFlag.AGING))
+        return [unflagged, *minor_violations(flagged, performer)]
     flagged = MINOR_REFUSED_FLAGS.intersection(d.sensitive_content)
     if not flagged:
         return []
-    if performer.is_minor_during(d.term_start, d.term_end) or d.depicts_minor:
+    if performer.is_minor_during(d.term_start, d.term_end) or d.shows_a_minor:
         return [
             RuleViolation(
                 "description.sensitive_content",
@@ -403,6 +429,8 @@ def scan_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolat
     """Rule 2.6: 48 hours' notice (or notice at engagement) and a business reason."""
     if req.use != UseType.REPLICA_CREATION:
         return []
+    if req.replica_source == ReplicaSource.PRODUCTION_FOOTAGE:
+        return footage_violations(req, terms)
     out: list[RuleViolation] = []
     if req.scan_at is None:
         return [RuleViolation("scan_at", "required", "A scan request gives the scan time.")]
@@ -454,6 +482,42 @@ def replica_origin_violations(use: str, origin: str) -> list[RuleViolation]:
             )
         ]
     return []
+
+
+def footage_violations(req: RequestFacts, terms: AgreementTerms) -> list[RuleViolation]:
+    """Rule 2.6 and DOMAIN.md section 1 (EBDR): a replica from footage shot on the job, where the
+    agreement allows it, states the footage's dates; no scan, so no scan notice."""
+    if not terms.replica_from_footage_allowed:
+        return [
+            RuleViolation(
+                "replica_source",
+                "footage_not_allowed",
+                f"Agreement {terms.code} does not allow replicas made from production footage; schedule a scan.",
+            )
+        ]
+    out: list[RuleViolation] = []
+    if req.footage_from is None or req.footage_to is None:
+        out.append(
+            RuleViolation(
+                "footage_from", "required", "Give the dates the footage was shot (footage_from, footage_to)."
+            )
+        )
+    elif req.footage_to < req.footage_from:
+        out.append(RuleViolation("footage_to", "dates_reversed", "The footage cannot end before it starts."))
+    elif req.footage_to > req.requested_at.date():
+        out.append(RuleViolation("footage_to", "footage_not_shot", "The footage must already have been shot."))
+    if req.scan_at is not None:
+        out.append(RuleViolation("scan_at", "not_a_scan", "A replica from production footage has no scan time."))
+    reason = " ".join(req.business_reason.split())
+    if terms.scan_requires_business_reason and len(reason) < MIN_BUSINESS_REASON_LENGTH:
+        out.append(
+            RuleViolation(
+                "business_reason",
+                "business_reason_required",
+                f"Agreement {terms.code} requires an articulable business reason for a replica.",
+            )
+        )
+    return out
 
 
 def compensation_violations(c: Compensation, terms: AgreementTerms) -> list[RuleViolation]:
@@ -523,6 +587,14 @@ def request_violations(
     out += project_violations(req.project, req.description, terms)
     out += term_violations(req.description, performer, terms, today)
     out += minor_violations(req.description, performer)
+    if req.description.lifetime_only and performer.is_deceased:
+        out.append(
+            RuleViolation(
+                "description.lifetime_only",
+                "performer_deceased",
+                "The performer has died: a consent limited to their lifetime cannot be given.",
+            )
+        )
     out += scan_violations(req, terms)
     out += compensation_violations(req.compensation, terms)
     out += replica_origin_violations(req.use, req.replica_origin)
@@ -581,7 +653,7 @@ def allowed_signer_roles(performer: PerformerFacts, on: dt.date) -> frozenset[Si
     """Who may sign for this performer on this day (rules 2.1, 2.8, 2.9)."""
     if performer.is_deceased:
         roles = {SignerRole.ESTATE}
-        if not performer.has_estate_representative:
+        if not performer.has_estate_representative and performer.estate_search_on_record:
             roles.add(SignerRole.UNION)
         return frozenset(roles)
     if performer.is_minor_on(on):
@@ -599,15 +671,28 @@ class GrantScope:
     media: tuple[Medium, ...]
     territory: tuple[str, ...]
     future_spots: bool = False
+    # The rest of the signed description a use is held to (rule 2.4: the whole description).
+    role_or_scenes: str = ""
+    intended_uses: tuple[str, ...] = ()
+    sensitive_content: tuple[SensitiveFlag, ...] = ()
+    realtime_generation: bool | None = None
 
 
 @dataclass(frozen=True)
 class UseQuery:
+    """What a use is, as a check or a usage line states it. The API requires media and
+    territory (rule 2.4); role and intended use are compared when stated; sensitive content and
+    real-time generation always are (none stated: the use has none)."""
+
     use: UseType
     project: Project
     on: dt.date
     media: tuple[Medium, ...] = ()
     territory: tuple[str, ...] = ()
+    role: str = ""
+    intended_use: str = ""
+    sensitive_content: tuple[SensitiveFlag, ...] = ()
+    realtime_generation: bool = False
 
 
 @dataclass(frozen=True)
@@ -671,12 +756,112 @@ def scope_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
         out.append(
             ScopeMismatch(CheckReasonCode.OUTSIDE_SCOPE, "territory", f"Not covered territory: {', '.join(missing)}.")
         )
+    out.extend(description_mismatches(scope, q))
     return out
+
+
+def role_covered(granted: str, asked: str) -> bool:
+    """The role (or scenes) stated for a use must appear in the signed role or scenes text, case
+    and spacing ignored: "Mara Quinn" is within "Detective Mara Quinn, scenes 12-18"."""
+    asked_norm = _norm(asked)
+    return bool(asked_norm) and asked_norm in _norm(granted)
+
+
+def intended_use_covered(granted: Iterable[str], asked: str) -> bool:
+    """The intended use stated for a use must be one of the signed intended uses, in the
+    request's own words (case and spacing ignored)."""
+    return _norm(asked) in {_norm(u) for u in granted}
+
+
+def description_mismatches(scope: GrantScope, q: UseQuery) -> list[ScopeMismatch]:
+    """Rule 2.4 beyond use, project, term, media and territory: the role or scenes, the intended
+    use, sensitive content and real-time generation of the signed description."""
+    out: list[ScopeMismatch] = []
+    if q.role and not role_covered(scope.role_or_scenes, q.role):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE, "role", "The grant's description does not cover this role or scene."
+            )
+        )
+    if q.intended_use and not intended_use_covered(scope.intended_uses, q.intended_use):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "intended_use",
+                "This intended use is not one the grant's description lists.",
+            )
+        )
+    extra_flags = sorted(set(q.sensitive_content) - set(scope.sensitive_content))
+    if extra_flags:
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "sensitive_content",
+                f"Sensitive content the performer did not consent to: {', '.join(extra_flags)}.",
+            )
+        )
+    if q.realtime_generation and not realtime_covered(scope):
+        out.append(
+            ScopeMismatch(
+                CheckReasonCode.OUTSIDE_SCOPE,
+                "realtime_generation",
+                "The grant does not cover real-time generation.",
+            )
+        )
+    return out
+
+
+def realtime_covered(scope: GrantScope) -> bool:
+    return scope.realtime_generation is True or scope.use == UseType.REALTIME_GENERATION
 
 
 def alteration_exempt(use: UseType, claimed: str | None) -> bool:
     """Rule 2.7: a digital alteration in an exempt category needs no consent."""
     return use == UseType.DIGITAL_ALTERATION and claimed in ALTERATION_EXEMPTIONS
+
+
+@dataclass(frozen=True)
+class ExemptionClaim:
+    """Rule 2.7: a studio's claim that a digital alteration needs no consent. `allowed` is the
+    agreement's list of exempt categories (agreement data); `struck` says a strike against the
+    studio under that agreement is in force at the time of use."""
+
+    category: str
+    allowed: frozenset[str] = ALTERATION_EXEMPTIONS
+    struck: bool = False
+
+
+def exemption_blockers(
+    q: UseQuery, claim: ExemptionClaim, candidates: Iterable[GrantCandidate]
+) -> list[CheckReason] | None:
+    """Why this exemption claim does not stand (empty: it stands); None when it does not apply
+    (not a digital alteration). An exemption never overrides a strike, nor a consent to this
+    project that the performer revoked or suspended."""
+    if q.use != UseType.DIGITAL_ALTERATION:
+        return None
+    if claim.category not in claim.allowed:
+        return [
+            CheckReason(
+                CheckReasonCode.EXEMPTION_NOT_ALLOWED,
+                "alteration_exemption",
+                f"The agreement does not list {claim.category} as an exempt alteration.",
+            )
+        ]
+    out: list[CheckReason] = []
+    if claim.struck:
+        out.append(
+            CheckReason(
+                CheckReasonCode.SUSPENDED_BY_STRIKE,
+                "alteration_exemption",
+                "No exemption holds while a strike against the studio lasts.",
+            )
+        )
+    for cand in candidates:
+        if not project_covered(cand.scope, q.project):
+            continue
+        if cand.status in (GrantStatus.REVOKED, GrantStatus.SUSPENDED):
+            out.extend(_status_reasons(cand))
+    return _dedupe(out)
 
 
 # --- Grant status over time -------------------------------------------------------------------
@@ -751,12 +936,20 @@ def decide_check(
     q: UseQuery,
     candidates: Iterable[GrantCandidate],
     prefs: Preferences | None,
-    claimed_exemption: str | None = None,
+    claim: ExemptionClaim | None = None,
 ) -> CheckOutcome:
-    """Is this use covered? The first covering active grant wins; otherwise every reason."""
-    if alteration_exempt(q.use, claimed_exemption):
-        return CheckOutcome(allowed=True, grant_id=None, exemption=claimed_exemption)
+    """Is this use covered? An exemption that stands (rule 2.7) answers yes; else the first
+    covering active grant wins; otherwise every reason."""
+    candidates = list(candidates)
     reasons: list[CheckReason] = []
+    if claim is not None:
+        blockers = exemption_blockers(q, claim, candidates)
+        if blockers == []:
+            return CheckOutcome(allowed=True, grant_id=None, exemption=claim.category)
+        if blockers and any(b.code != CheckReasonCode.EXEMPTION_NOT_ALLOWED for b in blockers):
+            # A strike, or a consent the performer withdrew: no grant answers otherwise.
+            return CheckOutcome(allowed=False, grant_id=None, reasons=tuple(blockers))
+        reasons.extend(blockers or ())
     for cand in candidates:
         mismatches = scope_mismatches(cand.scope, q)
         if cand.status is None:
@@ -769,7 +962,7 @@ def decide_check(
             reasons.append(CheckReason(m.code, m.field, m.message, cand.grant_id))
         if not mismatches or all(m.code == CheckReasonCode.OUTSIDE_SCOPE for m in mismatches):
             reasons.extend(_status_reasons(cand))
-    if not reasons:
+    if not any(r.code != CheckReasonCode.EXEMPTION_NOT_ALLOWED for r in reasons):
         reasons.append(
             CheckReason(CheckReasonCode.NO_GRANT, None, "No consent from this performer covers this use.", None)
         )

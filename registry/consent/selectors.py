@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from registry.consent import rules
 from registry.consent.models import (
+    ConsentCheckRecord,
     ConsentGrant,
     ConsentRequest,
     GrantStatusChange,
@@ -32,10 +33,16 @@ from registry.parties.models import Performer
 
 
 def consent_requests_visible_to(caller: Caller) -> QuerySet[ConsentRequest]:
-    qs = ConsentRequest.objects.select_related("studio", "performer", "agreement", "amends").prefetch_related(
-        "description_versions"
-    )
+    qs = ConsentRequest.objects.select_related(
+        "studio", "performer", "agreement", "amends", "held_by_strike", "signature__estate_search"
+    ).prefetch_related("description_versions")
     return visible_to(caller, qs)
+
+
+def check_records_visible_to(caller: Caller) -> QuerySet[ConsentCheckRecord]:
+    """Rule 2.14: the checks kept as evidence; staff all, a studio its own checks, the performer
+    side the checks about its performers."""
+    return visible_to(caller, ConsentCheckRecord.objects.select_related("studio", "performer"))
 
 
 def grants_visible_to(caller: Caller) -> QuerySet[ConsentGrant]:
@@ -230,7 +237,7 @@ def consent_check(
     studio_id: int,
     performer: Performer,
     query: rules.UseQuery,
-    claimed_exemption: str | None = None,
+    claim: rules.ExemptionClaim | None = None,
     now: dt.datetime | None = None,
 ) -> rules.CheckOutcome:
     """Is `query` covered by a grant of this studio, as things stood on `query.on`? Read through
@@ -245,7 +252,7 @@ def consent_check(
     except PerformerPreferences.DoesNotExist:
         prefs_row = None
     prefs = prefs_row.as_rules() if prefs_row else None
-    return rules.decide_check(query, candidates, prefs, claimed_exemption)
+    return rules.decide_check(query, candidates, prefs, claim)
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,7 @@ def consent_check_by_reference(
     studio_id: int,
     performer_reference: str,
     query: rules.UseQuery,
-    claimed_exemption: str | None = None,
+    claim: rules.ExemptionClaim | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[CheckedPerformer, rules.CheckOutcome] | None:
     """`consent_check` for a performer named by public id or member number, as the API asks it;
@@ -285,7 +292,7 @@ def consent_check_by_reference(
         for pk, candidate in grants:
             status, causes = _standing_at(changes[pk], spans[pk], as_of)
             candidates.append(replace(candidate, status=status, suspension_causes=causes))
-    return performer, rules.decide_check(query, candidates, prefs, claimed_exemption)
+    return performer, rules.decide_check(query, candidates, prefs, claim)
 
 
 class _CheckSQL:
@@ -318,6 +325,10 @@ class _CheckSQL:
             "media",
             "territory",
             "future_spots",
+            "role_or_scenes",
+            "intended_uses",
+            "sensitive_content",
+            "realtime_generation",
         ]
         prefs_columns = [
             "id",
@@ -415,7 +426,8 @@ class _CheckSQL:
             if row[9] is None:  # the LEFT JOIN found no grant
                 continue
             (pk, grant_id, status, use, kind, title, number, advertiser, product_line) = row[9:18]
-            term_start, term_end, media, territory, future_spots, by_performer, by_strike = row[18:25]
+            term_start, term_end, media, territory, future_spots = row[18:23]
+            role_or_scenes, intended_uses, sensitive_content, realtime, by_performer, by_strike = row[23:29]
             scope = rules.GrantScope(
                 use=use,
                 project=rules.Project(
@@ -426,6 +438,10 @@ class _CheckSQL:
                 media=tuple(_json(media)),
                 territory=tuple(_json(territory)),
                 future_spots=bool(future_spots),
+                role_or_scenes=role_or_scenes or "",
+                intended_uses=tuple(_json(intended_uses)),
+                sensitive_content=tuple(_json(sensitive_content)),
+                realtime_generation=None if realtime is None else bool(realtime),
             )
             causes = _causes(by_performer=bool(by_performer), by_strike=bool(by_strike))
             candidate = rules.GrantCandidate(

@@ -45,18 +45,21 @@ from registry.core.errors import (
     StateConflictError,
     problems_summary,
 )
+from registry.core.problems import ProblemType
 from registry.core.vocabulary.consent import (
     LIVE_GRANT_STATUSES,
     REPLICA_USES,
     TERMINAL_GRANT_STATUSES,
     GrantStatus,
     ReplicaOrigin,
+    ReplicaSource,
     RequestStatus,
     SignatureMethod,
     SignerRole,
     StrikeJobKind,
     StrikeJobStatus,
     SuspensionCause,
+    UseType,
 )
 from registry.core.vocabulary.parties import RepresentativeKind
 from registry.outbox import services as outbox
@@ -87,6 +90,7 @@ def agreement_terms(agreement: Agreement) -> rules.AgreementTerms:
         scan_requires_business_reason=agreement.scan_requires_business_reason,
         union_consents_for_deceased=agreement.union_consents_for_deceased,
         commercial_preconsent_same_advertiser=agreement.commercial_preconsent_same_advertiser,
+        replica_from_footage_allowed=agreement.replica_from_footage_allowed,
     )
 
 
@@ -96,6 +100,7 @@ def performer_facts(performer: Performer, *, on: dt.date | None = None) -> rules
         date_of_birth=performer.date_of_birth,
         date_of_death=performer.date_of_death,
         has_estate_representative=has_estate,
+        estate_search_on_record=performer.date_of_death is not None and performer.estate_searches.exists(),
         erased=performer.is_erased,
     )
 
@@ -115,6 +120,9 @@ def description_content(d: rules.Description) -> dict:
         "depicts_minor": d.depicts_minor,
         "future_spots": d.future_spots,
         "detail": d.detail,
+        # Only when stated, so descriptions without it keep the form (and hash) they always had.
+        **({"depicted_age": d.depicted_age} if d.depicted_age is not None else {}),
+        **({"lifetime_only": True} if d.lifetime_only else {}),
     }
 
 
@@ -165,6 +173,9 @@ class NewRequest:
     business_reason: str = ""
     amends: ConsentGrant | None = None
     replica_origin: str = ""
+    replica_source: str = ReplicaSource.SCAN_SESSION
+    footage_from: dt.date | None = None
+    footage_to: dt.date | None = None
 
 
 def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | None = None) -> ConsentRequest:
@@ -177,11 +188,12 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
     problems = _request_problems(new, now)
     if problems:
         raise RuleViolationError(problems_summary(problems), problems=problems)
+    strike = _strike_against_request(new, now)
     conflicts = rules.preference_conflicts(
         selectors.preferences_of(new.performer).as_rules(), new.use, new.description, new.compensation
     )
     with transaction.atomic():
-        request, version = _request_store(new, now)
+        request, version = _request_store(new, now, held_by_strike=strike)
         _audit_request(request, actor, AuditAction.CONSENT_REQUEST_CREATED, _request_created_data(request, new))
         _audit_request(
             request,
@@ -194,6 +206,28 @@ def consent_request_create(*, new: NewRequest, actor: Actor, now: dt.datetime | 
         else:
             outbox.enqueue(NOTIFY_CONSENT_REQUEST_TASK, request.pk)
     return request
+
+
+class StudioOnStrikeError(StateConflictError):
+    """Rule 2.10: a new request to a studio on strike under the agreement is refused."""
+
+    slug = ProblemType.STUDIO_ON_STRIKE
+
+
+def _strike_against_request(new: NewRequest, now: dt.datetime) -> Strike | None:
+    """Rule 2.10: the strike in force against the studio under the request's agreement, if any.
+    Refused (StudioOnStrikeError) unless the agreement holds such requests suspended; then the
+    strike is returned, and the request records it."""
+    strike = _strikes_in_force(new.agreement.pk, new.studio.pk, now).order_by("starts_at", "pk").first()
+    if strike is None:
+        return None
+    if not new.agreement.strike_requests_held:
+        raise StudioOnStrikeError(
+            f"{new.studio.legal_name} is on strike under {new.agreement.code} since "
+            f"{strike.starts_at:%Y-%m-%d}; new consent requests are refused until the strike is lifted.",
+            strike=strike.public_id,
+        )
+    return strike
 
 
 def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
@@ -221,6 +255,9 @@ def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
         engaged_at=new.engaged_at,
         business_reason=new.business_reason,
         replica_origin=new.replica_origin,
+        replica_source=new.replica_source,
+        footage_from=new.footage_from,
+        footage_to=new.footage_to,
     )
     problems += _problems(
         rules.request_violations(
@@ -230,8 +267,11 @@ def _request_problems(new: NewRequest, now: dt.datetime) -> list[FieldProblem]:
     return problems
 
 
-def _request_store(new: NewRequest, now: dt.datetime) -> tuple[ConsentRequest, DescriptionVersion]:
+def _request_store(
+    new: NewRequest, now: dt.datetime, *, held_by_strike: Strike | None = None
+) -> tuple[ConsentRequest, DescriptionVersion]:
     request = ConsentRequest.objects.create(
+        held_by_strike=held_by_strike,
         studio=new.studio,
         performer=new.performer,
         agreement=new.agreement,
@@ -247,6 +287,9 @@ def _request_store(new: NewRequest, now: dt.datetime) -> tuple[ConsentRequest, D
         scan_at=new.scan_at,
         engaged_at=new.engaged_at,
         business_reason=new.business_reason,
+        replica_source=new.replica_source if new.use == UseType.REPLICA_CREATION else "",
+        footage_from=new.footage_from,
+        footage_to=new.footage_to,
         compensation_amount=new.compensation.amount,
         compensation_currency=new.compensation.currency,
         compensation_unit=new.compensation.unit,
@@ -286,6 +329,7 @@ def _request_created_data(request: ConsentRequest, new: NewRequest) -> dict:
         "scan_at": request.scan_at,
         "business_reason": request.business_reason,
         "expires_at": request.expires_at,
+        "held_by_strike": request.held_by_strike.public_id if request.held_by_strike_id else None,
     }
 
 
@@ -398,7 +442,10 @@ def signer_for(*, user, performer: Performer, is_union_admin: bool, name: str, o
         raise NotPermittedError(authority)
     if role not in allowed:
         explain = {
-            SignerRole.UNION: "The union consents only for a deceased performer with no estate on record.",
+            SignerRole.UNION: (
+                "The union consents only for a deceased performer with no estate on record, once staff "
+                "have recorded a diligent search for one."
+            ),
         }.get(role, f"A {role} may not sign for this performer.")
         raise NotPermittedError(explain)
     return Signer(role=role, name=name, user=user, representative=rep)
@@ -434,7 +481,7 @@ def consent_request_accept(
                 "The description you saw is not the current one; review it again before signing.",
                 current_sha256=version.sha256,
             )
-        Signature.objects.create(
+        signature = Signature.objects.create(
             request=request,
             description_version=version,
             description_sha256=version.sha256,
@@ -448,6 +495,12 @@ def consent_request_accept(
             signed_at=now,
             client_ip=client_ip,
             user_agent=(user_agent or "")[:500],
+            # Rule 2.8: the union signs on the strength of the latest diligent search for an estate.
+            estate_search=(
+                request.performer.estate_searches.order_by("-searched_on", "-id").first()
+                if signer.role == SignerRole.UNION
+                else None
+            ),
         )
         request.status = RequestStatus.ACCEPTED
         request.answered_at = now
@@ -464,6 +517,7 @@ def consent_request_accept(
                 "attestation_text": attestation_text,
                 "method": method,
                 "represented_by": represented_by,
+                "estate_search": signature.estate_search_id,
                 "client_ip": client_ip,
                 "user_agent": (user_agent or "")[:500],
             },
@@ -515,6 +569,11 @@ def _grant_create(
         term_start=d.term_start,
         term_end=d.term_end,
         future_spots=d.future_spots,
+        ends_at_death=d.lifetime_only,
+        role_or_scenes=d.role_or_scenes,
+        intended_uses=list(d.intended_uses),
+        sensitive_content=sorted(d.sensitive_content),
+        realtime_generation=d.realtime_generation,
         description_sha256=version.sha256,
         signer_role=signer_role,
         status=GrantStatus.ACTIVE,
@@ -811,6 +870,53 @@ def grant_resume(*, grant: ConsentGrant, acting_user, now: dt.datetime | None = 
             raise StateConflictError(f"Grant {grant.public_id} is not suspended by the performer.")
         _end_suspension(grant, suspension, actor=actor, at=now, action=AuditAction.GRANT_RESUMED)
     return grant
+
+
+def performer_death_record(
+    *, performer: Performer, date_of_death: dt.date, actor: Actor, now: dt.datetime | None = None
+) -> list[ConsentGrant]:
+    """Staff record a performer's death (DOMAIN.md 2.8). Consents limited to the performer's
+    lifetime end then: each becomes expired through `_transition` (its token's status changes and
+    its studio is told by webhook); every other consent carries on, answered for by the estate.
+    Returns the grants that ended."""
+    now = now or timezone.now()
+    problems = []
+    if performer.date_of_death is not None:
+        problems.append(FieldProblem("date_of_death", "already_recorded", "A date of death is already recorded."))
+    if date_of_death < performer.date_of_birth or date_of_death > timezone.localdate(now):
+        problems.append(FieldProblem("date_of_death", "out_of_range", "The date of death is between birth and today."))
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    ended = []
+    with transaction.atomic():
+        performer = Performer.objects.select_for_update().get(pk=performer.pk)
+        performer.date_of_death = date_of_death
+        performer.save(update_fields=["date_of_death"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.PERFORMER_DEATH_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            data={"date_of_death": date_of_death},
+        )
+        due = ConsentGrant.objects.filter(performer=performer, ends_at_death=True, status__in=LIVE_GRANT_STATUSES)
+        for pk in list(due.order_by("pk").values_list("pk", flat=True)):
+            grant = _lock_grant(ConsentGrant(pk=pk))
+            if not grant.is_live:
+                continue
+            _end_all_suspensions(grant, now)
+            _transition(
+                grant,
+                GrantStatus.EXPIRED,
+                actor=actor,
+                at=now,
+                reason=f"Limited to the performer's lifetime; they died on {date_of_death.isoformat()}",
+                action=AuditAction.GRANT_EXPIRED,
+                data={"ended_at_death": True},
+            )
+            ended.append(grant)
+    return ended
 
 
 def grants_expire_due(*, now: dt.datetime | None = None) -> int:
@@ -1351,6 +1457,10 @@ def consent_check_record(
                 },
                 "media": list(query.media),
                 "territory": list(query.territory),
+                "role": query.role,
+                "intended_use": query.intended_use,
+                "sensitive_content": list(query.sensitive_content),
+                "realtime_generation": query.realtime_generation,
                 "allowed": outcome.allowed,
                 "grant": outcome.grant_id,
                 "exemption": outcome.exemption,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from registry.consent import notifications, services
+from registry.consent import check_log, notifications, services
 
 
 @shared_task(
@@ -28,6 +28,12 @@ def expire_requests() -> int:
 @shared_task(name="consent.expire_grants")
 def expire_grants() -> int:
     return services.grants_expire_due()
+
+
+@shared_task(name="consent.flush_check_log")
+def flush_check_log() -> int:
+    """Beat: move buffered consent checks into their table (DOMAIN.md 2.14)."""
+    return check_log.check_log_flush()
 
 
 @shared_task(name="consent.apply_due_strikes")

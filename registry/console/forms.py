@@ -12,6 +12,7 @@ from registry.billing.periods import parse_period
 from registry.core.errors import InvalidInputError
 from registry.core.forms import DateField
 from registry.core.sign_in import THROTTLED_MESSAGE, ThrottledSignInForm
+from registry.core.vocabulary.usage import ExemptionReview
 
 # A year of usage lines is millions of rows: wider exports are split by the caller.
 MAX_EXPORT_DAYS = 366
@@ -80,3 +81,17 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("Enter the digits your app shows.")
         return token
+
+
+class ExemptionReviewForm(forms.Form):
+    """A union admin's decision on a claimed alteration exemption (DOMAIN.md 2.7)."""
+
+    line = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=ExemptionReview.choices)
+    reason = forms.CharField(max_length=500, required=False, strip=True, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == ExemptionReview.REJECTED and not data.get("reason"):
+            self.add_error("reason", "Say why the exemption is rejected; the studio and the performer will read it.")
+        return data

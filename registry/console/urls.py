@@ -14,5 +14,6 @@ urlpatterns = [
     path("exports/files/<str:public_id>/", views.export_file, name="export-file"),
     path("exports/files/<str:public_id>/download", views.export_file_download, name="export-file-download"),
     path("audit/verify/", views.audit_verify, name="audit-verify"),
+    path("exemptions/", views.exemption_claims, name="exemptions"),
     path("two-factor/", views.two_factor, name="two-factor"),
 ]

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -29,14 +29,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from registry.audit.models import AuditEvent
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
-from registry.console.forms import PeriodForm, TokenForm, UntilForm, previous_month
+from registry.console.forms import ExemptionReviewForm, PeriodForm, TokenForm, UntilForm, previous_month
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
 from registry.core.vocabulary.console import ExportStatus
-from registry.core.vocabulary.usage import UsageUnit
+from registry.core.vocabulary.usage import ExemptionReview, UsageUnit
 from registry.parties import roles
 from registry.parties.callers import caller_for_user
 from registry.portal.charts import Bar, bar_chart_svg
+from registry.usage import selectors as usage_selectors
+from registry.usage import services as usage_services
 
 
 def staff_page(view):
@@ -234,6 +236,60 @@ def audit_verify(request):
         broken = AuditEvent.objects.filter(pk=check.broken_seq).first()
     context = _context(request, "Verify the audit chain", check=check, broken=broken)
     return TemplateResponse(request, "console/audit_verify.html", context)
+
+
+# --- Exemption claims (DOMAIN.md 2.7) ---------------------------------------------------------
+EXEMPTIONS_PAGE = 25
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def exemption_claims(request):
+    """The review queue of claimed alteration exemptions: staff read it, a union admin upholds a
+    claim or rejects it (which opens a violation case for the use)."""
+    can_act = roles.staff_role(request.user) == roles.UNION_ADMIN
+    status = 200
+    if request.method == "POST":
+        if not can_act:
+            raise PermissionDenied
+        form = ExemptionReviewForm(request.POST)
+        if form.is_valid():
+            line = get_object_or_404(usage_selectors.exemption_claims_awaiting_review(), pk=form.cleaned_data["line"])
+            actor = caller_for_user(request.user).actor()
+            try:
+                if form.cleaned_data["decision"] == ExemptionReview.UPHELD:
+                    usage_services.exemption_claim_uphold(line=line, actor=actor)
+                    messages.success(request, f"Exemption of line {line.line_ref} upheld.")
+                else:
+                    _, case = usage_services.exemption_claim_reject(
+                        line=line, reason=form.cleaned_data["reason"], actor=actor
+                    )
+                    messages.success(
+                        request, f"Exemption of line {line.line_ref} rejected: case {case.public_id} opened."
+                    )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect("console:exemptions")
+        status = 400
+    else:
+        form = ExemptionReviewForm()
+    after = request.GET.get("after", "")
+    rows = list(
+        usage_selectors.exemption_claims_awaiting_review(after=int(after) if after.isdigit() else None)[
+            : EXEMPTIONS_PAGE + 1
+        ]
+    )
+    more = rows[EXEMPTIONS_PAGE - 1].pk if len(rows) > EXEMPTIONS_PAGE else None
+    context = _context(
+        request,
+        "Exemption claims to review",
+        lines=rows[:EXEMPTIONS_PAGE],
+        more=more,
+        form=form,
+        can_act=can_act,
+        decisions=ExemptionReview,
+    )
+    return TemplateResponse(request, "console/exemptions.html", context, status=status)
 
 
 # --- Two-factor -------------------------------------------------------------------------------

@@ -218,5 +218,9 @@ def parse_decimal(text: Any) -> Decimal:
 # verification page). Generated stills, voice tracks and short clips fit well inside it; longer
 # video is signed where it is made, with the studio's own certificate (registry.media.credentials),
 # and verified offline. The file is read whole into memory to be parsed, so the bound is memory.
+# A use's role or scene as a check or a usage line states it (rule 2.4); compared by containment
+# with the signed role or scenes (at most 2,000 characters), so never longer than that.
+USE_ROLE_MAX = 200
+
 MEDIA_UPLOAD_MAX_BYTES = 32 * 1024 * 1024
 MEDIA_UPLOAD_MAX_TEXT = "32 MiB"

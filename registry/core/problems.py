@@ -124,6 +124,13 @@ class ProblemType(Vocabulary):
         "The Idempotency-Key header is not valid",
         "Use 1 to 255 printable ASCII characters, e.g. a UUID.",
     )
+    STUDIO_ON_STRIKE = (
+        "studio-on-strike",
+        409,
+        "The studio is on strike under this agreement",
+        "A strike the union declared against this studio under this agreement is in force: new "
+        "consent requests are refused until it is lifted (DOMAIN.md 2.10). `strike` names it.",
+    )
     CONSENT_RULE_VIOLATION = (
         "consent-rule-violation",
         422,

@@ -41,7 +41,7 @@ class JurisdictionAdmin(admin.ModelAdmin):
     """The law of a performer's likeness after death: the estate acts until the post-mortem
     protection period ends (registry.parties.rules)."""
 
-    list_display = ["code", "name", "post_mortem_protection_years", "source_confidence"]
+    list_display = ["code", "name", "post_mortem_protection_years", "minor_earnings_set_aside", "source_confidence"]
     list_filter = ["source_confidence"]
     search_fields = ["code", "name"]
 

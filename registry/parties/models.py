@@ -6,6 +6,7 @@ Union staff are Django users in the `union_admin` or `union_analyst` group (see 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -40,6 +41,13 @@ class Jurisdiction(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
         help_text="Years after death during which the estate controls the likeness; empty: no limit is recorded.",
+    )
+    minor_earnings_set_aside = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of a minor's earnings set aside in a blocked trust account (DOMAIN.md 2.9; California 15).",
     )
     source_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.MEDIUM)
     source_note = models.TextField(blank=True, max_length=2000)
@@ -215,3 +223,24 @@ class ApiKey(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class EstateSearch(models.Model):
+    """Union staff's record of a diligent search for the estate of a deceased performer (DOMAIN.md
+    2.8): the union consents for them only once one is on record and no estate was found. Kept,
+    never edited; a later search is a new record."""
+
+    performer = models.ForeignKey(Performer, on_delete=models.PROTECT, related_name="estate_searches")
+    searcher = models.CharField(max_length=200, help_text="Who searched")
+    searched_on = models.DateField(help_text="When the search ended")
+    steps = models.TextField(
+        max_length=4000, help_text="What was tried: registries, probate courts, relatives, agents"
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-searched_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Search by {self.searcher} on {self.searched_on}"

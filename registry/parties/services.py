@@ -16,12 +16,18 @@ from django.utils import timezone
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
-from registry.core.errors import FieldProblem, NotPermittedError, StateConflictError
+from registry.core.errors import (
+    FieldProblem,
+    NotPermittedError,
+    RuleViolationError,
+    StateConflictError,
+    problems_summary,
+)
 from registry.core.vocabulary.parties import ApiScope, RepresentativeKind, StudioStatus
 from registry.parties import keys, rules
 from registry.parties.authority import person_facts, require_authority
 from registry.parties.locks import lock_studio
-from registry.parties.models import ApiKey, Performer, Representative, Studio, StudioContact
+from registry.parties.models import ApiKey, EstateSearch, Performer, Representative, Studio, StudioContact
 from registry.parties.rules import Act, Capacity
 
 
@@ -256,6 +262,64 @@ def representative_end(*, representative: Representative, acting_user) -> Repres
     if representative.kind not in SELF_APPOINTED_KINDS:
         raise NotPermittedError("Guardians and estate executors are changed by union staff.")
     return representative_revoke(representative=representative, actor=authority.actor())
+
+
+ESTATE_SEARCH_MIN_STEPS = 30
+
+
+def estate_search_record(
+    *,
+    performer: Performer,
+    searcher: str,
+    searched_on: dt.date,
+    steps: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> EstateSearch:
+    """DOMAIN.md 2.8: record who searched for a deceased performer's estate, when, and what was
+    tried; the union may consent for them only once a search is on record and no estate is."""
+    now = now or timezone.now()
+    steps = " ".join((steps or "").split())
+    problems = []
+    if performer.date_of_death is None:
+        problems.append(
+            FieldProblem("performer", "not_deceased", "Only a deceased performer's estate is searched for.")
+        )
+    elif searched_on < performer.date_of_death:
+        problems.append(
+            FieldProblem("searched_on", "before_death", "The search cannot predate the performer's death.")
+        )
+    if searched_on > timezone.localdate(now):
+        problems.append(FieldProblem("searched_on", "in_future", "Record a search once it is done."))
+    if len(steps) < ESTATE_SEARCH_MIN_STEPS:
+        problems.append(
+            FieldProblem(
+                "steps",
+                "too_short",
+                f"Say what was tried (at least {ESTATE_SEARCH_MIN_STEPS} characters): probate records, "
+                "relatives, former agents.",
+            )
+        )
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    with transaction.atomic():
+        search = EstateSearch.objects.create(
+            performer=performer,
+            searcher=searcher.strip(),
+            searched_on=searched_on,
+            steps=steps,
+            recorded_at=now,
+            recorded_by=actor.name,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.ESTATE_SEARCH_RECORDED,
+            subject_type=AuditSubject.PERFORMER,
+            subject_id=performer.public_id,
+            performer_id=performer.public_id,
+            data={"search": search.pk, "searcher": search.searcher, "searched_on": searched_on, "steps": steps},
+        )
+    return search
 
 
 def studio_set_status(*, studio: Studio, status: str, reason: str, actor: Actor) -> Studio:

@@ -17,7 +17,7 @@ from registry.billing.models import InvoiceLine
 from registry.billing.selectors import ISSUED, performer_earnings_by_month
 from registry.cases.models import Case
 from registry.cases.selectors import cases_visible_to
-from registry.consent.models import ConsentGrant, ConsentRequest
+from registry.consent.models import ConsentCheckRecord, ConsentGrant, ConsentRequest
 from registry.consent.selectors import consent_requests_visible_to, grants_visible_to
 from registry.core.vocabulary.cases import CaseStatus
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, RequestStatus
@@ -77,6 +77,13 @@ def activity_for(performers: list[Performer]) -> QuerySet[AuditEvent]:
     if len(performers) == 1:
         return audit_events_for_performer(performers[0].public_id).order_by("-id")
     return AuditEvent.objects.filter(performer_id__in=[p.public_id for p in performers]).order_by("-id")
+
+
+def checks_for(performers: list[Performer], *, before: int | None = None) -> QuerySet[ConsentCheckRecord]:
+    """The consent checks studios made about these performers, newest first (DOMAIN.md 2.14).
+    Callers pass only performers they were checked to act for."""
+    qs = ConsentCheckRecord.objects.filter(performer__in=performers).select_related("studio").order_by("-id")
+    return qs.filter(id__lt=before) if before is not None else qs
 
 
 def earnings_bars(performer: Performer, year: int) -> tuple[list[Bar], Decimal]:

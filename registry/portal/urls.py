@@ -3,7 +3,18 @@ request emails is /portal/requests/<id>."""
 
 from django.urls import path
 
-from registry.portal.views import activity, auth, cases, consents, dashboard, earnings, preferences, privacy, requests
+from registry.portal.views import (
+    activity,
+    auth,
+    cases,
+    checks,
+    consents,
+    dashboard,
+    earnings,
+    preferences,
+    privacy,
+    requests,
+)
 
 app_name = "portal"
 
@@ -51,6 +62,7 @@ urlpatterns = [
         name="representative-revoke",
     ),
     path("activity", activity.activity, name="activity"),
+    path("checks", checks.check_list, name="checks"),
     # Cases about the performer, and their data
     path("cases", cases.case_list, name="cases"),
     path("cases/<str:case_id>", cases.case_detail, name="case"),

@@ -37,6 +37,12 @@ KEPT_AS_IS: dict[str, str] = {
     "media.MediaCredential": "a record of a file the registry signed (ids, the file's hash, the time): no names; "
     "files carrying the manifest must keep verifying",
     "usage.FeatureBorrowing": "which feature a synthetic performer borrows under which grant: a link",
+    "usage.SyntheticNotice": "a studio's notice about its own synthetic performer (role, dates, justification): "
+    "no performer's personal data",
+    "consent.ConsentCheckRecord": "evidence of a studio's check (DOMAIN.md 2.14): ids, the use as the studio stated "
+    "it and the answer; no names of the performer",
+    "parties.EstateSearch": "the union's record of its search for an estate, which a signature rests on "
+    "(DOMAIN.md 2.8): staff's words about the search, kept as the signature is",
     "billing.Posting": "ledger amounts: the ledger must still reconcile",
     "residuals.CastMember": "the character's name and the residual base",
     "residuals.BonusShare": "amounts owed or paid: financial records are kept",

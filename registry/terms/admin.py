@@ -37,6 +37,12 @@ class AgreementAdmin(admin.ModelAdmin):
                     "request_expiry_days",
                     "union_consents_for_deceased",
                     "commercial_preconsent_same_advertiser",
+                    "strike_requests_held",
+                    "alteration_exemptions",
+                    "replica_from_footage_allowed",
+                    "synthetic_notice_justification_required",
+                    "synthetic_bargaining_days",
+                    "synthetic_use_waits_for_bargaining",
                 ]
             },
         ),

@@ -10,11 +10,27 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from registry.core.vocabulary.consent import AlterationExemption
 from registry.core.vocabulary.reference import Confidence
 from registry.core.vocabulary.terms import RateUnit, RoleCategory, Sector
 from registry.core.vocabulary.usage import UsageKind
 
 UNIT_INTERVAL = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+def default_alteration_exemptions() -> list[str]:
+    """DOMAIN.md 2.7: the exempt categories of digital alteration, every one by default."""
+    return list(AlterationExemption.values)
+
+
+def validate_alteration_exemptions(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("A list of exemption categories.")
+    unknown = sorted(set(value) - set(AlterationExemption.values))
+    if unknown:
+        raise ValidationError(
+            f"Unknown categories: {', '.join(unknown)}. Known: {', '.join(AlterationExemption.values)}."
+        )
 
 
 def default_synthetic_fund_split() -> dict[str, str]:
@@ -61,6 +77,37 @@ class Agreement(models.Model):
     commercial_preconsent_same_advertiser = models.BooleanField(
         default=False,
         help_text="Commercials: consent may cover future spots (same advertiser, product line).",
+    )
+    alteration_exemptions = models.JSONField(
+        default=default_alteration_exemptions,
+        blank=True,
+        validators=[validate_alteration_exemptions],
+        help_text="Digital alterations that need no consent under this agreement (DOMAIN.md 2.7).",
+    )
+    replica_from_footage_allowed = models.BooleanField(
+        default=False,
+        help_text="A replica may be made from footage shot on the job, with no scan (TV/Theatrical 2026, rule 2.6).",
+    )
+    # DOMAIN.md 2.12: a synthetic performer in a role a union performer could have played.
+    synthetic_notice_justification_required = models.BooleanField(
+        default=False,
+        help_text="A synthetic-performer notice must justify the 'significant additional value' (TV/Theatrical 2026).",
+    )
+    synthetic_bargaining_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text="Days the union has to bargain after a synthetic-performer notice is filed.",
+    )
+    synthetic_use_waits_for_bargaining = models.BooleanField(
+        default=False,
+        help_text="Using the synthetic performer before the bargaining window ends is a violation.",
+    )
+    strike_requests_held = models.BooleanField(
+        default=False,
+        help_text=(
+            "During a strike against a studio under this agreement, its new consent requests are taken "
+            "and held suspended instead of refused (DOMAIN.md 2.10)."
+        ),
     )
 
     # Compensation terms (DOMAIN.md section 3).

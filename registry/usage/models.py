@@ -12,7 +12,7 @@ from django.db.models import Q
 from registry.core.ids import new_public_id
 from registry.core.vocabulary.consent import ProjectKind
 from registry.core.vocabulary.terms import RoleCategory
-from registry.core.vocabulary.usage import LineStatus, UsageKind, UsageUnit
+from registry.core.vocabulary.usage import ExemptionReview, LineStatus, UsageKind, UsageUnit
 
 
 def new_report_id() -> str:
@@ -79,6 +79,44 @@ class FeatureBorrowing(models.Model):
         return f"{self.synthetic_performer.name} borrows {self.feature} of {self.performer}"
 
 
+def new_notice_id() -> str:
+    return new_public_id("snt")
+
+
+class SyntheticNotice(models.Model):
+    """A studio's notice, before first use, that a synthetic performer will play a role a union
+    performer could have played (DOMAIN.md 2.12). It opens a notice-and-bargaining case; under
+    agreements that say so, use before the bargaining window ends is a violation."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_notice_id, editable=False)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="synthetic_notices")
+    synthetic_performer = models.ForeignKey(SyntheticPerformer, on_delete=models.PROTECT, related_name="notices")
+    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+")
+    project_kind = models.CharField(max_length=16, choices=ProjectKind.choices)
+    project_title = models.CharField(max_length=200)
+    production_number = models.CharField(max_length=64)
+    role_category = models.CharField(max_length=24, choices=RoleCategory.choices)
+    role = models.CharField(max_length=200, help_text="The role the synthetic performer plays")
+    starts_on = models.DateField(help_text="First planned use")
+    ends_on = models.DateField(help_text="Last planned use")
+    justification = models.TextField(blank=True, max_length=4000)
+    borrows_real_features = models.BooleanField(help_text="As the studio stated it")
+    filed_at = models.DateTimeField()
+    bargaining_ends_on = models.DateField(help_text="Filing date + the agreement's bargaining days")
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["synthetic_performer", "production_number"], name="synthetic_notice_once_per_project"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="synthetic_notice_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.synthetic_performer_id} in {self.production_number}"
+
+
 class UsageLine(models.Model):
     report = models.ForeignKey(UsageReport, on_delete=models.PROTECT, related_name="lines")
     studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+")
@@ -130,6 +168,16 @@ class UsageLine(models.Model):
     media = models.JSONField(default=list)
     territory = models.JSONField(default=list)
     alteration_exemption = models.CharField(max_length=24, blank=True)
+    # DOMAIN.md 2.7: the studio's reason for the claimed exemption, and union staff's review of it.
+    exemption_justification = models.CharField(max_length=500, blank=True, default="")
+    exemption_review = models.CharField(max_length=12, choices=ExemptionReview.choices, blank=True, default="")
+    exemption_reviewed_at = models.DateTimeField(null=True, blank=True)
+    exemption_reviewed_by = models.CharField(max_length=200, blank=True, default="")
+    # What the use is beyond media and territory, as reported (rule 2.4).
+    role = models.CharField(max_length=200, blank=True, default="")
+    intended_use = models.CharField(max_length=500, blank=True, default="")
+    sensitive_content = models.JSONField(default=list, blank=True)
+    realtime_generation = models.BooleanField(default=False)
     violation_code = models.CharField(max_length=40, blank=True)
     violation_detail = models.CharField(max_length=500, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)

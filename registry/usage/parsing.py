@@ -16,7 +16,7 @@ from typing import Any
 from registry.consent import rules
 from registry.core import limits
 from registry.core.errors import FieldProblem
-from registry.core.vocabulary.consent import Medium, ProjectKind
+from registry.core.vocabulary.consent import Medium, ProjectKind, SensitiveFlag
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.usage.rules import MAX_LINES, LineInput
@@ -26,6 +26,7 @@ UNITS = frozenset(UsageUnit.values)
 PROJECT_KINDS = frozenset(ProjectKind.values)
 ROLE_CATEGORIES = frozenset(RoleCategory.values)
 MEDIA = frozenset(Medium.values)
+SENSITIVE_FLAGS = frozenset(SensitiveFlag.values)
 EXEMPTIONS = rules.ALTERATION_EXEMPTIONS
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _TERRITORY = re.compile(r"[A-Za-z]{2}")
@@ -115,6 +116,15 @@ class _Line:
             self.fail(name, fault.code, str(fault))
             return None
 
+    def boolean(self, name: str) -> bool:
+        value = self.raw.get(name, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.fail(name, "invalid", "Must be a valid boolean.")
+            return False
+        return value
+
     def string_list(self, name: str, choices: frozenset[str] | None, pattern: re.Pattern | None) -> tuple[str, ...]:
         value = self.raw.get(name, [])
         if value is None:
@@ -175,7 +185,12 @@ def parse_line(index: int, raw: Any, problems: list[FieldProblem]) -> LineInput 
         "media": line.string_list("media", MEDIA, None),
         "territory": line.string_list("territory", None, _TERRITORY),
         "alteration_exemption": line.choice("alteration_exemption", EXEMPTIONS, required=False),
+        "exemption_justification": line.text("exemption_justification", 500, required=False) or "",
         "justification": line.text("justification", 4000, required=False) or "",
+        "role": line.text("role", limits.USE_ROLE_MAX, required=False) or "",
+        "intended_use": line.text("intended_use", 500, required=False) or "",
+        "sensitive_content": tuple(sorted(set(line.string_list("sensitive_content", SENSITIVE_FLAGS, None)))),
+        "realtime_generation": line.boolean("realtime_generation"),
     }
     if values["currency"] is not None and not _CURRENCY.fullmatch(values["currency"]):
         line.fail("currency", "invalid", "Use an ISO 4217 code such as USD.")

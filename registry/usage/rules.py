@@ -13,7 +13,7 @@ from typing import Any
 from registry.consent import rules as consent_rules
 from registry.core.errors import FieldProblem
 from registry.core.vocabulary.consent import UseType
-from registry.core.vocabulary.usage import UsageKind, UsageUnit
+from registry.core.vocabulary.usage import UsageKind, UsageUnit, ViolationCode
 
 MAX_LINES = 10_000
 
@@ -59,7 +59,13 @@ class LineInput:
     media: tuple[str, ...] = ()
     territory: tuple[str, ...] = ()
     alteration_exemption: str | None = None
+    exemption_justification: str = ""
     justification: str = ""
+    # What the use is beyond media and territory (rule 2.4), compared with the signed description.
+    role: str = ""
+    intended_use: str = ""
+    sensitive_content: tuple[str, ...] = ()
+    realtime_generation: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,8 +204,66 @@ def line_problems(i: int, line: LineInput, refs: References) -> tuple[list[Field
         problems.append(
             problem(i, "currency", "wrong_currency", f"Agreement {agreement.code} pays in {agreement.currency}.")
         )
+    if line.kind in CONSENT_FOR_KIND and line.kind != UsageKind.SCAN_SESSION:
+        # Rule 2.4: a use of a performer says where and in what media it is shown (a scan session
+        # makes the replica and shows nothing: its media and territory are compared when given).
+        if not line.media:
+            problems.append(problem(i, "media", "required", "State the media of the use (rule 2.4)."))
+        if not line.territory:
+            problems.append(problem(i, "territory", "required", "State the territory of the use, or WW (rule 2.4)."))
+    if line.alteration_exemption:
+        # DOMAIN.md 2.7: a claim names its category and says why; only an alteration can claim one.
+        if line.kind != UsageKind.DIGITAL_ALTERATION:
+            problems.append(
+                problem(
+                    i,
+                    "alteration_exemption",
+                    "not_an_alteration",
+                    "Only a digital_alteration line can claim an alteration exemption.",
+                )
+            )
+        if not line.exemption_justification:
+            problems.append(
+                problem(
+                    i,
+                    "exemption_justification",
+                    "required",
+                    "Say briefly why the alteration is exempt (it is reviewed by the union).",
+                )
+            )
     if line.negotiated_amount is not None and line.negotiated_amount <= 0:
         problems.append(problem(i, "negotiated_amount", "not_positive", "The amount must be positive."))
     if problems:
         return problems, None
     return [], LineReferences(agreement=agreement, grant=grant, performer=performer, synthetic=synthetic)
+
+
+def norm_production(project: consent_rules.Project) -> str:
+    return " ".join(project.production_number.split()).casefold()
+
+
+def notice_violations(notice: Any, use_date: dt.date, name: str) -> list[Violation]:
+    """Rule 2.12: a synthetic performer's use against the notice its studio filed for the project
+    (None: never filed; the after-the-fact notice case covers that). `notice` has `.filed_at`,
+    `.bargaining_ends_on` and `.agreement.synthetic_use_waits_for_bargaining`."""
+    if notice is None:
+        return []
+    if use_date < notice.filed_at.date():
+        return [
+            Violation(
+                None,
+                ViolationCode.SYNTHETIC_BEFORE_NOTICE,
+                f"{name} was used on {use_date.isoformat()}, before its notice was filed on "
+                f"{notice.filed_at.date().isoformat()}.",
+            )
+        ]
+    if notice.agreement.synthetic_use_waits_for_bargaining and use_date < notice.bargaining_ends_on:
+        return [
+            Violation(
+                None,
+                ViolationCode.SYNTHETIC_DURING_BARGAINING,
+                f"{name} was used on {use_date.isoformat()}, before the bargaining window ends on "
+                f"{notice.bargaining_ends_on.isoformat()}.",
+            )
+        ]
+    return []

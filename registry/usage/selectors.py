@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from registry.consent.models import ConsentGrant
+from registry.core.vocabulary.usage import LineStatus
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Studio
 from registry.parties.selectors import performers_by_reference
 from registry.terms.models import Agreement
-from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
+from registry.usage.models import SyntheticNotice, SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.rules import LineInput, References
 
 
@@ -64,4 +65,29 @@ def report_references(studio: Studio, lines: list[LineInput]) -> References:
         },
         agreements={a.code: a for a in Agreement.objects.filter(code__in=agreement_codes)},
         signed_agreement_ids=frozenset(studio.agreements.values_list("pk", flat=True)),
+    )
+
+
+def exemption_claims_awaiting_review(*, after: int | None = None) -> QuerySet[UsageLine]:
+    """DOMAIN.md 2.7: lines claimed exempt that union staff have not reviewed, oldest first."""
+    qs = (
+        UsageLine.objects.filter(status=LineStatus.EXEMPT, exemption_review="")
+        .select_related("studio", "performer", "agreement")
+        .order_by("id")
+    )
+    return qs.filter(id__gt=after) if after is not None else qs
+
+
+def synthetic_notices_by_project(synthetic_ids) -> dict[tuple[int, str], SyntheticNotice]:
+    """The notices filed for these synthetic performers, by (synthetic id, production number as
+    compared), in one query (rule 2.12)."""
+    found = SyntheticNotice.objects.filter(synthetic_performer_id__in=list(synthetic_ids)).select_related("agreement")
+    return {(n.synthetic_performer_id, " ".join(n.production_number.split()).casefold()): n for n in found}
+
+
+def synthetic_notices_visible_to(caller: Caller) -> QuerySet[SyntheticNotice]:
+    return visible_to(
+        caller,
+        SyntheticNotice.objects.select_related("studio", "synthetic_performer", "agreement", "case"),
+        performer=None,
     )

@@ -31,7 +31,7 @@ from registry.core.errors import FieldProblem, RuleViolationError, StateConflict
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 from registry.core.vocabulary.consent import CheckReasonCode, UseType
-from registry.core.vocabulary.usage import LineStatus, UsageKind
+from registry.core.vocabulary.usage import ExemptionReview, LineStatus, UsageKind, ViolationCode
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
 from registry.terms import pricing
@@ -41,6 +41,7 @@ from registry.usage import rules as usage_rules
 from registry.usage import selectors
 from registry.usage.models import (
     FeatureBorrowing,
+    SyntheticNotice,
     SyntheticPerformer,
     UsageLine,
     UsageReport,
@@ -68,6 +69,7 @@ class _Resolved:
     status: str = LineStatus.ACCEPTED
     covering_grant_id: str | None = None
     violations: list[usage_rules.Violation] = field(default_factory=list)
+    notice: SyntheticNotice | None = None
 
 
 def _resolve(studio: Studio, lines: Sequence[LineInput]) -> list[_Resolved]:
@@ -106,6 +108,7 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
         b.performer_id for bs in borrowings.values() for b in bs
     }
     histories = consent_selectors.grant_histories(studio_id=studio.pk, performer_ids=sorted(performer_ids))
+    notices = selectors.synthetic_notices_by_project(synthetic_ids)
 
     # Lines of a report share performers and dates: build each (pool, moment) candidate list once.
     candidate_cache: dict[tuple, list[rules.GrantCandidate]] = {}
@@ -134,19 +137,29 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
                 on=line.use_date,
                 media=line.media,
                 territory=line.territory,
+                role=line.role,
+                intended_use=line.intended_use,
+                sensitive_content=line.sensitive_content,
+                realtime_generation=line.realtime_generation,
             )
             # A line relying on a grant is answered by that grant's lineage (an amendment's versions).
             lineage = r.grant.lineage_id if r.grant is not None else None
             outcome = rules.decide_check(
-                query, candidates(r.performer.pk, lineage, as_of), None, line.alteration_exemption
+                query, candidates(r.performer.pk, lineage, as_of), None, _claim(studio, r, as_of)
             )
-            if outcome.allowed:
+            if outcome.exemption:
+                r.status = LineStatus.EXEMPT  # rule 2.7: kept, not billed, reviewed by the union
+            elif outcome.allowed:
                 r.covering_grant_id = outcome.grant_id
             else:
                 reasons = _most_relevant_first(outcome.reasons)
-                detail = "; ".join(x.message for x in reasons)[:500]
+                # The case names each dimension the use fell outside of (rule 2.4).
+                detail = "; ".join(_reason_text(x) for x in reasons)[:500]
                 r.violations.append(usage_rules.Violation(r.performer, reasons[0].code, detail))
         elif line.kind in SYNTHETIC_KINDS:
+            if line.kind == UsageKind.SYNTHETIC_STANDIN:
+                r.notice = notices.get((r.synthetic.pk, usage_rules.norm_production(line.project)))
+                r.violations.extend(usage_rules.notice_violations(r.notice, line.use_date, r.synthetic.name))
             # Rule 2.12: each real performer whose feature it borrows must have consented.
             for b in borrowings.get(r.synthetic.pk, []):
                 query = rules.UseQuery(use=UseType.SYNTHETIC_FEATURE, project=line.project, on=line.use_date)
@@ -210,6 +223,22 @@ def _refuse_unpriceable(resolved: list[_Resolved], signed: dict[str, dict]) -> N
             )
     if problems:
         raise UsageRejectedError(problems_summary(problems), problems=problems)
+
+
+def _claim(studio: Studio, r: _Resolved, as_of: dt.datetime) -> rules.ExemptionClaim | None:
+    """Rule 2.7: the line's exemption claim, weighed against its agreement's exempt categories
+    and any strike against the studio under that agreement at the time of use."""
+    category = r.given.alteration_exemption
+    if not category:
+        return None
+    struck = consent_selectors.strikes_in_force(as_of).filter(agreement_id=r.agreement.pk, studios=studio.pk).exists()
+    return rules.ExemptionClaim(category=category, allowed=frozenset(r.agreement.alteration_exemptions), struck=struck)
+
+
+def _reason_text(reason: rules.CheckReason) -> str:
+    if reason.code == CheckReasonCode.OUTSIDE_SCOPE and reason.field:
+        return f"Outside scope ({reason.field}): {reason.message}"
+    return reason.message
 
 
 def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.CheckReason]:
@@ -342,6 +371,14 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
         "media": list(line.media),
         "territory": list(line.territory),
         "alteration_exemption": line.alteration_exemption or "",
+        "exemption_justification": line.exemption_justification,
+        "exemption_review": "",
+        "exemption_reviewed_at": None,
+        "exemption_reviewed_by": "",
+        "role": line.role,
+        "intended_use": line.intended_use,
+        "sensitive_content": list(line.sensitive_content),
+        "realtime_generation": line.realtime_generation,
         "violation_code": first.code,
         "violation_detail": first.message,
         "retracted_at": None,
@@ -352,7 +389,10 @@ def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: d
 
 
 def _synthetic_notice(studio: Studio, r: _Resolved, usage_line_id: int, now: dt.datetime) -> None:
-    """A synthetic performer in a union role opens one notice-and-bargaining case per project."""
+    """A synthetic performer in a union role opens one notice-and-bargaining case per project:
+    after the fact, when the studio never filed notice before use (rule 2.12)."""
+    if r.notice is not None:
+        return  # the notice filed before use opened its own case
     open_case = (
         Case.objects.filter(
             kind=CaseKind.SYNTHETIC_NOTICE,
@@ -408,6 +448,202 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
             data={"report": line.report_id, "previous_status": previous, "reason": line.retraction_reason},
         )
     return line
+
+
+def _exemption_under_review(line: UsageLine) -> UsageLine:
+    line = UsageLine.objects.select_for_update(of=("self",)).select_related("studio", "performer").get(pk=line.pk)
+    if line.status != LineStatus.EXEMPT or line.exemption_review:
+        raise StateConflictError(f"Line {line.line_ref} has no exemption claim awaiting review.")
+    return line
+
+
+def _audit_review(line: UsageLine, actor: Actor, action: AuditAction, data: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_type=AuditSubject.USAGE_LINE,
+        subject_id=line.line_ref,
+        studio_id=line.studio.public_id,
+        performer_id=line.performer.public_id if line.performer_id else None,
+        data={"report": line.report_id, "exemption": line.alteration_exemption, **data},
+    )
+
+
+def exemption_claim_uphold(*, line: UsageLine, actor: Actor, now: dt.datetime | None = None) -> UsageLine:
+    """DOMAIN.md 2.7: union staff agree the alteration needed no consent; the line stays exempt
+    (kept for the record, never billed)."""
+    with transaction.atomic():
+        line = _exemption_under_review(line)
+        line.exemption_review = ExemptionReview.UPHELD
+        line.exemption_reviewed_at = now or timezone.now()
+        line.exemption_reviewed_by = actor.name
+        line.save(update_fields=["exemption_review", "exemption_reviewed_at", "exemption_reviewed_by"])
+        _audit_review(line, actor, AuditAction.EXEMPTION_UPHELD, {})
+    return line
+
+
+def exemption_claim_reject(
+    *, line: UsageLine, reason: str, actor: Actor, now: dt.datetime | None = None
+) -> tuple[UsageLine, Case]:
+    """DOMAIN.md 2.7: union staff reject the claim; the use was not consented, so the line becomes
+    a violation with a case, as any use outside consent does."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolationError(
+            "Say why the exemption is rejected.",
+            problems=[FieldProblem("reason", "required", "Give the reason for rejecting the exemption.")],
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = _exemption_under_review(line)
+        line.status = LineStatus.VIOLATION
+        line.exemption_review = ExemptionReview.REJECTED
+        line.exemption_reviewed_at = now
+        line.exemption_reviewed_by = actor.name
+        line.violation_code = ViolationCode.EXEMPTION_REJECTED
+        line.violation_detail = f"The {line.alteration_exemption} exemption was rejected: {reason}"[:500]
+        line.save(
+            update_fields=[
+                "status",
+                "exemption_review",
+                "exemption_reviewed_at",
+                "exemption_reviewed_by",
+                "violation_code",
+                "violation_detail",
+            ]
+        )
+        case = case_open(
+            actor=actor,
+            now=now,
+            kind=CaseKind.VIOLATION,
+            studio=line.studio,
+            performer=line.performer,
+            usage_line_id=line.pk,
+            grant=line.grant,
+            production_number=line.production_number,
+            reason_code=ViolationCode.EXEMPTION_REJECTED,
+            summary=f"Line {line.line_ref} ({line.kind}, {line.use_date.isoformat()}): {line.violation_detail}"[:500],
+        )
+        _audit_review(line, actor, AuditAction.EXEMPTION_REJECTED, {"reason": reason[:500], "case": case.public_id})
+    return line, case
+
+
+@dataclass(frozen=True)
+class NewSyntheticNotice:
+    studio: Studio
+    synthetic: SyntheticPerformer
+    agreement: Agreement
+    project: rules.Project
+    role_category: str
+    role: str
+    starts_on: dt.date
+    ends_on: dt.date
+    justification: str
+    borrows_real_features: bool
+
+
+def synthetic_notice_file(*, new: NewSyntheticNotice, actor: Actor, now: dt.datetime | None = None) -> SyntheticNotice:
+    """Rule 2.12: notice, before first use, of a synthetic performer in a role a union performer
+    could have played. Opens the union's notice-and-bargaining case; the bargaining window is the
+    agreement's (days from filing)."""
+    now = now or timezone.now()
+    problems = _notice_problems(new, now)
+    if problems:
+        raise RuleViolationError(problems_summary(problems), problems=problems)
+    with transaction.atomic():
+        lock_studio(new.studio.pk)
+        if SyntheticNotice.objects.filter(
+            synthetic_performer=new.synthetic, production_number=new.project.production_number
+        ).exists():
+            raise StateConflictError(
+                f"Notice for {new.synthetic.name} in {new.project.production_number} was already filed."
+            )
+        filed_on = timezone.localdate(now)
+        notice = SyntheticNotice.objects.create(
+            studio=new.studio,
+            synthetic_performer=new.synthetic,
+            agreement=new.agreement,
+            project_kind=new.project.kind,
+            project_title=new.project.title,
+            production_number=new.project.production_number,
+            role_category=new.role_category,
+            role=new.role,
+            starts_on=new.starts_on,
+            ends_on=new.ends_on,
+            justification=new.justification,
+            borrows_real_features=new.borrows_real_features,
+            filed_at=now,
+            bargaining_ends_on=filed_on + dt.timedelta(days=new.agreement.synthetic_bargaining_days),
+        )
+        notice.case = case_open(
+            actor=actor,
+            now=now,
+            kind=CaseKind.SYNTHETIC_NOTICE,
+            studio=new.studio,
+            synthetic_performer=new.synthetic,
+            production_number=new.project.production_number,
+            reason_code=ViolationCode.SYNTHETIC_NOTICE_FILED,
+            justification=new.justification,
+            summary=(
+                f"{new.synthetic.name} will play {new.role} (a {new.role_category.replace('_', ' ')} role) in "
+                f"{new.project.title} ({new.project.production_number}) from {new.starts_on.isoformat()} to "
+                f"{new.ends_on.isoformat()}; bargaining until {notice.bargaining_ends_on.isoformat()}"
+                f"{'; it borrows a real performer' + chr(39) + 's feature' if new.borrows_real_features else ''}."
+            ),
+        )
+        notice.save(update_fields=["case"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.SYNTHETIC_NOTICE_FILED,
+            subject_type=AuditSubject.SYNTHETIC_PERFORMER,
+            subject_id=new.synthetic.public_id,
+            studio_id=new.studio.public_id,
+            data={
+                "notice": notice.public_id,
+                "agreement": new.agreement.code,
+                "production_number": notice.production_number,
+                "role": notice.role,
+                "starts_on": notice.starts_on,
+                "ends_on": notice.ends_on,
+                "bargaining_ends_on": notice.bargaining_ends_on,
+                "borrows_real_features": notice.borrows_real_features,
+                "case": notice.case.public_id,
+            },
+        )
+    return notice
+
+
+def _notice_problems(new: NewSyntheticNotice, now: dt.datetime) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if not new.studio.agreements.filter(pk=new.agreement.pk).exists():
+        problems.append(
+            FieldProblem("agreement", "studio_not_signatory", f"You are not a signatory to {new.agreement.code}.")
+        )
+    if new.ends_on < new.starts_on:
+        problems.append(FieldProblem("ends_on", "dates_reversed", "The last use must be on or after the first."))
+    if new.starts_on < timezone.localdate(now):
+        problems.append(
+            FieldProblem("starts_on", "not_before_use", "Notice comes before first use: the first use cannot be past.")
+        )
+    if new.agreement.synthetic_notice_justification_required and len(new.justification.strip()) < 15:
+        problems.append(
+            FieldProblem(
+                "justification",
+                "required",
+                f"{new.agreement.code} requires a justification of the significant additional value "
+                "(at least 15 characters).",
+            )
+        )
+    borrows = FeatureBorrowing.objects.filter(synthetic_performer=new.synthetic).exists()
+    if borrows and not new.borrows_real_features:
+        problems.append(
+            FieldProblem(
+                "borrows_real_features",
+                "contradicts_registration",
+                f"{new.synthetic.name} was registered as borrowing a real performer's feature.",
+            )
+        )
+    return problems
 
 
 def synthetic_performer_register(

@@ -18,6 +18,8 @@ from registry.consent.models import (
     Suspension,
 )
 from registry.parties.models import Performer
+from registry.parties.services import estate_search_record
+from tests.conftest import SYSTEM
 from tests.consent.factories import accept, create_request, grant_for
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -112,8 +114,16 @@ def consent_world(
     for caller, once_represented in zip(LAPSED, (former_guardian, agent_of_deceased, estate_of_living), strict=True):
         represented = once_represented.performer
         request = create_request(studio.studio, represented, agreement)
-        # Harold Vance died with no estate on record: the union signs for him.
+        # Harold Vance died with no estate on record: after a diligent search, the union signs for him.
         by_union = represented.date_of_death is not None
+        if by_union:
+            estate_search_record(
+                performer=represented,
+                searcher="Ada Admin",
+                searched_on=represented.date_of_death,
+                steps="Probate records, the former agent and the family: no executor was found.",
+                actor=SYSTEM,
+            )
         grant = accept(request, user=staff.user if by_union else None, name="Ada Admin", union_admin=by_union)
         lapsed[caller] = (grant, create_request(studio.studio, represented, agreement, use="voice_replica"))
     return World(

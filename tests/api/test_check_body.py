@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from registry.api.serializers.consent import ConsentCheckSerializer, check_body_fast
 from registry.core.limits import EARLIEST_DATE, LATEST_DATE
-from registry.core.vocabulary.consent import AlterationExemption, Medium, ProjectKind, UseType
+from registry.core.vocabulary.consent import AlterationExemption, Medium, ProjectKind, SensitiveFlag, UseType
 
 TYPICAL = {
     "performer": "prf_01HZX3",
@@ -42,8 +42,15 @@ def as_plain(data) -> dict:
     "body",
     [
         TYPICAL,
-        {**TYPICAL, "on": None, "record": True, "alteration_exemption": "cosmetic"},
-        {k: v for k, v in TYPICAL.items() if k not in ("on", "media", "territory")},
+        {**TYPICAL, "on": None, "record": True},
+        {k: v for k, v in TYPICAL.items() if k != "on"},
+        {
+            **TYPICAL,
+            "role": " Detective Mara Quinn ",
+            "intended_use": "Crowd scene in episode 3",
+            "sensitive_content": ["violence"],
+            "realtime_generation": True,
+        },
         {**TYPICAL, "performer": "  M-1234567 ", "unknown_key": {"ignored": True}},
         {**TYPICAL, "project": {**TYPICAL["project"], "advertiser": " Acme ", "product_line": ""}},
     ],
@@ -76,7 +83,25 @@ def test_typical_bodies_take_the_fast_reading_and_read_as_the_serializer_does(bo
         {**TYPICAL, "media": ["carrier_pigeon"]},
         {**TYPICAL, "territory": ["USA"]},
         {**TYPICAL, "record": "yes"},
+        # Rule 2.4: media and territory are required, and the serializer words the error.
+        {k: v for k, v in TYPICAL.items() if k != "media"},
+        {k: v for k, v in TYPICAL.items() if k != "territory"},
+        {**TYPICAL, "media": []},
+        {**TYPICAL, "territory": []},
+        {**TYPICAL, "role": "x" * 201},
+        {**TYPICAL, "role": 7},
+        {**TYPICAL, "intended_use": ["trailer"]},
+        {**TYPICAL, "sensitive_content": ["gore"]},
+        {**TYPICAL, "sensitive_content": "nudity"},
+        {**TYPICAL, "realtime_generation": "yes"},
         {**TYPICAL, "alteration_exemption": "because"},
+        # A claimed exemption (rule 2.7) names its agreement and justification: the serializer's path.
+        {
+            **TYPICAL,
+            "alteration_exemption": "cosmetic",
+            "agreement": "tvth-2026",
+            "exemption_justification": "Blemish",
+        },
     ],
 )
 def test_anything_unusual_is_left_to_the_serializer(body):
@@ -123,6 +148,12 @@ bodies = st.fixed_dictionaries(
         ),
         "alteration_exemption": st.one_of(st.sampled_from(AlterationExemption.values), text),
         "record": st.one_of(st.booleans(), text),
+        "role": text,
+        "intended_use": text,
+        "sensitive_content": st.one_of(
+            st.lists(st.one_of(st.sampled_from(SensitiveFlag.values), text), max_size=5), text
+        ),
+        "realtime_generation": st.one_of(st.booleans(), text),
     },
 )
 
@@ -144,12 +175,15 @@ good_bodies = st.fixed_dictionaries(
             {"kind": st.sampled_from(ProjectKind.values), "title": plain, "production_number": plain},
             optional={"advertiser": st.just("") | plain, "product_line": st.just("") | plain},
         ),
+        "media": st.lists(st.sampled_from(Medium.values), min_size=1, max_size=len(Medium)),
+        "territory": st.lists(st.sampled_from(["US", "ww", "Gb", "FR"]), min_size=1, max_size=5),
     },
     optional={
         "on": st.none() | st.dates(min_value=EARLIEST_DATE, max_value=LATEST_DATE).map(dt.date.isoformat),
-        "media": st.lists(st.sampled_from(Medium.values), max_size=len(Medium)),
-        "territory": st.lists(st.sampled_from(["US", "ww", "Gb", "FR"]), max_size=5),
-        "alteration_exemption": st.none() | st.sampled_from(AlterationExemption.values),
+        "role": st.just("") | plain,
+        "intended_use": st.just("") | plain,
+        "sensitive_content": st.lists(st.sampled_from(SensitiveFlag.values), max_size=len(SensitiveFlag)),
+        "realtime_generation": st.booleans(),
         "record": st.booleans(),
     },
 )

@@ -708,11 +708,110 @@ def test_check_outside_scope_names_the_field(studio, performer, agreement):
     ]
 
 
+# --- Rule 2.4: a use is held to the whole signed description -----------------------------------
+WHOLE_USE = {
+    "role": "ana reyes, rooftop chase",
+    "intended_use": "  Replica performs the rooftop stunt sequence in place of a double ",
+    "media": ["streaming", "theatrical"],
+    "territory": ["us", "CA"],
+}
+
+
+def test_a_use_stated_whole_inside_the_description_is_covered(studio, performer, agreement):
+    # Given: a grant for Detective Ana Reyes's rooftop chase, with violence flagged and signed.
+    grant = grant_for(studio.studio, performer.performer, agreement, description={"sensitive_content": ["violence"]})
+
+    # When: the studio states every dimension of the use, each within what was signed.
+    response = studio.client.post(
+        CHECKS,
+        _check_body(performer.performer, grant.term_start, sensitive_content=["violence"], **WHOLE_USE),
+        format="json",
+    )
+
+    # Then: it is covered by that grant.
+    assert response.status_code == 200, response.content
+    assert (response.json()["allowed"], response.json()["grant"], response.json()["reasons"]) == (
+        True,
+        grant.public_id,
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"role": "Captain Lee"}, "role", "The grant's description does not cover this role or scene."),
+        (
+            {"intended_use": "Trailer voice-over"},
+            "intended_use",
+            "This intended use is not one the grant's description lists.",
+        ),
+        (
+            {"sensitive_content": ["nudity", "violence"]},
+            "sensitive_content",
+            "Sensitive content the performer did not consent to: nudity, violence.",
+        ),
+        ({"realtime_generation": True}, "realtime_generation", "The grant does not cover real-time generation."),
+        ({"media": ["streaming", "radio"]}, "media", "Not covered media: radio."),
+        ({"territory": ["US", "FR"]}, "territory", "Not covered territory: FR."),
+    ],
+    ids=["role", "intended_use", "sensitive_content", "realtime", "media", "territory"],
+)
+def test_each_dimension_outside_the_description_is_named(studio, performer, agreement, change, field, message):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    body = _check_body(performer.performer, grant.term_start, **{**WHOLE_USE, **change})
+
+    response = studio.client.post(CHECKS, body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["allowed"] is False
+    assert response.json()["reasons"] == [
+        {"code": "outside_scope", "field": field, "message": message, "grant": grant.public_id}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ({"media": None}, "State the media of the use (rule 2.4)."),
+        ({"media": []}, "State at least one medium of the use (rule 2.4)."),
+        ({"territory": None}, "State the territory of the use (rule 2.4)."),
+        ({"territory": []}, "State at least one territory of the use, or WW (rule 2.4)."),
+    ],
+    ids=["media-absent", "media-empty", "territory-absent", "territory-empty"],
+)
+def test_a_check_without_media_or_territory_is_a_400_naming_it(studio, performer, agreement, missing, message):
+    grant = grant_for(studio.studio, performer.performer, agreement)
+    body = _check_body(performer.performer, grant.term_start)
+    for key, value in missing.items():
+        if value is None:
+            body.pop(key)
+        else:
+            body[key] = value
+    before = db_snapshot()
+
+    response = studio.client.post(CHECKS, body, format="json")
+
+    problem = assert_problem(response, 400, "validation-error")
+    ((name, value),) = missing.items()
+    code = "required" if value is None else "empty"
+    assert problem["errors"] == [{"field": name, "code": code, "message": message}]
+    assert db_snapshot() == before
+
+
 def test_check_of_an_unknown_performer_is_422(studio):
     before = db_snapshot()
 
     response = studio.client.post(
-        CHECKS, {"performer": "prf_nosuchperformer", "use": "replica_use", "project": PROJECT}, format="json"
+        CHECKS,
+        {
+            "performer": "prf_nosuchperformer",
+            "use": "replica_use",
+            "project": PROJECT,
+            "media": ["streaming"],
+            "territory": ["US"],
+        },
+        format="json",
     )
 
     problem = assert_problem(response, 422, "consent-rule-violation")

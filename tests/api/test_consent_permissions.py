@@ -41,7 +41,8 @@ STRIKES = "/api/v1/strikes/"
 UNION_MAY_NOT_SIGN = (
     403,
     "permission-denied",
-    "The union consents only for a deceased performer with no estate on record.",
+    "The union consents only for a deceased performer with no estate on record, once staff have recorded a "
+    "diligent search for one.",
 )
 ANALYST_MAY_NOT_SIGN = (403, "permission-denied", "Union analysts cannot sign.")
 

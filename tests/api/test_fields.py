@@ -115,6 +115,8 @@ def test_a_check_with_record_0_is_refused_and_records_nothing(studio, performer,
         "performer": performer.performer.public_id,
         "use": "replica_use",
         "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-2027-004"},
+        "media": ["streaming"],
+        "territory": ["US"],
         "record": 0,
     }
     before = db_snapshot()

@@ -36,10 +36,11 @@ def test_current_candidates_match_the_history(studio, performer, agreement):
         else:
             histories = selectors.grant_histories(studio_id=studio.studio.pk, performer_ids=[performer.performer.pk])
             found = selectors.candidates_as_of(histories[performer.performer.pk], now)
-        return sorted((c.grant_id, c.status, c.suspension_causes) for c in found)
+        # The whole scope too (rule 2.4): the statement reads the description's columns as the ORM does.
+        return sorted(((c.grant_id, c.status, c.suspension_causes), repr(c.scope)) for c in found)
 
     assert answer(current=True) == answer(current=False)
-    assert {status for _, status, _ in answer(current=True)} == {"revoked", "suspended"}
+    assert {status for (_, status, _), _ in answer(current=True)} == {"revoked", "suspended"}
 
 
 def _varied_world(studio, performer, agreement):
@@ -71,6 +72,24 @@ def _queries(grants) -> list[rules.UseQuery]:
         for use in ("replica_use", "training", "real_time_generation"):
             for media, territory in ((("streaming",), ("US",)), (("radio",), ("FR",))):
                 out.append(rules.UseQuery(use=use, project=grant.project(), on=on, media=media, territory=territory))
+        # Rule 2.4: the rest of the description, inside and outside it.
+        for role, intended, flags, realtime in (
+            ("Ana Reyes", "Replica performs the rooftop stunt sequence in place of a double", (), False),
+            ("Captain Lee", "Trailer", ("nudity",), True),
+        ):
+            out.append(
+                rules.UseQuery(
+                    use="replica_use",
+                    project=grant.project(),
+                    on=on,
+                    media=("streaming",),
+                    territory=("US",),
+                    role=role,
+                    intended_use=intended,
+                    sensitive_content=flags,
+                    realtime_generation=realtime,
+                )
+            )
     return out
 
 

@@ -30,6 +30,7 @@ from hypothesis.stateful import (
 from registry.audit.selectors import verify_audit_chain
 from registry.consent import services
 from registry.consent.models import ConsentGrant, ConsentRequest, GrantStatusChange, Strike, Suspension
+from registry.consent.services import StudioOnStrikeError
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES
 from registry.parties.models import Performer, Studio
@@ -107,6 +108,8 @@ class ConsentLifecycle(RuleBasedStateMachine):
         self.requests: dict[int, RequestModel] = {}
         self.grants: dict[int, GrantModel] = {}
         self.strikes: dict[int, StrikeModel] = {}
+        # Rule 2.10: whether the agreement takes requests made during a strike (held suspended).
+        self.held = False
 
     # --- helpers ---------------------------------------------------------------------------
     def _strikes_in_force_against(self, studio: int) -> set[int]:
@@ -118,8 +121,19 @@ class ConsentLifecycle(RuleBasedStateMachine):
     def _answered(self) -> list[int]:
         return sorted(pk for pk, m in self.requests.items() if m.status != "pending")
 
-    def _request(self, studio: int, performer: int, use: str) -> int:
-        created = factories.create_request(self.studios[studio], self.performers[performer], self.agreement, use=use)
+    def _request(self, studio: int, performer: int, use: str) -> int | None:
+        struck = bool(self._strikes_in_force_against(studio))
+        try:
+            created = factories.create_request(
+                self.studios[studio], self.performers[performer], self.agreement, use=use
+            )
+        except StudioOnStrikeError:
+            # Rule 2.10: refused while a strike against the studio lasts, unless the agreement holds them.
+            event("request: refused, studio on strike")
+            assert struck and not self.held, "a request was refused with no strike in force"
+            return None
+        assert not (struck and not self.held), "a request to a studio on strike was taken"
+        assert (created.held_by_strike_id is not None) == (struck and self.held)
         self.requests[created.pk] = RequestModel(studio=studio, performer=performer, use=use)
         return created.pk
 
@@ -161,12 +175,21 @@ class ConsentLifecycle(RuleBasedStateMachine):
         use=st.sampled_from(["replica_use", "voice_replica"]),
     )
     def request(self, studio: int, performer: int, use: str) -> None:
-        self._request(studio, performer, use)
-        event("request: ok")
+        if self._request(studio, performer, use) is not None:
+            event("request: ok")
 
     @rule(studio=st.integers(0, 1), performer=st.integers(0, 1))
     def request_and_accept(self, studio: int, performer: int) -> None:
-        self._accept(self._request(studio, performer, "replica_use"))
+        pk = self._request(studio, performer, "replica_use")
+        if pk is not None:
+            self._accept(pk)
+
+    @rule(held=st.booleans())
+    def set_strike_policy(self, held: bool) -> None:
+        """Union staff edit the agreement: requests during a strike refused, or held (rule 2.10)."""
+        self.agreement.strike_requests_held = held
+        self.agreement.save(update_fields=["strike_requests_held"])
+        self.held = held
 
     def _amend(self, pk: int) -> None:
         model = self.grants[pk]
@@ -180,6 +203,10 @@ class ConsentLifecycle(RuleBasedStateMachine):
                 amends_grant=grant,
                 description={"detail": f"Amendment of {grant.public_id}"},
             )
+        except StudioOnStrikeError:
+            event("amend: refused, studio on strike")
+            assert model.ended is None and self._strikes_in_force_against(model.studio) and not self.held
+            return
         except REFUSALS as refusal:
             event(f"amend: refused ({type(refusal).__name__})")
             assert model.ended is not None, f"amending a live grant was refused: {refusal}"
@@ -187,6 +214,7 @@ class ConsentLifecycle(RuleBasedStateMachine):
             assert [p.code for p in refusal.problems] == ["grant_not_live"]
             return
         assert model.ended is None, "a grant that is no longer live was amended"
+        assert not (self._strikes_in_force_against(model.studio) and not self.held), "amended during a strike"
         performer = self.performers.index(grant.performer)
         self.requests[created.pk] = RequestModel(studio=model.studio, performer=performer, use=grant.use, amends=pk)
         event("amend: ok")

@@ -668,30 +668,35 @@ def test_exempt_digital_alteration_is_allowed_without_a_grant_and_records_the_ex
     q = UseQuery(use=UseType.DIGITAL_ALTERATION, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
-    outcome = rules.decide_check(q, [], None, claimed_exemption=exemption)
+    outcome = rules.decide_check(q, [], None, rules.ExemptionClaim(exemption))
 
     # then
     assert (outcome.allowed, outcome.grant_id, outcome.exemption, outcome.reasons) == (True, None, exemption, ())
 
 
 @pytest.mark.parametrize(
-    ("use", "claimed"),
+    ("use", "claimed", "expected"),
     [
-        pytest.param(UseType.DIGITAL_ALTERATION, "face_swap", id="non-exempt-category"),
-        pytest.param(UseType.DIGITAL_ALTERATION, None, id="nothing-claimed"),
-        pytest.param(UseType.REPLICA_USE, "dubbing", id="exemption-only-for-alteration"),
+        pytest.param(
+            UseType.DIGITAL_ALTERATION,
+            "face_swap",
+            [("exemption_not_allowed", "alteration_exemption", None), ("no_grant", None, None)],
+            id="non-exempt-category",
+        ),
+        pytest.param(UseType.DIGITAL_ALTERATION, None, [("no_grant", None, None)], id="nothing-claimed"),
+        pytest.param(UseType.REPLICA_USE, "dubbing", [("no_grant", None, None)], id="exemption-only-for-alteration"),
     ],
 )
-def test_non_exempt_claim_needs_a_grant(use, claimed):
+def test_non_exempt_claim_needs_a_grant(use, claimed, expected):
     # given no grant
     q = UseQuery(use=use, project=PICTURE, on=dt.date(2027, 6, 1))
 
     # when
-    outcome = rules.decide_check(q, [], None, claimed_exemption=claimed)
+    outcome = rules.decide_check(q, [], None, rules.ExemptionClaim(claimed) if claimed else None)
 
     # then
     assert (outcome.allowed, outcome.exemption) == (False, None)
-    assert reasons(outcome) == [("no_grant", None, None)]
+    assert reasons(outcome) == expected
 
 
 # --- 2.8 Deceased performers and 2.9 minors: who signs ----------------------------------------------
@@ -699,10 +704,19 @@ def test_non_exempt_claim_needs_a_grant(use, claimed):
     ("performer", "on", "expected"),
     [
         pytest.param(
-            PerformerFacts(date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1)),
+            PerformerFacts(
+                date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1), estate_search_on_record=True
+            ),
             TODAY,
             {"estate", "union"},
-            id="deceased-no-estate-estate-or-union",
+            id="deceased-no-estate-searched-estate-or-union",
+        ),
+        # Rule 2.8: no diligent search for an estate on record, so the union may not sign yet.
+        pytest.param(
+            PerformerFacts(date_of_birth=dt.date(1940, 1, 1), date_of_death=dt.date(2025, 5, 1)),
+            TODAY,
+            {"estate"},
+            id="deceased-no-estate-not-searched-estate-only",
         ),
         pytest.param(
             PerformerFacts(

@@ -28,7 +28,7 @@ from registry.consent.models import (
 from registry.core.errors import NotPermittedError, RuleViolationError, StateConflictError
 from registry.core.vocabulary.consent import UseType
 from registry.parties.callers import Caller, CallerKind
-from registry.parties.services import representative_authorise
+from registry.parties.services import estate_search_record, representative_authorise
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import accept, audited_status_changes, create_request, run_strike_jobs
 
@@ -702,15 +702,35 @@ def test_the_estate_signs_for_a_deceased_performer(studio, deceased_with_estate,
 
 
 def test_the_union_signs_for_a_deceased_performer_with_no_estate(studio, deceased, staff, agreement):
-    # given
+    # given a diligent search for an estate on record (rule 2.8)
+    search = estate_search_record(
+        performer=deceased.performer,
+        searcher="Ada Admin",
+        searched_on=D0 - DAY,
+        steps="Probate records of Los Angeles County, the former agent, two nieces: no executor named.",
+        actor=SYSTEM,
+        now=T0,
+    )
     request = place(studio.studio, deceased.performer, agreement)
 
     # when
     grant = sign(request, user=staff.user, union_admin=True, name="Ada (union)", now=T0 + HOUR)
 
-    # then
+    # then the signature rests on the search
     assert grant.signer_role == "union"
-    assert Signature.objects.get(request=request).signer_role == "union"
+    assert (
+        Signature.objects.get(request=request).signer_role,
+        Signature.objects.get(request=request).estate_search,
+    ) == (
+        "union",
+        search,
+    )
+
+
+def test_the_union_may_not_sign_before_a_search_for_an_estate_is_recorded(deceased, staff):
+    with pytest.raises(NotPermittedError) as excinfo:
+        services.signer_for(user=staff.user, performer=deceased.performer, is_union_admin=True, name="Ada", on=D0)
+    assert "once staff have recorded a diligent search" in excinfo.value.message
 
 
 def test_the_union_may_not_sign_when_an_estate_exists(deceased_with_estate, staff):
@@ -718,13 +738,19 @@ def test_the_union_may_not_sign_when_an_estate_exists(deceased_with_estate, staf
         services.signer_for(
             user=staff.user, performer=deceased_with_estate.performer, is_union_admin=True, name="Ada", on=D0
         )
-    assert excinfo.value.message == "The union consents only for a deceased performer with no estate on record."
+    assert excinfo.value.message == (
+        "The union consents only for a deceased performer with no estate on record, once staff have "
+        "recorded a diligent search for one."
+    )
 
 
 def test_the_union_may_not_sign_for_a_living_performer(performer, staff):
     with pytest.raises(NotPermittedError) as excinfo:
         services.signer_for(user=staff.user, performer=performer.performer, is_union_admin=True, name="Ada", on=D0)
-    assert excinfo.value.message == "The union consents only for a deceased performer with no estate on record."
+    assert excinfo.value.message == (
+        "The union consents only for a deceased performer with no estate on record, once staff have "
+        "recorded a diligent search for one."
+    )
 
 
 def test_staff_who_are_not_union_admins_cannot_sign_for_the_deceased(deceased, analyst):
@@ -1046,6 +1072,9 @@ def test_strike_needs_a_studio_and_a_reason(agreement, studio):
 
 
 def test_a_grant_accepted_during_a_strike_starts_suspended(studio, performer, agreement):
+    # (rule 2.10: this agreement takes requests made during a strike, held suspended)
+    agreement.strike_requests_held = True
+    agreement.save(update_fields=["strike_requests_held"])
     # given a strike in force and a pending request
     strike = services.strike_declare(
         agreement=agreement, studios=[studio.studio], reason="Talks failed", actor=SYSTEM, now=T0
@@ -1193,6 +1222,9 @@ def test_a_future_strike_lifted_before_its_start_never_applies(studio, performer
 
 
 def test_an_amendment_accepted_during_a_strike_starts_suspended_and_is_restored_on_lift(studio, performer, agreement):
+    # (rule 2.10: this agreement takes requests made during a strike, held suspended)
+    agreement.strike_requests_held = True
+    agreement.save(update_fields=["strike_requests_held"])
     # given v1 suspended by a strike, and an amendment signed during it
     v1 = granted(studio.studio, performer.performer, agreement)
     strike = services.strike_declare(
@@ -1340,7 +1372,7 @@ def test_exempt_digital_alteration_through_the_selector(studio, performer, agree
         studio_id=studio.studio.pk,
         performer=performer.performer,
         query=rules.UseQuery(use=UseType.DIGITAL_ALTERATION, project=PICTURE, on=D0),
-        claimed_exemption="dubbing",
+        claim=rules.ExemptionClaim("dubbing"),
         now=T0,
     )
 
@@ -1380,6 +1412,10 @@ def test_consent_check_record_writes_a_receipt(studio, performer, agreement):
         "project": {"kind": "picture", "production_number": "NLP-2027-004"},
         "media": ["streaming"],
         "territory": ["US"],
+        "role": "",
+        "intended_use": "",
+        "sensitive_content": [],
+        "realtime_generation": False,
         "allowed": True,
         "grant": grant.public_id,
         "exemption": None,

@@ -186,6 +186,9 @@ def test_a_synthetic_performer_cannot_rest_on_a_grant_under_a_strike_the_job_has
 def test_a_grant_accepted_before_the_job_reaches_it_starts_suspended_and_is_suspended_once(
     studio, performer, agreement
 ):
+    # (rule 2.10: this agreement takes requests made during a strike, held suspended)
+    agreement.strike_requests_held = True
+    agreement.save(update_fields=["strike_requests_held"])
     # given a strike whose job has not run, and a grant accepted meanwhile
     existing = _grant(studio, performer, agreement, 1)
     strike = _declare([studio], agreement)

@@ -20,11 +20,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_acceptance_during_a_lift_waits_for_it_and_starts_active(require_postgres, studio, performer, agreement):
-    strike = services.strike_declare(
-        agreement=agreement, studios=[studio.studio], reason="Contract talks failed", actor=SYSTEM
-    )
+    # The request predates the strike (rule 2.10 refuses new ones during it).
     request = create_request(
         studio.studio, performer.performer, agreement, description={"term_start": timezone.localdate().isoformat()}
+    )
+    strike = services.strike_declare(
+        agreement=agreement, studios=[studio.studio], reason="Contract talks failed", actor=SYSTEM
     )
     outcome: dict = {}
 

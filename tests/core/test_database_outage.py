@@ -69,6 +69,8 @@ def test_an_outage_is_a_503_everywhere_and_the_service_recovers(outage, live_ser
         "performer": performer.performer.public_id,
         "use": "replica_use",
         "project": {"kind": "picture", "title": "The Long Night", "production_number": "NLP-1"},
+        "media": ["streaming"],
+        "territory": ["US"],
     }
     assert fetch(f"{live_server.url}/api/v1/grants/", headers=key)[0] == 200
     assert fetch(f"{live_server.url}/portal/", headers=cookie)[0] == 200

@@ -25,6 +25,7 @@ OWNER_SEES = {
     "statement-pdf": b"%PDF",
     "preferences": b"Standing preferences",
     "activity": b"A studio asked for consent",
+    "checks": b"No studio has checked yet",
 }
 LIST_PAGES = [
     "dashboard",
@@ -35,6 +36,7 @@ LIST_PAGES = [
     "statement-pdf",
     "preferences",
     "activity",
+    "checks",
 ]
 
 
@@ -60,7 +62,7 @@ def test_another_performer_gets_404_for_the_owners_records(name, stranger, pendi
     assert b"Harbour Lights" not in response.content and b"Maya" not in response.content
 
 
-@pytest.mark.parametrize("name", ["dashboard", "requests", "consents", "activity"])
+@pytest.mark.parametrize("name", ["dashboard", "requests", "consents", "activity", "checks"])
 def test_another_performer_sees_none_of_the_owners_records_in_lists(name, stranger, pending_request, grant):
     response = stranger.get(reverse(f"portal:{name}"))
     assert response.status_code == 200
@@ -70,7 +72,7 @@ def test_another_performer_sees_none_of_the_owners_records_in_lists(name, strang
 
 
 @pytest.mark.parametrize(
-    "name", ["earnings", "statement-csv", "statement-pdf", "preferences", "activity", "dashboard"]
+    "name", ["earnings", "statement-csv", "statement-pdf", "preferences", "activity", "dashboard", "checks"]
 )
 def test_another_performer_cannot_choose_the_owner_with_for(name, stranger, performer):
     response = stranger.get(reverse(f"portal:{name}"), {"for": performer.performer.public_id})

@@ -135,3 +135,15 @@ def submit(studio: Studio, *lines: dict, report_id: str = "R-1", now: dt.datetim
         now=now,
     )
     return stored
+
+
+def exempt_alteration_line(line_id="L-1", **overrides):
+    """A digital alteration claimed exempt (DOMAIN.md 2.7), as a studio sends it."""
+    claimed = {
+        "kind": "digital_alteration",
+        "performer": "SAG-1",
+        "agreement": "test-tvth",
+        "alteration_exemption": "cosmetic",
+        "exemption_justification": "Blemish removed in scene 12.",
+    }
+    return line(line_id, **{**claimed, **overrides})

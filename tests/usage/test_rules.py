@@ -38,8 +38,25 @@ def line(**changes) -> LineInput:
         "units": Decimal("1"),
         "unit": "days",
         "grant_ref": "cgr_ours",
+        "media": ("streaming",),
+        "territory": ("US",),
     }
     return LineInput(**{**values, **changes})
+
+
+def test_a_use_of_a_performer_states_media_and_territory():
+    # Rule 2.4: where and in what media the use is shown is part of what it is.
+    problems, found = line_problems(2, line(media=(), territory=()), REFS)
+    assert found is None
+    assert [(p.field, p.code, p.message) for p in problems] == [
+        ("lines.2.media", "required", "State the media of the use (rule 2.4)."),
+        ("lines.2.territory", "required", "State the territory of the use, or WW (rule 2.4)."),
+    ]
+
+
+def test_a_scan_session_shows_nothing_and_need_not_state_media_or_territory():
+    problems, found = line_problems(0, line(kind="scan_session", unit="sessions", media=(), territory=()), REFS)
+    assert (problems, found.grant) == ([], GRANT)
 
 
 def test_a_well_formed_line_names_what_it_refers_to():

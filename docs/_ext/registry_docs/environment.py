@@ -71,6 +71,16 @@ MEANINGS: dict[str, tuple[str | None, str]] = {
         "how far behind the primary a replica may be and still answer; a caller who changed something reads the "
         "primary for this long",
     ),
+    "CHECK_LOG_REDIS_URL": (
+        "`REDIS_URL`",
+        "where consent checks wait to be kept as evidence (rule 2.14) until beat writes them to their table in "
+        "bulk; empty: each check is written at once",
+    ),
+    "CHECK_LOG_KEY": ("`registry:consent:check-log`", "the Redis list that buffer is kept in"),
+    "CHECK_LOG_PROCESS_BATCH": (
+        "50",
+        "checks a web process gathers before one push to that list (pushed within a second anyway)",
+    ),
     "CELERY_BROKER_URL": ("none: tasks run in process", "the broker, e.g. `redis://127.0.0.1:6379/0`"),
     "REDIS_URL": (
         "none",

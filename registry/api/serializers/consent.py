@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from registry.api import fields
 from registry.consent import rules
-from registry.consent.models import ConsentGrant, ConsentRequest, PerformerPreferences, Strike
+from registry.consent.models import ConsentCheckRecord, ConsentGrant, ConsentRequest, PerformerPreferences, Strike
 from registry.core import limits
 from registry.core.vocabulary.consent import (
     AlterationExemption,
@@ -21,10 +21,12 @@ from registry.core.vocabulary.consent import (
     Medium,
     ProjectKind,
     ReplicaOrigin,
+    ReplicaSource,
     RequestStatus,
     SensitiveFlag,
     UseType,
 )
+from registry.parties.models import EstateSearch
 
 
 def territory_field(**kwargs):
@@ -94,6 +96,19 @@ class DescriptionSerializer(serializers.Serializer):
         default=False,
         help_text="Commercials: also future spots, same advertiser and line.",
     )
+    lifetime_only = fields.BooleanField(
+        required=False,
+        default=False,
+        help_text="The consent ends at the performer's death; the estate never answers for it (rule 2.8).",
+    )
+    depicted_age = fields.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=120,
+        help_text="The age the replica shows the performer at, when not their own (aging or de-aging; rule 2.9).",
+    )
     detail = fields.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
@@ -111,6 +126,8 @@ def description_from(data: dict) -> rules.Description:
         depicts_minor=data.get("depicts_minor", False),
         future_spots=data.get("future_spots", False),
         detail=data.get("detail", ""),
+        depicted_age=data.get("depicted_age"),
+        lifetime_only=data.get("lifetime_only", False),
     )
 
 
@@ -178,6 +195,14 @@ class ConsentRequestCreateSerializer(serializers.Serializer):
         "(ICDR, paid the signed price, not below the agreement's floor). Omitted on a replica use: "
         "employment-based. Signed with the description and carried in the token.",
     )
+    replica_source = serializers.ChoiceField(
+        choices=ReplicaSource.choices,
+        required=False,
+        default=ReplicaSource.SCAN_SESSION,
+        help_text="Replica creation: a scan session (scan_at, notice) or production footage (dates; rule 2.6).",
+    )
+    footage_from = fields.DateField(required=False, allow_null=True, default=None, help_text="Footage shot from.")
+    footage_to = fields.DateField(required=False, allow_null=True, default=None, help_text="Footage shot until.")
 
 
 class PartyRefSerializer(serializers.Serializer):
@@ -242,6 +267,14 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
     compensation = serializers.SerializerMethodField()
     decline = serializers.SerializerMethodField()
     grant = serializers.SerializerMethodField()
+    estate_search = serializers.SerializerMethodField()
+    held_by_strike = serializers.CharField(
+        source="held_by_strike.public_id",
+        allow_null=True,
+        default=None,
+        read_only=True,
+        help_text="Made during this strike against the studio: any consent from it is suspended until it is lifted.",
+    )
 
     class Meta:
         model = ConsentRequest
@@ -260,12 +293,26 @@ class ConsentRequestSerializer(PartiesAndProjectMixin, serializers.ModelSerializ
             "scan_at",
             "engaged_at",
             "business_reason",
+            "replica_source",
+            "footage_from",
+            "footage_to",
             "requested_at",
             "expires_at",
             "answered_at",
             "decline",
             "grant",
+            "held_by_strike",
+            "estate_search",
         ]
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_estate_search(self, obj) -> dict | None:
+        """Rule 2.8: the diligent search for an estate the union's signature rests on."""
+        signature = getattr(obj, "signature", None) if obj.status == RequestStatus.ACCEPTED else None
+        search = signature.estate_search if signature is not None else None
+        if search is None:
+            return None
+        return {"searcher": search.searcher, "searched_on": search.searched_on.isoformat(), "steps": search.steps}
 
     @extend_schema_field(DescriptionVersionSerializer)
     def get_description(self, obj) -> dict:
@@ -355,6 +402,7 @@ class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
             "term_start",
             "term_end",
             "future_spots",
+            "ends_at_death",
             "description_sha256",
             "signer_role",
             "activated_at",
@@ -368,6 +416,31 @@ class GrantSerializer(PartiesAndProjectMixin, serializers.ModelSerializer):
         return sorted({s.cause for s in obj.suspensions.all() if s.ended_at is None})
 
 
+USE_MEDIA_ERRORS = {
+    "required": "State the media of the use (rule 2.4).",
+    "empty": "State at least one medium of the use (rule 2.4).",
+}
+USE_TERRITORY_ERRORS = {
+    "required": "State the territory of the use (rule 2.4).",
+    "empty": "State at least one territory of the use, or WW (rule 2.4).",
+}
+
+
+def use_query_from(data: dict) -> rules.UseQuery:
+    """A check's validated body as the rules read it (the fast path and the serializer agree)."""
+    return rules.UseQuery(
+        use=data["use"],
+        project=project_from(data["project"]),
+        on=data["on"],
+        media=tuple(data["media"]),
+        territory=tuple(t.upper() for t in data["territory"]),
+        role=data["role"].strip(),
+        intended_use=data["intended_use"].strip(),
+        sensitive_content=tuple(sorted(set(data["sensitive_content"]))),
+        realtime_generation=data["realtime_generation"],
+    )
+
+
 class ConsentCheckSerializer(serializers.Serializer):
     performer = fields.CharField(max_length=64, help_text="Performer public id or union member number.")
     use = serializers.ChoiceField(choices=UseType.choices)
@@ -378,15 +451,66 @@ class ConsentCheckSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Date of use; default today. Past dates answer as of that date.",
     )
+    # Rule 2.4: a use states what it is; media and territory are required, and compared with
+    # the signed description like the rest (an empty list used to count as covered).
     media = serializers.ListField(
         child=serializers.ChoiceField(choices=Medium.choices),
+        max_length=len(Medium),
+        min_length=1,  # the schema says so (minItems); allow_empty words the error
+        allow_empty=False,
+        error_messages=USE_MEDIA_ERRORS,
+        help_text="The media and platforms of the use (at least one).",
+    )
+    territory = territory_field(
+        min_length=1,
+        allow_empty=False,
+        error_messages=USE_TERRITORY_ERRORS,
+        help_text="Where the use is shown: ISO 3166-1 alpha-2 codes, or WW (at least one).",
+    )
+    role = fields.CharField(
+        max_length=limits.USE_ROLE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The role or scene of the use; it must appear in the signed role or scenes.",
+    )
+    intended_use = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One of the signed description's intended uses, in its words.",
+    )
+    sensitive_content = serializers.ListField(
+        child=serializers.ChoiceField(choices=SensitiveFlag.choices),
         required=False,
         default=list,
-        max_length=len(Medium),
+        max_length=len(SensitiveFlag),
+        help_text="Sensitive content the use shows; each must be flagged in the signed description.",
     )
-    territory = territory_field(required=False, default=list)
+    realtime_generation = fields.BooleanField(
+        required=False, default=False, help_text="The use drives live, unscripted output."
+    )
     alteration_exemption = serializers.ChoiceField(
-        choices=AlterationExemption.choices, required=False, allow_null=True, default=None
+        choices=AlterationExemption.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A digital alteration claimed exempt (DOMAIN.md 2.7); name the agreement and say why.",
+    )
+    agreement = fields.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With alteration_exemption: the agreement whose exempt categories apply (its code).",
+    )
+    exemption_justification = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With alteration_exemption: why no consent is needed.",
     )
     record = fields.BooleanField(
         required=False,
@@ -399,7 +523,7 @@ class ConsentCheckSerializer(serializers.Serializer):
 
 
 _USES, _KINDS, _MEDIA = frozenset(UseType.values), frozenset(ProjectKind.values), frozenset(Medium.values)
-_EXEMPTIONS = frozenset(AlterationExemption.values)
+_FLAGS = frozenset(SensitiveFlag.values)
 
 
 def _plain_text(value, max_length: int, *, allow_blank: bool = False) -> str | None:
@@ -439,25 +563,38 @@ def check_body_fast(data) -> dict | None:
             on = limits.parse_date(on)
         except limits.InputFault:
             return None
-    media = data.get("media", [])
-    territory = data.get("territory", [])
+    media = data.get("media")
+    territory = data.get("territory")
     if (
         not isinstance(media, list)
+        or not media
         or len(media) > len(Medium)
         or not all(isinstance(m, str) and m in _MEDIA for m in media)
     ):
         return None
     if (
         not isinstance(territory, list)
+        or not territory
         or len(territory) > 250
         or not all(isinstance(t, str) and len(t) == 2 and t.isascii() and t.isalpha() for t in territory)
     ):
         return None
-    exemption = data.get("alteration_exemption")
-    if exemption is not None and not (isinstance(exemption, str) and exemption in _EXEMPTIONS):
-        return None
+    if data.get("alteration_exemption") is not None:
+        return None  # a claimed exemption (rare) takes the serializer's path, with its own rules
     record = data.get("record", False)
-    if not isinstance(record, bool):
+    realtime = data.get("realtime_generation", False)
+    if not isinstance(record, bool) or not isinstance(realtime, bool):
+        return None
+    role = _plain_text(data.get("role", ""), limits.USE_ROLE_MAX, allow_blank=True)
+    intended_use = _plain_text(data.get("intended_use", ""), 500, allow_blank=True)
+    flags = data.get("sensitive_content", [])
+    if (
+        role is None
+        or intended_use is None
+        or not isinstance(flags, list)
+        or len(flags) > len(SensitiveFlag)
+        or not all(isinstance(f, str) and f in _FLAGS for f in flags)
+    ):
         return None
     return {
         "performer": performer,
@@ -472,7 +609,13 @@ def check_body_fast(data) -> dict | None:
         "on": on,
         "media": list(media),
         "territory": list(territory),
-        "alteration_exemption": exemption,
+        "role": role,
+        "intended_use": intended_use,
+        "sensitive_content": list(flags),
+        "realtime_generation": realtime,
+        "alteration_exemption": None,
+        "agreement": None,
+        "exemption_justification": "",
         "record": record,
     }
 
@@ -560,3 +703,54 @@ class StrikeSerializer(serializers.ModelSerializer):
     @extend_schema_field(PartyRefSerializer(many=True))
     def get_studios(self, obj) -> list[dict]:
         return [_studio_ref(s) for s in obj.studios.all()]
+
+
+class CheckRecordSerializer(serializers.ModelSerializer):
+    """A consent check kept as evidence (DOMAIN.md 2.14)."""
+
+    id = serializers.IntegerField(read_only=True)
+    studio = serializers.CharField(source="studio.public_id")
+    studio_name = serializers.CharField(source="studio.legal_name")
+    performer = serializers.CharField(source="performer.public_id")
+    grant = serializers.CharField(source="grant_ref", allow_blank=True)
+    statement = serializers.JSONField(help_text="The use as stated: media, territory, role, intended use, ...")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="code, or code:field")
+
+    class Meta:
+        model = ConsentCheckRecord
+        fields = [
+            "id",
+            "checked_at",
+            "studio",
+            "studio_name",
+            "performer",
+            "use",
+            "project_kind",
+            "production_number",
+            "on",
+            "statement",
+            "allowed",
+            "grant",
+            "reasons",
+            "receipt",
+        ]
+
+
+class EstateSearchInputSerializer(serializers.Serializer):
+    """A diligent search for a deceased performer's estate (DOMAIN.md 2.8)."""
+
+    searcher = fields.CharField(max_length=200, help_text="Who searched.")
+    searched_on = fields.DateField(help_text="When the search ended.")
+    steps = fields.CharField(max_length=4000, help_text="What was tried: probate records, relatives, former agents.")
+
+
+class EstateSearchSerializer(serializers.ModelSerializer):
+    performer = serializers.CharField(source="performer.public_id")
+
+    class Meta:
+        model = EstateSearch
+        fields = ["id", "performer", "searcher", "searched_on", "steps", "recorded_at", "recorded_by"]
+
+
+class DeathRecordSerializer(serializers.Serializer):
+    date_of_death = fields.DateField(help_text="As the death certificate gives it.")

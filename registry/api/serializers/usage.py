@@ -10,11 +10,12 @@ from rest_framework import serializers
 from registry.api import fields
 from registry.api.serializers.consent import ProjectSerializer, project_from, territory_field
 from registry.cases.models import Case
+from registry.core import limits
 from registry.core.vocabulary.cases import CaseKind
-from registry.core.vocabulary.consent import AlterationExemption, Medium
+from registry.core.vocabulary.consent import AlterationExemption, Medium, SensitiveFlag
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
-from registry.usage.models import SyntheticPerformer, UsageLine, UsageReport
+from registry.usage.models import SyntheticNotice, SyntheticPerformer, UsageLine, UsageReport
 from registry.usage.rules import MAX_LINES, LineInput
 
 
@@ -69,11 +70,43 @@ class UsageLineInputSerializer(serializers.Serializer):
         error_messages={"invalid": "Use an ISO 4217 code such as USD."},
     )
     media = serializers.ListField(
-        child=serializers.ChoiceField(choices=Medium.choices), required=False, default=list, max_length=len(Medium)
+        child=serializers.ChoiceField(choices=Medium.choices),
+        required=False,
+        default=list,
+        max_length=len(Medium),
+        help_text="Required on a use of a performer (rule 2.4).",
     )
-    territory = territory_field(required=False, default=list)
+    territory = territory_field(required=False, default=list, help_text="Required on a use of a performer (rule 2.4).")
+    role = fields.CharField(
+        max_length=limits.USE_ROLE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The role or scene; it must appear in the signed role or scenes.",
+    )
+    intended_use = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="One of the signed intended uses, in its words.",
+    )
+    sensitive_content = serializers.ListField(
+        child=serializers.ChoiceField(choices=SensitiveFlag.choices),
+        required=False,
+        default=list,
+        max_length=len(SensitiveFlag),
+    )
+    realtime_generation = fields.BooleanField(required=False, default=False)
     alteration_exemption = serializers.ChoiceField(
         choices=AlterationExemption.choices, required=False, allow_null=True, default=None
+    )
+    exemption_justification = fields.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required with alteration_exemption: why no consent is needed (union staff review it).",
     )
     justification = fields.CharField(
         max_length=4000,
@@ -109,7 +142,12 @@ def line_inputs(lines: list[dict]) -> list[LineInput]:
             media=tuple(d["media"]),
             territory=tuple(t.upper() for t in d["territory"]),
             alteration_exemption=d["alteration_exemption"],
+            exemption_justification=d["exemption_justification"].strip(),
             justification=d["justification"],
+            role=d["role"].strip(),
+            intended_use=d["intended_use"].strip(),
+            sensitive_content=tuple(sorted(set(d["sensitive_content"]))),
+            realtime_generation=d["realtime_generation"],
         )
         for d in lines
     ]
@@ -184,7 +222,13 @@ class UsageLineSerializer(serializers.ModelSerializer):
             "currency",
             "media",
             "territory",
+            "role",
+            "intended_use",
+            "sensitive_content",
+            "realtime_generation",
             "alteration_exemption",
+            "exemption_justification",
+            "exemption_review",
             "violation_code",
             "violation_detail",
             "retracted_at",
@@ -254,4 +298,56 @@ class CaseSerializer(serializers.ModelSerializer):
             "outcome",
             "opened_at",
             "resolved_at",
+        ]
+
+
+class SyntheticNoticeInputSerializer(serializers.Serializer):
+    """Notice of a synthetic performer in a role a union performer could have played, filed
+    before its first use (DOMAIN.md 2.12)."""
+
+    synthetic_performer = fields.CharField(max_length=40, help_text="Its id (syn_...), registered first.")
+    agreement = fields.CharField(max_length=40, help_text="The agreement the role falls under (its code).")
+    project = ProjectSerializer()
+    role_category = serializers.ChoiceField(choices=RoleCategory.choices)
+    role = fields.CharField(max_length=200, help_text="The role it plays.")
+    starts_on = fields.DateField(help_text="First planned use (today or later).")
+    ends_on = fields.DateField(help_text="Last planned use.")
+    justification = fields.CharField(
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why it adds significant value; required under agreements that say so (TV/Theatrical 2026).",
+    )
+    borrows_real_features = fields.BooleanField(
+        help_text="Whether it borrows a recognisable feature of a real performer (who must consent)."
+    )
+
+
+class SyntheticNoticeSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    studio = serializers.CharField(source="studio.public_id")
+    synthetic_performer = serializers.CharField(source="synthetic_performer.public_id")
+    agreement = serializers.CharField(source="agreement.code")
+    case = serializers.CharField(source="case.public_id", allow_null=True, default=None)
+
+    class Meta:
+        model = SyntheticNotice
+        fields = [
+            "id",
+            "studio",
+            "synthetic_performer",
+            "agreement",
+            "project_kind",
+            "project_title",
+            "production_number",
+            "role_category",
+            "role",
+            "starts_on",
+            "ends_on",
+            "justification",
+            "borrows_real_features",
+            "filed_at",
+            "bargaining_ends_on",
+            "case",
         ]

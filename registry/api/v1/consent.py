@@ -19,10 +19,14 @@ from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.consent import (
     AcceptSerializer,
+    CheckRecordSerializer,
     ConsentCheckResultSerializer,
     ConsentCheckSerializer,
     ConsentRequestCreateSerializer,
     ConsentRequestSerializer,
+    DeathRecordSerializer,
+    EstateSearchInputSerializer,
+    EstateSearchSerializer,
     GrantSerializer,
     OptionalReasonSerializer,
     PreferencesSerializer,
@@ -32,14 +36,16 @@ from registry.api.serializers.consent import (
     compensation_from,
     description_from,
     project_from,
+    use_query_from,
 )
-from registry.consent import rules, selectors, services
+from registry.consent import check_log, rules, selectors, services
 from registry.core.addresses import client_address
-from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError
+from registry.core.errors import FieldProblem, NotPermittedError, RuleViolationError, problems_summary
 from registry.core.replica import replica_reads
 from registry.core.vocabulary.consent import CompensationUnit, Medium, ProjectKind, ReplicaOrigin, UseType
 from registry.core.vocabulary.parties import ApiScope
-from registry.parties.models import Performer
+from registry.parties import services as parties_services
+from registry.parties.models import EstateSearch, Performer
 from registry.terms.models import Agreement
 
 EVERYONE = {"studio", "performer_side", "staff"}
@@ -150,6 +156,9 @@ class ConsentRequestListCreateView(generics.ListAPIView):
             scan_at=data["scan_at"],
             engaged_at=data["engaged_at"],
             business_reason=data["business_reason"].strip(),
+            replica_source=data["replica_source"],
+            footage_from=data["footage_from"],
+            footage_to=data["footage_to"],
             amends=amends,
             replica_origin=data["replica_origin"],
         )
@@ -365,8 +374,12 @@ class ConsentCheckView(APIView):
             "Answers whether the calling studio's grants cover this use, as things stood on `on` "
             "(default today; history is kept, so a past date answers as of the end of that day). "
             "`reasons` says why not: no_grant, outside_scope (with the field), not_yet_in_term, expired, "
-            "revoked, suspended_by_strike, suspended_by_performer, preference. With `record: true` the "
-            "check is written to the audit trail and `receipt` is its event id."
+            "revoked, suspended_by_strike, suspended_by_performer, preference. A use states its media "
+            "and territory (required), and may state its role or scene and intended use; sensitive "
+            "content and real-time generation it involves must be stated: each is compared with the "
+            "signed description (DOMAIN.md 2.4). Every check is kept as evidence (2.14) that staff and the "
+            "performer can read; with `record: true` it is also written to the audit trail and `receipt` "
+            "is its event id."
         ),
         request=ConsentCheckSerializer,
         responses={200: ConsentCheckResultSerializer, **PROBLEM_RESPONSES},
@@ -380,18 +393,12 @@ class ConsentCheckView(APIView):
             # One bound serializer serves every check: validating holds no state in it, and
             # binding a fresh one (DRF deep-copies its fields) costs more than the rest of a check.
             data = _CHECK_BODY.run_validation(request.data)
-        query = rules.UseQuery(
-            use=data["use"],
-            project=project_from(data["project"]),
-            on=data["on"],
-            media=tuple(data["media"]),
-            territory=tuple(t.upper() for t in data["territory"]),
-        )
+        query = use_query_from(data)
         found = selectors.consent_check_by_reference(
             studio_id=caller.studio.pk,
             performer_reference=data["performer"],
             query=query,
-            claimed_exemption=data["alteration_exemption"],
+            claim=_exemption_claim(caller.studio, data, query),
         )
         if found is None:
             raise _rule_error("performer", "unknown_performer", "No performer has this id or member number.")
@@ -405,6 +412,15 @@ class ConsentCheckView(APIView):
                 outcome=outcome,
                 actor=caller.actor(),
             )
+        # Rule 2.14: every check is kept as evidence, in bulk (the receipt, when asked, too).
+        check_log.check_log_append(
+            studio_id=caller.studio.pk,
+            performer_id=performer.pk,
+            query=query,
+            outcome=outcome,
+            receipt=receipt,
+            justification=data["exemption_justification"],
+        )
         return Response(
             {
                 "allowed": outcome.allowed,
@@ -422,6 +438,64 @@ class ConsentCheckView(APIView):
 
 
 _CHECK_BODY = ConsentCheckSerializer()
+
+
+def _exemption_claim(studio, data: dict, query: rules.UseQuery) -> rules.ExemptionClaim | None:
+    """Rule 2.7: a claimed exemption, weighed against the named agreement's exempt categories
+    and any strike against the studio under it on the date of use."""
+    if not data["alteration_exemption"]:
+        return None
+    # What the schema cannot say (required only with a claim) is a 422, as every rule the body breaks.
+    missing = []
+    if not data["agreement"]:
+        missing.append(
+            FieldProblem("agreement", "required", "Name the agreement whose exemption you claim (its code).")
+        )
+    if not data["exemption_justification"]:
+        missing.append(
+            FieldProblem("exemption_justification", "required", "Say briefly why the alteration is exempt.")
+        )
+    if missing:
+        raise RuleViolationError(problems_summary(missing), problems=missing)
+    agreement = studio.agreements.filter(code=data["agreement"]).first()
+    if agreement is None:
+        raise _rule_error(
+            "agreement", "studio_not_signatory", "You are not a signatory to an agreement with this code."
+        )
+    as_of = selectors.as_of_moment(query.on, timezone.now())
+    struck = selectors.strikes_in_force(as_of).filter(agreement=agreement, studios=studio).exists()
+    return rules.ExemptionClaim(
+        category=data["alteration_exemption"], allowed=frozenset(agreement.alteration_exemptions), struck=struck
+    )
+
+
+class CheckRecordListView(generics.ListAPIView):
+    """Rule 2.14: which studio checked what, and when (written in bulk a few seconds after)."""
+
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "performer_side", "staff"}}
+    studio_scopes = {"GET": ApiScope.CONSENT_READ}
+    serializer_class = CheckRecordSerializer
+
+    def get_queryset(self):
+        qs = selectors.check_records_visible_to(get_caller(self.request))
+        performer = self.request.query_params.get("performer")
+        if performer:
+            qs = qs.filter(performer__public_id=performer)
+        return qs
+
+    @extend_schema(
+        summary="Consent checks kept as evidence",
+        description=(
+            "Every consent check, newest first (DOMAIN.md 2.14): staff see all, a studio its own checks, a "
+            "performer the checks about them. Checks reach this list in bulk, a few seconds after they are "
+            "made; a check made with `record: true` also has its audit event (`receipt`)."
+        ),
+        parameters=[OpenApiParameter("performer", str, description="A performer's public id")],
+        tags=["consent checks"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- Preferences ------------------------------------------------------------------------------
@@ -468,6 +542,78 @@ class PreferencesView(APIView):
             rate_floor_unit=data["rate_floor_unit"],
         )
         return Response(PreferencesSerializer(prefs).data)
+
+
+# --- Estate searches (DOMAIN.md 2.8) ----------------------------------------------------------
+class EstateSearchListCreateView(generics.ListAPIView):
+    """Staff record a diligent search for a deceased performer's estate; the union signs for them
+    only once one is on record. Union admins record; staff read."""
+
+    permission_classes = [CallerAccess]
+    access = {"GET": {"staff"}, "POST": {"staff"}}
+    serializer_class = EstateSearchSerializer
+
+    def get_performer(self) -> Performer:
+        return get_object_or_404(Performer, public_id=self.kwargs["performer_id"])
+
+    def get_queryset(self):
+        return EstateSearch.objects.filter(performer=self.get_performer()).select_related("performer").order_by("-id")
+
+    @extend_schema(summary="Diligent searches for a deceased performer's estate", tags=["performers"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record a diligent search for an estate",
+        description="Who searched, when, and what was tried. Union admins only; 422 when the performer is "
+        "not recorded as deceased, the date is before the death or in the future, or the steps are too short.",
+        request=EstateSearchInputSerializer,
+        responses={201: EstateSearchSerializer, **PROBLEM_RESPONSES},
+        tags=["performers"],
+    )
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        if not caller.is_union_admin:
+            raise NotPermittedError("Only union admins record a search for an estate.")
+        performer = self.get_performer()
+        body = EstateSearchInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        search = parties_services.estate_search_record(
+            performer=performer,
+            searcher=data["searcher"],
+            searched_on=data["searched_on"],
+            steps=data["steps"],
+            actor=caller.actor(),
+        )
+        return Response(EstateSearchSerializer(search).data, status=status.HTTP_201_CREATED)
+
+
+class PerformerDeathView(APIView):
+    """Union admins record a performer's death (DOMAIN.md 2.8): consents limited to the
+    performer's lifetime end at once (token status, webhook); the rest pass to the estate."""
+
+    permission_classes = [CallerAccess]
+    access = {"POST": {"staff"}}
+
+    @extend_schema(
+        summary="Record a performer's death",
+        request=DeathRecordSerializer,
+        responses={200: GrantSerializer(many=True), **PROBLEM_RESPONSES},
+        tags=["performers"],
+    )
+    def post(self, request, performer_id: str):
+        caller = get_caller(request)
+        if not caller.is_union_admin:
+            raise NotPermittedError("Only union admins record a performer's death.")
+        performer = get_object_or_404(Performer, public_id=performer_id)
+        body = DeathRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ended = services.performer_death_record(
+            performer=performer, date_of_death=body.validated_data["date_of_death"], actor=caller.actor()
+        )
+        grants = selectors.grants_visible_to(caller).filter(pk__in=[g.pk for g in ended]).order_by("pk")
+        return Response(GrantSerializer(grants, many=True).data)
 
 
 # --- Strikes ----------------------------------------------------------------------------------

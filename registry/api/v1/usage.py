@@ -12,9 +12,11 @@ from registry.api.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, ide
 from registry.api.params import flag, flag_parameter
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
-from registry.api.serializers.consent import ReasonSerializer
+from registry.api.serializers.consent import ReasonSerializer, project_from
 from registry.api.serializers.usage import (
     CaseSerializer,
+    SyntheticNoticeInputSerializer,
+    SyntheticNoticeSerializer,
     SyntheticPerformerInputSerializer,
     SyntheticPerformerSerializer,
     UsageLineSerializer,
@@ -29,6 +31,7 @@ from registry.core.vocabulary.parties import ApiScope
 from registry.core.vocabulary.terms import RoleCategory
 from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.parties.selectors import performer_by_reference
+from registry.terms.models import Agreement
 from registry.usage import selectors, services
 from registry.usage.parsing import parse_report
 
@@ -244,6 +247,71 @@ class SyntheticPerformerListCreateView(generics.ListAPIView):
             actor=caller.actor(),
         )
         return Response(SyntheticPerformerSerializer(synthetic).data, status=status.HTTP_201_CREATED)
+
+
+class SyntheticNoticeListCreateView(generics.ListAPIView):
+    """DOMAIN.md 2.12: notice of a synthetic performer in a union role, before its first use."""
+
+    permission_classes = [CallerAccess]
+    access = {"GET": {"studio", "staff"}, "POST": STUDIO_ONLY}
+    studio_scopes = {"GET": ApiScope.USAGE_WRITE, "POST": ApiScope.USAGE_WRITE}
+    serializer_class = SyntheticNoticeSerializer
+
+    def get_queryset(self):
+        return selectors.synthetic_notices_visible_to(get_caller(self.request)).order_by("-id")
+
+    @extend_schema(summary="Synthetic-performer notices", tags=["synthetic performers"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="File notice of a synthetic performer before its first use",
+        description=(
+            "Opens the union's notice-and-bargaining case; `bargaining_ends_on` is the filing date plus the "
+            "agreement's bargaining days. A stand-in used before the notice was filed, or (where the agreement "
+            "says so) before the window ends, is a violation. 422 when the agreement requires a justification "
+            "and none is given, when the first use is past, or when `borrows_real_features` contradicts the "
+            "registration; 409 when notice was already filed for that project."
+        ),
+        request=SyntheticNoticeInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: SyntheticNoticeSerializer, **PROBLEM_RESPONSES},
+        tags=["synthetic performers"],
+    )
+    @idempotent
+    def post(self, request, *args, **kwargs):
+        caller = get_caller(request)
+        body = SyntheticNoticeInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        synthetic = selectors.synthetic_performers_visible_to(caller).filter(public_id=data["synthetic_performer"])
+        agreement = Agreement.objects.filter(code=data["agreement"]).first()
+        problems = []
+        if not synthetic.exists():
+            problems.append(
+                FieldProblem("synthetic_performer", "unknown_synthetic_performer", "None of yours has this id.")
+            )
+        if agreement is None:
+            problems.append(FieldProblem("agreement", "unknown_agreement", "No agreement has this code."))
+        if problems:
+            raise RuleViolationError(problems_summary(problems), problems=problems)
+        notice = services.synthetic_notice_file(
+            new=services.NewSyntheticNotice(
+                studio=caller.studio,
+                synthetic=synthetic.get(),
+                agreement=agreement,
+                project=project_from(data["project"]),
+                role_category=data["role_category"],
+                role=data["role"].strip(),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                justification=data["justification"].strip(),
+                borrows_real_features=data["borrows_real_features"],
+            ),
+            actor=caller.actor(),
+        )
+        notice = selectors.synthetic_notices_visible_to(caller).get(pk=notice.pk)
+        return Response(SyntheticNoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
 
 
 class CaseListView(generics.ListAPIView):

@@ -135,6 +135,14 @@ class AlterationExemption(Vocabulary):
     DUBBING = "dubbing", "Dubbing or lip-sync"
 
 
+class ReplicaSource(Vocabulary):
+    """What a replica is made from (DOMAIN.md 2.6, section 1 EBDR): a scan session needs scan
+    notice; footage shot on the job does not, where the agreement allows it (TV/Theatrical 2026)."""
+
+    SCAN_SESSION = "scan_session", "A scan session"
+    PRODUCTION_FOOTAGE = "production_footage", "Footage shot on the job"
+
+
 class PreferenceDefault(Vocabulary):
     ASK = "ask", "Ask me"
     DECLINE = "decline", "Decline automatically"
@@ -171,6 +179,10 @@ class CheckReasonCode(Vocabulary):
     SUSPENDED_BY_STRIKE = "suspended_by_strike", "Suspended while a strike against the studio lasts"
     SUSPENDED_BY_PERFORMER = "suspended_by_performer", "Suspended by the performer"
     PREFERENCE = "preference", "The performer's standing preferences decline this use"
+    EXEMPTION_NOT_ALLOWED = (
+        "exemption_not_allowed",
+        "The agreement does not list this alteration exemption (DOMAIN.md 2.7)",
+    )
 
 
 class PreferenceConflictCode(Vocabulary):

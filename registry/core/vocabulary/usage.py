@@ -28,3 +28,26 @@ class LineStatus(Vocabulary):
     ACCEPTED = "accepted", "Accepted: covered, billable"
     VIOLATION = "violation", "Not covered by valid consent: a case is open"
     RETRACTED = "retracted", "Retracted by the studio"
+    # DOMAIN.md 2.7: kept for the record, never billed (billing takes accepted lines only);
+    # union staff review the claim, and a rejection makes it a violation.
+    EXEMPT = "exempt", "Exempt alteration claimed: kept, not billed"
+
+
+class ExemptionReview(Vocabulary):
+    """What union staff decided about a claimed alteration exemption (DOMAIN.md 2.7)."""
+
+    UPHELD = "upheld", "Upheld: no consent was needed"
+    REJECTED = "rejected", "Rejected: a violation case is open"
+
+
+class ViolationCode(Vocabulary):
+    """Why a usage line is a violation, beyond a check's reasons (CheckReasonCode)."""
+
+    EXEMPTION_REJECTED = "exemption_rejected", "Union staff rejected the claimed exemption"
+    # DOMAIN.md 2.12: a synthetic performer used before its notice, or inside the bargaining window.
+    SYNTHETIC_BEFORE_NOTICE = "synthetic_before_notice", "Synthetic performer used before its notice was filed"
+    SYNTHETIC_DURING_BARGAINING = (
+        "synthetic_during_bargaining",
+        "Synthetic performer used before the union's bargaining window ended",
+    )
+    SYNTHETIC_NOTICE_FILED = "synthetic_notice_filed", "Notice filed before use: bargaining with the union"
