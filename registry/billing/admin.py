@@ -101,6 +101,7 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
+    fk_name = "invoice"
     extra = 0
     fields = [
         "description",

@@ -23,9 +23,12 @@ def invoices_visible_to(caller: Caller) -> QuerySet[Invoice]:
 
 def performer_statement(performer: Performer, period: dt.date) -> dict:
     """What the performer earned on documents issued for the period: per line, and totals by
-    studio, project and use. Credits appear as negative lines."""
+    studio, project and use. Credits appear as negative lines. Usage only: residuals (bonuses,
+    licence shares) are on their own documents and listed beside these by residuals.selectors."""
     lines = (
-        InvoiceLine.objects.filter(performer=performer, invoice__period=period, invoice__status__in=ISSUED)
+        InvoiceLine.objects.filter(
+            performer=performer, invoice__period=period, invoice__status__in=ISSUED, usage_line__isnull=False
+        )
         .exclude(performer_pay=0)
         .select_related("invoice", "invoice__studio", "usage_line", "agreement")
         .order_by("usage_line__use_date", "id")
@@ -72,7 +75,9 @@ def performer_statement(performer: Performer, period: dt.date) -> dict:
 def performer_earnings_by_month(performer: Performer, year: int) -> dict[str, Decimal]:
     """Month (YYYY-MM) -> pay on issued documents, for charts."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    rows = InvoiceLine.objects.filter(performer=performer, invoice__period__year=year, invoice__status__in=ISSUED)
+    rows = InvoiceLine.objects.filter(
+        performer=performer, invoice__period__year=year, invoice__status__in=ISSUED, usage_line__isnull=False
+    )
     for period, pay in rows.values_list("invoice__period", "performer_pay"):
         totals[period.strftime("%Y-%m")] += pay  # summed as Decimal: SQLite's SUM uses floats
     return dict(totals)
