@@ -160,8 +160,9 @@ def test_the_same_reference_is_recorded_once(august_invoice, billed_studio):
     pay(billed_studio.studio, "1000.00", "BANK-1", dt.date(2025, 10, 1))
     again, created = pay(billed_studio.studio, "1000.00", "BANK-1", dt.date(2025, 10, 1))
     assert not created
+    assert again.unapplied == D("0.00")
     assert (Payment.objects.count(), PaymentApplication.objects.count()) == (1, 1)
-    with pytest.raises(StateConflictError, match="already recorded for 1000.00 USD"):
+    with pytest.raises(StateConflictError, match=r"already recorded for 1000\.00 USD"):
         pay(billed_studio.studio, "1200.00", "BANK-1", dt.date(2025, 10, 1))
     assert Payment.objects.count() == 1
 
@@ -394,7 +395,11 @@ def test_overdue_reminders_on_the_schedule_once_each(
 
 
 def test_the_overdue_webhook_is_delivered_through_the_outbox(
-    august_invoice, billed_studio, receiver, allow_loopback, django_capture_on_commit_callbacks
+    august_invoice,
+    billed_studio,
+    receiver,  # noqa: F811 (the webhook tests' fixture)
+    allow_loopback,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     from registry.core.vocabulary.webhooks import EventType
     from registry.webhooks import services as webhook_services
