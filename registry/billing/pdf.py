@@ -7,6 +7,8 @@ lines as they need, and the table breaks across pages.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from fpdf import FPDF
 
 from registry.billing.models import Invoice, InvoiceLine
@@ -68,8 +70,12 @@ def _header(pdf: FPDF, title: str, facts: list[tuple[str, str]]) -> None:
     pdf.set_font("Helvetica", "", 10)
     for label, value in facts:
         pdf.cell(32, 6, _latin1(label))
-        pdf.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT")  # reasons may wrap
+        pdf.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT", align="L")  # reasons may wrap
     pdf.ln(4)
+
+
+def _percent(rate: str | None) -> str:
+    return f"{(Decimal(rate) * 100).normalize():f}%" if rate else "-"
 
 
 def _money(amount) -> str:
@@ -87,7 +93,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         ("Due", invoice.due_date.isoformat() if invoice.due_date else "-"),
         (
             "Terms",
-            f"{terms.get('days', '-')} days net; late interest {terms.get('late_interest_monthly_rate', '-')} a "
+            f"{terms.get('days', '-')} days net; late interest {_percent(terms.get('late_interest_monthly_rate'))} a "
             f"month, simple, from the day after the due date ({terms.get('agreement') or 'registry default'}, "
             f"confidence {terms.get('confidence', '-')})"
             if terms
@@ -119,13 +125,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         pdf.cell(widths[2], 4.5, _money(line.ph_contribution), align="R")
         pdf.cell(widths[3], 4.5, _money(line.total), align="R")
         pdf.set_xy(pdf.l_margin, y)
-        pdf.multi_cell(widths[0], 4.5, _latin1(line.description), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(widths[0], 4.5, _latin1(line.description), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(*GREY)
         pdf.set_font("Helvetica", "", 7)
         for text in [line.explanation, "; ".join(line_provenance(line))]:
             if text:
                 pdf.set_x(pdf.l_margin + 4)
-                pdf.multi_cell(0, 3.8, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 3.8, _latin1(text), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(*BLACK)
         pdf.ln(1.5)
     pdf.ln(3)
@@ -176,7 +182,7 @@ def statement_pdf(statement: dict) -> bytes:
         detail = f"{row['reference']}: {row['detail']}" + (
             f" (due {row['due_date'].isoformat()})" if row["due_date"] else ""
         )
-        pdf.multi_cell(widths[1], 4.5, _latin1(detail), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(widths[1], 4.5, _latin1(detail), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(160, 6, f"Closing balance ({currency})", align="R")

@@ -254,7 +254,14 @@ def aging_report(as_of: dt.date, currency: str | None = None) -> dict:
         by_studio[(row["studio__legal_name"], row["studio__public_id"], row["currency"])][bucket] += amount
         totals[row["currency"]][bucket] += amount
     studios = [
-        {"studio": sid, "name": name, "currency": cur, "buckets": b, "total": sum(b.values(), Decimal("0.00"))}
+        {
+            "studio": sid,
+            "name": name,
+            "currency": cur,
+            "buckets": b,
+            "cells": [b[bucket] for bucket in BUCKETS],
+            "total": sum(b.values(), Decimal("0.00")),
+        }
         for (name, sid, cur), b in sorted(by_studio.items())
     ]
     return {"as_of": as_of, "studios": studios, "totals": dict(totals)}
