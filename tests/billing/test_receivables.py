@@ -337,6 +337,52 @@ def test_interest_over_a_month_boundary_and_a_leap_day_on_one_note(august_invoic
     assert reconcile_ledger().ok
 
 
+def test_the_worked_example_of_the_docs(august_invoice, billed_studio):
+    """docs/receivables.md, "Worked example", step by step."""
+    from registry.billing.selectors import studio_statement
+
+    studio = billed_studio.studio
+    invoice = set_dates(august_invoice, dt.date(2028, 1, 1), dt.date(2028, 1, 15))
+
+    def note(month):
+        first = dt.date(2028, month, 1)
+        issued_on = dt.date(2028, month + 1, 1)
+        return interest.interest_note_issue(studio_id=studio.pk, currency="USD", month=first, now=at(issued_on))
+
+    # 1. 3,738.00 x 1% x 12/365 x 16 = 19.66
+    january = note(1)
+    assert january.total == D("19.66")
+    # 2. 1,738.00 on 2028-02-10: 2,000.00 left
+    pay(studio, "1738.00", "BANK-F", dt.date(2028, 2, 10), documents=[invoice.public_id])
+    # 3. 11.0604 + 13.1507 = 24.21
+    february = note(2)
+    assert february.total == D("24.21")
+    # 4. 2,100.00 with no documents named: the invoice 2,000.00, then January's note 19.66, then
+    #    February's 24.21 (oldest due first); 2,100.00 - 2,043.87 = 56.13 kept as credit.
+    payment, _ = pay(studio, "2100.00", "BANK-M", dt.date(2028, 3, 5))
+    assert [(a.invoice.number, a.amount) for a in payment.applications.order_by("pk")] == [
+        (invoice.number, D("2000.00")),
+        (january.number, D("19.66")),
+        (february.number, D("24.21")),
+    ]
+    assert payment.unapplied == D("56.13")
+    # 5. The statement, January to March: closing -56.13, the studio's credit.
+    statement = studio_statement(studio, "USD", dt.date(2028, 1, 1), dt.date(2028, 3, 31))
+    assert statement["opening_balance"] == D("0.00")
+    assert [(r["date"], r["amount"], r["balance"]) for r in statement["rows"]] == [
+        (dt.date(2028, 1, 1), D("3738.00"), D("3738.00")),
+        (dt.date(2028, 2, 1), D("19.66"), D("3757.66")),
+        (dt.date(2028, 2, 10), D("-1738.00"), D("2019.66")),
+        (dt.date(2028, 3, 1), D("24.21"), D("2043.87")),
+        (dt.date(2028, 3, 5), D("-2100.00"), D("-56.13")),
+    ]
+    assert statement["closing_balance"] == statement["unapplied_payments"] == D("-56.13")
+    assert set(statement["aging"].values()) == {D("0.00")}
+    # March: 1 to 4 March on 2,000.00: 2,000 x 0.12 x 4/365 = 2.63, issued 1 April.
+    assert note(3).total == D("2.63")
+    assert reconcile_ledger().ok
+
+
 def test_the_interest_task_run_twice_for_a_month_makes_one_note(
     august_invoice, billed_studio, django_capture_on_commit_callbacks
 ):
