@@ -30,6 +30,7 @@ from registry.billing.models import (
 )
 from registry.billing.periods import parse_period
 from registry.core.admin import ReadOnlyAdminMixin
+from registry.core.caching import no_store
 from registry.core.errors import DomainError, InvalidInputError
 from registry.core.forms import DecimalField
 from registry.core.vocabulary.billing import PaymentMethod
@@ -358,7 +359,8 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return [
             path(
                 "<int:run_id>/remittance.csv",
-                self.admin_site.admin_view(self.remittance_view),
+                # Names and amounts paid: neither a browser nor a proxy keeps a copy.
+                self.admin_site.admin_view(no_store(self.remittance_view)),
                 name="billing_payoutrun_remittance",
             ),
             *super().get_urls(),

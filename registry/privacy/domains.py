@@ -38,6 +38,8 @@ KEPT_AS_IS: dict[str, str] = {
     "files carrying the manifest must keep verifying",
     "usage.FeatureBorrowing": "which feature a synthetic performer borrows under which grant: a link",
     "billing.Posting": "ledger amounts: the ledger must still reconcile",
+    "billing.Payout": "an amount paid out, linked by id (the remittance file names the pseudonym): "
+    "financial records are kept and the ledger must still reconcile",
     "residuals.CastMember": "the character's name and the residual base",
     "residuals.BonusShare": "amounts owed or paid: financial records are kept",
     "residuals.LicenceShare": "amounts, the consent basis and findings codes: financial records are kept",
