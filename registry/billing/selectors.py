@@ -164,8 +164,8 @@ def studio_statement(studio: Studio, currency: str, start: dt.date, end: dt.date
                 },
             )
         )
-        if doc.status == InvoiceStatus.VOID and doc.voided_at and doc.voided_at.date() <= end:
-            day = timezone.localtime(doc.voided_at).date()
+        day = timezone.localtime(doc.voided_at).date() if doc.voided_at else None
+        if doc.status == InvoiceStatus.VOID and day and day <= end:
             events.append(
                 (
                     day,

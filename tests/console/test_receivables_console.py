@@ -32,8 +32,8 @@ def test_the_aging_page_shows_open_balances_by_age_with_a_chart(console_world, c
             f"31-60 days overdue: {invoice.total:,.2f} USD" in body
             or f"31-60 days overdue: {invoice.total:,.0f} USD" in body
         )
-        row = re.search(r"Northlight Pictures</a></th>(.*?)</tr>", body, re.S).group(1)
-        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        row = re.search(r"Northlight Pictures</a> \(USD\)</th>(.*?)</tr>", body, re.S).group(1)
+        cells = re.findall(r'<td class="num nowrap">([^<]*)</td>', row)
         assert cells == ["0.00", "0.00", f"{invoice.total:,.2f}", "0.00", "0.00", f"{invoice.total:,.2f}"]
         assert "<script" not in body.split("<body")[1].split("</svg>")[0]
 

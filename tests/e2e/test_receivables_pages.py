@@ -28,7 +28,11 @@ def test_receivables_pages_fit_and_pass_axe(new_page, console_world: World, staf
         ("/admin/billing/payoutrun/add/", "staff-payout-run-add"),
     ]:
         page.goto(path)
-        assert overflow(page) == 0, f"{path} runs {overflow(page)} px past {viewport['width']} px"
+        # On a phone the studios' table may scroll sideways in its box; the page itself may not.
+        boxes = viewport == DESKTOP
+        assert overflow(page, boxes=boxes) == 0, (
+            f"{path} runs {overflow(page, boxes=boxes)} px past {viewport['width']}"
+        )
         check_page(page, name)
     page.goto("/admin/console/aging/?as_of=2025-11-15")
     expect(page.locator("#chart-aging-usd")).to_be_visible()
