@@ -280,6 +280,26 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["public_id", "reference", "studio__legal_name"]
     list_select_related = ["studio"]
     inlines = [ApplicationInline]
+    actions = ["apply_credit"]
+
+    @admin.action(
+        description="Apply credit: what is left of the selected payments, to open documents oldest due first"
+    )
+    def apply_credit(self, request, queryset):
+        if not request.user.has_perm("billing.add_payment"):
+            raise PermissionDenied
+        actor = caller_for_user(request.user).actor()
+        for payment in queryset:
+            try:
+                payment = payments.payment_apply(payment=payment, actor=actor)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    f"{payment.reference}: credit left {payment.unapplied} {payment.currency}.",
+                    messages.SUCCESS,
+                )
 
     def has_add_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("billing.add_payment")

@@ -130,3 +130,51 @@ def test_a_payout_run_in_the_admin_and_its_remittance_file(console_world, consol
     assert lines[0] == "run,paid_on,payee_kind,payee,name,amount,currency,reference"
     assert any(f",performer,{performer.performer.public_id}," in line for line in lines[1:])
     assert console_clients["analyst"].get(reverse("admin:billing_payoutrun_add")).status_code == 403
+
+
+def test_an_admin_applies_a_payments_credit_to_a_later_document(console_world, console_clients, studio):
+    from tests.console.test_admin_roles import run_action
+
+    invoice = console_world.invoice
+    # The whole balance plus 100.00: 100.00 stays as credit.
+    over = invoice.balance + Decimal("100.00")
+    console_clients["admin"].post(
+        reverse("admin:billing_payment_add"),
+        {
+            "studio": studio.studio.pk,
+            "amount": str(over),
+            "currency": "USD",
+            "received_on": "2025-10-01",
+            "reference": "BANK-OVER",
+            "method": "bank_transfer",
+        },
+    )
+    payment = Payment.objects.get()
+    assert payment.unapplied == Decimal("100.00")
+    later = Invoice.objects.create(
+        studio=studio.studio,
+        period=dt.date(2025, 10, 1),
+        currency="USD",
+        created_at=invoice.created_at,
+        document_type="debit_note",
+        status="finalized",
+        number="DBN-T-1",
+        total=Decimal("60.00"),
+        balance=Decimal("60.00"),
+        due_date=dt.date(2025, 11, 1),
+        issue_date=dt.date(2025, 10, 2),
+    )
+    response = run_action(console_clients["admin"], Payment, "apply_credit", [payment])
+    assert "BANK-OVER: credit left 40.00 USD." in response.text
+    later.refresh_from_db()
+    # 100.00 of credit: 60.00 pays the note, 40.00 left.
+    assert (later.balance, later.status) == (Decimal("0.00"), "paid")
+    assert (
+        console_clients["analyst"]
+        .post(
+            reverse("admin:billing_payment_changelist"),
+            {"action": "apply_credit", "_selected_action": [payment.pk]},
+        )
+        .status_code
+        == 403
+    )
