@@ -283,7 +283,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["apply_credit"]
 
     @admin.action(
-        description="Apply credit: what is left of the selected payments, to open documents oldest due first"
+        description="Apply credit: what is left of the selected payments, to open documents oldest due first",
+        permissions=["add"],  # offered to those who may record payments, not to analysts
     )
     def apply_credit(self, request, queryset):
         if not request.user.has_perm("billing.add_payment"):
