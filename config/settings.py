@@ -327,6 +327,9 @@ CELERY_BEAT_SCHEDULE = {
     # Publishes tasks the on_commit relay could not (broker down): an outage delays, never loses.
     "outbox-relay": {"task": "outbox.relay", "schedule": 5.0},
     "billing-monthly": {"task": "billing.monthly", "schedule": crontab(minute=0, hour=2, day_of_month=1)},
+    # Receivables: the month's late interest on the 1st (after the run), overdue reminders daily.
+    "billing-late-interest": {"task": "billing.late_interest", "schedule": crontab(minute=30, hour=3, day_of_month=1)},
+    "billing-overdue-reminders": {"task": "billing.overdue_reminders", "schedule": crontab(minute=0, hour=8)},
     "console-sweep-exports": {"task": "console.sweep_exports", "schedule": 300.0},
     "console-sweep-chain-checks": {"task": "console.sweep_chain_checks", "schedule": 120.0},
     # The transparency log's sequencer (registry/tlog/services.py), and a retry of witness

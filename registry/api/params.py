@@ -66,3 +66,28 @@ def flag(params, name: str) -> bool:
     if text not in FLAG_VALUES:
         _refuse(name, limits.InputFault("Give true or false (or 1 or 0)."))
     return FLAG_VALUES[text]
+
+
+def date_parameter(name: str, description: str, *, required: bool = False) -> OpenApiParameter:
+    return OpenApiParameter(name, str, required=required, pattern=limits.DATE_PATTERN, description=description)
+
+
+def date(params, name: str, default: dt.date | None = None) -> dt.date:
+    """A calendar date written YYYY-MM-DD; `default` when the parameter is absent."""
+    if name not in params and default is not None:
+        return default
+    try:
+        return limits.parse_date(params.get(name, ""))
+    except limits.InputFault as fault:
+        _refuse(name, fault)
+
+
+def currency_parameter(required: bool = False) -> OpenApiParameter:
+    return OpenApiParameter("currency", str, required=required, pattern="^[A-Z]{3}$", description="ISO 4217 code")
+
+
+def currency(params, default: str) -> str:
+    text = params.get("currency", default)
+    if not re.fullmatch("[A-Z]{3}", text or ""):
+        _refuse("currency", limits.InputFault(f"{text!r} is not an ISO 4217 code such as USD."))
+    return text

@@ -2,7 +2,20 @@
 
 from django.urls import path, re_path
 
-from registry.api.v1 import billing, consent, log, media, privacy, proofs, residuals, studio, tokens, usage, webhooks
+from registry.api.v1 import (
+    billing,
+    consent,
+    log,
+    media,
+    privacy,
+    proofs,
+    receivables,
+    residuals,
+    studio,
+    tokens,
+    usage,
+    webhooks,
+)
 from registry.api.views import api_not_found
 
 app_name = "api"
@@ -80,6 +93,15 @@ urlpatterns = [
     path("invoices/<str:invoice_id>/pdf", billing.InvoicePdfView.as_view(), name="invoice-pdf"),
     path("performers/<str:performer_id>/statement", billing.StatementView.as_view(), name="statement"),
     path("funds/", billing.FundBalanceView.as_view(), name="funds"),
+    path("payments/", receivables.PaymentListCreateView.as_view(), name="payments"),
+    path("studios/<str:studio_id>/statement", receivables.StudioStatementView.as_view(), name="studio-statement"),
+    path(
+        "studios/<str:studio_id>/statement/pdf",
+        receivables.StudioStatementPdfView.as_view(),
+        name="studio-statement-pdf",
+    ),
+    path("aging", receivables.AgingReportView.as_view(), name="aging"),
+    path("performers/<str:performer_id>/payouts", receivables.PerformerPayoutListView.as_view(), name="payouts"),
     path("titles/", residuals.TitleListCreateView.as_view(), name="titles"),
     path("titles/<str:title_id>", residuals.TitleDetailView.as_view(), name="title"),
     path(

@@ -27,6 +27,8 @@ class AuditSubject(Vocabulary):
     GRANT = "grant", "A consent grant (one version)"
     HOLDER_KEY = "holder_key", "A key a studio or performer holds SD-JWTs with"
     INVOICE = "invoice", "An invoice, credit note or debit note"
+    PAYMENT = "payment", "A studio's payment received"
+    PAYOUT_RUN = "payout_run", "A payout run settling performer and fund payables"
     PERFORMER = "performer", "A performer"
     REPRESENTATIVE = "representative", "A performer's representative"
     SIGNING_KEY = "signing_key", "A token-signing key, by its kid"
@@ -194,6 +196,19 @@ class AuditAction(Vocabulary):
     CREDIT_NOTE_VOIDED = "credit_note.voided", "A credit note was voided", _S.INVOICE
     DEBIT_NOTE_VOIDED = "debit_note.voided", "A debit note was voided", _S.INVOICE
     INVOICE_PAID = "invoice.paid", "An invoice's payment was recorded", _S.INVOICE
+    RESIDUALS_INVOICE_FINALIZED = (
+        "residuals_invoice.finalized",
+        "A residuals invoice (a success bonus or training-licence shares) was issued",
+        _S.INVOICE,
+    )
+    PAYMENT_RECORDED = "payment.recorded", "A studio's payment received was recorded", _S.PAYMENT
+    PAYMENT_APPLIED = "payment.applied", "A payment (or studio credit) was applied to documents", _S.PAYMENT
+    INVOICE_OVERDUE_REMINDED = (
+        "invoice.overdue_reminded",
+        "A studio was reminded of an overdue document (webhook and email)",
+        _S.INVOICE,
+    )
+    PAYOUT_RUN_COMPLETED = "payout_run.completed", "A payout run settled performer and fund payables", _S.PAYOUT_RUN
     # Residuals
     TITLE_REGISTERED = "title.registered", "A title and its cast were registered", _S.TITLE
     VIEWING_REPORT_RECEIVED = (

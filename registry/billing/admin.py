@@ -7,17 +7,35 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from registry.billing import corrections, payments, runs
-from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, LedgerAccount, Posting
+from registry.billing.models import (
+    BillingRun,
+    DocumentReminder,
+    Invoice,
+    InvoiceLine,
+    JournalEntry,
+    LedgerAccount,
+    Payment,
+    PaymentApplication,
+    Payout,
+    PayoutRun,
+    Posting,
+)
 from registry.billing.periods import parse_period
 from registry.core.admin import ReadOnlyAdminMixin
+from registry.core.caching import no_store
 from registry.core.errors import DomainError, InvalidInputError
 from registry.core.forms import DecimalField
+from registry.core.vocabulary.billing import PaymentMethod
 from registry.parties.callers import caller_for_user
+from registry.parties.models import Studio
 
 
 class VoidForm(forms.Form):
@@ -101,6 +119,7 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
+    fk_name = "invoice"
     extra = 0
     fields = [
         "description",
@@ -108,21 +127,49 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
         "ph_contribution",
         "fund_total",
         "total",
+        "interest",
         "token_jti",
         "rate_card",
+        "source_ref",
+        "charged_document",
         "corrects",
         "released",
     ]
     readonly_fields = fields
 
 
+class ApplicationInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = PaymentApplication
+    extra = 0
+    fields = ["payment", "invoice", "amount", "applied_on", "journal_entry"]
+    readonly_fields = fields
+
+
+class ReminderInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DocumentReminder
+    extra = 0
+    fields = ["days_overdue", "balance", "sent_at"]
+    readonly_fields = fields
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "document_type", "status", "studio", "period", "currency", "total", "finalized_at"]
-    readonly_fields = ["void_reason", "reason"]
-    list_filter = ["document_type", "status", "period", "studio", "currency"]
+    list_display = [
+        "number",
+        "document_type",
+        "status",
+        "studio",
+        "period",
+        "currency",
+        "total",
+        "balance",
+        "issue_date",
+        "due_date",
+    ]
+    readonly_fields = ["void_reason", "reason", "payment_terms"]
+    list_filter = ["document_type", "status", "period", "studio", "currency", ("due_date", admin.DateFieldListFilter)]
     search_fields = ["number", "public_id", "studio__legal_name"]
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, ApplicationInline, ReminderInline]
     actions = ["mark_paid", "void", "debit_note"]
 
     @admin.action(description="Issue a debit note for the selected invoice (a line corrected upward)")
@@ -193,7 +240,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 )
         return None
 
-    @admin.action(description="Record payment received for the selected invoices", permissions=["view"])
+    @admin.action(description="Record payment in full of the selected documents' balances", permissions=["view"])
     def mark_paid(self, request, queryset):
         if not request.user.has_perm("billing.change_invoice"):
             raise PermissionDenied
@@ -204,6 +251,178 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, exc.message, messages.WARNING)
             else:
                 self.message_user(request, f"{invoice.number} marked paid.", messages.SUCCESS)
+
+
+class PaymentForm(forms.Form):
+    studio = forms.ModelChoiceField(queryset=Studio.objects.order_by("legal_name"))
+    amount = DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    currency = forms.RegexField(regex=r"^[A-Z]{3}$", initial="USD", max_length=3)
+    received_on = forms.DateField(help_text="YYYY-MM-DD: the day the money arrived")
+    reference = forms.CharField(max_length=payments.MAX_REFERENCE_LENGTH, help_text="The bank's reference")
+    method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.BANK_TRANSFER)
+    documents = forms.CharField(
+        required=False,
+        max_length=4000,
+        help_text="Optional: document numbers or ids to apply it to, in order, separated by spaces or commas. "
+        "Empty: the open documents, oldest due first.",
+    )
+
+    def clean_documents(self):
+        words = [w for w in self.cleaned_data["documents"].replace(",", " ").split() if w]
+        found = dict(Invoice.objects.filter(number__in=words).values_list("number", "public_id"))
+        return tuple(found.get(w, w) for w in words)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["public_id", "studio", "amount", "currency", "received_on", "reference", "method", "unapplied"]
+    list_filter = ["method", "currency", ("received_on", admin.DateFieldListFilter)]
+    search_fields = ["public_id", "reference", "studio__legal_name"]
+    list_select_related = ["studio"]
+    inlines = [ApplicationInline]
+    actions = ["apply_credit"]
+
+    @admin.action(
+        description="Apply credit: what is left of the selected payments, to open documents oldest due first",
+        permissions=["add"],  # offered to those who may record payments, not to analysts
+    )
+    def apply_credit(self, request, queryset):
+        if not request.user.has_perm("billing.add_payment"):
+            raise PermissionDenied
+        actor = caller_for_user(request.user).actor()
+        for payment in queryset:
+            try:
+                payment = payments.payment_apply(payment=payment, actor=actor)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    f"{payment.reference}: credit left {payment.unapplied} {payment.currency}.",
+                    messages.SUCCESS,
+                )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.add_payment")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PaymentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment, created = payments.payment_record(
+                    new=payments.NewPayment(
+                        studio=data["studio"],
+                        amount=data["amount"],
+                        currency=data["currency"],
+                        received_on=data["received_on"],
+                        reference=data["reference"],
+                        method=data["method"],
+                        documents=data["documents"],
+                    ),
+                    actor=caller_for_user(request.user).actor(),
+                )
+            except DomainError as exc:
+                for problem in getattr(exc, "problems", None) or []:
+                    if problem.field in form.fields:
+                        form.add_error(problem.field, problem.message)
+                if not form.errors:
+                    form.add_error(None, exc.message)
+            else:
+                applied = ", ".join(f"{a.invoice.number} {a.amount}" for a in payment.applications.all()) or "nothing"
+                self.message_user(
+                    request,
+                    f"{'Recorded' if created else 'Already recorded'}: {payment.reference}, {payment.amount} "
+                    f"{payment.currency}; applied to {applied}; credit {payment.unapplied}.",
+                    messages.SUCCESS if created else messages.WARNING,
+                )
+                return redirect(reverse("admin:billing_payment_change", args=[payment.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record a payment received",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/payment/record.html", context)
+
+
+class PayoutRunForm(forms.Form):
+    currency = forms.RegexField(regex=r"^[A-Z]{3}$", initial="USD", max_length=3)
+    paid_on = forms.DateField(help_text="YYYY-MM-DD: the day the bank pays")
+    key = forms.CharField(max_length=100, help_text='Names the run, e.g. "2026-12 USD"; a key is paid once')
+
+
+class PayoutInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Payout
+    extra = 0
+    fields = ["payee_kind", "performer", "fund", "amount", "currency", "journal_entry"]
+    readonly_fields = fields
+
+
+@admin.register(PayoutRun)
+class PayoutRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["public_id", "key", "currency", "paid_on", "total", "created_at", "created_by"]
+    fields = ["public_id", "key", "currency", "paid_on", "total", "created_at", "created_by", "remittance"]
+    readonly_fields = fields
+    inlines = [PayoutInline]
+
+    @admin.display(description="Remittance file")
+    def remittance(self, run):
+        url = reverse("admin:billing_payoutrun_remittance", args=[run.pk])
+        return format_html('<a href="{}">remittance-{}.csv</a>', url, run.public_id)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("billing.add_payoutrun")
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:run_id>/remittance.csv",
+                # Names and amounts paid: neither a browser nor a proxy keeps a copy.
+                self.admin_site.admin_view(no_store(self.remittance_view)),
+                name="billing_payoutrun_remittance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def remittance_view(self, request, run_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = get_object_or_404(PayoutRun, pk=run_id)
+        return HttpResponse(
+            payments.remittance_csv(run),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="remittance-{run.public_id}.csv"'},
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PayoutRunForm(request.POST or None, initial={"paid_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                run, created = payments.payout_run_create(
+                    **form.cleaned_data, actor=caller_for_user(request.user).actor()
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    f"{'Paid' if created else 'Already paid'}: {run.public_id}, {run.payouts.count()} payees, "
+                    f"{run.total} {run.currency}.",
+                    messages.SUCCESS if created else messages.WARNING,
+                )
+                return redirect(reverse("admin:billing_payoutrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Pay out performers and funds",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/payoutrun/start.html", context)
 
 
 class PostingInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -87,6 +87,10 @@ def invoice_void(*, invoice: Invoice, actor: Actor, reason: str, now: dt.datetim
             raise StateConflictError(
                 f"{invoice} is a draft: only a finalized document is voided.", status=invoice.status
             )
+        if invoice.applications.exists():
+            raise StateConflictError(
+                f"{invoice} has payments applied to it: correct it with a credit note.", status=invoice.status
+            )
         blocking = _standing_corrections(invoice)
         if blocking:
             raise StateConflictError(
@@ -96,7 +100,8 @@ def invoice_void(*, invoice: Invoice, actor: Actor, reason: str, now: dt.datetim
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = now
         invoice.void_reason = reason
-        invoice.save(update_fields=["status", "voided_at", "void_reason"])
+        invoice.balance = ZERO  # a void document is owed by no one
+        invoice.save(update_fields=["status", "voided_at", "void_reason", "balance"])
         _post_reversal(invoice, actor, now)
         audit_record(
             actor=actor,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
+from registry.billing import rules as receivable_rules
 from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
 from registry.billing.rating_inputs import (
@@ -33,18 +34,29 @@ from registry.billing.rating_inputs import (
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import StateConflictError
-from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
+from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.core.vocabulary.consent import CompensationUnit
+from registry.core.vocabulary.reference import Confidence
 from registry.core.vocabulary.usage import UsageKind
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
+from registry.terms.models import PAYMENT_TERMS_DEFAULT_NOTE, Agreement, default_reminder_days
 from registry.usage.models import UsageLine
 from registry.webhooks import events as webhook_events
 
 ZERO = Decimal("0.00")
 MAX_ERRORS_PER_STUDIO = 50
+# The registry's default payment terms (DOMAIN.md 6), for a document that names no agreement.
+DEFAULT_TERMS_DAYS = 30
+DEFAULT_MONTHLY_RATE = Decimal("0.0100")
+DEFAULT_REMINDER_DAYS = tuple(default_reminder_days())
 KIND_LABELS = dict(UsageKind.choices)
-NUMBER_PREFIXES = {DocumentType.INVOICE: "INV", DocumentType.CREDIT_NOTE: "CRN", DocumentType.DEBIT_NOTE: "DBN"}
+NUMBER_PREFIXES = {
+    DocumentType.INVOICE: "INV",
+    DocumentType.CREDIT_NOTE: "CRN",
+    DocumentType.DEBIT_NOTE: "DBN",
+    DocumentType.RESIDUALS: "RSI",
+}
 
 
 @dataclass
@@ -59,6 +71,7 @@ class DocumentTotals:
     performer_pay: Decimal = ZERO
     ph: Decimal = ZERO
     funds: Decimal = ZERO
+    interest: Decimal = ZERO
     by_performer: dict[int, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     fund_pools: dict[tuple, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     lines: int = 0
@@ -281,6 +294,9 @@ def invoice_line(
             f"({use.production_number}), {use.use_date.isoformat()}"
         )[:500],
         "explanation": explanation[:2000],
+        "source_ref": "",
+        "charged_document_id": None,
+        "interest": ZERO,
         "performer_pay": rated.performer_pay,
         "ph_contribution": rated.ph_contribution,
         "fund_shares": {k: str(v) for k, v in rated.fund_shares.items()},
@@ -305,17 +321,27 @@ def _add(
     if rated.performer_pay and performer_id:
         totals.by_performer[performer_id] += sign * rated.performer_pay
     to_funds = rated.ph_contribution + sum(rated.fund_shares.values(), ZERO)
-    if to_funds:
+    if to_funds and terms.fund_split:
         split_key = tuple(sorted((fund, str(share)) for fund, share in terms.fund_split.items()))
         totals.fund_pools[split_key] += sign * to_funds
+    elif to_funds:
+        # A line that names its funds itself (a residuals invoice's fund share): each fund, whole.
+        for fund, amount in rated.fund_shares.items():
+            totals.fund_pools[_whole(fund)] += sign * amount
+
+
+def _whole(fund: str) -> tuple:
+    """The pool of money that goes to one fund alone."""
+    return ((fund, "1"),)
 
 
 def set_totals(invoice: Invoice, totals: DocumentTotals) -> None:
     invoice.performer_pay = totals.performer_pay
     invoice.ph_contributions = totals.ph
     invoice.fund_royalties = totals.funds
-    invoice.total = totals.performer_pay + totals.ph + totals.funds
-    invoice.save(update_fields=["performer_pay", "ph_contributions", "fund_royalties", "total"])
+    invoice.interest = totals.interest
+    invoice.total = totals.performer_pay + totals.ph + totals.funds + totals.interest
+    invoice.save(update_fields=["performer_pay", "ph_contributions", "fund_royalties", "interest", "total"])
 
 
 def totals_from_lines(invoice: Invoice) -> DocumentTotals:
@@ -328,11 +354,13 @@ def totals_from_lines(invoice: Invoice) -> DocumentTotals:
             ph_contribution=il.ph_contribution,
             fund_shares={fund: Decimal(amount) for fund, amount in il.fund_shares.items()},
         )
+        # Residuals and interest lines carry no P&H, so their terms need no P&H split.
         terms = rating.Terms(
             currency=invoice.currency,
-            fund_split={k: Decimal(str(v)) for k, v in il.terms_used["fund_split"].items()},
+            fund_split={k: Decimal(str(v)) for k, v in il.terms_used.get("fund_split", {}).items()},
         )
         _add(totals, il.performer_id, rated, terms, Decimal(1))
+        totals.interest += il.interest
     return totals
 
 
@@ -358,6 +386,7 @@ _FINALIZED = {
     DocumentType.INVOICE: AuditAction.INVOICE_FINALIZED,
     DocumentType.CREDIT_NOTE: AuditAction.CREDIT_NOTE_FINALIZED,
     DocumentType.DEBIT_NOTE: AuditAction.DEBIT_NOTE_FINALIZED,
+    DocumentType.RESIDUALS: AuditAction.RESIDUALS_INVOICE_FINALIZED,
 }
 
 
@@ -387,15 +416,29 @@ def finalize_draft(
     actor: Actor,
     now: dt.datetime,
     audit_data: dict | None = None,
+    terms_agreement: Agreement | None = None,
 ) -> Invoice:
-    """Give the draft its gap-free number, freeze it, and post it to the ledger, inside the
-    caller's transaction (which holds the studio's lock and has set the document's totals)."""
+    """Give the draft its gap-free number, its issue and due dates, freeze it, and post it to
+    the ledger, inside the caller's transaction (which holds the studio's lock and has set the
+    document's totals)."""
     if invoice.status != InvoiceStatus.DRAFT:
         raise StateConflictError(f"{invoice} is {invoice.status}; only a draft is finalized.")
     invoice.number = _next_number(invoice.document_type, now.year)
     invoice.status = InvoiceStatus.FINALIZED
     invoice.finalized_at = now
-    invoice.save(update_fields=["number", "status", "finalized_at"])
+    _set_payment_terms(invoice, terms_agreement or _terms_agreement_of(invoice), timezone.localtime(now).date())
+    invoice.save(
+        update_fields=[
+            "number",
+            "status",
+            "finalized_at",
+            "issue_date",
+            "due_date",
+            "terms_agreement",
+            "payment_terms",
+            "balance",
+        ]
+    )
     _post_document(invoice, totals, actor, now)
     audit_record(
         actor=actor,
@@ -416,6 +459,47 @@ def finalize_draft(
     return invoice
 
 
+def _terms_agreement_of(invoice: Invoice) -> Agreement | None:
+    """The agreement whose payment terms a document carries: of the agreements its lines were
+    rated under, the one that gives the studio the least time (then the lowest code), so a
+    document mixing agreements is never due later than any of them allows."""
+    agreements = Agreement.objects.filter(
+        pk__in=InvoiceLine.objects.filter(invoice=invoice).values("agreement_id").distinct()
+    ).order_by("payment_terms_days", "code")
+    return agreements.first()
+
+
+def payment_terms_of(agreement: Agreement | None) -> dict:
+    """The payment terms a document copies: its agreement's, or the registry default (DOMAIN.md
+    6) when it names none."""
+    if agreement is None:
+        return {
+            "agreement": None,
+            "days": DEFAULT_TERMS_DAYS,
+            "late_interest_monthly_rate": str(DEFAULT_MONTHLY_RATE),
+            "reminder_days": list(DEFAULT_REMINDER_DAYS),
+            "confidence": Confidence.LOW.value,
+            "source": PAYMENT_TERMS_DEFAULT_NOTE,
+        }
+    return {
+        "agreement": agreement.code,
+        "days": agreement.payment_terms_days,
+        "late_interest_monthly_rate": str(agreement.late_interest_monthly_rate),
+        "reminder_days": list(agreement.reminder_days),
+        "confidence": agreement.payment_terms_confidence,
+        "source": agreement.payment_terms_source,
+    }
+
+
+def _set_payment_terms(invoice: Invoice, agreement: Agreement | None, issue_date: dt.date) -> None:
+    terms = payment_terms_of(agreement)
+    invoice.terms_agreement = agreement
+    invoice.payment_terms = terms
+    invoice.issue_date = issue_date
+    invoice.due_date = receivable_rules.due_date(issue_date, terms["days"])
+    invoice.balance = invoice.total
+
+
 def _next_number(document_type: str, year: int) -> str:
     sequence, _ = InvoiceNumberSequence.objects.select_for_update().get_or_create(year=year)
     sequence.last_number += 1
@@ -434,6 +518,8 @@ def _post_document(invoice: Invoice, totals: DocumentTotals, actor: Actor, now: 
         legs.append((accounts[performer_id], -amount))
     for fund, amount in totals.by_fund(invoice.public_id).items():
         legs.append((ledger.account_for_fund(fund, currency), -amount))
+    if totals.interest:
+        legs.append((ledger.account_named(AccountKind.INTEREST, currency), -totals.interest))
     ledger.post_entry(
         memo=f"{invoice.get_document_type_display()} {invoice.number}",
         legs=legs,
@@ -441,4 +527,86 @@ def _post_document(invoice: Invoice, totals: DocumentTotals, actor: Actor, now: 
         posted_at=now,
         posted_by=actor.name,
         invoice=invoice,
+    )
+
+
+# --- Residuals invoices -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResidualCharge:
+    """One line of a residuals invoice: a performer's share (performer set) or a fund's (fund set)."""
+
+    amount: Decimal
+    description: str
+    performer: Performer | None = None
+    fund: str = ""
+    grant_id: int | None = None
+    grant_public_id: str = ""
+
+
+def residuals_invoice_issue(
+    *,
+    studio: Studio,
+    currency: str,
+    agreement: Agreement,
+    source_ref: str,
+    charges: list[ResidualCharge],
+    explanation: str,
+    terms_used: dict,
+    actor: Actor,
+    now: dt.datetime,
+) -> Invoice:
+    """Invoice a streaming success bonus or a training licence's cast shares to the studio, as
+    its own document in the gap-free sequence (RSI-…), finalized and posted as soon as it arises:
+    Dr the studio's receivable, Cr each performer's payable and the fund. Called inside the
+    caller's transaction; takes the studio's lock as every writer of its receivable does."""
+    lock_studio(studio.pk)
+    invoice = Invoice.objects.create(
+        studio=studio,
+        period=now.date().replace(day=1),
+        currency=currency,
+        created_at=now,
+        document_type=DocumentType.RESIDUALS,
+    )
+    totals = DocumentTotals()
+    terms = {**terms_used, "ph_contribution_rate": "0", "fund_split": {}}
+    lines = []
+    for charge in charges:
+        if not charge.amount:
+            continue
+        fund_shares = {charge.fund: str(charge.amount)} if charge.fund else {}
+        lines.append(
+            InvoiceLine(
+                invoice=invoice,
+                usage_line=None,
+                performer=charge.performer,
+                grant_id=charge.grant_id,
+                token_jti=charge.grant_public_id,
+                agreement=agreement,
+                terms_used=terms,
+                source_ref=source_ref,
+                description=charge.description[:500],
+                explanation=explanation[:2000],
+                performer_pay=ZERO if charge.fund else charge.amount,
+                ph_contribution=ZERO,
+                fund_shares=fund_shares,
+                fund_total=charge.amount if charge.fund else ZERO,
+                total=charge.amount,
+            )
+        )
+        totals.lines += 1
+        if charge.fund:
+            totals.funds += charge.amount
+            totals.fund_pools[_whole(charge.fund)] += charge.amount
+        else:
+            totals.performer_pay += charge.amount
+            totals.by_performer[charge.performer.pk] += charge.amount
+    InvoiceLine.objects.bulk_create(lines)
+    set_totals(invoice, totals)
+    return finalize_draft(
+        invoice=invoice,
+        totals=totals,
+        actor=actor,
+        now=now,
+        terms_agreement=agreement,
+        audit_data={"source": source_ref},
     )

@@ -28,6 +28,19 @@ def account_for_studio(studio: Studio, currency: str) -> LedgerAccount:
     )[0]
 
 
+def account_for_studio_credit(studio: Studio, currency: str) -> LedgerAccount:
+    """Money a studio paid that no document has taken yet: the registry owes it back or applies it."""
+    return LedgerAccount.objects.get_or_create(
+        code=f"credit:{studio.public_id}:{currency}",
+        defaults={
+            "kind": AccountKind.STUDIO_CREDIT,
+            "name": f"Credit of {studio.legal_name}",
+            "currency": currency,
+            "studio": studio,
+        },
+    )[0]
+
+
 def account_for_performer(performer: Performer, currency: str) -> LedgerAccount:
     return LedgerAccount.objects.get_or_create(
         code=f"payable:{performer.public_id}:{currency}",

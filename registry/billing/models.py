@@ -11,7 +11,14 @@ from django.db import models
 from django.db.models import Q
 
 from registry.core.ids import new_public_id
-from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus, RunStatus
+from registry.core.vocabulary.billing import (
+    AccountKind,
+    DocumentType,
+    InvoiceStatus,
+    PayeeKind,
+    PaymentMethod,
+    RunStatus,
+)
 
 
 def new_run_id() -> str:
@@ -24,6 +31,14 @@ def new_invoice_id() -> str:
 
 def new_entry_id() -> str:
     return new_public_id("je")
+
+
+def new_payment_id() -> str:
+    return new_public_id("pmt")
+
+
+def new_payout_run_id() -> str:
+    return new_public_id("por")
 
 
 LIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
@@ -107,6 +122,28 @@ class Invoice(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=500, blank=True)
     reason = models.CharField(max_length=500, blank=True, help_text="For a debit note: why it was issued")
+    # Receivables: set when the document is finalized, from its agreement's payment terms.
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    terms_agreement = models.ForeignKey(
+        "terms.Agreement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The agreement whose payment terms the document carries",
+    )
+    payment_terms = models.JSONField(default=dict, blank=True, help_text="The payment terms copied at finalization")
+    balance = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text="What is still owed: the total less payments applied (negative for an unapplied credit note)",
+    )
+    interest = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="Late-payment interest")
+    interest_month = models.DateField(
+        null=True, blank=True, help_text="For a late-interest debit note: the first day of the month it charges"
+    )
 
     class Meta:
         ordering = ["-period", "-id"]
@@ -120,8 +157,18 @@ class Invoice(models.Model):
                 & ~Q(status=InvoiceStatus.VOID),
                 name="one_document_per_studio_period_kind",
             ),
+            # The monthly interest task, run twice for a month (or by two workers), makes one
+            # note: a voided note (interest waived) still holds the month.
+            models.UniqueConstraint(
+                fields=["studio", "currency", "interest_month"],
+                condition=Q(interest_month__isnull=False),
+                name="one_interest_note_per_studio_month",
+            ),
         ]
-        indexes = [models.Index(fields=["status", "finalized_at"])]
+        indexes = [
+            models.Index(fields=["status", "finalized_at"]),
+            models.Index(fields=["studio", "due_date"], condition=~Q(balance=0), name="invoice_open_by_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_document_type_display()} {self.number or self.public_id}"
@@ -137,7 +184,13 @@ class InvoiceLine(models.Model):
     # agreement are provenance, never looked up from.
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     usage_line = models.ForeignKey(
-        "usage.UsageLine", on_delete=models.PROTECT, related_name="invoice_lines", db_index=False
+        "usage.UsageLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        db_index=False,
+        help_text="Empty for a residuals or interest line: source_ref or charged_document says what it bills",
     )
     is_credit = models.BooleanField(default=False)
     is_adjustment = models.BooleanField(default=False, help_text="Use dated before the period (late usage)")
@@ -168,8 +221,23 @@ class InvoiceLine(models.Model):
     rate_card = models.ForeignKey(
         "terms.RateCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    agreement = models.ForeignKey("terms.Agreement", on_delete=models.PROTECT, related_name="+", db_index=False)
+    agreement = models.ForeignKey(
+        "terms.Agreement", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     terms_used = models.JSONField(help_text="The agreement terms applied, copied at rating time")
+    source_ref = models.CharField(
+        max_length=40, blank=True, help_text="A residuals line: the bonus distribution or training licence it bills"
+    )
+    charged_document = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="An interest line: the overdue document whose balance bore it",
+    )
+    interest = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     description = models.CharField(max_length=500)
     explanation = models.TextField(max_length=2000)
     performer_pay = models.DecimalField(max_digits=14, decimal_places=2)
@@ -255,3 +323,124 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.code} {self.amount}"
+
+
+class Payment(models.Model):
+    """Money a studio paid, as staff recorded it from the bank. Its reference is unique per
+    studio: recording the same payment again (a double click, two clerks, a retried request)
+    finds the first. What is not applied to documents stays as the studio's credit."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_payment_id, editable=False)
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="payments")
+    currency = models.CharField(max_length=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, help_text="The bank's or the studio's reference for the payment")
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    unapplied = models.DecimalField(max_digits=14, decimal_places=2, help_text="Kept as the studio's credit")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=200)
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "reference"], name="payment_reference_once_per_studio"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(condition=Q(unapplied__gte=0), name="payment_unapplied_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.amount} {self.currency} ({self.reference})"
+
+
+class PaymentApplication(models.Model):
+    """Part of a payment applied to one document, with the ledger entry that moved it from the
+    studio's credit to the document's receivable."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="applications")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applications")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    applied_on = models.DateField(help_text="From this day the document's balance is lower (interest stops on it)")
+    applied_at = models.DateTimeField()
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["applied_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.payment.public_id} -> {self.invoice}: {self.amount}"
+
+
+class PayoutRun(models.Model):
+    """A payout run: every performer and fund payable in a currency settled at once, and the
+    remittance file the bank pays from. Its key makes a retried run find the first."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_payout_run_id, editable=False)
+    key = models.CharField(max_length=100, unique=True, help_text="e.g. 2026-12 USD: one run per key")
+    currency = models.CharField(max_length=3)
+    paid_on = models.DateField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.key})"
+
+
+class Payout(models.Model):
+    """One payee's payment in a run (a performer, or a union fund), and its ledger entry."""
+
+    run = models.ForeignKey(
+        PayoutRun,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        help_text="Empty: paid by hand",
+    )
+    payee_kind = models.CharField(max_length=16, choices=PayeeKind.choices)
+    performer = models.ForeignKey(
+        "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    fund = models.CharField(max_length=40, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["run_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
+            models.CheckConstraint(
+                condition=Q(payee_kind=PayeeKind.PERFORMER, performer__isnull=False)
+                | Q(payee_kind=PayeeKind.FUND, performer__isnull=True),
+                name="payout_names_its_payee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run.public_id if self.run_id else 'by hand'}: {self.performer or self.fund} {self.amount}"
+
+
+class DocumentReminder(models.Model):
+    """One step of a document's reminder schedule, sent once: the unique step is what makes a
+    reminder task that runs twice (or on two workers) remind once."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    days_overdue = models.PositiveSmallIntegerField(help_text="The schedule step: days past the due date")
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["invoice_id", "days_overdue"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "days_overdue"], name="reminder_once_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} +{self.days_overdue}d"

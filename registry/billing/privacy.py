@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from registry.billing.models import InvoiceLine, LedgerAccount, Posting
+from registry.billing.models import InvoiceLine, LedgerAccount, Payout, Posting
 from registry.core.personal_data import Erasure, RowsChanged, iso, money, party
 from registry.parties.models import Performer
 
@@ -46,8 +46,18 @@ def export_performer(performer: Performer) -> dict[str, Any]:
                 "amount": money(p.amount),
             }
         )
+    payouts = [
+        {
+            "run": p.run.public_id if p.run_id else None,
+            "paid_on": iso(p.run.paid_on) if p.run_id else None,
+            "amount": money(p.amount),
+            "currency": p.currency,
+        }
+        for p in Payout.objects.filter(performer=performer).select_related("run").order_by("id")
+    ]
     return {
         "earnings": {
+            "payouts": payouts,
             "document_lines": [
                 {
                     "document": line.invoice.number or line.invoice.public_id,

@@ -6,12 +6,23 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
-from registry.billing.models import BillingRun, Invoice, InvoiceLine, LedgerAccount
-from registry.core.vocabulary.billing import AccountKind, InvoiceStatus
+from registry.billing import rules as receivable_rules
+from registry.billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    LedgerAccount,
+    Payment,
+    PaymentApplication,
+    Payout,
+)
+from registry.billing.money import round_money
+from registry.core.vocabulary.billing import AccountKind, AgingBucket, InvoiceStatus
 from registry.parties.callers import Caller, visible_to
-from registry.parties.models import Performer
+from registry.parties.models import Performer, Studio
 
 ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
 
@@ -23,9 +34,12 @@ def invoices_visible_to(caller: Caller) -> QuerySet[Invoice]:
 
 def performer_statement(performer: Performer, period: dt.date) -> dict:
     """What the performer earned on documents issued for the period: per line, and totals by
-    studio, project and use. Credits appear as negative lines."""
+    studio, project and use. Credits appear as negative lines. Usage only: residuals (bonuses,
+    licence shares) are on their own documents and listed beside these by residuals.selectors."""
     lines = (
-        InvoiceLine.objects.filter(performer=performer, invoice__period=period, invoice__status__in=ISSUED)
+        InvoiceLine.objects.filter(
+            performer=performer, invoice__period=period, invoice__status__in=ISSUED, usage_line__isnull=False
+        )
         .exclude(performer_pay=0)
         .select_related("invoice", "invoice__studio", "usage_line", "agreement")
         .order_by("usage_line__use_date", "id")
@@ -72,7 +86,9 @@ def performer_statement(performer: Performer, period: dt.date) -> dict:
 def performer_earnings_by_month(performer: Performer, year: int) -> dict[str, Decimal]:
     """Month (YYYY-MM) -> pay on issued documents, for charts."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    rows = InvoiceLine.objects.filter(performer=performer, invoice__period__year=year, invoice__status__in=ISSUED)
+    rows = InvoiceLine.objects.filter(
+        performer=performer, invoice__period__year=year, invoice__status__in=ISSUED, usage_line__isnull=False
+    )
     for period, pay in rows.values_list("invoice__period", "performer_pay"):
         totals[period.strftime("%Y-%m")] += pay  # summed as Decimal: SQLite's SUM uses floats
     return dict(totals)
@@ -89,3 +105,172 @@ def fund_balances() -> list[dict]:
 
 def runs_for_period(period: dt.date) -> QuerySet[BillingRun]:
     return BillingRun.objects.filter(period=period).order_by("-created_at")
+
+
+# --- Receivables ------------------------------------------------------------------------------
+BUCKETS = [b.value for b in AgingBucket]
+
+
+def _empty_buckets() -> dict[str, Decimal]:
+    return dict.fromkeys(BUCKETS, Decimal("0.00"))
+
+
+def studio_currencies(studio: Studio) -> list[str]:
+    return sorted(
+        set(
+            Invoice.objects.filter(studio=studio)
+            .exclude(status=InvoiceStatus.DRAFT)
+            .values_list("currency", flat=True)
+        )
+    )
+
+
+def studio_statement(studio: Studio, currency: str, start: dt.date, end: dt.date) -> dict:
+    """The studio's statement of account from `start` to `end` (inclusive): the balance it
+    owed before, each document issued, voided or paid in between with the running balance, the
+    balance at the end, and that balance by age (as of `end`). Positive amounts are owed by the
+    studio; a credit note, a void and a payment are negative. Computed from the documents and
+    payments as they stood on each date, so a statement for a past period reads the same later
+    (a payment recorded late with an earlier date is the exception, and shows on its own date)."""
+    documents = list(
+        Invoice.objects.filter(studio=studio, currency=currency, issue_date__lte=end)
+        .exclude(status=InvoiceStatus.DRAFT)
+        .order_by("issue_date", "pk")
+    )
+    payments = list(
+        Payment.objects.filter(studio=studio, currency=currency, received_on__lte=end).order_by("received_on", "pk")
+    )
+    applied_by_doc: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    applied_by_payment: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    applied_to: dict[int, list[str]] = defaultdict(list)
+    for app in PaymentApplication.objects.filter(payment__in=payments, applied_on__lte=end).select_related("invoice"):
+        applied_by_doc[app.invoice_id] += app.amount
+        applied_by_payment[app.payment_id] += app.amount
+        applied_to[app.payment_id].append(f"{app.invoice.number} {app.amount:.2f}")
+    events = []  # (date, order, row)
+    for doc in documents:
+        events.append(
+            (
+                doc.issue_date,
+                0,
+                {
+                    "date": doc.issue_date,
+                    "entry": doc.document_type,
+                    "reference": doc.number,
+                    "document": doc.public_id,
+                    "due_date": doc.due_date,
+                    "amount": doc.total,
+                    "detail": doc.reason or f"{doc.get_document_type_display()} for {doc.period:%Y-%m}",
+                },
+            )
+        )
+        day = timezone.localtime(doc.voided_at).date() if doc.voided_at else None
+        if doc.status == InvoiceStatus.VOID and day and day <= end:
+            events.append(
+                (
+                    day,
+                    1,
+                    {
+                        "date": day,
+                        "entry": "void",
+                        "reference": doc.number,
+                        "document": doc.public_id,
+                        "due_date": None,
+                        "amount": -doc.total,
+                        "detail": f"Void: {doc.void_reason}"[:500],
+                    },
+                )
+            )
+    for payment in payments:
+        events.append(
+            (
+                payment.received_on,
+                2,
+                {
+                    "date": payment.received_on,
+                    "entry": "payment",
+                    "reference": payment.reference,
+                    "document": payment.public_id,
+                    "due_date": None,
+                    "amount": -payment.amount,
+                    "detail": f"{payment.get_method_display()}; applied to "
+                    + (", ".join(applied_to[payment.pk]) or "nothing yet (credit)"),
+                },
+            )
+        )
+    events.sort(key=lambda e: (e[0], e[1]))
+    opening = sum((row["amount"] for day, _, row in events if day < start), Decimal("0.00"))
+    running = opening
+    rows = []
+    for day, _, row in events:
+        if day < start:
+            continue
+        running += row["amount"]
+        rows.append({**row, "balance": running})
+    buckets = _empty_buckets()
+    open_credit_notes = Decimal("0.00")
+    for doc in documents:
+        voided = doc.status == InvoiceStatus.VOID and doc.voided_at and timezone.localtime(doc.voided_at).date() <= end
+        if voided:
+            continue
+        left = doc.total - applied_by_doc[doc.pk]
+        if left > 0 and doc.due_date:
+            buckets[receivable_rules.aging_bucket(doc.due_date, end)] += left
+        elif left < 0:
+            open_credit_notes += left
+    unapplied = sum((p.amount - applied_by_payment[p.pk] for p in payments), Decimal("0.00"))
+    return {
+        "studio": studio.public_id,
+        "studio_name": studio.legal_name,
+        "currency": currency,
+        "start": start,
+        "end": end,
+        "opening_balance": opening,
+        "rows": rows,
+        "closing_balance": running,
+        "aging": buckets,
+        "credit_notes_open": open_credit_notes,
+        "unapplied_payments": -unapplied,
+    }
+
+
+def aging_report(as_of: dt.date, currency: str | None = None) -> dict:
+    """Open balances of every studio by age on `as_of` (from each document's balance now), per
+    currency, with totals: what the staff console's aging page and chart show. One query,
+    summed in the database by studio, currency and due date."""
+    qs = Invoice.objects.filter(status=InvoiceStatus.FINALIZED, balance__gt=0, due_date__isnull=False)
+    if currency:
+        qs = qs.filter(currency=currency)
+    by_studio: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(_empty_buckets)
+    totals: dict[str, dict[str, Decimal]] = defaultdict(_empty_buckets)
+    rows = (
+        qs.values("studio__public_id", "studio__legal_name", "currency", "due_date")
+        .annotate(open=Sum("balance"))
+        .order_by()
+    )
+    for row in rows:
+        bucket = receivable_rules.aging_bucket(row["due_date"], as_of)
+        amount = round_money(row["open"])
+        by_studio[(row["studio__legal_name"], row["studio__public_id"], row["currency"])][bucket] += amount
+        totals[row["currency"]][bucket] += amount
+    studios = [
+        {
+            "studio": sid,
+            "name": name,
+            "currency": cur,
+            "buckets": b,
+            "cells": [b[bucket] for bucket in BUCKETS],
+            "total": sum(b.values(), Decimal("0.00")),
+        }
+        for (name, sid, cur), b in sorted(by_studio.items())
+    ]
+    return {"as_of": as_of, "studios": studios, "totals": dict(totals)}
+
+
+def payouts_of(performer: Performer) -> QuerySet[Payout]:
+    return Payout.objects.filter(performer=performer).select_related("run").order_by("-pk")
+
+
+def payments_visible_to(caller: Caller) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("studio").prefetch_related("applications__invoice")
+    return visible_to(caller, qs, performer=None)

@@ -9,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils import timezone
 
 from registry.billing.periods import parse_period
+from registry.core import limits
 from registry.core.errors import InvalidInputError
 from registry.core.forms import DateField
 from registry.core.sign_in import THROTTLED_MESSAGE, ThrottledSignInForm
@@ -66,6 +67,23 @@ class UntilForm(forms.Form):
             return parse_period(text)
         except InvalidInputError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class AsOfForm(forms.Form):
+    """The day open balances are aged to."""
+
+    as_of = forms.DateField(
+        label="Aged on (YYYY-MM-DD)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_as_of(self) -> dt.date | None:
+        day = self.cleaned_data["as_of"]
+        if day is None:
+            return None
+        try:
+            return limits.check_date(day)
+        except limits.InputFault as fault:
+            raise forms.ValidationError(str(fault)) from fault
 
 
 class TokenForm(forms.Form):

@@ -8,6 +8,7 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("aging/", views.aging, name="aging"),
     path("exports/", views.exports, name="exports"),
     path("exports/<slug:kind>.csv", views.export_csv, name="export"),
     path("exports/<slug:kind>/file", views.export_file_request, name="export-file-request"),

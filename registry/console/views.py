@@ -16,10 +16,12 @@ import segno
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
@@ -27,11 +29,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registry.audit.models import AuditEvent
+from registry.billing import selectors as billing_selectors
 from registry.console import selectors, services
 from registry.console.csvrows import csv_lines
-from registry.console.forms import ExemptionReviewForm, PeriodForm, TokenForm, UntilForm, previous_month
+from registry.console.forms import AsOfForm, ExemptionReviewForm, PeriodForm, TokenForm, UntilForm, previous_month
 from registry.core.caching import no_store
 from registry.core.errors import DomainError
+from registry.core.vocabulary.billing import AgingBucket
 from registry.core.vocabulary.console import ExportStatus
 from registry.core.vocabulary.usage import ExemptionReview, UsageUnit
 from registry.parties import roles
@@ -105,6 +109,49 @@ def dashboard(request):
     )
     return TemplateResponse(
         request, "console/dashboard.html", context, status=200 if form.is_valid() or not request.GET else 400
+    )
+
+
+# --- Receivables by age -----------------------------------------------------------------------
+AGING_PAGE = 50
+# Short enough for the chart's label column; the text alternative says each in full.
+AGING_LABELS = {b: ("not due" if b == AgingBucket.CURRENT else b.value) for b in AgingBucket}
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def aging(request):
+    """Open balances of every studio by days past due, a chart per currency, studios a page at a time."""
+    form = AsOfForm(request.GET or None)
+    as_of = (form.cleaned_data["as_of"] if form.is_valid() else None) or timezone.localdate()
+    report = billing_selectors.aging_report(as_of)
+    charts = [
+        {
+            "currency": currency,
+            "total": sum(buckets.values(), Decimal("0.00")),
+            "svg": bar_chart_svg(
+                [Bar(label=AGING_LABELS[b], long_label=b.label, value=buckets[b.value]) for b in AgingBucket],
+                title=f"Open balances by age on {as_of.isoformat()} ({currency})",
+                unit=currency,
+                chart_id=f"chart-aging-{currency}".lower(),
+                label_space=62,
+            ),
+        }
+        for currency, buckets in sorted(report["totals"].items())
+    ]
+    page = Paginator(report["studios"], AGING_PAGE).get_page(request.GET.get("page"))
+    context = _context(
+        request,
+        "Receivables by age",
+        form=form,
+        as_of=as_of,
+        charts=charts,
+        page=page,
+        bucket_labels=[AGING_LABELS[b] for b in AgingBucket],
+        query=urlencode({"as_of": as_of.isoformat()}),
+    )
+    return TemplateResponse(
+        request, "console/aging.html", context, status=200 if form.is_valid() or not request.GET else 400
     )
 
 

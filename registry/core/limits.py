@@ -224,3 +224,12 @@ USE_ROLE_MAX = 200
 
 MEDIA_UPLOAD_MAX_BYTES = 32 * 1024 * 1024
 MEDIA_UPLOAD_MAX_TEXT = "32 MiB"
+
+
+# --- Receivables ----------------------------------------------------------------------------------
+# A payment's amount: below the 14-digit money columns (12 whole digits), far above any real one.
+MAX_MONEY_AMOUNT = Decimal("999999999999.99")
+# Documents one payment may be applied to by name (a remittance advice lists a few dozen at most).
+MAX_PAYMENT_DOCUMENTS = 200
+# A statement of account covers at most this many days (longer: ask for several).
+MAX_STATEMENT_DAYS = 3660

@@ -34,16 +34,20 @@ def _amount(value: Decimal) -> str:
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
-def bar_chart_svg(bars: list[Bar], *, title: str, unit: str, chart_id: str, unit_one: str = "") -> SafeString:
+def bar_chart_svg(
+    bars: list[Bar], *, title: str, unit: str, chart_id: str, unit_one: str = "", label_space: int = LEFT
+) -> SafeString:
     """A bar chart of `bars`, each amount written with `unit` (e.g. "USD", or "days" with
-    `unit_one` "day" for an amount of exactly one)."""
+    `unit_one` "day" for an amount of exactly one); `label_space` widens the room for labels
+    longer than a month's ("31-60")."""
+    left = label_space
 
     def written(value: Decimal) -> str:
         return f"{_amount(value)} {unit_one if unit_one and value == 1 else unit}".rstrip()
 
     # The longest bar fills the row: each carries its own amount, so no scale is drawn to round.
     top = max([b.value for b in bars if b.value > 0], default=Decimal(1))
-    length = WIDTH - LEFT - VALUE_SPACE
+    length = WIDTH - left - VALUE_SPACE
     height = TOP + ROW * max(len(bars), 1) + BOTTOM
     described = "; ".join(f"{b.long_label}: {written(b.value)}" for b in bars)
     parts = [
@@ -61,8 +65,8 @@ def bar_chart_svg(bars: list[Bar], *, title: str, unit: str, chart_id: str, unit
             title,
             chart_id,
             described,
-            LEFT,
-            LEFT,
+            left,
+            left,
             TOP,
             height - BOTTOM,
         )
@@ -76,16 +80,16 @@ def bar_chart_svg(bars: list[Bar], *, title: str, unit: str, chart_id: str, unit
                 '<text class="axis" x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}</text>'
                 '<rect class="bar" x="{}" y="{}" width="{}" height="{}"><title>{}: {}</title></rect>'
                 '<text class="value" x="{}" y="{}" dominant-baseline="central">{}</text>',
-                LEFT - 6,
+                left - 6,
                 f"{y + ROW / 2:.1f}",
                 bar.label,
-                LEFT,
+                left,
                 f"{y + (ROW - BAR) / 2:.1f}",
                 f"{width:.1f}",
                 BAR,
                 bar.long_label,
                 written(bar.value),
-                f"{LEFT + width + 5:.1f}",
+                f"{left + width + 5:.1f}",
                 f"{y + ROW / 2:.1f}",
                 text,
             )

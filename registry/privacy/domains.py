@@ -44,6 +44,8 @@ KEPT_AS_IS: dict[str, str] = {
     "parties.EstateSearch": "the union's record of its search for an estate, which a signature rests on "
     "(DOMAIN.md 2.8): staff's words about the search, kept as the signature is",
     "billing.Posting": "ledger amounts: the ledger must still reconcile",
+    "billing.Payout": "an amount paid out, linked by id (the remittance file names the pseudonym): "
+    "financial records are kept and the ledger must still reconcile",
     "residuals.CastMember": "the character's name and the residual base",
     "residuals.BonusShare": "amounts owed or paid: financial records are kept",
     "residuals.LicenceShare": "amounts, the consent basis and findings codes: financial records are kept",

@@ -157,6 +157,14 @@ class BonusDistribution(models.Model):
     journal_entry = models.OneToOneField(
         "billing.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    invoice = models.OneToOneField(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bonus_distribution",
+        help_text="The residuals invoice that bills the bonus to the studio",
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -205,6 +213,14 @@ class TrainingLicence(models.Model):
     notice_case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="+")
     journal_entry = models.OneToOneField(
         "billing.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    invoice = models.OneToOneField(
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="training_licence",
+        help_text="The residuals invoice that bills the cast's shares to the studio",
     )
     recorded_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=200)

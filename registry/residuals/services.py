@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
-from registry.billing import ledger
-from registry.billing.models import JournalEntry
+from registry.billing.documents import ResidualCharge, residuals_invoice_issue
+from registry.billing.models import Invoice
 from registry.cases.models import Case
 from registry.cases.services import case_open
 from registry.consent import rules as consent_rules
@@ -40,6 +40,7 @@ from registry.residuals.models import (
     Title,
     TrainingLicence,
     ViewingReport,
+    new_distribution_id,
 )
 from registry.terms.models import Agreement
 
@@ -311,23 +312,37 @@ def _distribute_bonus(
     members = selectors.cast_of(title)
     split = rules.compute_bonus([rules.CastShare(m.performer_id, m.residual_base) for m in members], terms)
     currency = title.currency
-    entry = None
+    distribution_id = new_distribution_id()
+    invoice = None
     if split.bonus_total:
-        legs = [(ledger.account_for_studio(title.studio, currency), split.bonus_total)]
-        legs += [
-            (ledger.account_for_performer(m.performer, currency), -share.amount)
+        what = (
+            f"Streaming success bonus, {title.name} ({title.production_number}), "
+            f"exhibition year {report.exhibition_year}"
+        )
+        charges = [
+            ResidualCharge(
+                amount=share.amount, performer=m.performer, description=f"{what}: {m.performer.display_name}"
+            )
             for m, share in zip(members, split.shares, strict=True)
         ]
-        legs.append((ledger.account_for_fund(rules.SUCCESS_BONUS_FUND, currency), -split.fund_amount))
-        entry = ledger.post_entry(
-            memo=f"Streaming success bonus: {title.name} ({title.production_number}), "
-            f"exhibition year {report.exhibition_year}",
-            legs=legs,
-            currency=currency,
-            posted_at=now,
-            posted_by=actor.name,
+        charges.append(
+            ResidualCharge(amount=split.fund_amount, fund=rules.SUCCESS_BONUS_FUND, description=f"{what}: union fund")
         )
+        invoice = residuals_invoice_issue(
+            studio=title.studio,
+            currency=currency,
+            agreement=title.agreement,
+            source_ref=distribution_id,
+            charges=charges,
+            explanation=rules.bonus_explanation(split, terms, currency),
+            terms_used=report.terms_used,
+            actor=actor,
+            now=now,
+        )
+    entry = invoice.entries.get() if invoice else None
     distribution = BonusDistribution.objects.create(
+        public_id=distribution_id,
+        invoice=invoice,
         title=title,
         exhibition_year=report.exhibition_year,
         viewing_report=report,
@@ -370,6 +385,7 @@ def _distribute_bonus(
                 for m, s in zip(members, split.shares, strict=True)
             ],
             "journal_entry": entry.public_id if entry else None,
+            "invoice": invoice.number if invoice else None,
         },
     )
     return distribution
@@ -454,8 +470,9 @@ def training_licence_record(
         )
         shares = _store_shares(stored, title, members, decision, grants, actor, now)
         if decision.performers_total:
-            stored.journal_entry = _post_licence_fee(stored, title, shares, actor, now)
-            stored.save(update_fields=["journal_entry"])
+            stored.invoice = _invoice_licence_shares(stored, title, shares, actor, now)
+            stored.journal_entry = stored.invoice.entries.get()
+            stored.save(update_fields=["invoice", "journal_entry"])
         _audit_licence(stored, title, shares, actor)
     return stored
 
@@ -516,19 +533,34 @@ def _store_shares(
     return LicenceShare.objects.bulk_create(shares)
 
 
-def _post_licence_fee(
+def _invoice_licence_shares(
     licence: TrainingLicence, title: Title, shares: list[LicenceShare], actor: Actor, now: dt.datetime
-) -> JournalEntry:
-    """Dr the studio's receivable, Cr each cast member's payable."""
-    return ledger.post_entry(
-        memo=f"AI training licence {licence.public_id}: {title.name} to {licence.licensee}",
-        legs=[
-            (ledger.account_for_studio(title.studio, title.currency), licence.performers_total),
-            *[(ledger.account_for_performer(share.performer, title.currency), -share.amount) for share in shares],
-        ],
+) -> Invoice:
+    """A residuals invoice to the studio for the cast's shares: Dr its receivable, Cr each cast
+    member's payable."""
+    what = f"AI training licence {licence.public_id}: {title.name} ({title.production_number}) to {licence.licensee}"
+    return residuals_invoice_issue(
+        studio=title.studio,
         currency=title.currency,
-        posted_at=now,
-        posted_by=actor.name,
+        agreement=title.agreement,
+        source_ref=licence.public_id,
+        charges=[
+            ResidualCharge(
+                amount=share.amount,
+                performer=share.performer,
+                description=f"{what}: {share.performer.display_name} ({share.consent_basis})",
+                grant_id=share.grant_id,
+                grant_public_id=share.grant.public_id if share.grant else "",
+            )
+            for share in shares
+        ],
+        explanation=(
+            f"{(licence.performer_share * 100).normalize():f}% of the fee {licence.fee:,.2f} {licence.currency}, "
+            f"split pro rata to the cast's residual bases"
+        ),
+        terms_used=licence.terms_used,
+        actor=actor,
+        now=now,
     )
 
 
@@ -547,6 +579,7 @@ def _audit_licence(licence: TrainingLicence, title: Title, shares: list[LicenceS
             "term_start": licence.term_start,
             "term_end": licence.term_end,
             "performers_total": licence.performers_total,
+            "invoice": licence.invoice.number if licence.invoice else None,
             "notice_case": licence.notice_case.public_id,
             "shares": [
                 {

@@ -15,7 +15,17 @@ from registry.terms.services import (
 
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "sector", "effective_from", "effective_to", "source_confidence"]
+    list_display = [
+        "code",
+        "name",
+        "sector",
+        "effective_from",
+        "effective_to",
+        "source_confidence",
+        "payment_terms_days",
+        "late_interest_monthly_rate",
+        "payment_terms_confidence",
+    ]
     list_filter = ["sector", "source_confidence"]
     search_fields = ["code", "name"]
     fieldsets = [
@@ -60,6 +70,21 @@ class AgreementAdmin(admin.ModelAdmin):
                     "training_licence_performer_share",
                     "training_licence_union_consents",
                 ]
+            },
+        ),
+        (
+            "Payment terms",
+            {
+                "description": "Copied onto each document when it is finalized: its due date, the interest "
+                "an overdue balance bears, and when the studio is reminded. The confidence and source say "
+                "how sure the figures are (the shipped values are the registry's default, L).",
+                "fields": [
+                    "payment_terms_days",
+                    "late_interest_monthly_rate",
+                    "reminder_days",
+                    "payment_terms_confidence",
+                    "payment_terms_source",
+                ],
             },
         ),
     ]

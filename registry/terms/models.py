@@ -33,6 +33,17 @@ def validate_alteration_exemptions(value) -> None:
         )
 
 
+def default_reminder_days() -> list[int]:
+    """Days past the due date on which an overdue studio is reminded (0: the day after it falls due)."""
+    return [1, 15, 30, 60, 90]
+
+
+PAYMENT_TERMS_DEFAULT_NOTE = (
+    "Registry default (DOMAIN.md 6, confidence L): 30 days net; late interest 1% a month simple, "
+    "accrued daily from the day after the due date. Confirm against the agreement's text."
+)
+
+
 def default_synthetic_fund_split() -> dict[str, str]:
     return {"health_plan": "0.5", "pension_plan": "0.5"}
 
@@ -163,6 +174,28 @@ class Agreement(models.Model):
         "performer without an individual training grant is not a violation.",
     )
 
+    # Payment terms (DOMAIN.md section 6): how long a studio has to pay a document, and the
+    # interest an overdue balance bears. Copied onto each document when it is finalized.
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(365)],
+        help_text="Days from a document's issue date to its due date (30 = 30 days net).",
+    )
+    late_interest_monthly_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.0100"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.1"))],
+        help_text="Simple interest a month on an overdue balance (0.01 = 1%), accrued daily as "
+        "rate x 12 / 365 from the day after the due date.",
+    )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        help_text="Days past the due date on which an overdue studio is reminded, e.g. [1, 15, 30, 60, 90].",
+    )
+    payment_terms_confidence = models.CharField(max_length=1, choices=Confidence.choices, default=Confidence.LOW)
+    payment_terms_source = models.CharField(max_length=500, blank=True, default=PAYMENT_TERMS_DEFAULT_NOTE)
+
     class Meta:
         ordering = ["code"]
         constraints = [
@@ -198,6 +231,9 @@ class Agreement(models.Model):
             successor_error = self._successor_error()
             if successor_error:
                 errors["successor"] = successor_error
+        reminder_error = validate_reminder_days(self.reminder_days)
+        if reminder_error:
+            errors["reminder_days"] = reminder_error
         if errors:
             raise ValidationError(errors)
 
@@ -238,6 +274,17 @@ def validate_fund_split(split: object) -> str | None:
         total += value
     if total != Decimal("1"):
         return f"The shares add up to {total}, not 1."
+    return None
+
+
+def validate_reminder_days(days: object) -> str | None:
+    """A reminder schedule is a short list of distinct whole days past the due date, 1 to 365."""
+    if not isinstance(days, list) or not days or len(days) > 12:
+        return "Give 1 to 12 whole days past the due date, e.g. [1, 15, 30, 60, 90]."
+    if any(not isinstance(d, int) or isinstance(d, bool) or not 1 <= d <= 365 for d in days):
+        return "Each day is a whole number from 1 to 365."
+    if len(set(days)) != len(days):
+        return "A day appears twice."
     return None
 
 

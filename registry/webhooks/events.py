@@ -170,3 +170,13 @@ def invoice_finalized(invoice) -> None:
 
 def invoice_paid(invoice) -> None:
     webhook_emit(EventType.INVOICE_PAID, studio=invoice.studio_id, data=_invoice_data(invoice))
+
+
+def invoice_overdue(invoice, *, days_overdue: int, balance, due_date) -> None:
+    """A document's balance is past its due date: sent the day after it falls due and on the
+    agreement's reminder schedule."""
+    data = _invoice_data(invoice)
+    data.update(
+        {"due_date": due_date.isoformat(), "days_overdue": days_overdue, "balance": str(balance)},
+    )
+    webhook_emit(EventType.INVOICE_OVERDUE, studio=invoice.studio_id, data=data)

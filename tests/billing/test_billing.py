@@ -137,12 +137,14 @@ def test_payment_and_payout_are_postings(worked_example, performer, django_captu
     for p in Posting.objects.values("account__code").annotate(total=Sum("amount")):
         kind = p["account__code"].split(":")[0]
         balances[kind] = balances.get(kind, Decimal("0.00")) + p["total"]
-    # 4,522.98 received, 3,738.00 paid out: the P&H 784.98 stays in cash, owed to the funds
+    # 4,522.98 received, 3,738.00 paid out: the P&H 784.98 stays in cash, owed to the funds. The
+    # payment passes through the studio's credit account (received, then applied): it nets to zero.
     assert balances == {
         "receivable": Decimal("0.00"),
         "payable": Decimal("0.00"),
         "cash": Decimal("784.98"),
         "fund": Decimal("-784.98"),
+        "credit": Decimal("0.00"),
     }
 
 

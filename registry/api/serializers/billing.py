@@ -8,11 +8,27 @@ from registry.billing.models import Invoice, InvoiceLine
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    usage_line = serializers.CharField(source="usage_line.line_ref")
+    usage_line = serializers.CharField(
+        source="usage_line.line_ref",
+        allow_null=True,
+        default=None,
+        help_text="The studio's own id of the usage line billed; null on a residuals or interest line.",
+    )
+    source = serializers.CharField(
+        source="source_ref",
+        help_text="A residuals line: the bonus distribution (sbd_…) or training licence (tlc_…) it bills.",
+    )
+    charged_document = serializers.CharField(
+        source="charged_document.number",
+        allow_null=True,
+        default=None,
+        help_text="An interest line: the overdue document whose balance bore the interest.",
+    )
     performer = serializers.CharField(source="performer.public_id", allow_null=True, default=None)
     grant = serializers.CharField(source="token_jti", help_text="The grant (token jti) the use relied on.")
     rate_card = serializers.SerializerMethodField()
-    agreement = serializers.CharField(source="agreement.code")
+    agreement = serializers.CharField(source="agreement.code", allow_null=True, default=None)
+    interest = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     ph_contribution = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     fund_total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
@@ -22,6 +38,8 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         model = InvoiceLine
         fields = [
             "usage_line",
+            "source",
+            "charged_document",
             "is_credit",
             "is_adjustment",
             "performer",
@@ -35,6 +53,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "ph_contribution",
             "fund_shares",
             "fund_total",
+            "interest",
             "total",
         ]
 
@@ -50,6 +69,15 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         }
 
 
+class PaymentTermsSerializer(serializers.Serializer):
+    agreement = serializers.CharField(allow_null=True, required=False)
+    days = serializers.IntegerField(required=False, help_text="Days net: due this many days after issue.")
+    late_interest_monthly_rate = serializers.CharField(required=False, help_text="Simple interest a month.")
+    reminder_days = serializers.ListField(child=serializers.IntegerField(), required=False)
+    confidence = serializers.CharField(required=False, help_text="H, M or L: how sure the figures are.")
+    source = serializers.CharField(required=False)
+
+
 class InvoiceSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
     studio = serializers.CharField(source="studio.public_id")
@@ -58,7 +86,12 @@ class InvoiceSerializer(serializers.ModelSerializer):
     performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     ph_contributions = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     fund_royalties = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    interest = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    balance = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=True, help_text="What is still owed on the document."
+    )
+    payment_terms = PaymentTermsSerializer(help_text="The payment terms the document carries, copied when issued.")
 
     class Meta:
         model = Invoice
@@ -74,7 +107,12 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "performer_pay",
             "ph_contributions",
             "fund_royalties",
+            "interest",
             "total",
+            "balance",
+            "issue_date",
+            "due_date",
+            "payment_terms",
             "finalized_at",
             "paid_at",
             "voided_at",

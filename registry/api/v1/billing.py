@@ -28,7 +28,7 @@ from registry.parties.models import Performer
 
 def _invoice(request, invoice_id: str):
     qs = selectors.invoices_visible_to(get_caller(request)).prefetch_related(
-        "lines__rate_card", "lines__performer", "lines__usage_line", "lines__agreement"
+        "lines__rate_card", "lines__performer", "lines__usage_line", "lines__agreement", "lines__charged_document"
     )
     return get_object_or_404(qs, public_id=invoice_id)
 

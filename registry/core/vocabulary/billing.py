@@ -14,6 +14,8 @@ class DocumentType(Vocabulary):
     INVOICE = "invoice", "Invoice"
     CREDIT_NOTE = "credit_note", "Credit note"
     DEBIT_NOTE = "debit_note", "Debit note"
+    # Streaming success bonuses and AI training-licence shares, billed when they arise.
+    RESIDUALS = "residuals", "Residuals invoice"
 
 
 class InvoiceStatus(Vocabulary):
@@ -29,3 +31,27 @@ class AccountKind(Vocabulary):
     FUND = "fund", "Union fund"
     CLEARING = "clearing", "Registry clearing"
     CASH = "cash", "Cash"
+    STUDIO_CREDIT = "studio_credit", "Studio credit (money received, not yet applied)"
+    INTEREST = "interest", "Late-payment interest"
+
+
+class PaymentMethod(Vocabulary):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CHEQUE = "cheque", "Cheque"
+    CARD = "card", "Card"
+    OTHER = "other", "Other"
+
+
+class AgingBucket(Vocabulary):
+    """How long an open balance has been due, in days past its due date."""
+
+    CURRENT = "current", "Not yet due"
+    DAYS_0_30 = "0-30", "0-30 days overdue"
+    DAYS_31_60 = "31-60", "31-60 days overdue"
+    DAYS_61_90 = "61-90", "61-90 days overdue"
+    DAYS_90_PLUS = "90+", "Over 90 days overdue"
+
+
+class PayeeKind(Vocabulary):
+    PERFORMER = "performer", "Performer"
+    FUND = "fund", "Union fund"

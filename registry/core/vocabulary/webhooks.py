@@ -21,6 +21,7 @@ class EventType(Vocabulary):
     VIOLATION_OPENED = "violation.opened", "Violation case opened"
     INVOICE_FINALIZED = "invoice.finalized", "Invoice, credit or debit note finalized"
     INVOICE_PAID = "invoice.paid", "Invoice paid"
+    INVOICE_OVERDUE = "invoice.overdue", "A document is overdue (sent when it falls due and on the reminder schedule)"
 
 
 class EndpointStatus(Vocabulary):
