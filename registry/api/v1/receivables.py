@@ -25,7 +25,7 @@ from registry.billing import payments, selectors
 from registry.billing.pdf import statement_pdf
 from registry.core import limits
 from registry.core.caching import no_store
-from registry.core.errors import FieldProblem, InvalidInputError, NotPermittedError
+from registry.core.errors import FieldProblem, NotPermittedError, RuleRefusalError
 from registry.core.vocabulary.parties import ApiScope
 from registry.parties.models import Performer, Studio
 
@@ -65,7 +65,7 @@ class PaymentListCreateView(generics.ListAPIView):
         body.is_valid(raise_exception=True)
         studio = Studio.objects.filter(public_id=body.validated_data["studio"]).first()
         if studio is None:
-            raise InvalidInputError(
+            raise RuleRefusalError(
                 "No such studio.", problems=[FieldProblem("studio", "not_found", "No studio has this id.")]
             )
         payment, created = payments.payment_record(new=body.to_new_payment(studio), actor=caller.actor())
@@ -84,13 +84,14 @@ def _statement(request, studio_id: str) -> dict:
     today = timezone.localdate()
     end = params.date(query, "to", today)
     start = params.date(query, "from", end.replace(day=1))
+    # Well-formed dates the registry declines: 422, as every rule's refusal (registry/core/errors.py).
     if start > end:
-        raise InvalidInputError(
+        raise RuleRefusalError(
             "from is after to.",
             problems=[FieldProblem("from", "after_end", "The statement starts on or before it ends.")],
         )
     if (end - start).days > limits.MAX_STATEMENT_DAYS:
-        raise InvalidInputError(
+        raise RuleRefusalError(
             "The period is too long.",
             problems=[FieldProblem("from", "too_long", f"At most {limits.MAX_STATEMENT_DAYS} days a statement.")],
         )
