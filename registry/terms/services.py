@@ -63,24 +63,31 @@ def rate_card_add(
 
 def rate_card_close(*, row: RateCard, effective_to: dt.date | None, actor: Actor) -> RateCard:
     """Set (or clear) the last day of a row's period; nothing else about a rate ever changes."""
+    return _period_close(
+        row,
+        effective_to,
+        actor=actor,
+        action=AuditAction.RATE_CARD_PERIOD_CHANGED,
+        describe=lambda r: {"rate_card": r.pk, "role_category": r.role_category, "unit": r.unit},
+    )
+
+
+def _period_close(row, effective_to: dt.date | None, *, actor: Actor, action: AuditAction, describe):
+    """Set (or clear) the last day of an effective-dated row (a rate card row, a P&H rate), under
+    its agreement's lock, audited with what `describe` says of the row and the change of date."""
     with transaction.atomic():
         Agreement.objects.select_for_update().get(pk=row.agreement_id)
-        current = RateCard.objects.select_for_update().get(pk=row.pk)
+        current = type(row).objects.select_for_update().get(pk=row.pk)
         previous = current.effective_to
         current.effective_to = effective_to
         current.full_clean()
         current.save(update_fields=["effective_to"])
         audit_record(
             actor=actor,
-            action=AuditAction.RATE_CARD_PERIOD_CHANGED,
+            action=action,
             subject_type=AuditSubject.AGREEMENT,
             subject_id=current.agreement.code,
-            data={
-                "rate_card": current.pk,
-                "role_category": current.role_category,
-                "unit": current.unit,
-                "effective_to": {"from": previous, "to": effective_to},
-            },
+            data={**describe(current), "effective_to": {"from": previous, "to": effective_to}},
         )
     return current
 
@@ -175,21 +182,9 @@ def ph_rate_add(
 
 def ph_rate_close(*, row: PhRate, effective_to: dt.date | None, actor: Actor) -> PhRate:
     """Set (or clear) the last day of a P&H period; the rate itself never changes."""
-    with transaction.atomic():
-        Agreement.objects.select_for_update().get(pk=row.agreement_id)
-        current = PhRate.objects.select_for_update().get(pk=row.pk)
-        previous = current.effective_to
-        current.effective_to = effective_to
-        current.full_clean()
-        current.save(update_fields=["effective_to"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.PH_RATE_PERIOD_CHANGED,
-            subject_type=AuditSubject.AGREEMENT,
-            subject_id=current.agreement.code,
-            data={"ph_rate": current.pk, "effective_to": {"from": previous, "to": effective_to}},
-        )
-    return current
+    return _period_close(
+        row, effective_to, actor=actor, action=AuditAction.PH_RATE_PERIOD_CHANGED, describe=lambda r: {"ph_rate": r.pk}
+    )
 
 
 def agreement_successor_set(*, agreement: Agreement, successor: Agreement | None, actor: Actor) -> Agreement:
