@@ -66,7 +66,13 @@ class DocumentTotals:
     What goes to the funds (P&H contributions, synthetic performers' royalties) is pooled by
     fund split and split once per document (`by_fund`), not line by line: split line by line,
     every odd cent of a 50/50 split went to the same fund, a steady bias. The odd cents of the
-    document's split go in an order drawn from the document's id (docs/pricing.md)."""
+    document's split go in an order drawn from the document's id (docs/pricing.md).
+
+    A pool is keyed by its fund split and the seed its odd cents are ordered by: "" for the
+    document's own id; a credit note's lines name the documents whose fund money they give back
+    (FUNDS_CREDITED), so what it credits is split with the seeds it was charged with, and a
+    charge credited in full gives each fund back exactly its cents (with its own seed, the odd
+    cent could come back from the other fund: one fund short a cent, the other a cent over)."""
 
     performer_pay: Decimal = ZERO
     ph: Decimal = ZERO
@@ -79,10 +85,10 @@ class DocumentTotals:
     def by_fund(self, seed: str) -> dict[str, Decimal]:
         """Each fund's amount: every pool split once by its shares, odd cents ordered by `seed`."""
         out: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for split_key, amount in sorted(self.fund_pools.items()):
+        for (split_key, pool_seed), amount in sorted(self.fund_pools.items()):
             if not amount:
                 continue
-            for fund, share in rating.fund_split(amount, dict(split_key), seed=seed).items():
+            for fund, share in rating.fund_split(amount, dict(split_key), seed=pool_seed or seed).items():
                 out[fund] += share
         return dict(out)
 
@@ -235,12 +241,15 @@ def run_credit_note_issue(*, run: BillingRun, studio: Studio, currency: str, now
         # Credit exactly what was charged (the charge and any debit notes on it), whatever the
         # rates say today, under the terms the charge was priced by.
         rated = charged_so_far(charge, debits[charge.pk], explanation="credits")
-        rows.append(invoice_line(credit, use, rated, terms, run.period, credit=True, terms_used=charge.terms_used))
+        # The funds' money is given back split as each document charged it (DocumentTotals).
+        credited = funds_credited_of([charge, *debits[charge.pk]])
+        terms_used = {**charge.terms_used, FUNDS_CREDITED: {k: str(v) for k, v in credited.items()}}
+        rows.append(invoice_line(credit, use, rated, terms, run.period, credit=True, terms_used=terms_used))
         charged_terms = rating.Terms(
             currency=currency,
             fund_split={k: Decimal(str(v)) for k, v in charge.terms_used["fund_split"].items()},
         )
-        add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1))
+        add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1), funds_credited=credited)
     copy_insert(InvoiceLine, rows)
     set_totals(credit, totals)
     finalize_draft(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
@@ -305,14 +314,39 @@ def invoice_line(
     }
 
 
+# A credit line's terms_used key: {document public id: fund money (P&H and fund shares) of the
+# credited charge and debit notes on that document}; see DocumentTotals.
+FUNDS_CREDITED = "funds_credited"
+
+
 def add_to_totals(
-    totals: DocumentTotals, use: Use, rated: rating.Rated, terms: rating.Terms, sign: Decimal = Decimal(1)
+    totals: DocumentTotals,
+    use: Use,
+    rated: rating.Rated,
+    terms: rating.Terms,
+    sign: Decimal = Decimal(1),
+    funds_credited: dict[str, Decimal] | None = None,
 ) -> None:
-    _add(totals, use.performer_id, rated, terms, sign)
+    _add(totals, use.performer_id, rated, terms, sign, funds_credited)
+
+
+def funds_credited_of(parts: list[InvoiceLine]) -> dict[str, Decimal]:
+    """The fund money of a charge and its debit notes, by the document that charged it."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for part in parts:
+        out[part.invoice.public_id] += part.ph_contribution + sum(
+            (Decimal(v) for v in part.fund_shares.values()), ZERO
+        )
+    return {k: v for k, v in out.items() if v}
 
 
 def _add(
-    totals: DocumentTotals, performer_id: int | None, rated: rating.Rated, terms: rating.Terms, sign: Decimal
+    totals: DocumentTotals,
+    performer_id: int | None,
+    rated: rating.Rated,
+    terms: rating.Terms,
+    sign: Decimal,
+    funds_credited: dict[str, Decimal] | None = None,
 ) -> None:
     totals.lines += 1
     totals.performer_pay += sign * rated.performer_pay
@@ -323,11 +357,15 @@ def _add(
     to_funds = rated.ph_contribution + sum(rated.fund_shares.values(), ZERO)
     if to_funds and terms.fund_split:
         split_key = tuple(sorted((fund, str(share)) for fund, share in terms.fund_split.items()))
-        totals.fund_pools[split_key] += sign * to_funds
+        if funds_credited and sum(funds_credited.values(), ZERO) == to_funds:
+            for charged_on, amount in funds_credited.items():
+                totals.fund_pools[(split_key, charged_on)] += sign * amount
+        else:
+            totals.fund_pools[(split_key, "")] += sign * to_funds
     elif to_funds:
         # A line that names its funds itself (a residuals invoice's fund share): each fund, whole.
         for fund, amount in rated.fund_shares.items():
-            totals.fund_pools[_whole(fund)] += sign * amount
+            totals.fund_pools[(_whole(fund), "")] += sign * amount
 
 
 def _whole(fund: str) -> tuple:
@@ -359,7 +397,16 @@ def totals_from_lines(invoice: Invoice) -> DocumentTotals:
             currency=invoice.currency,
             fund_split={k: Decimal(str(v)) for k, v in il.terms_used.get("fund_split", {}).items()},
         )
-        _add(totals, il.performer_id, rated, terms, Decimal(1))
+        credited = il.terms_used.get(FUNDS_CREDITED)
+        # Stored as what was charged (positive); the credit line itself is stored negative.
+        _add(
+            totals,
+            il.performer_id,
+            rated,
+            terms,
+            Decimal(1),
+            {k: -Decimal(v) for k, v in credited.items()} if credited else None,
+        )
         totals.interest += il.interest
     return totals
 
@@ -596,7 +643,7 @@ def residuals_invoice_issue(
         totals.lines += 1
         if charge.fund:
             totals.funds += charge.amount
-            totals.fund_pools[_whole(charge.fund)] += charge.amount
+            totals.fund_pools[(_whole(charge.fund), "")] += charge.amount
         else:
             totals.performer_pay += charge.amount
             totals.by_performer[charge.performer.pk] += charge.amount

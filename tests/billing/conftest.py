@@ -134,7 +134,8 @@ def reconciles(capsys) -> bool:
 
 @pytest.fixture
 def august_invoice(billed_studio, performer, tvth, django_capture_on_commit_callbacks) -> Invoice:
-    """The worked example billed: max(1,100, 1,246) × 3 = 3,738.00 on INV-…-000001."""
+    """The worked example billed: max(1,100, 1,246) × 3 = 3,738.00 pay, plus P&H 21% × 3,738.00 =
+    784.98 (split 392.49 / 392.49 between the health and pension plans): 4,522.98 on INV-…-000001."""
     grant = past_grant(billed_studio.studio, performer.performer, tvth)
     report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
     bill(AUGUST, django_capture_on_commit_callbacks)

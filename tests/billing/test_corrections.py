@@ -485,3 +485,59 @@ def test_staff_follow_the_ledger_in_the_admin_by_account_kind_and_document(augus
         )
         by_kind = client.get("/admin/billing/posting/", {"account__kind": "fund"})
         assert all(p.account.kind == "fund" for p in by_kind.context["cl"].result_list)
+
+
+# --- A credit note gives each fund back its own cents ---------------------------------------------
+def test_a_credit_note_gives_each_fund_back_exactly_what_the_invoice_gave_it(
+    billed_studio, performer, tvth, monkeypatch, django_capture_on_commit_callbacks, capsys
+):
+    from tests.billing.conftest import past_grant, replica_line, report
+
+    # The documents' ids fixed, so that the odd cent of each 50/50 P&H split goes first to the
+    # health plan on the invoice and first to the pension plan on the credit note (the order is
+    # drawn from the document's id). Before the fix the credit note split what it gave back with
+    # its own id: the health plan kept a cent it was not owed and the pension plan lost one.
+    planned = {"invoice": ["inv_charged0001"], "credit_note": ["inv_credit00000"]}
+    create = Invoice.objects.create
+
+    def create_with_planned_id(**fields):
+        ids = planned.get(fields.get("document_type"), [])
+        return create(**fields, **({"public_id": ids.pop(0)} if ids else {}))
+
+    monkeypatch.setattr(Invoice.objects, "create", create_with_planned_id)
+
+    # given own daily 1,501 > day scale 1,246: 1,501 x 3 = 4,503.00 pay; P&H 0.21 x 4,503.00 =
+    # 945.63, an odd cent: 945.63 / 2 = 472.815, so 472.82 health and 472.81 pension
+    grant = past_grant(billed_studio.studio, performer.performer, tvth, own_daily=Decimal("1501"))
+    report(billed_studio.studio, [replica_line("L-odd", grant, dt.date(2025, 8, 12))])
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    invoice = Invoice.objects.get(document_type="invoice")
+    assert (invoice.public_id, invoice.performer_pay, invoice.ph_contributions, invoice.total) == (
+        "inv_charged0001",
+        Decimal("4503.00"),
+        Decimal("945.63"),
+        Decimal("5448.63"),  # 4,503.00 + 945.63
+    )
+    assert balances() == {
+        "receivable": Decimal("5448.63"),
+        "payable": Decimal("-4503.00"),
+        "fund:health_plan": Decimal("-472.82"),
+        "fund:pension_plan": Decimal("-472.81"),
+    }
+
+    # when the line is retracted and September's run credits it in full
+    usage_line_retract(line=invoice.lines.get().usage_line, reason="Reported twice", actor=SYSTEM)
+    bill(SEPTEMBER, django_capture_on_commit_callbacks)
+    credit = Invoice.objects.get(document_type="credit_note")
+    assert (credit.public_id, credit.total) == ("inv_credit00000", Decimal("-5448.63"))
+
+    # then each plan gives back exactly its own share: 472.82 health, 472.81 pension, and nothing
+    # is owed to anyone
+    assert balances(entry__invoice=credit) == {
+        "receivable": Decimal("-5448.63"),
+        "payable": Decimal("4503.00"),
+        "fund:health_plan": Decimal("472.82"),
+        "fund:pension_plan": Decimal("472.81"),
+    }
+    assert set(balances().values()) == {Decimal("0.00")}
+    assert reconciles(capsys)

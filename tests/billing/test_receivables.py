@@ -76,7 +76,8 @@ def test_a_finalized_invoice_carries_its_agreements_payment_terms(august_invoice
     # tvth ships the registry default: 30 days net, 1% a month, reminders on days 1, 15, 30, 60, 90.
     assert august_invoice.issue_date == august_invoice.finalized_at.date()
     assert august_invoice.due_date == august_invoice.issue_date + dt.timedelta(days=30)
-    assert august_invoice.balance == august_invoice.total == D("3738.00")
+    # 3,738.00 pay + P&H 21% x 3,738.00 = 784.98 (DOMAIN.md 3.1) = 4,522.98
+    assert august_invoice.balance == august_invoice.total == D("4522.98")
     assert august_invoice.terms_agreement == tvth
     assert august_invoice.payment_terms == {
         "agreement": "tvth-2023",
@@ -105,26 +106,32 @@ def test_terms_are_agreement_data(billed_studio, performer, tvth, django_capture
 # --- Payments ---------------------------------------------------------------------------------
 def test_part_payments_then_an_overpayment_kept_as_credit(august_invoice, billed_studio, capsys):
     studio = billed_studio.studio
-    # 3,738.00 owed. 1,000.00 received: 2,738.00 left, still finalized.
+    # 4,522.98 owed (3,738.00 pay + 784.98 P&H). 1,000.00 received: 4,522.98 - 1,000.00 = 3,522.98
+    # left, still finalized.
     first, created = pay(studio, "1000.00", "BANK-1", dt.date(2025, 10, 1))
     august_invoice.refresh_from_db()
     assert created and first.unapplied == D("0.00")
-    assert (august_invoice.balance, august_invoice.status) == (D("2738.00"), "finalized")
-    # 3,000.00 received: 2,738.00 pays the invoice, 3,000.00 - 2,738.00 = 262.00 stays as credit.
-    second, _ = pay(studio, "3000.00", "BANK-2", dt.date(2025, 10, 20))
+    assert (august_invoice.balance, august_invoice.status) == (D("3522.98"), "finalized")
+    # 4,000.00 received (3,000.00 before P&H was charged: it would no longer overpay):
+    # 3,522.98 pays the invoice, 4,000.00 - 3,522.98 = 477.02 stays as credit.
+    second, _ = pay(studio, "4000.00", "BANK-2", dt.date(2025, 10, 20))
     august_invoice.refresh_from_db()
     assert (august_invoice.balance, august_invoice.status) == (D("0.00"), "paid")
-    assert second.unapplied == D("262.00")
+    assert second.unapplied == D("477.02")
     assert [(a.payment.reference, a.amount) for a in august_invoice.applications.order_by("pk")] == [
         ("BANK-1", D("1000.00")),
-        ("BANK-2", D("2738.00")),
+        ("BANK-2", D("3522.98")),
     ]
-    # Cash 1,000 + 3,000 = 4,000.00 in; the receivable cleared; 262.00 owed back to the studio.
+    # Cash 1,000 + 4,000 = 5,000.00 in; the receivable cleared; 477.02 owed back to the studio;
+    # the performer owed 3,738.00 and each plan half the P&H, 784.98 / 2 = 392.49.
+    # -3,738.00 - 392.49 - 392.49 + 5,000.00 - 477.02 = 0.
     assert balances() == {
         "receivable": D("0.00"),
         "payable": D("-3738.00"),
-        "cash": D("4000.00"),
-        "credit": D("-262.00"),
+        "fund:health_plan": D("-392.49"),
+        "fund:pension_plan": D("-392.49"),
+        "cash": D("5000.00"),
+        "credit": D("-477.02"),
     }
     # Each application is its own ledger entry, on the document.
     assert JournalEntry.objects.filter(invoice=august_invoice, memo__startswith="Payment").count() == 2
@@ -136,24 +143,27 @@ def test_part_payments_then_an_overpayment_kept_as_credit(august_invoice, billed
 
 def test_credit_is_applied_to_a_later_document(august_invoice, billed_studio):
     studio = billed_studio.studio
-    payment, _ = pay(studio, "4000.00", "BANK-9", dt.date(2025, 10, 1))
-    assert payment.unapplied == D("262.00")
+    # 5,000.00 (4,000.00 before P&H: it must still overpay) on the 4,522.98 invoice:
+    # 5,000.00 - 4,522.98 = 477.02 of credit.
+    payment, _ = pay(studio, "5000.00", "BANK-9", dt.date(2025, 10, 1))
+    assert payment.unapplied == D("477.02")
     later = make_bonus_invoice(billed_studio)  # 4,000.00
     payment_apply(payment=payment, actor=SYSTEM, now=at(dt.date(2025, 10, 2)))
     later.refresh_from_db()
     payment.refresh_from_db()
-    # 262.00 of credit applied: 4,000.00 - 262.00 = 3,738.00 left; no credit left.
-    assert (later.balance, payment.unapplied) == (D("3738.00"), D("0.00"))
+    # 477.02 of credit applied: 4,000.00 - 477.02 = 3,522.98 left; no credit left.
+    assert (later.balance, payment.unapplied) == (D("3522.98"), D("0.00"))
     assert reconcile_ledger().ok
 
 
 def test_staff_choose_the_documents_and_their_order(august_invoice, billed_studio):
     bonus = make_bonus_invoice(billed_studio)
-    # Oldest first would pay the August invoice; the remittance advice names the bonus invoice.
+    # Oldest first would pay the August invoice; the remittance advice names the bonus invoice:
+    # 4,000.00 - 500.00 = 3,500.00 left on it, the August invoice's 4,522.98 untouched.
     pay(billed_studio.studio, "500.00", "BANK-3", dt.date(2025, 10, 1), documents=[bonus.public_id])
     bonus.refresh_from_db()
     august_invoice.refresh_from_db()
-    assert (bonus.balance, august_invoice.balance) == (D("3500.00"), D("3738.00"))
+    assert (bonus.balance, august_invoice.balance) == (D("3500.00"), D("4522.98"))
 
 
 def test_the_same_reference_is_recorded_once(august_invoice, billed_studio):
@@ -226,7 +236,7 @@ def test_the_same_payment_recorded_at_once_on_two_connections_is_applied_once(
     assert sorted(created for _, created in results) == [False, True], results
     assert results[0][0].pk == results[1][0].pk
     august_invoice.refresh_from_db()
-    assert august_invoice.balance == D("2738.00")  # 3,738.00 - 1,000.00, once
+    assert august_invoice.balance == D("3522.98")  # 4,522.98 - 1,000.00, once
     assert (Payment.objects.count(), PaymentApplication.objects.count()) == (1, 1)
     assert JournalEntry.objects.filter(memo__contains="BANK-7").count() == 2  # received, applied
     assert reconcile_ledger().ok
@@ -304,24 +314,27 @@ def test_numbers_stay_gap_free_across_kinds(august_invoice, billed_studio):
 def test_interest_over_a_month_boundary_and_a_leap_day_on_one_note(august_invoice, billed_studio):
     invoice = set_dates(august_invoice, dt.date(2028, 1, 1), dt.date(2028, 1, 15))
     Invoice.objects.filter(pk=invoice.pk).update(issue_date=dt.date(2028, 1, 1))
-    # January 2028: 16 to 31 January, 16 days on 3,738.00: 3,738 x 0.12 x 16/365 = 7,176.96/365 = 19.663 -> 19.66
+    # January 2028: 16 to 31 January, 16 days on 4,522.98 (3,738.00 pay + 784.98 P&H):
+    # 4,522.98 x 0.12 = 542.7576; x 16 = 8,684.1216; /365 = 23.7921 -> 23.79
     january = interest.interest_note_issue(
         studio_id=billed_studio.studio.pk, currency="USD", month=dt.date(2028, 1, 1), now=at(dt.date(2028, 2, 1))
     )
-    assert january.total == january.interest == D("19.66")
-    # 1,738.00 received 2028-02-10. February 2028 (29 days, the leap year):
-    # 1 to 9 Feb on 3,738.00: 4,037.04/365 = 11.0604; 10 to 29 Feb on 2,000.00: 4,800/365 = 13.1507
-    # = 24.2111 -> 24.21
-    pay(billed_studio.studio, "1738.00", "BANK-F", dt.date(2028, 2, 10), documents=[invoice.public_id])
+    assert january.total == january.interest == D("23.79")
+    # 2,522.98 received 2028-02-10 (1,738.00 before P&H: the part payment still leaves 2,000.00):
+    # 4,522.98 - 2,522.98 = 2,000.00. February 2028 (29 days, the leap year):
+    # 1 to 9 Feb on 4,522.98: 542.7576 x 9 = 4,884.8184; /365 = 13.3831
+    # 10 to 29 Feb on 2,000.00: 2,000 x 0.12 x 20 = 4,800; /365 = 13.1507
+    # 13.38306 + 13.15068 = 26.5337 -> 26.53
+    pay(billed_studio.studio, "2522.98", "BANK-F", dt.date(2028, 2, 10), documents=[invoice.public_id])
     february = interest.interest_note_issue(
         studio_id=billed_studio.studio.pk, currency="USD", month=dt.date(2028, 2, 1), now=at(dt.date(2028, 3, 1))
     )
-    assert february.total == D("24.21")
+    assert february.total == D("26.53")
     line = february.lines.get()
     assert line.charged_document == invoice
     assert line.explanation == (
-        "3,738.00 x 1% x 12/365 x 9 days (2028-02-01 to 2028-02-09) + "
-        "2,000.00 x 1% x 12/365 x 20 days (2028-02-10 to 2028-02-29) = 24.21 USD"
+        "4,522.98 x 1% x 12/365 x 9 days (2028-02-01 to 2028-02-09) + "
+        "2,000.00 x 1% x 12/365 x 20 days (2028-02-10 to 2028-02-29) = 26.53 USD"
     )
     assert (february.document_type, february.interest_month, february.number[:4]) == (
         "debit_note",
@@ -349,34 +362,38 @@ def test_the_worked_example_of_the_docs(august_invoice, billed_studio):
         issued_on = dt.date(2028, month + 1, 1)
         return interest.interest_note_issue(studio_id=studio.pk, currency="USD", month=first, now=at(issued_on))
 
-    # 1. 3,738.00 x 1% x 12/365 x 16 = 19.66
+    # 0. 3,738.00 pay + 784.98 P&H (21%) = 4,522.98
+    assert invoice.total == D("4522.98")
+    # 1. 4,522.98 x 1% x 12/365 x 16 = 8,684.1216/365 = 23.7921 -> 23.79
     january = note(1)
-    assert january.total == D("19.66")
-    # 2. 1,738.00 on 2028-02-10: 2,000.00 left
-    pay(studio, "1738.00", "BANK-F", dt.date(2028, 2, 10), documents=[invoice.public_id])
-    # 3. 11.0604 + 13.1507 = 24.21
+    assert january.total == D("23.79")
+    # 2. 2,522.98 on 2028-02-10: 4,522.98 - 2,522.98 = 2,000.00 left
+    pay(studio, "2522.98", "BANK-F", dt.date(2028, 2, 10), documents=[invoice.public_id])
+    # 3. 13.38306 (9 days on 4,522.98) + 13.15068 (20 days on 2,000.00) = 26.5337 -> 26.53
     february = note(2)
-    assert february.total == D("24.21")
-    # 4. 2,100.00 with no documents named: the invoice 2,000.00, then January's note 19.66, then
-    #    February's 24.21 (oldest due first); 2,100.00 - 2,043.87 = 56.13 kept as credit.
+    assert february.total == D("26.53")
+    # 4. 2,100.00 with no documents named: the invoice 2,000.00, then January's note 23.79, then
+    #    February's 26.53 (oldest due first); 2,000.00 + 23.79 + 26.53 = 2,050.32;
+    #    2,100.00 - 2,050.32 = 49.68 kept as credit.
     payment, _ = pay(studio, "2100.00", "BANK-M", dt.date(2028, 3, 5))
     assert [(a.invoice.number, a.amount) for a in payment.applications.order_by("pk")] == [
         (invoice.number, D("2000.00")),
-        (january.number, D("19.66")),
-        (february.number, D("24.21")),
+        (january.number, D("23.79")),
+        (february.number, D("26.53")),
     ]
-    assert payment.unapplied == D("56.13")
-    # 5. The statement, January to March: closing -56.13, the studio's credit.
+    assert payment.unapplied == D("49.68")
+    # 5. The statement, January to March: 4,522.98; + 23.79 = 4,546.77; - 2,522.98 = 2,023.79;
+    #    + 26.53 = 2,050.32; - 2,100.00 = -49.68 closing, the studio's credit.
     statement = studio_statement(studio, "USD", dt.date(2028, 1, 1), dt.date(2028, 3, 31))
     assert statement["opening_balance"] == D("0.00")
     assert [(r["date"], r["amount"], r["balance"]) for r in statement["rows"]] == [
-        (dt.date(2028, 1, 1), D("3738.00"), D("3738.00")),
-        (dt.date(2028, 2, 1), D("19.66"), D("3757.66")),
-        (dt.date(2028, 2, 10), D("-1738.00"), D("2019.66")),
-        (dt.date(2028, 3, 1), D("24.21"), D("2043.87")),
-        (dt.date(2028, 3, 5), D("-2100.00"), D("-56.13")),
+        (dt.date(2028, 1, 1), D("4522.98"), D("4522.98")),
+        (dt.date(2028, 2, 1), D("23.79"), D("4546.77")),
+        (dt.date(2028, 2, 10), D("-2522.98"), D("2023.79")),
+        (dt.date(2028, 3, 1), D("26.53"), D("2050.32")),
+        (dt.date(2028, 3, 5), D("-2100.00"), D("-49.68")),
     ]
-    assert statement["closing_balance"] == statement["unapplied_payments"] == D("-56.13")
+    assert statement["closing_balance"] == statement["unapplied_payments"] == D("-49.68")
     assert set(statement["aging"].values()) == {D("0.00")}
     # March: 1 to 4 March on 2,000.00: 2,000 x 0.12 x 4/365 = 2.63, issued 1 April.
     assert note(3).total == D("2.63")
@@ -387,12 +404,12 @@ def test_the_interest_task_run_twice_for_a_month_makes_one_note(
     august_invoice, billed_studio, django_capture_on_commit_callbacks
 ):
     set_dates(august_invoice, dt.date(2025, 9, 1), dt.date(2025, 10, 1))
-    # October 2025: 2 to 31 October, 30 days: 3,738 x 0.12 x 30/365 = 13,456.8/365 = 36.868 -> 36.87
+    # October 2025: 2 to 31 October, 30 days: 4,522.98 x 0.12 x 30/365 = 16,282.728/365 = 44.6102 -> 44.61
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             late_interest.delay("2025-10-01")
     note = Invoice.objects.get(interest_month=dt.date(2025, 10, 1))
-    assert note.total == D("36.87")
+    assert note.total == D("44.61")
     # Again, directly: the same note comes back.
     assert (
         interest.interest_note_issue(studio_id=billed_studio.studio.pk, currency="USD", month=dt.date(2025, 10, 1))
@@ -432,11 +449,11 @@ def test_overdue_reminders_on_the_schedule_once_each(
     assert list(DocumentReminder.objects.values_list("days_overdue", flat=True)) == [1, 15, 30]
     assert [m.to for m in mail.outbox] == [["ap@northlight.test"], ["ap@northlight.test"]]
     assert "is 30 or more days overdue" in mail.outbox[1].body
-    assert "3,738.00 USD" in mail.outbox[1].body
+    assert "4,522.98 USD" in mail.outbox[1].body  # 3,738.00 pay + 784.98 P&H, unpaid
     assert AuditEvent.objects.filter(action="invoice.overdue_reminded").count() == 2
     assert OutboxMessage.objects.filter(task=reminders.SEND_REMINDER_EMAIL_TASK).count() == 2
     # Paid: no more reminders.
-    pay(billed_studio.studio, "3738.00", "BANK-R", dt.date(2025, 11, 6))
+    pay(billed_studio.studio, "4522.98", "BANK-R", dt.date(2025, 11, 6))
     assert run(dt.date(2025, 12, 31)) == 0
 
 
@@ -463,7 +480,7 @@ def test_the_overdue_webhook_is_delivered_through_the_outbox(
         "number": august_invoice.number,
         "due_date": "2025-10-01",
         "days_overdue": 1,
-        "balance": "3738.00",
+        "balance": "4522.98",  # 3,738.00 pay + 784.98 P&H, unpaid
     }
     assert received.headers["webhook-signature"].startswith("v1,")
 
@@ -498,6 +515,21 @@ def test_a_payout_run_settles_performers_and_funds_with_a_remittance_file(billed
     assert reconcile_ledger().ok
 
 
+def test_a_payout_run_pays_the_invoices_p_and_h_to_the_plans(august_invoice, billed_studio):
+    # 4,522.98 received: 3,738.00 to the performer, the P&H 784.98 to the plans, 392.49 each.
+    pay(billed_studio.studio, "4522.98", "BANK-A", dt.date(2025, 10, 15))
+    run, _ = payout_run_create(currency="USD", paid_on=dt.date(2025, 10, 31), key="2025-10 USD", actor=SYSTEM)
+    assert run.total == D("4522.98")  # 3,738.00 + 392.49 + 392.49
+    rows = list(csv.DictReader(io.StringIO(remittance_csv(run))))
+    assert sorted((r["payee_kind"], r["name"], r["amount"]) for r in rows) == [
+        ("fund", "Health Plan", "392.49"),
+        ("fund", "Pension Plan", "392.49"),
+        ("performer", august_invoice.lines.get().performer.legal_name, "3738.00"),
+    ]
+    assert set(balances().values()) == {D("0.00")}
+    assert reconcile_ledger().ok
+
+
 def test_reconcile_finds_a_receivable_without_a_document(august_invoice, billed_studio):
     from registry.billing import ledger
 
@@ -513,8 +545,9 @@ def test_reconcile_finds_a_receivable_without_a_document(august_invoice, billed_
         posted_by="test",
     )
     result = reconcile_ledger()
+    # The documents: the August invoice's 4,522.98; the ledger: that + the stray 10.00 = 4,532.98.
     assert result.problems == [
-        f"receivable:{billed_studio.studio.public_id}:USD: the ledger says 3748.00, the documents say 3738.00"
+        f"receivable:{billed_studio.studio.public_id}:USD: the ledger says 4532.98, the documents say 4522.98"
     ]
     with pytest.raises(SystemExit):
         call_command("reconcile_ledger")
@@ -523,4 +556,4 @@ def test_reconcile_finds_a_receivable_without_a_document(august_invoice, billed_
 def test_reconcile_finds_a_balance_that_disagrees_with_payments(august_invoice):
     Invoice.objects.filter(pk=august_invoice.pk).update(balance=D("3000.00"))
     problems = reconcile_ledger().problems
-    assert f"{august_invoice.number}: balance 3000.00, but total 3738.00 less payments 0.00 is 3738.00" in problems
+    assert f"{august_invoice.number}: balance 3000.00, but total 4522.98 less payments 0.00 is 4522.98" in problems

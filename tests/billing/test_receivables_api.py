@@ -30,7 +30,8 @@ NOT_FOR_STAFF_ONLY = (403, "permission-denied", "This action is not open to stud
 
 @pytest.fixture
 def world(august_invoice, billed_studio, other_studio, performer, api_clients):
-    """Northlight owes 3,738.00 on the August invoice (Maya's pay); Rival owes nothing."""
+    """Northlight owes 4,522.98 on the August invoice (Maya's pay 3,738.00 + P&H 21% 784.98);
+    Rival owes nothing."""
     return august_invoice
 
 
@@ -68,12 +69,12 @@ def test_statement_of_account(world, billed_studio, api_clients, caller, expecte
     )
     assert body["opening_balance"] == "0.00"
     assert [(r["entry"], r["reference"], r["amount"], r["balance"]) for r in body["rows"]] == [
-        ("invoice", world.number, "3738.00", "3738.00")
+        ("invoice", world.number, "4522.98", "4522.98")
     ]
-    assert body["closing_balance"] == "3738.00"
+    assert body["closing_balance"] == "4522.98"
     # Due 30 days after today: not yet due.
     assert body["aging"] == {
-        "current": "3738.00",
+        "current": "4522.98",
         "days_0_30": "0.00",
         "days_31_60": "0.00",
         "days_61_90": "0.00",
@@ -111,7 +112,7 @@ def test_statement_pdf_aging_on_fixed_dates(world, billed_studio):
     response = billed_studio.client.get(
         f"/api/v1/studios/{billed_studio.studio.public_id}/statement?from=2025-09-01&to=2025-12-15"
     )
-    assert response.json()["aging"]["days_61_90"] == "3738.00"
+    assert response.json()["aging"]["days_61_90"] == "4522.98"
     pdf = billed_studio.client.get(
         f"/api/v1/studios/{billed_studio.studio.public_id}/statement/pdf?from=2025-09-01&to=2025-12-15"
     )
@@ -224,12 +225,12 @@ def test_aging_report(world, billed_studio, api_clients, caller, expected):
         "USD": {
             "current": "0.00",
             "days_0_30": "0.00",
-            "days_31_60": "3738.00",
+            "days_31_60": "4522.98",
             "days_61_90": "0.00",
             "days_90_plus": "0.00",
         }
     }
-    assert [(s["studio"], s["total"]) for s in body["studios"]] == [(billed_studio.studio.public_id, "3738.00")]
+    assert [(s["studio"], s["total"]) for s in body["studios"]] == [(billed_studio.studio.public_id, "4522.98")]
 
 
 # --- Payouts ----------------------------------------------------------------------------------
@@ -252,6 +253,7 @@ def test_a_performers_payouts(world, performer, api_clients, caller, expected):
         assert_problem(response, *expected)
         return
     assert response.json()["results"] == [
+        # Her pay, 3,738.00; the invoice's P&H (784.98) is paid to the plans, not to her.
         {"run": run.public_id, "paid_on": "2025-10-31", "amount": "3738.00", "currency": "USD"}
     ]
 
