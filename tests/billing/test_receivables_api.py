@@ -93,12 +93,12 @@ def test_statement_of_another_studio_is_not_found_for_a_studio(world, billed_stu
     [
         ("from=2025-13-01", "from"),
         ("to=yesterday", "to"),
-        ("from=2026-01-02&to=2026-01-01", "from"),
         ("currency=usd", "currency"),
-        ("from=2000-01-01&to=2026-01-01", "from"),
     ],
 )
 def test_a_bad_statement_query_is_a_400_naming_the_parameter(world, billed_studio, query, field):
+    """Malformed parameters; a well-formed period the registry declines (reversed, too long) is a
+    422: tests/billing/test_receivables_refusals.py."""
     response = billed_studio.client.get(f"/api/v1/studios/{billed_studio.studio.public_id}/statement?{query}")
     body = assert_problem(response, 400, "validation-error")
     assert [e["field"] for e in body["errors"]] == [field]
