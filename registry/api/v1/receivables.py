@@ -118,7 +118,7 @@ class StudioStatementView(APIView):
         "balance, and open balances by age (0-30, 31-60, 61-90, over 90 days past due) on the last day. "
         "A studio sees its own only.",
         parameters=STATEMENT_PARAMETERS,
-        responses={200: StudioStatementSerializer, **PROBLEM_RESPONSES},
+        responses={200: StudioStatementSerializer, 422: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
         tags=["receivables"],
     )
     def get(self, request, studio_id: str):
@@ -133,7 +133,7 @@ class StudioStatementPdfView(APIView):
     @extend_schema(
         summary="A studio's statement of account as PDF",
         parameters=STATEMENT_PARAMETERS,
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **PROBLEM_RESPONSES},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 422: PROBLEM_RESPONSES[400], **PROBLEM_RESPONSES},
         tags=["receivables"],
     )
     @no_store
