@@ -73,19 +73,42 @@ def test_schemathesis_with_every_check_finds_nothing(live_server, studio, perfor
         CONFIG.format(max_examples=MAX_EXAMPLES, steps=STATEFUL_STEPS, dictionaries=_id_parameters(known))
     )
     st = Path(sys.executable).with_name("st")
+    command = [
+        str(st), "--config-file", str(config), "--no-color", "run", f"{live_server.url}/api/schema/",
+        "--checks", "all", "--seed", str(SEED), "--workers", "2", "--generation-database", "none",
+        "--header", f"Authorization: Bearer {studio.secret}",
+    ]  # fmt: skip
 
-    run = subprocess.run(
-        [
-            str(st), "--config-file", str(config), "--no-color", "run", f"{live_server.url}/api/schema/",
-            "--checks", "all", "--seed", str(SEED), "--workers", "2", "--generation-database", "none",
-            "--header", f"Authorization: Bearer {studio.secret}",
-        ],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
-
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     report = run.stdout + run.stderr
-    assert run.returncode == 0, report[-20_000:]
+    if run.returncode != 0 and _only_tool_errors(report):
+        # schemathesis itself crashed (a "Runtime Error" inside its generators, seen once in CI and
+        # not reproduced with the same seed) and found nothing against the API: one more run decides.
+        # A finding never gets a second chance.
+        first = _errors_section(report)
+        run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        report = f"(first run: schemathesis error, no finding)\n{first}\n(second run)\n" + run.stdout + run.stderr
+
+    assert run.returncode == 0, _errors_section(report) + report[-12_000:]
     tested = re.search(r"Tested: (\d+)", report)
     generated = re.search(r"(\d+) generated", report)
     assert tested and int(tested.group(1)) >= 55, report[-3_000:]  # every operation was reached
     assert generated and int(generated.group(1)) >= 2_000, report[-3_000:]
+
+
+def _only_tool_errors(report: str) -> bool:
+    """True when the run failed on schemathesis's own errors and no check found anything."""
+    summary = report[report.rfind("SUMMARY") :]
+    return "Errors:" in summary and "Failures:" not in summary and "FAILURES" not in report
+
+
+def _errors_section(report: str, width: int = 300) -> str:
+    """The ERRORS section with each line cut to `width` characters, so the exception's own words
+    are not pushed out of the assertion message by a long repr."""
+    start = report.find("= ERRORS =")
+    if start < 0:
+        return ""
+    end = report.find("= WARNINGS =", start)
+    end = report.find("= SUMMARY =", start) if end < 0 else end
+    lines = report[start:end].splitlines()
+    return "\n".join(line[:width] for line in lines[:80]) + "\n"
