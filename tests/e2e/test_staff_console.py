@@ -11,9 +11,11 @@ from playwright.sync_api import expect
 
 from registry.cases.models import Case
 from registry.consent.models import Strike
+from registry.console import services as console_services
+from tests.conftest import SYSTEM
 from tests.consent.factories import grant_for
 from tests.console.conftest import World
-from tests.e2e.conftest import DESKTOP, check_page, overflow, snap
+from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow, snap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -179,3 +181,16 @@ def test_console_pages_fit_at_1280_pass_axe_and_their_forms_say_what_they_do(
     page.get_by_role("button", name="Declare the strike").click()
     strike = Strike.objects.get(studios=studio.studio)
     assert strike.starts_at.isoformat() == "2030-01-07T09:30:00+00:00"
+
+
+def test_a_finished_chain_check_fits_a_phone(new_page, console_world: World, staff):
+    """The verified chain's last hash (64 hex characters, one word) wraps inside 390 px instead of
+    widening the page, and the result sits below the console's links, not against them."""
+    check = console_services.chain_check_request(user=staff.user, actor=SYSTEM)
+    console_services.chain_check_run(check_id=check.pk)
+    page = new_page(PHONE)
+    staff_sign_in(page, staff.user.username)
+    page.goto("/admin/console/audit/verify/")
+    expect(page.locator("#audit-result")).to_contain_text("Audit chain intact")
+    assert overflow(page) == 0, f"the audit verification page runs {overflow(page)} px past 390 px"
+    check_page(page, "staff-audit-verify-phone")
