@@ -68,6 +68,8 @@ def sample_claims(i: int) -> dict:
             "signer_role": "performer",
             "lineage": "cgl_2cqekqr2wpafublgyk2mpcdu3i",
             "version": 1,
+            "replica_origin": "employment_based",
+            "compensation": {"amount": "3738.00", "currency": "USD", "unit": "flat", "negotiated_per_use": None},
         },
         "status": {"status_list": {"idx": 4242, "uri": "https://registry.example.org/statuslists/sl_abc"}},
     }
@@ -81,7 +83,6 @@ def sd_claims(claims: dict, holder_jwk: dict) -> dict:
         "cnf": {"jwk": holder_jwk},
         "consent": {
             **claims["consent"],
-            "compensation": {"amount": "3738.00", "currency": "USD", "unit": "flat"},
             "performer": claims["sub"],
             "studio": claims["aud"],
         },

@@ -183,6 +183,14 @@ def copy_baseline(bodies: list[dict]) -> float:
         "violation_detail",
         "retraction_reason",
         "unrateable_reason",
+        # The use's whole description (issue 19) and an exemption claim's fields, as the API writes them.
+        "exemption_justification",
+        "exemption_review",
+        "exemption_reviewed_by",
+        "role",
+        "intended_use",
+        "sensitive_content",
+        "realtime_generation",
     )
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_copy (LIKE usage_usageline INCLUDING DEFAULTS)")
@@ -218,6 +226,13 @@ def copy_baseline(bodies: list[dict]) -> float:
                                 "",
                                 "",
                                 "",
+                                "",
+                                "",
+                                "",
+                                "",
+                                "",
+                                "[]",
+                                "f",
                             ]
                         )
                         + "\n"
