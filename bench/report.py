@@ -40,3 +40,8 @@ def result(
         ),
         flush=True,
     )
+
+
+def results(output: str) -> list[dict]:
+    """The figures a benchmark printed with `result`, read back from its output."""
+    return [json.loads(line[len(PREFIX) :]) for line in output.splitlines() if line.startswith(PREFIX)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import subprocess
@@ -16,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.report import PREFIX
+from bench.report import results
 
 BENCHMARKS = {
     "tokens": ["-m", "bench.tokens"],
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         with log.open("w") as out:
             proc = subprocess.run([sys.executable, *BENCHMARKS[name]], stdout=subprocess.PIPE, stderr=out, text=True)
             out.write(proc.stdout)
-        found = [json.loads(line[len(PREFIX) :]) for line in proc.stdout.splitlines() if line.startswith(PREFIX)]
+        found = results(proc.stdout)
         print(f"    {len(found)} figures in {time.monotonic() - started:.0f} s, exit status {proc.returncode}")
         if proc.returncode != 0 or not found:
             failures.append(f"{name} (exit status {proc.returncode}, {len(found)} figures; see {log})")

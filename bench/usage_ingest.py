@@ -163,35 +163,34 @@ def copy_baseline(bodies: list[dict]) -> float:
     """The same rows through a raw COPY into a table shaped like usage_usageline: the floor."""
     import psycopg
 
-    columns = (
-        "line_ref",
-        "kind",
-        "status",
-        "project_kind",
-        "project_title",
-        "production_number",
-        "use_date",
-        "units",
-        "unit",
-        "role_category",
-        "estimated_days",
-        "currency",
-        "media",
-        "territory",
-        "alteration_exemption",
-        "violation_code",
-        "violation_detail",
-        "retraction_reason",
-        "unrateable_reason",
-        # The use's whole description (issue 19) and an exemption claim's fields, as the API writes them.
-        "exemption_justification",
-        "exemption_review",
-        "exemption_reviewed_by",
-        "role",
-        "intended_use",
-        "sensitive_content",
-        "realtime_generation",
-    )
+    # Every column the API writes, each beside its value, so a column added to usage lines is one
+    # line here; the three that vary per line come first.
+    fixed = {
+        "status": "accepted",
+        "project_kind": "picture",
+        "project_title": "Bench Picture",
+        "production_number": "BEN-1",
+        "units": "1",
+        "unit": "days",
+        "role_category": "day_performer",
+        "estimated_days": "1",
+        "currency": "USD",
+        "media": '["streaming"]',
+        "territory": '["US"]',
+        "alteration_exemption": "",
+        "violation_code": "",
+        "violation_detail": "",
+        "retraction_reason": "",
+        "unrateable_reason": "",
+        "exemption_justification": "",
+        "exemption_review": "",
+        "exemption_reviewed_by": "",
+        "role": "",
+        "intended_use": "",
+        "sensitive_content": "[]",
+        "realtime_generation": "f",
+    }
+    columns = ("line_ref", "kind", "use_date", *fixed)
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_copy (LIKE usage_usageline INCLUDING DEFAULTS)")
         conn.execute(
@@ -204,39 +203,7 @@ def copy_baseline(bodies: list[dict]) -> float:
             with conn.transaction(), conn.cursor() as cur:
                 buffer = io.StringIO()
                 for line in body["lines"]:
-                    buffer.write(
-                        "\t".join(
-                            [
-                                line["line_id"],
-                                line["kind"],
-                                "accepted",
-                                "picture",
-                                "Bench Picture",
-                                "BEN-1",
-                                line["use_date"],
-                                "1",
-                                "days",
-                                "day_performer",
-                                "1",
-                                "USD",
-                                '["streaming"]',
-                                '["US"]',
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "",
-                                "[]",
-                                "f",
-                            ]
-                        )
-                        + "\n"
-                    )
+                    buffer.write("\t".join([line["line_id"], line["kind"], line["use_date"], *fixed.values()]) + "\n")
                     rows += 1
                 with cur.copy(f"COPY bench_copy ({', '.join(columns)}) FROM STDIN") as copy:
                     copy.write(buffer.getvalue())

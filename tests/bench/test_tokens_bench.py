@@ -4,8 +4,7 @@ unnoticed until it was run)."""
 
 from __future__ import annotations
 
-import json
-
+from bench import report
 from bench import tokens as bench_tokens
 from registry.tokens import sdjwt
 
@@ -18,11 +17,7 @@ def test_the_sample_token_has_every_disclosable_consent_claim():
 
 def test_a_short_run_prints_every_figure(capsys):
     assert bench_tokens.main(["--seconds", "0.06"]) == 0
-    results = [
-        json.loads(line.split(" ", 1)[1])
-        for line in capsys.readouterr().out.splitlines()
-        if line.startswith("BENCH_RESULT ")
-    ]
+    results = report.results(capsys.readouterr().out)
     assert [r["figure"] for r in results] == [
         "token issue (sign + serialise)",
         "token offline verify",
