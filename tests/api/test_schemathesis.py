@@ -54,6 +54,7 @@ def _id_parameters(known: dict[str, str]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.fuzz
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_with_every_check_finds_nothing(live_server, studio, performer, agreement, settings, tmp_path):
     settings.WEBHOOK_REQUIRE_HTTPS = False
