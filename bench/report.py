@@ -1,7 +1,8 @@
 """One machine-readable line per benchmark figure, for `bench/run` to gather into one table.
 
 Each benchmark still prints its own detail; it also calls `result(...)` once per figure with a
-target, which prints `BENCH_RESULT {json}`.
+target (or none: a figure shown for what it tells, such as a speed-up), which prints
+`BENCH_RESULT {json}`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def result(
     baseline_label: str,
     ratio: float | None,
     target: str,
-    passed: bool,
+    passed: bool | None,
 ) -> None:
+    """`passed` is None for a figure that has no target (it is reported, not judged)."""
     print(
         PREFIX
         + json.dumps(

@@ -21,7 +21,7 @@ BENCHMARKS = {
     "tokens": ["-m", "bench.tokens"],
     "usage_ingest": ["-m", "bench.usage_ingest"],
     "consent_check": ["-m", "bench.consent_check"],
-    "billing": ["-m", "bench.billing"],
+    "billing": ["-m", "bench.billing", "--scaling", "1,2,4"],
     "load_mix": ["-m", "bench.load_mix"],
     "strikes": ["-m", "bench.strikes"],
     "log": ["-m", "bench.log"],
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         baseline = f"{r['baseline_label']} {number(r['baseline'], r['unit'])}" if r["baseline"] is not None else ""
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else ""
-        verdict = "pass" if r["passed"] else "**fail**"
+        verdict = {True: "pass", False: "**fail**", None: ""}[r["passed"]]
         print(
             f"| {r['bench']} | {r['figure']} | {number(r['value'], r['unit'])} | {baseline} | {ratio} "
             f"| {r['target']} | {verdict} |"

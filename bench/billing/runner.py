@@ -56,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--grants", type=int, default=40_000, help="consent grants generated (default 40000)")
     p.add_argument("--period", default="2026-03", help="the month billed (default 2026-03)")
     p.add_argument("--workers", type=int, default=2, help="celery worker processes (default 2)")
+    p.add_argument(
+        "--scaling",
+        default="",
+        help="after the sizes, bill the largest size again with each of these worker counts "
+        "(e.g. 1,2,4: how billing scales with workers on this machine); off by default",
+    )
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--db", default="registry_bench_billing", help="database to create (dropped first)")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL, no db name")
@@ -67,10 +73,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--db must be a plain lower-case identifier")
     try:
         args.sizes = sorted(int(s) for s in args.sizes.split(","))
+        args.scaling = [int(s) for s in args.scaling.split(",") if s.strip()]
         year, month = (int(x) for x in args.period.split("-"))
         args.period = dt.date(year, month, 1)
     except ValueError:
         p.error("--sizes takes integers, --period YYYY-MM")
+    if any(n < 1 for n in args.scaling) or any(n < 1 for n in [args.workers]):
+        p.error("worker counts are at least 1")
     if min(args.sizes) < args.studios * 20:
         p.error("give each studio at least 20 lines")
     return args
@@ -182,6 +191,7 @@ def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str, name: st
 # --- One size ---------------------------------------------------------------------------------
 @dataclass
 class Result:
+    workers: int
     lines: int
     billable: int
     largest_studio_lines: int
@@ -199,15 +209,9 @@ class Result:
     lines_billed: int
 
 
-def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) -> Result:
-    import redis
-    from django.db import connection, connections
-
+def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path):
+    """Load `n_lines` usage lines of the month (the previous size's are emptied) and bill them."""
     from bench.billing import fixtures
-    from registry.billing.models import BillingRun
-    from registry.billing.runs import billing_run_start
-    from registry.core.actors import Actor
-    from registry.core.vocabulary.billing import RunStatus
 
     print(f"\n== {n_lines:,} usage lines ==")
     reset_lines()
@@ -217,9 +221,22 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
         f"{loaded.seconds:.1f} s; largest studio {loaded.largest_studio_lines:,} lines; "
         f"{loaded.usable_grants:,} of {loaded.grants:,} grants cover the month"
     )
+    return loaded, bill(args, loaded, args.workers, env, workdir)
+
+
+def bill(args, loaded, n_workers: int, env: dict[str, str], workdir: Path) -> Result:
+    """Bill the loaded month once with `n_workers` worker processes, timed, measured and checked."""
+    import redis
+    from django.db import connection, connections
+
+    from registry.billing.models import BillingRun
+    from registry.billing.runs import billing_run_start
+    from registry.core.actors import Actor
+    from registry.core.vocabulary.billing import RunStatus
+
     connections.close_all()
     redis.Redis.from_url(args.redis_url).flushdb()  # the bench's own Redis database
-    workers = start_workers(args.workers, env, workdir, str(n_lines))
+    workers = start_workers(n_workers, env, workdir, f"{loaded.lines}-{n_workers}")
     stop_sampling = threading.Event()
 
     pg_seen: dict[int, int] = {}
@@ -276,6 +293,7 @@ def run_size(args, builder, n_lines: int, env: dict[str, str], workdir: Path) ->
     children = [kib for w in workers for kib in w.peak_child_kib.values()]
     mains = [w.peak_main_kib for w in workers]
     return Result(
+        workers=n_workers,
         lines=loaded.lines,
         billable=loaded.billable,
         largest_studio_lines=loaded.largest_studio_lines,
@@ -404,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{args.db}"')
     results: list[Result] = []
+    scaling: list[Result] = []
     try:
         import django
 
@@ -420,8 +439,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  migrated, {args.studios} studios, {args.performers:,} performers and {len(builder.infos):,} grants ")
         print(f"  (with tokens) loaded in {time.monotonic() - t:.1f} s")
         for n in args.sizes:
-            results.append(run_size(args, builder, n, env, workdir))
-            report(results[-1])
+            loaded, result = run_size(args, builder, n, env, workdir)
+            results.append(result)
+            report(result)
+        for n_workers in args.scaling:  # the largest size's lines, billed again
+            print(f"\n== {loaded.lines:,} usage lines again, {n_workers} worker process(es) ==")
+            reset_lines(billing_only=True)
+            scaling.append(bill(args, loaded, n_workers, env, workdir))
+            report(scaling[-1])
     except BenchError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
@@ -434,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)
     summary(results)
+    scaling_summary(scaling)
     return 0
 
 
@@ -456,6 +482,33 @@ def report(r: Result) -> None:
     )
 
 
+def scaling_summary(runs: list[Result]) -> None:
+    """How billing scales with worker processes: each count's time, and its speed-up over the
+    fewest workers measured (on one machine the cores, shared with PostgreSQL, bound it)."""
+    if not runs:
+        return
+    base = min(runs, key=lambda r: r.workers)
+    print("\n== scaling with workers ==")
+    header = ("workers", 8), ("wall s", 8), ("lines/s", 10), ("speed-up", 9), ("workers CPU s", 14), ("PG CPU s", 9)
+    print(" ".join(f"{name:>{width}}" for name, width in header))
+    for r in runs:
+        print(
+            f"{r.workers:>8} {r.wall_s:>8.1f} {r.lines_billed / r.wall_s:>10,.0f} {base.wall_s / r.wall_s:>9.2f} "
+            f"{r.cpu['workers']:>14.1f} {r.cpu['postgresql']:>9.1f}"
+        )
+        bench_report.result(
+            bench="billing",
+            figure=f"billing run, {r.lines:,} usage lines, {r.workers} worker process(es)",
+            value=r.wall_s,
+            unit="s",
+            baseline=base.wall_s,
+            baseline_label=f"{base.workers} worker process(es)",
+            ratio=base.wall_s / r.wall_s,
+            target="(a figure: the speed-up)",
+            passed=None,
+        )
+
+
 def summary(results: list[Result]) -> None:
     if not results:
         return
@@ -471,7 +524,8 @@ def summary(results: list[Result]) -> None:
     print(f"target wall time <= {TARGET_WALL_S:.0f} s at {largest.lines:,} lines: {largest.wall_s:.1f} s: {verdict}")
     bench_report.result(
         bench="billing",
-        figure=f"billing run, {largest.lines:,} usage lines, 2 workers (peak worker {largest.peak_child_mib:.0f} MiB)",
+        figure=f"billing run, {largest.lines:,} usage lines, {largest.workers} workers "
+        f"(peak worker {largest.peak_child_mib:.0f} MiB)",
         value=largest.wall_s,
         unit="s",
         baseline=largest.baseline_s,
