@@ -22,7 +22,7 @@ from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.core.actors import Actor
 from registry.core.encryption import fernet
-from registry.core.errors import FieldProblem, RuleRefusalError, StateConflictError
+from registry.core.errors import FieldProblem, NotFoundError, RuleRefusalError, StateConflictError
 from registry.core.vocabulary.webhooks import AttemptTrigger, DeliveryStatus, EndpointStatus, EventType
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
@@ -185,7 +185,12 @@ def _lock_endpoint(pk: int, *, deleting: bool = False) -> WebhookEndpoint:
     endpoint. NO KEY UPDATE, except to delete, so events keep being added to the endpoint while an
     attempt is recorded."""
     locked = WebhookEndpoint.objects.select_for_update(no_key=not deleting, of=("self",))
-    return locked.select_related("studio").get(pk=pk)
+    try:
+        return locked.select_related("studio").get(pk=pk)
+    except WebhookEndpoint.DoesNotExist:
+        # Read by the caller, then deleted by a request that committed first (schemathesis's
+        # two workers found a PATCH racing a DELETE): the endpoint is gone, a 404, not a 500.
+        raise NotFoundError("This webhook endpoint was deleted.") from None
 
 
 def endpoint_secret(endpoint: WebhookEndpoint) -> str:

@@ -257,3 +257,36 @@ def test_enabling_a_disabled_endpoint_clears_its_failures(endpoint, studio):
     assert response.status_code == 200
     endpoint.refresh_from_db()
     assert (endpoint.status, endpoint.disabled_at, endpoint.failing_since) == ("enabled", None, None)
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [("patch", "", {"enabled": False}), ("delete", "", None), ("post", "/rotate-secret", None)],
+)
+def test_an_endpoint_deleted_while_the_request_ran_is_a_404_not_a_500(
+    endpoint, studio, monkeypatch, method, suffix, body
+):
+    """schemathesis's two workers found it: a PATCH read the endpoint, a DELETE committed, and
+    the PATCH's service then found no row to lock."""
+    from registry.api.v1 import webhooks as views
+
+    read = views._endpoint
+
+    def read_then_lose_the_race(request, endpoint_id):
+        found = read(request, endpoint_id)
+        WebhookEndpoint.objects.filter(pk=found.pk).delete()  # the other request's delete
+        return found
+
+    monkeypatch.setattr(views, "_endpoint", read_then_lose_the_race)
+    call = getattr(studio.client, method)
+    response = (
+        call(f"{BASE}{endpoint.public_id}{suffix}", body, format="json")
+        if body
+        else call(f"{BASE}{endpoint.public_id}{suffix}")
+    )
+    assert_problem(response, 404, "not-found", "This webhook endpoint was deleted.")
+    assert (
+        not AuditEvent.objects.filter(action__startswith="webhook_endpoint.")
+        .exclude(action="webhook_endpoint.created")
+        .exists()
+    )
