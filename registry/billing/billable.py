@@ -39,15 +39,20 @@ def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
     return lines.alias(standing_charge=probe).filter(standing_charge__isnull=True)
 
 
+def billable_lines(period: dt.date, *, studio_id: int | None = None) -> QuerySet[UsageLine]:
+    """Accepted lines of a kind billing rates, used by the end of the period, charged or not
+    (all studios' when no studio is named): `unbilled_lines` without its per-line probe, which
+    a billing run pages through by id before probing each page (`rating_inputs.uses`)."""
+    of_studio = {} if studio_id is None else {"studio_id": studio_id}
+    return UsageLine.objects.filter(
+        **of_studio, status=LineStatus.ACCEPTED, use_date__lte=period_end(period), kind__in=list(rating.RATERS)
+    )
+
+
 def unbilled_lines(period: dt.date, *, studio_id: int | None = None) -> QuerySet[UsageLine]:
     """Accepted lines of a kind billing rates, used by the end of the period and not charged
     yet (all studios' when no studio is named)."""
-    of_studio = {} if studio_id is None else {"studio_id": studio_id}
-    return without_standing_charge(
-        UsageLine.objects.filter(
-            **of_studio, status=LineStatus.ACCEPTED, use_date__lte=period_end(period), kind__in=list(rating.RATERS)
-        )
-    )
+    return without_standing_charge(billable_lines(period, studio_id=studio_id))
 
 
 def uncredited_retractions(studio_id: int) -> QuerySet[UsageLine]:

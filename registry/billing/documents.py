@@ -19,7 +19,7 @@ from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing import rules as receivable_rules
-from registry.billing.billable import STANDING, unbilled_lines, uncredited_retractions
+from registry.billing.billable import STANDING, billable_lines, uncredited_retractions, without_standing_charge
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
 from registry.billing.rating_inputs import (
     CHUNK,
@@ -124,7 +124,8 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     the period already has one (later lines become next period's adjustments) or no line rates."""
     if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
         return RunDocument(None)
-    lines = unbilled_lines(run.period, studio_id=studio.pk).filter(agreement__currency=currency)
+    # Paged by id before each page is probed for standing charges (see `uses`): the unbilled lines.
+    lines = billable_lines(run.period, studio_id=studio.pk).filter(agreement__currency=currency)
     invoice = Invoice.objects.create(
         studio=studio,
         period=run.period,
@@ -140,7 +141,7 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     now_rated: list[int] = []
     flat_charged: set[int] | None = None  # loaded at the first flat-fee grant
     batch: list[dict] = []
-    for use in uses(lines):
+    for use in uses(lines, refine=without_standing_charge):
         if flat_charged is None and use.compensation_unit == CompensationUnit.FLAT:
             flat_charged = grants_with_flat_fee_charged(studio.pk)
         charged = use.grant_id in flat_charged if flat_charged else False
