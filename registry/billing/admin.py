@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,7 +30,7 @@ from registry.billing.models import (
     Posting,
 )
 from registry.billing.periods import parse_period
-from registry.core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin
+from registry.core.admin import FirstRowsFormSet, IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
 from registry.core.caching import no_store
 from registry.core.errors import DomainError, InvalidInputError
 from registry.core.forms import DecimalField
@@ -506,13 +507,21 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class PostingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Posting
+    # A billing run's entry has a posting per performer paid: the first rows here, the entry's
+    # page counts them all and links to the whole list (JournalEntryAdmin.all_postings).
+    formset = FirstRowsFormSet
+    verbose_name_plural = f"postings (the first {FirstRowsFormSet.rows})"
     extra = 0
     fields = ["account", "amount", "currency"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # The account names each row: read with it, not a query per posting.
+        return super().get_queryset(request).select_related("account").order_by("pk")
+
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JournalEntryAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "posted_at", "memo", "invoice", "posted_by"]
     list_filter = [
         "invoice__document_type",
@@ -520,23 +529,51 @@ class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "postings__account__kind",
         "postings__currency",
     ]
-    search_fields = ["public_id", "memo", "invoice__number", "postings__account__code"]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["public_id", "invoice", "account"]
+    search_help_text = "An entry's id or a document's number exactly, or a ledger account's code exactly"
     date_hierarchy = "posted_at"
     list_select_related = ["invoice"]
+    readonly_fields = ["all_postings"]
     inlines = [PostingInline]
 
     def get_queryset(self, request):
         # Filters on postings join many rows per entry; show each entry once.
         return super().get_queryset(request).distinct()
 
+    def search_arms(self, term: str) -> list:
+        return [
+            JournalEntry.objects.filter(public_id=term),
+            JournalEntry.objects.filter(invoice__in=Invoice.objects.filter(number=term).values("pk")),
+            JournalEntry.objects.filter(
+                pk__in=Posting.objects.filter(account__code=term).values("entry_id"),
+            ),
+        ]
+
+    @admin.display(description="all postings")
+    def all_postings(self, entry: JournalEntry):
+        url = reverse("admin:billing_posting_changelist") + f"?entry__id__exact={entry.pk}"
+        return format_html('{} (<a href="{}">every posting, a page at a time</a>)', entry.postings.count(), url)
+
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PostingAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every leg of the ledger, to follow one account: what was posted to it, when, from what."""
 
     list_display = ["entry", "posted_at", "account", "amount", "currency"]
     list_filter = ["account__kind", "currency"]
-    search_fields = ["account__code", "account__name", "entry__public_id", "entry__memo", "entry__invoice__number"]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["account", "entry"]
+    search_help_text = "A ledger account's code, an entry's id or a document's number, exactly"
+
+    def search_arms(self, term: str) -> list:
+        return [
+            Posting.objects.filter(account__in=LedgerAccount.objects.filter(code=term).values("pk")),
+            Posting.objects.filter(
+                entry__in=JournalEntry.objects.filter(Q(public_id=term) | Q(invoice__number=term)).values("pk")
+            ),
+        ]
+
     list_select_related = ["entry", "account"]
     date_hierarchy = "entry__posted_at"
 

@@ -51,6 +51,25 @@ class LargeTableAdminMixin:
     list_max_show_all = 100
 
 
+class IndexedSearchMixin:
+    """A search that reads the table by its indexes: each of `search_arms(term)` is a queryset of
+    the model's ids found by one index (an id exactly, the rows of the performers a name
+    matches), and the list is the rows in their union. Django's own search ORs a LIKE on every
+    field, across joins, which reads the whole table: a second on 100,000 grants, three on a
+    million usage lines."""
+
+    def search_arms(self, term: str) -> list:
+        raise NotImplementedError
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # ORDER BY is not allowed inside the parts of a UNION: each arm is unordered.
+        first, *rest = (arm.order_by().values("pk") for arm in self.search_arms(term))
+        return queryset.filter(pk__in=first.union(*rest) if rest else first), False
+
+
 class FirstRowsFormSet(BaseInlineFormSet):
     """A read-only inline that shows its first `rows` rows only: a strike can suspend 100,000
     grants and a usage report carry 10,000 lines. The page links to the whole list beside it."""
@@ -58,4 +77,11 @@ class FirstRowsFormSet(BaseInlineFormSet):
     rows = 100
 
     def get_queryset(self):
-        return super().get_queryset()[: self.rows]
+        # Sliced once and read once: the formset asks for its queryset again for every form and
+        # indexes it, and a fresh unevaluated slice each time is a query per row (a strike's page
+        # took 34.5 s for 33,358 suspensions that way).
+        if not hasattr(self, "_first_rows"):
+            first = super().get_queryset()[: self.rows]
+            list(first)  # fills the slice's result cache
+            self._first_rows = first
+        return self._first_rows
