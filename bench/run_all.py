@@ -25,6 +25,7 @@ BENCHMARKS = {
     "load_mix": ["-m", "bench.load_mix"],
     "strikes": ["-m", "bench.strikes"],
     "log": ["-m", "bench.log"],
+    "pages": ["-m", "bench.pages"],
 }
 
 

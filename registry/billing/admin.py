@@ -7,14 +7,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from registry.billing import corrections, payments, runs
+from registry.billing import corrections, payments, runs, selectors
 from registry.billing.models import (
     BillingRun,
     DocumentReminder,
@@ -29,7 +30,7 @@ from registry.billing.models import (
     Posting,
 )
 from registry.billing.periods import parse_period
-from registry.core.admin import ReadOnlyAdminMixin
+from registry.core.admin import FirstRowsFormSet, IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
 from registry.core.caching import no_store
 from registry.core.errors import DomainError, InvalidInputError
 from registry.core.forms import DecimalField
@@ -117,25 +118,65 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/billing/billingrun/start.html", context)
 
 
-class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = InvoiceLine
-    fk_name = "invoice"
-    extra = 0
-    fields = [
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A document's lines a page at a time (its page links here, filtered to it): an invoice can
+    carry 70,000 lines, which no inline can show. Each row's provenance is read in the page's one
+    query (selectors.lines_with_provenance)."""
+
+    list_display = [
         "description",
-        "performer_pay",
-        "ph_contribution",
-        "fund_total",
-        "total",
-        "interest",
+        "invoice",
+        "usage_line_ref",
+        "performer_ref",
         "token_jti",
         "rate_card",
+        "performer_pay",
+        "ph_contribution",
+        "total",
+        "is_adjustment",
+        "released",
+    ]
+    list_filter = ["is_credit", "is_adjustment", "released"]
+    # Exact ids only: a document's number or id, the studio's usage-line id, a grant's id.
+    search_fields = ["=invoice__number", "=invoice__public_id", "=usage_line__line_ref", "=token_jti"]
+    search_help_text = "A document number or id, a usage-line id or a grant id, exactly"
+    fields = [
+        "invoice",
+        "description",
+        "explanation",
+        "usage_line",
         "source_ref",
         "charged_document",
         "corrects",
+        "performer",
+        "token_jti",
+        "rate_card",
+        "agreement",
+        "terms_used",
+        "performer_pay",
+        "ph_contribution",
+        "fund_shares",
+        "fund_total",
+        "interest",
+        "total",
+        "is_credit",
+        "is_adjustment",
         "released",
     ]
     readonly_fields = fields
+    ordering = ["-id"]
+
+    def get_queryset(self, request):
+        return selectors.lines_with_provenance().select_related("invoice")
+
+    @admin.display(description="usage line", ordering="usage_line__line_ref")
+    def usage_line_ref(self, line: InvoiceLine) -> str:
+        return line.usage_line_ref or "-"
+
+    @admin.display(description="performer")
+    def performer_ref(self, line: InvoiceLine) -> str:
+        return line.performer_ref or "-"
 
 
 class ApplicationInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -153,7 +194,7 @@ class ReminderInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "document_type",
@@ -166,10 +207,49 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "issue_date",
         "due_date",
     ]
-    readonly_fields = ["void_reason", "reason", "payment_terms"]
+    readonly_fields = ["void_reason", "reason", "payment_terms", "summary", "all_lines"]
     list_filter = ["document_type", "status", "period", "studio", "currency", ("due_date", admin.DateFieldListFilter)]
-    search_fields = ["number", "public_id", "studio__legal_name"]
-    inlines = [InvoiceLineInline, ApplicationInline, ReminderInline]
+    search_fields = ["=number", "=public_id", "studio__legal_name"]
+    search_help_text = "A document number or id exactly, or part of a studio's name"
+    list_select_related = ["studio"]
+    # The lines are totalled by group here and listed a page at a time on their own list.
+    inlines = [ApplicationInline, ReminderInline]
+
+    @admin.display(description="totals by use, project, role and month")
+    def summary(self, invoice: Invoice):
+        rows = selectors.invoice_summary(invoice)
+        if not rows:
+            return "No lines."
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class='num'>{}</td>"
+            "<td class='num'>{}</td><td class='num'>{}</td><td class='num'>{}</td></tr>",
+            (
+                (
+                    row["use"] or row["charge"],
+                    f"{row['project_title']} ({row['production_number']})" if row["project_title"] else "-",
+                    row["role"] or "-",
+                    row["month"].strftime("%Y-%m") if row["month"] else "-",
+                    f"{row['lines']:,}",
+                    f"{row['performer_pay']:,.2f}",
+                    f"{row['ph_contribution']:,.2f}",
+                    f"{row['total']:,.2f}",
+                    row["currency"],
+                )
+                for row in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Use</th><th>Project</th><th>Role</th><th>Month</th><th>Lines</th>"
+            "<th>Pay</th><th>P&amp;H</th><th>Total</th><th>Currency</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    @admin.display(description="lines")
+    def all_lines(self, invoice: Invoice):
+        url = reverse("admin:billing_invoiceline_changelist") + f"?invoice__id__exact={invoice.pk}"
+        return format_html('<a href="{}">Every line of {}, a page at a time</a>', url, invoice)
+
     actions = ["mark_paid", "void", "debit_note"]
 
     @admin.action(description="Issue a debit note for the selected invoice (a line corrected upward)")
@@ -427,13 +507,21 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class PostingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Posting
+    # A billing run's entry has a posting per performer paid: the first rows here, the entry's
+    # page counts them all and links to the whole list (JournalEntryAdmin.all_postings).
+    formset = FirstRowsFormSet
+    verbose_name_plural = f"postings (the first {FirstRowsFormSet.rows})"
     extra = 0
     fields = ["account", "amount", "currency"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        # The account names each row: read with it, not a query per posting.
+        return super().get_queryset(request).select_related("account").order_by("pk")
+
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class JournalEntryAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "posted_at", "memo", "invoice", "posted_by"]
     list_filter = [
         "invoice__document_type",
@@ -441,23 +529,51 @@ class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "postings__account__kind",
         "postings__currency",
     ]
-    search_fields = ["public_id", "memo", "invoice__number", "postings__account__code"]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["public_id", "invoice", "account"]
+    search_help_text = "An entry's id or a document's number exactly, or a ledger account's code exactly"
     date_hierarchy = "posted_at"
     list_select_related = ["invoice"]
+    readonly_fields = ["all_postings"]
     inlines = [PostingInline]
 
     def get_queryset(self, request):
         # Filters on postings join many rows per entry; show each entry once.
         return super().get_queryset(request).distinct()
 
+    def search_arms(self, term: str) -> list:
+        return [
+            JournalEntry.objects.filter(public_id=term),
+            JournalEntry.objects.filter(invoice__in=Invoice.objects.filter(number=term).values("pk")),
+            JournalEntry.objects.filter(
+                pk__in=Posting.objects.filter(account__code=term).values("entry_id"),
+            ),
+        ]
+
+    @admin.display(description="all postings")
+    def all_postings(self, entry: JournalEntry):
+        url = reverse("admin:billing_posting_changelist") + f"?entry__id__exact={entry.pk}"
+        return format_html('{} (<a href="{}">every posting, a page at a time</a>)', entry.postings.count(), url)
+
 
 @admin.register(Posting)
-class PostingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PostingAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every leg of the ledger, to follow one account: what was posted to it, when, from what."""
 
     list_display = ["entry", "posted_at", "account", "amount", "currency"]
     list_filter = ["account__kind", "currency"]
-    search_fields = ["account__code", "account__name", "entry__public_id", "entry__memo", "entry__invoice__number"]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["account", "entry"]
+    search_help_text = "A ledger account's code, an entry's id or a document's number, exactly"
+
+    def search_arms(self, term: str) -> list:
+        return [
+            Posting.objects.filter(account__in=LedgerAccount.objects.filter(code=term).values("pk")),
+            Posting.objects.filter(
+                entry__in=JournalEntry.objects.filter(Q(public_id=term) | Q(invoice__number=term)).values("pk")
+            ),
+        ]
+
     list_select_related = ["entry", "account"]
     date_hierarchy = "entry__posted_at"
 

@@ -181,8 +181,10 @@ class InvoiceLine(models.Model):
     # A billing run inserts a row per usage line (a million a month): only the indexes something
     # reads by are kept. Lines are read by invoice, by performer (statements, the composite
     # index) and by usage line through the partial unique index below; grant, rate card and
-    # agreement are provenance, never looked up from.
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    # agreement are provenance, never looked up from. The index by invoice carries the id after it,
+    # so a page of a document's lines (in id order, from a cursor) is read from the index alone
+    # rather than by sorting the document's 70,000 lines: it replaces the plain FK index.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False)
     usage_line = models.ForeignKey(
         "usage.UsageLine",
         null=True,
@@ -259,6 +261,7 @@ class InvoiceLine(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["invoice", "id"], name="invoiceline_by_invoice"),
             models.Index(fields=["performer", "invoice"]),
             models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="invoiceline_debits"),
         ]

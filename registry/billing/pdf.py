@@ -1,8 +1,11 @@
 """Documents as PDF (fpdf2, core fonts: no font files, no network): an invoice, credit, debit or
-residuals note with each line's provenance, and a studio's statement of account.
+residuals note with its totals by group, and a studio's statement of account.
 
-Text is never cut: descriptions, explanations and provenance wrap (multi_cell) onto as many
-lines as they need, and the table breaks across pages.
+A document's PDF carries its lines totalled by use kind, project, role and month
+(registry.billing.selectors.invoice_summary), not each line: a studio's monthly invoice can have
+70,000 lines, and the line-level detail with each line's provenance is the CSV beside it
+(registry.billing.line_csv), whose address the PDF prints. Text is never cut: project names and
+reasons wrap (multi_cell) onto as many lines as they need, and the table breaks across pages.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from decimal import Decimal
 
 from fpdf import FPDF
 
-from registry.billing.models import Invoice, InvoiceLine
-from registry.core.vocabulary.billing import AgingBucket, InvoiceStatus
+from registry.billing.models import Invoice
+from registry.core.vocabulary.billing import AgingBucket, InvoiceStatus, LineCharge
+from registry.core.vocabulary.terms import RoleCategory
+from registry.core.vocabulary.usage import UsageKind
 
 GREY = (90, 90, 90)
 BLACK = (0, 0, 0)
@@ -21,31 +26,6 @@ BLACK = (0, 0, 0)
 def _latin1(text: str) -> str:
     # Core PDF fonts are Latin-1; replace what they cannot draw rather than fail.
     return text.replace("×", "x").replace("–", "-").replace("…", "...").encode("latin-1", "replace").decode("latin-1")
-
-
-def line_provenance(line: InvoiceLine) -> list[str]:
-    """What a line rests on, in full, one fact an item: the studio's usage-line id, the agreement,
-    the rate row (amount and effective date), the grant (the token's jti), or for a residuals line
-    the distribution or licence it bills, and for an interest line the document that bore it.
-    The one place that decides what the PDF says about a line's provenance: extend it here."""
-    facts = []
-    if line.usage_line_id:
-        facts.append(f"Usage line: {line.usage_line.line_ref}")
-    if line.source_ref:
-        facts.append(f"Residuals: {line.source_ref}")
-    if line.charged_document_id:
-        facts.append(f"Overdue document: {line.charged_document.number}")
-    if line.agreement_id:
-        facts.append(f"Agreement: {line.agreement.name} ({line.agreement.code})")
-    if line.rate_card_id:
-        rc = line.rate_card
-        facts.append(
-            f"Rate: {rc.get_role_category_display()} {rc.amount:,.2f} {rc.currency} per {rc.unit}, "
-            f"effective {rc.effective_from.isoformat()}"
-        )
-    if line.token_jti:
-        facts.append(f"Grant/token: {line.token_jti}")
-    return facts
 
 
 class _Pdf(FPDF):
@@ -82,7 +62,24 @@ def _money(amount) -> str:
     return f"{amount:,.2f}"
 
 
-def invoice_pdf(invoice: Invoice) -> bytes:
+def _label(vocabulary, value: str | None) -> str:
+    if not value:
+        return "-"
+    return vocabulary(value).label if value in vocabulary.values else value
+
+
+def _group_text(row: dict) -> str:
+    """What a summary row totals, in words: the use, project and role of usage lines, or the
+    kind of charge of the others."""
+    if row["charge"] != LineCharge.USAGE:
+        return _label(LineCharge, row["charge"])
+    project = f"{row['project_title']} ({row['production_number']})" if row["project_title"] else "-"
+    return f"{_label(UsageKind, row['use'])}: {project}; {_label(RoleCategory, row['role'])}"
+
+
+def invoice_pdf(invoice: Invoice, *, summary: list[dict], lines_csv_url: str) -> bytes:
+    """The document with its lines totalled by group (`summary`, from
+    registry.billing.selectors.invoice_summary); every line is in the CSV at `lines_csv_url`."""
     pdf = _new_pdf()
     terms = invoice.payment_terms or {}
     facts = [
@@ -108,32 +105,41 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         ),
     ]
     _header(pdf, f"{invoice.get_document_type_display()} {invoice.number or '(draft)'}", facts)
-    widths = (100, 25, 25, 40)
+    line_count = sum(row["lines"] for row in summary)
+    pdf.set_font("Helvetica", "", 9)
+    pdf.multi_cell(
+        0,
+        5,
+        _latin1(
+            f"{line_count:,} line{'s' if line_count != 1 else ''}, totalled below by use, project, role and month "
+            f"of use. Every line with its provenance (usage line, grant, agreement, rate): {lines_csv_url}"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+        align="L",
+    )
+    pdf.ln(2)
+    widths = (86, 16, 14, 24, 22, 28)
+    heads = ("Use, project, role", "Month", "Lines", "Pay", "P&H", "Total")
     pdf.set_font("Helvetica", "B", 9)
-    for width, head in zip(widths, ("Line", "Pay", "P&H", "Total"), strict=True):
-        pdf.cell(width, 7, head, border="B", align="L" if head == "Line" else "R")
+    for width, head in zip(widths, heads, strict=True):
+        pdf.cell(width, 7, head, border="B", align="L" if head in heads[:2] else "R")
     pdf.ln()
-    lines = invoice.lines.select_related("usage_line", "agreement", "rate_card", "charged_document").order_by("id")
-    for line in lines:
+    for row in summary:
         pdf.set_font("Helvetica", "", 8)
-        if pdf.will_page_break(14):
+        if pdf.will_page_break(10):
             pdf.add_page()
-        # Amounts on the line's first row, then the description wrapped beside them.
+        # Figures on the group's first row, then its name wrapped beside them.
         y = pdf.get_y()
         pdf.set_x(pdf.l_margin + widths[0])
-        pdf.cell(widths[1], 4.5, _money(line.performer_pay), align="R")
-        pdf.cell(widths[2], 4.5, _money(line.ph_contribution), align="R")
-        pdf.cell(widths[3], 4.5, _money(line.total), align="R")
+        pdf.cell(widths[1], 4.5, row["month"].strftime("%Y-%m") if row["month"] else "-")
+        pdf.cell(widths[2], 4.5, f"{row['lines']:,}", align="R")
+        pdf.cell(widths[3], 4.5, _money(row["performer_pay"]), align="R")
+        pdf.cell(widths[4], 4.5, _money(row["ph_contribution"]), align="R")
+        pdf.cell(widths[5], 4.5, _money(row["total"]), align="R")
         pdf.set_xy(pdf.l_margin, y)
-        pdf.multi_cell(widths[0], 4.5, _latin1(line.description), new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.set_text_color(*GREY)
-        pdf.set_font("Helvetica", "", 7)
-        for text in [line.explanation, "; ".join(line_provenance(line))]:
-            if text:
-                pdf.set_x(pdf.l_margin + 4)
-                pdf.multi_cell(0, 3.8, _latin1(text), new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.set_text_color(*BLACK)
-        pdf.ln(1.5)
+        pdf.multi_cell(widths[0], 4.5, _latin1(_group_text(row)), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(1)
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
     totals = [

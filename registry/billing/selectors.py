@@ -1,4 +1,5 @@
-"""Reads for billing: invoices scoped to the caller, performer statements, fund balances."""
+"""Reads for billing: invoices scoped to the caller, a document's lines (totals by group, pages,
+every line for the CSV), performer statements, fund balances."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Case, CharField, Count, F, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from registry.billing import rules as receivable_rules
@@ -20,7 +22,7 @@ from registry.billing.models import (
     Payout,
 )
 from registry.billing.money import round_money
-from registry.core.vocabulary.billing import AccountKind, AgingBucket, InvoiceStatus
+from registry.core.vocabulary.billing import AccountKind, AgingBucket, InvoiceStatus, LineCharge
 from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer, Studio
 
@@ -30,6 +32,79 @@ ISSUED = (InvoiceStatus.FINALIZED, InvoiceStatus.PAID)
 def invoices_visible_to(caller: Caller) -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("studio", "original").exclude(status=InvoiceStatus.DRAFT)
     return visible_to(caller, qs, performer=None)
+
+
+# --- One document's lines -----------------------------------------------------------------------
+# A studio's monthly invoice can carry 70,000 lines: every read of it here is either a fixed number
+# of rows (totals by group, one page) or a stream, never the whole document in memory.
+LINE_AMOUNTS = ("performer_pay", "ph_contribution", "fund_total", "interest", "total")
+SUMMARY_GROUP = ("charge", "use", "project_title", "production_number", "role", "month")
+
+
+def _line_charge() -> Case:
+    return Case(
+        When(usage_line__isnull=False, then=Value(LineCharge.USAGE.value)),
+        When(charged_document__isnull=False, then=Value(LineCharge.INTEREST.value)),
+        default=Value(LineCharge.RESIDUALS.value),
+        output_field=CharField(),
+    )
+
+
+def invoice_summary(invoice: Invoice) -> list[dict]:
+    """The document's lines totalled by what they bill (usage, residuals, interest), use kind,
+    project, role and month of use, by the database in one GROUP BY: a row per group, whatever
+    the number of lines. Only usage lines have a use, project, role and month (None otherwise).
+    Sums come back as Decimal rounded to the cent: SQLite adds decimals as floats, PostgreSQL
+    exactly, and both then read the same."""
+    rows = (
+        InvoiceLine.objects.filter(invoice=invoice)
+        .annotate(
+            g_charge=_line_charge(),
+            g_use=F("usage_line__kind"),
+            g_project_title=F("usage_line__project_title"),
+            g_production_number=F("usage_line__production_number"),
+            g_role=F("usage_line__role_category"),
+            g_month=TruncMonth("usage_line__use_date"),
+        )
+        .values(*(f"g_{key}" for key in SUMMARY_GROUP))
+        # Annotations may not take a field's own name: sum_<field>.
+        .annotate(line_count=Count("id"), **{f"sum_{amount}": Sum(amount) for amount in LINE_AMOUNTS})
+        .order_by()  # no Meta ordering: it would join the GROUP BY
+    )
+    summary = [
+        {
+            **{key: row[f"g_{key}"] or None for key in SUMMARY_GROUP},
+            "lines": row["line_count"],
+            **{amount: round_money(row[f"sum_{amount}"]) for amount in LINE_AMOUNTS},
+            "currency": invoice.currency,
+        }
+        for row in rows
+    ]
+    # Sorted here, not in SQL: the two databases place NULL (a residuals group's month) apart.
+    summary.sort(key=lambda row: tuple((row[key] is not None, row[key] or "") for key in SUMMARY_GROUP))
+    return summary
+
+
+def invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
+    """The document's lines in document order, with their provenance (lines_with_provenance)."""
+    return lines_with_provenance().filter(invoice=invoice).order_by("id")
+
+
+def lines_with_provenance() -> QuerySet[InvoiceLine]:
+    """Lines each with the few facts of its linked rows (usage line, performer, agreement,
+    overdue document) read in the same query as annotations, and its rate row (with the rate's
+    agreement, which names it) joined: a page of lines, or a whole CSV, costs no query per line."""
+    return InvoiceLine.objects.select_related("rate_card__agreement").annotate(
+        usage_line_ref=F("usage_line__line_ref"),
+        use=F("usage_line__kind"),
+        project_title=F("usage_line__project_title"),
+        production_number=F("usage_line__production_number"),
+        role=F("usage_line__role_category"),
+        use_date=F("usage_line__use_date"),
+        performer_ref=F("performer__public_id"),
+        agreement_code=F("agreement__code"),
+        charged_document_number=F("charged_document__number"),
+    )
 
 
 def performer_statement(performer: Performer, period: dt.date) -> dict:

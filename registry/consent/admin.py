@@ -7,11 +7,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from registry.consent import selectors, services
 from registry.consent.models import (
@@ -26,9 +26,10 @@ from registry.consent.models import (
     StrikeJob,
     Suspension,
 )
-from registry.core.admin import ReadOnlyAdminMixin
+from registry.core.admin import FirstRowsFormSet, IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
 from registry.core.errors import DomainError
 from registry.core.vocabulary.consent import StrikeJobKind, StrikeJobStatus
+from registry.parties import selectors as party_selectors
 from registry.parties.callers import caller_for_user
 from registry.parties.models import Studio
 from registry.terms.models import Agreement
@@ -59,21 +60,36 @@ class SignatureInline(ReadOnlyAdminMixin, admin.StackedInline):
     readonly_fields = fields
 
 
+def _party_arms(model, term: str) -> list:
+    """The rows of the performers and studios a search term names, each by its index on the
+    party's id (registry.parties.selectors)."""
+    return [
+        model.objects.filter(performer__in=party_selectors.performer_ids_matching(term)),
+        model.objects.filter(studio__in=party_selectors.studio_ids_matching(term)),
+    ]
+
+
 @admin.register(ConsentRequest)
-class ConsentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentRequestAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "status", "use", "studio", "performer", "agreement", "requested_at", "expires_at"]
     list_filter = ["status", "use", "agreement", "studio", "auto_declined", "requested_at"]
-    search_fields = [
-        "public_id",
-        "performer__legal_name",
-        "performer__member_number",
-        "studio__legal_name",
-        "project_title",
-        "production_number",
-    ]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["public_id", "performer", "studio", "production_number"]
+    search_help_text = (
+        "A request id, a performer's id or member number, part of a performer's or studio's name, "
+        "or a production number, exactly"
+    )
     date_hierarchy = "requested_at"
     inlines = [DescriptionVersionInline, SignatureInline]
     list_select_related = ["studio", "performer", "agreement"]
+
+    def search_arms(self, term: str) -> list:
+        # production_number has no index: a scan of the requests (100,000 rows: milliseconds).
+        return [
+            ConsentRequest.objects.filter(public_id=term),
+            ConsentRequest.objects.filter(production_number=term),
+            *_party_arms(ConsentRequest, term),
+        ]
 
 
 class GrantStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -89,9 +105,12 @@ class SuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ["cause", "strike", "reason", "started_at", "ended_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("strike")
+
 
 @admin.register(ConsentGrant)
-class ConsentGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentGrantAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "public_id",
         "version",
@@ -105,21 +124,27 @@ class ConsentGrantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["status", "use", "agreement", "studio", "signer_role", "activated_at", "term_end"]
     date_hierarchy = "activated_at"
-    search_fields = [
-        "public_id",
-        "lineage_id",
-        "performer__legal_name",
-        "performer__member_number",
-        "studio__legal_name",
-        "project_title",
-        "production_number",
-    ]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["public_id", "lineage_id", "performer", "studio", "production_number"]
+    search_help_text = (
+        "A grant or lineage id, a performer's id or member number, part of a performer's or studio's "
+        "name, or a production number, exactly"
+    )
     inlines = [GrantStatusChangeInline, SuspensionInline]
     list_select_related = ["studio", "performer", "agreement"]
 
+    def search_arms(self, term: str) -> list:
+        # production_number has no index: a scan of the grants (100,000 rows: milliseconds).
+        return [
+            ConsentGrant.objects.filter(public_id=term),
+            ConsentGrant.objects.filter(lineage_id=term),
+            ConsentGrant.objects.filter(production_number=term),
+            *_party_arms(ConsentGrant, term),
+        ]
+
 
 @admin.register(ConsentCheckRecord)
-class ConsentCheckRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentCheckRecordAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every consent check a studio made (DOMAIN.md 2.14): read-only evidence, newest first."""
 
     list_display = ["checked_at", "studio", "performer", "use", "production_number", "on", "allowed", "grant_ref"]
@@ -127,8 +152,6 @@ class ConsentCheckRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["performer__public_id", "performer__member_number", "studio__public_id", "production_number"]
     list_select_related = ["studio", "performer"]
     raw_id_fields = ["studio", "performer"]
-    # Checks are many: no full count, as the audit log's list does.
-    show_full_result_count = False
 
 
 @admin.register(PerformerPreferences)
@@ -173,26 +196,19 @@ class StrikeLiftForm(forms.Form):
     )
 
 
-class _FirstRowsFormSet(BaseInlineFormSet):
-    """A read-only inline that shows its first rows only: a strike can suspend 100,000 grants."""
-
-    rows = 100
-
-    def get_queryset(self):
-        return super().get_queryset()[: self.rows]
-
-
 class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
     """What a strike suspended: each grant, and when its suspension ended (the lift)."""
 
     model = Suspension
     fk_name = "strike"
-    formset = _FirstRowsFormSet
+    # The first rows only: a strike can suspend 100,000 grants. The strike's page counts them all
+    # and links to the whole list (StrikeAdmin.suspended).
+    formset = FirstRowsFormSet
     extra = 0
     fields = ["grant", "performer", "studio", "started_at", "ended_at"]
     readonly_fields = fields
     verbose_name = "suspended grant"
-    verbose_name_plural = f"what this strike suspended (the first {_FirstRowsFormSet.rows}, by grant)"
+    verbose_name_plural = f"what this strike suspended (the first {FirstRowsFormSet.rows}, by grant)"
     ordering = ["grant_id"]
 
     def get_queryset(self, request):
@@ -222,6 +238,26 @@ class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
         return f"{obj.processed:,} of {obj.total:,} grants ({obj.percent}%)"
 
 
+@admin.register(Suspension)
+class SuspensionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every suspension, a page at a time: a strike's page links here filtered to the strike."""
+
+    list_display = ["grant", "performer", "studio", "cause", "strike", "started_at", "ended_at"]
+    list_filter = ["cause", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=grant__public_id", "=strike__public_id"]
+    search_help_text = "A grant's or a strike's id, exactly"
+    list_select_related = ["grant__performer", "grant__studio", "strike__agreement"]  # a strike names its agreement
+    ordering = ["-id"]
+
+    @admin.display(description="performer")
+    def performer(self, obj: Suspension) -> str:
+        return obj.grant.performer.legal_name
+
+    @admin.display(description="studio")
+    def studio(self, obj: Suspension) -> str:
+        return obj.grant.studio.legal_name
+
+
 @admin.register(Strike)
 class StrikeAdmin(admin.ModelAdmin):
     # Fits a 1280 px window beside the filters; when it was applied, who declared it and how many
@@ -243,12 +279,15 @@ class StrikeAdmin(admin.ModelAdmin):
         "applied_at",
         "lifted_at",
         "lifted_by",
+        "suspended",
     ]
     actions = ["lift"]
 
     @admin.display(description="grants suspended")
-    def suspended(self, obj: Strike) -> int:
-        return obj.suspensions.count()
+    def suspended(self, obj: Strike):
+        """How many, and a link to them all a page at a time (the inline shows the first 100)."""
+        url = reverse("admin:consent_suspension_changelist") + f"?strike__id__exact={obj.pk}"
+        return format_html('{} (<a href="{}">every suspension, a page at a time</a>)', obj.suspensions.count(), url)
 
     @admin.display(description="state")
     def state(self, obj: Strike) -> str:

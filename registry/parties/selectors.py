@@ -43,3 +43,25 @@ def performers_by_reference(references: Iterable[str]) -> dict[str, Performer]:
         Q(public_id__in=fields["public_id"]) | Q(member_number__in=fields["member_number"])
     )
     return {ref: performer for performer in found for ref in (performer.public_id, performer.member_number)}
+
+
+# --- Staff searches -------------------------------------------------------------------------------
+# The admin finds grants, requests and usage lines by the performer or studio they concern. These
+# resolve a search term to the parties first, from their own small indexed tables (ids and
+# member numbers exactly; names by part on a trigram index on PostgreSQL, migration
+# 0005_party_name_trigram), so the large table is then read by its index on the party's id.
+
+
+def performer_ids_matching(term: str) -> QuerySet:
+    """The ids of the performers a staff search names: by public id or member number exactly,
+    or by part of the legal name."""
+    return (
+        Performer.objects.filter(Q(public_id=term) | Q(member_number=term) | Q(legal_name__icontains=term))
+        .order_by()
+        .values("pk")
+    )
+
+
+def studio_ids_matching(term: str) -> QuerySet:
+    """The ids of the studios a staff search names: by public id exactly, or by part of the name."""
+    return Studio.objects.filter(Q(public_id=term) | Q(legal_name__icontains=term)).order_by().values("pk")

@@ -1,8 +1,13 @@
 """Staff views of usage: read-only records; lines change only by the studio's retraction."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from registry.core.admin import ReadOnlyAdminMixin
+from registry.consent.models import ConsentGrant
+from registry.core.admin import IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
+from registry.parties import selectors as party_selectors
+from registry.parties.models import Studio
 from registry.usage.models import FeatureBorrowing, SyntheticPerformer, UsageLine, UsageReport
 
 
@@ -16,7 +21,7 @@ class UsageLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(UsageReport)
-class UsageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UsageReportAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "public_id",
         "report_ref",
@@ -27,12 +32,20 @@ class UsageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "violation_count",
     ]
     list_filter = ["studio", "received_at"]
-    search_fields = ["public_id", "report_ref", "studio__legal_name"]
+    search_fields = ["=public_id", "=report_ref"]
+    search_help_text = "A report's id or the studio's own report id, exactly"
     date_hierarchy = "received_at"
+    list_select_related = ["studio"]
+    readonly_fields = ["all_lines"]
+
+    @admin.display(description="all lines")
+    def all_lines(self, report: UsageReport):
+        url = reverse("admin:usage_usageline_changelist") + f"?report__id__exact={report.pk}"
+        return format_html('{} (<a href="{}">every line, a page at a time</a>)', report.line_count, url)
 
 
 @admin.register(UsageLine)
-class UsageLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UsageLineAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["line_ref", "kind", "status", "studio", "performer", "agreement", "use_date", "units", "unit"]
     list_filter = [
         "status",
@@ -42,15 +55,21 @@ class UsageLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "use_date",
         ("unrateable_since", admin.EmptyFieldListFilter),
     ]
-    search_fields = [
-        "line_ref",
-        "production_number",
-        "performer__legal_name",
-        "performer__member_number",
-        "grant__public_id",
-    ]
+    # Read by IndexedSearchMixin.get_search_results (search_arms); listed so the box shows.
+    search_fields = ["line_ref", "performer", "grant"]
+    search_help_text = (
+        "A studio's line id or a grant id exactly, a performer's id or member number, or part of a performer's name"
+    )
     date_hierarchy = "use_date"
     list_select_related = ["studio", "performer", "agreement"]
+
+    def search_arms(self, term: str) -> list:
+        return [
+            # A line id is unique per studio, indexed as (studio, line_ref): one probe a studio.
+            UsageLine.objects.filter(studio__in=Studio.objects.values("pk"), line_ref=term),
+            UsageLine.objects.filter(performer__in=party_selectors.performer_ids_matching(term)),
+            UsageLine.objects.filter(grant__in=ConsentGrant.objects.filter(public_id=term).values("pk")),
+        ]
 
 
 class FeatureBorrowingInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,15 +1,19 @@
-"""Bodies of the billing endpoints: invoices with their lines, statements, fund balances."""
+"""Bodies of the billing endpoints: invoices with their totals by group, their lines a page at a
+time, statements, fund balances."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from registry.billing.models import Invoice, InvoiceLine
+from registry.core.vocabulary.billing import LineCharge
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    # Read from registry.billing.selectors.invoice_lines' annotations: no query per line.
     usage_line = serializers.CharField(
-        source="usage_line.line_ref",
+        source="usage_line_ref",
         allow_null=True,
         default=None,
         help_text="The studio's own id of the usage line billed; null on a residuals or interest line.",
@@ -19,15 +23,15 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         help_text="A residuals line: the bonus distribution (sbd_…) or training licence (tlc_…) it bills.",
     )
     charged_document = serializers.CharField(
-        source="charged_document.number",
+        source="charged_document_number",
         allow_null=True,
         default=None,
         help_text="An interest line: the overdue document whose balance bore the interest.",
     )
-    performer = serializers.CharField(source="performer.public_id", allow_null=True, default=None)
+    performer = serializers.CharField(source="performer_ref", allow_null=True, default=None)
     grant = serializers.CharField(source="token_jti", help_text="The grant (token jti) the use relied on.")
     rate_card = serializers.SerializerMethodField()
-    agreement = serializers.CharField(source="agreement.code", allow_null=True, default=None)
+    agreement = serializers.CharField(source="agreement_code", allow_null=True, default=None)
     interest = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     ph_contribution = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
@@ -124,11 +128,65 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return invoice.period.strftime("%Y-%m")
 
 
+class InvoiceSummaryRowSerializer(serializers.Serializer):
+    """One group of a document's lines and their totals."""
+
+    charge = serializers.ChoiceField(
+        choices=LineCharge.choices, help_text="What the lines bill: usage, residuals or late-payment interest."
+    )
+    use = serializers.CharField(allow_null=True, help_text="The usage kind; null on a residuals or interest group.")
+    project_title = serializers.CharField(allow_null=True)
+    production_number = serializers.CharField(allow_null=True)
+    role = serializers.CharField(allow_null=True, help_text="The role category the usage lines stated, if any.")
+    month = serializers.DateField(
+        format="%Y-%m", allow_null=True, help_text="YYYY-MM: the month of use (an adjustment's may be earlier)."
+    )
+    lines = serializers.IntegerField(help_text="How many lines the group totals.")
+    performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    ph_contribution = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    fund_total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    interest = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
+    currency = serializers.CharField()
+
+
+@extend_schema_serializer(deprecate_fields=["lines"])
 class InvoiceDetailSerializer(InvoiceSerializer):
-    lines = InvoiceLineSerializer(many=True, read_only=True)
+    """The document, its lines totalled by group, and where its lines are: a page at a time
+    (`lines_url`) or all at once as CSV (`lines_csv_url`). The view passes the summary, the
+    addresses and the inline lines in the serializer's context."""
+
+    line_count = serializers.SerializerMethodField(help_text="How many lines the document has.")
+    summary = serializers.SerializerMethodField(
+        help_text="The lines totalled by charge, use kind, project, role and month of use."
+    )
+    lines_url = serializers.SerializerMethodField(help_text="The lines, a page at a time (cursor pagination).")
+    lines_csv_url = serializers.SerializerMethodField(help_text="Every line with its provenance, as CSV.")
+    lines = serializers.SerializerMethodField(
+        help_text="Deprecated: read `lines_url` or `lines_csv_url`. Every line of a document of at most 500 lines, "
+        "as before; null on a larger document, whose lines are read a page at a time."
+    )
 
     class Meta(InvoiceSerializer.Meta):
-        fields = [*InvoiceSerializer.Meta.fields, "lines"]
+        fields = [*InvoiceSerializer.Meta.fields, "line_count", "summary", "lines_url", "lines_csv_url", "lines"]
+
+    def get_line_count(self, invoice) -> int:
+        return sum(row["lines"] for row in self.context["summary"])
+
+    @extend_schema_field(InvoiceSummaryRowSerializer(many=True))
+    def get_summary(self, invoice) -> list[dict]:
+        return InvoiceSummaryRowSerializer(self.context["summary"], many=True).data
+
+    def get_lines_url(self, invoice) -> str:
+        return self.context["lines_url"]
+
+    def get_lines_csv_url(self, invoice) -> str:
+        return self.context["lines_csv_url"]
+
+    @extend_schema_field(InvoiceLineSerializer(many=True, allow_null=True))
+    def get_lines(self, invoice) -> list[dict] | None:
+        inline = self.context["inline_lines"]
+        return None if inline is None else InvoiceLineSerializer(inline, many=True).data
 
 
 class StatementLineSerializer(serializers.Serializer):

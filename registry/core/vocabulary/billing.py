@@ -18,6 +18,15 @@ class DocumentType(Vocabulary):
     RESIDUALS = "residuals", "Residuals invoice"
 
 
+class LineCharge(Vocabulary):
+    """What a document line bills: a reported use, a residual (bonus or licence share), or
+    late-payment interest on another document. Read from the line's links, never stored."""
+
+    USAGE = "usage", "Usage"
+    RESIDUALS = "residuals", "Residuals"
+    INTEREST = "interest", "Late-payment interest"
+
+
 class InvoiceStatus(Vocabulary):
     DRAFT = "draft", "Draft"
     FINALIZED = "finalized", "Finalized"

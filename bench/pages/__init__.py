@@ -1,0 +1,1 @@
+"""bench/pages: time, peak memory and queries of the pages and endpoints that grew with the data."""

@@ -1,0 +1,5 @@
+import sys
+
+from bench.pages.runner import main
+
+sys.exit(main())
