@@ -242,3 +242,28 @@ def test_status_lists_and_tokens_read_the_replica(standby, studio, performer, ag
     assert again.status_code == 200 and listed.status_code == 200
     tables = " ".join(q["sql"] for q in on_replica.captured_queries)
     assert "consent_consentgrant" in tables and "tokens_statuslistsnapshot" in tables
+
+
+def test_a_list_the_replica_holds_unsigned_is_served_from_the_primary(standby):
+    """Within the bound the replica may hold a list but not yet the snapshot the primary signed:
+    the view re-signs under the list's lock on the primary, finds that snapshot there, and must
+    read it there too (it read the replica again and answered 404)."""
+    from django.test import Client
+
+    from registry.tokens import services as token_services
+    from registry.tokens.models import StatusList, StatusListSnapshot
+
+    status_list = StatusList.objects.create(uri="https://registry.example/statuslists/replica-lag")
+    _wait_replayed()
+    _pause_replay()
+    try:
+        assert token_services.status_list_refresh(status_list_id=status_list.pk, force=True)  # the primary only
+        assert replica.freshness.usable()  # the replica still answers: within the bound
+        assert not _on_replica(
+            f"SELECT count(*) FROM tokens_statuslistsnapshot WHERE status_list_id = {status_list.pk}"
+        )[0]
+        response = Client().get(f"/statuslists/{status_list.public_id}")
+    finally:
+        _resume_replay()
+    assert response.status_code == 200, response.content
+    assert response.content.decode() == StatusListSnapshot.objects.get(status_list=status_list).jwt
