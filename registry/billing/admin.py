@@ -124,18 +124,16 @@ class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     carry 70,000 lines, which no inline can show. Each row's provenance is read in the page's one
     query (selectors.lines_with_provenance)."""
 
+    # What fits 1280 px beside the filters (the grant's id and the flags are on each line's page).
     list_display = [
         "description",
         "invoice",
         "usage_line_ref",
         "performer_ref",
-        "token_jti",
-        "rate_card",
+        "rate",
         "performer_pay",
         "ph_contribution",
         "total",
-        "is_adjustment",
-        "released",
     ]
     list_filter = ["is_credit", "is_adjustment", "released"]
     # Exact ids only: a document's number or id, the studio's usage-line id, a grant's id.
@@ -177,6 +175,13 @@ class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     @admin.display(description="performer")
     def performer_ref(self, line: InvoiceLine) -> str:
         return line.performer_ref or "-"
+
+    @admin.display(description="rate")
+    def rate(self, line: InvoiceLine) -> str:
+        # The scale the line was priced at, short: the rate row's agreement and dates are on
+        # the line's own page (the whole row's name widened the list past 1280 px).
+        rc = line.rate_card
+        return f"{rc.role_category}/{rc.unit} {rc.amount}" if rc else "-"
 
 
 class ApplicationInline(ReadOnlyAdminMixin, admin.TabularInline):

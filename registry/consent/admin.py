@@ -228,7 +228,9 @@ class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = StrikeJob
     extra = 0
-    fields = ["kind", "status", "progress", "changed", "batches", "started_at", "heartbeat_at", "finished_at"]
+    # What fits a phone without the table scrolling sideways (axe: a scrolling region must take
+    # the keyboard); the grants it changed are in its progress.
+    fields = ["kind", "status", "progress", "finished_at"]
     readonly_fields = fields
     verbose_name = "job"
     verbose_name_plural = "jobs (suspending the grants, then restoring them)"

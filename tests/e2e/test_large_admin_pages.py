@@ -1,0 +1,43 @@
+"""The admin pages issue 24 bounded by one page, in a real browser at 1280 and 390 px: an
+invoice with its totals by group and the link to its lines, the lines list, a journal entry with
+its first postings, a strike with its count of suspensions and the suspension list. Each fits the
+viewport (a table may scroll sideways inside its own box on a phone) and passes axe.
+Photographed to var/artifacts/e2e/."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from registry.billing.models import JournalEntry
+from tests.console.conftest import World
+from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow
+from tests.e2e.test_staff_console import staff_sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, console_world: World, staff, viewport):
+    invoice, strike = console_world.invoice, console_world.strike
+    entry = JournalEntry.objects.order_by("id").first()
+    page = new_page(viewport)
+    staff_sign_in(page, staff.user.username)
+    for path, name in [
+        (f"/admin/billing/invoice/{invoice.pk}/change/", "admin-invoice"),
+        (f"/admin/billing/invoiceline/?invoice__id__exact={invoice.pk}", "admin-invoice-lines"),
+        (f"/admin/billing/journalentry/{entry.pk}/change/", "admin-journal-entry"),
+        (f"/admin/consent/strike/{strike.pk}/change/", "admin-strike"),
+        (f"/admin/consent/suspension/?strike__id__exact={strike.pk}", "admin-suspensions"),
+    ]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        from tests.e2e.conftest import snap
+
+        snap(page, name)  # first, so a page that fails below can be looked at
+        boxes = viewport == DESKTOP
+        past = overflow(page, boxes=boxes)
+        assert past == 0, f"{path} runs {past} px past {viewport['width']}"
+        check_page(page, name)
+    page.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
+    expect(page.get_by_text("3,738.00").first).to_be_visible()
