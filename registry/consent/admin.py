@@ -196,7 +196,19 @@ class StrikeLiftForm(forms.Form):
     )
 
 
-class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class _SuspendedGrantNames:
+    """A suspension's performer and studio, by name (read with the grant: select_related)."""
+
+    @admin.display(description="performer")
+    def performer(self, obj: Suspension) -> str:
+        return obj.grant.performer.legal_name
+
+    @admin.display(description="studio")
+    def studio(self, obj: Suspension) -> str:
+        return obj.grant.studio.legal_name
+
+
+class StrikeSuspensionInline(_SuspendedGrantNames, ReadOnlyAdminMixin, admin.TabularInline):
     """What a strike suspended: each grant, and when its suspension ended (the lift)."""
 
     model = Suspension
@@ -213,14 +225,6 @@ class StrikeSuspensionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("grant__performer", "grant__studio")
-
-    @admin.display(description="performer")
-    def performer(self, obj: Suspension) -> str:
-        return obj.grant.performer.legal_name
-
-    @admin.display(description="studio")
-    def studio(self, obj: Suspension) -> str:
-        return obj.grant.studio.legal_name
 
 
 class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -241,7 +245,7 @@ class StrikeJobInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class SuspensionAdmin(_SuspendedGrantNames, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every suspension, a page at a time: a strike's page links here filtered to the strike."""
 
     list_display = ["grant", "performer", "studio", "cause", "strike", "started_at", "ended_at"]
@@ -250,14 +254,6 @@ class SuspensionAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin
     search_help_text = "A grant's or a strike's id, exactly"
     list_select_related = ["grant__performer", "grant__studio", "strike__agreement"]  # a strike names its agreement
     ordering = ["-id"]
-
-    @admin.display(description="performer")
-    def performer(self, obj: Suspension) -> str:
-        return obj.grant.performer.legal_name
-
-    @admin.display(description="studio")
-    def studio(self, obj: Suspension) -> str:
-        return obj.grant.studio.legal_name
 
 
 @admin.register(Strike)

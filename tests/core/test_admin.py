@@ -17,25 +17,12 @@ from registry.consent.models import ConsentGrant
 from registry.consent.services import strike_declare
 from registry.core.admin import CappedCountPaginator
 from registry.parties.models import Performer
-from registry.terms.models import Agreement
 from registry.usage.models import UsageLine
-from tests.billing.conftest import AUGUST, bill, ensure_reference_terms, past_grant, replica_line, report
+from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
 from tests.conftest import SYSTEM, login_of
 from tests.consent.factories import run_strike_jobs
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tvth(db) -> Agreement:
-    ensure_reference_terms()
-    return Agreement.objects.get(code="tvth-2023")
-
-
-@pytest.fixture
-def billed_studio(studio, tvth):
-    studio.studio.agreements.add(tvth)
-    return studio
 
 
 def _cast(studio, tvth, n: int, prefix: str) -> list[ConsentGrant]:
