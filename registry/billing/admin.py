@@ -30,7 +30,13 @@ from registry.billing.models import (
     Posting,
 )
 from registry.billing.periods import parse_period
-from registry.core.admin import FirstRowsFormSet, IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
+from registry.core.admin import (
+    FirstRowsFormSet,
+    IndexedSearchMixin,
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    filtered_list_link,
+)
 from registry.core.caching import no_store
 from registry.core.errors import DomainError, InvalidInputError
 from registry.core.forms import DecimalField
@@ -252,8 +258,7 @@ class InvoiceAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="lines")
     def all_lines(self, invoice: Invoice):
-        url = reverse("admin:billing_invoiceline_changelist") + f"?invoice__id__exact={invoice.pk}"
-        return format_html('<a href="{}">Every line of {}, a page at a time</a>', url, invoice)
+        return filtered_list_link(InvoiceLine, "invoice", invoice, f"Every line of {invoice}, a page at a time")
 
     actions = ["mark_paid", "void", "debit_note"]
 
@@ -557,8 +562,9 @@ class JournalEntryAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminM
 
     @admin.display(description="all postings")
     def all_postings(self, entry: JournalEntry):
-        url = reverse("admin:billing_posting_changelist") + f"?entry__id__exact={entry.pk}"
-        return format_html('{} (<a href="{}">every posting, a page at a time</a>)', entry.postings.count(), url)
+        return filtered_list_link(
+            Posting, "entry", entry, "every posting, a page at a time", count=entry.postings.count()
+        )
 
 
 @admin.register(Posting)

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from registry.consent import selectors, services
 from registry.consent.models import (
@@ -26,7 +25,13 @@ from registry.consent.models import (
     StrikeJob,
     Suspension,
 )
-from registry.core.admin import FirstRowsFormSet, IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
+from registry.core.admin import (
+    FirstRowsFormSet,
+    IndexedSearchMixin,
+    LargeTableAdminMixin,
+    ReadOnlyAdminMixin,
+    filtered_list_link,
+)
 from registry.core.errors import DomainError
 from registry.core.vocabulary.consent import StrikeJobKind, StrikeJobStatus
 from registry.parties import selectors as party_selectors
@@ -284,8 +289,9 @@ class StrikeAdmin(admin.ModelAdmin):
     @admin.display(description="grants suspended")
     def suspended(self, obj: Strike):
         """How many, and a link to them all a page at a time (the inline shows the first 100)."""
-        url = reverse("admin:consent_suspension_changelist") + f"?strike__id__exact={obj.pk}"
-        return format_html('{} (<a href="{}">every suspension, a page at a time</a>)', obj.suspensions.count(), url)
+        return filtered_list_link(
+            Suspension, "strike", obj, "every suspension, a page at a time", count=obj.suspensions.count()
+        )
 
     @admin.display(description="state")
     def state(self, obj: Strike) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 
 class ReadOnlyAdminMixin:
@@ -85,3 +87,14 @@ class FirstRowsFormSet(BaseInlineFormSet):
             list(first)  # fills the slice's result cache
             self._first_rows = first
         return self._first_rows
+
+
+def filtered_list_link(model, field: str, obj, text: str, *, count: int | None = None):
+    """A link to `model`'s change list filtered to the rows whose `field` is `obj`, read a page at
+    a time there (a record's own page shows its first rows at most), after how many there are
+    when `count` is given."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist") + f"?{field}__id__exact={obj.pk}"
+    if count is None:
+        return format_html('<a href="{}">{}</a>', url, text)
+    return format_html('{} (<a href="{}">{}</a>)', count, url, text)

@@ -1,11 +1,9 @@
 """Staff views of usage: read-only records; lines change only by the studio's retraction."""
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 
 from registry.consent.models import ConsentGrant
-from registry.core.admin import IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin
+from registry.core.admin import IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, filtered_list_link
 from registry.parties import selectors as party_selectors
 from registry.parties.models import Studio
 from registry.usage.models import FeatureBorrowing, SyntheticPerformer, UsageLine, UsageReport
@@ -40,8 +38,7 @@ class UsageReportAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.display(description="all lines")
     def all_lines(self, report: UsageReport):
-        url = reverse("admin:usage_usageline_changelist") + f"?report__id__exact={report.pk}"
-        return format_html('{} (<a href="{}">every line, a page at a time</a>)', report.line_count, url)
+        return filtered_list_link(UsageLine, "report", report, "every line, a page at a time", count=report.line_count)
 
 
 @admin.register(UsageLine)
