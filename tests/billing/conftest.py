@@ -4,6 +4,8 @@ reference rates) and a grant that was in force in August 2025."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -165,3 +167,12 @@ def ph_invoice(billed_studio, performer, django_capture_on_commit_callbacks) -> 
         Decimal("5355.00"),
     )
     return invoice
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    """A PDF's text as poppler's pdftotext lays it out (the documents' tests read what a person would)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -8,8 +8,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import shutil
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -23,7 +21,7 @@ from registry.billing.line_csv import COLUMNS
 from registry.billing.models import Invoice, InvoiceLine
 from registry.consent import rules
 from tests.api.conftest import assert_problem
-from tests.billing.conftest import AUGUST, PICTURE, bill, past_grant, replica_line, report
+from tests.billing.conftest import AUGUST, PICTURE, bill, past_grant, pdf_text, replica_line, report
 from tests.permissions import ANONYMOUS, NOT_FOR_PERFORMERS, NOT_FOUND, OK, matrix
 
 pytestmark = pytest.mark.django_db
@@ -237,18 +235,10 @@ def test_the_csv_is_sent_in_chunks_and_quotes_what_a_spreadsheet_would_run(two_p
 
 
 # --- The PDF: the summary, and where the lines are --------------------------------------------------
-def _pdf_text(content: bytes, tmp_path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def test_the_pdf_carries_the_summary_and_points_to_the_csv(two_projects, billed_studio, tmp_path, settings):
     response = billed_studio.client.get(f"/api/v1/invoices/{two_projects.public_id}/pdf")
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
-    text = " ".join(_pdf_text(response.content, tmp_path).split())
+    text = " ".join(pdf_text(response.content, tmp_path).split())
     assert "6 lines, totalled below by use, project, role and month of use." in text
     csv_url = f"{settings.REGISTRY_BASE_URL}/api/v1/invoices/{two_projects.public_id}/lines.csv"
     assert csv_url in text.replace(" ", "")

@@ -6,8 +6,6 @@ Also: a residuals invoice over GET /api/v1/invoices/, and the PDFs."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -16,6 +14,7 @@ from django.utils import timezone
 from registry.billing.models import Payment, PaymentApplication, Posting
 from registry.billing.payments import payout_run_create
 from tests.api.conftest import assert_problem
+from tests.billing.conftest import pdf_text
 from tests.conftest import SYSTEM
 from tests.permissions import ANONYMOUS, CREATED, NOT_FOR_PERFORMERS, NOT_FOR_STUDIOS, OK, matrix, refused
 
@@ -278,14 +277,6 @@ def test_a_bonus_invoice_is_listed_for_its_studio_only(billed_studio, other_stud
     assert (pdf.status_code, pdf.content[:4]) == (200, b"%PDF")
 
 
-def _pdf_text(content: bytes, tmp_path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def test_the_invoice_pdf_totals_the_lines_and_the_csv_shows_each_lines_provenance_in_full(
     world, billed_studio, tmp_path
 ):
@@ -300,7 +291,7 @@ def test_the_invoice_pdf_totals_the_lines_and_the_csv_shows_each_lines_provenanc
     long = "max(own daily 1,100.00, day scale 1,246.00) x 3 estimated days = 3,738.00; " * 12
     InvoiceLine.objects.filter(pk=line.pk).update(explanation=long.strip())
     response = billed_studio.client.get(f"/api/v1/invoices/{world.public_id}/pdf")
-    text = " ".join(_pdf_text(response.content, tmp_path).split())
+    text = " ".join(pdf_text(response.content, tmp_path).split())
     assert "Replica use: The Long Night (NLP-2025-004); Day performer 2025-08 1 3,738.00 784.98 4,522.98" in text
     assert f"Due {world.due_date.isoformat()}" in text
     assert "/lines.csv" in text
