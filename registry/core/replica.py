@@ -176,12 +176,15 @@ class ReplicaRouter:
 
     def db_for_read(self, model, **hints):
         state = _state.get()
-        if state is None or state.pinned or state.wrote or state.refused or not configured():
+        if state is None or not configured():
             return None
-        if connections[PRIMARY].in_atomic_block:
-            return None
+        # The primary is named, not left to Django with None: given None, a related manager reads
+        # from the database its instance came from, the replica's, so a status list read from
+        # the replica had its snapshot re-read there after the refresh had locked it on the primary.
+        if state.pinned or state.wrote or state.refused or connections[PRIMARY].in_atomic_block:
+            return PRIMARY
         if not freshness.usable():
-            return None
+            return PRIMARY
         state.used_replica = True
         return REPLICA
 

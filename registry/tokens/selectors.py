@@ -52,12 +52,9 @@ def status_list_by_public_id(public_id: str) -> StatusList | None:
     return StatusList.objects.filter(public_id=public_id).first()
 
 
-def status_list_snapshot(
-    status_list: StatusList, *, at: dt.datetime | None = None, using: str | None = None
-) -> StatusListSnapshot | None:
-    """The newest snapshot (or the one in force at `at`); `using` names the database to read
-    (default: where the router sends reads, the replica in a `@replica_reads` request)."""
-    qs = status_list.snapshots.all() if using is None else status_list.snapshots.using(using)
+def status_list_snapshot(status_list: StatusList, *, at: dt.datetime | None = None) -> StatusListSnapshot | None:
+    """The newest snapshot (or the one in force at `at`)."""
+    qs = status_list.snapshots.all()
     if at is not None:
         qs = qs.filter(issued_at__lte=at)
     return qs.order_by("-issued_at").first()

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
-from registry.core import replica
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, NotFoundError, RuleRefusalError, StateConflictError
 from registry.core.vocabulary.consent import LIVE_GRANT_STATUSES, GrantStatus
@@ -429,9 +428,9 @@ def status_list_snapshot_to_serve(*, status_list: StatusList, now: dt.datetime |
         return latest
     nothing_valid = latest is None or latest.expires_at <= now
     status_list_refresh(status_list_id=status_list.pk, wait=nothing_valid, now=now)
-    # From the primary: a replica within its staleness bound may not hold yet the snapshot the
-    # refresh just made, or found under the lock (and so did not make); it served a 404.
-    return selectors.status_list_snapshot(status_list, using=replica.PRIMARY) or latest
+    # The refresh read the list under its lock on the primary, so this reads the primary too
+    # (registry.core.replica): a replica within its bound may not hold the snapshot yet.
+    return selectors.status_list_snapshot(status_list) or latest
 
 
 def status_lists_resign(*, status_list_ids: list[int], now: dt.datetime | None = None) -> int:
