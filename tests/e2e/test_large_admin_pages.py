@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from registry.billing.models import JournalEntry
+from registry.usage.models import UsageReport
 from tests.console.conftest import World
-from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow
+from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow, snap
 from tests.e2e.test_staff_console import staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, console_world: World, staff, viewport):
     invoice, strike = console_world.invoice, console_world.strike
     entry = JournalEntry.objects.order_by("id").first()
+    report = UsageReport.objects.order_by("id").first()
     page = new_page(viewport)
     staff_sign_in(page, staff.user.username)
     for path, name in [
@@ -29,11 +31,16 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         (f"/admin/billing/journalentry/{entry.pk}/change/", "admin-journal-entry"),
         (f"/admin/consent/strike/{strike.pk}/change/", "admin-strike"),
         (f"/admin/consent/suspension/?strike__id__exact={strike.pk}", "admin-suspensions"),
+        (f"/admin/billing/posting/?entry__id__exact={entry.pk}", "admin-entry-postings"),
+        (f"/admin/usage/usagereport/{report.pk}/change/", "admin-usage-report"),
+        ("/admin/usage/usageline/?q=Okafor", "admin-usage-lines-by-name"),
+        # What a person may type or keep from an old link: a filter that is not an id, a search of
+        # nothing the indexes hold. A page that says so, not an error.
+        ("/admin/billing/invoiceline/?invoice__id__exact=not-a-number", "admin-invoice-lines-bad-filter"),
+        ("/admin/consent/consentgrant/?q=%25%27%22%3C", "admin-grants-odd-search"),
     ]:
         response = page.goto(path)
         assert response.status == 200, path
-        from tests.e2e.conftest import snap
-
         snap(page, name)  # first, so a page that fails below can be looked at
         boxes = viewport == DESKTOP
         past = overflow(page, boxes=boxes)
