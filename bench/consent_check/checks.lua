@@ -3,9 +3,11 @@
 -- Usage: wrk ... -s checks.lua <url> -- <bodies.tsv> <path>
 -- Each line of bodies.tsv is "<api key secret>\t<json body>". Every thread pre-formats all the
 -- requests once, starts at its own offset, and counts 200s, other statuses and allowed answers.
--- done() prints one line "BENCH_JSON {...}" that the runner parses.
+-- done() prints one line "BENCH_JSON {...}" that the runner parses, with the latencies as a
+-- histogram of HIST_US-wide buckets ("bucket:count,..."), so that runs can be merged exactly.
 
 local threads = {}
+local HIST_US = 10
 local next_id = 0
 
 function setup(thread)
@@ -55,14 +57,25 @@ function done(summary, latency, requests)
       t[k] = t[k] + (thread:get(k) or 0)
     end
   end
+  -- latency(i) is the i-th distinct latency (microseconds) and how many requests took it.
+  local buckets, hist = {}, {}
+  for i = 1, #latency do
+    local us, n = latency(i)
+    local b = math.floor(us / HIST_US)
+    buckets[b] = (buckets[b] or 0) + n
+  end
+  for b, n in pairs(buckets) do
+    hist[#hist + 1] = string.format("%d:%d", b * HIST_US, n)
+  end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
     '"p50_us": %d, "p90_us": %d, "p99_us": %d, "mean_us": %.1f, "max_us": %d, ' ..
     '"ok": %d, "not_ok": %d, "s4xx": %d, "s5xx": %d, "allowed": %d, ' ..
-    '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "timeouts": %d, "status_errors": %d}\n',
+    '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "timeouts": %d, "status_errors": %d, ' ..
+    '"hist": "%s"}\n',
     summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max,
     t.ok, t.not_ok, t.s4xx, t.s5xx, t.allowed,
-    e.connect, e.read, e.write, e.timeout, e.status))
+    e.connect, e.read, e.write, e.timeout, e.status, table.concat(hist, ",")))
 end

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import platform
 import random
@@ -51,7 +52,14 @@ class BenchError(Exception):
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.consent_check", description=__doc__.split("\n")[0])
     p.add_argument("--grants", type=int, default=100_000, help="consent grants to load (default 100000)")
-    p.add_argument("--duration", type=int, default=20, help="seconds per measured run (default 20)")
+    p.add_argument("--duration", type=int, default=20, help="measured seconds per endpoint (default 20)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="split each endpoint's measured time into this many runs, alternating checks and bare "
+        "(ABBA), so that a machine whose speed drifts slows both alike (default 4)",
+    )
     p.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     p.add_argument("--warmup", type=int, default=5, help="seconds of warm-up before each run (default 5)")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
@@ -89,7 +97,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         p.error("--db must be a plain lower-case identifier")
-    if min(args.grants, args.duration, args.connections, args.workers, args.threads, args.keys, args.bodies) < 1:
+    if (
+        min(
+            args.grants,
+            args.duration,
+            args.rounds,
+            args.connections,
+            args.workers,
+            args.threads,
+            args.keys,
+            args.bodies,
+        )
+        < 1
+    ):
         p.error("counts and durations must be positive")
     return args
 
@@ -400,6 +420,52 @@ class RunResult:
         return d["not_ok"] + d["connect_errors"] + d["read_errors"] + d["write_errors"] + d["timeouts"]
 
 
+_SUMMED = (
+    "requests", "duration_us", "bytes", "ok", "not_ok", "s4xx", "s5xx", "allowed",
+    "connect_errors", "read_errors", "write_errors", "timeouts", "status_errors",
+)  # fmt: skip
+
+
+def histogram(data: dict) -> Counter:
+    """checks.lua's latency histogram: bucket start (µs) -> requests."""
+    out: Counter = Counter()
+    for item in filter(None, data.get("hist", "").split(",")):
+        bucket, count = item.split(":")
+        out[int(bucket)] += int(count)
+    return out
+
+
+def percentile_us(hist: Counter, p: float) -> int:
+    """The bucket of the request of rank round(p % of n + 0.5), as wrk's stats_percentile ranks."""
+    total = sum(hist.values())
+    rank, seen = min(total, math.floor(total * p / 100 + 1)), 0
+    for bucket in sorted(hist):
+        seen += hist[bucket]
+        if seen >= rank:
+            return bucket
+    return 0
+
+
+def merge_runs(label: str, runs: list[RunResult]) -> RunResult:
+    """Several runs against one endpoint as one: counts and times summed, CPU averaged over the
+    wall time, percentiles from the merged latency histograms (exact to the bucket)."""
+    data = {k: sum(r.data[k] for r in runs) for k in _SUMMED}
+    hist: Counter = Counter()
+    for r in runs:
+        hist.update(histogram(r.data))
+    data.update(
+        p50_us=percentile_us(hist, 50),
+        p90_us=percentile_us(hist, 90),
+        p99_us=percentile_us(hist, 99),
+        max_us=max(r.data["max_us"] for r in runs),
+        mean_us=sum(r.data["mean_us"] * r.data["requests"] for r in runs) / max(1, data["requests"]),
+    )
+    wall = sum(r.cpu["wall"] for r in runs)
+    cpu = {k: sum(r.cpu[k] * r.cpu["wall"] for r in runs) / wall for k in runs[0].cpu if k != "wall"}
+    cpu["wall"] = wall
+    return RunResult(label, runs[0].path, data, "\n".join(r.output for r in runs), cpu)
+
+
 def run_wrk(
     args: argparse.Namespace,
     server: Server,
@@ -447,21 +513,42 @@ def run_wrk(
     return RunResult(label, path, json.loads(match.group(1)), proc.stdout, cpu)
 
 
-def measure(args, server, path, wrk_file, label) -> RunResult:
-    warm_requests = 0
+def measure_alternating(args, server, wrk_file) -> tuple[RunResult, RunResult]:
+    """Checks and the bare endpoint, each warmed up, then measured in `args.rounds` runs that
+    alternate ABBA (checks, bare, bare, checks, ...). This machine's speed drifts by tens of
+    percent over a minute; measured one after the other, the two endpoints would be timed on
+    different machines, and the ratio would carry the drift."""
+    endpoints = {"checks": CHECKS_PATH, "bare": BARE_PATH}
     background = wait_for_quiet(args.quiet_wait)
-    print(f"  background load before {label}: {background:.2f} cores")
+    print(f"  background load before the runs: {background:.2f} cores")
+    warm_requests = dict.fromkeys(endpoints, 0)
     if args.warmup:
-        warm = run_wrk(args, server, path, wrk_file, args.warmup, f"{label} warm-up")
-        warm_requests = warm.data["requests"]
-        print(f"  warm-up {label}: {warm.rps:.0f} req/s, {warm.errors} errors")
-    result = run_wrk(args, server, path, wrk_file, args.duration, label)
-    result.warmup_requests = warm_requests
-    print(
-        f"  {label}: {result.data['requests']} requests in {result.data['duration_us'] / 1e6:.1f} s, "
-        f"{result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.errors} errors"
-    )
-    return result
+        for label, path in endpoints.items():
+            warm = run_wrk(args, server, path, wrk_file, args.warmup, f"{label} warm-up")
+            warm_requests[label] = warm.data["requests"]
+            print(f"  warm-up {label}: {warm.rps:.0f} req/s, {warm.errors} errors")
+    seconds = max(1, round(args.duration / args.rounds))
+    runs: dict[str, list[RunResult]] = {label: [] for label in endpoints}
+    for i in range(args.rounds):
+        order = list(endpoints) if i % 2 == 0 else list(reversed(endpoints))
+        for label in order:
+            r = run_wrk(args, server, endpoints[label], wrk_file, seconds, f"{label} round {i + 1}")
+            runs[label].append(r)
+        c, b = runs["checks"][-1], runs["bare"][-1]
+        print(
+            f"  round {i + 1} ({' then '.join(order)}, {seconds} s each): checks {c.rps:.0f} req/s "
+            f"(p99 {c.p99_ms:.1f} ms), bare {b.rps:.0f} req/s, ratio {c.rps / b.rps:.2f}, "
+            f"{c.errors + b.errors} errors"
+        )
+    merged = {label: merge_runs(label, rs) for label, rs in runs.items()}
+    for label, result in merged.items():
+        result.warmup_requests = warm_requests[label]
+        print(
+            f"  {label}: {result.data['requests']} requests in {result.data['duration_us'] / 1e6:.1f} s, "
+            f"{result.rps:.1f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+            f"{result.errors} errors"
+        )
+    return merged["checks"], merged["bare"]
 
 
 def cpu_line(r: RunResult) -> str:
@@ -568,13 +655,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(
             f"load: wrk, {args.connections} connections, {min(args.wrk_threads, args.connections)} threads, "
-            f"{args.warmup} s warm-up + {args.duration} s per endpoint"
+            f"{args.warmup} s warm-up + {args.duration} s per endpoint in {args.rounds} alternating runs"
         )
         commits_before = xact_commits(args.pg, args.db)
-        checks = measure(args, server, CHECKS_PATH, wrk_file, "checks")
+        checks, bare = measure_alternating(args, server, wrk_file)
         time.sleep(1.5)  # PostgreSQL flushes its statistics at most every second
-        commits = xact_commits(args.pg, args.db) - commits_before
-        bare = measure(args, server, BARE_PATH, wrk_file, "bare")
+        commits = xact_commits(args.pg, args.db) - commits_before  # the bare endpoint runs no SQL
         # One connection: no queueing, so the latency is the service time of a check.
         single = run_wrk(args, server, CHECKS_PATH, wrk_file, SERVICE_TIME_SECONDS, "checks, 1 connection", 1)
         warm_requests = checks.data["requests"] + checks.warmup_requests
@@ -591,7 +677,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print("== results ==")
         print(f"machine: nproc={facts['nproc']}, CPU {facts['cpu_model']}, PostgreSQL {facts['postgresql']}")
-        print(f"server: gunicorn {label}; load: wrk -c{args.connections} -d{args.duration}s, {args.warmup}s warm-up")
+        print(
+            f"server: gunicorn {label}; load: wrk -c{args.connections}, {args.duration} s per endpoint in "
+            f"{args.rounds} alternating runs, {args.warmup} s warm-up"
+        )
         if (args.app, args.settings) != ("config.wsgi:application", "bench.settings"):
             print(f"NOTE: experiment, not the application as configured: app {args.app}, settings {args.settings}")
         for r in (checks, bare):
