@@ -5,7 +5,7 @@ A document's PDF carries its lines totalled by use kind, project, role and month
 (registry.billing.selectors.invoice_summary), not each line: a studio's monthly invoice can have
 70,000 lines, and the line-level detail with each line's provenance is the CSV beside it
 (registry.billing.line_csv), whose address the PDF prints. Text is never cut: project names and
-reasons wrap (multi_cell) onto as many lines as they need, and the table breaks across pages.
+reasons wrap onto as many lines as they need, and the table breaks across pages between rows.
 """
 
 from __future__ import annotations
@@ -52,6 +52,58 @@ def _header(pdf: FPDF, title: str, facts: list[tuple[str, str]]) -> None:
         pdf.cell(32, 6, _latin1(label))
         pdf.multi_cell(0, 6, _latin1(value), new_x="LMARGIN", new_y="NEXT", align="L")  # reasons may wrap
     pdf.ln(4)
+
+
+ROW_HEIGHT = 4.5
+
+
+def _wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
+    """`text` broken into the lines that fit a cell `width` mm wide in the current font: at
+    spaces, and inside a word only when it is wider than a line. fpdf2's multi_cell does the
+    same but measures the line again for every character it adds (0.7 ms a row: 0.85 s for an
+    invoice of 1,199 groups); here each word is measured once, from the font's widths."""
+    font, size = pdf.current_font, pdf.font_size_pt
+
+    def measure(s: str) -> float:
+        return font.get_text_width(s, size, None)[1] / pdf.k  # points to the page's unit
+
+    room, space = width - 2 * pdf.c_margin, measure(" ")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split(" "):
+            w = measure(word)
+            if line and used + space + w <= room:
+                line, used = f"{line} {word}", used + space + w
+                continue
+            if line:
+                lines.append(line)
+            while w > room and len(word) > 1:  # wider than a line: cut where it must be
+                cut = len(word) - 1
+                while cut > 1 and measure(word[:cut]) > room:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = measure(word)
+            line, used = word, w
+        lines.append(line)
+    return lines
+
+
+def _table_row(pdf: FPDF, text: str, *, text_x: float, text_width: float, figures) -> None:
+    """One row of a table: `text` wrapped in its column, and the other cells, drawn by
+    `figures()`, on its first line. A row that would not fit moves to the next page whole."""
+    lines = _wrapped(pdf, text, text_width)
+    if pdf.will_page_break(ROW_HEIGHT * len(lines)):
+        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
+        pdf.add_page()
+        pdf.set_font(*font)  # the footer of the page before set its own
+    y = pdf.get_y()
+    figures()
+    for i, line in enumerate(lines):
+        pdf.set_xy(text_x, y + i * ROW_HEIGHT)
+        pdf.cell(text_width, ROW_HEIGHT, line)
+    pdf.set_xy(pdf.l_margin, y + len(lines) * ROW_HEIGHT)
 
 
 def _percent(rate: str | None) -> str:
@@ -125,20 +177,18 @@ def invoice_pdf(invoice: Invoice, *, summary: list[dict], lines_csv_url: str) ->
     for width, head in zip(widths, heads, strict=True):
         pdf.cell(width, 7, head, border="B", align="L" if head in heads[:2] else "R")
     pdf.ln()
+    pdf.set_font("Helvetica", "", 8)
     for row in summary:
-        pdf.set_font("Helvetica", "", 8)
-        if pdf.will_page_break(10):
-            pdf.add_page()
-        # Figures on the group's first row, then its name wrapped beside them.
-        y = pdf.get_y()
-        pdf.set_x(pdf.l_margin + widths[0])
-        pdf.cell(widths[1], 4.5, row["month"].strftime("%Y-%m") if row["month"] else "-")
-        pdf.cell(widths[2], 4.5, f"{row['lines']:,}", align="R")
-        pdf.cell(widths[3], 4.5, _money(row["performer_pay"]), align="R")
-        pdf.cell(widths[4], 4.5, _money(row["ph_contribution"]), align="R")
-        pdf.cell(widths[5], 4.5, _money(row["total"]), align="R")
-        pdf.set_xy(pdf.l_margin, y)
-        pdf.multi_cell(widths[0], 4.5, _latin1(_group_text(row)), new_x="LMARGIN", new_y="NEXT", align="L")
+
+        def figures(row=row):
+            pdf.set_x(pdf.l_margin + widths[0])
+            pdf.cell(widths[1], ROW_HEIGHT, row["month"].strftime("%Y-%m") if row["month"] else "-")
+            pdf.cell(widths[2], ROW_HEIGHT, f"{row['lines']:,}", align="R")
+            pdf.cell(widths[3], ROW_HEIGHT, _money(row["performer_pay"]), align="R")
+            pdf.cell(widths[4], ROW_HEIGHT, _money(row["ph_contribution"]), align="R")
+            pdf.cell(widths[5], ROW_HEIGHT, _money(row["total"]), align="R")
+
+        _table_row(pdf, _latin1(_group_text(row)), text_x=pdf.l_margin, text_width=widths[0], figures=figures)
         pdf.ln(1)
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
@@ -177,18 +227,18 @@ def statement_pdf(statement: dict) -> bytes:
     pdf.ln()
     pdf.set_font("Helvetica", "", 8)
     for row in statement["rows"]:
-        if pdf.will_page_break(9):
-            pdf.add_page()
-        y = pdf.get_y()
-        pdf.cell(widths[0], 4.5, row["date"].isoformat())
-        pdf.set_x(pdf.l_margin + widths[0] + widths[1])
-        pdf.cell(widths[2], 4.5, _money(row["amount"]), align="R")
-        pdf.cell(widths[3], 4.5, _money(row["balance"]), align="R")
-        pdf.set_xy(pdf.l_margin + widths[0], y)
+
+        def figures(row=row):
+            pdf.set_x(pdf.l_margin)
+            pdf.cell(widths[0], ROW_HEIGHT, row["date"].isoformat())
+            pdf.set_x(pdf.l_margin + widths[0] + widths[1])
+            pdf.cell(widths[2], ROW_HEIGHT, _money(row["amount"]), align="R")
+            pdf.cell(widths[3], ROW_HEIGHT, _money(row["balance"]), align="R")
+
         detail = f"{row['reference']}: {row['detail']}" + (
             f" (due {row['due_date'].isoformat()})" if row["due_date"] else ""
         )
-        pdf.multi_cell(widths[1], 4.5, _latin1(detail), new_x="LMARGIN", new_y="NEXT", align="L")
+        _table_row(pdf, _latin1(detail), text_x=pdf.l_margin + widths[0], text_width=widths[1], figures=figures)
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(160, 6, f"Closing balance ({currency})", align="R")

@@ -370,3 +370,38 @@ def test_the_invoice_admin_pages_cost_the_same_queries_at_1_and_12_lines(small_a
             assert response.content.decode().count('<th class="field-description">') == lines
         counts.append(count)
     assert counts[0] == counts[1], counts
+
+
+# --- One format whoever writes it ---------------------------------------------------------------------
+def test_postgresql_writes_the_csv_byte_for_byte_as_python_does(two_projects):
+    """On PostgreSQL the database writes the rows (COPY); on SQLite Python does. Text that needs
+    quoting, formulas, empty and missing values, credits and a line without a rate: the same bytes."""
+    from registry.billing import line_csv
+    from registry.usage.models import UsageLine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    lines = list(two_projects.lines.order_by("id"))
+    odd = {
+        0: {"description": 'Said "cut", then, again', "explanation": "two\nlines and a\r\nCRLF"},
+        1: {"description": "=SUM(A1)", "explanation": "-1 day", "source_ref": "a,b"},
+        2: {"description": "+33 1 23", "explanation": "@who", "rate_card": None, "token_jti": ""},
+        3: {"is_credit": True, "performer_pay": D("-3738.00"), "total": D("-4522.98"), "interest": D("0.05")},
+        4: {"description": "Ünïcødé — ok", "explanation": " leading space, trailing ", "source_ref": "cr\ronly"},
+    }
+    for i, changes in odd.items():
+        InvoiceLine.objects.filter(pk=lines[i].pk).update(**changes)
+    UsageLine.objects.filter(pk=lines[5].usage_line_id).update(project_title='-"Quoted", title', line_ref="@S-2")
+
+    by_postgresql = b"".join(line_csv.rows_written_by_postgresql(two_projects)).decode()
+    by_python = "".join(line_csv.rows_written_here(two_projects))
+    assert by_postgresql == by_python
+    rows = list(csv.reader(io.StringIO(by_python)))
+    assert len(rows) == 6
+    assert rows[0][COLUMNS.index("explanation")] == "two\nlines and a\r\nCRLF"
+    assert rows[1][COLUMNS.index("description")] == "'=SUM(A1)"
+    assert rows[2][COLUMNS.index("rate_amount")] == ""
+    assert rows[3][COLUMNS.index("is_credit")] == "true"
+    assert rows[3][COLUMNS.index("total")] == "-4522.98"
+    assert rows[5][COLUMNS.index("usage_line")] == "'@S-2"
+    assert rows[5][COLUMNS.index("project_title")] == '\'-"Quoted", title'
