@@ -3,6 +3,7 @@ a million rows as with ten (issue 24: no whole-table count, no unbounded inline)
 
 from __future__ import annotations
 
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -53,6 +54,18 @@ class LargeTableAdminMixin:
     list_max_show_all = 100
 
 
+class SearchResultsChangeList(ChangeList):
+    """Search results are not drilled into by date (date_hierarchy): its links cost two more
+    passes over every match (the first and last date, then each distinct day), each as dear as
+    the page itself (0.4 s for a name that matches 31,000 usage lines). The list's date filter
+    still narrows a search."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.query:
+            self.date_hierarchy = None
+
+
 class IndexedSearchMixin:
     """A search that reads the table by its indexes: each of `search_arms(term)` is a queryset of
     the model's ids found by one index (an id exactly, the rows of the performers a name
@@ -62,6 +75,9 @@ class IndexedSearchMixin:
 
     def search_arms(self, term: str) -> list:
         raise NotImplementedError
+
+    def get_changelist(self, request, **kwargs):
+        return SearchResultsChangeList
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -59,6 +59,10 @@ class UsageLineAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixi
     )
     date_hierarchy = "use_date"
     list_select_related = ["studio", "performer", "agreement"]
+    # Newest first, by the primary key: a search's page reads the key's index backwards until it
+    # has a page of matches (0.15 s for a name with 31,000 lines), where the model's order
+    # (report, line) sorted every match first (0.7 s).
+    ordering = ["-id"]
 
     def search_arms(self, term: str) -> list:
         return [

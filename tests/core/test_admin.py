@@ -201,3 +201,20 @@ def test_a_name_search_reads_the_trigram_index_on_postgresql(require_postgres):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "parties_performer_legal_name_trgm" in plan, plan
+
+
+def test_usage_lines_list_newest_first_and_a_search_is_not_drilled_by_date(world, admin_client):
+    """The list offers its drill-down by date of use; a search's results do not (two more
+    passes over every match), and its date filter still narrows them."""
+    whole = admin_client.get("/admin/usage/usageline/")
+    assert whole.context["cl"].date_hierarchy == "use_date"
+    assert b'<nav class="toplinks">' in whole.content
+    ids = [line.pk for line in whole.context["cl"].result_list]
+    assert ids == sorted(ids, reverse=True)
+
+    searched = admin_client.get("/admin/usage/usageline/", {"q": "LG Performer"})
+    assert searched.context["cl"].result_count == 12
+    assert searched.context["cl"].date_hierarchy is None
+    assert b'<nav class="toplinks">' not in searched.content
+    narrowed = admin_client.get("/admin/usage/usageline/", {"q": "LG Performer", "use_date__year": 2024})
+    assert narrowed.context["cl"].result_count == 0
