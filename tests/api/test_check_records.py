@@ -4,6 +4,8 @@ staff, the studio and the performer read which studio checked what and when."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -106,14 +108,28 @@ def test_a_process_gathers_checks_and_pushes_them_in_one_go(studio, consent_worl
     assert check_log.check_log_pending() == 3
 
 
-def test_a_lone_check_is_pushed_by_the_timer(studio, consent_world, settings):
+def test_a_lone_check_is_pushed_within_a_second_by_the_pusher_thread(studio, consent_world, settings):
     settings.CHECK_LOG_PROCESS_BATCH = 50
     _check(studio, consent_world.maya)
     assert check_log.check_log_pending() == 0
 
-    check_log._timer.join(timeout=5)
+    deadline = time.monotonic() + 5
+    while check_log.check_log_pending() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
     assert check_log.check_log_pending() == 1
+    pushers = [t for t in threading.enumerate() if t.name == "check-log-pusher"]
+    assert len(pushers) == 1  # one a process, however many batches
+
+
+def test_many_batches_start_no_thread_each(studio, consent_world, settings):
+    settings.CHECK_LOG_PROCESS_BATCH = 2
+    _check(studio, consent_world.maya)  # the pusher starts with the first line, if not already
+    threads = threading.active_count()
+    for _ in range(6):
+        _check(studio, consent_world.maya)
+    assert threading.active_count() == threads
+    assert check_log.check_log_pending() >= 6
 
 
 def test_without_redis_a_check_is_written_at_once(studio, consent_world, settings, monkeypatch):
