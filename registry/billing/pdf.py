@@ -90,14 +90,23 @@ def _wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
     return lines
 
 
-def _table_row(pdf: FPDF, text: str, *, text_x: float, text_width: float, figures) -> None:
+def _table_heads(pdf: FPDF, widths: tuple, heads: tuple, right: tuple) -> None:
+    """A table's column names (those in `right` aligned right), then the rows' font."""
+    pdf.set_font("Helvetica", "B", 9)
+    for width, head in zip(widths, heads, strict=True):
+        pdf.cell(width, 7, head, border="B", align="R" if head in right else "L")
+    pdf.ln()
+    pdf.set_font("Helvetica", "", 8)
+
+
+def _table_row(pdf: FPDF, text: str, *, text_x: float, text_width: float, figures, heads) -> None:
     """One row of a table: `text` wrapped in its column, and the other cells, drawn by
-    `figures()`, on its first line. A row that would not fit moves to the next page whole."""
+    `figures()`, on its first line. A row that would not fit moves to the next page whole,
+    under the column names again (`heads()`)."""
     lines = _wrapped(pdf, text, text_width)
     if pdf.will_page_break(ROW_HEIGHT * len(lines)):
-        font = (pdf.font_family, pdf.font_style, pdf.font_size_pt)
         pdf.add_page()
-        pdf.set_font(*font)  # the footer of the page before set its own
+        heads()  # and the rows' font again: the page's footer set its own
     y = pdf.get_y()
     figures()
     for i, line in enumerate(lines):
@@ -172,12 +181,16 @@ def invoice_pdf(invoice: Invoice, *, summary: list[dict], lines_csv_url: str) ->
     )
     pdf.ln(2)
     widths = (86, 16, 14, 24, 22, 28)
-    heads = ("Use, project, role", "Month", "Lines", "Pay", "P&H", "Total")
-    pdf.set_font("Helvetica", "B", 9)
-    for width, head in zip(widths, heads, strict=True):
-        pdf.cell(width, 7, head, border="B", align="L" if head in heads[:2] else "R")
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 8)
+
+    def heads():
+        _table_heads(
+            pdf,
+            widths,
+            ("Use, project, role", "Month", "Lines", "Pay", "P&H", "Total"),
+            right=("Lines", "Pay", "P&H", "Total"),
+        )
+
+    heads()
     for row in summary:
 
         def figures(row=row):
@@ -188,7 +201,9 @@ def invoice_pdf(invoice: Invoice, *, summary: list[dict], lines_csv_url: str) ->
             pdf.cell(widths[4], ROW_HEIGHT, _money(row["ph_contribution"]), align="R")
             pdf.cell(widths[5], ROW_HEIGHT, _money(row["total"]), align="R")
 
-        _table_row(pdf, _latin1(_group_text(row)), text_x=pdf.l_margin, text_width=widths[0], figures=figures)
+        _table_row(
+            pdf, _latin1(_group_text(row)), text_x=pdf.l_margin, text_width=widths[0], figures=figures, heads=heads
+        )
         pdf.ln(1)
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
@@ -221,11 +236,11 @@ def statement_pdf(statement: dict) -> bytes:
         ],
     )
     widths = (22, 108, 30, 30)
-    pdf.set_font("Helvetica", "B", 9)
-    for width, head in zip(widths, ("Date", "Reference and detail", "Amount", "Balance"), strict=True):
-        pdf.cell(width, 7, head, border="B", align="R" if head in ("Amount", "Balance") else "L")
-    pdf.ln()
-    pdf.set_font("Helvetica", "", 8)
+
+    def heads():
+        _table_heads(pdf, widths, ("Date", "Reference and detail", "Amount", "Balance"), right=("Amount", "Balance"))
+
+    heads()
     for row in statement["rows"]:
 
         def figures(row=row):
@@ -238,7 +253,9 @@ def statement_pdf(statement: dict) -> bytes:
         detail = f"{row['reference']}: {row['detail']}" + (
             f" (due {row['due_date'].isoformat()})" if row["due_date"] else ""
         )
-        _table_row(pdf, _latin1(detail), text_x=pdf.l_margin + widths[0], text_width=widths[1], figures=figures)
+        _table_row(
+            pdf, _latin1(detail), text_x=pdf.l_margin + widths[0], text_width=widths[1], figures=figures, heads=heads
+        )
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(160, 6, f"Closing balance ({currency})", align="R")

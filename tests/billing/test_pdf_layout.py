@@ -81,6 +81,8 @@ def test_a_statement_of_many_long_rows_keeps_every_word_over_several_pages(tmp_p
     content = documents.statement_pdf(statement)
     text = " ".join(pdf_text(content, tmp_path).split())
     assert "Page 5/" in text  # 120 rows of three lines each: several pages
+    pages = text.count("Page ")
+    assert text.count("Reference and detail") == pages  # the column names atop every page
     assert all(f"INV-2026-{i:06d}" in text for i in range(120))
     assert text.count("Very Long Title") == 120 * 6  # no word of any row lost at a line or page end
 
