@@ -124,6 +124,8 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
 
     # A report's lines share few dates; the moment each answers for is worked out once a date.
     as_of_by_date: dict[dt.date, dt.datetime] = {}
+    decisions: dict[tuple, tuple] = {}
+    struck_cache: dict[tuple, bool] = {}
 
     for r in resolved:
         line = r.given
@@ -131,31 +133,49 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
         if as_of is None:
             as_of = as_of_by_date[line.use_date] = consent_selectors.as_of_moment(line.use_date, now)
         if line.kind in CONSENT_FOR_KIND:
-            query = rules.UseQuery(
-                use=CONSENT_FOR_KIND[line.kind],
-                project=line.project,
-                on=line.use_date,
-                media=line.media,
-                territory=line.territory,
-                role=line.role,
-                intended_use=line.intended_use,
-                sensitive_content=line.sensitive_content,
-                realtime_generation=line.realtime_generation,
-            )
             # A line relying on a grant is answered by that grant's lineage (an amendment's versions).
             lineage = r.grant.lineage_id if r.grant is not None else None
-            outcome = rules.decide_check(
-                query, candidates(r.performer.pk, lineage, as_of), None, _claim(studio, r, as_of)
+            claim = _claim(studio, r, as_of, struck_cache)
+            # The check is a pure function of the use (what the query below is made of), the
+            # candidates and the claim: lines with the same facts (most of a report) are decided once.
+            key = (
+                r.performer.pk,
+                lineage,
+                as_of,
+                line.kind,
+                line.project,
+                line.use_date,
+                line.media,
+                line.territory,
+                line.role,
+                line.intended_use,
+                line.sensitive_content,
+                line.realtime_generation,
+                claim,
             )
-            if outcome.exemption:
+            decision = decisions.get(key)
+            if decision is None:
+                query = rules.UseQuery(
+                    use=CONSENT_FOR_KIND[line.kind],
+                    project=line.project,
+                    on=line.use_date,
+                    media=line.media,
+                    territory=line.territory,
+                    role=line.role,
+                    intended_use=line.intended_use,
+                    sensitive_content=line.sensitive_content,
+                    realtime_generation=line.realtime_generation,
+                )
+                outcome = rules.decide_check(query, candidates(r.performer.pk, lineage, as_of), None, claim)
+                decision = decisions[key] = _decision(outcome)
+            status, covering_grant_id, violation = decision
+            if status == LineStatus.EXEMPT:
                 r.status = LineStatus.EXEMPT  # rule 2.7: kept, not billed, reviewed by the union
-            elif outcome.allowed:
-                r.covering_grant_id = outcome.grant_id
+            elif status == LineStatus.ACCEPTED:
+                r.covering_grant_id = covering_grant_id
             else:
-                reasons = _most_relevant_first(outcome.reasons)
-                # The case names each dimension the use fell outside of (rule 2.4).
-                detail = "; ".join(_reason_text(x) for x in reasons)[:500]
-                r.violations.append(usage_rules.Violation(r.performer, reasons[0].code, detail))
+                code, detail = violation
+                r.violations.append(usage_rules.Violation(r.performer, code, detail))
         elif line.kind in SYNTHETIC_KINDS:
             if line.kind == UsageKind.SYNTHETIC_STANDIN:
                 r.notice = notices.get((r.synthetic.pk, usage_rules.norm_production(line.project)))
@@ -187,10 +207,28 @@ def _refuse_unpriceable(resolved: list[_Resolved], signed: dict[str, dict]) -> N
     book = PriceBook()
     seen: dict[tuple, pricing.RatingError | None] = {}
     problems: list[FieldProblem] = []
+    # The facts are a function of these (the terms come with the covering grant): lines
+    # repeating them are answered without building their facts again.
+    by_inputs: dict[tuple, pricing.RatingError | None] = {}
     for i, r in enumerate(resolved):
         if r.status != LineStatus.ACCEPTED or r.given.kind not in pricing.RATERS:
             continue
         line = r.given
+        inputs = (
+            r.agreement.pk,
+            line.kind,
+            line.use_date,
+            line.units,
+            line.role_category,
+            line.estimated_days,
+            line.negotiated_amount,
+            r.covering_grant_id,
+        )
+        if inputs in by_inputs:
+            error = by_inputs[inputs]
+            if error is not None:
+                problems.append(_unpriceable(i, line, error))
+            continue
         terms = signed.get(r.covering_grant_id or "", {})
         facts = pricing.line_facts(
             kind=line.kind,
@@ -212,26 +250,49 @@ def _refuse_unpriceable(resolved: list[_Resolved], signed: dict[str, dict]) -> N
                 pricing.rate_line(facts, in_force.pricing.terms, in_force.pricing.scale)
             except pricing.RatingError as exc:
                 seen[key] = exc
-        error = seen[key]
+        error = by_inputs[inputs] = seen[key]
         if error is not None:
-            problems.append(
-                FieldProblem(
-                    f"lines.{i}",
-                    error.code,
-                    f"Line {line.line_ref!r} ({line.kind}, {line.use_date.isoformat()}) cannot be priced: {error}",
-                )
-            )
+            problems.append(_unpriceable(i, line, error))
     if problems:
         raise UsageRejectedError(problems_summary(problems), problems=problems)
 
 
-def _claim(studio: Studio, r: _Resolved, as_of: dt.datetime) -> rules.ExemptionClaim | None:
+def _unpriceable(i: int, line: LineInput, error: pricing.RatingError) -> FieldProblem:
+    return FieldProblem(
+        f"lines.{i}",
+        error.code,
+        f"Line {line.line_ref!r} ({line.kind}, {line.use_date.isoformat()}) cannot be priced: {error}",
+    )
+
+
+def _decision(outcome: rules.CheckOutcome) -> tuple[str, str | None, tuple[str, str] | None]:
+    """What a check's outcome makes of a line: (status, covering grant, (code, detail) of the
+    violation)."""
+    if outcome.exemption:
+        return LineStatus.EXEMPT, None, None
+    if outcome.allowed:
+        return LineStatus.ACCEPTED, outcome.grant_id, None
+    reasons = _most_relevant_first(outcome.reasons)
+    # The case names each dimension the use fell outside of (rule 2.4).
+    detail = "; ".join(_reason_text(x) for x in reasons)[:500]
+    return LineStatus.VIOLATION, None, (reasons[0].code, detail)
+
+
+def _claim(
+    studio: Studio, r: _Resolved, as_of: dt.datetime, struck_cache: dict[tuple, bool]
+) -> rules.ExemptionClaim | None:
     """Rule 2.7: the line's exemption claim, weighed against its agreement's exempt categories
-    and any strike against the studio under that agreement at the time of use."""
+    and any strike against the studio under that agreement at the time of use (asked once per
+    agreement and moment in a report)."""
     category = r.given.alteration_exemption
     if not category:
         return None
-    struck = consent_selectors.strikes_in_force(as_of).filter(agreement_id=r.agreement.pk, studios=studio.pk).exists()
+    key = (r.agreement.pk, as_of)
+    struck = struck_cache.get(key)
+    if struck is None:
+        struck = struck_cache[key] = (
+            consent_selectors.strikes_in_force(as_of).filter(agreement_id=r.agreement.pk, studios=studio.pk).exists()
+        )
     return rules.ExemptionClaim(category=category, allowed=frozenset(r.agreement.alteration_exemptions), struck=struck)
 
 
@@ -291,6 +352,12 @@ def usage_report_submit(
             violation_count=sum(r.status == LineStatus.VIOLATION for r in resolved),
         )
         ids = _store_lines([_line_values(report, studio, r, grant_pks) for r in resolved])
+        # Cases are opened with the performers and grants themselves (the lines were judged
+        # from plain values), read in one query each for the lines that open cases.
+        performers, grants = selectors.report_parties(
+            {v.performer.pk for r in resolved for v in r.violations if v.performer is not None},
+            {r.grant.pk for r in resolved if r.violations and r.grant is not None},
+        )
         cases = []
         for r in resolved:
             for violation in r.violations:
@@ -300,9 +367,9 @@ def usage_report_submit(
                         now=now,
                         kind=CaseKind.VIOLATION,
                         studio=studio,
-                        performer=violation.performer,
+                        performer=performers[violation.performer.pk] if violation.performer is not None else None,
                         usage_line_id=ids[r.given.line_ref],
-                        grant=r.grant,
+                        grant=grants[r.grant.pk] if r.grant is not None else None,
                         synthetic_performer=r.synthetic,
                         production_number=r.given.project.production_number,
                         reason_code=violation.code,
