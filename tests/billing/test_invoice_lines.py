@@ -405,3 +405,17 @@ def test_postgresql_writes_the_csv_byte_for_byte_as_python_does(two_projects):
     assert rows[3][COLUMNS.index("total")] == "-4522.98"
     assert rows[5][COLUMNS.index("usage_line")] == "'@S-2"
     assert rows[5][COLUMNS.index("project_title")] == '\'-"Quoted", title'
+
+
+def test_a_download_stopped_half_way_leaves_the_connection_usable(two_projects, monkeypatch):
+    """A client that goes away mid-CSV closes the stream: the COPY is ended and the same
+    database connection answers the next query."""
+    from registry.billing import line_csv
+
+    monkeypatch.setattr(line_csv, "CHUNK_ROWS", 2)
+    stream = line_csv.invoice_lines_csv(two_projects)
+    first = next(stream)
+    assert first.startswith("document,usage_line,")
+    stream.close()
+    assert Invoice.objects.filter(pk=two_projects.pk).count() == 1
+    assert len(b"".join(line_csv.rows_written_by_postgresql(two_projects)).splitlines()) == 6
