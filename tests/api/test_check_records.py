@@ -204,3 +204,22 @@ def test_staff_filter_the_kept_checks_by_performer_and_page_them(consent_world, 
         (consent_world.maya.public_id, "Northlight Pictures", "replica_use")
     ]
     assert body["next"] is None
+
+
+def test_a_check_runs_with_the_cyclic_collector_paused_and_resumes_it(studio, consent_world, monkeypatch):
+    import gc
+
+    from registry.consent import selectors
+
+    seen = []
+    real = selectors.consent_check_by_reference
+
+    def spy(**kwargs):
+        seen.append(gc.isenabled())
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "consent_check_by_reference", spy)
+    assert gc.isenabled()
+    assert "allowed" in _check(studio, consent_world.maya)
+    assert seen == [False]
+    assert gc.isenabled()
