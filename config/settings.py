@@ -304,6 +304,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # 0 turns the watchdog off.
 WORKER_WATCHDOG_INTERVAL = env_int("WORKER_WATCHDOG_INTERVAL", 15)
 WORKER_WATCHDOG_TIMEOUT = env_int("WORKER_WATCHDOG_TIMEOUT", 90)
+# Seconds the stalled worker's warm shutdown may take before the watchdog ends the process itself.
+WORKER_WATCHDOG_GRACE = env_int("WORKER_WATCHDOG_GRACE", 30)
 # --- Transparency log (registry/tlog; docs/concepts/transparency-log.md) ---------------------------------
 # The checkpoint origin (and log key name): by default REGISTRY_BASE_URL's host and path + "/log".
 # Fixed by the first log key: changing it later does not rename the log.

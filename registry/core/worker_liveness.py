@@ -11,7 +11,8 @@ heartbeat task to the worker's own direct queue (`worker_direct`), and the consu
 heartbeat it receives (`task_received`, which fires in the main process). When heartbeats that
 were published have gone unanswered for `WORKER_WATCHDOG_TIMEOUT` seconds while the worker held
 no task, the worker is stalled: the watchdog asks for a warm shutdown with exit code
-EX_SOFTWARE (70), and ends the process itself if the worker is still there `GRACE_SECONDS` later.
+EX_SOFTWARE (70), and ends the process itself if the worker is still there
+`WORKER_WATCHDOG_GRACE` seconds later.
 
 Two things start no clock, since a restart would not help: a heartbeat that could not be
 published (Redis is down: not the worker's fault), and a worker holding a task (with prefetch 1
@@ -38,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_TASK = "core.worker_heartbeat"
 MISSED_HEARTBEATS = 3
-GRACE_SECONDS = 30.0
 # sysexits.h: "internal software error"; a supervisor that restarts only on failure restarts it.
 EX_SOFTWARE = 70
 
@@ -75,10 +75,11 @@ class HeartbeatClock:
 class Watchdog:
     """The thread in a worker's main process that publishes heartbeats and judges the clock."""
 
-    def __init__(self, app, hostname: str, *, interval: float, timeout: float) -> None:
+    def __init__(self, app, hostname: str, *, interval: float, timeout: float, grace: float = 30.0) -> None:
         self.app = app
         self.hostname = hostname
         self.interval = interval
+        self.grace = grace
         self.clock = HeartbeatClock(timeout=timeout)
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -141,10 +142,10 @@ class Watchdog:
         )
         # The consumer's loop checks this flag and shuts down warmly (as on SIGTERM).
         state.should_stop = EX_SOFTWARE
-        if self._stopped.wait(GRACE_SECONDS):
+        if self._stopped.wait(self.grace):
             return
         # The loop itself is stuck: end the pool's children and the process.
-        logger.critical("worker watchdog: %s did not shut down in %.0f s; exiting now", self.hostname, GRACE_SECONDS)
+        logger.critical("worker watchdog: %s did not shut down in %.0f s; exiting now", self.hostname, self.grace)
         from billiard.process import active_children
 
         for child in active_children():
@@ -172,7 +173,11 @@ def _start(sender, **_kwargs) -> None:
     if interval <= 0:
         return
     _watchdog = Watchdog(
-        sender.app, sender.hostname, interval=interval, timeout=float(settings.WORKER_WATCHDOG_TIMEOUT)
+        sender.app,
+        sender.hostname,
+        interval=interval,
+        timeout=float(settings.WORKER_WATCHDOG_TIMEOUT),
+        grace=float(settings.WORKER_WATCHDOG_GRACE),
     )
     _watchdog.start()
 

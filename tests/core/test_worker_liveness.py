@@ -65,8 +65,7 @@ class Broker:  # takes every heartbeat; nothing ever consumes them
     def send_task(self, *args, **kwargs):
         pass
 
-worker_liveness.GRACE_SECONDS = 0.5
-watchdog = worker_liveness.Watchdog(Broker(), "stalled@test", interval=0.05, timeout=0.2)
+watchdog = worker_liveness.Watchdog(Broker(), "stalled@test", interval=0.05, timeout=0.2, grace=0.5)
 watchdog.start()
 time.sleep(30)  # a worker loop that never looks at the shutdown flag
 raise SystemExit(0)

@@ -51,9 +51,11 @@ LOOPBACK = {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_REQUIRE_HTTPS": 
 # 10 s instead of production's hour: what such a message asks for is claimed in the database, so
 # running it twice sends nothing twice.
 SHORT_VISIBILITY = {"IT_VISIBILITY_TIMEOUT": 10, "IT_RESTORE_INTERVAL": 1}
-# The worker watchdog (registry.core.worker_liveness) at test speed: a heartbeat a second, and a
-# consumer that takes none for 4 s while idle has stalled. Production: 15 s and 90 s.
-FAST_WATCHDOG = {"WORKER_WATCHDOG_INTERVAL": 1, "WORKER_WATCHDOG_TIMEOUT": 4}
+# The worker watchdog (registry.core.worker_liveness) at test speed: a heartbeat a second, a
+# consumer that takes none for 4 s while idle has stalled, and a warm shutdown stuck for 5 s is
+# cut short. Production: 15 s, 90 s and 30 s (with 30 s here, a stalled worker whose shutdown
+# hangs would outlast the test's 30 s wait for its deliveries).
+FAST_WATCHDOG = {"WORKER_WATCHDOG_INTERVAL": 1, "WORKER_WATCHDOG_TIMEOUT": 4, "WORKER_WATCHDOG_GRACE": 5}
 
 
 @contextlib.contextmanager

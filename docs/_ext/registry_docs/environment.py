@@ -102,6 +102,11 @@ MEANINGS: dict[str, tuple[str | None, str]] = {
         "seconds of unanswered heartbeats (at least 3) after which an idle worker whose consumer stalled exits "
         "with code 70, for its supervisor to restart it",
     ),
+    "WORKER_WATCHDOG_GRACE": (
+        "30",
+        "seconds a stalled worker's warm shutdown may take; past them the watchdog ends its pool and the "
+        "process itself (exit 70)",
+    ),
     "TLOG_ORIGIN": (
         "`REGISTRY_BASE_URL`'s host and path + `/log`",
         "the transparency log's origin (and key name); fixed by the first log key",
