@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Concat, NullIf
 
 from registry.billing import selectors
 from registry.billing.models import Invoice, InvoiceLine
+from registry.core.spreadsheet import FORMULA_START, as_text
 
 COLUMNS = [
     "document",
@@ -52,9 +53,6 @@ COLUMNS = [
 ]
 # Lines read per round trip and written per chunk sent.
 CHUNK_ROWS = 2000
-# A studio's own text (line ids, descriptions) that a spreadsheet would run as a formula starts
-# with one of these; it is written with a leading apostrophe, which makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 # --- The format ---------------------------------------------------------------------------------
@@ -69,8 +67,7 @@ def csv_row(values: list[str]) -> str:
 
 
 def _text(value: str | None) -> str:
-    value = value or ""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    return as_text(value or "")
 
 
 def _money(amount) -> str:
@@ -130,7 +127,7 @@ def rows_written_here(invoice: Invoice) -> Iterator[str]:
 def _sql_text(field: str):
     """The field, guarded as _text guards it; NULL for empty (COPY writes '' as a quoted "")."""
     guarded = Q()
-    for start in FORMULA_STARTS:
+    for start in FORMULA_START:
         guarded |= Q(**{f"{field}__startswith": start})
     return NullIf(
         SqlCase(SqlWhen(guarded, then=Concat(Value("'"), F(field))), default=F(field), output_field=CharField()),

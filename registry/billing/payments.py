@@ -39,6 +39,7 @@ from registry.billing.money import round_money
 from registry.core import limits
 from registry.core.actors import Actor
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.spreadsheet import as_text
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus, PayeeKind, PaymentMethod
 from registry.parties.locks import lock_studio
 from registry.parties.models import Performer, Studio
@@ -455,15 +456,10 @@ def remittance_csv(run: PayoutRun) -> str:
                 run.paid_on.isoformat(),
                 payout.payee_kind,
                 payee,
-                _csv_safe(name),
+                as_text(name),
                 f"{payout.amount:.2f}",
                 payout.currency,
                 f"{run.public_id}/{payee}",
             ]
         )
     return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    # A name a spreadsheet would read as a formula is quoted as text.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -7,9 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-# A cell starting with one of these is read as a formula by spreadsheets; names and projects come
-# from studios, so such a cell is prefixed with a quote (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from registry.core.spreadsheet import as_text
 
 
 def _cell(value) -> str:
@@ -17,8 +15,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, Decimal | int):
         return str(value)  # numbers stay numbers, negative amounts included
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return as_text(str(value))
 
 
 def _plain(value):

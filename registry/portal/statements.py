@@ -7,9 +7,7 @@ import io
 
 from fpdf import FPDF
 
-# A cell starting with one of these is read as a formula by spreadsheets; names come from
-# studios, so they are neutralised (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from registry.core.spreadsheet import as_text
 
 CSV_COLUMNS = [
     "document",
@@ -27,9 +25,7 @@ CSV_COLUMNS = [
 
 def _cell(value) -> str:
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
+    return text if _is_number(text) else as_text(text)  # negative amounts stay numbers
 
 
 def _is_number(text: str) -> bool:

@@ -386,7 +386,13 @@ def test_postgresql_writes_the_csv_byte_for_byte_as_python_does(two_projects):
         0: {"description": 'Said "cut", then, again', "explanation": "two\nlines and a\r\nCRLF"},
         1: {"description": "=SUM(A1)", "explanation": "-1 day", "source_ref": "a,b"},
         2: {"description": "+33 1 23", "explanation": "@who", "rate_card": None, "token_jti": ""},
-        3: {"is_credit": True, "performer_pay": D("-3738.00"), "total": D("-4522.98"), "interest": D("0.05")},
+        3: {
+            "is_credit": True,
+            "performer_pay": D("-3738.00"),
+            "total": D("-4522.98"),
+            "interest": D("0.05"),
+            "description": "\tTabbed",
+        },
         4: {"description": "Ünïcødé — ok", "explanation": " leading space, trailing ", "source_ref": "cr\ronly"},
     }
     for i, changes in odd.items():
@@ -403,6 +409,7 @@ def test_postgresql_writes_the_csv_byte_for_byte_as_python_does(two_projects):
     assert rows[2][COLUMNS.index("rate_amount")] == ""
     assert rows[3][COLUMNS.index("is_credit")] == "true"
     assert rows[3][COLUMNS.index("total")] == "-4522.98"
+    assert rows[3][COLUMNS.index("description")] == "'\tTabbed"  # a tab starts a formula too
     assert rows[5][COLUMNS.index("usage_line")] == "'@S-2"
     assert rows[5][COLUMNS.index("project_title")] == '\'-"Quoted", title'
 
