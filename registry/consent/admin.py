@@ -65,15 +65,6 @@ class SignatureInline(ReadOnlyAdminMixin, admin.StackedInline):
     readonly_fields = fields
 
 
-def _party_arms(model, term: str) -> list:
-    """The rows of the performers and studios a search term names, each by its index on the
-    party's id (registry.parties.selectors)."""
-    return [
-        model.objects.filter(performer__in=party_selectors.performer_ids_matching(term)),
-        model.objects.filter(studio__in=party_selectors.studio_ids_matching(term)),
-    ]
-
-
 @admin.register(ConsentRequest)
 class ConsentRequestAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["public_id", "status", "use", "studio", "performer", "agreement", "requested_at", "expires_at"]
@@ -93,7 +84,7 @@ class ConsentRequestAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdmi
         return [
             ConsentRequest.objects.filter(public_id=term),
             ConsentRequest.objects.filter(production_number=term),
-            *_party_arms(ConsentRequest, term),
+            *party_selectors.party_search_arms(ConsentRequest, term),
         ]
 
 
@@ -144,7 +135,7 @@ class ConsentGrantAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminM
             ConsentGrant.objects.filter(public_id=term),
             ConsentGrant.objects.filter(lineage_id=term),
             ConsentGrant.objects.filter(production_number=term),
-            *_party_arms(ConsentGrant, term),
+            *party_selectors.party_search_arms(ConsentGrant, term),
         ]
 
 

@@ -65,3 +65,13 @@ def performer_ids_matching(term: str) -> QuerySet:
 def studio_ids_matching(term: str) -> QuerySet:
     """The ids of the studios a staff search names: by public id exactly, or by part of the name."""
     return Studio.objects.filter(Q(public_id=term) | Q(legal_name__icontains=term)).order_by().values("pk")
+
+
+def party_search_arms(model, term: str, *, through: str = "") -> list[QuerySet]:
+    """`model`'s rows concerning the performers, then the studios, a staff search names, each
+    read by its index on the party's id; `through` is the path to the row that names them
+    ("grant__" for a token)."""
+    return [
+        model.objects.filter(**{f"{through}performer__in": performer_ids_matching(term)}),
+        model.objects.filter(**{f"{through}studio__in": studio_ids_matching(term)}),
+    ]

@@ -37,8 +37,7 @@ class ConsentTokenAdmin(IndexedSearchMixin, LargeTableAdminMixin, ReadOnlyAdminM
     def search_arms(self, term: str) -> list:
         return [
             ConsentToken.objects.filter(grant__public_id=term),
-            ConsentToken.objects.filter(grant__performer__in=party_selectors.performer_ids_matching(term)),
-            ConsentToken.objects.filter(grant__studio__in=party_selectors.studio_ids_matching(term)),
+            *party_selectors.party_search_arms(ConsentToken, term, through="grant__"),
         ]
 
     date_hierarchy = "issued_at"
