@@ -42,7 +42,7 @@ FLUSH_BATCH = 2000
 LOCK_SECONDS = 120
 
 _client: redis.Redis | None = None
-# This process's lines not yet in Redis (JSON text), and the timer that pushes them.
+# This process's lines not yet in Redis (JSON text); its pusher thread sends those that waited.
 _buffer: list[str] = []
 _buffer_lock = threading.Lock()
 # When the oldest line still in the buffer joined it (time.monotonic()), or None when empty.
