@@ -33,7 +33,9 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         (f"/admin/consent/suspension/?strike__id__exact={strike.pk}", "admin-suspensions"),
         (f"/admin/billing/posting/?entry__id__exact={entry.pk}", "admin-entry-postings"),
         (f"/admin/usage/usagereport/{report.pk}/change/", "admin-usage-report"),
+        ("/admin/usage/usageline/", "admin-usage-lines"),
         ("/admin/usage/usageline/?q=Okafor", "admin-usage-lines-by-name"),
+        ("/admin/usage/usageline/?q=Okafor&use_date__year=2025", "admin-usage-lines-by-name-and-year"),
         # What a person may type or keep from an old link: a filter that is not an id, a search of
         # nothing the indexes hold. A page that says so, not an error.
         ("/admin/billing/invoiceline/?invoice__id__exact=not-a-number", "admin-invoice-lines-bad-filter"),
@@ -48,3 +50,8 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         check_page(page, name)
     page.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
     expect(page.get_by_text("3,738.00").first).to_be_visible()
+    # A session that has ended: the search asks for a sign-in and comes back to itself after it.
+    page.context.clear_cookies()
+    page.goto("/admin/usage/usageline/?q=Okafor")
+    expect(page.get_by_label("Username")).to_be_visible()
+    assert "next=/admin/usage/usageline/" in page.url, page.url
