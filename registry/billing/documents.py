@@ -24,15 +24,15 @@ from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNum
 from registry.billing.rating_inputs import (
     CHUNK,
     AgreementTerms,
+    Provenances,
     TermsByAgreement,
     Use,
     facts_of,
     grants_with_flat_fee_charged,
-    provenance,
     uses,
 )
 from registry.core.actors import Actor
-from registry.core.bulk import copy_insert
+from registry.core.bulk import EncodedJson, copy_insert
 from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.core.vocabulary.consent import CompensationUnit
@@ -135,6 +135,8 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
         document_type=DocumentType.INVOICE,
     )
     agreements = TermsByAgreement()
+    ratings = rating.GroupRating()
+    provenances = Provenances()
     totals = DocumentTotals()
     errors = []
     unrated: list[tuple[int, str]] = []
@@ -148,7 +150,14 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
         try:
             in_force = agreements.in_force(use)
             terms = in_force.pricing
-            rated = rating.rate_line(facts_of(use, flat_fee_charged=charged), terms.terms, terms.scale, seed=use.pk)
+            rated = ratings.rate(
+                facts_of(use, flat_fee_charged=charged),
+                terms.terms,
+                terms.scale,
+                terms.price_changes,
+                terms_key=terms.agreement.pk,
+                seed=use.pk,
+            )
         except rating.RatingError as exc:
             unrated.append((use.pk, str(exc)[:500]))
             if len(errors) < MAX_ERRORS_PER_STUDIO:  # kept on the run: bounded, whatever the lines
@@ -160,7 +169,7 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
             now_rated.append(use.pk)
         batch.append(
             invoice_line(
-                invoice, use, rated, terms, run.period, credit=False, terms_used=provenance(in_force, rated, use)
+                invoice, use, rated, terms, run.period, credit=False, terms_used=provenances.of(in_force, rated, use)
             )
         )
         add_to_totals(totals, use, rated, terms.terms)
@@ -267,7 +276,7 @@ def invoice_line(
     *,
     credit: bool,
     corrects: InvoiceLine | None = None,
-    terms_used: dict | None = None,
+    terms_used: dict | EncodedJson | None = None,
 ) -> dict:
     """One invoice line as plain values (inserted with COPY on PostgreSQL)."""
     label = "Credit: " if credit else "Debit: " if corrects else ""
@@ -283,9 +292,10 @@ def invoice_line(
         fund_total = -fund_total
     who = use.performer_name if use.performer_id else (use.role_category or "")
     used = terms_used or terms.snapshot
+    note = (used.value if isinstance(used, EncodedJson) else used).get("successor_note")
     explanation = rated.explanation
-    if used.get("successor_note"):
-        explanation = f"{used['successor_note']}: {explanation}"
+    if note:
+        explanation = f"{note}: {explanation}"
     return {
         "invoice_id": invoice.pk,
         "usage_line_id": use.pk,

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 
 from registry.billing import rating
 from registry.billing.models import InvoiceLine
+from registry.core.bulk import EncodedJson
 from registry.core.vocabulary.usage import LineStatus
 from registry.terms import pricing
 from registry.terms.selectors import AgreementPricing, InForce, PriceBook
@@ -209,6 +210,36 @@ def provenance(in_force: InForce, rated: rating.Rated, use: Use) -> dict:
         "flat_fee": rated.flat_fee,
         **signed_terms(use),
     }
+
+
+class Provenances:
+    """Each distinct provenance (`provenance`) once, with its JSON text: a studio's lines share
+    a handful, and encoding one a line cost more than rating it. Bounded like GroupRating."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._known: dict[tuple, EncodedJson] = {}
+        self.limit = limit
+
+    def of(self, in_force: InForce, rated: rating.Rated, use: Use) -> EncodedJson:
+        key = (
+            in_force.pricing.agreement.pk,
+            in_force.signed_under,
+            in_force.note,
+            tuple(rated.rule.values()),
+            str(rated.ph_rate),
+            rated.flat_fee,
+            None if use.compensation_amount is None else str(use.compensation_amount),
+            use.compensation_currency,
+            use.compensation_unit,
+            use.negotiated_per_use,
+            use.replica_origin,
+        )
+        known = self._known.get(key)
+        if known is None:
+            if len(self._known) >= self.limit:
+                self._known.clear()
+            known = self._known[key] = EncodedJson.of(provenance(in_force, rated, use))
+        return known
 
 
 def grants_with_flat_fee_charged(studio_id: int) -> set[int]:

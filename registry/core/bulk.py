@@ -9,20 +9,35 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import models, transaction
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedJson:
+    """A JSON field's value with its text, for a value many rows share: encoded once by the
+    caller, not once a row (a billing run's lines repeat a few terms snapshots)."""
+
+    value: object
+    text: str
+
+    @classmethod
+    def of(cls, value: object) -> EncodedJson:
+        return cls(value, json.dumps(value))
+
+
 def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
     """Insert rows given as {attname: value} for every non-pk concrete field; returns the count.
-    Call inside a transaction. JSON fields take Python values; foreign keys take ids."""
+    Call inside a transaction. JSON fields take Python values (or EncodedJson); foreign keys
+    take ids."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     names = [f.attname for f in fields]
     json_names = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
     connection = transaction.get_connection()
     count = 0
     if connection.vendor != "postgresql":
-        batch = [model(**row) for row in rows]
+        batch = [model(**_decoded(row, json_names)) for row in rows]
         model.objects.bulk_create(batch, batch_size=2000)
         return len(batch)
     table = connection.ops.quote_name(model._meta.db_table)
@@ -40,12 +55,20 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
     return count
 
 
+def _decoded(row: dict, json_names: set[str]) -> dict:
+    """The row with its EncodedJson values as the values they encode (for bulk_create)."""
+    encoded = [n for n in json_names if type(row.get(n)) is EncodedJson]
+    return {**row, **{n: row[n].value for n in encoded}} if encoded else row
+
+
 def _json_encoder():
     """json.dumps, remembering the text of lists of strings: the rows of one insert repeat a
     few such lists (a report's media and territories) thousands of times."""
     known: dict[tuple[str, ...], str] = {}
 
     def to_json(value) -> str:
+        if type(value) is EncodedJson:
+            return value.text
         if type(value) is list and all(type(item) is str for item in value):
             key = tuple(value)
             text = known.get(key)

@@ -47,6 +47,8 @@ class AgreementPricing:
     terms: pricing.Terms
     snapshot: dict
     scale: pricing.Scale
+    # The days its scale or P&H rates change (pricing.price_changes): rating groups by them.
+    price_changes: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,16 @@ def _agreement_pricing(agreement: Agreement) -> AgreementPricing:
         "fund_split": agreement.synthetic_fund_split,
         "icdr_floor_day_scale": agreement.icdr_floor_day_scale,
     }
-    return AgreementPricing(agreement, terms, snapshot, _scale_of(agreement))
+    cards = list(RateCard.objects.filter(agreement=agreement).order_by("effective_from"))
+    changes = pricing.price_changes(
+        [(c.effective_from, c.effective_to) for c in cards] + [(p.start, p.end) for p in ph_periods]
+    )
+    return AgreementPricing(agreement, terms, snapshot, _scale_of(agreement, cards), changes)
 
 
-def _scale_of(agreement: Agreement) -> pricing.Scale:
+def _scale_of(agreement: Agreement, cards: list[RateCard]) -> pricing.Scale:
     rows: dict[tuple[str, str], list[RateCard]] = defaultdict(list)
-    for row in RateCard.objects.filter(agreement=agreement).order_by("effective_from"):
+    for row in cards:
         rows[(row.role_category, row.unit)].append(row)
 
     def scale(role: str, unit: str, on: dt.date) -> pricing.ScaleRate:

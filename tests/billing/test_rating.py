@@ -29,7 +29,7 @@ from registry.billing import rating
 from registry.billing.documents import DocumentTotals, _add
 from registry.billing.money import round_money
 from registry.terms.models import Agreement
-from registry.terms.pricing import Gap, line_facts
+from registry.terms.pricing import Gap, line_facts, price_changes
 from registry.terms.selectors import PriceBook
 from tests.billing.conftest import ensure_reference_terms
 
@@ -378,3 +378,112 @@ def test_an_ebdr_use_never_pays_below_scale(book, units, own, day):
     assert round_money(first.performer_pay) == first.performer_pay
     in_force = book.in_force(Agreement.objects.get(code=TV23).pk, day)
     assert first.performer_pay >= round_money(in_force.pricing.scale("day_performer", "day", day).amount * units)
+
+
+# --- Rating by groups (issue 24): a line priced alike is rated once --------------------------
+def test_price_changes_are_each_period_start_and_the_day_after_its_end():
+    changes = price_changes([(DATE(2025, 7, 1), None), (DATE(2024, 7, 1), DATE(2025, 6, 30))])
+    assert changes == (DATE(2024, 7, 1), DATE(2025, 7, 1))
+    # A period that ends without a successor: the day after it, nothing is in force.
+    assert price_changes([(DATE(2024, 1, 1), DATE(2024, 1, 31))]) == (DATE(2024, 1, 1), DATE(2024, 2, 1))
+
+
+_TEMPLATE = st.tuples(
+    st.sampled_from([TV23, TV26, COM, GAMES, SOUND]),
+    st.sampled_from(
+        [
+            "replica_use",
+            "scan_session",
+            "realtime_generation",
+            "digital_alteration",
+            "training_use",
+            "synthetic_standin",
+            "synthetic_voice_track",
+        ]
+    ),
+    st.sampled_from(["1", "2", "2.50"]),
+    st.sampled_from([None, "900", "1100"]),
+    st.sampled_from(["day", "use", "flat", "session"]),
+    st.sampled_from([EBDR, ICDR]),
+)
+
+
+@given(
+    templates=st.lists(_TEMPLATE, min_size=1, max_size=3),
+    lines=st.lists(
+        st.tuples(st.integers(0, 2), st.dates(min_value=dt.date(2023, 10, 1), max_value=dt.date(2028, 1, 31))),
+        min_size=1,
+        max_size=40,
+    ),
+)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_rating_by_groups_answers_as_rating_each_line(book, templates, lines):
+    """Over the shipped agreements' real price changes (scale and P&H periods, successors, an
+    agreement that ends), a group's answer is the line's own answer to the cent and word, and
+    a line that cannot be priced is refused with its own message (its date in it). A few sets
+    of facts over many dates, so that lines share groups."""
+    group_rating = rating.GroupRating()
+    for n, (which, day) in enumerate(lines):
+        code, kind, units, comp, unit, origin = templates[which % len(templates)]
+        f = facts(kind, day, units, days=units, comp=comp, unit=unit, origin=origin)
+        try:
+            alone = price(book, code, f, seed=n)
+        except rating.RatingError as exc:
+            alone = exc
+        in_force = None
+        try:
+            in_force = book.in_force(Agreement.objects.get(code=code).pk, day)
+            p = in_force.pricing
+            grouped = group_rating.rate(f, p.terms, p.scale, p.price_changes, terms_key=p.agreement.pk, seed=n)
+        except rating.RatingError as exc:
+            grouped = exc
+        if isinstance(alone, rating.RatingError):
+            assert isinstance(grouped, rating.RatingError)
+            assert (str(grouped), grouped.code) == (str(alone), alone.code)
+        else:
+            assert grouped == alone
+
+
+def test_lines_priced_alike_are_rated_once_and_a_price_change_starts_a_new_group(book):
+    group_rating = rating.GroupRating()
+    in_force = book.in_force(Agreement.objects.get(code=TV23).pk, DATE(2025, 8, 12))
+    p = in_force.pricing
+
+    def rate(day, days="3"):
+        f = facts("replica_use", day, days=days, comp="1100", origin=EBDR)
+        return group_rating.rate(f, p.terms, p.scale, p.price_changes, terms_key=p.agreement.pk, seed=1)
+
+    # Day scale 1,246 from 2025-07-01: three dates after it are one group.
+    first = rate(DATE(2025, 8, 12))
+    assert rate(DATE(2025, 9, 1)) is first and rate(DATE(2025, 12, 31)) is first
+    assert group_rating.rated == 1
+    # Before 2025-07-01 the scale was 1,204: another group, another price.
+    earlier = rate(DATE(2025, 6, 30))
+    assert group_rating.rated == 2 and earlier.performer_pay == D("3612.00")
+    # Other facts, another group.
+    assert rate(DATE(2025, 8, 12), days="2").performer_pay == D("2492.00")
+    assert group_rating.rated == 3
+    # Equal amounts written differently are apart: the explanation prints them as given.
+    assert "× 3.00 =" in rate(DATE(2025, 8, 12), days="3.00").explanation
+    assert group_rating.rated == 4
+
+
+def test_synthetic_lines_are_rated_one_by_one_with_their_own_seed(book):
+    """A synthetic performer's royalty is split between funds in an order drawn from the line:
+    grouping those lines would give every line of a group the same odd cent."""
+    group_rating = rating.GroupRating()
+    p = book.in_force(Agreement.objects.get(code=COM).pk, DATE(2026, 5, 1)).pricing
+    f = facts("synthetic_standin", DATE(2026, 5, 1), "1")
+    for seed in range(5):
+        rated = group_rating.rate(f, p.terms, p.scale, p.price_changes, terms_key=p.agreement.pk, seed=seed)
+        assert rated == price(book, COM, f, seed=seed)
+    assert group_rating.rated == 5
+
+
+def test_the_groups_held_are_bounded(book):
+    group_rating = rating.GroupRating(limit=3)
+    p = book.in_force(Agreement.objects.get(code=TV23).pk, DATE(2025, 8, 12)).pricing
+    for n in range(1, 8):
+        f = facts("replica_use", DATE(2025, 8, 12), days=str(n), comp="1100", origin=EBDR)
+        group_rating.rate(f, p.terms, p.scale, p.price_changes, terms_key=p.agreement.pk)
+    assert len(group_rating._rated) <= 3 and group_rating.rated == 7
