@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-from registry.core import worker_liveness
+from registry.core import worker_connections, worker_liveness
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,3 +14,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # A worker whose consumer stalls (broker restarted under it) exits for its supervisor to restart.
 worker_liveness.install(app)
+# Database connections outlive a task (up to CONN_MAX_AGE), checked before and after each one.
+worker_connections.install()

@@ -299,6 +299,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's fixup closes a worker's database connections every 2 x this many tasks (every task
+# when unset); registry.core.worker_connections checks them around each task instead, honouring
+# CONN_MAX_AGE and the health check as a web request does.
+CELERY_DB_REUSE_MAX = 1000
 # A worker whose consumer stalls exits for its supervisor to restart (registry.core.worker_liveness):
 # a heartbeat every INTERVAL seconds; none answered for TIMEOUT seconds while idle means stalled.
 # 0 turns the watchdog off.

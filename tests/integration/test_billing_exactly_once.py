@@ -57,6 +57,7 @@ pytestmark = [
 ]
 
 OPERATOR = Actor.system("integration test")
+SEPTEMBER = AUGUST.replace(month=9)
 FINISHED = (RunStatus.COMPLETED, RunStatus.COMPLETED_WITH_ERRORS)
 
 
@@ -374,3 +375,36 @@ def test_a_start_run_delivered_twice_bills_once_and_completes_the_run_once(stack
     fifth.release()
     assert stack.wait_finished(run) == expected
     assert_exactly_once(AUGUST, reference, billable_lines=data.billable_lines)
+
+
+def _worker_backends() -> list[int]:
+    """The sessions on the test database other than this process's: the workers'."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_worker_keeps_its_connection_between_tasks_and_replaces_one_the_server_ended(stack):
+    # given a worker that has billed a period
+    build_dataset(studios=3, lines_per_studio=10, tag=tag())
+    _, expected = reference_snapshot(AUGUST)
+    worker = stack.worker("w1").wait_ready()
+    run, _ = billing_run_start(period=AUGUST, actor=OPERATOR)
+    assert stack.wait_finished(run) == expected
+
+    # then its pool child kept its one connection for the next task (registry.core.worker_connections:
+    # Celery's fixup had closed it after every task, so each task paid for a new PostgreSQL backend)
+    assert len(_worker_backends()) == 1
+
+    # when PostgreSQL ends that session (a restart, an operator's pg_terminate_backend)
+    terminate_other_backends()
+    wait_for(lambda: not _worker_backends(), timeout=20, what="PostgreSQL to end the worker's session")
+
+    # then the next task finds it closed before its first query, opens a new one and succeeds
+    # at the first attempt (not by failing on the dead session and being retried)
+    second, _ = billing_run_start(period=SEPTEMBER, actor=OPERATOR)
+    assert stack.wait_finished(second)["status"] == RunStatus.COMPLETED
+    assert len(_worker_backends()) == 1
+    assert "OperationalError" not in worker.output() and "Retry in" not in worker.output()
