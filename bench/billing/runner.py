@@ -147,6 +147,21 @@ class Worker:
                 self.proc.wait(timeout=10)
 
 
+def replication_pids() -> list[int]:
+    """A streaming standby on this machine (CI's, for the replica tests): the primary's WAL
+    sender and the standby's receiver and replay. They replay every write of the run, which on
+    a deployment's own machine would cost the primary's nothing; here they share its cores."""
+    out = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        except OSError:
+            continue
+        if words[:1] == ["postgres:"] and {"walsender", "walreceiver", "startup"} & set(words[1:3]):
+            out.append(int(cmdline.parent.name))
+    return out
+
+
 def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str, name: str = "bench-billing") -> list[Worker]:
     workers = []
     for i in range(n):
@@ -240,13 +255,14 @@ def bill(args, loaded, n_workers: int, env: dict[str, str], workdir: Path) -> Re
     stop_sampling = threading.Event()
 
     pg_seen: dict[int, int] = {}
+    standby_before = {pid: cpu_ticks([pid]) for pid in replication_pids()}
 
     def sampler() -> None:
         while not stop_sampling.is_set():
             for w in workers:
                 w.sample()
-            # Celery closes a task's database connection when it ends (CELERY_DB_REUSE_MAX unset):
-            # each backend's CPU is read while it lives.
+            # A backend's CPU is read while it lives (workers keep theirs between tasks, but
+            # one may be replaced: CONN_MAX_AGE, or a connection the server ended).
             for pid in postgres_pids(args.db):
                 pg_seen[pid] = max(pg_seen.get(pid, 0), cpu_ticks([pid]))
             stop_sampling.wait(0.2)
@@ -279,6 +295,7 @@ def bill(args, loaded, n_workers: int, env: dict[str, str], workdir: Path) -> Re
         # sampled every 0.2 s: a backend's last moments before it ended are missed, so this errs low
         pg = sum(ticks - pg_before.get(pid, 0) for pid, ticks in pg_seen.items())
         ours = cpu_ticks(worker_pids) + cpu_ticks([os.getpid()]) - ours0
+        standby = sum(cpu_ticks([pid]) - ticks for pid, ticks in standby_before.items())
         after = loadavg()
         for w in workers:
             w.sample()
@@ -307,7 +324,8 @@ def bill(args, loaded, n_workers: int, env: dict[str, str], workdir: Path) -> Re
         cpu={
             "workers": ours / CLK_TCK,
             "postgresql": pg / CLK_TCK,
-            "other": max(0, busy - ours - pg) / CLK_TCK,
+            "standby replication": standby / CLK_TCK,
+            "other": max(0, busy - ours - pg - standby) / CLK_TCK,
             "cores busy": busy / CLK_TCK / wall,
         },
         loadavg_before=before,
