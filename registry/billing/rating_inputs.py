@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 
 from registry.billing import rating
 from registry.billing.models import InvoiceLine
+from registry.consent.models import ConsentGrant
 from registry.core.bulk import EncodedJson
 from registry.core.vocabulary.usage import LineStatus
+from registry.parties.models import Performer
 from registry.terms import pricing
 from registry.terms.selectors import AgreementPricing, InForce, PriceBook
 from registry.usage.models import UsageLine
@@ -68,7 +70,7 @@ class Use:
     unrateable: bool
 
 
-_USE_VALUES = (
+_LINE_VALUES = (
     "pk",
     "line_ref",
     "kind",
@@ -79,26 +81,22 @@ _USE_VALUES = (
     "negotiated_amount",
     "agreement_id",
     "performer_id",
-    "performer__professional_name",
-    "performer__legal_name",
     "project_title",
     "production_number",
     "covering_grant_id",
-    "covering_grant__public_id",
-    "covering_grant__request__compensation_amount",
-    "covering_grant__request__compensation_unit",
-    "covering_grant__request__compensation_negotiated_per_use",
-    "covering_grant__request__replica_origin",
-    "covering_grant__request__compensation_currency",
     "grant_id",
-    "grant__public_id",
-    "grant__request__compensation_amount",
-    "grant__request__compensation_unit",
-    "grant__request__compensation_negotiated_per_use",
-    "grant__request__replica_origin",
-    "grant__request__compensation_currency",
     "unrateable_since",
 )
+_GRANT_VALUES = (
+    "pk",
+    "public_id",
+    "request__compensation_amount",
+    "request__compensation_unit",
+    "request__compensation_negotiated_per_use",
+    "request__replica_origin",
+    "request__compensation_currency",
+)
+_NO_GRANT = (None, "", None, "", False, "", "")
 
 
 def uses(
@@ -113,13 +111,19 @@ def uses(
 
     Each chunk is two queries. First the next `chunk_size` ids of `lines` (keyset: ids above the
     last one seen), read along the (studio, id) index and stopped at the chunk's size; then the
-    chunk's rows, refined and joined, between its first and last id. Asked in one query, with the
-    probe among its conditions, PostgreSQL could not tell how many lines the probe keeps (it
-    guessed 0.5 %), so it joined all of a studio's lines and sorted them for every chunk: a
-    studio of 68,000 lines spent 13 of its 20 seconds there, growing with the square of its
-    lines. Each chunk is its own query, not one long server-side cursor, so the probe is planned
-    for the invoice line table as it is at that moment (a cursor opened while the table was
-    empty once kept a plan that scanned all of it for every line)."""
+    chunk's rows, refined, between its first and last id. Asked in one query, with the probe
+    among its conditions, PostgreSQL could not tell how many lines the probe keeps (it guessed
+    0.5 %), so it joined all of a studio's lines and sorted them for every chunk: a studio of
+    68,000 lines spent 13 of its 20 seconds there, growing with the square of its lines. Each
+    chunk is its own query, not one long server-side cursor, so the probe is planned for the
+    invoice line table as it is at that moment (a cursor opened while the table was empty once
+    kept a plan that scanned all of it for every line).
+
+    What a line's grant was signed with, and its performer's name, are read once per grant and
+    performer (a query per chunk for those not seen yet), not joined to every line: a studio's
+    lines share their grants, and the four joins a line cost more than the line itself."""
+    grants: dict[int, tuple] = {}
+    names: dict[int, str] = {}
     last = None
     while True:
         window = lines if last is None else lines.filter(pk__gt=last)
@@ -129,18 +133,39 @@ def uses(
         chunk = lines.filter(pk__gte=ids[0], pk__lte=ids[-1])
         if refine is not None:
             chunk = refine(chunk)
-        for row in chunk.order_by("pk").values_list(*_USE_VALUES):
-            yield _use_of(row)
+        rows = list(chunk.order_by("pk").values_list(*_LINE_VALUES))
+        _read_missing(rows, grants, names)
+        for row in rows:
+            yield _use_of(row, grants, names)
         if len(ids) < chunk_size:
             return
         last = ids[-1]
 
 
-def _use_of(row: tuple) -> Use:
-    (pk, ref, kind, day, units, role, days, negotiated, agreement_id, performer_id, pro_name, legal_name,
-     title, number, cg_id, cg_public, cg_amount, cg_unit, cg_per_use, cg_origin, cg_currency,
-     g_id, g_public, g_amount, g_unit, g_per_use, g_origin, g_currency, unrateable_since) = row  # fmt: skip
-    covering = cg_id is not None
+def _read_missing(rows: list[tuple], grants: dict[int, tuple], names: dict[int, str]) -> None:
+    """Add the grants and performers of `rows` not read yet (bounded: a run's worker holds at
+    most a few chunks' worth, whatever the studio's size)."""
+    for known in (grants, names):
+        if len(known) > 4 * CHUNK:
+            known.clear()
+    grant_ids = {row[12] if row[12] is not None else row[13] for row in rows} - grants.keys() - {None}
+    performer_ids = {row[9] for row in rows} - names.keys() - {None}
+    if grant_ids:
+        for values in ConsentGrant.objects.filter(pk__in=grant_ids).values_list(*_GRANT_VALUES):
+            grants[values[0]] = values
+    if performer_ids:
+        for pk, professional, legal in Performer.objects.filter(pk__in=performer_ids).values_list(
+            "pk", "professional_name", "legal_name"
+        ):
+            names[pk] = professional or legal or ""
+
+
+def _use_of(row: tuple, grants: dict[int, tuple], names: dict[int, str]) -> Use:
+    (pk, ref, kind, day, units, role, days, negotiated, agreement_id, performer_id, title, number,
+     covering_id, relied_on_id, unrateable_since) = row  # fmt: skip
+    # The grant that covered the use on its date, else the one the line relied on.
+    grant_id = covering_id if covering_id is not None else relied_on_id
+    _, public_id, amount, unit, per_use, origin, currency = grants.get(grant_id, _NO_GRANT)
     return Use(
         pk=pk,
         line_ref=ref,
@@ -152,16 +177,16 @@ def _use_of(row: tuple) -> Use:
         negotiated_amount=negotiated,
         agreement_id=agreement_id,
         performer_id=performer_id,
-        performer_name=(pro_name or legal_name or "") if performer_id else "",
+        performer_name=names.get(performer_id, "") if performer_id else "",
         project_title=title,
         production_number=number,
-        grant_id=cg_id if covering else g_id,
-        grant_public_id=(cg_public if covering else g_public) or "",
-        compensation_amount=cg_amount if covering else g_amount,
-        compensation_unit=(cg_unit if covering else g_unit) or "",
-        negotiated_per_use=bool(cg_per_use if covering else g_per_use),
-        replica_origin=(cg_origin if covering else g_origin) or "",
-        compensation_currency=(cg_currency if covering else g_currency) or "",
+        grant_id=grant_id,
+        grant_public_id=public_id or "",
+        compensation_amount=amount,
+        compensation_unit=unit or "",
+        negotiated_per_use=bool(per_use),
+        replica_origin=origin or "",
+        compensation_currency=currency or "",
         unrateable=unrateable_since is not None,
     )
 

@@ -4,6 +4,7 @@ charges (rating_inputs.uses): a page whose lines are all charged already must no
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -41,3 +42,29 @@ def test_a_page_ends_the_read_only_when_no_ids_are_left(billed_studio, performer
     everything = list(UsageLine.objects.order_by("id").values_list("pk", flat=True))
     # Exactly two full pages: the read asks once more and finds nothing.
     assert [use.pk for use in uses(billable_lines(AUGUST, studio_id=studio.pk), chunk_size=2)] == everything
+
+
+def test_each_line_reads_what_its_own_grant_was_signed_with(billed_studio, performer, tvth):
+    """Grants and performers are read once each, not joined to every line: every page still
+    gives each line its grant's signed terms and its performer's name, the grant that covered
+    the use on its date before the one the line relied on."""
+    studio = billed_studio.studio
+    cheap = past_grant(studio, performer.performer, tvth, own_daily=Decimal("1100"))
+    dear = past_grant(studio, performer.performer, tvth, own_daily=Decimal("2500"))
+    report(studio, [replica_line(f"C-{i}", cheap if i % 2 else dear, dt.date(2025, 8, 1 + i)) for i in range(6)])
+    covered = UsageLine.objects.get(line_ref="C-1")  # relied on the cheap grant
+    UsageLine.objects.filter(pk=covered.pk).update(covering_grant=dear)  # covered by the dear one
+    expected = {
+        f"C-{i}": (dear.public_id, Decimal("2500")) if i in (0, 1, 2, 4) else (cheap.public_id, Decimal("1100"))
+        for i in range(6)
+    }
+    for chunk_size in (1, 4, 1000):
+        read = {
+            u.line_ref: (u.grant_public_id, u.compensation_amount)
+            for u in uses(billable_lines(AUGUST, studio_id=studio.pk), chunk_size=chunk_size)
+        }
+        assert read == expected, chunk_size
+    [use] = [u for u in uses(billable_lines(AUGUST, studio_id=studio.pk)) if u.line_ref == "C-3"]
+    name = performer.performer.professional_name or performer.performer.legal_name
+    assert (use.performer_name, use.compensation_unit, use.compensation_currency) == (name, "day", "USD")
+    assert use.grant_id == cheap.pk and not use.negotiated_per_use
