@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import report as bench_report
-from bench.consent_check.runner import cpu_ticks, postgres_pids
+from bench.consent_check.runner import cpu_ticks, postgres_pids, replication_pids
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_WALL_S = 120.0
@@ -145,21 +145,6 @@ class Worker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only what we started
                 self.proc.wait(timeout=10)
-
-
-def replication_pids() -> list[int]:
-    """A streaming standby on this machine (CI's, for the replica tests): the primary's WAL
-    sender and the standby's receiver and replay. They replay every write of the run, which on
-    a deployment's own machine would cost the primary's nothing; here they share its cores."""
-    out = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
-        except OSError:
-            continue
-        if words[:1] == ["postgres:"] and {"walsender", "walreceiver", "startup"} & set(words[1:3]):
-            out.append(int(cmdline.parent.name))
-    return out
 
 
 def start_workers(n: int, env: dict[str, str], workdir: Path, tag: str, name: str = "bench-billing") -> list[Worker]:

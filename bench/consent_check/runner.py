@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,19 +344,30 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
-def postgres_pids(db: str) -> list[int]:
-    """The PostgreSQL backends serving the bench database ("postgres: [cluster:] user db host(port) state"),
-    not other people's. A backend that ends during a run takes its CPU time with it, so the
-    figure can only err low; gunicorn keeps its connections (CONN_MAX_AGE) across a run."""
-    out = []
+def _postgres_titles() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the words of its title after "postgres:") for each PostgreSQL process here."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
         except OSError:
             continue
-        if words[:1] == ["postgres:"] and db in words[1:5]:
-            out.append(int(cmdline.parent.name))
-    return out
+        if words[:1] == ["postgres:"]:
+            yield int(cmdline.parent.name), words[1:]
+
+
+def postgres_pids(db: str) -> list[int]:
+    """The PostgreSQL backends serving the bench database ("postgres: [cluster:] user db host(port) state"),
+    not other people's. A backend that ends during a run takes its CPU time with it, so the
+    figure can only err low; gunicorn keeps its connections (CONN_MAX_AGE) across a run."""
+    return [pid for pid, words in _postgres_titles() if db in words[:4]]
+
+
+def replication_pids() -> list[int]:
+    """A streaming standby on this machine (CI's, for the replica tests): the primary's WAL
+    sender and the standby's receiver and replay. They replay every write of a run, which on a
+    deployment's own machine would cost the primary nothing; here they share its cores."""
+    roles = {"walsender", "walreceiver", "startup"}
+    return [pid for pid, words in _postgres_titles() if roles & set(words[:2])]
 
 
 def total_cpu_ticks() -> tuple[int, int]:
