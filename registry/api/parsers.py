@@ -6,6 +6,10 @@ Python's parser recurses once per level, so a couple of kilobytes of brackets ex
 
 from __future__ import annotations
 
+import codecs
+
+from django.conf import settings
+from django.http.request import RawPostDataException
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -19,3 +23,27 @@ class JSONParser(parsers.JSONParser):
             return limits.json_loads(stream.read().decode(encoding))
         except ValueError as exc:  # bad JSON, too deep, or bytes the charset cannot decode
             raise ParseError(f"JSON parse error - {exc}") from exc
+
+
+def raw_json_body(request) -> bytes | None:
+    """The body's bytes when this parser would read it (JSON, UTF-8) and no one has read it yet,
+    for a view that decodes them itself; None otherwise, and then `request.data` as usual.
+
+    A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, or of unstated length, is left to
+    `request.data` too (Django refuses such a body read whole, and this parser never did)."""
+    django_request = request._request
+    if django_request.content_type != "application/json":
+        return None
+    charset = django_request.content_params.get("charset")
+    try:
+        if charset is not None and codecs.lookup(charset).name != "utf-8":
+            return None
+        length = int(django_request.META.get("CONTENT_LENGTH") or 0)
+    except (LookupError, ValueError):
+        return None
+    if not 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return None
+    try:
+        return django_request.body
+    except RawPostDataException:  # already read as a stream (request.data)
+        return None

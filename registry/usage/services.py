@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -309,7 +310,16 @@ def _most_relevant_first(reasons: tuple[rules.CheckReason, ...]) -> list[rules.C
 
 
 def report_fingerprint(body: dict) -> str:
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    """SHA-256 of the body's canonical JSON (registry/usage/parsing.py computes the same from the
+    typed body). A lone surrogate can only be in a field the report does not read (the read
+    ones refuse it): it is hashed as its UTF-8-style bytes instead of failing the request."""
+    try:
+        text = canonical_json(body)
+    except UnicodeEncodeError:
+        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+    return hashlib.sha256(text).hexdigest()
 
 
 def usage_report_submit(

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from registry.api.idempotency import IDEMPOTENCY_PARAMETER, REPLAYED_HEADER, idempotent
 from registry.api.params import flag, flag_parameter
+from registry.api.parsers import raw_json_body
 from registry.api.permissions import CallerAccess, get_caller
 from registry.api.schema import PROBLEM_RESPONSES
 from registry.api.serializers.consent import ReasonSerializer, project_from
@@ -34,7 +35,7 @@ from registry.core.vocabulary.usage import UsageKind, UsageUnit
 from registry.parties.selectors import performer_by_reference
 from registry.terms.models import Agreement
 from registry.usage import selectors, services
-from registry.usage.parsing import parse_report
+from registry.usage.parsing import parse_report, parse_report_json
 
 STUDIO_ONLY = {"studio"}
 
@@ -106,14 +107,22 @@ class UsageReportListCreateView(generics.ListAPIView):
 
     def _submit(self, request):
         caller = get_caller(request)
-        report_ref, lines, problems = parse_report(request.data)
-        if problems:
-            raise InvalidInputError(problems_summary(problems), problems=problems)
+        # A well-formed report is read straight from its bytes (typed, by msgspec); anything
+        # else is parsed as JSON and every problem worded (registry/usage/parsing.py).
+        raw = raw_json_body(request)
+        fast = parse_report_json(raw) if raw is not None else None
+        if fast is not None:
+            report_ref, lines, fingerprint = fast
+        else:
+            report_ref, lines, problems = parse_report(request.data)
+            if problems:
+                raise InvalidInputError(problems_summary(problems), problems=problems)
+            fingerprint = services.report_fingerprint(request.data)
         report, created = services.usage_report_submit(
             studio=caller.studio,
             report_ref=report_ref,
             lines=lines,
-            fingerprint=services.report_fingerprint(request.data),
+            fingerprint=fingerprint,
             actor=caller.actor(),
         )
         headers = {} if created else {REPLAYED_HEADER: "true"}
