@@ -16,13 +16,15 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: Any, *, errors: str = "strict") -> bytes:
     """One byte sequence per JSON value: sorted keys, no whitespace, UTF-8.
 
-    NaN and infinities are refused: they are not JSON and databases do not store them.
+    NaN and infinities are refused: they are not JSON and databases do not store them. A lone
+    surrogate cannot be UTF-8 and is refused too, unless `errors` ("surrogatepass") says how to
+    write it.
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
+        "utf-8", errors
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -313,13 +312,7 @@ def report_fingerprint(body: dict) -> str:
     """SHA-256 of the body's canonical JSON (registry/usage/parsing.py computes the same from the
     typed body). A lone surrogate can only be in a field the report does not read (the read
     ones refuse it): it is hashed as its UTF-8-style bytes instead of failing the request."""
-    try:
-        text = canonical_json(body)
-    except UnicodeEncodeError:
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-            "utf-8", "surrogatepass"
-        )
-    return hashlib.sha256(text).hexdigest()
+    return hashlib.sha256(canonical_json(body, errors="surrogatepass")).hexdigest()
 
 
 def usage_report_submit(
