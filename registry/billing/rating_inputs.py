@@ -14,6 +14,7 @@ from registry.billing import rating
 from registry.billing.models import InvoiceLine
 from registry.consent.models import ConsentGrant
 from registry.core.bulk import EncodedJson
+from registry.core.memo import BoundedMemo
 from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Performer
 from registry.terms import pricing
@@ -242,8 +243,7 @@ class Provenances:
     a handful, and encoding one a line cost more than rating it. Bounded like GroupRating."""
 
     def __init__(self, limit: int = 4096) -> None:
-        self._known: dict[tuple, EncodedJson] = {}
-        self.limit = limit
+        self._known: BoundedMemo[EncodedJson] = BoundedMemo(limit)
 
     def of(self, in_force: InForce, rated: rating.Rated, use: Use) -> EncodedJson:
         key = (
@@ -259,12 +259,7 @@ class Provenances:
             use.negotiated_per_use,
             use.replica_origin,
         )
-        known = self._known.get(key)
-        if known is None:
-            if len(self._known) >= self.limit:
-                self._known.clear()
-            known = self._known[key] = EncodedJson.of(provenance(in_force, rated, use))
-        return known
+        return self._known.get(key, lambda: EncodedJson.of(provenance(in_force, rated, use)))
 
 
 def grants_with_flat_fee_charged(studio_id: int) -> set[int]:

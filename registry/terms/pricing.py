@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from registry.core.memo import BoundedMemo
 from registry.core.money import round_money, split_largest_remainder
 from registry.core.vocabulary.consent import CompensationUnit, ReplicaOrigin
 from registry.core.vocabulary.usage import UsageKind
@@ -497,8 +498,7 @@ class GroupRating:
     so memory does not grow with a studio's lines."""
 
     def __init__(self, limit: int = 4096) -> None:
-        self._rated: dict[tuple, Rated] = {}
-        self.limit = limit
+        self._rated: BoundedMemo[Rated] = BoundedMemo(limit)
         self.rated = 0  # lines answered by rating (the rest were answered from their group)
 
     def rate(
@@ -530,13 +530,11 @@ class GroupRating:
             facts.replica_origin,
             facts.flat_fee_charged,
         )
-        rated = self._rated.get(group)
-        if rated is None:
-            rated = rate_line(facts, terms, scale)
-            self.rated += 1
-            if len(self._rated) >= self.limit:
-                self._rated.clear()
-            self._rated[group] = rated
+        return self._rated.get(group, lambda: self._rate(facts, terms, scale))
+
+    def _rate(self, facts: LineFacts, terms: Terms, scale: Scale) -> Rated:
+        rated = rate_line(facts, terms, scale)
+        self.rated += 1
         return rated
 
 
