@@ -88,6 +88,7 @@ _LINE_VALUES = (
     "grant_id",
     "unrateable_since",
 )
+_PERFORMER, _COVERING, _RELIED_ON = (_LINE_VALUES.index(n) for n in ("performer_id", "covering_grant_id", "grant_id"))
 _GRANT_VALUES = (
     "pk",
     "public_id",
@@ -149,8 +150,8 @@ def _read_missing(rows: list[tuple], grants: dict[int, tuple], names: dict[int, 
     for known in (grants, names):
         if len(known) > 4 * CHUNK:
             known.clear()
-    grant_ids = {row[12] if row[12] is not None else row[13] for row in rows} - grants.keys() - {None}
-    performer_ids = {row[9] for row in rows} - names.keys() - {None}
+    grant_ids = {_grant_id(row) for row in rows} - grants.keys() - {None}
+    performer_ids = {row[_PERFORMER] for row in rows} - names.keys() - {None}
     if grant_ids:
         for values in ConsentGrant.objects.filter(pk__in=grant_ids).values_list(*_GRANT_VALUES):
             grants[values[0]] = values
@@ -161,11 +162,16 @@ def _read_missing(rows: list[tuple], grants: dict[int, tuple], names: dict[int, 
             names[pk] = professional or legal or ""
 
 
+def _grant_id(row: tuple) -> int | None:
+    """The grant that covered the use on its date, else the one the line relied on."""
+    covering_id = row[_COVERING]
+    return covering_id if covering_id is not None else row[_RELIED_ON]
+
+
 def _use_of(row: tuple, grants: dict[int, tuple], names: dict[int, str]) -> Use:
     (pk, ref, kind, day, units, role, days, negotiated, agreement_id, performer_id, title, number,
-     covering_id, relied_on_id, unrateable_since) = row  # fmt: skip
-    # The grant that covered the use on its date, else the one the line relied on.
-    grant_id = covering_id if covering_id is not None else relied_on_id
+     _, _, unrateable_since) = row  # fmt: skip
+    grant_id = _grant_id(row)
     _, public_id, amount, unit, per_use, origin, currency = grants.get(grant_id, _NO_GRANT)
     return Use(
         pk=pk,
