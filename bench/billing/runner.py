@@ -339,7 +339,11 @@ def reset_lines(*, billing_only: bool = False) -> None:
             billing.InvoiceNumberSequence,
             billing.BillingRunStudio,
             billing.BillingRun,
-            *(() if billing_only else (usage.UsageLine, usage.UsageReport, usage.SyntheticPerformer)),
+            *(
+                ()
+                if billing_only
+                else (usage.UsageLine, usage.UsageLineKey, usage.UsageReport, usage.SyntheticPerformer)
+            ),
         )
     ]
     with connection.cursor() as cursor:

@@ -299,6 +299,7 @@ def invoice_line(
     return {
         "invoice_id": invoice.pk,
         "usage_line_id": use.pk,
+        "usage_line_use_date": use.use_date,
         "is_credit": credit,
         "is_adjustment": use.use_date < period,
         "released": False,

@@ -185,6 +185,8 @@ class InvoiceLine(models.Model):
     # so a page of a document's lines (in id order, from a cursor) is read from the index alone
     # rather than by sorting the document's 70,000 lines: it replaces the plain FK index.
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    # Usage lines are partitioned by use month on PostgreSQL: the foreign key is (usage_line,
+    # usage_line_use_date), declared by migration (usage 0006) since Django has no composite one.
     usage_line = models.ForeignKey(
         "usage.UsageLine",
         null=True,
@@ -192,8 +194,10 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="invoice_lines",
         db_index=False,
+        db_constraint=False,
         help_text="Empty for a residuals or interest line: source_ref or charged_document says what it bills",
     )
+    usage_line_use_date = models.DateField(null=True, blank=True, editable=False)
     is_credit = models.BooleanField(default=False)
     is_adjustment = models.BooleanField(default=False, help_text="Use dated before the period (late usage)")
     released = models.BooleanField(
@@ -258,6 +262,13 @@ class InvoiceLine(models.Model):
                 fields=["usage_line", "is_credit"],
                 condition=Q(released=False, corrects__isnull=True),
                 name="usage_line_billed_once",
+            ),
+            # A usage line is named with its use date, on both backends (the composite foreign
+            # key checks the pair on PostgreSQL).
+            models.CheckConstraint(
+                condition=Q(usage_line__isnull=True, usage_line_use_date__isnull=True)
+                | Q(usage_line__isnull=False, usage_line_use_date__isnull=False),
+                name="invoice_line_usage_line_dated",
             ),
         ]
         indexes = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from registry.core.ids import new_public_id
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
@@ -22,9 +23,11 @@ class Case(models.Model):
     performer = models.ForeignKey(
         "parties.Performer", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
+    # With its use date: the foreign key to the partitioned usage lines is composite (usage 0006).
     usage_line = models.ForeignKey(
-        "usage.UsageLine", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        "usage.UsageLine", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_constraint=False
     )
+    usage_line_use_date = models.DateField(null=True, blank=True, editable=False)
     grant = models.ForeignKey(
         "consent.ConsentGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -45,6 +48,13 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(usage_line__isnull=True, usage_line_use_date__isnull=True)
+                | Q(usage_line__isnull=False, usage_line_use_date__isnull=False),
+                name="case_usage_line_dated",
+            ),
+        ]
         indexes = [
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["studio", "kind"]),

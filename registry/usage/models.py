@@ -118,6 +118,10 @@ class SyntheticNotice(models.Model):
 
 
 class UsageLine(models.Model):
+    """One use a studio reported. On PostgreSQL the table is partitioned by the month of
+    `use_date` (registry/usage/partitions.py): its primary key is (id, use_date), what points at
+    a line carries both, and a studio's line ids are kept unique by UsageLineKey."""
+
     report = models.ForeignKey(UsageReport, on_delete=models.PROTECT, related_name="lines")
     # No index of its own: the indexes below that begin with the studio serve its lookups.
     studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -192,7 +196,6 @@ class UsageLine(models.Model):
     class Meta:
         ordering = ["report_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "line_ref"], name="usage_line_ref_unique_per_studio"),
             models.CheckConstraint(condition=Q(units__gt=0), name="usage_units_positive"),
         ]
         indexes = [
@@ -210,3 +213,22 @@ class UsageLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_ref} ({self.kind}, {self.use_date})"
+
+
+class UsageLineKey(models.Model):
+    """A studio's line id, once: what keeps line ids unique per studio whatever their use date.
+
+    A unique index on a partitioned table must include the partition key, and (studio, line id,
+    use date) would take a line resent with another date for a new line; this narrow table holds
+    the rule instead, written in the transaction that stores the lines (services._store_lines).
+    Reports of one studio are serialised (lock_studio) and checked against it first, so a
+    duplicate reaching it is a bug: the primary key refuses it."""
+
+    pk = models.CompositePrimaryKey("studio", "line_ref")
+    # No database constraint: the line itself carries the studio's foreign key, and a check per
+    # key would double that cost on every line of every report.
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    line_ref = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.studio_id}/{self.line_ref}"

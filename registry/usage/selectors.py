@@ -13,7 +13,7 @@ from registry.parties.callers import Caller, visible_to
 from registry.parties.models import Performer, Studio
 from registry.parties.selectors import performers_by_reference
 from registry.terms.models import Agreement
-from registry.usage.models import SyntheticNotice, SyntheticPerformer, UsageLine, UsageReport
+from registry.usage.models import SyntheticNotice, SyntheticPerformer, UsageLine, UsageLineKey, UsageReport
 from registry.usage.rules import LineInput, References
 
 
@@ -102,16 +102,18 @@ def report_references(studio: Studio, lines: list[LineInput]) -> References:
 
 
 def _stored_line_refs(studio: Studio, refs: list[str]) -> frozenset[str]:
-    """Which of these line ids the studio already reported. On PostgreSQL the ids go as one
-    array parameter, each looked up as the first (studio, line_ref) at or after its own, which
-    only the unique index on (studio, line_ref) answers without sorting: a probe per id
-    whatever the statistics say. With `line_ref IN (...)`, or a plain equality probe, a table
-    whose statistics lag its growth (autovacuum off, a studio's first big reports) was read as
-    every line of the studio filtered by the list, once per report or once per id."""
-    connection = connections[router.db_for_read(UsageLine)]
+    """Which of these line ids the studio already reported (UsageLineKey: a line id is the
+    studio's once, whatever its use date). On PostgreSQL the ids go as one array parameter, each
+    looked up as the first (studio, line_ref) at or after its own, which only the key's primary
+    key answers without sorting: a probe per id whatever the statistics say. With
+    `line_ref IN (...)`, or a plain equality probe, a table whose statistics lag its growth
+    (autovacuum off, a studio's first big reports) was read as every line of the studio filtered
+    by the list, once per report or once per id."""
+    connection = connections[router.db_for_read(UsageLineKey)]
     if connection.vendor != "postgresql":
-        return frozenset(UsageLine.objects.filter(studio=studio, line_ref__in=refs).values_list("line_ref", flat=True))
-    table = connection.ops.quote_name(UsageLine._meta.db_table)
+        keys = UsageLineKey.objects.filter(studio=studio, line_ref__in=refs)
+        return frozenset(keys.values_list("line_ref", flat=True))
+    table = connection.ops.quote_name(UsageLineKey._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT r.ref FROM unnest(%s::text[]) AS r(ref) CROSS JOIN LATERAL ("  # noqa: S608 (the model's own table)

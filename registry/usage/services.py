@@ -44,6 +44,7 @@ from registry.usage.models import (
     SyntheticNotice,
     SyntheticPerformer,
     UsageLine,
+    UsageLineKey,
     UsageReport,
 )
 from registry.usage.rules import CONSENT_FOR_KIND, SYNTHETIC_KINDS, LineInput
@@ -372,6 +373,7 @@ def usage_report_submit(
                         studio=studio,
                         performer=performers[violation.performer.pk] if violation.performer is not None else None,
                         usage_line_id=ids[r.given.line_ref],
+                        usage_line_use_date=r.given.use_date,
                         grant=grants[r.grant.pk] if r.grant is not None else None,
                         synthetic_performer=r.synthetic,
                         production_number=r.given.project.production_number,
@@ -407,6 +409,7 @@ def _store_lines(values: list[dict]) -> dict[str, int]:
     """Insert the lines (COPY on PostgreSQL); return the ids of those that cases or notices point
     to, by line ref."""
     copy_insert(UsageLine, values)
+    copy_insert(UsageLineKey, ({"studio_id": v["studio_id"], "line_ref": v["line_ref"]} for v in values))
     wanted = [v["line_ref"] for v in values if v["status"] == LineStatus.VIOLATION or v["kind"] in SYNTHETIC_KINDS]
     if not wanted:
         return {}
@@ -482,6 +485,7 @@ def _synthetic_notice(studio: Studio, r: _Resolved, usage_line_id: int, now: dt.
         studio=studio,
         synthetic_performer=r.synthetic,
         usage_line_id=usage_line_id,
+        usage_line_use_date=r.given.use_date,
         production_number=r.given.project.production_number,
         reason_code="synthetic_in_union_role",
         justification=r.given.justification,
@@ -589,6 +593,7 @@ def exemption_claim_reject(
             studio=line.studio,
             performer=line.performer,
             usage_line_id=line.pk,
+            usage_line_use_date=line.use_date,
             grant=line.grant,
             production_number=line.production_number,
             reason_code=ViolationCode.EXEMPTION_REJECTED,

@@ -1,0 +1,213 @@
+"""Usage lines partitioned by use month on PostgreSQL (issue 24, item 1): the migration over
+lines in several months, the months created ahead with lines moved out of the default partition,
+a studio's line ids unique whatever their dates, the composite foreign keys of invoice lines and
+cases, and detaching a past month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from registry.billing.models import InvoiceLine
+from registry.cases.models import Case
+from registry.core.errors import InvalidInputError, StateConflictError
+from registry.usage import partitions
+from registry.usage.models import UsageLine, UsageLineKey
+from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
+
+pytestmark = pytest.mark.postgres
+
+BEFORE = [
+    ("usage", "0005_line_studio_keyset_index"),
+    ("billing", "0006_invoice_lines_by_invoice_and_id"),
+    ("cases", "0002_initial"),
+]
+
+
+def where(line_id: int) -> str:
+    """The partition a usage line's row is stored in."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM usage_usageline WHERE id = %s", [line_id])
+        return cursor.fetchone()[0]
+
+
+def constraints_checked() -> None:
+    """What the commit would check: the deferred foreign keys, now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def referencing_constraints(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND confrelid = 'usage_usageline'::regclass",
+            [table],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def lines_in_three_months(require_postgres, billed_studio, performer, tvth, august_invoice):
+    """The August 2025 invoice (its line billed) and lines of September and October reported since."""
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(
+        billed_studio.studio,
+        [replica_line("L-9", grant, dt.date(2025, 9, 3)), replica_line("L-10", grant, dt.date(2025, 10, 30))],
+        ref="r-later",
+    )
+    return {line.line_ref: line for line in UsageLine.objects.all()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_back(lines_in_three_months):
+    lines = lines_in_three_months
+    charged = InvoiceLine.objects.get(usage_line=lines["L-1"])
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    assert not partitions.partitioned()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), max(id) FROM usage_usageline")
+        assert cursor.fetchone() == (3, max(line.pk for line in lines.values()))
+    assert referencing_constraints("billing_invoiceline")  # the single-column key is back
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert partitions.partitioned()
+    assert {ref: where(line.pk) for ref, line in lines.items()} == {
+        "L-1": "usage_usageline_p2025_08",
+        "L-9": "usage_usageline_p2025_09",
+        "L-10": "usage_usageline_p2025_10",
+    }
+    months = [p.month for p in partitions.month_partitions()]
+    this_month = dt.date.today().replace(day=1)
+    assert months[:3] == [dt.date(2025, 8, 1), dt.date(2025, 9, 1), dt.date(2025, 10, 1)]
+    assert months[-4] == this_month and len(months) == 7  # the current month and three ahead
+    # Every line kept its id and values; new ids continue after them.
+    assert {line.line_ref: (line.pk, line.use_date, line.units) for line in UsageLine.objects.all()} == {
+        ref: (line.pk, line.use_date, line.units) for ref, line in lines.items()
+    }
+    assert set(UsageLineKey.objects.values_list("line_ref", flat=True)) == {"L-1", "L-9", "L-10"}
+    charged.refresh_from_db()
+    assert (charged.usage_line_id, charged.usage_line_use_date) == (lines["L-1"].pk, dt.date(2025, 8, 12))
+    assert referencing_constraints("billing_invoiceline") == {
+        "invoice_line_usage_line_fk": "FOREIGN KEY (usage_line_id, usage_line_use_date) REFERENCES "
+        "usage_usageline(id, use_date) MATCH FULL DEFERRABLE INITIALLY DEFERRED"
+    }
+    assert list(referencing_constraints("cases_case")) == ["case_usage_line_fk"]
+    grant = lines["L-1"].grant
+    report(lines["L-1"].studio, [replica_line("L-11", grant, dt.date(2025, 8, 20))], ref="r-after")
+    assert UsageLine.objects.get(line_ref="L-11").pk > max(line.pk for line in lines.values())
+
+
+def test_a_month_without_its_partition_waits_in_the_default_one_until_the_task_gives_it_one(
+    require_postgres, august_invoice, billed_studio, performer, tvth
+):
+    billed = UsageLine.objects.get()
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
+    waiting = UsageLine.objects.get(line_ref="L-9")
+    # The test database was migrated with partitions from this month on.
+    assert where(billed.pk) == where(waiting.pk) == "usage_usageline_default"
+    assert partitions.months_in_default() == [dt.date(2025, 8, 1), dt.date(2025, 9, 1)]
+
+    created = partitions.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1)
+
+    assert created == [dt.date(2025, 9, 1), dt.date(2028, 1, 1), dt.date(2028, 2, 1)]
+    assert where(waiting.pk) == "usage_usageline_p2025_09"
+    # The billed line cannot move (its invoice line names it in the default partition): it stays,
+    # read and named as before.
+    assert where(billed.pk) == "usage_usageline_default"
+    assert partitions.months_in_default() == [dt.date(2025, 8, 1)]
+    constraints_checked()
+    assert InvoiceLine.objects.get(usage_line=billed).usage_line_use_date == billed.use_date
+    assert partitions.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1) == []  # nothing left to do
+
+
+def test_the_beat_task_gives_waiting_lines_their_month(require_postgres, billed_studio, performer, tvth):
+    from registry.usage.tasks import ensure_partitions
+
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
+
+    assert ensure_partitions.apply().get() == ["2025-09"]
+    assert where(UsageLine.objects.get().pk) == "usage_usageline_p2025_09"
+
+
+def test_a_line_id_is_the_studios_once_whatever_its_date(require_postgres, studio):
+    UsageLineKey.objects.create(studio=studio.studio, line_ref="L-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UsageLineKey.objects.create(studio=studio.studio, line_ref="L-1")
+
+
+def test_an_invoice_line_must_name_its_usage_line_with_that_lines_date(require_postgres, august_invoice):
+    charged = InvoiceLine.objects.get(usage_line__isnull=False)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvoiceLine.objects.filter(pk=charged.pk).update(usage_line_use_date=dt.date(2025, 8, 13))
+        constraints_checked()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InvoiceLine.objects.filter(pk=charged.pk).update(usage_line_use_date=None)  # both or neither
+
+
+def test_a_case_names_a_line_with_its_date(require_postgres, august_invoice, studio):
+    line = UsageLine.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.create(
+            kind="violation",
+            studio=line.studio,
+            usage_line=line,
+            usage_line_use_date=dt.date(2024, 1, 1),
+            reason_code="x",
+            summary="x",
+        )
+        constraints_checked()
+
+
+def test_detaching_refuses_the_current_month_and_months_whose_lines_are_billed(
+    require_postgres, billed_studio, performer, tvth, django_capture_on_commit_callbacks
+):
+    assert partitions.ensure_month(dt.date(2025, 8, 1))
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    assert where(UsageLine.objects.get().pk) == "usage_usageline_p2025_08"
+
+    with pytest.raises(InvalidInputError):
+        partitions.detach_month(dt.date.today())
+    with pytest.raises(StateConflictError, match="named by 1 invoice line:"):
+        partitions.detach_month(dt.date(2025, 8, 1))
+    with pytest.raises(StateConflictError, match="No partition"):
+        partitions.detach_month(dt.date(2020, 1, 1))
+    assert UsageLine.objects.count() == 1
+
+
+def test_a_past_month_no_record_names_is_detached_with_its_lines(require_postgres, billed_studio, performer, tvth):
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
+    out = StringIO()
+    call_command("usage_partitions", "--ensure", stdout=out)
+    assert "2025-09" in out.getvalue()
+
+    call_command("usage_partitions", "--detach", "2025-09", stdout=out)
+
+    assert "usage_usageline_p2025_09" in out.getvalue()
+    assert not UsageLine.objects.filter(line_ref="L-9").exists()
+    with connection.cursor() as cursor:  # the month's rows are in their own table, to archive
+        cursor.execute("SELECT line_ref FROM usage_usageline_p2025_09")
+        assert cursor.fetchall() == [("L-9",)]
+    # Its line id stays the studio's: a report cannot reuse it.
+    assert UsageLineKey.objects.filter(line_ref="L-9").exists()
+
+
+def test_the_command_explains_what_it_refuses(require_postgres):
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("usage_partitions", "--detach", "September")
+    with pytest.raises(CommandError, match="past month"):
+        call_command("usage_partitions", "--detach", f"{dt.date.today():%Y-%m}")
