@@ -344,8 +344,8 @@ CELERY_BEAT_SCHEDULE = {
     "tlog-submit-to-witnesses": {"task": "tlog.submit_to_witnesses", "schedule": 300.0},
     # Every consent check is kept (DOMAIN.md 2.14): buffered in Redis, moved to the table in bulk.
     "consent-flush-check-log": {"task": "consent.flush_check_log", "schedule": 5.0},
-    # Usage lines' monthly partitions on PostgreSQL, created ahead (registry/usage/partitions.py).
-    "usage-ensure-partitions": {"task": "usage.ensure_partitions", "schedule": crontab(minute=15, hour=0)},
+    # Monthly partitions on PostgreSQL (usage lines, kept checks), created ahead (registry/core/partitions.py).
+    "core-ensure-partitions": {"task": "core.ensure_partitions", "schedule": crontab(minute=15, hour=0)},
 }
 # Where consent checks wait to be written (registry/consent/check_log.py); empty: written at once.
 CHECK_LOG_REDIS_URL = env_str("CHECK_LOG_REDIS_URL") or env_str("REDIS_URL")

@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from bench.consent_check import fixtures as grant_fixtures
 from registry.core.bulk import copy_insert
-from registry.usage import partitions
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageLineKey, UsageReport
+from registry.usage.partitions import USAGE_LINES
 
 # Grant use -> the usage kind billed against it.
 KIND_FOR_USE = {
@@ -117,7 +117,7 @@ def load(*, n_lines: int, builder: grant_fixtures.Builder, period: dt.date, seed
     billable = 0
     # The period's month has its partition before its lines arrive, as the daily task leaves it
     # (a month ahead of today's is created by migration; an older one would land in the default).
-    partitions.ensure_month(period)
+    USAGE_LINES.ensure_month(period)
     with transaction.atomic():
         synthetics = SyntheticPerformer.objects.bulk_create(
             SyntheticPerformer(

@@ -499,7 +499,10 @@ class ConsentCheckRecord(models.Model):
     not one audit event each; a check with `record: true` also has its audit event (`receipt`).
     """
 
-    ref = models.CharField(max_length=32, unique=True, help_text="Written once: a replayed flush skips it")
+    # Unique with checked_at, not alone: on PostgreSQL the table is partitioned by month of
+    # checked_at (registry/consent/partitions.py), and a unique index must include that column.
+    # A replayed flush repeats both, so it still skips what is stored.
+    ref = models.CharField(max_length=32, help_text="Written once: a replayed flush skips it")
     studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_index=False)
     performer = models.ForeignKey("parties.Performer", on_delete=models.PROTECT, related_name="+", db_index=False)
     checked_at = models.DateTimeField()
@@ -515,6 +518,7 @@ class ConsentCheckRecord(models.Model):
 
     class Meta:
         ordering = ["-checked_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["ref", "checked_at"], name="check_record_written_once")]
         indexes = [
             # Pages are read newest first by id (ids follow the order checks were made).
             models.Index(fields=["performer", "-id"], name="check_record_performer"),

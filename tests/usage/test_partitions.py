@@ -16,8 +16,8 @@ from django.db.migrations.executor import MigrationExecutor
 from registry.billing.models import InvoiceLine
 from registry.cases.models import Case
 from registry.core.errors import InvalidInputError, StateConflictError
-from registry.usage import partitions
 from registry.usage.models import UsageLine, UsageLineKey
+from registry.usage.partitions import USAGE_LINES
 from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
 
 pytestmark = pytest.mark.postgres
@@ -71,7 +71,7 @@ def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_b
     charged = InvoiceLine.objects.get(usage_line=lines["L-1"])
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
-    assert not partitions.partitioned()
+    assert not USAGE_LINES.partitioned()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), max(id) FROM usage_usageline")
         assert cursor.fetchone() == (3, max(line.pk for line in lines.values()))
@@ -80,13 +80,13 @@ def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_b
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert partitions.partitioned()
+    assert USAGE_LINES.partitioned()
     assert {ref: where(line.pk) for ref, line in lines.items()} == {
         "L-1": "usage_usageline_p2025_08",
         "L-9": "usage_usageline_p2025_09",
         "L-10": "usage_usageline_p2025_10",
     }
-    months = [p.month for p in partitions.month_partitions()]
+    months = [p.month for p in USAGE_LINES.month_partitions()]
     this_month = dt.date.today().replace(day=1)
     assert months[:3] == [dt.date(2025, 8, 1), dt.date(2025, 9, 1), dt.date(2025, 10, 1)]
     assert months[-4] == this_month and len(months) == 7  # the current month and three ahead
@@ -116,28 +116,28 @@ def test_a_month_without_its_partition_waits_in_the_default_one_until_the_task_g
     waiting = UsageLine.objects.get(line_ref="L-9")
     # The test database was migrated with partitions from this month on.
     assert where(billed.pk) == where(waiting.pk) == "usage_usageline_default"
-    assert partitions.months_in_default() == [dt.date(2025, 8, 1), dt.date(2025, 9, 1)]
+    assert USAGE_LINES.months_in_default() == [dt.date(2025, 8, 1), dt.date(2025, 9, 1)]
 
-    created = partitions.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1)
+    created = USAGE_LINES.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1)
 
     assert created == [dt.date(2025, 9, 1), dt.date(2028, 1, 1), dt.date(2028, 2, 1)]
     assert where(waiting.pk) == "usage_usageline_p2025_09"
     # The billed line cannot move (its invoice line names it in the default partition): it stays,
     # read and named as before.
     assert where(billed.pk) == "usage_usageline_default"
-    assert partitions.months_in_default() == [dt.date(2025, 8, 1)]
+    assert USAGE_LINES.months_in_default() == [dt.date(2025, 8, 1)]
     constraints_checked()
     assert InvoiceLine.objects.get(usage_line=billed).usage_line_use_date == billed.use_date
-    assert partitions.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1) == []  # nothing left to do
+    assert USAGE_LINES.ensure_partitions(today=dt.date(2028, 1, 20), ahead=1) == []  # nothing left to do
 
 
 def test_the_beat_task_gives_waiting_lines_their_month(require_postgres, billed_studio, performer, tvth):
-    from registry.usage.tasks import ensure_partitions
+    from registry.core.tasks import ensure_partitions
 
     grant = past_grant(billed_studio.studio, performer.performer, tvth)
     report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
 
-    assert ensure_partitions.apply().get() == ["2025-09"]
+    assert ensure_partitions.apply().get() == {"kept checks": [], "usage lines": ["2025-09"]}
     assert where(UsageLine.objects.get().pk) == "usage_usageline_p2025_09"
 
 
@@ -173,18 +173,18 @@ def test_a_case_names_a_line_with_its_date(require_postgres, august_invoice, stu
 def test_detaching_refuses_the_current_month_and_months_whose_lines_are_billed(
     require_postgres, billed_studio, performer, tvth, django_capture_on_commit_callbacks
 ):
-    assert partitions.ensure_month(dt.date(2025, 8, 1))
+    assert USAGE_LINES.ensure_month(dt.date(2025, 8, 1))
     grant = past_grant(billed_studio.studio, performer.performer, tvth)
     report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
     bill(AUGUST, django_capture_on_commit_callbacks)
     assert where(UsageLine.objects.get().pk) == "usage_usageline_p2025_08"
 
     with pytest.raises(InvalidInputError):
-        partitions.detach_month(dt.date.today())
+        USAGE_LINES.detach_month(dt.date.today())
     with pytest.raises(StateConflictError, match="named by 1 invoice line:"):
-        partitions.detach_month(dt.date(2025, 8, 1))
+        USAGE_LINES.detach_month(dt.date(2025, 8, 1))
     with pytest.raises(StateConflictError, match="No partition"):
-        partitions.detach_month(dt.date(2020, 1, 1))
+        USAGE_LINES.detach_month(dt.date(2020, 1, 1))
     assert UsageLine.objects.count() == 1
 
 
@@ -192,10 +192,10 @@ def test_a_past_month_no_record_names_is_detached_with_its_lines(require_postgre
     grant = past_grant(billed_studio.studio, performer.performer, tvth)
     report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
     out = StringIO()
-    call_command("usage_partitions", "--ensure", stdout=out)
-    assert "2025-09" in out.getvalue()
+    call_command("partitions", "--ensure", stdout=out)
+    assert "created 2025-09" in out.getvalue()
 
-    call_command("usage_partitions", "--detach", "2025-09", stdout=out)
+    call_command("partitions", "--detach", "usage lines", "2025-09", stdout=out)
 
     assert "usage_usageline_p2025_09" in out.getvalue()
     assert not UsageLine.objects.filter(line_ref="L-9").exists()
@@ -208,6 +208,8 @@ def test_a_past_month_no_record_names_is_detached_with_its_lines(require_postgre
 
 def test_the_command_explains_what_it_refuses(require_postgres):
     with pytest.raises(CommandError, match="YYYY-MM"):
-        call_command("usage_partitions", "--detach", "September")
+        call_command("partitions", "--detach", "usage lines", "September")
     with pytest.raises(CommandError, match="past month"):
-        call_command("usage_partitions", "--detach", f"{dt.date.today():%Y-%m}")
+        call_command("partitions", "--detach", "usage lines", f"{dt.date.today():%Y-%m}")
+    with pytest.raises(CommandError, match="not kept by month: one of 'kept checks', 'usage lines'"):
+        call_command("partitions", "--detach", "invoices", "2025-01")
