@@ -300,10 +300,12 @@ def invoice_line(
         "invoice_id": invoice.pk,
         "usage_line_id": use.pk,
         "usage_line_use_date": use.use_date,
+        "month": use.use_date.replace(day=1),
         "is_credit": credit,
         "is_adjustment": use.use_date < period,
         "released": False,
         "corrects_id": corrects.pk if corrects else None,
+        "corrects_month": corrects.month if corrects else None,
         "performer_id": use.performer_id,
         "grant_id": use.grant_id,
         "token_jti": use.grant_public_id,
@@ -636,6 +638,7 @@ def residuals_invoice_issue(
         lines.append(
             InvoiceLine(
                 invoice=invoice,
+                month=invoice.period,
                 usage_line=None,
                 performer=charge.performer,
                 grant_id=charge.grant_id,

@@ -105,6 +105,7 @@ def interest_note_issue(
             lines.append(
                 InvoiceLine(
                     invoice=note,
+                    month=note.period,
                     charged_document=document,
                     agreement_id=document.terms_agreement_id,
                     terms_used=document.payment_terms,

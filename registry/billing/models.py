@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import TruncMonth
 
 from registry.core.ids import new_public_id
 from registry.core.vocabulary.billing import (
@@ -203,6 +204,8 @@ class InvoiceLine(models.Model):
     released = models.BooleanField(
         default=False, help_text="Its document was voided: the usage line may be billed (or credited) again"
     )
+    # Invoice lines are partitioned by `month` on PostgreSQL: a debit line names its charge by
+    # (corrects, corrects_month), a composite key declared by migration (billing 0008).
     corrects = models.ForeignKey(
         "self",
         null=True,
@@ -210,7 +213,13 @@ class InvoiceLine(models.Model):
         on_delete=models.PROTECT,
         related_name="debits",
         db_index=False,
+        db_constraint=False,
         help_text="For a debit note line: the charged line it adds to",
+    )
+    corrects_month = models.DateField(null=True, blank=True, editable=False)
+    month = models.DateField(
+        editable=False,
+        help_text="The month the line is kept under: its usage line's month of use, else its document's period",
     )
     performer = models.ForeignKey(
         "parties.Performer",
@@ -258,10 +267,21 @@ class InvoiceLine(models.Model):
             # A usage line is charged at most once and credited at most once, on documents that
             # stand: a voided document's lines are released, and a debit note's lines add to a
             # charge rather than repeat it.
+            # With the month, which the usage line decides: a unique index on a partitioned
+            # table includes its partition key.
             models.UniqueConstraint(
-                fields=["usage_line", "is_credit"],
+                fields=["usage_line", "is_credit", "month"],
                 condition=Q(released=False, corrects__isnull=True),
                 name="usage_line_billed_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(usage_line_use_date__isnull=True) | Q(month=TruncMonth("usage_line_use_date")),
+                name="invoice_line_month_of_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True, corrects_month__isnull=True)
+                | Q(corrects__isnull=False, corrects_month__isnull=False),
+                name="invoice_line_correction_dated",
             ),
             # A usage line is named with its use date, on both backends (the composite foreign
             # key checks the pair on PostgreSQL).

@@ -209,6 +209,19 @@ class MonthlyTable:
                     month=f"{month:%Y-%m}",
                 )
             cursor.execute(f"ALTER TABLE {self.table} DETACH PARTITION {name}")
+            # An archive keeps no foreign keys: they would hold the rows it names in place (a
+            # detached month of invoice lines would keep its usage lines' month from leaving).
+            # Dropping a key alters the table it points at, which PostgreSQL refuses while checks
+            # deferred to the commit wait on it: they run now (in a transaction of its own, none wait).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0",
+                [name],
+            )
+            for (key,) in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {name} DROP CONSTRAINT "{key}"')
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return name
 
     # --- Helpers -------------------------------------------------------------------------------
@@ -291,7 +304,10 @@ def _set_aside(cursor, table: str, old: str) -> tuple[list, list]:
     )
     indexes = cursor.fetchall()
     cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+        # Declared keys only: a key to a partitioned table has a clone per partition it points
+        # at (conparentid set), which PostgreSQL makes again with the key.
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0",
         [table],
     )
     foreign_keys = cursor.fetchall()

@@ -258,6 +258,8 @@ def test_a_debit_note_bills_the_difference_of_a_corrected_line(august_invoice, p
         Decimal("3015.32"),
     )
     line = note.lines.get()
+    # Kept under its charge's month (the usage line's), and naming the charge with it.
+    assert (line.month, line.corrects_month) == (charge.month, charge.month) == (AUGUST, AUGUST)
     assert (line.corrects, line.usage_line_id, line.grant_id, line.token_jti) == (
         charge,
         charge.usage_line_id,

@@ -332,6 +332,7 @@ def test_interest_over_a_month_boundary_and_a_leap_day_on_one_note(august_invoic
     assert february.total == D("26.53")
     line = february.lines.get()
     assert line.charged_document == invoice
+    assert line.month == dt.date(2028, 2, 1)  # a line that bills no usage is kept under its note's period
     assert line.explanation == (
         "4,522.98 x 1% x 12/365 x 9 days (2028-02-01 to 2028-02-09) + "
         "2,000.00 x 1% x 12/365 x 20 days (2028-02-10 to 2028-02-29) = 26.53 USD"

@@ -54,6 +54,7 @@ def checks_across_a_month_end(require_postgres, studio, performer):
 
 def test_every_monthly_table_is_declared_once():
     assert {name: (t.table, t.column) for name, t in monthly_tables().items()} == {
+        "invoice lines": ("billing_invoiceline", "month"),
         "kept checks": ("consent_consentcheckrecord", "checked_at"),
         "usage lines": ("usage_usageline", "use_date"),
     }
@@ -116,6 +117,7 @@ def test_the_command_lists_each_table_and_what_waits(checks_across_a_month_end):
     out = StringIO()
     call_command("partitions", stdout=out)
     text = out.getvalue()
+    assert "invoice lines (billing_invoiceline, by month):" in text
     assert "kept checks (consent_consentcheckrecord, by checked_at):" in text
     assert "usage lines (usage_usageline, by use_date):" in text
     assert "in the default partition (moved by --ensure or the daily task): 2025-09, 2025-10" in text

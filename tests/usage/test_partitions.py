@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from registry.billing.models import InvoiceLine
+from registry.billing.partitions import INVOICE_LINES
 from registry.cases.models import Case
 from registry.core.errors import InvalidInputError, StateConflictError
 from registry.usage.models import UsageLine, UsageLineKey
@@ -33,6 +34,12 @@ def where(line_id: int) -> str:
     """The partition a usage line's row is stored in."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT tableoid::regclass::text FROM usage_usageline WHERE id = %s", [line_id])
+        return cursor.fetchone()[0]
+
+
+def invoice_line_where(line: InvoiceLine) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM billing_invoiceline WHERE id = %s", [line.pk])
         return cursor.fetchone()[0]
 
 
@@ -97,6 +104,8 @@ def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_b
     assert set(UsageLineKey.objects.values_list("line_ref", flat=True)) == {"L-1", "L-9", "L-10"}
     charged.refresh_from_db()
     assert (charged.usage_line_id, charged.usage_line_use_date) == (lines["L-1"].pk, dt.date(2025, 8, 12))
+    # The invoice line follows its usage line's month.
+    assert (charged.month, invoice_line_where(charged)) == (dt.date(2025, 8, 1), "billing_invoiceline_p2025_08")
     assert referencing_constraints("billing_invoiceline") == {
         "invoice_line_usage_line_fk": "FOREIGN KEY (usage_line_id, usage_line_use_date) REFERENCES "
         "usage_usageline(id, use_date) MATCH FULL DEFERRABLE INITIALLY DEFERRED"
@@ -137,7 +146,7 @@ def test_the_beat_task_gives_waiting_lines_their_month(require_postgres, billed_
     grant = past_grant(billed_studio.studio, performer.performer, tvth)
     report(billed_studio.studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-sept")
 
-    assert ensure_partitions.apply().get() == {"kept checks": [], "usage lines": ["2025-09"]}
+    assert ensure_partitions.apply().get() == {"invoice lines": [], "kept checks": [], "usage lines": ["2025-09"]}
     assert where(UsageLine.objects.get().pk) == "usage_usageline_p2025_09"
 
 
@@ -211,5 +220,33 @@ def test_the_command_explains_what_it_refuses(require_postgres):
         call_command("partitions", "--detach", "usage lines", "September")
     with pytest.raises(CommandError, match="past month"):
         call_command("partitions", "--detach", "usage lines", f"{dt.date.today():%Y-%m}")
-    with pytest.raises(CommandError, match="not kept by month: one of 'kept checks', 'usage lines'"):
+    with pytest.raises(CommandError, match="not kept by month: one of 'invoice lines', 'kept checks', 'usage lines'"):
         call_command("partitions", "--detach", "invoices", "2025-01")
+
+
+def test_a_month_of_invoice_lines_leaves_first_then_its_usage_lines(
+    require_postgres, billed_studio, performer, tvth, django_capture_on_commit_callbacks
+):
+    for table in (USAGE_LINES, INVOICE_LINES):
+        assert table.ensure_month(AUGUST)
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    charged = InvoiceLine.objects.get()
+    assert (charged.month, invoice_line_where(charged)) == (AUGUST, "billing_invoiceline_p2025_08")
+    with pytest.raises(StateConflictError, match="named by 1 invoice line:"):
+        USAGE_LINES.detach_month(AUGUST)
+
+    out = StringIO()
+    call_command("partitions", "--detach", "invoice lines", "2025-08", stdout=out)
+    call_command("partitions", "--detach", "usage lines", "2025-08", stdout=out)
+
+    assert not InvoiceLine.objects.exists() and not UsageLine.objects.exists()
+    with connection.cursor() as cursor:  # both months are tables of their own, with no keys left
+        cursor.execute("SELECT usage_line_id FROM billing_invoiceline_p2025_08")
+        assert cursor.fetchall() == [(charged.usage_line_id,)]
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN "
+            "('billing_invoiceline_p2025_08'::regclass, 'usage_usageline_p2025_08'::regclass)"
+        )
+        assert cursor.fetchone() == (0,)
