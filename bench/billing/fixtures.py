@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from bench.consent_check import fixtures as grant_fixtures
 from registry.core.bulk import copy_insert
+from registry.core.partitions import monthly_tables
 from registry.usage.models import SyntheticPerformer, UsageLine, UsageLineKey, UsageReport
-from registry.usage.partitions import USAGE_LINES
 
 # Grant use -> the usage kind billed against it.
 KIND_FOR_USE = {
@@ -115,9 +115,10 @@ def load(*, n_lines: int, builder: grant_fixtures.Builder, period: dt.date, seed
     days = calendar.monthrange(period.year, period.month)[1]
     now = timezone.now()
     billable = 0
-    # The period's month has its partition before its lines arrive, as the daily task leaves it
-    # (a month ahead of today's is created by migration; an older one would land in the default).
-    USAGE_LINES.ensure_month(period)
+    # The period's month has its partitions (usage lines, the invoice lines billing them) before
+    # its lines arrive, as the daily task leaves them: an older month would land in the default.
+    for table in monthly_tables().values():
+        table.ensure_month(period)
     with transaction.atomic():
         synthetics = SyntheticPerformer.objects.bulk_create(
             SyntheticPerformer(

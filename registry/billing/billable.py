@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import DateField, Exists, ExpressionWrapper, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast, TruncMonth
 
 from registry.billing import rating
 from registry.billing.models import InvoiceLine
@@ -20,12 +21,20 @@ from registry.usage.models import UsageLine
 STANDING = {"released": False, "corrects__isnull": True}
 
 
+def _of_the_line() -> dict:
+    """The outer usage line's invoice lines, in the month they are kept under (its month of use):
+    on PostgreSQL a probe then reads that month's partition, not every month's."""
+    use_date = ExpressionWrapper(OuterRef("use_date"), output_field=DateField())
+    # Cast: PostgreSQL's date_trunc gives a timestamp, and only a date prunes partitions by month.
+    return {"usage_line": OuterRef("pk"), "month": Cast(TruncMonth(use_date), DateField())}
+
+
 def _charged(**filters) -> QuerySet[InvoiceLine]:
-    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=False, **STANDING, **filters)
+    return InvoiceLine.objects.filter(**_of_the_line(), is_credit=False, **STANDING, **filters)
 
 
 def _credited() -> QuerySet[InvoiceLine]:
-    return InvoiceLine.objects.filter(usage_line=OuterRef("pk"), is_credit=True, **STANDING)
+    return InvoiceLine.objects.filter(**_of_the_line(), is_credit=True, **STANDING)
 
 
 def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:

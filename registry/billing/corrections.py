@@ -34,6 +34,7 @@ from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor
 from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
+from registry.core.partitions import first_of_month
 from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
 from registry.core.vocabulary.consent import CompensationUnit
 from registry.usage.models import UsageLine
@@ -273,7 +274,11 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
             problems=[FieldProblem(f"{field_name}.line", "not_on_original", f"Not a charge on {original.number}.")],
         )
     line = charge.usage_line
-    credit = InvoiceLine.objects.filter(usage_line=line, is_credit=True, **STANDING).select_related("invoice").first()
+    credit = (
+        InvoiceLine.objects.filter(usage_line=line, month=first_of_month(line.use_date), is_credit=True, **STANDING)
+        .select_related("invoice")
+        .first()
+    )
     if credit is not None:
         raise StateConflictError(
             f"Usage line {line.line_ref} was retracted and credited on {credit.invoice.number}: nothing to debit."

@@ -34,6 +34,7 @@ from registry.billing.rating_inputs import (
 from registry.core.actors import Actor
 from registry.core.bulk import EncodedJson, copy_insert
 from registry.core.errors import StateConflictError
+from registry.core.partitions import first_of_month
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
 from registry.core.vocabulary.consent import CompensationUnit
 from registry.core.vocabulary.reference import Confidence
@@ -300,7 +301,7 @@ def invoice_line(
         "invoice_id": invoice.pk,
         "usage_line_id": use.pk,
         "usage_line_use_date": use.use_date,
-        "month": use.use_date.replace(day=1),
+        "month": first_of_month(use.use_date),
         "is_credit": credit,
         "is_adjustment": use.use_date < period,
         "released": False,

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from registry.audit.selectors import audit_events_for_performer
 from registry.billing import rating
-from registry.billing.models import InvoiceLine, Posting
+from registry.billing.billable import without_standing_charge
+from registry.billing.models import Posting
 from registry.billing.money import round_money
 from registry.cases.models import Case
 from registry.consent.models import ConsentGrant, ConsentRequest
@@ -38,13 +39,11 @@ def erasure_requests_of(performer: Performer) -> QuerySet[ErasureRequest]:
 
 # --- What obliges the registry to keep the data ------------------------------------------------
 def unbilled_lines(performer: Performer) -> QuerySet[UsageLine]:
-    """Accepted, billable lines about the performer with no standing charge yet."""
-    charged = InvoiceLine.objects.filter(
-        usage_line=OuterRef("pk"), is_credit=False, released=False, corrects__isnull=True
+    """Accepted, billable lines about the performer with no standing charge yet (billing's own
+    test of a standing charge)."""
+    return without_standing_charge(
+        UsageLine.objects.filter(performer=performer, status=LineStatus.ACCEPTED, kind__in=list(rating.RATERS))
     )
-    return UsageLine.objects.filter(
-        performer=performer, status=LineStatus.ACCEPTED, kind__in=list(rating.RATERS)
-    ).filter(~Exists(charged))
 
 
 def owed_to(performer: Performer) -> dict[str, Decimal]:
