@@ -49,8 +49,9 @@ class CaseAdmin(admin.ModelAdmin):
         "synthetic_performer__name",
     ]
     date_hierarchy = "opened_at"
-    # The related records are shown as links to their own admin pages (see `links`).
-    readonly_fields = ["links", *[f.name for f in Case._meta.fields]]
+    # The related records are shown as links to their own admin pages (see `links`); the usage
+    # line's use date is only the second half of its key (the line's own page shows it).
+    readonly_fields = ["links", *[f.name for f in Case._meta.fields if f.name != "usage_line_use_date"]]
     list_select_related = ["studio", "performer", "assigned_to"]
     actions = ["investigate"]
     change_form_template = "admin/cases/case/change_form.html"
