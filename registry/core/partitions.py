@@ -296,6 +296,10 @@ def unpartition_table(cursor, *, table: str) -> None:
 
 def _set_aside(cursor, table: str, old: str) -> tuple[list, list]:
     """Rename the table out of the way and free its index names; return what to rebuild."""
+    # ALTER TABLE refuses a table with checks deferred to the commit (rows a data migration just
+    # wrote twice): run them now. The rebuild's own keys are added after its rows, so none wait.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(
         "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "

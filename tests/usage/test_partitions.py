@@ -6,6 +6,7 @@ cases, and detaching a past month."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from registry.billing import services as billing_services
 from registry.billing.models import InvoiceLine
 from registry.billing.partitions import INVOICE_LINES
 from registry.cases.models import Case
@@ -20,6 +22,7 @@ from registry.core.errors import InvalidInputError, StateConflictError
 from registry.usage.models import UsageLine, UsageLineKey
 from registry.usage.partitions import USAGE_LINES
 from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
+from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.postgres
 
@@ -75,7 +78,15 @@ def lines_in_three_months(require_postgres, billed_studio, performer, tvth, augu
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_back(lines_in_three_months):
     lines = lines_in_three_months
-    charged = InvoiceLine.objects.get(usage_line=lines["L-1"])
+    charged = InvoiceLine.objects.get(usage_line=lines["L-1"], corrects=None)
+    # A debit note on it: its line names the charge, which the migration dates with its month.
+    billing_services.debit_note_issue(
+        original=charged.invoice,
+        corrections=[billing_services.Correction(line=charged, estimated_days=Decimal("5"))],
+        reason="Production audit",
+        actor=SYSTEM,
+    )
+    debit = InvoiceLine.objects.get(corrects=charged)
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     assert not USAGE_LINES.partitioned()
@@ -104,8 +115,12 @@ def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_b
     assert set(UsageLineKey.objects.values_list("line_ref", flat=True)) == {"L-1", "L-9", "L-10"}
     charged.refresh_from_db()
     assert (charged.usage_line_id, charged.usage_line_use_date) == (lines["L-1"].pk, dt.date(2025, 8, 12))
-    # The invoice line follows its usage line's month.
+    # The invoice lines follow their usage line's month; the debit line names its charge with it.
     assert (charged.month, invoice_line_where(charged)) == (dt.date(2025, 8, 1), "billing_invoiceline_p2025_08")
+    debit.refresh_from_db()
+    assert (debit.corrects_id, debit.corrects_month, debit.month) == (charged.pk, AUGUST, AUGUST)
+    assert invoice_line_where(debit) == "billing_invoiceline_p2025_08"
+    assert list(referencing_constraints("billing_invoiceline")) == ["invoice_line_usage_line_fk"]
     assert referencing_constraints("billing_invoiceline") == {
         "invoice_line_usage_line_fk": "FOREIGN KEY (usage_line_id, usage_line_use_date) REFERENCES "
         "usage_usageline(id, use_date) MATCH FULL DEFERRABLE INITIALLY DEFERRED"
