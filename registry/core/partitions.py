@@ -337,10 +337,15 @@ def _restore(cursor, table: str, indexes: list, foreign_keys: list) -> None:
 
 
 def _move_rows(cursor, table: str, old: str) -> None:
-    """Copy the rows (ids kept), let new ids follow them, drop the old table."""
+    """Copy the rows (ids kept), let new ids continue where the old table's left off (past any id
+    it ever gave, stored or not: an id once handed out may be named somewhere), drop the old table."""
     cursor.execute(f"INSERT INTO {table} OVERRIDING SYSTEM VALUE SELECT * FROM {old}")  # noqa: S608
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [old])
+    sequence = cursor.fetchone()[0]
+    cursor.execute(f"SELECT last_value + 1 FROM {sequence}")  # noqa: S608 (PostgreSQL's own name)
+    after_sequence = cursor.fetchone()[0]
     cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {old}")  # noqa: S608
-    cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART WITH {cursor.fetchone()[0]}")
+    cursor.execute(f"ALTER TABLE {table} ALTER COLUMN id RESTART WITH {max(after_sequence, cursor.fetchone()[0])}")
     cursor.execute(f"DROP TABLE {old}")
 
 

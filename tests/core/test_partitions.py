@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from registry.consent import check_log
@@ -126,6 +126,9 @@ def test_the_command_lists_each_table_and_what_waits(checks_across_a_month_end):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_every_check_in_its_month_and_back(checks_across_a_month_end):
     september, october = checks_across_a_month_end
+    with pytest.raises(RuntimeError), transaction.atomic():  # an id handed out, its row rolled back
+        handed_out = kept(september.studio, september.performer, "c-gone", dt.datetime.now(tz=UTC)).pk
+        raise RuntimeError
     executor = MigrationExecutor(connection)
     executor.migrate([("consent", "0005_consent_scope_and_check_records")])
     assert not KEPT_CHECKS.partitioned()
@@ -142,5 +145,5 @@ def test_the_migration_keeps_every_check_in_its_month_and_back(checks_across_a_m
         (october.pk, "c-oct"),
     ]
     later = kept(september.studio, september.performer, "c-new", dt.datetime.now(tz=UTC))
-    assert later.pk > october.pk
+    assert later.pk > handed_out > october.pk  # no id is handed out twice
     assert where(later) == f"consent_consentcheckrecord_p{dt.datetime.now(tz=UTC):%Y_%m}"
