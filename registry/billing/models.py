@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import TruncMonth
 
 from registry.core.ids import new_public_id
+from registry.core.partitions import both_or_neither
 from registry.core.vocabulary.billing import (
     AccountKind,
     DocumentType,
@@ -279,16 +280,12 @@ class InvoiceLine(models.Model):
                 name="invoice_line_month_of_use",
             ),
             models.CheckConstraint(
-                condition=Q(corrects__isnull=True, corrects_month__isnull=True)
-                | Q(corrects__isnull=False, corrects_month__isnull=False),
-                name="invoice_line_correction_dated",
+                condition=both_or_neither("corrects", "corrects_month"), name="invoice_line_correction_dated"
             ),
             # A usage line is named with its use date, on both backends (the composite foreign
             # key checks the pair on PostgreSQL).
             models.CheckConstraint(
-                condition=Q(usage_line__isnull=True, usage_line_use_date__isnull=True)
-                | Q(usage_line__isnull=False, usage_line_use_date__isnull=False),
-                name="invoice_line_usage_line_dated",
+                condition=both_or_neither("usage_line", "usage_line_use_date"), name="invoice_line_usage_line_dated"
             ),
         ]
         indexes = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from registry.core.ids import new_public_id
+from registry.core.partitions import both_or_neither
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
 
 
@@ -50,9 +50,7 @@ class Case(models.Model):
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(usage_line__isnull=True, usage_line_use_date__isnull=True)
-                | Q(usage_line__isnull=False, usage_line_use_date__isnull=False),
-                name="case_usage_line_dated",
+                condition=both_or_neither("usage_line", "usage_line_use_date"), name="case_usage_line_dated"
             ),
         ]
         indexes = [

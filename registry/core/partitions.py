@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -45,6 +46,37 @@ def first_of_month(day: dt.date) -> dt.date:
 
 def next_month(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def months_ahead(today: dt.date, ahead: int = MONTHS_AHEAD) -> list[dt.date]:
+    """The month of `today` and the `ahead` months after it: those kept ready."""
+    months = [first_of_month(today)]
+    for _ in range(ahead):
+        months.append(next_month(months[-1]))
+    return months
+
+
+def partition_name(table: str, month: dt.date) -> str:
+    return f"{table}_p{month:%Y_%m}"
+
+
+def _bound(month: dt.date, *, timestamp: bool) -> str:
+    """A month's first instant as a partition bound: a date, or midnight UTC for a timestamp."""
+    return f"{month.isoformat()} 00:00:00+00" if timestamp else month.isoformat()
+
+
+def _month_of(column: str, *, timestamp: bool) -> str:
+    """SQL: the month (a date) a row of `column` belongs to."""
+    at = f"({column} AT TIME ZONE 'UTC')" if timestamp else column
+    return f"date_trunc('month', {at})::date"
+
+
+def both_or_neither(key: str, partition_key: str) -> Q:
+    """A row that names a row of a partitioned table names it by its id and its partition key:
+    the two are set together or not at all (a check constraint, on both backends)."""
+    return Q(**{f"{key}__isnull": True, f"{partition_key}__isnull": True}) | Q(
+        **{f"{key}__isnull": False, f"{partition_key}__isnull": False}
+    )
 
 
 @dataclass(frozen=True)
@@ -90,7 +122,7 @@ class MonthlyTable:
         return bool(row) and row[0] == "p"
 
     def partition_name(self, month: dt.date) -> str:
-        return f"{self.table}_p{month:%Y_%m}"
+        return partition_name(self.table, month)
 
     def month_partitions(self) -> list[MonthPartition]:
         """The attached month partitions, oldest first, with PostgreSQL's estimate of their rows
@@ -115,7 +147,8 @@ class MonthlyTable:
         if not self.partitioned():
             return []
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT {self._month_of(self.column)} FROM {self.default} ORDER BY 1")  # noqa: S608 (our own names)
+            month = _month_of(self.column, timestamp=self.timestamp)
+            cursor.execute(f"SELECT DISTINCT {month} FROM {self.default} ORDER BY 1")  # noqa: S608 (our own names)
             return [row[0] for row in cursor.fetchall()]
 
     # --- Maintaining ---------------------------------------------------------------------------
@@ -124,11 +157,7 @@ class MonthlyTable:
         partition a partition of its own; returns the months created (oldest first)."""
         if not self.partitioned():
             return []
-        month = first_of_month(today or timezone.localdate())
-        wanted = set(self.months_in_default())
-        for _ in range(ahead + 1):
-            wanted.add(month)
-            month = next_month(month)
+        wanted = set(self.months_in_default()) | set(months_ahead(today or timezone.localdate(), ahead))
         return [m for m in sorted(wanted) if self.ensure_month(m)]
 
     def ensure_month(self, month: dt.date) -> bool:
@@ -226,11 +255,7 @@ class MonthlyTable:
 
     # --- Helpers -------------------------------------------------------------------------------
     def _bound(self, month: dt.date) -> str:
-        return f"{month.isoformat()} 00:00:00+00" if self.timestamp else month.isoformat()
-
-    def _month_of(self, column: str) -> str:
-        at = f"({column} AT TIME ZONE 'UTC')" if self.timestamp else column
-        return f"date_trunc('month', {at})::date"
+        return _bound(month, timestamp=self.timestamp)
 
     @contextmanager
     def _maintaining(self, cursor) -> Iterator[None]:
@@ -265,20 +290,12 @@ def partition_table(cursor, *, table: str, column: str, timestamp: bool = False,
         f"PARTITION BY RANGE ({column})"
     )
     cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, {column})")
-    at = f"({column} AT TIME ZONE 'UTC')" if timestamp else column
-    cursor.execute(f"SELECT DISTINCT date_trunc('month', {at})::date FROM {old}")  # noqa: S608
-    months = {row[0] for row in cursor.fetchall()}
-    month = first_of_month(today or dt.date.today())
-    for _ in range(MONTHS_AHEAD + 1):
-        months.add(month)
-        month = next_month(month)
+    cursor.execute(f"SELECT DISTINCT {_month_of(column, timestamp=timestamp)} FROM {old}")  # noqa: S608
+    months = {row[0] for row in cursor.fetchall()} | set(months_ahead(today or dt.date.today()))
     for month in sorted(months):
-        start, end = month.isoformat(), next_month(month).isoformat()
-        if timestamp:
-            start, end = f"{start} 00:00:00+00", f"{end} 00:00:00+00"
-        cursor.execute(
-            f"CREATE TABLE {table}_p{month:%Y_%m} PARTITION OF {table} FOR VALUES FROM ('{start}') TO ('{end}')"
-        )
+        start, end = _bound(month, timestamp=timestamp), _bound(next_month(month), timestamp=timestamp)
+        name = partition_name(table, month)
+        cursor.execute(f"CREATE TABLE {name} PARTITION OF {table} FOR VALUES FROM ('{start}') TO ('{end}')")
     cursor.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
     _move_rows(cursor, table, old)
     _restore(cursor, table, indexes, foreign_keys)
