@@ -339,6 +339,7 @@ def reset_lines(*, billing_only: bool = False) -> None:
             billing.InvoiceNumberSequence,
             billing.BillingRunStudio,
             billing.BillingRun,
+            billing.UnbilledMark,  # else the next run would read from after what it emptied
             *(
                 ()
                 if billing_only

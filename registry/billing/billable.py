@@ -1,15 +1,17 @@
 """Which usage lines billing still owes a document for: accepted lines with no standing charge,
-and retracted lines charged on an issued document and not yet credited."""
+and retracted lines charged on an issued document and not yet credited; and from which use date
+a studio's run reads them (`UnbilledMark`), so that a run reads its month, not the history."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import DateField, Exists, ExpressionWrapper, OuterRef, QuerySet, Subquery
+from django.db.models import DateField, Exists, ExpressionWrapper, Max, Min, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, TruncMonth
 
 from registry.billing import rating
-from registry.billing.models import InvoiceLine
+from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
 from registry.billing.periods import period_end
 from registry.core.vocabulary.billing import InvoiceStatus
 from registry.core.vocabulary.usage import LineStatus
@@ -48,20 +50,83 @@ def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
     return lines.alias(standing_charge=probe).filter(standing_charge__isnull=True)
 
 
-def billable_lines(period: dt.date, *, studio_id: int | None = None) -> QuerySet[UsageLine]:
-    """Accepted lines of a kind billing rates, used by the end of the period, charged or not
-    (all studios' when no studio is named): `unbilled_lines` without its per-line probe, which
-    a billing run pages through by id before probing each page (`rating_inputs.uses`)."""
-    of_studio = {} if studio_id is None else {"studio_id": studio_id}
-    return UsageLine.objects.filter(
-        **of_studio, status=LineStatus.ACCEPTED, use_date__lte=period_end(period), kind__in=list(rating.RATERS)
+@dataclass(frozen=True)
+class Reading:
+    """Where a run starts reading a studio's lines: `read_from` (None: from its first line), and
+    the studio's newest line id at that moment, which the run's mark will account for."""
+
+    read_from: dt.date | None
+    lines_through: int
+
+
+def reading(studio_id: int) -> Reading:
+    """The studio's mark, lowered to the oldest use date among lines stored since it was set.
+
+    Taken under the studio's lock (`lock_studio`), which storing a report takes too: no line of
+    the studio is stored while the run reads, and every line stored after has a larger id."""
+    mark = UnbilledMark.objects.filter(studio_id=studio_id).values_list("unbilled_from", "lines_through").first()
+    if mark is None:
+        newest = UsageLine.objects.filter(studio_id=studio_id).aggregate(newest=Max("pk"))["newest"]
+        return Reading(None, newest or 0)
+    unbilled_from, lines_through = mark
+    since = UsageLine.objects.filter(studio_id=studio_id, pk__gt=lines_through).aggregate(
+        oldest=Min("use_date"), newest=Max("pk")
+    )
+    if since["newest"] is None:
+        return Reading(unbilled_from, lines_through)
+    return Reading(min(unbilled_from, since["oldest"]), since["newest"])
+
+
+def mark_read(
+    studio_id: int, read: Reading, *, through: dt.date, oldest_left: dt.date | None, now: dt.datetime
+) -> None:
+    """After a run billed the studio's lines read from `read` to `through` (under the studio's
+    lock, in the run's transaction): the next run reads from the oldest line this one left
+    unbilled, else from the day after `through`."""
+    after = through + dt.timedelta(days=1)
+    UnbilledMark.objects.update_or_create(
+        studio_id=studio_id,
+        defaults={
+            "unbilled_from": after if oldest_left is None else min(oldest_left, after),
+            "lines_through": read.lines_through,
+            "updated_at": now,
+        },
     )
 
 
-def unbilled_lines(period: dt.date, *, studio_id: int | None = None) -> QuerySet[UsageLine]:
-    """Accepted lines of a kind billing rates, used by the end of the period and not charged
-    yet (all studios' when no studio is named)."""
-    return without_standing_charge(billable_lines(period, studio_id=studio_id))
+def mark_released(invoice: Invoice) -> None:
+    """A voided document's lines are charged no more: the studio's next run reads from the
+    oldest of them (under the studio's lock, in the void's transaction)."""
+    oldest = invoice.lines.filter(usage_line__isnull=False).aggregate(oldest=Min("usage_line_use_date"))["oldest"]
+    if oldest is not None:
+        UnbilledMark.objects.filter(studio_id=invoice.studio_id, unbilled_from__gt=oldest).update(unbilled_from=oldest)
+
+
+def billable_lines(
+    period: dt.date, *, studio_id: int | None = None, read_from: dt.date | None = None
+) -> QuerySet[UsageLine]:
+    """Accepted lines of a kind billing rates, used from `read_from` (see `reading`; None: ever)
+    to the end of the period, charged or not (all studios' when no studio is named):
+    `unbilled_lines` without its per-line probe, which a billing run pages through by id before
+    probing each page (`rating_inputs.uses`). Both dates are constants, so on PostgreSQL only the
+    months between them are read."""
+    of_studio = {} if studio_id is None else {"studio_id": studio_id}
+    since = {} if read_from is None else {"use_date__gte": read_from}
+    return UsageLine.objects.filter(
+        **of_studio,
+        **since,
+        status=LineStatus.ACCEPTED,
+        use_date__lte=period_end(period),
+        kind__in=list(rating.RATERS),
+    )
+
+
+def unbilled_lines(
+    period: dt.date, *, studio_id: int | None = None, read_from: dt.date | None = None
+) -> QuerySet[UsageLine]:
+    """Accepted lines of a kind billing rates, used from `read_from` (None: ever) to the end of
+    the period and not charged yet (all studios' when no studio is named)."""
+    return without_standing_charge(billable_lines(period, studio_id=studio_id, read_from=read_from))
 
 
 def uncredited_retractions(studio_id: int) -> QuerySet[UsageLine]:

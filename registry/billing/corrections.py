@@ -17,7 +17,7 @@ from django.utils import timezone
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
-from registry.billing.billable import STANDING
+from registry.billing.billable import STANDING, mark_released
 from registry.billing.documents import (
     ZERO,
     DocumentTotals,
@@ -98,6 +98,7 @@ def invoice_void(*, invoice: Invoice, actor: Actor, reason: str, now: dt.datetim
                 f"{invoice} is corrected by {', '.join(blocking)}: void that first.", corrected_by=blocking
             )
         released = invoice.lines.update(released=True)
+        mark_released(invoice)
         invoice.status = InvoiceStatus.VOID
         invoice.voided_at = now
         invoice.void_reason = reason

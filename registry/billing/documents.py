@@ -97,12 +97,14 @@ class DocumentTotals:
 @dataclass(frozen=True)
 class RunDocument:
     """What billing a studio in one currency made of one kind of document: the document (None
-    when there was nothing to put on it), the usage lines on it, and the lines that could not
-    be rated (at most MAX_ERRORS_PER_STUDIO, then a count)."""
+    when there was nothing to put on it), the usage lines on it, the lines that could not
+    be rated (at most MAX_ERRORS_PER_STUDIO, then a count), and the oldest use date it left
+    unbilled among the lines it was given to read (None: it billed them all)."""
 
     document: Invoice | None
     lines: int = 0
     errors: tuple[dict, ...] = ()
+    oldest_unbilled: dt.date | None = None
 
 
 def lock_document(invoice: Invoice) -> Invoice:
@@ -120,13 +122,16 @@ def _period_document(studio: Studio, period: dt.date, document_type: str, curren
 
 
 # --- A run's documents (inside bill_studio's transaction, under the studio's lock) -------------
-def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt.datetime) -> RunDocument:
-    """The period's invoice for the studio's unbilled lines in this currency, finalized; none if
-    the period already has one (later lines become next period's adjustments) or no line rates."""
+def run_invoice_issue(
+    *, run: BillingRun, studio: Studio, currency: str, read_from: dt.date | None, now: dt.datetime
+) -> RunDocument:
+    """The period's invoice for the studio's unbilled lines in this currency used from
+    `read_from` (None: ever; see `billable.reading`), finalized; none if the period already has
+    one (later lines become next period's adjustments) or no line rates."""
     if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
-        return RunDocument(None)
+        return RunDocument(None, oldest_unbilled=read_from or dt.date.min)  # left unread
     # Paged by id before each page is probed for standing charges (see `uses`): the unbilled lines.
-    lines = billable_lines(run.period, studio_id=studio.pk).filter(agreement__currency=currency)
+    lines = billable_lines(run.period, studio_id=studio.pk, read_from=read_from).filter(agreement__currency=currency)
     invoice = Invoice.objects.create(
         studio=studio,
         period=run.period,
@@ -141,6 +146,7 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     totals = DocumentTotals()
     errors = []
     unrated: list[tuple[int, str]] = []
+    oldest_unrated: dt.date | None = None
     now_rated: list[int] = []
     flat_charged: set[int] | None = None  # loaded at the first flat-fee grant
     batch: list[dict] = []
@@ -161,6 +167,7 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
             )
         except rating.RatingError as exc:
             unrated.append((use.pk, str(exc)[:500]))
+            oldest_unrated = use.use_date if oldest_unrated is None else min(oldest_unrated, use.use_date)
             if len(errors) < MAX_ERRORS_PER_STUDIO:  # kept on the run: bounded, whatever the lines
                 errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
             continue
@@ -184,10 +191,10 @@ def run_invoice_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt
     if totals.lines == 0:
         # Nothing could be rated: no empty invoice (the errors say why).
         invoice.delete()
-        return RunDocument(None, errors=tuple(errors))
+        return RunDocument(None, errors=tuple(errors), oldest_unbilled=oldest_unrated)
     set_totals(invoice, totals)
     finalize_draft(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
-    return RunDocument(invoice, totals.lines, tuple(errors))
+    return RunDocument(invoice, totals.lines, tuple(errors), oldest_unrated)
 
 
 def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: list[int], now: dt.datetime) -> None:

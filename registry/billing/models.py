@@ -93,6 +93,26 @@ class BillingRunStudio(models.Model):
         return f"{self.run.public_id} {self.studio_id}"
 
 
+class UnbilledMark(models.Model):
+    """Where the next billing run starts reading a studio's usage lines (`billable.reading`).
+
+    The promise it keeps: every accepted line of the studio with an id up to `lines_through` and
+    a use date before `unbilled_from` has a standing charge. A run sets both under the studio's
+    lock (the date: the oldest line it read and left unbilled, else the day after its period);
+    voiding a document lowers the date to its oldest released line's; lines stored since carry
+    larger ids (they are stored under the same lock), so a run reads from their oldest use date
+    too. Without this a run read every month the studio ever reported, and its cost grew with
+    the studio's history, not its month. No row: never billed since it existed; read every line."""
+
+    studio = models.OneToOneField("parties.Studio", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    unbilled_from = models.DateField()
+    lines_through = models.BigIntegerField(help_text="The studio's newest usage line id when the date was set")
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.studio_id}: from {self.unbilled_from} (lines through {self.lines_through})"
+
+
 class Invoice(models.Model):
     # total = performer_pay + ph_contributions + fund_royalties is kept by services._set_totals
     # and checked by property tests, not by a CHECK constraint: SQLite compares decimals as floats.

@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
+from registry.billing import billable
 from registry.billing.billable import unbilled_lines, uncredited_retractions
 from registry.billing.documents import run_credit_note_issue, run_invoice_issue
 from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio
-from registry.billing.periods import require_period_start
+from registry.billing.periods import period_end, require_period_start
 from registry.core.actors import Actor
 from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import RunStatus
@@ -80,18 +81,16 @@ def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int
             return []
         if run.status == RunStatus.RUNNING:
             return list(run.studios.filter(done_at__isnull=True).order_by("pk").values_list("studio_id", flat=True))
-        sizes = (
-            unbilled_lines(run.period)
-            .order_by()
-            .values("studio_id")
-            .annotate(n=Count("pk"))
-            .values_list("studio_id", "n")
-        )
-        studios = [pk for pk, _ in sorted(sizes, key=lambda row: (-row[1], row[0]))]
-        charging = set(studios)
+        sizes, crediting = [], []
         for studio_id in Studio.objects.order_by("pk").values_list("pk", flat=True):
-            if studio_id not in charging and uncredited_retractions(studio_id).exists():
-                studios.append(studio_id)
+            # Each studio's lines from its mark on: a run reads its month, not the history.
+            read_from = billable.reading(studio_id).read_from
+            n = unbilled_lines(run.period, studio_id=studio_id, read_from=read_from).count()
+            if n:
+                sizes.append((studio_id, n))
+            elif uncredited_retractions(studio_id).exists():
+                crediting.append(studio_id)
+        studios = [pk for pk, _ in sorted(sizes, key=lambda row: (-row[1], row[0]))] + crediting
         BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio_id=pk) for pk in studios])
         run.status = RunStatus.RUNNING
         run.started_at = now
@@ -113,21 +112,32 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
     lines_billed = 0
     with transaction.atomic():
         studio = lock_studio(studio_id)
-        for currency in _currencies(studio_id, run.period):
-            for issue in (run_invoice_issue, run_credit_note_issue):
-                made = issue(run=run, studio=studio, currency=currency, now=now)
+        read = billable.reading(studio_id)
+        left: list[dt.date] = []
+        for currency in _currencies(studio_id, run.period, read.read_from):
+            charges = run_invoice_issue(run=run, studio=studio, currency=currency, read_from=read.read_from, now=now)
+            credits = run_credit_note_issue(run=run, studio=studio, currency=currency, now=now)
+            if charges.oldest_unbilled is not None:
+                left.append(charges.oldest_unbilled)
+            for made in (charges, credits):
                 errors += made.errors
                 if made.document is not None:
                     created += 1
                     lines_billed += made.lines
+        billable.mark_read(
+            studio_id, read, through=period_end(run.period), oldest_left=min(left, default=None), now=now
+        )
     _record_progress(run_id, studio_id, created, lines_billed, errors, now)
     return created
 
 
-def _currencies(studio_id: int, period: dt.date) -> list[str]:
+def _currencies(studio_id: int, period: dt.date, read_from: dt.date | None) -> list[str]:
     # DISTINCT in SQL: a studio may have a hundred thousand lines, and only a currency or two.
     charges = (
-        unbilled_lines(period, studio_id=studio_id).order_by().values_list("agreement__currency", flat=True).distinct()
+        unbilled_lines(period, studio_id=studio_id, read_from=read_from)
+        .order_by()
+        .values_list("agreement__currency", flat=True)
+        .distinct()
     )
     credits = uncredited_retractions(studio_id).order_by().values_list("agreement__currency", flat=True).distinct()
     return sorted(set(charges) | set(credits))

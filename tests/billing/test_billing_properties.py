@@ -1,5 +1,6 @@
 """Properties of billing over random usage: documents total their lines, every journal entry
-balances, pay splits add up, and billing twice bills nothing more."""
+balances, pay splits add up, billing twice bills nothing more, and runs that read from each
+studio's mark bill what reading every month would."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from registry.billing import services
+from registry.billing import billable, services
+from registry.billing.billable import unbilled_lines
 from registry.billing.models import Invoice, InvoiceLine, JournalEntry
 from registry.parties.models import Performer, Studio
+from registry.terms.models import Agreement
 from registry.usage.services import LineInput
-from tests.billing.conftest import PICTURE, past_grant, report
+from tests.billing.conftest import PICTURE, past_grant, replica_line, report
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +116,99 @@ def test_random_usage_bills_consistently(tvth, specs, own):
         assert sum(p.amount for p in entry.postings.all()) == 0
     billed = InvoiceLine.objects.filter(invoice__studio=studio, is_credit=False)
     assert billed.count() == billed.values("usage_line").distinct().count()
+
+
+# --- Where runs start reading (billable.reading) against reading everything -----------------
+MONTHS = [dt.date(2025, m, 1) for m in (8, 9, 10, 11)]
+
+
+class BillingOverMonths(RuleBasedStateMachine):
+    """Reports (some late), runs of the next period or again of a billed one, and voids, over
+    two studios: after every step, no unbilled line lies before where its studio's next run
+    would start reading, and after a run of a period nothing of it is left unbilled, as read
+    with no mark at all (the mark only ever saves reading, never changes what is billed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        tag = next(_counter)
+        self.tvth = Agreement.objects.get(code="tvth-2023")
+        self.studios, self.grants = [], []
+        for i in range(2):
+            studio = Studio.objects.create(legal_name=f"Months Studio {tag}-{i}")
+            studio.agreements.add(self.tvth)
+            performer = Performer.objects.create(
+                member_number=f"MONTHS-{tag}-{i}",
+                legal_name=f"Months Performer {tag}-{i}",
+                date_of_birth=dt.date(1980, 1, 1),
+                user=get_user_model().objects.create_user(username=f"months-{tag}-{i}"),
+            )
+            self.studios.append(studio)
+            self.grants.append(past_grant(studio, performer, self.tvth))
+        self.tag = tag
+        self.lines = 0
+        self.billed: list[dt.date] = []  # periods run, in order
+
+    @rule(
+        studio=st.integers(0, 1),
+        days=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 28)), min_size=1, max_size=3),
+    )
+    def report_usage(self, studio, days):
+        lines = []
+        for month, day in days:
+            self.lines += 1
+            day = MONTHS[month].replace(day=day)
+            lines.append(replica_line(f"M{self.tag}-{self.lines}", self.grants[studio], day, days="1"))
+        report(self.studios[studio], lines, ref=f"months-{self.tag}-{self.lines}")
+
+    @rule(again=st.booleans(), which=st.integers(0, 3))
+    def run_billing(self, again, which):
+        if again and self.billed:
+            period = self.billed[which % len(self.billed)]
+        elif len(self.billed) < len(MONTHS):
+            period = MONTHS[len(self.billed)]
+            self.billed.append(period)
+        else:
+            return
+        had_invoice = {
+            s.pk: Invoice.objects.filter(studio=s, period=period, document_type="invoice")
+            .exclude(status="void")
+            .exists()
+            for s in self.studios
+        }
+        run, _ = services.billing_run_start(period=period, actor=SYSTEM)
+        for studio_id in services.billing_run_plan(run_id=run.pk):
+            services.bill_studio(run_id=run.pk, studio_id=studio_id)
+        for studio in self.studios:
+            if not had_invoice[studio.pk]:
+                left = unbilled_lines(period, studio_id=studio.pk)  # every month, no mark
+                assert not left.exists(), f"{period}: {list(left.values_list('line_ref', 'use_date'))} left"
+
+    @precondition(lambda self: self.billed)
+    @rule(which=st.integers(0, 20))
+    def void_an_invoice(self, which):
+        invoices = list(
+            Invoice.objects.filter(studio__in=self.studios, status="finalized", document_type="invoice").order_by("pk")
+        )
+        if invoices:
+            services.invoice_void(invoice=invoices[which % len(invoices)], actor=SYSTEM, reason="Property test")
+
+    @invariant()
+    def no_unbilled_line_before_the_mark(self):
+        for studio in self.studios:
+            read_from = billable.reading(studio.pk).read_from
+            if read_from is None:
+                continue
+            before = unbilled_lines(MONTHS[-1], studio_id=studio.pk).filter(use_date__lt=read_from)
+            assert not before.exists(), f"unbilled before {read_from}: {list(before.values_list('line_ref'))}"
+
+
+def test_runs_read_from_the_mark_and_bill_what_reading_everything_bills(tvth):
+    run_state_machine_as_test(
+        BillingOverMonths,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
