@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Max
 
 from registry.billing import billable, services
 from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
+from registry.parties.models import Studio
 from registry.usage.models import UsageLine
 from registry.usage.partitions import USAGE_LINES
 from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, second_postgres_connection
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER, OCTOBER = dt.date(2025, 9, 1), dt.date(2025, 10, 1)
@@ -164,3 +165,25 @@ def test_a_run_reads_only_the_months_from_the_mark(require_postgres, billed_stud
     assert {"usage_usageline_p2025_07", "usage_usageline_p2025_08", "usage_usageline_p2025_09"} <= read
     assert partitions_read(from_the_mark) == {"usage_usageline_p2025_09"}
     assert [line.line_ref for line in from_the_mark] == ["L-sep"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_no_line_is_stored_while_a_run_holds_the_studio(require_postgres, billed_studio, grant):
+    """What `reading` counts on: a run reads under the studio's lock, and storing a report takes
+    it too, so a line the run did not see has a larger id than every line it saw."""
+    studio = billed_studio.studio
+    with second_postgres_connection() as run:  # a run's transaction, holding the studio
+        run.execute(f'SELECT 1 FROM "{Studio._meta.db_table}" WHERE id = %s FOR NO KEY UPDATE', [studio.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        try:
+            with pytest.raises(OperationalError, match="lock timeout"):
+                report(studio, [replica_line("L-wait", grant, dt.date(2025, 8, 20))], ref="r-wait")
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+        run.rollback()
+    assert not UsageLine.objects.filter(line_ref="L-wait").exists()
+    report(studio, [replica_line("L-wait", grant, dt.date(2025, 8, 20))], ref="r-wait")  # once the run is done
+    assert UsageLine.objects.filter(line_ref="L-wait").exists()
