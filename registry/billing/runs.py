@@ -26,7 +26,6 @@ from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import RunStatus
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
-from registry.parties.models import Studio
 
 # The tasks of the fan-out, enqueued by name: tasks call these services, never the reverse.
 START_RUN_TASK = "billing.start_run"
@@ -81,16 +80,9 @@ def billing_run_plan(*, run_id: int, now: dt.datetime | None = None) -> list[int
             return []
         if run.status == RunStatus.RUNNING:
             return list(run.studios.filter(done_at__isnull=True).order_by("pk").values_list("studio_id", flat=True))
-        sizes, crediting = [], []
-        for studio_id in Studio.objects.order_by("pk").values_list("pk", flat=True):
-            # Each studio's lines from its mark on: a run reads its month, not the history.
-            read_from = billable.reading(studio_id).read_from
-            n = unbilled_lines(run.period, studio_id=studio_id, read_from=read_from).count()
-            if n:
-                sizes.append((studio_id, n))
-            elif uncredited_retractions(studio_id).exists():
-                crediting.append(studio_id)
-        studios = [pk for pk, _ in sorted(sizes, key=lambda row: (-row[1], row[0]))] + crediting
+        each = billable.studios_to_bill(run.period)  # from each studio's mark: its month, not its history
+        charging = sorted(((pk, n) for pk, n, _ in each if n), key=lambda row: (-row[1], row[0]))
+        studios = [pk for pk, _ in charging] + [pk for pk, n, crediting in each if crediting and not n]
         BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio_id=pk) for pk in studios])
         run.status = RunStatus.RUNNING
         run.started_at = now
