@@ -28,6 +28,7 @@ from registry.billing.models import (
     Payout,
     PayoutRun,
     Posting,
+    UnbilledMark,
 )
 from registry.billing.periods import parse_period
 from registry.core.admin import (
@@ -598,3 +599,14 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "kind", "name", "currency"]
     list_filter = ["kind", "currency"]
     search_fields = ["code", "name"]
+
+
+@admin.register(UnbilledMark)
+class UnbilledMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Where each studio's next billing run starts reading its lines (`billable.reading`): the
+    oldest marks first, since theirs are the runs that read the most months."""
+
+    list_display = ["studio", "unbilled_from", "lines_through", "updated_at"]
+    list_select_related = ["studio"]
+    ordering = ["unbilled_from", "studio"]
+    search_fields = ["studio__legal_name"]
