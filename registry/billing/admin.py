@@ -606,7 +606,12 @@ class UnbilledMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Where each studio's next billing run starts reading its lines (`billable.reading`): the
     oldest marks first, since theirs are the runs that read the most months."""
 
-    list_display = ["studio", "unbilled_from", "lines_through", "updated_at"]
+    list_display = ["studio", "unbilled_from", "lines_seen", "updated_at"]
     list_select_related = ["studio"]
     ordering = ["unbilled_from", "studio"]
     search_fields = ["studio__legal_name"]
+
+    @admin.display(description="Lines seen up to (id)", ordering="lines_through")
+    def lines_seen(self, obj: UnbilledMark) -> int:
+        # A line with a larger id was stored after the run: it is read from its own use date.
+        return obj.lines_through

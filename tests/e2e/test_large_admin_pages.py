@@ -1,6 +1,7 @@
 """The admin pages issue 24 bounded by one page, in a real browser at 1280 and 390 px: an
 invoice with its totals by group and the link to its lines, the lines list, a journal entry with
-its first postings, a strike with its count of suspensions and the suspension list. Each fits the
+its first postings, a strike with its count of suspensions and the suspension list, and where
+each studio's next billing run starts reading (its unbilled mark). Each fits the
 viewport (a table may scroll sideways inside its own box on a phone) and passes axe.
 Photographed to var/artifacts/e2e/."""
 
@@ -36,6 +37,7 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         ("/admin/usage/usageline/", "admin-usage-lines"),
         ("/admin/usage/usageline/?q=Okafor", "admin-usage-lines-by-name"),
         ("/admin/usage/usageline/?q=Okafor&use_date__year=2025", "admin-usage-lines-by-name-and-year"),
+        ("/admin/billing/unbilledmark/", "admin-unbilled-marks"),
         # What a person may type or keep from an old link: a filter that is not an id, a search of
         # nothing the indexes hold. A page that says so, not an error.
         ("/admin/billing/invoiceline/?invoice__id__exact=not-a-number", "admin-invoice-lines-bad-filter"),
@@ -50,6 +52,9 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         check_page(page, name)
     page.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
     expect(page.get_by_text("3,738.00").first).to_be_visible()
+    # August 2025 is billed: the studio's next run reads from September 1.
+    page.goto("/admin/billing/unbilledmark/")
+    expect(page.get_by_role("row").filter(has_text=invoice.studio.legal_name)).to_contain_text("Sept. 1, 2025")
     # A session that has ended: the search asks for a sign-in and comes back to itself after it.
     page.context.clear_cookies()
     page.goto("/admin/usage/usageline/?q=Okafor")
