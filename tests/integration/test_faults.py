@@ -21,13 +21,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from config.celery import app
 from registry.consent import services as consent_services
 from registry.core.vocabulary.webhooks import DeliveryStatus, EventType
 from registry.outbox import services as outbox
 from registry.outbox.models import OutboxMessage
-from registry.tokens import tasks as token_tasks
 from registry.tokens import verifier
 from registry.tokens.models import ConsentToken, StatusList
 from registry.webhooks import services as webhook_services
@@ -61,8 +61,10 @@ FAST_WATCHDOG = {"WORKER_WATCHDOG_INTERVAL": 1, "WORKER_WATCHDOG_TIMEOUT": 4, "W
 
 class BeatSweeps:
     """What beat does for work whose message the broker lost, at test speed: send the sweeps of
-    the database's pending work (webhooks.retry_due, every 10 s in production; the status lists'
-    refresh, every 60 s) through the broker every `period` seconds, checked whenever a wait polls.
+    the database's pending work, as beat's schedule names them (webhooks.retry_due, every 10 s in
+    production; the status lists' refresh, every 60 s), through the broker every `period`
+    seconds, checked whenever a wait polls. Read from the schedule, so that a sweep this test
+    relies on cannot leave production's beat unnoticed.
 
     A broker that dies can lose a message it had accepted: kombu's Redis transport takes it with
     BRPOP and records it as unacknowledged in a second command, and a worker shut down while
@@ -70,9 +72,10 @@ class BeatSweeps:
     pending in the database; the sweep is what sends it again, and the delivery's claim makes a
     second message for it harmless."""
 
-    TASKS = (webhook_tasks.retry_due, token_tasks.refresh_status_lists)
+    SCHEDULE_ENTRIES = ("webhooks-retry-due", "tokens-refresh-status-lists")
 
     def __init__(self, period: float = 2.0) -> None:
+        self.tasks = [app.conf.beat_schedule[entry]["task"] for entry in self.SCHEDULE_ENTRIES]
         self.period = period
         self.last = time.monotonic()
         self.sent = 0
@@ -81,9 +84,9 @@ class BeatSweeps:
         def polled():
             if time.monotonic() - self.last >= self.period:
                 self.last = time.monotonic()
-                for task in self.TASKS:
-                    with contextlib.suppress(Exception):  # the broker may still be coming back
-                        task.delay()
+                for task in self.tasks:
+                    with contextlib.suppress(OperationalError):  # the broker may still be coming back
+                        app.send_task(task)
                 self.sent += 1
             return predicate()
 
