@@ -71,3 +71,31 @@ def test_the_settings_use_this_backend_for_postgresql():
         pytest.skip("settings only switch the engine for a PostgreSQL DATABASE_URL")
     assert settings.DATABASES["default"]["ENGINE"] == "registry.core.postgresql"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_every_connection_runs_without_jit_compilation(open_connection):
+    """The server's default (jit = on) is turned off for the registry's sessions (see the
+    backend's docstring), on a new connection and on one replaced after the server closed it."""
+    with second_postgres_connection(autocommit=True) as other:
+        assert other.execute("SHOW jit").fetchone()[0] == "on"  # the server's default, here and in CI
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+    _terminate(connection.connection.info.backend_pid)
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_a_query_planned_past_the_jit_threshold_is_not_compiled(open_connection):
+    """EXPLAIN of a query whose estimated cost passes jit_above_cost shows no JIT section."""
+    sql = "SELECT sum(a * b) FROM generate_series(1, 10000000) a, generate_series(1, 10) b"
+    with second_postgres_connection(autocommit=True) as other:
+        plan = "\n".join(row[0] for row in other.execute("EXPLAIN " + sql).fetchall())
+        assert "JIT:" in plan  # the server would compile it
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "JIT:" not in plan
