@@ -603,10 +603,11 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(UnbilledMark)
 class UnbilledMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Where each studio's next billing run starts reading its lines (`billable.reading`): the
-    oldest marks first, since theirs are the runs that read the most months."""
+    """Where each studio's next billing run starts reading its lines and its retractions
+    (`billable.reading`): the oldest marks first, since theirs are the runs that read the most
+    months."""
 
-    list_display = ["studio", "unbilled_from", "lines_seen", "updated_at"]
+    list_display = ["studio", "unbilled_from", "lines_seen", "retractions_settled", "updated_at"]
     list_select_related = ["studio"]
     ordering = ["unbilled_from", "studio"]
     search_fields = ["studio__legal_name"]
@@ -615,3 +616,8 @@ class UnbilledMarkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def lines_seen(self, obj: UnbilledMark) -> int:
         # A line with a larger id was stored after the run: it is read from its own use date.
         return obj.lines_through
+
+    @admin.display(description="Retractions settled up to (id)", ordering="retractions_through")
+    def retractions_settled(self, obj: UnbilledMark) -> int:
+        # The next run reads the studio's retractions with a larger id for credits to issue.
+        return obj.retractions_through

@@ -1,6 +1,7 @@
 """Which usage lines billing still owes a document for: accepted lines with no standing charge,
-and retracted lines charged on an issued document and not yet credited; and from which use date
-a studio's run reads them (`UnbilledMark`), so that a run reads its month, not the history."""
+and retracted lines charged on an issued document and not yet credited; and from where a
+studio's run reads them (`UnbilledMark`: a use date for charges, a retraction for credits), so
+that a run reads its month and its new retractions, not the history."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from registry.billing.periods import period_end
 from registry.core.vocabulary.billing import InvoiceStatus
 from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Studio
-from registry.usage.models import UsageLine
+from registry.usage.models import Retraction, UsageLine
 
 # Charges and credits that stand: a voided document's lines are released, and a debit note's
 # lines add to a charge rather than make one. The same predicate as the partial unique index
@@ -48,8 +49,10 @@ def _charged(**filters) -> QuerySet[InvoiceLine]:
     return InvoiceLine.objects.filter(**_of_the_line(), is_credit=False, **STANDING, **filters)
 
 
-def _credited() -> QuerySet[InvoiceLine]:
-    return InvoiceLine.objects.filter(**_of_the_line(), is_credit=True, **STANDING)
+def _of_the_retraction() -> dict:
+    """The outer retraction's line's invoice lines, in its month (as `_of_the_line`)."""
+    use_date = ExpressionWrapper(OuterRef("usage_line_use_date"), output_field=DateField())
+    return {"usage_line": OuterRef("usage_line_id"), "month": Cast(TruncMonth(use_date), DateField())}
 
 
 def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
@@ -66,10 +69,13 @@ def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
 @dataclass(frozen=True)
 class Reading:
     """Where a run starts reading a studio's lines: `read_from` (None: from its first line), and
-    the studio's newest line id at that moment, which the run's mark will account for."""
+    the studio's newest line id at that moment, which the run's mark will account for; and its
+    retractions: those after `retractions_after`, up to the newest, `retractions_through`."""
 
     read_from: dt.date | None
     lines_through: int
+    retractions_after: int = 0
+    retractions_through: int = 0
 
 
 def reading(studio_id: int) -> Reading:
@@ -77,17 +83,29 @@ def reading(studio_id: int) -> Reading:
 
     Taken under the studio's lock (`lock_studio`), which storing a report takes too: no line of
     the studio is stored while the run reads, and every line stored after has a larger id."""
-    mark = UnbilledMark.objects.filter(studio_id=studio_id).values_list("unbilled_from", "lines_through").first()
+    mark = (
+        UnbilledMark.objects.filter(studio_id=studio_id)
+        .values_list("unbilled_from", "lines_through", "retractions_through")
+        .first()
+    )
+    retractions_after = mark[2] if mark else 0
+    newest_retraction = Retraction.objects.filter(studio_id=studio_id, pk__gt=retractions_after).aggregate(
+        newest=Max("pk")
+    )["newest"]
+    retractions = {
+        "retractions_after": retractions_after,
+        "retractions_through": newest_retraction or retractions_after,
+    }
     if mark is None:
         newest = UsageLine.objects.filter(studio_id=studio_id).aggregate(newest=Max("pk"))["newest"]
-        return Reading(None, newest or 0)
-    unbilled_from, lines_through = mark
+        return Reading(None, newest or 0, **retractions)
+    unbilled_from, lines_through, _ = mark
     since = UsageLine.objects.filter(studio_id=studio_id, pk__gt=lines_through).aggregate(
         oldest=Min("use_date"), newest=Max("pk")
     )
     if since["newest"] is None:
-        return Reading(unbilled_from, lines_through)
-    return Reading(min(unbilled_from, since["oldest"]), since["newest"])
+        return Reading(unbilled_from, lines_through, **retractions)
+    return Reading(min(unbilled_from, since["oldest"]), since["newest"], **retractions)
 
 
 def studios_to_bill(period: dt.date) -> list[tuple[int, int, bool]]:
@@ -121,8 +139,11 @@ def studios_to_bill(period: dt.date) -> list[tuple[int, int, bool]]:
             read_from=Coalesce(Least("unbilled_from", Coalesce(Subquery(since), "unbilled_from")), Value(dt.date.min))
         )
         .annotate(
+            retractions_after=Coalesce(Subquery(mark.values("retractions_through")), 0),
+        )
+        .annotate(
             lines=Coalesce(Subquery(unbilled, output_field=IntegerField()), 0),
-            retractions=Exists(uncredited_retractions(OuterRef("pk"))),
+            retractions=Exists(owed_credits(OuterRef("pk"), after=OuterRef("retractions_after"))),
         )
     )
     return list(studios.order_by("pk").values_list("pk", "lines", "retractions"))
@@ -131,26 +152,42 @@ def studios_to_bill(period: dt.date) -> list[tuple[int, int, bool]]:
 def mark_read(
     studio_id: int, read: Reading, *, through: dt.date, oldest_left: dt.date | None, now: dt.datetime
 ) -> None:
-    """After a run billed the studio's lines read from `read` to `through` (under the studio's
-    lock, in the run's transaction): the next run reads from the oldest line this one left
-    unbilled, else from the day after `through`."""
+    """After a run billed the studio's lines read from `read` to `through` and credited its
+    retractions (under the studio's lock, in the run's transaction): the next run reads from the
+    oldest line this one left unbilled, else from the day after `through`; and from just before
+    the oldest retraction read that is still owed a credit (its period had a credit note
+    already, or its charge is on a draft), else from the newest read."""
     after = through + dt.timedelta(days=1)
+    still_owed = (
+        owed_credits(studio_id, after=read.retractions_after, issued_only=False)
+        .filter(pk__lte=read.retractions_through)
+        .aggregate(oldest=Min("pk"))["oldest"]
+    )
     UnbilledMark.objects.update_or_create(
         studio_id=studio_id,
         defaults={
             "unbilled_from": after if oldest_left is None else min(oldest_left, after),
             "lines_through": read.lines_through,
+            "retractions_through": read.retractions_through if still_owed is None else still_owed - 1,
             "updated_at": now,
         },
     )
 
 
 def mark_released(invoice: Invoice) -> None:
-    """A voided document's lines are charged no more: the studio's next run reads from the
-    oldest of them (under the studio's lock, in the void's transaction)."""
+    """A voided document's lines are charged (or credited) no more: the studio's next run reads
+    from the oldest of them, and a voided credit note's retractions are owed a credit again
+    (under the studio's lock, in the void's transaction)."""
     oldest = invoice.lines.filter(usage_line__isnull=False).aggregate(oldest=Min("usage_line_use_date"))["oldest"]
     if oldest is not None:
         UnbilledMark.objects.filter(studio_id=invoice.studio_id, unbilled_from__gt=oldest).update(unbilled_from=oldest)
+    credited = Retraction.objects.filter(
+        usage_line__in=invoice.lines.filter(is_credit=True, usage_line__isnull=False).values("usage_line_id")
+    ).aggregate(oldest=Min("pk"))["oldest"]
+    if credited is not None:
+        UnbilledMark.objects.filter(studio_id=invoice.studio_id, retractions_through__gte=credited).update(
+            retractions_through=credited - 1
+        )
 
 
 def billable_lines(
@@ -180,10 +217,19 @@ def unbilled_lines(
     return without_standing_charge(billable_lines(period, studio_id=studio_id, read_from=read_from))
 
 
-def uncredited_retractions(studio_id: int | OuterRef) -> QuerySet[UsageLine]:
-    """The studio's retracted lines charged on an issued document and not credited yet."""
-    charged = _charged(invoice__status__in=[InvoiceStatus.FINALIZED, InvoiceStatus.PAID])
-    credited = _credited()
-    return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED).filter(
-        Exists(charged), ~Exists(credited)
-    )
+def owed_credits(studio_id: int | OuterRef, *, after, issued_only: bool = True) -> QuerySet[Retraction]:
+    """The studio's retractions after `after` (an id, or an expression) whose line is charged on
+    an issued document (`issued_only=False`: on any standing document, a draft's too) and not
+    credited yet. Read from the retractions, not the retracted lines: those since the mark are
+    few, the studio's retracted lines only grow."""
+    issued = {"invoice__status__in": [InvoiceStatus.FINALIZED, InvoiceStatus.PAID]} if issued_only else {}
+    charged = InvoiceLine.objects.filter(**_of_the_retraction(), is_credit=False, **STANDING, **issued)
+    credited = InvoiceLine.objects.filter(**_of_the_retraction(), is_credit=True, **STANDING)
+    return Retraction.objects.filter(studio_id=studio_id, pk__gt=after).filter(Exists(charged), ~Exists(credited))
+
+
+def uncredited_retractions(studio_id: int, *, after: int = 0) -> QuerySet[UsageLine]:
+    """The studio's retracted lines charged on an issued document and not credited yet, among
+    those retracted after the retraction `after` (see `reading`; 0: every one)."""
+    owed = owed_credits(studio_id, after=after).values("usage_line_id")
+    return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED, pk__in=owed)

@@ -221,11 +221,16 @@ def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: l
         )
 
 
-def run_credit_note_issue(*, run: BillingRun, studio: Studio, currency: str, now: dt.datetime) -> RunDocument:
-    """A credit note for billed lines the studio retracted since, crediting exactly what was
-    charged on each; none if there are none or the period already has one (later retractions
-    go on next period's)."""
-    retracted = list(uses(uncredited_retractions(studio.pk).filter(agreement__currency=currency)))
+def run_credit_note_issue(
+    *, run: BillingRun, studio: Studio, currency: str, retractions_after: int, now: dt.datetime
+) -> RunDocument:
+    """A credit note for billed lines the studio retracted after the retraction
+    `retractions_after` (see `billable.reading`), crediting exactly what was charged on each;
+    none if there are none or the period already has one (later retractions go on next
+    period's)."""
+    retracted = list(
+        uses(uncredited_retractions(studio.pk, after=retractions_after).filter(agreement__currency=currency))
+    )
     if not retracted:
         return RunDocument(None)
     if _period_document(studio, run.period, DocumentType.CREDIT_NOTE, currency).exists():

@@ -107,6 +107,13 @@ class UnbilledMark(models.Model):
     studio = models.OneToOneField("parties.Studio", on_delete=models.CASCADE, primary_key=True, related_name="+")
     unbilled_from = models.DateField()
     lines_through = models.BigIntegerField(help_text="The studio's newest usage line id when the date was set")
+    # The same for credits: every retraction of the studio (usage.Retraction) with an id up to
+    # this one whose line has a standing charge has a standing credit. A run sets it under the
+    # studio's lock to just before the oldest retraction it read and left owed (else the newest
+    # it read); voiding a credit note lowers it to just before its lines' retractions.
+    retractions_through = models.BigIntegerField(
+        default=0, help_text="The newest of the studio's retractions up to which every charge is credited"
+    )
     updated_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -106,9 +106,11 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
         studio = lock_studio(studio_id)
         read = billable.reading(studio_id)
         left: list[dt.date] = []
-        for currency in _currencies(studio_id, run.period, read.read_from):
+        for currency in _currencies(studio_id, run.period, read):
             charges = run_invoice_issue(run=run, studio=studio, currency=currency, read_from=read.read_from, now=now)
-            credits = run_credit_note_issue(run=run, studio=studio, currency=currency, now=now)
+            credits = run_credit_note_issue(
+                run=run, studio=studio, currency=currency, retractions_after=read.retractions_after, now=now
+            )
             if charges.oldest_unbilled is not None:
                 left.append(charges.oldest_unbilled)
             for made in (charges, credits):
@@ -123,15 +125,20 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
     return created
 
 
-def _currencies(studio_id: int, period: dt.date, read_from: dt.date | None) -> list[str]:
+def _currencies(studio_id: int, period: dt.date, read: billable.Reading) -> list[str]:
     # DISTINCT in SQL: a studio may have a hundred thousand lines, and only a currency or two.
     charges = (
-        unbilled_lines(period, studio_id=studio_id, read_from=read_from)
+        unbilled_lines(period, studio_id=studio_id, read_from=read.read_from)
         .order_by()
         .values_list("agreement__currency", flat=True)
         .distinct()
     )
-    credits = uncredited_retractions(studio_id).order_by().values_list("agreement__currency", flat=True).distinct()
+    credits = (
+        uncredited_retractions(studio_id, after=read.retractions_after)
+        .order_by()
+        .values_list("agreement__currency", flat=True)
+        .distinct()
+    )
     return sorted(set(charges) | set(credits))
 
 

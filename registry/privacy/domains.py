@@ -37,6 +37,8 @@ KEPT_AS_IS: dict[str, str] = {
     "media.MediaCredential": "a record of a file the registry signed (ids, the file's hash, the time): no names; "
     "files carrying the manifest must keep verifying",
     "usage.FeatureBorrowing": "which feature a synthetic performer borrows under which grant: a link",
+    "usage.Retraction": "when a usage line was retracted (ids, its use date, the time): no names; the reason "
+    "stays on the line, which is pseudonymised with the rest of the performer's lines",
     "usage.SyntheticNotice": "a studio's notice about its own synthetic performer (role, dates, justification): "
     "no performer's personal data",
     "consent.ConsentCheckRecord": "evidence of a studio's check (DOMAIN.md 2.14): ids, the use as the studio stated "

@@ -215,6 +215,35 @@ class UsageLine(models.Model):
         return f"{self.line_ref} ({self.kind}, {self.use_date})"
 
 
+class Retraction(models.Model):
+    """A usage line's retraction, in the order retractions happened (ids from one sequence).
+
+    Billing reads a studio's retractions from the last one its runs settled (billing's
+    `UnbilledMark.retractions_through`), not every line the studio ever retracted, whose
+    number only grows. Written with the retraction under the studio's lock
+    (`usage_line_retract`), which a billing run holds while it reads: a retraction the run did
+    not see gets a larger id than every one it saw."""
+
+    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+")
+    # No database key to the line (partitioned by month on PostgreSQL): a key would hold the
+    # line's month in place, and a month long billed could not be detached and archived while
+    # a retraction named one of its lines. The line's own status records the retraction; this
+    # row is where billing's reading of them starts.
+    usage_line = models.ForeignKey(
+        UsageLine, on_delete=models.PROTECT, related_name="retractions", db_constraint=False
+    )
+    usage_line_use_date = models.DateField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["usage_line"], name="usage_line_retracted_once")]
+        indexes = [models.Index(fields=["studio", "id"], name="retraction_studio_keyset")]
+
+    def __str__(self) -> str:
+        return f"{self.usage_line_id} retracted {self.at:%Y-%m-%d}"
+
+
 class UsageLineKey(models.Model):
     """A studio's line id, once: what keeps line ids unique per studio whatever their use date.
 

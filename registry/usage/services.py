@@ -41,6 +41,7 @@ from registry.usage import rules as usage_rules
 from registry.usage import selectors
 from registry.usage.models import (
     FeatureBorrowing,
+    Retraction,
     SyntheticNotice,
     SyntheticPerformer,
     UsageLine,
@@ -504,6 +505,9 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
             problems=[FieldProblem("reason", "required", "Give the reason for the retraction.")],
         )
     with transaction.atomic():
+        # The studio first, as a billing run and a report take it: a run reads the studio's
+        # retractions under this lock, so none is written while it reads (see Retraction).
+        lock_studio(line.studio_id)
         line = UsageLine.objects.select_for_update(of=("self",)).select_related("studio").get(pk=line.pk)
         if line.status == LineStatus.RETRACTED:
             raise StateConflictError(f"Line {line.line_ref} was already retracted.")
@@ -512,6 +516,9 @@ def usage_line_retract(*, line: UsageLine, reason: str, actor: Actor, now: dt.da
         line.retracted_at = now or timezone.now()
         line.retraction_reason = reason.strip()[:500]
         line.save(update_fields=["status", "retracted_at", "retraction_reason"])
+        Retraction.objects.create(
+            studio_id=line.studio_id, usage_line=line, usage_line_use_date=line.use_date, at=line.retracted_at
+        )
         audit_record(
             actor=actor,
             action=AuditAction.USAGE_LINE_RETRACTED,
