@@ -132,14 +132,11 @@ def run_invoice_issue(
         return RunDocument(None, oldest_unbilled=read_from or dt.date.min)  # left unread
     # Paged by id before each page is probed for standing charges (see `uses`): the unbilled lines.
     lines = billable_lines(run.period, studio_id=studio.pk, read_from=read_from).filter(agreement__currency=currency)
-    invoice = Invoice.objects.create(
-        studio=studio,
-        period=run.period,
-        run=run,
-        currency=currency,
-        created_at=now,
-        document_type=DocumentType.INVOICE,
-    )
+    # Made at the first line rated, not before: an invoice made and then deleted for want of
+    # lines cost a run, for every studio with only credits to issue, a read of every invoice
+    # line of every month (deleting it makes Django look for lines naming it as the interest's
+    # charged document, a column with no index).
+    invoice: Invoice | None = None
     agreements = TermsByAgreement()
     ratings = rating.GroupRating()
     provenances = Provenances()
@@ -175,6 +172,8 @@ def run_invoice_issue(
             flat_charged = (flat_charged or set()) | {use.grant_id}
         if use.unrateable:
             now_rated.append(use.pk)
+        if invoice is None:
+            invoice = _run_document(run, studio, currency, DocumentType.INVOICE, now)
         batch.append(
             invoice_line(
                 invoice, use, rated, terms, run.period, credit=False, terms_used=provenances.of(in_force, rated, use)
@@ -188,13 +187,19 @@ def run_invoice_issue(
     if len(unrated) > len(errors):
         errors.append({"studio": studio.public_id, "error": f"{len(unrated) - len(errors)} more lines not rated"})
     mark_unrateable(studio, unrated, now_rated, now)
-    if totals.lines == 0:
-        # Nothing could be rated: no empty invoice (the errors say why).
-        invoice.delete()
+    if invoice is None:
+        # Nothing to bill, or nothing could be rated: no empty invoice (the errors say why).
         return RunDocument(None, errors=tuple(errors), oldest_unbilled=oldest_unrated)
     set_totals(invoice, totals)
     finalize_draft(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
     return RunDocument(invoice, totals.lines, tuple(errors), oldest_unrated)
+
+
+def _run_document(run: BillingRun, studio: Studio, currency: str, kind: str, now: dt.datetime, **more) -> Invoice:
+    """A draft of the run's document of this kind for the studio and currency."""
+    return Invoice.objects.create(
+        studio=studio, period=run.period, run=run, currency=currency, created_at=now, document_type=kind, **more
+    )
 
 
 def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: list[int], now: dt.datetime) -> None:
@@ -246,13 +251,12 @@ def run_credit_note_issue(
         "invoice"
     ):
         debits[il.corrects_id].append(il)
-    credit = Invoice.objects.create(
-        studio=studio,
-        period=run.period,
-        run=run,
-        currency=currency,
-        created_at=now,
-        document_type=DocumentType.CREDIT_NOTE,
+    credit = _run_document(
+        run,
+        studio,
+        currency,
+        DocumentType.CREDIT_NOTE,
+        now,
         original=max((c.invoice for c in charges.values()), key=lambda i: i.pk),
     )
     agreements = TermsByAgreement()

@@ -3,6 +3,7 @@ reference rates) and a grant that was in force in August 2025."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.db.models import Sum
 
 from registry.billing.models import Invoice, Posting
@@ -17,7 +19,7 @@ from registry.billing.runs import billing_run_start
 from registry.consent import rules, services
 from registry.terms.models import Agreement
 from registry.usage.services import LineInput, report_fingerprint, usage_report_submit
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, second_postgres_connection
 from tests.pricing_data import give_reference_pricing
 
 T0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
@@ -176,3 +178,21 @@ def pdf_text(content: bytes, tmp_path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(content)
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@contextlib.contextmanager
+def refused_while_a_run_holds(studio):
+    """Run the block while a billing run's transaction (another connection) holds the studio's
+    row, as `lock_studio` takes it: the block must wait for the lock, and is refused after a
+    second (lock_timeout) instead. The run's transaction is rolled back afterwards."""
+    with second_postgres_connection() as run:
+        run.execute(f'SELECT 1 FROM "{studio._meta.db_table}" WHERE id = %s FOR NO KEY UPDATE', [studio.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        try:
+            with pytest.raises(OperationalError, match="lock timeout"):
+                yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+        run.rollback()

@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import OperationalError, connection
 
 from registry.billing import billable, services
 from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
-from registry.parties.models import Studio
 from registry.usage.models import Retraction, UsageLine
 from registry.usage.services import usage_line_retract
-from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
-from tests.conftest import SYSTEM, second_postgres_connection
+from tests.billing.conftest import AUGUST, bill, past_grant, refused_while_a_run_holds, replica_line, report
+from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER, OCTOBER, NOVEMBER = dt.date(2025, 9, 1), dt.date(2025, 10, 1), dt.date(2025, 11, 1)
@@ -186,18 +184,8 @@ def test_the_plan_finds_a_studio_by_its_retractions_since_the_mark(
 def test_no_line_is_retracted_while_a_run_holds_the_studio(require_postgres, billed_studio, grant):
     """What the retractions mark counts on: a run reads under the studio's lock, and retracting
     takes it too, so a retraction the run did not see has a larger id than every one it saw."""
-    studio = billed_studio.studio
-    with second_postgres_connection() as run:  # a run's transaction, holding the studio
-        run.execute(f'SELECT 1 FROM "{Studio._meta.db_table}" WHERE id = %s FOR NO KEY UPDATE', [studio.pk])
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '1s'")
-        try:
-            with pytest.raises(OperationalError, match="lock timeout"):
-                retract("L-1")
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = 0")
-        run.rollback()
+    with refused_while_a_run_holds(billed_studio.studio):
+        retract("L-1")
     assert UsageLine.objects.get(line_ref="L-1").status == "accepted"
     assert not Retraction.objects.exists()
     retract("L-1")  # once the run is done

@@ -8,16 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.db.models import Max
 
 from registry.billing import billable, services
 from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
-from registry.parties.models import Studio
 from registry.usage.models import UsageLine
 from registry.usage.partitions import USAGE_LINES
-from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
-from tests.conftest import SYSTEM, second_postgres_connection
+from tests.billing.conftest import AUGUST, bill, past_grant, refused_while_a_run_holds, replica_line, report
+from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
 SEPTEMBER, OCTOBER = dt.date(2025, 9, 1), dt.date(2025, 10, 1)
@@ -173,17 +172,8 @@ def test_no_line_is_stored_while_a_run_holds_the_studio(require_postgres, billed
     """What `reading` counts on: a run reads under the studio's lock, and storing a report takes
     it too, so a line the run did not see has a larger id than every line it saw."""
     studio = billed_studio.studio
-    with second_postgres_connection() as run:  # a run's transaction, holding the studio
-        run.execute(f'SELECT 1 FROM "{Studio._meta.db_table}" WHERE id = %s FOR NO KEY UPDATE', [studio.pk])
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '1s'")
-        try:
-            with pytest.raises(OperationalError, match="lock timeout"):
-                report(studio, [replica_line("L-wait", grant, dt.date(2025, 8, 20))], ref="r-wait")
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = 0")
-        run.rollback()
+    with refused_while_a_run_holds(studio):
+        report(studio, [replica_line("L-wait", grant, dt.date(2025, 8, 20))], ref="r-wait")
     assert not UsageLine.objects.filter(line_ref="L-wait").exists()
     report(studio, [replica_line("L-wait", grant, dt.date(2025, 8, 20))], ref="r-wait")  # once the run is done
     assert UsageLine.objects.filter(line_ref="L-wait").exists()
