@@ -37,22 +37,15 @@ from registry.usage.models import Retraction, UsageLine
 STANDING = {"released": False, "corrects__isnull": True}
 
 
-def _of_the_line() -> dict:
-    """The outer usage line's invoice lines, in the month they are kept under (its month of use):
-    on PostgreSQL a probe then reads that month's partition, not every month's."""
-    use_date = ExpressionWrapper(OuterRef("use_date"), output_field=DateField())
+def _standing(*, credit: bool, line: str = "pk", use_date: str = "use_date", **filters) -> QuerySet[InvoiceLine]:
+    """The standing charges (or credits) of the outer row's usage line, which the row names by
+    its `line` and `use_date` columns (a usage line's own, or a retraction's), in the month they
+    are kept under (its month of use): on PostgreSQL a probe then reads that month's partition,
+    not every month's."""
+    used = ExpressionWrapper(OuterRef(use_date), output_field=DateField())
     # Cast: PostgreSQL's date_trunc gives a timestamp, and only a date prunes partitions by month.
-    return {"usage_line": OuterRef("pk"), "month": Cast(TruncMonth(use_date), DateField())}
-
-
-def _charged(**filters) -> QuerySet[InvoiceLine]:
-    return InvoiceLine.objects.filter(**_of_the_line(), is_credit=False, **STANDING, **filters)
-
-
-def _of_the_retraction() -> dict:
-    """The outer retraction's line's invoice lines, in its month (as `_of_the_line`)."""
-    use_date = ExpressionWrapper(OuterRef("usage_line_use_date"), output_field=DateField())
-    return {"usage_line": OuterRef("usage_line_id"), "month": Cast(TruncMonth(use_date), DateField())}
+    month = Cast(TruncMonth(used), DateField())
+    return InvoiceLine.objects.filter(usage_line=OuterRef(line), month=month, is_credit=credit, **STANDING, **filters)
 
 
 def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
@@ -62,7 +55,7 @@ def without_standing_charge(lines: QuerySet[UsageLine]) -> QuerySet[UsageLine]:
     table for small (as in a run on a new database, where it grows within the run), PostgreSQL
     plans NOT EXISTS as a hash anti join that reads every standing charge, for every studio. A
     scalar subquery stays a per-line index probe, whatever the statistics say."""
-    probe = Subquery(_charged().order_by().values("pk")[:1])
+    probe = Subquery(_standing(credit=False).order_by().values("pk")[:1])
     return lines.alias(standing_charge=probe).filter(standing_charge__isnull=True)
 
 
@@ -158,11 +151,13 @@ def mark_read(
     the oldest retraction read that is still owed a credit (its period had a credit note
     already, or its charge is on a draft), else from the newest read."""
     after = through + dt.timedelta(days=1)
-    still_owed = (
-        owed_credits(studio_id, after=read.retractions_after, issued_only=False)
-        .filter(pk__lte=read.retractions_through)
-        .aggregate(oldest=Min("pk"))["oldest"]
-    )
+    still_owed = None
+    if read.retractions_through > read.retractions_after:  # it read retractions: are any still owed?
+        still_owed = (
+            owed_credits(studio_id, after=read.retractions_after, issued_only=False)
+            .filter(pk__lte=read.retractions_through)
+            .aggregate(oldest=Min("pk"))["oldest"]
+        )
     UnbilledMark.objects.update_or_create(
         studio_id=studio_id,
         defaults={
@@ -223,8 +218,9 @@ def owed_credits(studio_id: int | OuterRef, *, after, issued_only: bool = True) 
     credited yet. Read from the retractions, not the retracted lines: those since the mark are
     few, the studio's retracted lines only grow."""
     issued = {"invoice__status__in": [InvoiceStatus.FINALIZED, InvoiceStatus.PAID]} if issued_only else {}
-    charged = InvoiceLine.objects.filter(**_of_the_retraction(), is_credit=False, **STANDING, **issued)
-    credited = InvoiceLine.objects.filter(**_of_the_retraction(), is_credit=True, **STANDING)
+    of_the_retraction = {"line": "usage_line_id", "use_date": "usage_line_use_date"}
+    charged = _standing(credit=False, **of_the_retraction, **issued)
+    credited = _standing(credit=True, **of_the_retraction)
     return Retraction.objects.filter(studio_id=studio_id, pk__gt=after).filter(Exists(charged), ~Exists(credited))
 
 
