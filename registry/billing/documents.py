@@ -24,11 +24,11 @@ from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNum
 from registry.billing.rating_inputs import (
     CHUNK,
     AgreementTerms,
+    FlatFeesCarried,
     Provenances,
     TermsByAgreement,
     Use,
     facts_of,
-    grants_with_flat_fee_charged,
     uses,
 )
 from registry.core.actors import Actor
@@ -145,12 +145,10 @@ def run_invoice_issue(
     unrated: list[tuple[int, str]] = []
     oldest_unrated: dt.date | None = None
     now_rated: list[int] = []
-    flat_charged: set[int] | None = None  # loaded at the first flat-fee grant
+    flat_fees = FlatFeesCarried()
     batch: list[dict] = []
-    for use in uses(lines, refine=without_standing_charge):
-        if flat_charged is None and use.compensation_unit == CompensationUnit.FLAT:
-            flat_charged = grants_with_flat_fee_charged(studio.pk)
-        charged = use.grant_id in flat_charged if flat_charged else False
+    for use in uses(lines, refine=without_standing_charge, on_chunk=flat_fees.learn_from):
+        charged = use.compensation_unit == CompensationUnit.FLAT and flat_fees.carried(use.grant_id)
         try:
             in_force = agreements.in_force(use)
             terms = in_force.pricing
@@ -169,7 +167,7 @@ def run_invoice_issue(
                 errors.append({"studio": studio.public_id, "line": use.line_ref, "error": str(exc)})
             continue
         if rated.flat_fee and use.grant_id is not None:
-            flat_charged = (flat_charged or set()) | {use.grant_id}
+            flat_fees.charge(use.grant_id)
         if use.unrateable:
             now_rated.append(use.pk)
         if invoice is None:

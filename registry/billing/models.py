@@ -203,14 +203,20 @@ class Invoice(models.Model):
         return f"{self.get_document_type_display()} {self.number or self.public_id}"
 
 
+# A standing charge (not a credit, its document not voided, not a debit note's addition) whose
+# rating carried its grant's flat fee: the fee is owed once per grant (terms/pricing.py).
+FLAT_FEE_CARRIED = Q(is_credit=False, released=False, corrects__isnull=True, terms_used__flat_fee=True)
+
+
 class InvoiceLine(models.Model):
     """One rated usage line, with its provenance: the usage line, grant, token, rate card row
     and the agreement terms used."""
 
     # A billing run inserts a row per usage line (a million a month): only the indexes something
     # reads by are kept. Lines are read by invoice, by performer (statements, the composite
-    # index) and by usage line through the partial unique index below; grant, rate card and
-    # agreement are provenance, never looked up from. The index by invoice carries the id after it,
+    # index) and by usage line through the partial unique index below; rate card and agreement
+    # are provenance, never looked up from, and grant only for the few lines that carry a flat
+    # fee (a partial index of them alone). The index by invoice carries the id after it,
     # so a page of a document's lines (in id order, from a cursor) is read from the index alone
     # rather than by sorting the document's 70,000 lines: it replaces the plain FK index.
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines", db_index=False)
@@ -319,6 +325,9 @@ class InvoiceLine(models.Model):
             models.Index(fields=["invoice", "id"], name="invoiceline_by_invoice"),
             models.Index(fields=["performer", "invoice"]),
             models.Index(fields=["corrects"], condition=Q(corrects__isnull=False), name="invoiceline_debits"),
+            # The standing charges that carry a grant's flat fee (rating_inputs.FlatFeesCarried):
+            # one a flat-fee grant, so the index stays as small as the grants are few.
+            models.Index(fields=["grant"], condition=FLAT_FEE_CARRIED, name="invoiceline_flat_fees"),
         ]
 
     def __str__(self) -> str:

@@ -4,17 +4,18 @@ was signed with), and each agreement's pricing terms, loaded once per studio bil
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from registry.billing import rating
-from registry.billing.models import InvoiceLine
+from registry.billing.models import FLAT_FEE_CARRIED, InvoiceLine
 from registry.consent.models import ConsentGrant
 from registry.core.bulk import EncodedJson
 from registry.core.memo import BoundedMemo
+from registry.core.vocabulary.consent import CompensationUnit
 from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Performer
 from registry.terms import pricing
@@ -105,11 +106,13 @@ def uses(
     lines: QuerySet[UsageLine],
     *,
     refine: Callable[[QuerySet[UsageLine]], QuerySet[UsageLine]] | None = None,
+    on_chunk: Callable[[list[Use]], None] | None = None,
     chunk_size: int = CHUNK,
 ) -> Iterator[Use]:
     """Stream a usage-line queryset as Use values in id order, `chunk_size` rows at a time, so
     memory does not grow with the lines; `refine` narrows each chunk (billing's "not charged
-    yet" probe).
+    yet" probe); `on_chunk` sees each chunk's uses before they are yielded (to read what they
+    need in one query, as `FlatFeesCarried` does).
 
     Each chunk is two queries. First the next `chunk_size` ids of `lines` (keyset: ids above the
     last one seen), read along the (studio, id) index and stopped at the chunk's size; then the
@@ -137,8 +140,10 @@ def uses(
             chunk = refine(chunk)
         rows = list(chunk.order_by("pk").values_list(*_LINE_VALUES))
         _read_missing(rows, grants, names)
-        for row in rows:
-            yield _use_of(row, grants, names)
+        chunk_uses = [_use_of(row, grants, names) for row in rows]
+        if on_chunk is not None:
+            on_chunk(chunk_uses)
+        yield from chunk_uses
         if len(ids) < chunk_size:
             return
         last = ids[-1]
@@ -268,17 +273,44 @@ class Provenances:
         return self._known.get(key, lambda: EncodedJson.of(provenance(in_force, rated, use)))
 
 
-def grants_with_flat_fee_charged(studio_id: int) -> set[int]:
-    """The studio's grants whose flat fee a standing charge already carries (a flat fee is owed
-    once per grant; when the line that carried it is retracted, the next line carries it)."""
-    return set(
-        InvoiceLine.objects.filter(
-            invoice__studio_id=studio_id,
-            is_credit=False,
-            released=False,
-            corrects__isnull=True,
-            terms_used__flat_fee=True,
+class FlatFeesCarried:
+    """Which grants' flat fee a standing charge already carries, for one studio's run: a flat
+    fee is owed once per grant, and when the line that carried it is retracted, the next line
+    billed carries it (terms/pricing.py `signed_price`).
+
+    Asked chunk by chunk for the flat-fee grants of the lines at hand, each grant once, along a
+    partial index of the charges that carry a fee; not by reading every charge the studio was
+    ever billed, which grew with its history, a month at a time. Grants whose fee this run
+    charges are added as it goes (`charge`), and nothing is forgotten during a run: forgetting
+    would charge a fee twice."""
+
+    def __init__(self) -> None:
+        self._asked: set[int] = set()
+        self._carried: set[int] = set()
+
+    def learn_from(self, chunk: list[Use]) -> None:
+        """`uses`' chunk hook: learn about the flat-fee grants of these lines."""
+        self.learn(use.grant_id for use in chunk if use.compensation_unit == CompensationUnit.FLAT)
+
+    def learn(self, grant_ids: Iterable[int | None]) -> None:
+        new = {pk for pk in grant_ids if pk is not None} - self._asked
+        if not new:
+            return
+        retracted = UsageLine.objects.filter(
+            pk=OuterRef("usage_line_id"), use_date=OuterRef("usage_line_use_date"), status=LineStatus.RETRACTED
         )
-        .exclude(usage_line__status=LineStatus.RETRACTED)
-        .values_list("grant_id", flat=True)
-    )
+        self._carried |= set(
+            InvoiceLine.objects.filter(FLAT_FEE_CARRIED, grant_id__in=new)
+            .exclude(Exists(retracted))
+            .order_by()
+            .values_list("grant_id", flat=True)
+            .distinct()
+        )
+        self._asked |= new
+
+    def carried(self, grant_id: int | None) -> bool:
+        return grant_id in self._carried
+
+    def charge(self, grant_id: int) -> None:
+        self._carried.add(grant_id)
+        self._asked.add(grant_id)

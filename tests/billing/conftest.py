@@ -57,8 +57,11 @@ def billed_studio(studio, tvth):
     return studio
 
 
-def past_grant(studio, performer, agreement, *, own_daily=Decimal("1100"), use="replica_use", project=PICTURE):
-    """A grant accepted on 2025-07-01 covering 2025-07-15 to 2026-06-30."""
+def past_grant(
+    studio, performer, agreement, *, own_daily=Decimal("1100"), use="replica_use", project=PICTURE, unit="day"
+):
+    """A grant accepted on 2025-07-01 covering 2025-07-15 to 2026-06-30, paid `own_daily` a
+    day (or per `unit`: "flat" makes it a fee owed once)."""
     request = services.consent_request_create(
         new=services.NewRequest(
             studio=studio,
@@ -74,7 +77,9 @@ def past_grant(studio, performer, agreement, *, own_daily=Decimal("1100"), use="
                 term_start=dt.date(2025, 7, 15),
                 term_end=dt.date(2026, 6, 30),
             ),
-            compensation=rules.Compensation(amount=own_daily, currency="USD", unit="day", estimated_days=Decimal("3")),
+            compensation=rules.Compensation(
+                amount=own_daily, currency="USD", unit=unit, estimated_days=Decimal("3") if unit == "day" else None
+            ),
         ),
         actor=SYSTEM,
         now=T0,
