@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from registry.billing import corrections, payments, runs, selectors
 from registry.billing.models import (
     BillingRun,
+    BillingRunStudio,
     DocumentReminder,
     Invoice,
     InvoiceLine,
@@ -75,6 +77,40 @@ class StartRunForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class WithErrorsFilter(admin.SimpleListFilter):
+    title = "errors"
+    parameter_name = "with_errors"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With errors"), ("no", "Without")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(errors=[])
+        if self.value() == "no":
+            return queryset.filter(errors=[])
+        return queryset
+
+
+@admin.register(BillingRunStudio)
+class BillingRunStudioAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each studio of a run, and what the run could not bill for it."""
+
+    list_display = ["studio", "first_error", "error_total", "done_at", "run"]
+    list_filter = [WithErrorsFilter]
+    list_select_related = ["run", "studio"]
+    fields = ["run", "studio", "done_at", "errors"]
+    ordering = ["-run_id", "studio_id"]
+
+    @admin.display(description="Errors")
+    def error_total(self, row: BillingRunStudio) -> int:
+        return len(row.errors)
+
+    @admin.display(description="First error")
+    def first_error(self, row: BillingRunStudio) -> str:
+        return row.errors[0].get("error", "") if row.errors else ""
+
+
 @admin.register(BillingRun)
 class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -85,10 +121,24 @@ class BillingRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "studios_total",
         "documents_created",
         "lines_billed",
+        "error_count",
         "created_at",
         "finished_at",
     ]
     list_filter = ["status", "period"]
+    readonly_fields = ["studios_with_errors"]
+
+    @admin.display(description="Studios with errors")
+    def studios_with_errors(self, run: BillingRun):
+        """The run keeps its first errors; each studio's are on its row, listed a page at a time."""
+        if not run.error_count:
+            return "none"
+        url = (
+            reverse("admin:billing_billingrunstudio_changelist")
+            + f"?run__id__exact={run.pk}&{WithErrorsFilter.parameter_name}=yes"
+        )
+        errors = f"{run.error_count} error{pluralize(run.error_count)}"
+        return format_html('{} (<a href="{}">each studio\'s, a page at a time</a>)', errors, url)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("billing.add_billingrun")

@@ -44,6 +44,7 @@ def new_payout_run_id() -> str:
 
 
 LIVE_RUN_STATUSES = (RunStatus.PENDING, RunStatus.RUNNING)
+RUN_ERRORS_KEPT = 200  # on the run itself; all of them on its studios' rows
 
 
 class BillingRun(models.Model):
@@ -60,7 +61,14 @@ class BillingRun(models.Model):
     studios_done = models.PositiveIntegerField(default=0)
     documents_created = models.PositiveIntegerField(default=0)
     lines_billed = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    # Each studio's errors are kept on its row (BillingRunStudio.errors); the run keeps their
+    # count and the first RUN_ERRORS_KEPT for a first look. Copying them all here made every
+    # studio's progress rewrite all errors so far under the run's lock: a month whose scale
+    # rate is missing, so that every studio errs, grew as the square of the studios.
+    error_count = models.PositiveIntegerField(default=0, help_text="Errors reported by all studios")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="The first errors reported; each studio's are on its billing run studio"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,6 +93,9 @@ class BillingRunStudio(models.Model):
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="studios")
     studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="What billing the studio could not do (at most 50, then a count)"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "studio"], name="run_studio_unique")]

@@ -19,7 +19,7 @@ from registry.audit.services import audit_record
 from registry.billing import billable
 from registry.billing.billable import unbilled_lines, uncredited_retractions
 from registry.billing.documents import run_credit_note_issue, run_invoice_issue
-from registry.billing.models import LIVE_RUN_STATUSES, BillingRun, BillingRunStudio
+from registry.billing.models import LIVE_RUN_STATUSES, RUN_ERRORS_KEPT, BillingRun, BillingRunStudio
 from registry.billing.periods import period_end, require_period_start
 from registry.core.actors import Actor
 from registry.core.errors import StateConflictError
@@ -145,26 +145,33 @@ def _currencies(studio_id: int, period: dt.date, read: billable.Reading) -> list
 def _record_progress(
     run_id: int, studio_id: int, created: int, lines: int, errors: list[dict], now: dt.datetime
 ) -> None:
-    """Count a studio once, however often its task was delivered."""
+    """Count a studio once, however often its task was delivered. Its errors go on its own row;
+    the run counts them and keeps the first RUN_ERRORS_KEPT, so what a studio writes under the
+    run's lock is bounded whatever the studios before it reported."""
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
         first_time = BillingRunStudio.objects.filter(run_id=run_id, studio_id=studio_id, done_at__isnull=True).update(
-            done_at=now
+            done_at=now, errors=errors
         )
         if not first_time:
             return
         run.studios_done = F("studios_done") + 1
         run.documents_created = F("documents_created") + created
         run.lines_billed = F("lines_billed") + lines
-        run.errors = run.errors + errors
-        run.save(update_fields=["studios_done", "documents_created", "lines_billed", "errors"])
+        run.error_count = F("error_count") + len(errors)
+        changed = ["studios_done", "documents_created", "lines_billed", "error_count"]
+        room = RUN_ERRORS_KEPT - len(run.errors)
+        if errors and room > 0:
+            run.errors = run.errors + errors[:room]
+            changed.append("errors")
+        run.save(update_fields=changed)
         run.refresh_from_db()
         if run.status == RunStatus.RUNNING and not run.studios.filter(done_at__isnull=True).exists():
             _complete(run, now)
 
 
 def _complete(run: BillingRun, now: dt.datetime) -> None:
-    run.status = RunStatus.COMPLETED_WITH_ERRORS if run.errors else RunStatus.COMPLETED
+    run.status = RunStatus.COMPLETED_WITH_ERRORS if run.error_count else RunStatus.COMPLETED
     run.finished_at = now
     run.save(update_fields=["status", "finished_at"])
     audit_record(
@@ -176,6 +183,6 @@ def _complete(run: BillingRun, now: dt.datetime) -> None:
             "status": run.status,
             "documents": run.documents_created,
             "lines": run.lines_billed,
-            "errors": len(run.errors),
+            "errors": run.error_count,
         },
     )

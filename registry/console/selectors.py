@@ -157,7 +157,7 @@ def invoices_outstanding(*, today: dt.date | None = None) -> dict:
 
 
 def recent_billing_runs(limit: int = 10) -> list[BillingRun]:
-    return list(BillingRun.objects.order_by("-created_at", "-id")[:limit])
+    return list(BillingRun.objects.defer("errors").order_by("-created_at", "-id")[:limit])
 
 
 def strikes_in_force() -> list[Strike]:

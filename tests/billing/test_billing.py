@@ -234,6 +234,9 @@ def test_lines_that_cannot_be_rated_are_marked_reported_and_billed_once_the_data
         "Agreement test-tvth has no day_performer rate per day in force on 2025-08-20."
     )
     assert run.errors[-1] == {"studio": billed_studio.studio.public_id, "error": "2 more lines not rated"}
+    # (and counted, and kept on the studio's own row of the run)
+    assert run.error_count == 51
+    assert run.studios.get(studio=billed_studio.studio).errors == run.errors
     # and each line is marked unrateable with the reason (the webhook: tests/webhooks/test_events.py)
     marked = UsageLine.objects.filter(unrateable_since__isnull=False)
     assert marked.count() == 52
@@ -251,3 +254,31 @@ def test_lines_that_cannot_be_rated_are_marked_reported_and_billed_once_the_data
     # 52 × 1,246 = 64,792.00 royalty, P&H 0 under test-tvth: 64,792.00 to the funds
     assert september.total == Decimal("64792.00")
     assert not UsageLine.objects.filter(unrateable_since__isnull=False).exists()
+
+
+def test_each_studio_keeps_its_errors_and_the_run_its_count_and_first_errors(make_studio_caller, tvth):
+    """A month where every studio errs (a scale rate missing): what a studio's progress writes
+    under the run's lock stays bounded, rather than copying every error so far each time."""
+    from registry.audit.models import AuditEvent
+    from registry.billing.models import RUN_ERRORS_KEPT, BillingRunStudio
+    from registry.billing.runs import _record_progress
+
+    studios = [make_studio_caller(f"Studio {k}").studio for k in range(5)]
+    run, _ = services.billing_run_start(period=dt.date(2025, 8, 1), actor=SYSTEM)
+    BillingRunStudio.objects.bulk_create([BillingRunStudio(run=run, studio=studio) for studio in studios])
+    run.status, run.studios_total = RunStatus.RUNNING, len(studios)
+    run.save(update_fields=["status", "studios_total"])
+    each = [[{"studio": s.public_id, "line": f"L-{k}", "error": "no rate"} for k in range(51)] for s in studios]
+    now = dt.datetime(2025, 9, 1, 6, tzinfo=dt.UTC)
+
+    for studio, errors in zip(studios, each, strict=True):
+        _record_progress(run.pk, studio.pk, 0, 0, errors, now)
+    _record_progress(run.pk, studios[0].pk, 0, 0, each[0], now)  # a task delivered twice counts once
+
+    run.refresh_from_db()
+    assert run.error_count == 5 * 51
+    assert run.errors == [error for errors in each for error in errors][:RUN_ERRORS_KEPT]
+    assert [row.errors for row in run.studios.order_by("studio_id")] == each
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    finished = AuditEvent.objects.get(action="billing_run.finished")
+    assert finished.data["errors"] == 5 * 51

@@ -163,7 +163,7 @@ def test_the_lookup_reads_the_partial_index_of_fee_carrying_charges(
         # a copy may not charge L-1 twice).
         copies = listed.replace("usage_line_id", "NULL").replace("usage_line_use_date", "NULL")
         cursor.execute(
-            f"INSERT INTO {table} ({listed}, terms_used) "  # noqa: S608
+            f"INSERT INTO {table} ({listed}, terms_used) "
             f"SELECT {copies}, terms_used || '{{\"flat_fee\": false}}'::jsonb "
             f"FROM {table}, generate_series(1, 20000) n"
         )

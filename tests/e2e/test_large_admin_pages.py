@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from registry.billing.models import JournalEntry
+from registry.billing.models import BillingRun, JournalEntry
 from registry.usage.models import UsageReport
 from tests.console.conftest import World
 from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow, snap
@@ -24,9 +24,19 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
     invoice, strike = console_world.invoice, console_world.strike
     entry = JournalEntry.objects.order_by("id").first()
     report = UsageReport.objects.order_by("id").first()
+    run = BillingRun.objects.order_by("id").first()
+    error = {
+        "studio": invoice.studio.public_id,
+        "line": "S-7",
+        "error": "No day_performer rate in force on 2025-08-20.",
+    }
+    run.studios.filter(studio=invoice.studio).update(errors=[error])
+    BillingRun.objects.filter(pk=run.pk).update(error_count=1, errors=[error])
     page = new_page(viewport)
     staff_sign_in(page, staff.user.username)
     for path, name in [
+        (f"/admin/billing/billingrun/{run.pk}/change/", "admin-billing-run"),
+        (f"/admin/billing/billingrunstudio/?run__id__exact={run.pk}&with_errors=yes", "admin-run-studios-with-errors"),
         (f"/admin/billing/invoice/{invoice.pk}/change/", "admin-invoice"),
         (f"/admin/billing/invoiceline/?invoice__id__exact={invoice.pk}", "admin-invoice-lines"),
         (f"/admin/billing/journalentry/{entry.pk}/change/", "admin-journal-entry"),
@@ -52,6 +62,10 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         check_page(page, name)
     page.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
     expect(page.get_by_text("3,738.00").first).to_be_visible()
+    # A run's errors: counted on the run, each studio's on its row, reached from the run.
+    page.goto(f"/admin/billing/billingrun/{run.pk}/change/")
+    page.get_by_role("link", name="each studio's, a page at a time").click()
+    expect(page.get_by_role("row").filter(has_text=invoice.studio.legal_name)).to_contain_text("No day_performer rate")
     # August 2025 is billed: the studio's next run reads from September 1.
     page.goto("/admin/billing/unbilledmark/")
     expect(page.get_by_role("row").filter(has_text=invoice.studio.legal_name)).to_contain_text("Sept. 1, 2025")

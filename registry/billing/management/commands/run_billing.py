@@ -40,11 +40,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{run.status}: {run.documents_created} document(s), {run.lines_billed} line(s) billed, "
-                f"{len(run.errors)} error(s)."
+                f"{run.error_count} error(s)."
             )
         )
         for error in run.errors[:20]:
             self.stdout.write(self.style.WARNING(f"  {error}"))
+        if run.error_count > 20:
+            self.stdout.write(
+                f"  ... and {run.error_count - 20} more: each studio's are on its row of the run "
+                f"(admin: Billing run studios, run {run.public_id})"
+            )
 
     def _bar(self, run: BillingRun) -> None:
         total = max(run.studios_total, 1)
