@@ -24,17 +24,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Least, TruncMonth
 
 from registry.billing import rating
-from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
+from registry.billing.models import STANDING, Invoice, InvoiceLine, UnbilledMark
 from registry.billing.periods import period_end
 from registry.core.vocabulary.billing import InvoiceStatus
 from registry.core.vocabulary.usage import LineStatus
 from registry.parties.models import Studio
 from registry.usage.models import Retraction, UsageLine
-
-# Charges and credits that stand: a voided document's lines are released, and a debit note's
-# lines add to a charge rather than make one. The same predicate as the partial unique index
-# usage_line_billed_once, so these lookups are answered from it.
-STANDING = {"released": False, "corrects__isnull": True}
 
 
 def _standing(*, credit: bool, line: str = "pk", use_date: str = "use_date", **filters) -> QuerySet[InvoiceLine]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
-from registry.billing.billable import STANDING, mark_released
+from registry.billing.billable import mark_released
 from registry.billing.documents import (
     ZERO,
     DocumentTotals,
@@ -28,7 +28,7 @@ from registry.billing.documents import (
     lock_document,
     set_totals,
 )
-from registry.billing.models import Invoice, InvoiceLine, Posting
+from registry.billing.models import STANDING, Invoice, InvoiceLine, Posting
 from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, provenance, uses
 from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor

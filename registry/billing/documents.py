@@ -19,8 +19,8 @@ from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing import rules as receivable_rules
-from registry.billing.billable import STANDING, billable_lines, uncredited_retractions, without_standing_charge
-from registry.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
+from registry.billing.billable import billable_lines, uncredited_retractions, without_standing_charge
+from registry.billing.models import STANDING, BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
 from registry.billing.rating_inputs import (
     CHUNK,
     AgreementTerms,

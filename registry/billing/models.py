@@ -214,9 +214,14 @@ class Invoice(models.Model):
         return f"{self.get_document_type_display()} {self.number or self.public_id}"
 
 
-# A standing charge (not a credit, its document not voided, not a debit note's addition) whose
-# rating carried its grant's flat fee: the fee is owed once per grant (terms/pricing.py).
-FLAT_FEE_CARRIED = Q(is_credit=False, released=False, corrects__isnull=True, terms_used__flat_fee=True)
+# Invoice lines that stand: a voided document's lines are released, and a debit note's lines add
+# to a charge rather than make one. The condition of the partial unique index
+# usage_line_billed_once below, so billing's lookups by it (billable.py) are answered from it.
+STANDING = {"released": False, "corrects__isnull": True}
+
+# A standing charge whose rating carried its grant's flat fee: the fee is owed once per grant
+# (terms/pricing.py).
+FLAT_FEE_CARRIED = Q(is_credit=False, **STANDING, terms_used__flat_fee=True)
 
 
 class InvoiceLine(models.Model):
@@ -316,7 +321,7 @@ class InvoiceLine(models.Model):
             # table includes its partition key.
             models.UniqueConstraint(
                 fields=["usage_line", "is_credit", "month"],
-                condition=Q(released=False, corrects__isnull=True),
+                condition=Q(**STANDING),
                 name="usage_line_billed_once",
             ),
             models.CheckConstraint(

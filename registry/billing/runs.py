@@ -127,19 +127,15 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
 
 def _currencies(studio_id: int, period: dt.date, read: billable.Reading) -> list[str]:
     # DISTINCT in SQL: a studio may have a hundred thousand lines, and only a currency or two.
-    charges = (
-        unbilled_lines(period, studio_id=studio_id, read_from=read.read_from)
-        .order_by()
-        .values_list("agreement__currency", flat=True)
-        .distinct()
+    charges = unbilled_lines(period, studio_id=studio_id, read_from=read.read_from)
+    credits = uncredited_retractions(studio_id, after=read.retractions_after)
+    return sorted(
+        {
+            currency
+            for lines in (charges, credits)
+            for currency in lines.order_by().values_list("agreement__currency", flat=True).distinct()
+        }
     )
-    credits = (
-        uncredited_retractions(studio_id, after=read.retractions_after)
-        .order_by()
-        .values_list("agreement__currency", flat=True)
-        .distinct()
-    )
-    return sorted(set(charges) | set(credits))
 
 
 def _record_progress(
