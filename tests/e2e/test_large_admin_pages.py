@@ -14,7 +14,7 @@ from registry.billing.models import BillingRun, JournalEntry
 from registry.usage.models import UsageReport
 from tests.console.conftest import World
 from tests.e2e.conftest import DESKTOP, PHONE, check_page, overflow, snap
-from tests.e2e.test_staff_console import staff_sign_in
+from tests.e2e.test_staff_console import PASSWORD, staff_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +37,9 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
     for path, name in [
         (f"/admin/billing/billingrun/{run.pk}/change/", "admin-billing-run"),
         (f"/admin/billing/billingrunstudio/?run__id__exact={run.pk}&with_errors=yes", "admin-run-studios-with-errors"),
+        (f"/admin/billing/billingrunstudio/{run.studios.get(studio=invoice.studio).pk}/change/", "admin-run-studio"),
+        ("/admin/billing/billingrunstudio/?run__id__exact=not-a-number", "admin-run-studios-bad-filter"),
+        ("/admin/billing/billingrunstudio/?with_errors=maybe", "admin-run-studios-unknown-choice"),
         (f"/admin/billing/invoice/{invoice.pk}/change/", "admin-invoice"),
         (f"/admin/billing/invoiceline/?invoice__id__exact={invoice.pk}", "admin-invoice-lines"),
         (f"/admin/billing/journalentry/{entry.pk}/change/", "admin-journal-entry"),
@@ -74,3 +77,10 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
     page.goto("/admin/usage/usageline/?q=Okafor")
     expect(page.get_by_label("Username")).to_be_visible()
     assert "next=/admin/usage/usageline/" in page.url, page.url
+    # The same for a run's studios with errors: signed in again, the filtered list comes back.
+    page.goto(f"/admin/billing/billingrunstudio/?run__id__exact={run.pk}&with_errors=yes")
+    expect(page.get_by_label("Username")).to_be_visible()
+    page.get_by_label("Username").fill(staff.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("row").filter(has_text=invoice.studio.legal_name)).to_contain_text("No day_performer rate")
