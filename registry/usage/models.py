@@ -255,8 +255,11 @@ class UsageLineKey(models.Model):
 
     pk = models.CompositePrimaryKey("studio", "line_ref")
     # No database constraint: the line itself carries the studio's foreign key, and a check per
-    # key would double that cost on every line of every report.
-    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # key would double that cost on every line of every report. No index of its own either: the
+    # primary key begins with the studio.
+    studio = models.ForeignKey(
+        "parties.Studio", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     line_ref = models.CharField(max_length=64)
 
     def __str__(self) -> str:

@@ -171,6 +171,18 @@ def test_a_line_id_is_the_studios_once_whatever_its_date(require_postgres, studi
         UsageLineKey.objects.create(studio=studio.studio, line_ref="L-1")
 
 
+def test_the_line_id_table_is_kept_by_its_primary_key_alone(require_postgres):
+    """Each reported line writes a key: an index beyond the primary key (which begins with the
+    studio, so it serves lookups by studio too) would be maintained on every line for nothing."""
+    with connection.cursor() as cursor:
+        indexes = {
+            c: info["columns"]
+            for c, info in connection.introspection.get_constraints(cursor, UsageLineKey._meta.db_table).items()
+            if info["index"] or info["primary_key"]
+        }
+    assert list(indexes.values()) == [["studio_id", "line_ref"]]
+
+
 def test_an_invoice_line_must_name_its_usage_line_with_that_lines_date(require_postgres, august_invoice):
     charged = InvoiceLine.objects.get(usage_line__isnull=False)
     with pytest.raises(IntegrityError), transaction.atomic():
