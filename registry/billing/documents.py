@@ -96,15 +96,17 @@ class DocumentTotals:
 
 @dataclass(frozen=True)
 class RunDocument:
-    """What billing a studio in one currency made of one kind of document: the document (None
-    when there was nothing to put on it), the usage lines on it, the lines that could not
-    be rated (at most MAX_ERRORS_PER_STUDIO, then a count), and the oldest use date it left
-    unbilled among the lines it was given to read (None: it billed them all)."""
+    """What billing a studio in one currency made of one kind of document: the draft (None when
+    there was nothing to put on it) and its totals, the usage lines on it, the lines that could
+    not be rated (at most MAX_ERRORS_PER_STUDIO, then a count), and the oldest use date it left
+    unbilled among the lines it was given to read (None: it billed them all). The caller
+    finalizes the draft (`finalize_draft`) once all the studio's drafts are made."""
 
     document: Invoice | None
     lines: int = 0
     errors: tuple[dict, ...] = ()
     oldest_unbilled: dt.date | None = None
+    totals: DocumentTotals | None = None
 
 
 def lock_document(invoice: Invoice) -> Invoice:
@@ -122,12 +124,13 @@ def _period_document(studio: Studio, period: dt.date, document_type: str, curren
 
 
 # --- A run's documents (inside bill_studio's transaction, under the studio's lock) -------------
-def run_invoice_issue(
+def run_invoice_draft(
     *, run: BillingRun, studio: Studio, currency: str, read_from: dt.date | None, now: dt.datetime
 ) -> RunDocument:
     """The period's invoice for the studio's unbilled lines in this currency used from
-    `read_from` (None: ever; see `billable.reading`), finalized; none if the period already has
-    one (later lines become next period's adjustments) or no line rates."""
+    `read_from` (None: ever; see `billable.reading`), as a draft with its lines and totals; none
+    if the period already has one (later lines become next period's adjustments) or no line
+    rates."""
     if _period_document(studio, run.period, DocumentType.INVOICE, currency).exists():
         return RunDocument(None, oldest_unbilled=read_from or dt.date.min)  # left unread
     # Paged by id before each page is probed for standing charges (see `uses`): the unbilled lines.
@@ -189,8 +192,7 @@ def run_invoice_issue(
         # Nothing to bill, or nothing could be rated: no empty invoice (the errors say why).
         return RunDocument(None, errors=tuple(errors), oldest_unbilled=oldest_unrated)
     set_totals(invoice, totals)
-    finalize_draft(invoice=invoice, totals=totals, actor=Actor.system("billing"), now=now)
-    return RunDocument(invoice, totals.lines, tuple(errors), oldest_unrated)
+    return RunDocument(invoice, totals.lines, tuple(errors), oldest_unrated, totals)
 
 
 def _run_document(run: BillingRun, studio: Studio, currency: str, kind: str, now: dt.datetime, **more) -> Invoice:
@@ -224,13 +226,13 @@ def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: l
         )
 
 
-def run_credit_note_issue(
+def run_credit_note_draft(
     *, run: BillingRun, studio: Studio, currency: str, retractions_after: int, now: dt.datetime
 ) -> RunDocument:
-    """A credit note for billed lines the studio retracted after the retraction
-    `retractions_after` (see `billable.reading`), crediting exactly what was charged on each;
-    none if there are none or the period already has one (later retractions go on next
-    period's)."""
+    """A credit note, as a draft with its lines and totals, for billed lines the studio
+    retracted after the retraction `retractions_after` (see `billable.reading`), crediting
+    exactly what was charged on each; none if there are none or the period already has one
+    (later retractions go on next period's)."""
     retracted = list(
         uses(uncredited_retractions(studio.pk, after=retractions_after).filter(agreement__currency=currency))
     )
@@ -277,8 +279,7 @@ def run_credit_note_issue(
         add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1), funds_credited=credited)
     copy_insert(InvoiceLine, rows)
     set_totals(credit, totals)
-    finalize_draft(invoice=credit, totals=totals, actor=Actor.system("billing"), now=now)
-    return RunDocument(credit, len(rows))
+    return RunDocument(credit, len(rows), totals=totals)
 
 
 # --- Lines and totals -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import billable
 from registry.billing.billable import unbilled_lines, uncredited_retractions
-from registry.billing.documents import run_credit_note_issue, run_invoice_issue
+from registry.billing.documents import finalize_draft, run_credit_note_draft, run_invoice_draft
 from registry.billing.models import LIVE_RUN_STATUSES, RUN_ERRORS_KEPT, BillingRun, BillingRunStudio
 from registry.billing.periods import period_end, require_period_start
 from registry.core.actors import Actor
@@ -26,6 +26,8 @@ from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import RunStatus
 from registry.outbox import services as outbox
 from registry.parties.locks import lock_studio
+
+BILLING = Actor.system("billing")
 
 # The tasks of the fan-out, enqueued by name: tasks call these services, never the reverse.
 START_RUN_TASK = "billing.start_run"
@@ -100,15 +102,15 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
     now = now or timezone.now()
     run = BillingRun.objects.get(pk=run_id)
     errors: list[dict] = []
-    created = 0
     lines_billed = 0
     with transaction.atomic():
         studio = lock_studio(studio_id)
         read = billable.reading(studio_id)
         left: list[dt.date] = []
+        drafts = []
         for currency in _currencies(studio_id, run.period, read):
-            charges = run_invoice_issue(run=run, studio=studio, currency=currency, read_from=read.read_from, now=now)
-            credits = run_credit_note_issue(
+            charges = run_invoice_draft(run=run, studio=studio, currency=currency, read_from=read.read_from, now=now)
+            credits = run_credit_note_draft(
                 run=run, studio=studio, currency=currency, retractions_after=read.retractions_after, now=now
             )
             if charges.oldest_unbilled is not None:
@@ -116,11 +118,18 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
             for made in (charges, credits):
                 errors += made.errors
                 if made.document is not None:
-                    created += 1
+                    drafts.append(made)
                     lines_billed += made.lines
         billable.mark_read(
             studio_id, read, through=period_end(run.period), oldest_left=min(left, default=None), now=now
         )
+        # Last, and together: finalizing takes the locks every studio's billing shares (the
+        # year's document numbers, the audit chain), held to the commit. Taken after the lines
+        # are read and rated, they are held for the finalizing alone, so workers billing other
+        # studios wait for that, not for this studio's credit note or other currencies.
+        for made in drafts:
+            finalize_draft(invoice=made.document, totals=made.totals, actor=BILLING, now=now)
+        created = len(drafts)
     _record_progress(run_id, studio_id, created, lines_billed, errors, now)
     return created
 
@@ -171,7 +180,7 @@ def _complete(run: BillingRun, now: dt.datetime) -> None:
     run.finished_at = now
     run.save(update_fields=["status", "finished_at"])
     audit_record(
-        actor=Actor.system("billing"),
+        actor=BILLING,
         action=AuditAction.BILLING_RUN_FINISHED,
         subject_type=AuditSubject.BILLING_RUN,
         subject_id=run.public_id,

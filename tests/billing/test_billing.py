@@ -9,16 +9,18 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from registry.billing import selectors, services
+from registry.audit.services import AUDIT_APPEND_LOCK_ID
+from registry.billing import runs, selectors, services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting
 from registry.core.vocabulary.billing import RunStatus
+from registry.usage.models import UsageLine
 from registry.usage.services import usage_line_retract
 from tests.billing.conftest import PICTURE, past_grant, replica_line, report
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, second_postgres_connection
 
 pytestmark = pytest.mark.django_db
 
-AUGUST = dt.date(2025, 8, 1)
+AUGUST, SEPTEMBER = dt.date(2025, 8, 1), dt.date(2025, 9, 1)
 
 
 @pytest.fixture
@@ -125,6 +127,42 @@ def test_a_retracted_billed_line_is_credited_with_a_note(
     original.refresh_from_db()
     assert original.total == Decimal("4522.98")  # the original is never edited
     call_command("reconcile_ledger")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_run_takes_the_locks_all_studios_share_only_once_the_studios_documents_are_made(
+    require_postgres, worked_example, billed_studio, monkeypatch
+):
+    """Finalizing a document takes what every studio's billing shares, held to the commit: the
+    audit chain's lock and the year's document numbers. A run finalizes a studio's documents
+    together at the end, so workers billing other studios never wait while this one's credit
+    note (or its other currencies) is read and written. A committing test: an uncommitted test
+    transaction would hold the chain's lock from its first audit entry."""
+    studio = billed_studio.studio
+    services.billing_run_start(period=AUGUST, actor=SYSTEM)  # enqueued on commit, run in process
+    usage_line_retract(line=UsageLine.objects.get(line_ref="L-1"), reason="Reported twice", actor=SYSTEM)
+    report(studio, [replica_line("L-2", worked_example, dt.date(2025, 9, 10))], ref="r-september")
+    seen = {}
+    made = runs.run_credit_note_draft
+
+    def credit_note_draft_watched(**kwargs):
+        with second_postgres_connection(autocommit=True) as other:
+            seen["chain free"] = other.execute("SELECT pg_try_advisory_lock(%s)", [AUDIT_APPEND_LOCK_ID]).fetchone()[0]
+            other.execute("SELECT pg_advisory_unlock_all()")
+        september = Invoice.objects.filter(period=SEPTEMBER)
+        seen["invoice"] = september.values_list("document_type", "status", "number").get()
+        return made(**kwargs)
+
+    monkeypatch.setattr(runs, "run_credit_note_draft", credit_note_draft_watched)
+    services.billing_run_start(period=SEPTEMBER, actor=SYSTEM)
+
+    assert seen == {"chain free": True, "invoice": ("invoice", "draft", None)}
+    year = dt.date.today().year
+    assert sorted(Invoice.objects.filter(period=SEPTEMBER).values_list("number", "status")) == [
+        (f"CRN-{year}-000003", "finalized"),
+        (f"INV-{year}-000002", "finalized"),  # one sequence a year (August's is 1), in the order made
+    ]
 
 
 def test_payment_and_payout_are_postings(worked_example, performer, django_capture_on_commit_callbacks):
