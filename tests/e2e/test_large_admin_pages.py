@@ -65,6 +65,9 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         check_page(page, name)
     page.goto(f"/admin/billing/invoice/{invoice.pk}/change/")
     expect(page.get_by_text("3,738.00").first).to_be_visible()
+    # A filter the list cannot read: the whole list, and the page says so.
+    page.goto("/admin/billing/invoiceline/?invoice__id__exact=not-a-number")
+    expect(page.get_by_role("status")).to_contain_text("That filter could not be read")
     # A run's errors: counted on the run, each studio's on its row, reached from the run.
     page.goto(f"/admin/billing/billingrun/{run.pk}/change/")
     page.get_by_role("link", name="each studio's, a page at a time").click()
