@@ -45,7 +45,12 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
     values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     json_positions = [i for i, n in enumerate(names) if n in json_names]
     to_json = _json_encoder()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # psycopg's own errors, as Django's (IntegrityError for a duplicate key), like any statement's.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             values = list(values_of(row))
             for i in json_positions:
@@ -53,6 +58,18 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
             copy.write_row(values)
             count += 1
     return count
+
+
+def check_deferred_now() -> None:
+    """Run now the foreign-key checks PostgreSQL defers to the commit (Django declares its keys
+    DEFERRABLE INITIALLY DEFERRED): after a bulk insert, before taking a lock every writer
+    shares (the audit chain's, the year's document numbers), so that lock is not held while
+    thousands of rows are checked at the commit. Elsewhere nothing so costly waits: a no-op."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _decoded(row: dict, json_names: set[str]) -> dict:

@@ -250,8 +250,8 @@ class UsageLineKey(models.Model):
     A unique index on a partitioned table must include the partition key, and (studio, line id,
     use date) would take a line resent with another date for a new line; this narrow table holds
     the rule instead, written in the transaction that stores the lines (services._store_lines).
-    Reports of one studio are serialised (lock_studio) and checked against it first, so a
-    duplicate reaching it is a bug: the primary key refuses it."""
+    A report's line ids are checked against it before the report is stored; one that another
+    report of the studio stored in between meets the primary key, and the report is refused."""
 
     pk = models.CompositePrimaryKey("studio", "line_ref")
     # No database constraint: the line itself carries the studio's foreign key, and a check per

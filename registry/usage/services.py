@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.audit.catalogue import AuditAction, AuditSubject
@@ -26,7 +26,7 @@ from registry.consent import rules
 from registry.consent import selectors as consent_selectors
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
-from registry.core.bulk import copy_insert
+from registry.core.bulk import check_deferred_now, copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError, problems_summary
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
@@ -327,26 +327,28 @@ def usage_report_submit(
     now: dt.datetime | None = None,
 ) -> tuple[UsageReport, bool]:
     """Store a report; returns (report, created). The same report id with the same body returns
-    the stored report (created False); with another body it is refused."""
+    the stored report (created False); with another body it is refused.
+
+    The lines are resolved, judged and priced before the studio's lock is taken, from what is
+    committed, so a studio's reports (a pipeline sends several at once) are judged side by side;
+    only storing them waits its turn. Storing is one report of a studio at a time: a retry
+    racing its original replays instead of colliding, line ids are the studio's once, and a
+    billing run reads the studio's lines by id under the same lock (billing.billable.reading)."""
     now = now or timezone.now()
+    stored = _stored_report(studio, report_ref, fingerprint)
+    if stored is not None:
+        return stored, False  # a resent report is answered without judging it again
+    resolved = _resolve(studio, lines)
+    _judge(studio, resolved, now)
+    covering = {r.covering_grant_id for r in resolved if r.covering_grant_id}
+    signed = selectors.covering_grant_terms(covering)
+    _refuse_unpriceable(resolved, signed)
+    grant_pks = {public_id: row["pk"] for public_id, row in signed.items()}
     with transaction.atomic():
-        # One report of a studio at a time: a retry racing its original replays instead of
-        # colliding, and line ids are checked against everything already stored.
         lock_studio(studio.pk)
-        existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
-        if existing is not None:
-            if existing.fingerprint != fingerprint:
-                raise StateConflictError(
-                    f"Report id {report_ref!r} was already used for a different report; use a new id.",
-                    report=existing.public_id,
-                )
-            return existing, False
-        resolved = _resolve(studio, lines)
-        _judge(studio, resolved, now)
-        covering = {r.covering_grant_id for r in resolved if r.covering_grant_id}
-        signed = selectors.covering_grant_terms(covering)
-        _refuse_unpriceable(resolved, signed)
-        grant_pks = {public_id: row["pk"] for public_id, row in signed.items()}
+        stored = _stored_report(studio, report_ref, fingerprint)  # its original, stored while this one was judged
+        if stored is not None:
+            return stored, False
         report = UsageReport.objects.create(
             studio=studio,
             report_ref=report_ref,
@@ -356,7 +358,7 @@ def usage_report_submit(
             accepted_count=sum(r.status == LineStatus.ACCEPTED for r in resolved),
             violation_count=sum(r.status == LineStatus.VIOLATION for r in resolved),
         )
-        ids = _store_lines([_line_values(report, studio, r, grant_pks) for r in resolved])
+        ids = _store_lines(studio, lines, [_line_values(report, studio, r, grant_pks) for r in resolved])
         # Cases are opened with the performers and grants themselves (the lines were judged
         # from plain values), read in one query each for the lines that open cases.
         performers, grants = selectors.report_parties(
@@ -387,6 +389,9 @@ def usage_report_submit(
                 )
             if r.given.kind == UsageKind.SYNTHETIC_STANDIN:
                 _synthetic_notice(studio, r, ids[r.given.line_ref], now)
+        # The lines' keys are checked now rather than at the commit: the audit entry takes the
+        # chain's lock, which every writer shares, and holds it to the commit.
+        check_deferred_now()
         audit_record(
             actor=actor,
             action=AuditAction.USAGE_REPORT_RECEIVED,
@@ -406,11 +411,29 @@ def usage_report_submit(
     return report, True
 
 
-def _store_lines(values: list[dict]) -> dict[str, int]:
+def _stored_report(studio: Studio, report_ref: str, fingerprint: str) -> UsageReport | None:
+    """The studio's report of this id if it was stored with this body; refused with another."""
+    existing = UsageReport.objects.filter(studio=studio, report_ref=report_ref).first()
+    if existing is not None and existing.fingerprint != fingerprint:
+        raise StateConflictError(
+            f"Report id {report_ref!r} was already used for a different report; use a new id.",
+            report=existing.public_id,
+        )
+    return existing
+
+
+def _store_lines(studio: Studio, lines: Sequence[LineInput], values: list[dict]) -> dict[str, int]:
     """Insert the lines (COPY on PostgreSQL); return the ids of those that cases or notices point
-    to, by line ref."""
+    to, by line ref. Their ids first: one that another report of the studio stored after this
+    report's were checked (before it took the lock) refuses it, naming each line, as if that
+    report had been stored first."""
+    try:
+        with transaction.atomic():
+            copy_insert(UsageLineKey, ({"studio_id": v["studio_id"], "line_ref": v["line_ref"]} for v in values))
+    except IntegrityError:
+        _resolve(studio, lines)  # raises UsageRejectedError: those lines are now stored
+        raise
     copy_insert(UsageLine, values)
-    copy_insert(UsageLineKey, ({"studio_id": v["studio_id"], "line_ref": v["line_ref"]} for v in values))
     wanted = [v["line_ref"] for v in values if v["status"] == LineStatus.VIOLATION or v["kind"] in SYNTHETIC_KINDS]
     if not wanted:
         return {}

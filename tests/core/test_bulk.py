@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from registry.core.bulk import EncodedJson, copy_insert
+from registry.core.bulk import EncodedJson, check_deferred_now, copy_insert
 from registry.outbox.models import OutboxMessage
+from registry.usage.models import UsageLineKey, UsageReport
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +36,34 @@ def test_a_value_encoded_once_is_stored_as_the_value_it_encodes(monkeypatch, ven
         assert copy_insert(OutboxMessage, [_row(shared), _row(["plain", 2]), _row(shared)]) == 3
     stored = list(OutboxMessage.objects.filter(task="test.bulk").order_by("pk").values_list("args", flat=True))
     assert stored == [["a", {"b": "1.00", "c": None}], ["plain", 2], ["a", {"b": "1.00", "c": None}]]
+
+
+@pytest.mark.parametrize("vendor", ["as configured", "sqlite"])
+def test_a_duplicate_key_is_djangos_integrity_error(monkeypatch, vendor):
+    """What a caller catches is Django's IntegrityError, whichever path wrote (COPY raises
+    psycopg's own otherwise): usage reports catch it when a line id was stored meanwhile."""
+    if vendor == "sqlite":
+        monkeypatch.setattr(connection, "vendor", "sqlite")
+    key = {"studio_id": 1, "line_ref": "L-1"}
+    with transaction.atomic():
+        copy_insert(UsageLineKey, [key])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_insert(UsageLineKey, [{"studio_id": 1, "line_ref": "L-2"}, key])
+    assert list(UsageLineKey.objects.values_list("line_ref", flat=True)) == ["L-1"]
+
+
+COUNTS = ("line_count", "accepted_count", "violation_count")
+
+
+@pytest.mark.postgres
+def test_the_checks_deferred_to_the_commit_run_when_asked(require_postgres):
+    """A row naming what does not exist is refused where check_deferred_now is called (before
+    a service takes a lock every writer shares), not at the commit."""
+    with transaction.atomic():
+        UsageReport.objects.create(
+            studio_id=10**9, report_ref="R-1", fingerprint="f", received_at=timezone.now(), **dict.fromkeys(COUNTS, 0)
+        )
+        with pytest.raises(IntegrityError, match="parties_studio"):
+            check_deferred_now()
+        transaction.set_rollback(True)
+    assert not UsageReport.objects.exists()

@@ -510,6 +510,64 @@ def test_concurrent_submissions_of_the_same_report_replay(require_postgres, stud
     assert (UsageReport.objects.count(), UsageLine.objects.count()) == (1, 1)
 
 
+def stored_while_judging(monkeypatch, send) -> None:
+    """Make `send()` happen after the next report is judged and priced, before it is stored: what
+    another request of the studio does while this one is judged outside the studio's lock."""
+    from registry.usage import services
+
+    priced = services._refuse_unpriceable
+    pending = [send]
+
+    def then_another_report(*args, **kwargs):
+        priced(*args, **kwargs)
+        if pending:
+            pending.pop()()
+
+    monkeypatch.setattr(services, "_refuse_unpriceable", then_another_report)
+
+
+def test_a_line_id_stored_by_another_report_while_this_one_was_judged_refuses_it(
+    studio, performer, agreement, monkeypatch
+):
+    """Reports are judged before the studio's lock: a line id another report stored in between
+    is caught as they are stored, and the report is refused naming the line, nothing kept."""
+    grant = granted(studio.studio, performer.performer, agreement)
+    stored_while_judging(
+        monkeypatch, lambda: submit(studio.studio, line("L-1", grant=grant.public_id), report_id="R-1")
+    )
+    before = row_counts()
+
+    with pytest.raises(UsageRejectedError) as refused:
+        submit(studio.studio, line("L-2", grant=grant.public_id), line("L-1", grant=grant.public_id), report_id="R-2")
+
+    assert [(p.field, p.code) for p in refused.value.problems] == [("lines.1.line_id", "line_id_reused")]
+    assert row_counts() == {**before, "reports": 1, "lines": 1, "audit_events": before["audit_events"] + 1}
+    assert list(UsageLine.objects.values_list("line_ref", "report__report_ref")) == [("L-1", "R-1")]
+
+
+def test_a_report_its_own_resend_stored_while_it_was_judged_is_answered_with_that_one(
+    studio, performer, agreement, monkeypatch
+):
+    grant = granted(studio.studio, performer.performer, agreement)
+    first = []
+    stored_while_judging(monkeypatch, lambda: first.append(submit(studio.studio, line("L-1", grant=grant.public_id))))
+
+    answered = submit(studio.studio, line("L-1", grant=grant.public_id))
+
+    assert answered.pk == first[0].pk
+    assert (UsageReport.objects.count(), UsageLine.objects.count()) == (1, 1)
+
+
+def test_a_resent_report_is_answered_without_judging_it_again(studio, performer, agreement, monkeypatch):
+    from registry.usage import services
+
+    grant = granted(studio.studio, performer.performer, agreement)
+    stored = submit(studio.studio, line("L-1", grant=grant.public_id))
+    monkeypatch.setattr(services, "_judge", lambda *args: pytest.fail("a stored report is not judged again"))
+
+    assert submit(studio.studio, line("L-1", grant=grant.public_id)).pk == stored.pk
+
+
 # --- Bad input: refused whole, nothing stored -----------------------------------------------------
 @pytest.mark.parametrize(
     ("changes", "status", "slug", "errors"),
