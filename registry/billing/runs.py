@@ -22,7 +22,6 @@ from registry.billing.documents import finalize_draft, run_credit_note_draft, ru
 from registry.billing.models import LIVE_RUN_STATUSES, RUN_ERRORS_KEPT, BillingRun, BillingRunStudio
 from registry.billing.periods import period_end, require_period_start
 from registry.core.actors import Actor
-from registry.core.bulk import check_deferred_now
 from registry.core.errors import StateConflictError
 from registry.core.vocabulary.billing import RunStatus
 from registry.outbox import services as outbox
@@ -126,10 +125,10 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
         )
         # Last, and together: finalizing takes the locks every studio's billing shares (the
         # year's document numbers, the audit chain), held to the commit. Taken after the lines
-        # are read, rated and their keys checked, they are held for the finalizing alone, so
-        # workers billing other studios wait for that, not for this studio's credit note, other
-        # currencies, or the checks of its invoice lines' keys that would otherwise run at the commit.
-        check_deferred_now()
+        # are read and rated, they are held for the finalizing (and the commit's checks of the
+        # lines' keys) alone, so workers billing other studios never wait for this studio's
+        # credit note or other currencies. (Checking the keys before taking them, SET
+        # CONSTRAINTS ALL IMMEDIATE, was measured: the run was no faster, its cores less busy.)
         for made in drafts:
             finalize_draft(invoice=made.document, totals=made.totals, actor=BILLING, now=now)
         created = len(drafts)

@@ -60,18 +60,6 @@ def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
     return count
 
 
-def check_deferred_now() -> None:
-    """Run now the foreign-key checks PostgreSQL defers to the commit (Django declares its keys
-    DEFERRABLE INITIALLY DEFERRED): after a bulk insert, before taking a lock every writer
-    shares (the audit chain's, the year's document numbers), so that lock is not held while
-    thousands of rows are checked at the commit. Elsewhere nothing so costly waits: a no-op."""
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def _decoded(row: dict, json_names: set[str]) -> dict:
     """The row with its EncodedJson values as the values they encode (for bulk_create)."""
     encoded = [n for n in json_names if type(row.get(n)) is EncodedJson]

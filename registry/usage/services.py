@@ -26,7 +26,7 @@ from registry.consent import rules
 from registry.consent import selectors as consent_selectors
 from registry.consent.models import ConsentGrant
 from registry.core.actors import Actor
-from registry.core.bulk import check_deferred_now, copy_insert
+from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, RuleViolationError, StateConflictError, problems_summary
 from registry.core.problems import ProblemType
 from registry.core.vocabulary.cases import CaseKind, CaseStatus
@@ -389,9 +389,6 @@ def usage_report_submit(
                 )
             if r.given.kind == UsageKind.SYNTHETIC_STANDIN:
                 _synthetic_notice(studio, r, ids[r.given.line_ref], now)
-        # The lines' keys are checked now rather than at the commit: the audit entry takes the
-        # chain's lock, which every writer shares, and holds it to the commit.
-        check_deferred_now()
         audit_record(
             actor=actor,
             action=AuditAction.USAGE_REPORT_RECEIVED,

@@ -6,9 +6,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from registry.core.bulk import EncodedJson, check_deferred_now, copy_insert
+from registry.core.bulk import EncodedJson, copy_insert
 from registry.outbox.models import OutboxMessage
-from registry.usage.models import UsageLineKey, UsageReport
+from registry.usage.models import UsageLineKey
 
 pytestmark = pytest.mark.django_db
 
@@ -50,20 +50,3 @@ def test_a_duplicate_key_is_djangos_integrity_error(monkeypatch, vendor):
     with pytest.raises(IntegrityError), transaction.atomic():
         copy_insert(UsageLineKey, [{"studio_id": 1, "line_ref": "L-2"}, key])
     assert list(UsageLineKey.objects.values_list("line_ref", flat=True)) == ["L-1"]
-
-
-COUNTS = ("line_count", "accepted_count", "violation_count")
-
-
-@pytest.mark.postgres
-def test_the_checks_deferred_to_the_commit_run_when_asked(require_postgres):
-    """A row naming what does not exist is refused where check_deferred_now is called (before
-    a service takes a lock every writer shares), not at the commit."""
-    with transaction.atomic():
-        UsageReport.objects.create(
-            studio_id=10**9, report_ref="R-1", fingerprint="f", received_at=timezone.now(), **dict.fromkeys(COUNTS, 0)
-        )
-        with pytest.raises(IntegrityError, match="parties_studio"):
-            check_deferred_now()
-        transaction.set_rollback(True)
-    assert not UsageReport.objects.exists()
