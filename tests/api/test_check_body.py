@@ -4,12 +4,14 @@ reads it the same; everything else is left to the serializer."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registry.api.parsers import JSONParser, json_object_from
 from registry.api.serializers.consent import ConsentCheckSerializer, check_body_fast
 from registry.core.limits import EARLIEST_DATE, LATEST_DATE
 from registry.core.vocabulary.consent import AlterationExemption, Medium, ProjectKind, SensitiveFlag, UseType
@@ -195,3 +197,43 @@ def test_well_formed_bodies_take_the_fast_reading_with_the_serializers_result(bo
     fast = check_body_fast(body)
     assert fast is not None
     assert fast == as_plain(serializer_reading(body))
+
+
+# --- The body's bytes: read by msgspec only where it reads as the API's JSON parser does ------------
+def parser_reading(raw: bytes):
+    import io
+
+    try:
+        return JSONParser().parse(io.BytesIO(raw), "application/json", {})
+    except Exception:  # what the parser refuses, the fast reading must not accept
+        return "refused"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=bodies, spaces=st.booleans())
+def test_the_bytes_are_read_as_the_parser_reads_them_or_left_to_it(body, spaces):
+    raw = json.dumps(body, ensure_ascii=spaces, indent=1 if spaces else None).encode("utf-8", "surrogatepass")
+    read = json_object_from(raw)
+    if read is not None:
+        assert read == parser_reading(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        (b'{"performer": "prf_1", "x": "\\ud800"}', "a lone surrogate: Python's parser reads it, msgspec does not"),
+        (b'{"performer": "prf_1", "x": 1e400}', "a number beyond a float"),
+        (b'{"performer": NaN}', "not JSON (the parser refuses it too, in words)"),
+        (b"[" * 40 + b"]" * 40, "nested near the bound: the parser judges the depth"),
+        (b'{"x": ' + b"[" * 33 + b"]" * 33 + b"}", "deeper than the bound"),
+        (b'["not", "an", "object"]', "not an object"),
+        (b"\xef\xbb\xbf{}", "a byte-order mark"),
+        (b'{"performer": "prf_\xff"}', "not UTF-8"),
+    ],
+)
+def test_bytes_the_fast_reading_leaves_to_the_parser(raw, why):
+    assert json_object_from(raw) is None, why
+
+
+def test_the_typical_body_is_read_from_its_bytes():
+    assert json_object_from(json.dumps(TYPICAL).encode()) == TYPICAL
