@@ -53,12 +53,12 @@ def raw_json_body(request) -> bytes | None:
 def json_object_from(raw: bytes) -> dict | None:
     """The JSON object these bytes hold, read by msgspec (a small body in a thirtieth of the time
     of `request.data` through DRF), when it reads as `JSONParser` would read it; None for anything
-    else, and then `request.data` reads it and words any error: a body that may nest near the
-    bound (more containers than MAX_JSON_DEPTH), text msgspec refuses where Python's parser does
-    not (a lone surrogate escape, a number beyond a float) or where it refuses too (NaN, bad
-    JSON), and a body that is not an object. tests/api/test_check_body.py holds the two readings
-    to each other."""
-    if raw.count(b"[") + raw.count(b"{") > limits.MAX_JSON_DEPTH:
+    else, and then `request.data` reads it and words any error: a body nested deeper than
+    MAX_JSON_DEPTH (measured as the parser measures it), text msgspec refuses where Python's
+    parser does not (a lone surrogate escape, a number beyond a float) or where it refuses too
+    (NaN, bad JSON), and a body that is not an object. tests/api/test_check_body.py holds the two
+    readings to each other."""
+    if limits.json_nesting_exceeds(raw):
         return None
     try:
         data = msgspec.json.decode(raw)

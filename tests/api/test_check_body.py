@@ -224,8 +224,8 @@ def test_the_bytes_are_read_as_the_parser_reads_them_or_left_to_it(body, spaces)
         (b'{"performer": "prf_1", "x": "\\ud800"}', "a lone surrogate: Python's parser reads it, msgspec does not"),
         (b'{"performer": "prf_1", "x": 1e400}', "a number beyond a float"),
         (b'{"performer": NaN}', "not JSON (the parser refuses it too, in words)"),
-        (b"[" * 40 + b"]" * 40, "nested near the bound: the parser judges the depth"),
-        (b'{"x": ' + b"[" * 33 + b"]" * 33 + b"}", "deeper than the bound"),
+        (b"[" * 40 + b"]" * 40, "an array nested deeper than the bound"),
+        (b'{"x": ' + b"[" * 33 + b"]" * 33 + b"}", "an object's value nested deeper than the bound"),
         (b'["not", "an", "object"]', "not an object"),
         (b"\xef\xbb\xbf{}", "a byte-order mark"),
         (b'{"performer": "prf_\xff"}', "not UTF-8"),
@@ -237,3 +237,8 @@ def test_bytes_the_fast_reading_leaves_to_the_parser(raw, why):
 
 def test_the_typical_body_is_read_from_its_bytes():
     assert json_object_from(json.dumps(TYPICAL).encode()) == TYPICAL
+
+
+def test_many_shallow_containers_are_read_from_the_bytes_too():
+    body = {**TYPICAL, "x": [[] for _ in range(40)]}  # 42 containers, 3 deep
+    assert json_object_from(json.dumps(body).encode()) == body

@@ -176,6 +176,8 @@ def _depth(value) -> int:
 @given(value=json_values, limit=st.integers(0, 8))
 def test_nesting_is_measured_as_parsed(value, limit):
     assert limits.json_nesting_exceeds(json.dumps(value), limit) == (_depth(value) > limit)
+    raw = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")  # a request's bytes
+    assert limits.json_nesting_exceeds(raw, limit) == (_depth(value) > limit)
 
 
 def test_json_deeper_than_the_limit_is_refused_before_it_is_parsed():
