@@ -97,16 +97,20 @@ class DocumentTotals:
 @dataclass(frozen=True)
 class RunDocument:
     """What billing a studio in one currency made of one kind of document: the draft (None when
-    there was nothing to put on it) and its totals, the usage lines on it, the lines that could
-    not be rated (at most MAX_ERRORS_PER_STUDIO, then a count), and the oldest use date it left
-    unbilled among the lines it was given to read (None: it billed them all). The caller
-    finalizes the draft (`finalize_draft`) once all the studio's drafts are made."""
+    there was nothing to put on it) and its totals, the lines that could not be rated (at most
+    MAX_ERRORS_PER_STUDIO, then a count), and the oldest use date it left unbilled among the
+    lines it was given to read (None: it billed them all). The caller finalizes the draft
+    (`finalize_draft`) once all the studio's drafts are made."""
 
     document: Invoice | None
-    lines: int = 0
+    totals: DocumentTotals | None = None
     errors: tuple[dict, ...] = ()
     oldest_unbilled: dt.date | None = None
-    totals: DocumentTotals | None = None
+
+    @property
+    def lines(self) -> int:
+        """The usage lines on the document."""
+        return self.totals.lines if self.totals is not None else 0
 
 
 def lock_document(invoice: Invoice) -> Invoice:
@@ -192,7 +196,7 @@ def run_invoice_draft(
         # Nothing to bill, or nothing could be rated: no empty invoice (the errors say why).
         return RunDocument(None, errors=tuple(errors), oldest_unbilled=oldest_unrated)
     set_totals(invoice, totals)
-    return RunDocument(invoice, totals.lines, tuple(errors), oldest_unrated, totals)
+    return RunDocument(invoice, totals, tuple(errors), oldest_unrated)
 
 
 def _run_document(run: BillingRun, studio: Studio, currency: str, kind: str, now: dt.datetime, **more) -> Invoice:
@@ -279,7 +283,7 @@ def run_credit_note_draft(
         add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1), funds_credited=credited)
     copy_insert(InvoiceLine, rows)
     set_totals(credit, totals)
-    return RunDocument(credit, len(rows), totals=totals)
+    return RunDocument(credit, totals)
 
 
 # --- Lines and totals -------------------------------------------------------------------------
