@@ -65,8 +65,11 @@ class GrantRef:
     agreement: Agreement
 
 
-def report_references(studio: Studio, lines: list[LineInput]) -> References:
+def report_references(studio: Studio, lines: list[LineInput], *, stored_line_refs: bool = True) -> References:
     """Every reference a report's lines make, looked up in a handful of queries (not per line).
+    `stored_line_refs=False` leaves out which line ids the studio already reported (an empty set):
+    storing a report's lines finds those by the key table's primary key, and only a refused
+    report looks them up, to name them (services.usage_report_submit).
 
     Grants are read as values (one row each, with their agreement from a dict of the few
     agreements they name), not model instances: a report names hundreds of grants, and building
@@ -89,7 +92,7 @@ def report_references(studio: Studio, lines: list[LineInput]) -> References:
         performer = performers.get(performer_id) or performers.setdefault(performer_id, PerformerRef(performer_id))
         grants[public_id] = GrantRef(pk, public_id, lineage_id, performer, agreements_by_id[agreement_id])
     return References(
-        stored_line_refs=_stored_line_refs(studio, refs),
+        stored_line_refs=_stored_line_refs(studio, refs) if stored_line_refs else frozenset(),
         # The studio's own grants only: another studio's grant id is unknown to it.
         grants=grants,
         performers=performers_by_reference({line.performer_ref for line in lines if line.performer_ref}),

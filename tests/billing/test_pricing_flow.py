@@ -59,6 +59,28 @@ def test_a_line_stating_its_own_price_is_refused_when_reported(billed_studio, pe
     assert not UsageReport.objects.exists() and not UsageLine.objects.exists()  # whole or nothing
 
 
+def test_a_reused_line_id_is_named_before_a_line_that_cannot_be_priced(billed_studio, performer, tvth):
+    """A stored report's line ids are not looked up before storing it (the key table's primary
+    key finds a reused one): a refused report looks them up, so the reused id is what it is
+    refused for, before pricing, as when every report looked them up first."""
+    grant = past_grant(billed_studio.studio, performer.performer, tvth)
+    first = {"report_id": "R-first", "lines": [api_line("OK-1", grant, dt.date(2025, 8, 12))]}
+    assert billed_studio.client.post("/api/v1/usage-reports/", first, format="json").status_code == 201
+    body = {
+        "report_id": "R-again",
+        "lines": [
+            api_line("OK-1", grant, dt.date(2025, 8, 12)),
+            api_line("CHEAP-1", grant, dt.date(2025, 8, 13), negotiated_amount="100.00"),
+        ],
+    }
+
+    response = billed_studio.client.post("/api/v1/usage-reports/", body, format="json")
+
+    assert response.status_code == 422, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("lines.0.line_id", "line_id_reused")]
+    assert UsageReport.objects.count() == 1 and UsageLine.objects.count() == 1
+
+
 def test_a_missing_rule_is_refused_naming_what_the_union_must_add(billed_studio, tvth):
     from registry.usage.services import synthetic_performer_register
 

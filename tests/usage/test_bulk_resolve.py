@@ -16,9 +16,10 @@ from registry.cases.models import Case
 from registry.consent import services as consent_services
 from registry.core import collector
 from registry.core.vocabulary.usage import LineStatus
-from registry.usage.models import UsageLine
+from registry.usage.models import UsageLine, UsageLineKey
 from registry.usage.parsing import parse_report
 from registry.usage.selectors import report_references
+from registry.usage.services import UsageRejectedError
 from tests.conftest import login_of
 from tests.usage.builders import D0, DAY, T0, granted, line, report, submit
 
@@ -90,6 +91,25 @@ def test_stored_line_ids_are_the_studios_own(studio, other_studio, performer, ot
     )
 
     assert refs.stored_line_refs == frozenset({"L-1", "L-2"})
+
+
+def test_a_stored_report_does_not_look_up_its_line_ids_a_refused_one_does(studio, performer, agreement):
+    """Storing a report's line ids meets the key table's primary key, so a report that is
+    stored is not probed for reused ids first (a probe per line); a refused one is, to name them."""
+    grant = granted(studio.studio, performer.performer, agreement)
+    key_table = UsageLineKey._meta.db_table
+
+    def key_reads(queries) -> list[str]:
+        return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and key_table in q["sql"]]
+
+    with CaptureQueriesContext(connection) as stored:
+        submit(studio.studio, line("L-1", grant=grant.public_id), line("L-2", grant=grant.public_id))
+    with CaptureQueriesContext(connection) as refused, pytest.raises(UsageRejectedError):
+        submit(studio.studio, line("L-3", grant=grant.public_id), line("L-2", grant=grant.public_id), report_id="R-2")
+
+    assert key_reads(stored) == []
+    assert len(key_reads(refused)) == 1
+    assert report_references(studio.studio, lines_of(line("L-2")), stored_line_refs=False).stored_line_refs == set()
 
 
 def test_lines_repeating_a_use_share_its_decision_and_other_grants_are_decided_apart(
