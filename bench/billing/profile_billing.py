@@ -2,10 +2,13 @@
 
     .venv/bin/python -m bench.billing --sizes 250000 --keep-db
     .venv/bin/python -m bench.billing.profile_billing [--cprofile 30]
+    .venv/bin/python -m bench.billing.profile_billing --smallest 100 [--cprofile 30]
 
 Bills the studio with the most lines as if nothing were billed yet (all billing rows are
 emptied and everything is rolled back afterwards, so it can be run again), and prints lines
-per second and, with --cprofile, the top functions by own time.
+per second and, with --cprofile, the top functions by own time. With --smallest N it bills the
+N studios with the fewest lines instead, one after another, and prints what a studio costs
+whatever its size (wall, CPU, statements): the fixed cost every studio of a run pays.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> None:
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     p.add_argument("--period", default="2026-03")
     p.add_argument("--cprofile", type=int, default=0, help="print the top N functions by own time")
+    p.add_argument("--smallest", type=int, default=0, help="bill the N studios with the fewest lines instead")
     args = p.parse_args()
     os.environ.update(
         DATABASE_URL=f"{args.pg}/{args.db}",
@@ -47,13 +51,12 @@ def main() -> None:
     from registry.usage.models import UsageLine
 
     period = parse_period(args.period)
-    studio_id, lines = (
-        UsageLine.objects.filter(status="accepted")
-        .values("studio_id")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .values_list("studio_id", "n")[0]
-    )
+    by_size = UsageLine.objects.filter(status="accepted").values("studio_id").annotate(n=Count("id"))
+    if args.smallest:
+        smallest = by_size.order_by("n", "studio_id").values_list("studio_id", "n")[: args.smallest]
+        _smallest(args, period, list(smallest))
+        return
+    studio_id, lines = by_size.order_by("-n").values_list("studio_id", "n")[0]
     profiler = cProfile.Profile()
     try:
         with transaction.atomic():
@@ -84,6 +87,49 @@ def main() -> None:
     print(f"  and its deferred foreign-key checks, paid at commit: {constraints:.2f} s")
     if args.cprofile:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
+
+
+def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
+    from collections import Counter
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.billing.runner import reset_lines
+    from registry.billing import runs
+    from registry.billing.models import BillingRun
+
+    statements: Counter[str] = Counter()
+
+    def count(execute, sql, params, many, context):
+        statements[" ".join(sql.split()[:4])[:60]] += 1
+        return execute(sql, params, many, context)
+
+    profiler = cProfile.Profile()
+    try:
+        with transaction.atomic():
+            reset_lines(billing_only=True)
+            run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
+            t, cpu = time.monotonic(), time.process_time()
+            with connection.execute_wrapper(count):
+                profiler.enable()
+                for studio_id, _ in studios:
+                    runs.bill_studio(run_id=run.pk, studio_id=studio_id)
+                profiler.disable()
+            elapsed, cpu = time.monotonic() - t, time.process_time() - cpu
+            raise _Rollback
+    except _Rollback:
+        pass
+    n, lines = len(studios), sum(size for _, size in studios)
+    print(f"{n} smallest studios ({lines / n:,.0f} lines each on average), billed one after another (rolled back):")
+    print(f"  a studio: {elapsed / n * 1000:.1f} ms wall, {cpu / n * 1000:.1f} ms of this process's CPU, ", end="")
+    print(f"{sum(statements.values()) / n:.1f} statements")
+    for sql, times in statements.most_common(15):
+        print(f"    {times / n:5.1f}  {sql}")
+    if args.cprofile:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.cprofile)
+        stats.sort_stats("cumulative").print_stats("registry/", args.cprofile)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,12 @@ class Reading:
     retractions_after: int = 0
     retractions_through: int = 0
 
+    @property
+    def retracted_since(self) -> bool:
+        """Whether the studio retracted a line since its mark: if not, it has nothing to be
+        credited, and the run reads no retraction (most studios, most months)."""
+        return self.retractions_through > self.retractions_after
+
 
 def reading(studio_id: int) -> Reading:
     """The studio's mark, lowered to the oldest use date among lines stored since it was set.

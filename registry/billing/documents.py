@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -106,6 +107,7 @@ class RunDocument:
     totals: DocumentTotals | None = None
     errors: tuple[dict, ...] = ()
     oldest_unbilled: dt.date | None = None
+    terms_agreement: Agreement | None = None  # whose payment terms it carries (terms_agreement_among)
 
     @property
     def lines(self) -> int:
@@ -154,6 +156,7 @@ def run_invoice_draft(
     now_rated: list[int] = []
     flat_fees = FlatFeesCarried()
     batch: list[dict] = []
+    rated_under: set[int] = set()  # the agreements of the lines written
     for use in uses(lines, refine=without_standing_charge, on_chunk=flat_fees.learn_from):
         charged = use.compensation_unit == CompensationUnit.FLAT and flat_fees.carried(use.grant_id)
         try:
@@ -185,6 +188,7 @@ def run_invoice_draft(
             )
         )
         add_to_totals(totals, use, rated, terms.terms)
+        rated_under.add(use.agreement_id)
         if len(batch) >= CHUNK:
             copy_insert(InvoiceLine, batch)
             batch = []
@@ -196,7 +200,8 @@ def run_invoice_draft(
         # Nothing to bill, or nothing could be rated: no empty invoice (the errors say why).
         return RunDocument(None, errors=tuple(errors), oldest_unbilled=oldest_unrated)
     set_totals(invoice, totals)
-    return RunDocument(invoice, totals, tuple(errors), oldest_unrated)
+    terms_agreement = terms_agreement_among(agreements[pk].agreement for pk in rated_under)
+    return RunDocument(invoice, totals, tuple(errors), oldest_unrated, terms_agreement)
 
 
 def _run_document(run: BillingRun, studio: Studio, currency: str, kind: str, now: dt.datetime, **more) -> Invoice:
@@ -283,7 +288,10 @@ def run_credit_note_draft(
         add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1), funds_credited=credited)
     copy_insert(InvoiceLine, rows)
     set_totals(credit, totals)
-    return RunDocument(credit, totals)
+    credited_under = {use.agreement_id for use in retracted}
+    return RunDocument(
+        credit, totals, terms_agreement=terms_agreement_among(agreements[pk].agreement for pk in credited_under)
+    )
 
 
 # --- Lines and totals -------------------------------------------------------------------------
@@ -540,14 +548,19 @@ def finalize_draft(
     return invoice
 
 
-def _terms_agreement_of(invoice: Invoice) -> Agreement | None:
+def terms_agreement_among(agreements: Iterable[Agreement]) -> Agreement | None:
     """The agreement whose payment terms a document carries: of the agreements its lines were
     rated under, the one that gives the studio the least time (then the lowest code), so a
     document mixing agreements is never due later than any of them allows."""
-    agreements = Agreement.objects.filter(
-        pk__in=InvoiceLine.objects.filter(invoice=invoice).values("agreement_id").distinct()
-    ).order_by("payment_terms_days", "code")
-    return agreements.first()
+    return min(agreements, key=lambda agreement: (agreement.payment_terms_days, agreement.code), default=None)
+
+
+def _terms_agreement_of(invoice: Invoice) -> Agreement | None:
+    """`terms_agreement_among` the agreements of a document's lines, read from them: for a
+    document finalized on its own (a run's drafts know theirs from rating them)."""
+    return terms_agreement_among(
+        Agreement.objects.filter(pk__in=InvoiceLine.objects.filter(invoice=invoice).values("agreement_id"))
+    )
 
 
 def payment_terms_of(agreement: Agreement | None) -> dict:

@@ -34,6 +34,7 @@ from registry.billing.tasks import late_interest
 from registry.core.errors import InvalidInputError, StateConflictError
 from registry.outbox.models import OutboxMessage
 from registry.parties.models import StudioContact
+from registry.terms.models import Agreement
 from tests.billing.conftest import balances
 from tests.conftest import SYSTEM
 from tests.residuals.builders import register_title, report_viewing
@@ -101,6 +102,45 @@ def test_terms_are_agreement_data(billed_studio, performer, tvth, django_capture
     invoice = Invoice.objects.get()
     assert invoice.due_date - invoice.issue_date == dt.timedelta(days=45)
     assert invoice.payment_terms["late_interest_monthly_rate"] == "0.0150"
+
+
+def test_a_document_mixing_agreements_carries_the_terms_that_give_the_least_time(
+    billed_studio, performer, other_performer, tvth, django_capture_on_commit_callbacks
+):
+    """A run's invoice knows the agreements it rated its lines under: it carries the one that
+    gives the studio the least time, as a document finalized on its own reads from its lines."""
+    from registry.billing.documents import _terms_agreement_of
+    from tests.billing.conftest import AUGUST, bill, past_grant, replica_line, report
+    from tests.pricing_data import give_reference_pricing
+
+    quicker = Agreement.objects.create(
+        code="quick-20",
+        name="Paid in 20 days",
+        sector="tv_theatrical",
+        effective_from=dt.date(2023, 11, 9),
+        effective_to=dt.date(2030, 6, 30),
+        payment_terms_days=20,
+    )
+    give_reference_pricing(quicker)
+    billed_studio.studio.agreements.add(quicker)
+    lines = [
+        replica_line("L-1", past_grant(billed_studio.studio, performer.performer, tvth), dt.date(2025, 8, 12)),
+        replica_line(
+            "L-2", past_grant(billed_studio.studio, other_performer.performer, quicker), dt.date(2025, 8, 13)
+        ),
+    ]
+    report(billed_studio.studio, lines)
+
+    bill(AUGUST, django_capture_on_commit_callbacks)
+
+    invoice = Invoice.objects.get()
+    assert sorted(invoice.lines.values_list("agreement__code", flat=True)) == ["quick-20", "tvth-2023"]
+    assert (invoice.terms_agreement, invoice.payment_terms["days"]) == (quicker, 20)
+    assert invoice.due_date - invoice.issue_date == dt.timedelta(days=20)
+    assert _terms_agreement_of(invoice) == quicker
+    tvth.payment_terms_days = 15  # the lowest days decide, whichever agreement has them
+    tvth.save()
+    assert _terms_agreement_of(invoice) == tvth
 
 
 # --- Payments ---------------------------------------------------------------------------------

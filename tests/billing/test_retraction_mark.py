@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry.billing import billable, services
 from registry.billing.models import Invoice, InvoiceLine, UnbilledMark
@@ -99,6 +101,29 @@ def test_the_next_run_reads_only_the_retractions_after_the_mark(
     assert [line.line_ref for line in billable.uncredited_retractions(studio.pk, after=retraction.pk - 1)] == ["L-2"]
     run, _ = services.billing_run_start(period=NOVEMBER, actor=SYSTEM)
     assert services.billing_run_plan(run_id=run.pk) == [studio.pk]
+
+
+def test_a_studio_that_retracted_nothing_since_its_mark_is_billed_without_reading_retractions(
+    billed_studio, grant, django_capture_on_commit_callbacks
+):
+    """Most studios retract nothing in a month: their bill reads the newest retraction since the
+    mark (none) and nothing else of retractions, so pays no credit note's queries; one that did
+    retract is read and credited."""
+    studio = billed_studio.studio
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    report(studio, [replica_line("L-9", grant, dt.date(2025, 9, 3))], ref="r-september")
+
+    def bill_read(period):
+        run, _ = services.billing_run_start(period=period, actor=SYSTEM)
+        with CaptureQueriesContext(connection) as queries:
+            services.bill_studio(run_id=run.pk, studio_id=studio.pk)
+        return [q["sql"] for q in queries if Retraction._meta.db_table in q["sql"]]
+
+    assert len(bill_read(SEPTEMBER)) == 1  # the reading's newest retraction, none
+    assert Invoice.objects.filter(period=SEPTEMBER, document_type="invoice").exists()
+    retract("L-1")
+    assert len(bill_read(OCTOBER)) > 1
+    assert credited("L-1")
 
 
 def test_a_retraction_left_owed_holds_the_mark_before_it(billed_studio, grant, django_capture_on_commit_callbacks):
