@@ -124,7 +124,7 @@ def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
     print(f"{n} smallest studios ({lines / n:,.0f} lines each on average), billed one after another (rolled back):")
     print(f"  a studio: {elapsed / n * 1000:.1f} ms wall, {cpu / n * 1000:.1f} ms of this process's CPU, ", end="")
     print(f"{sum(statements.values()) / n:.1f} statements")
-    for sql, times in statements.most_common(15):
+    for sql, times in statements.most_common(60):
         print(f"    {times / n:5.1f}  {sql}")
     if args.cprofile:
         stats = pstats.Stats(profiler)

@@ -602,18 +602,24 @@ def _next_number(document_type: str, year: int) -> str:
 
 
 def _post_document(invoice: Invoice, totals: DocumentTotals, actor: Actor, now: dt.datetime) -> None:
-    """Dr studio receivable, Cr each performer's payable and each fund (signs flip for credits)."""
+    """Dr studio receivable, Cr each performer's payable and each fund (signs flip for credits),
+    the accounts read (and made, the first time) together."""
     currency = invoice.currency
-    legs = [(ledger.account_for_studio(invoice.studio, currency), invoice.total)]
-    accounts = ledger.accounts_for_performers(
-        Performer.objects.filter(pk__in=list(totals.by_performer)).only("pk", "public_id", "legal_name"), currency
-    )
+    performers = Performer.objects.filter(pk__in=list(totals.by_performer)).only("pk", "public_id", "legal_name")
+    payable = {performer.pk: ledger.performer_payable(performer, currency) for performer in performers}
+    by_fund = totals.by_fund(invoice.public_id)
+    funds = {name: ledger.fund(name, currency) for name in by_fund}
+    receivable = ledger.studio_receivable(invoice.studio, currency)
+    interest = ledger.named(AccountKind.INTEREST, currency)
+    specs = [receivable, *payable.values(), *funds.values(), *([interest] if totals.interest else [])]
+    accounts = ledger.accounts(specs)
+    legs = [(accounts[receivable.code], invoice.total)]
     for performer_id, amount in totals.by_performer.items():
-        legs.append((accounts[performer_id], -amount))
-    for fund, amount in totals.by_fund(invoice.public_id).items():
-        legs.append((ledger.account_for_fund(fund, currency), -amount))
+        legs.append((accounts[payable[performer_id].code], -amount))
+    for name, amount in by_fund.items():
+        legs.append((accounts[funds[name].code], -amount))
     if totals.interest:
-        legs.append((ledger.account_named(AccountKind.INTEREST, currency), -totals.interest))
+        legs.append((accounts[interest.code], -totals.interest))
     ledger.post_entry(
         memo=f"{invoice.get_document_type_display()} {invoice.number}",
         legs=legs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from registry.billing.models import Invoice, JournalEntry, LedgerAccount, Posting
@@ -16,81 +17,104 @@ class UnbalancedEntryError(ValueError):
     pass
 
 
-def account_for_studio(studio: Studio, currency: str) -> LedgerAccount:
-    return LedgerAccount.objects.get_or_create(
-        code=f"receivable:{studio.public_id}:{currency}",
-        defaults={
-            "kind": AccountKind.RECEIVABLE,
-            "name": f"Receivable from {studio.legal_name}",
-            "currency": currency,
-            "studio": studio,
-        },
-    )[0]
+@dataclass(frozen=True)
+class AccountSpec:
+    """An account by its code, with what it is created with the first time it is used."""
+
+    code: str
+    kind: str
+    name: str
+    currency: str
+    studio: Studio | None = None
+    performer: Performer | None = None
 
 
-def account_for_studio_credit(studio: Studio, currency: str) -> LedgerAccount:
+def studio_receivable(studio: Studio, currency: str) -> AccountSpec:
+    return AccountSpec(
+        f"receivable:{studio.public_id}:{currency}",
+        AccountKind.RECEIVABLE,
+        f"Receivable from {studio.legal_name}",
+        currency,
+        studio=studio,
+    )
+
+
+def studio_credit(studio: Studio, currency: str) -> AccountSpec:
     """Money a studio paid that no document has taken yet: the registry owes it back or applies it."""
-    return LedgerAccount.objects.get_or_create(
-        code=f"credit:{studio.public_id}:{currency}",
-        defaults={
-            "kind": AccountKind.STUDIO_CREDIT,
-            "name": f"Credit of {studio.legal_name}",
-            "currency": currency,
-            "studio": studio,
-        },
-    )[0]
+    return AccountSpec(
+        f"credit:{studio.public_id}:{currency}",
+        AccountKind.STUDIO_CREDIT,
+        f"Credit of {studio.legal_name}",
+        currency,
+        studio=studio,
+    )
 
 
-def account_for_performer(performer: Performer, currency: str) -> LedgerAccount:
-    return LedgerAccount.objects.get_or_create(
-        code=f"payable:{performer.public_id}:{currency}",
-        defaults={
-            "kind": AccountKind.PAYABLE,
-            "name": f"Payable to {performer.legal_name}",
-            "currency": currency,
-            "performer": performer,
-        },
-    )[0]
+def performer_payable(performer: Performer, currency: str) -> AccountSpec:
+    return AccountSpec(
+        f"payable:{performer.public_id}:{currency}",
+        AccountKind.PAYABLE,
+        f"Payable to {performer.legal_name}",
+        currency,
+        performer=performer,
+    )
 
 
-def accounts_for_performers(performers: Iterable[Performer], currency: str) -> dict[int, LedgerAccount]:
-    """Performer id -> payable account, for many performers in three queries whatever their
-    number (an invoice pays hundreds): what exists is read, the rest inserted in one statement.
-    ON CONFLICT DO NOTHING waits for a concurrent transaction inserting the same account and
-    then leaves its row, which the final read sees once it is committed."""
-    wanted = {f"payable:{p.public_id}:{currency}": p for p in performers}
+def fund(name: str, currency: str) -> AccountSpec:
+    return AccountSpec(f"fund:{name}:{currency}", AccountKind.FUND, name.replace("_", " ").title(), currency)
+
+
+def named(kind: AccountKind, currency: str) -> AccountSpec:
+    """The registry's own clearing or cash account for a currency."""
+    return AccountSpec(f"{kind}:{currency}", kind, f"Registry {kind}", currency)
+
+
+def accounts(specs: Iterable[AccountSpec]) -> dict[str, LedgerAccount]:
+    """Code -> account for every spec, in one query when they all exist and three when some do
+    not (a document posts to its studio, hundreds of performers and a few funds): what exists
+    is read, the rest inserted in one statement. ON CONFLICT DO NOTHING waits for a concurrent
+    transaction inserting the same account and then leaves its row, which the final read sees
+    once it is committed."""
+    wanted = {spec.code: spec for spec in specs}
     found = {a.code: a for a in LedgerAccount.objects.filter(code__in=list(wanted))}
-    missing = [code for code in wanted if code not in found]
+    missing = [spec for code, spec in wanted.items() if code not in found]
     if missing:
         LedgerAccount.objects.bulk_create(
             [
                 LedgerAccount(
-                    code=code,
-                    kind=AccountKind.PAYABLE,
-                    name=f"Payable to {wanted[code].legal_name}",
-                    currency=currency,
-                    performer=wanted[code],
+                    code=spec.code,
+                    kind=spec.kind,
+                    name=spec.name,
+                    currency=spec.currency,
+                    studio=spec.studio,
+                    performer=spec.performer,
                 )
-                for code in missing
+                for spec in missing
             ],
             ignore_conflicts=True,
         )
-        found.update((a.code, a) for a in LedgerAccount.objects.filter(code__in=missing))
-    return {performer.pk: found[code] for code, performer in wanted.items()}
+        found.update((a.code, a) for a in LedgerAccount.objects.filter(code__in=[spec.code for spec in missing]))
+    return found
 
 
-def account_for_fund(fund: str, currency: str) -> LedgerAccount:
-    return LedgerAccount.objects.get_or_create(
-        code=f"fund:{fund}:{currency}",
-        defaults={"kind": AccountKind.FUND, "name": fund.replace("_", " ").title(), "currency": currency},
-    )[0]
+def account(spec: AccountSpec) -> LedgerAccount:
+    return accounts([spec])[spec.code]
+
+
+def account_for_studio(studio: Studio, currency: str) -> LedgerAccount:
+    return account(studio_receivable(studio, currency))
+
+
+def account_for_studio_credit(studio: Studio, currency: str) -> LedgerAccount:
+    return account(studio_credit(studio, currency))
+
+
+def account_for_performer(performer: Performer, currency: str) -> LedgerAccount:
+    return account(performer_payable(performer, currency))
 
 
 def account_named(kind: AccountKind, currency: str) -> LedgerAccount:
-    """The registry's own clearing or cash account for a currency."""
-    return LedgerAccount.objects.get_or_create(
-        code=f"{kind}:{currency}", defaults={"kind": kind, "name": f"Registry {kind}", "currency": currency}
-    )[0]
+    return account(named(kind, currency))
 
 
 def post_entry(

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from registry.audit.services import AUDIT_APPEND_LOCK_ID
 from registry.billing import runs, selectors, services
 from registry.billing.models import BillingRun, Invoice, InvoiceLine, JournalEntry, Posting
-from registry.core.vocabulary.billing import RunStatus
+from registry.core.vocabulary.billing import AccountKind, RunStatus
 from registry.usage.models import UsageLine
 from registry.usage.services import usage_line_retract
 from tests.billing.conftest import PICTURE, past_grant, replica_line, report
@@ -75,6 +77,41 @@ def test_the_ledger_balances_and_reconciles(worked_example, performer, django_ca
     assert legs == {"receivable": Decimal("4522.98"), "payable": Decimal("-3738.00"), "fund": Decimal("-392.49")}
     call_command("reconcile_ledger")
     assert "Ledger reconciles: 1 entries" in capsys.readouterr().out
+
+
+def test_a_documents_accounts_are_read_together_and_made_once(billed_studio, performer, other_performer):
+    """`ledger.accounts`: the first use makes every missing account with what it stands for, in
+    one statement; later uses read them all in one query, whatever their number."""
+    from registry.billing import ledger
+    from registry.billing.models import LedgerAccount
+
+    studio = billed_studio.studio
+    specs = [
+        ledger.studio_receivable(studio, "USD"),
+        ledger.performer_payable(performer.performer, "USD"),
+        ledger.performer_payable(other_performer.performer, "USD"),
+        ledger.fund("health_plan", "USD"),
+        ledger.named(AccountKind.CASH, "USD"),
+    ]
+    made = ledger.accounts(specs[:2])
+    with CaptureQueriesContext(connection) as first:
+        made |= ledger.accounts(specs)
+    with CaptureQueriesContext(connection) as again:
+        read = ledger.accounts(specs)
+
+    assert len(first) == 3 and len(again) == 1  # read, insert the missing, read them; then one read
+    assert {code: account.pk for code, account in read.items()} == {code: account.pk for code, account in made.items()}
+    assert LedgerAccount.objects.count() == 5
+    receivable = read[f"receivable:{studio.public_id}:USD"]
+    assert (receivable.kind, receivable.studio_id, receivable.name) == (
+        AccountKind.RECEIVABLE,
+        studio.pk,
+        f"Receivable from {studio.legal_name}",
+    )
+    payable = read[f"payable:{other_performer.performer.public_id}:USD"]
+    assert (payable.kind, payable.performer_id) == (AccountKind.PAYABLE, other_performer.performer.pk)
+    assert (read["fund:health_plan:USD"].kind, read["fund:health_plan:USD"].name) == (AccountKind.FUND, "Health Plan")
+    assert ledger.account_named(AccountKind.CASH, "USD") == read["cash:USD"]
 
 
 def test_running_the_period_again_creates_nothing(worked_example, django_capture_on_commit_callbacks):
