@@ -153,20 +153,25 @@ def mark_read(
     already, or its charge is on a draft), else from the newest read."""
     after = through + dt.timedelta(days=1)
     still_owed = None
-    if read.retractions_through > read.retractions_after:  # it read retractions: are any still owed?
+    if read.retracted_since:  # it read retractions: are any still owed?
         still_owed = (
             owed_credits(studio_id, after=read.retractions_after, issued_only=False)
             .filter(pk__lte=read.retractions_through)
             .aggregate(oldest=Min("pk"))["oldest"]
         )
-    UnbilledMark.objects.update_or_create(
+    mark = UnbilledMark(
         studio_id=studio_id,
-        defaults={
-            "unbilled_from": after if oldest_left is None else min(oldest_left, after),
-            "lines_through": read.lines_through,
-            "retractions_through": read.retractions_through if still_owed is None else still_owed - 1,
-            "updated_at": now,
-        },
+        unbilled_from=after if oldest_left is None else min(oldest_left, after),
+        lines_through=read.lines_through,
+        retractions_through=read.retractions_through if still_owed is None else still_owed - 1,
+        updated_at=now,
+    )
+    # One INSERT ... ON CONFLICT DO UPDATE (every studio of every run writes its mark).
+    UnbilledMark.objects.bulk_create(
+        [mark],
+        update_conflicts=True,
+        unique_fields=["studio"],
+        update_fields=["unbilled_from", "lines_through", "retractions_through", "updated_at"],
     )
 
 
