@@ -41,12 +41,9 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Count
-    from django.utils import timezone
 
-    from registry.billing import runs
-    from registry.billing.models import BillingRun
     from registry.billing.periods import parse_period
     from registry.usage.models import UsageLine
 
@@ -58,28 +55,16 @@ def main() -> None:
         return
     studio_id, lines = by_size.order_by("-n").values_list("studio_id", "n")[0]
     profiler = cProfile.Profile()
-    try:
-        with transaction.atomic():
-            # What the kept run billed is emptied here too (TRUNCATE is transactional), so the
-            # studio has its lines to bill again.
-            from bench.billing.runner import reset_lines
 
-            reset_lines(billing_only=True)
-            run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
-            t, cpu = time.monotonic(), time.process_time()
-            profiler.enable()
-            runs.bill_studio(run_id=run.pk, studio_id=studio_id)
-            profiler.disable()
-            elapsed, cpu = time.monotonic() - t, time.process_time() - cpu
-            # The run's foreign keys are deferred to its commit, which a rollback never reaches:
-            # check them now, so the figure includes what a real run pays for them.
-            t = time.monotonic()
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            constraints = time.monotonic() - t
-            raise _Rollback
-    except _Rollback:
-        pass
+    def check_constraints() -> float:
+        # The run's foreign keys are deferred to its commit, which a rollback never reaches:
+        # check them now, so the figure includes what a real run pays for them.
+        t = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        return time.monotonic() - t
+
+    elapsed, cpu, constraints = _bill_rolled_back(period, [studio_id], profiler, before_rollback=check_constraints)
     print(
         f"studio {studio_id}: {lines:,} lines billed in {elapsed:.2f} s = {lines / elapsed:,.0f} lines/s (rolled back)"
     )
@@ -89,8 +74,11 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
 
 
-def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
-    from collections import Counter
+def _bill_rolled_back(period, studio_ids: list[int], profiler, *, sql_wrapper=None, before_rollback=None):
+    """Bill the studios one after another in one transaction, as if nothing were billed yet
+    (what the kept run billed is emptied too: TRUNCATE is transactional), then roll it all
+    back. Returns the billing's wall time and CPU, and what `before_rollback` returned."""
+    import contextlib
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -99,6 +87,28 @@ def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
     from registry.billing import runs
     from registry.billing.models import BillingRun
 
+    measured = []
+    try:
+        with transaction.atomic():
+            reset_lines(billing_only=True)
+            run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
+            t, cpu = time.monotonic(), time.process_time()
+            with connection.execute_wrapper(sql_wrapper) if sql_wrapper else contextlib.nullcontext():
+                profiler.enable()
+                for studio_id in studio_ids:
+                    runs.bill_studio(run_id=run.pk, studio_id=studio_id)
+                profiler.disable()
+            measured = [time.monotonic() - t, time.process_time() - cpu]
+            measured.append(before_rollback() if before_rollback else None)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return tuple(measured)
+
+
+def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
+    from collections import Counter
+
     statements: Counter[str] = Counter()
 
     def count(execute, sql, params, many, context):
@@ -106,20 +116,7 @@ def _smallest(args, period, studios: list[tuple[int, int]]) -> None:
         return execute(sql, params, many, context)
 
     profiler = cProfile.Profile()
-    try:
-        with transaction.atomic():
-            reset_lines(billing_only=True)
-            run = BillingRun.objects.create(period=period, requested_by="profile", created_at=timezone.now())
-            t, cpu = time.monotonic(), time.process_time()
-            with connection.execute_wrapper(count):
-                profiler.enable()
-                for studio_id, _ in studios:
-                    runs.bill_studio(run_id=run.pk, studio_id=studio_id)
-                profiler.disable()
-            elapsed, cpu = time.monotonic() - t, time.process_time() - cpu
-            raise _Rollback
-    except _Rollback:
-        pass
+    elapsed, cpu, _ = _bill_rolled_back(period, [pk for pk, _ in studios], profiler, sql_wrapper=count)
     n, lines = len(studios), sum(size for _, size in studios)
     print(f"{n} smallest studios ({lines / n:,.0f} lines each on average), billed one after another (rolled back):")
     print(f"  a studio: {elapsed / n * 1000:.1f} ms wall, {cpu / n * 1000:.1f} ms of this process's CPU, ", end="")

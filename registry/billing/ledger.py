@@ -30,24 +30,16 @@ class AccountSpec:
 
 
 def studio_receivable(studio: Studio, currency: str) -> AccountSpec:
-    return AccountSpec(
-        f"receivable:{studio.public_id}:{currency}",
-        AccountKind.RECEIVABLE,
-        f"Receivable from {studio.legal_name}",
-        currency,
-        studio=studio,
-    )
+    return _of_studio(studio, currency, "receivable", AccountKind.RECEIVABLE, f"Receivable from {studio.legal_name}")
 
 
 def studio_credit(studio: Studio, currency: str) -> AccountSpec:
     """Money a studio paid that no document has taken yet: the registry owes it back or applies it."""
-    return AccountSpec(
-        f"credit:{studio.public_id}:{currency}",
-        AccountKind.STUDIO_CREDIT,
-        f"Credit of {studio.legal_name}",
-        currency,
-        studio=studio,
-    )
+    return _of_studio(studio, currency, "credit", AccountKind.STUDIO_CREDIT, f"Credit of {studio.legal_name}")
+
+
+def _of_studio(studio: Studio, currency: str, prefix: str, kind: AccountKind, name: str) -> AccountSpec:
+    return AccountSpec(f"{prefix}:{studio.public_id}:{currency}", kind, name, currency, studio=studio)
 
 
 def performer_payable(performer: Performer, currency: str) -> AccountSpec:
