@@ -65,12 +65,6 @@ class Reading:
     retractions_after: int = 0
     retractions_through: int = 0
 
-    @property
-    def retracted_since(self) -> bool:
-        """Whether the studio retracted a line since its mark: if not, it has nothing to be
-        credited, and the run reads no retraction (most studios, most months)."""
-        return self.retractions_through > self.retractions_after
-
 
 def reading(studio_id: int) -> Reading:
     """The studio's mark, lowered to the oldest use date among lines stored since it was set.
@@ -153,7 +147,7 @@ def mark_read(
     already, or its charge is on a draft), else from the newest read."""
     after = through + dt.timedelta(days=1)
     still_owed = None
-    if read.retracted_since:  # it read retractions: are any still owed?
+    if read.retractions_through > read.retractions_after:  # it read retractions: are any still owed?
         still_owed = (
             owed_credits(studio_id, after=read.retractions_after, issued_only=False)
             .filter(pk__lte=read.retractions_through)
@@ -230,8 +224,16 @@ def owed_credits(studio_id: int | OuterRef, *, after, issued_only: bool = True) 
     return Retraction.objects.filter(studio_id=studio_id, pk__gt=after).filter(Exists(charged), ~Exists(credited))
 
 
-def uncredited_retractions(studio_id: int, *, after: int = 0) -> QuerySet[UsageLine]:
+def uncredited_retractions(studio_id: int, *, after: int = 0, through: int | None = None) -> QuerySet[UsageLine]:
     """The studio's retracted lines charged on an issued document and not credited yet, among
-    those retracted after the retraction `after` (see `reading`; 0: every one)."""
-    owed = owed_credits(studio_id, after=after).values("usage_line_id")
-    return UsageLine.objects.filter(studio_id=studio_id, status=LineStatus.RETRACTED, pk__in=owed)
+    those retracted after the retraction `after` and up to `through` (see `reading`; 0: from the
+    first; None: to the newest). With none in between (most studios, most months) the answer is
+    empty without a query, nor the building of one."""
+    if through is not None and through <= after:
+        return UsageLine.objects.none()
+    owed = owed_credits(studio_id, after=after)
+    if through is not None:
+        owed = owed.filter(pk__lte=through)
+    return UsageLine.objects.filter(
+        studio_id=studio_id, status=LineStatus.RETRACTED, pk__in=owed.values("usage_line_id")
+    )

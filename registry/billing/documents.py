@@ -236,15 +236,20 @@ def mark_unrateable(studio: Studio, unrated: list[tuple[int, str]], now_rated: l
 
 
 def run_credit_note_draft(
-    *, run: BillingRun, studio: Studio, currency: str, retractions_after: int, now: dt.datetime
+    *,
+    run: BillingRun,
+    studio: Studio,
+    currency: str,
+    retractions_after: int,
+    retractions_through: int,
+    now: dt.datetime,
 ) -> RunDocument:
     """A credit note, as a draft with its lines and totals, for billed lines the studio
-    retracted after the retraction `retractions_after` (see `billable.reading`), crediting
-    exactly what was charged on each; none if there are none or the period already has one
-    (later retractions go on next period's)."""
-    retracted = list(
-        uses(uncredited_retractions(studio.pk, after=retractions_after).filter(agreement__currency=currency))
-    )
+    retracted after the retraction `retractions_after` up to `retractions_through` (see
+    `billable.reading`), crediting exactly what was charged on each; none if there are none or
+    the period already has one (later retractions go on next period's)."""
+    owed = uncredited_retractions(studio.pk, after=retractions_after, through=retractions_through)
+    retracted = list(uses(owed.filter(agreement__currency=currency)))
     if not retracted:
         return RunDocument(None)
     if _period_document(studio, run.period, DocumentType.CREDIT_NOTE, currency).exists():

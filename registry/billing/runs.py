@@ -18,7 +18,7 @@ from registry.audit.catalogue import AuditAction, AuditSubject
 from registry.audit.services import audit_record
 from registry.billing import billable
 from registry.billing.billable import unbilled_lines, uncredited_retractions
-from registry.billing.documents import RunDocument, finalize_draft, run_credit_note_draft, run_invoice_draft
+from registry.billing.documents import finalize_draft, run_credit_note_draft, run_invoice_draft
 from registry.billing.models import LIVE_RUN_STATUSES, RUN_ERRORS_KEPT, BillingRun, BillingRunStudio
 from registry.billing.periods import period_end, require_period_start
 from registry.core.actors import Actor
@@ -110,12 +110,13 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
         drafts = []
         for currency in _currencies(studio_id, run.period, read):
             charges = run_invoice_draft(run=run, studio=studio, currency=currency, read_from=read.read_from, now=now)
-            credits = (
-                run_credit_note_draft(
-                    run=run, studio=studio, currency=currency, retractions_after=read.retractions_after, now=now
-                )
-                if read.retracted_since
-                else RunDocument(None)
+            credits = run_credit_note_draft(
+                run=run,
+                studio=studio,
+                currency=currency,
+                retractions_after=read.retractions_after,
+                retractions_through=read.retractions_through,
+                now=now,
             )
             if charges.oldest_unbilled is not None:
                 left.append(charges.oldest_unbilled)
@@ -148,13 +149,12 @@ def bill_studio(*, run_id: int, studio_id: int, now: dt.datetime | None = None) 
 
 def _currencies(studio_id: int, period: dt.date, read: billable.Reading) -> list[str]:
     # DISTINCT in SQL: a studio may have a hundred thousand lines, and only a currency or two.
-    owed = [unbilled_lines(period, studio_id=studio_id, read_from=read.read_from)]
-    if read.retracted_since:
-        owed.append(uncredited_retractions(studio_id, after=read.retractions_after))
+    charges = unbilled_lines(period, studio_id=studio_id, read_from=read.read_from)
+    credits = uncredited_retractions(studio_id, after=read.retractions_after, through=read.retractions_through)
     return sorted(
         {
             currency
-            for lines in owed
+            for lines in (charges, credits)
             for currency in lines.order_by().values_list("agreement__currency", flat=True).distinct()
         }
     )

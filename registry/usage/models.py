@@ -250,8 +250,8 @@ class UsageLineKey(models.Model):
     A unique index on a partitioned table must include the partition key, and (studio, line id,
     use date) would take a line resent with another date for a new line; this narrow table holds
     the rule instead, written in the transaction that stores the lines (services._store_lines).
-    A report's line ids are checked against it before the report is stored; one that another
-    report of the studio stored in between meets the primary key, and the report is refused."""
+    A report's line ids are stored here first: one the studio reported before meets the primary
+    key, and the report is refused naming the line (only then are its ids looked up)."""
 
     pk = models.CompositePrimaryKey("studio", "line_ref")
     # No database constraint: the line itself carries the studio's foreign key, and a check per

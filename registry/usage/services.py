@@ -430,9 +430,9 @@ def _stored_report(studio: Studio, report_ref: str, fingerprint: str) -> UsageRe
 
 def _store_lines(studio: Studio, lines: Sequence[LineInput], values: list[dict]) -> dict[str, int]:
     """Insert the lines (COPY on PostgreSQL); return the ids of those that cases or notices point
-    to, by line ref. Their ids first: one that another report of the studio stored after this
-    report's were checked (before it took the lock) refuses it, naming each line, as if that
-    report had been stored first."""
+    to, by line ref. Their ids first: a line id the studio reported before (in an earlier
+    report, or in one stored while this one was judged) meets the key table's primary key, and
+    the report is refused naming each such line, nothing of it kept."""
     try:
         with transaction.atomic():
             copy_insert(UsageLineKey, ({"studio_id": v["studio_id"], "line_ref": v["line_ref"]} for v in values))

@@ -126,6 +126,24 @@ def test_a_studio_that_retracted_nothing_since_its_mark_is_billed_without_readin
     assert credited("L-1")
 
 
+def test_owed_credits_are_read_within_the_window_of_retractions_and_an_empty_one_costs_no_query(
+    billed_studio, grant, django_capture_on_commit_callbacks
+):
+    studio = billed_studio.studio
+    bill(AUGUST, django_capture_on_commit_callbacks)
+    first, second = retract("L-1"), retract("L-2")
+
+    def owed(**window) -> list[str]:
+        return sorted(billable.uncredited_retractions(studio.pk, **window).values_list("line_ref", flat=True))
+
+    assert owed() == ["L-1", "L-2"]
+    assert owed(after=0, through=first.pk) == ["L-1"]
+    assert owed(after=first.pk, through=second.pk) == ["L-2"]
+    with CaptureQueriesContext(connection) as queries:
+        assert owed(after=second.pk, through=second.pk) == []
+    assert len(queries) == 0
+
+
 def test_a_retraction_left_owed_holds_the_mark_before_it(billed_studio, grant, django_capture_on_commit_callbacks):
     """September's credit note exists when L-2 is retracted: re-running September leaves it to
     October's, and the mark stays before it until then."""
