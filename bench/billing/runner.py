@@ -340,6 +340,7 @@ def reset_lines(*, billing_only: bool = False) -> None:
             billing.JournalEntry,
             billing.LedgerAccount,
             billing.InvoiceLine,
+            billing.AppliedTerms,
             billing.Invoice,
             billing.InvoiceNumberSequence,
             billing.BillingRunStudio,

@@ -1,6 +1,7 @@
 """Staff views of billing: start a run, read documents and the ledger, record payments.
 Documents and postings are never edited here."""
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -224,6 +225,10 @@ class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     def get_queryset(self, request):
         return selectors.lines_with_provenance().select_related("invoice")
+
+    @admin.display(description="terms used")
+    def terms_used(self, line: InvoiceLine) -> str:
+        return json.dumps(line.terms_used, indent=2, sort_keys=True)
 
     @admin.display(description="usage line", ordering="usage_line__line_ref")
     def usage_line_ref(self, line: InvoiceLine) -> str:

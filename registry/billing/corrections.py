@@ -20,6 +20,7 @@ from registry.billing import ledger, rating
 from registry.billing.billable import mark_released
 from registry.billing.documents import (
     ZERO,
+    DocumentLines,
     DocumentTotals,
     add_to_totals,
     charged_so_far,
@@ -32,7 +33,6 @@ from registry.billing.models import STANDING, Invoice, InvoiceLine, Posting
 from registry.billing.rating_inputs import AgreementTerms, TermsByAgreement, Use, facts_of, provenance, uses
 from registry.billing.selectors import ISSUED
 from registry.core.actors import Actor
-from registry.core.bulk import copy_insert
 from registry.core.errors import FieldProblem, InvalidInputError, StateConflictError
 from registry.core.partitions import first_of_month
 from registry.core.vocabulary.billing import DocumentType, InvoiceStatus
@@ -248,7 +248,7 @@ def debit_note_issue(
                 )
             )
             add_to_totals(totals, item.use, item.difference, item.terms.terms)
-        copy_insert(InvoiceLine, rows)
+        DocumentLines(note).write(rows)
         set_totals(note, totals)
         finalize_draft(
             invoice=note,
@@ -266,7 +266,7 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
         InvoiceLine.objects.filter(
             pk=correction.line.pk, invoice=original, is_credit=False, corrects__isnull=True, released=False
         )
-        .select_related("usage_line")
+        .select_related("usage_line", "applied_terms")
         .first()
     )
     if charge is None:

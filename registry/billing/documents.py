@@ -21,7 +21,14 @@ from registry.audit.services import audit_record
 from registry.billing import ledger, rating
 from registry.billing import rules as receivable_rules
 from registry.billing.billable import billable_lines, uncredited_retractions, without_standing_charge
-from registry.billing.models import STANDING, BillingRun, Invoice, InvoiceLine, InvoiceNumberSequence
+from registry.billing.models import (
+    STANDING,
+    AppliedTerms,
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSequence,
+)
 from registry.billing.rating_inputs import (
     CHUNK,
     AgreementTerms,
@@ -155,6 +162,7 @@ def run_invoice_draft(
     oldest_unrated: dt.date | None = None
     now_rated: list[int] = []
     flat_fees = FlatFeesCarried()
+    written: DocumentLines | None = None
     batch: list[dict] = []
     rated_under: set[int] = set()  # the agreements of the lines written
     for use in uses(lines, refine=without_standing_charge, on_chunk=flat_fees.learn_from):
@@ -182,6 +190,7 @@ def run_invoice_draft(
             now_rated.append(use.pk)
         if invoice is None:
             invoice = _run_document(run, studio, currency, DocumentType.INVOICE, now)
+            written = DocumentLines(invoice)
         batch.append(
             invoice_line(
                 invoice, use, rated, terms, run.period, credit=False, terms_used=provenances.of(in_force, rated, use)
@@ -190,9 +199,10 @@ def run_invoice_draft(
         add_to_totals(totals, use, rated, terms.terms)
         rated_under.add(use.agreement_id)
         if len(batch) >= CHUNK:
-            copy_insert(InvoiceLine, batch)
+            written.write(batch)
             batch = []
-    copy_insert(InvoiceLine, batch)
+    if written is not None:
+        written.write(batch)
     if len(unrated) > len(errors):
         errors.append({"studio": studio.public_id, "error": f"{len(unrated) - len(errors)} more lines not rated"})
     mark_unrateable(studio, unrated, now_rated, now)
@@ -258,7 +268,7 @@ def run_credit_note_draft(
         il.usage_line_id: il
         for il in InvoiceLine.objects.filter(
             usage_line__in=[u.pk for u in retracted], is_credit=False, **STANDING
-        ).select_related("invoice")
+        ).select_related("invoice", "applied_terms")
     }
     debits: dict[int, list[InvoiceLine]] = defaultdict(list)
     for il in InvoiceLine.objects.filter(corrects__in=list(charges.values()), released=False).select_related(
@@ -291,7 +301,7 @@ def run_credit_note_draft(
             fund_split={k: Decimal(str(v)) for k, v in charge.terms_used["fund_split"].items()},
         )
         add_to_totals(totals, use, rated, charged_terms, sign=Decimal(-1), funds_credited=credited)
-    copy_insert(InvoiceLine, rows)
+    DocumentLines(credit).write(rows)
     set_totals(credit, totals)
     credited_under = {use.agreement_id for use in retracted}
     return RunDocument(
@@ -300,6 +310,48 @@ def run_credit_note_draft(
 
 
 # --- Lines and totals -------------------------------------------------------------------------
+class DocumentLines:
+    """Writes one document's lines, given as `invoice_line` rows (each with its "terms_used"),
+    with the terms they share stored once for the document (AppliedTerms): the terms of a
+    batch not seen yet are inserted in one statement, then the lines are copied in naming them.
+    Terms are told apart by their JSON text (EncodedJson's, or encoded here). Bounded: past
+    `limit` terms it forgets them, and a terms forgotten is stored again, never wrongly shared."""
+
+    def __init__(self, invoice: Invoice, limit: int = 4096) -> None:
+        self._invoice = invoice
+        self._limit = limit
+        self._known: dict[str, tuple[int, bool]] = {}  # JSON text -> (AppliedTerms id, flat fee)
+
+    def write(self, rows: list[dict]) -> None:
+        if len(self._known) > self._limit:
+            self._known.clear()
+        encoded = [_encoded(row.pop("terms_used")) for row in rows]
+        self._store({e.text: e for e in encoded if e.text not in self._known})
+        for row, terms in zip(rows, encoded, strict=True):
+            row["applied_terms_id"], row["flat_fee"] = self._known[terms.text]
+        copy_insert(InvoiceLine, rows)
+
+    def id_of(self, terms: dict) -> int:
+        """The stored terms' id, for a line made as a model instance (residuals, interest)."""
+        e = _encoded(terms)
+        if e.text not in self._known:
+            self._store({e.text: e})
+        return self._known[e.text][0]
+
+    def _store(self, new: dict[str, EncodedJson]) -> None:
+        if not new:
+            return
+        made = AppliedTerms.objects.bulk_create(
+            [AppliedTerms(invoice=self._invoice, terms=e.value) for e in new.values()]
+        )
+        for (text, e), row in zip(new.items(), made, strict=True):
+            self._known[text] = (row.pk, e.value.get("flat_fee") is True)
+
+
+def _encoded(terms: dict | EncodedJson) -> EncodedJson:
+    return terms if isinstance(terms, EncodedJson) else EncodedJson.of(terms)
+
+
 def invoice_line(
     invoice: Invoice,
     use: Use,
@@ -433,7 +485,11 @@ def totals_from_lines(invoice: Invoice) -> DocumentTotals:
     """A document's totals from its stored lines (signed as stored), with the P&H fund split of
     the terms each line copied."""
     totals = DocumentTotals()
+    applied = dict(
+        AppliedTerms.objects.filter(pk__in=invoice.lines.values("applied_terms_id")).values_list("pk", "terms")
+    )
     for il in invoice.lines.all():
+        terms_used = applied[il.applied_terms_id]
         rated = rating.Rated(
             performer_pay=il.performer_pay,
             ph_contribution=il.ph_contribution,
@@ -442,9 +498,9 @@ def totals_from_lines(invoice: Invoice) -> DocumentTotals:
         # Residuals and interest lines carry no P&H, so their terms need no P&H split.
         terms = rating.Terms(
             currency=invoice.currency,
-            fund_split={k: Decimal(str(v)) for k, v in il.terms_used.get("fund_split", {}).items()},
+            fund_split={k: Decimal(str(v)) for k, v in terms_used.get("fund_split", {}).items()},
         )
-        credited = il.terms_used.get(FUNDS_CREDITED)
+        credited = terms_used.get(FUNDS_CREDITED)
         # Stored as what was charged (positive); the credit line itself is stored negative.
         _add(
             totals,
@@ -673,7 +729,7 @@ def residuals_invoice_issue(
         document_type=DocumentType.RESIDUALS,
     )
     totals = DocumentTotals()
-    terms = {**terms_used, "ph_contribution_rate": "0", "fund_split": {}}
+    applied_terms_id = DocumentLines(invoice).id_of({**terms_used, "ph_contribution_rate": "0", "fund_split": {}})
     lines = []
     for charge in charges:
         if not charge.amount:
@@ -688,7 +744,7 @@ def residuals_invoice_issue(
                 grant_id=charge.grant_id,
                 token_jti=charge.grant_public_id,
                 agreement=agreement,
-                terms_used=terms,
+                applied_terms_id=applied_terms_id,
                 source_ref=source_ref,
                 description=charge.description[:500],
                 explanation=explanation[:2000],

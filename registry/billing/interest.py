@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from registry.billing import rules as receivable_rules
-from registry.billing.documents import DocumentTotals, finalize_draft, set_totals
+from registry.billing.documents import DocumentLines, DocumentTotals, finalize_draft, set_totals
 from registry.billing.models import Invoice, InvoiceLine, PaymentApplication
 from registry.billing.payments import PAYABLE_TYPES
 from registry.billing.periods import period_end as month_end
@@ -100,6 +100,7 @@ def interest_note_issue(
             reason=f"Late-payment interest for {month:%B %Y}",
         )
         totals = DocumentTotals()
+        applied_terms = DocumentLines(note)
         lines = []
         for document, interest in charges:
             lines.append(
@@ -108,7 +109,7 @@ def interest_note_issue(
                     month=note.period,
                     charged_document=document,
                     agreement_id=document.terms_agreement_id,
-                    terms_used=document.payment_terms,
+                    applied_terms_id=applied_terms.id_of(document.payment_terms),
                     description=(
                         f"Late interest on {document.number} (due {document.due_date.isoformat()}), "
                         f"{interest.days} day{'s' if interest.days != 1 else ''} in {month:%B %Y}"

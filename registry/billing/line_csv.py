@@ -109,7 +109,7 @@ def _row(invoice: Invoice, line: InvoiceLine) -> list[str]:
 
 def _lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
     # The terms a line was priced by (JSON, the widest columns) are not in the CSV: left unread.
-    return selectors.invoice_lines(invoice).defer("terms_used", "fund_shares")
+    return selectors.invoice_lines(invoice).defer("applied_terms__terms", "fund_shares")
 
 
 def rows_written_here(invoice: Invoice) -> Iterator[str]:

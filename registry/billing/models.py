@@ -221,7 +221,24 @@ STANDING = {"released": False, "corrects__isnull": True}
 
 # A standing charge whose rating carried its grant's flat fee: the fee is owed once per grant
 # (terms/pricing.py).
-FLAT_FEE_CARRIED = Q(is_credit=False, **STANDING, terms_used__flat_fee=True)
+FLAT_FEE_CARRIED = Q(is_credit=False, **STANDING, flat_fee=True)
+
+
+class AppliedTerms(models.Model):
+    """Terms a document's lines were priced by (the agreement's terms, the rule, the signed
+    compensation: rating_inputs.provenance), kept once per document for the lines that share
+    them. A run's lines share a few terms each (about 12 lines a copy in a month's run), and a
+    copy on every line was more than half of the line's size: a million lines wrote 560 MB of
+    it, which PostgreSQL parsed, stored and logged once a line."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applied_terms")
+    terms = models.JSONField(help_text="The agreement terms applied, copied at rating time")
+
+    class Meta:
+        verbose_name_plural = "applied terms"
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.terms.get('agreement', '')}"
 
 
 class InvoiceLine(models.Model):
@@ -289,7 +306,16 @@ class InvoiceLine(models.Model):
     agreement = models.ForeignKey(
         "terms.Agreement", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    terms_used = models.JSONField(help_text="The agreement terms applied, copied at rating time")
+    applied_terms = models.ForeignKey(
+        AppliedTerms,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="The agreement terms applied, copied at rating time (shared by the document's lines priced alike)",
+    )
+    # Copied from the terms for the partial index of the charges that carry a grant's flat fee
+    # (FLAT_FEE_CARRIED): an index cannot look into another table.
+    flat_fee = models.BooleanField(default=False, help_text="Its terms carried its grant's flat fee")
     source_ref = models.CharField(
         max_length=40, blank=True, help_text="A residuals line: the bonus distribution or training licence it bills"
     )
@@ -348,6 +374,11 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    @property
+    def terms_used(self) -> dict:
+        """The terms the line was priced by (read its lines with `applied_terms` selected)."""
+        return self.applied_terms.terms
 
 
 class InvoiceNumberSequence(models.Model):

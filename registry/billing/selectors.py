@@ -93,8 +93,9 @@ def invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
 def lines_with_provenance() -> QuerySet[InvoiceLine]:
     """Lines each with the few facts of its linked rows (usage line, performer, agreement,
     overdue document) read in the same query as annotations, and its rate row (with the rate's
-    agreement, which names it) joined: a page of lines, or a whole CSV, costs no query per line."""
-    return InvoiceLine.objects.select_related("rate_card__agreement").annotate(
+    agreement, which names it) and the terms it was priced by joined: a page of lines, or a
+    whole CSV, costs no query per line."""
+    return InvoiceLine.objects.select_related("rate_card__agreement", "applied_terms").annotate(
         usage_line_ref=F("usage_line__line_ref"),
         use=F("usage_line__kind"),
         project_title=F("usage_line__project_title"),

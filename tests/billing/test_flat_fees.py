@@ -156,16 +156,14 @@ def test_the_lookup_reads_the_partial_index_of_fee_carrying_charges(
     report(billed_studio.studio, [training_line("L-1", flat_grant, dt.date(2025, 8, 12))])
     bill(AUGUST, django_capture_on_commit_callbacks)
     table = InvoiceLine._meta.db_table
-    columns = [f.column for f in InvoiceLine._meta.concrete_fields if f.column not in ("id", "terms_used")]
+    columns = [f.column for f in InvoiceLine._meta.concrete_fields if f.column not in ("id", "flat_fee")]
     listed = ", ".join(columns)
     with connection.cursor() as cursor:
         # Copies of the charge, as the grant's later lines that carried no fee (no usage line:
         # a copy may not charge L-1 twice).
         copies = listed.replace("usage_line_id", "NULL").replace("usage_line_use_date", "NULL")
         cursor.execute(
-            f"INSERT INTO {table} ({listed}, terms_used) "
-            f"SELECT {copies}, terms_used || '{{\"flat_fee\": false}}'::jsonb "
-            f"FROM {table}, generate_series(1, 20000) n"
+            f"INSERT INTO {table} ({listed}, flat_fee) SELECT {copies}, false FROM {table}, generate_series(1, 20000) n"
         )
         cursor.execute(f"ANALYZE {table}")
         with CaptureQueriesContext(connection) as lookup:

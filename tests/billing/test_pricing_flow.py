@@ -118,7 +118,10 @@ def test_a_rule_change_is_audited_and_never_reprices_a_finalized_invoice(
     report(billed_studio.studio, [replica_line("L-1", grant, dt.date(2025, 8, 12))])
     bill(AUGUST, django_capture_on_commit_callbacks)
     invoice = Invoice.objects.get()
-    before = (invoice.total, list(invoice.lines.values_list("performer_pay", "ph_contribution", "terms_used")))
+    before = (
+        invoice.total,
+        list(invoice.lines.values_list("performer_pay", "ph_contribution", "applied_terms__terms")),
+    )
 
     # when staff double the replica-use multiplier
     rule = pricing_rule_set(
@@ -129,7 +132,10 @@ def test_a_rule_change_is_audited_and_never_reprices_a_finalized_invoice(
     event = AuditEvent.objects.filter(action="pricing_rule.set").latest("id")
     assert event.data["changed"] == {"multiplier": {"from": "1.000", "to": "2"}}
     invoice.refresh_from_db()
-    assert (invoice.total, list(invoice.lines.values_list("performer_pay", "ph_contribution", "terms_used"))) == before
+    assert (
+        invoice.total,
+        list(invoice.lines.values_list("performer_pay", "ph_contribution", "applied_terms__terms")),
+    ) == before
     assert before[1][0][2]["rule"]["multiplier"] == "1.000"  # the line keeps the rule that priced it
 
     # and the next line is priced by the new rule: max(1,100; 1,246 × 2) × 3 = 7,476.00

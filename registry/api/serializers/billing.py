@@ -32,6 +32,9 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     grant = serializers.CharField(source="token_jti", help_text="The grant (token jti) the use relied on.")
     rate_card = serializers.SerializerMethodField()
     agreement = serializers.CharField(source="agreement_code", allow_null=True, default=None)
+    terms_used = serializers.JSONField(
+        source="applied_terms.terms", read_only=True, help_text="The agreement terms applied, copied at rating time"
+    )
     interest = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     performer_pay = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
     ph_contribution = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=True)
