@@ -228,7 +228,8 @@ class InvoiceLineAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.display(description="terms used")
     def terms_used(self, line: InvoiceLine) -> str:
-        return json.dumps(line.terms_used, indent=2, sort_keys=True)
+        # As the admin shows a JSON field of the line's own.
+        return json.dumps(line.terms_used, ensure_ascii=False)
 
     @admin.display(description="usage line", ordering="usage_line__line_ref")
     def usage_line_ref(self, line: InvoiceLine) -> str:

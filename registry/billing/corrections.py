@@ -266,7 +266,7 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
         InvoiceLine.objects.filter(
             pk=correction.line.pk, invoice=original, is_credit=False, corrects__isnull=True, released=False
         )
-        .select_related("usage_line", "applied_terms")
+        .select_related("usage_line")
         .first()
     )
     if charge is None:
@@ -307,7 +307,7 @@ def _debit_item(original: Invoice, index: int, correction: Correction) -> DebitI
         )
     [use] = uses(UsageLine.objects.filter(pk=line.pk))
     # Re-rated as the charge was: a grant's flat fee stays on the line that carried it.
-    flat_elsewhere = use.compensation_unit == CompensationUnit.FLAT and not charge.terms_used.get("flat_fee", False)
+    flat_elsewhere = use.compensation_unit == CompensationUnit.FLAT and not charge.flat_fee
     facts = dataclasses.replace(
         facts_of(use, flat_fee_charged=flat_elsewhere),
         **{FACT_FIELD.get(name, name): value for name, value in corrected.items()},

@@ -341,11 +341,27 @@ class DocumentLines:
     def _store(self, new: dict[str, EncodedJson]) -> None:
         if not new:
             return
-        made = AppliedTerms.objects.bulk_create(
-            [AppliedTerms(invoice=self._invoice, terms=e.value) for e in new.values()]
-        )
-        for (text, e), row in zip(new.items(), made, strict=True):
-            self._known[text] = (row.pk, e.value.get("flat_fee") is True)
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            # Copied in with ids taken first, their JSON text as encoded once: bulk_create
+            # encoded each again and built a placeholder a value, a fifth of a large studio's CPU.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [AppliedTerms._meta.db_table, len(new)],
+                )
+                ids = [pk for (pk,) in cursor.fetchall()]
+            rows = [
+                {"id": pk, "invoice_id": self._invoice.pk, "terms": e} for pk, e in zip(ids, new.values(), strict=True)
+            ]
+            copy_insert(AppliedTerms, rows, with_pk=True)
+        else:
+            made = AppliedTerms.objects.bulk_create(
+                [AppliedTerms(invoice=self._invoice, terms=e.value) for e in new.values()]
+            )
+            ids = [row.pk for row in made]
+        for (text, e), pk in zip(new.items(), ids, strict=True):
+            self._known[text] = (pk, e.value.get("flat_fee") is True)
 
 
 def _encoded(terms: dict | EncodedJson) -> EncodedJson:

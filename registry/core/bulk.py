@@ -27,11 +27,11 @@ class EncodedJson:
         return cls(value, json.dumps(value))
 
 
-def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
-    """Insert rows given as {attname: value} for every non-pk concrete field; returns the count.
-    Call inside a transaction. JSON fields take Python values (or EncodedJson); foreign keys
-    take ids."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: bool = False) -> int:
+    """Insert rows given as {attname: value} for every non-pk concrete field (and the pk too,
+    `with_pk`: ids the caller took from the sequence); returns the count. Call inside a
+    transaction. JSON fields take Python values (or EncodedJson); foreign keys take ids."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     names = [f.attname for f in fields]
     json_names = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
     connection = transaction.get_connection()

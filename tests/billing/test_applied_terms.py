@@ -153,3 +153,14 @@ def test_the_migration_moves_the_lines_copies_into_shared_terms_and_back(require
     assert after == before
     assert AppliedTerms.objects.filter(invoice=shared_and_flat).count() == 2
     assert before["T-1"][1] and not before["L-4"][1]
+
+
+def test_staff_read_a_lines_terms_on_its_admin_page(shared_and_flat, admin_client):
+    line = lines_by_ref(shared_and_flat)["T-1"]
+
+    page = admin_client.get(f"/admin/billing/invoiceline/{line.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "terms used" in html.lower()
+    assert "&quot;flat_fee&quot;: true" in html and "&quot;agreement&quot;: &quot;tvth-2023&quot;" in html

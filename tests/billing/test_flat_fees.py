@@ -163,7 +163,8 @@ def test_the_lookup_reads_the_partial_index_of_fee_carrying_charges(
         # a copy may not charge L-1 twice).
         copies = listed.replace("usage_line_id", "NULL").replace("usage_line_use_date", "NULL")
         cursor.execute(
-            f"INSERT INTO {table} ({listed}, flat_fee) SELECT {copies}, false FROM {table}, generate_series(1, 20000) n"
+            f"INSERT INTO {table} ({listed}, flat_fee) "
+            f"SELECT {copies}, false FROM {table}, generate_series(1, 20000) n"
         )
         cursor.execute(f"ANALYZE {table}")
         with CaptureQueriesContext(connection) as lookup:

@@ -1,8 +1,9 @@
 """The admin pages issue 24 bounded by one page, in a real browser at 1280 and 390 px: an
-invoice with its totals by group and the link to its lines, the lines list, a journal entry with
-its first postings, a strike with its count of suspensions and the suspension list, and where
-each studio's next billing run starts reading (its unbilled mark). Each fits the
-viewport (a table may scroll sideways inside its own box on a phone) and passes axe.
+invoice with its totals by group and the link to its lines, the lines list, a line with the
+terms that priced it, a journal entry with its first postings, a strike with its count of
+suspensions and the suspension list, and where each studio's next billing run starts reading
+(its unbilled mark). Each fits the viewport (a table may scroll sideways inside its own box on a
+phone) and passes axe.
 Photographed to var/artifacts/e2e/."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def test_invoice_journal_entry_and_strike_pages_fit_and_pass_axe(new_page, conso
         ("/admin/billing/billingrunstudio/?with_errors=maybe", "admin-run-studios-unknown-choice"),
         (f"/admin/billing/invoice/{invoice.pk}/change/", "admin-invoice"),
         (f"/admin/billing/invoiceline/?invoice__id__exact={invoice.pk}", "admin-invoice-lines"),
+        (f"/admin/billing/invoiceline/{invoice.lines.order_by('id').first().pk}/change/", "admin-invoice-line"),
         (f"/admin/billing/journalentry/{entry.pk}/change/", "admin-journal-entry"),
         (f"/admin/consent/strike/{strike.pk}/change/", "admin-strike"),
         (f"/admin/consent/suspension/?strike__id__exact={strike.pk}", "admin-suspensions"),
