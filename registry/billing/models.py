@@ -227,9 +227,10 @@ FLAT_FEE_CARRIED = Q(is_credit=False, **STANDING, flat_fee=True)
 class AppliedTerms(models.Model):
     """Terms a document's lines were priced by (the agreement's terms, the rule, the signed
     compensation: rating_inputs.provenance), kept once per document for the lines that share
-    them. A run's lines share a few terms each (about 12 lines a copy in a month's run), and a
-    copy on every line was more than half of the line's size: a million lines wrote 560 MB of
-    it, which PostgreSQL parsed, stored and logged once a line."""
+    them (about ten lines a copy in a month's run). A copy on every line was more than half of
+    the line's size: a million lines wrote 560 MB of it, which PostgreSQL parsed, stored and
+    logged once a line. Not kept by month: when a month of lines is detached, the terms stay
+    with their document (docs/operators/partitions.md)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applied_terms")
     terms = models.JSONField(help_text="The agreement terms applied, copied at rating time")
