@@ -8,7 +8,9 @@ Bills the studio with the most lines as if nothing were billed yet (all billing 
 emptied and everything is rolled back afterwards, so it can be run again), and prints lines
 per second and, with --cprofile, the top functions by own time. With --smallest N it bills the
 N studios with the fewest lines instead, one after another, and prints what a studio costs
-whatever its size (wall, CPU, statements): the fixed cost every studio of a run pays.
+whatever its size (wall, CPU, statements): the fixed cost every studio of a run pays. With
+--keys the deferred foreign keys a commit would check are checked one at a time, each timed:
+what each costs a line.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main() -> None:
     p.add_argument("--period", default="2026-03")
     p.add_argument("--cprofile", type=int, default=0, help="print the top N functions by own time")
     p.add_argument("--smallest", type=int, default=0, help="bill the N studios with the fewest lines instead")
+    p.add_argument("--keys", action="store_true", help="check the deferred foreign keys one at a time, each timed")
     args = p.parse_args()
     os.environ.update(
         DATABASE_URL=f"{args.pg}/{args.db}",
@@ -56,20 +59,38 @@ def main() -> None:
     studio_id, lines = by_size.order_by("-n").values_list("studio_id", "n")[0]
     profiler = cProfile.Profile()
 
-    def check_constraints() -> float:
+    def check_constraints() -> list[tuple[float, str]]:
         # The run's foreign keys are deferred to its commit, which a rollback never reaches:
-        # check them now, so the figure includes what a real run pays for them.
-        t = time.monotonic()
+        # check them now, so the figure includes what a real run pays for them (with --keys,
+        # each key on its own first: what each costs a line).
+        timed = []
         with connection.cursor() as cursor:
+            if args.keys:
+                cursor.execute(
+                    "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                    "WHERE contype = 'f' AND condeferrable AND conparentid = 0 ORDER BY 1, 2"
+                )
+                for table, name in cursor.fetchall():
+                    t = time.monotonic()
+                    cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(name)} IMMEDIATE")
+                    timed.append((time.monotonic() - t, f"{table}: {name}"))
+            t = time.monotonic()
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        return time.monotonic() - t
+            timed.append((time.monotonic() - t, "the rest"))
+        return timed
 
-    elapsed, cpu, constraints = _bill_rolled_back(period, [studio_id], profiler, before_rollback=check_constraints)
+    elapsed, cpu, keys = _bill_rolled_back(period, [studio_id], profiler, before_rollback=check_constraints)
     print(
         f"studio {studio_id}: {lines:,} lines billed in {elapsed:.2f} s = {lines / elapsed:,.0f} lines/s (rolled back)"
     )
     print(f"  this process's CPU: {cpu:.2f} s; the rest, {elapsed - cpu:.2f} s, waiting on PostgreSQL")
-    print(f"  and its deferred foreign-key checks, paid at commit: {constraints:.2f} s")
+    print(f"  and its deferred foreign-key checks, paid at commit: {sum(t for t, _ in keys):.2f} s")
+    if args.keys:
+        # A statement costs about 1-2 ms whatever it checks: the keys below 5 ms are summed.
+        small = [t for t, _ in keys if t < 0.005]
+        for t, key in sorted(keys, reverse=True)[: len(keys) - len(small)]:
+            print(f"    {t * 1000:7.1f} ms, {t / lines * 1e6:4.1f} µs a line  {key}")
+        print(f"    {sum(small) * 1000:7.1f} ms for the {len(small)} others, under 5 ms each")
     if args.cprofile:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
 
