@@ -40,7 +40,7 @@ from registry.billing.rating_inputs import (
     uses,
 )
 from registry.core.actors import Actor
-from registry.core.bulk import EncodedJson, copy_insert
+from registry.core.bulk import EncodedJson, copy_insert, copy_insert_with_ids
 from registry.core.errors import StateConflictError
 from registry.core.partitions import first_of_month
 from registry.core.vocabulary.billing import AccountKind, DocumentType, InvoiceStatus
@@ -313,8 +313,8 @@ def run_credit_note_draft(
 class DocumentLines:
     """Writes one document's lines, given as `invoice_line` rows (each with its "terms_used"),
     with the terms they share stored once for the document (AppliedTerms): the terms of a
-    batch not seen yet are inserted in one statement, then the lines are copied in naming them.
-    Terms are told apart by their JSON text (EncodedJson's, or encoded here). Bounded: past
+    batch not seen yet are copied in first (`copy_insert_with_ids`), then the lines naming
+    them. Terms are told apart by their JSON text (EncodedJson's, or encoded here). Bounded: past
     `limit` terms it forgets them, and a terms forgotten is stored again, never wrongly shared."""
 
     def __init__(self, invoice: Invoice, limit: int = 4096) -> None:
@@ -341,25 +341,7 @@ class DocumentLines:
     def _store(self, new: dict[str, EncodedJson]) -> None:
         if not new:
             return
-        connection = transaction.get_connection()
-        if connection.vendor == "postgresql":
-            # Copied in with ids taken first, their JSON text as encoded once: bulk_create
-            # encoded each again and built a placeholder a value, a fifth of a large studio's CPU.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [AppliedTerms._meta.db_table, len(new)],
-                )
-                ids = [pk for (pk,) in cursor.fetchall()]
-            rows = [
-                {"id": pk, "invoice_id": self._invoice.pk, "terms": e} for pk, e in zip(ids, new.values(), strict=True)
-            ]
-            copy_insert(AppliedTerms, rows, with_pk=True)
-        else:
-            made = AppliedTerms.objects.bulk_create(
-                [AppliedTerms(invoice=self._invoice, terms=e.value) for e in new.values()]
-            )
-            ids = [row.pk for row in made]
+        ids = copy_insert_with_ids(AppliedTerms, [{"invoice_id": self._invoice.pk, "terms": e} for e in new.values()])
         for (text, e), pk in zip(new.items(), ids, strict=True):
             self._known[text] = (pk, e.value.get("flat_fee") is True)
 

@@ -27,19 +27,45 @@ class EncodedJson:
         return cls(value, json.dumps(value))
 
 
-def copy_insert(model: type[models.Model], rows: Iterable[dict], *, with_pk: bool = False) -> int:
-    """Insert rows given as {attname: value} for every non-pk concrete field (and the pk too,
-    `with_pk`: ids the caller took from the sequence); returns the count. Call inside a
-    transaction. JSON fields take Python values (or EncodedJson); foreign keys take ids."""
+def copy_insert(model: type[models.Model], rows: Iterable[dict]) -> int:
+    """Insert rows given as {attname: value} for every non-pk concrete field; returns the count.
+    Call inside a transaction. JSON fields take Python values (or EncodedJson); foreign keys
+    take ids."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return len(_bulk_created(model, rows))
+    return _copy(connection, model, rows, with_pk=False)
+
+
+def copy_insert_with_ids(model: type[models.Model], rows: list[dict]) -> list[int]:
+    """copy_insert, returning the rows' ids in their order. COPY returns nothing, so on
+    PostgreSQL the ids are taken from the table's sequence first and copied in with the rows
+    (bulk_create would encode each JSON value again and build a placeholder a value)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return [made.pk for made in _bulk_created(model, rows)]
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, pk.column, len(rows)],
+        )
+        ids = [value for (value,) in cursor.fetchall()]
+    _copy(connection, model, ({pk.attname: i, **row} for i, row in zip(ids, rows, strict=True)), with_pk=True)
+    return ids
+
+
+def _bulk_created(model: type[models.Model], rows: Iterable[dict]) -> list[models.Model]:
+    """The rows inserted with bulk_create (the backends without COPY), with their ids."""
+    json_names = {f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "JSONField"}
+    return model.objects.bulk_create([model(**_decoded(row, json_names)) for row in rows], batch_size=2000)
+
+
+def _copy(connection, model: type[models.Model], rows: Iterable[dict], *, with_pk: bool) -> int:
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     names = [f.attname for f in fields]
     json_names = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    connection = transaction.get_connection()
     count = 0
-    if connection.vendor != "postgresql":
-        batch = [model(**_decoded(row, json_names)) for row in rows]
-        model.objects.bulk_create(batch, batch_size=2000)
-        return len(batch)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
