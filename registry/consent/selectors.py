@@ -130,10 +130,24 @@ def as_of_moment(on: dt.date, now: dt.datetime) -> dt.datetime:
 
 
 @dataclass(frozen=True)
+class HistoryGrant:
+    """The facts of a grant version that reading its history needs (which performer, lineage and
+    use, when it took effect), not the model: a usage report reads hundreds of grants, and
+    building their model instances cost more than the query and the whole history after it."""
+
+    pk: int
+    public_id: str
+    lineage_id: str
+    performer_id: int
+    activated_at: dt.datetime
+    use: str
+
+
+@dataclass(frozen=True)
 class GrantHistory:
     """A grant version with everything needed to say how it stood at any moment."""
 
-    grant: ConsentGrant
+    grant: HistoryGrant
     scope: rules.GrantScope
     changes: tuple[rules.StatusChange, ...]
     spans: tuple[rules.SuspensionSpan, ...]
@@ -153,13 +167,68 @@ def _standing_at(
     return rules.live_status(rules.status_as_of(changes, as_of), causes), causes
 
 
-def _histories(grants) -> list[GrantHistory]:
+# A grant's scope as its columns, in the order `_scope` takes them: the history's read and the
+# check's one statement (`_CheckSQL`) both select these.
+SCOPE_COLUMNS = (
+    "use",
+    "project_kind",
+    "project_title",
+    "production_number",
+    "advertiser",
+    "product_line",
+    "term_start",
+    "term_end",
+    "media",
+    "territory",
+    "future_spots",
+    "role_or_scenes",
+    "intended_uses",
+    "sensitive_content",
+    "realtime_generation",
+)
+
+
+def _scope(row) -> rules.GrantScope:
+    """A grant's scope from its SCOPE_COLUMNS values, as the ORM or a plain cursor returns them
+    (JSON as lists or as text, dates as dates or ISO text, booleans as bools or 0/1)."""
+    (use, kind, title, number, advertiser, product_line, term_start, term_end, media, territory) = row[:10]
+    future_spots, role_or_scenes, intended_uses, sensitive_content, realtime = row[10:15]
+    return rules.GrantScope(
+        use=use,
+        project=rules.Project(
+            kind=kind, title=title, production_number=number, advertiser=advertiser, product_line=product_line
+        ),
+        term_start=_date(term_start),
+        term_end=_date(term_end),
+        media=tuple(_json(media)),
+        territory=tuple(_json(territory)),
+        future_spots=bool(future_spots),
+        role_or_scenes=role_or_scenes or "",
+        intended_uses=tuple(_json(intended_uses)),
+        sensitive_content=tuple(_json(sensitive_content)),
+        realtime_generation=None if realtime is None else bool(realtime),
+    )
+
+
+# HistoryGrant's fields before its `use`, which the scope's columns begin with.
+_HISTORY_GRANT_COLUMNS = ("pk", "public_id", "lineage_id", "performer_id", "activated_at")
+
+
+def _histories(grants: QuerySet[ConsentGrant]) -> list[GrantHistory]:
     """Grants with their status changes and suspensions, read as plain values in two more
     queries (model instances and prefetch managers cost more than the checks themselves)."""
-    grants = list(grants.order_by("-activated_at", "-id"))
-    changes, spans = _status_histories([g.pk for g in grants])
+    return _with_status_histories(
+        grants.order_by("-activated_at", "-id").values_list(*_HISTORY_GRANT_COLUMNS, *SCOPE_COLUMNS)
+    )
+
+
+def _with_status_histories(rows: Iterable[tuple]) -> list[GrantHistory]:
+    """Rows of _HISTORY_GRANT_COLUMNS + SCOPE_COLUMNS, each with its status history."""
+    found = [(HistoryGrant(*row[:6]), _scope(row[5:])) for row in rows]
+    changes, spans = _status_histories([g.pk for g, _ in found])
     return [
-        GrantHistory(grant=g, scope=g.scope(), changes=tuple(changes[g.pk]), spans=tuple(spans[g.pk])) for g in grants
+        GrantHistory(grant=g, scope=scope, changes=tuple(changes[g.pk]), spans=tuple(spans[g.pk]))
+        for g, scope in found
     ]
 
 
@@ -213,7 +282,17 @@ def grant_histories(*, studio_id: int, performer_ids: list[int]) -> dict[int, li
     """Every grant version of this studio with these performers, with its status history, in
     three queries whatever the number of performers (a usage report checks thousands of lines)."""
     out: dict[int, list[GrantHistory]] = {pk: [] for pk in performer_ids}
-    for history in _histories(ConsentGrant.objects.filter(studio_id=studio_id, performer_id__in=performer_ids)):
+    if connection.vendor == "postgresql":
+        # Prepared, as the check's statements are: a report reads hundreds of grants, and the
+        # queryset's compiling and per-value converters cost as much as PostgreSQL's answer.
+        rows = _prepared(_check_sql().performers_grants, [studio_id, performer_ids], alias=read_alias(ConsentGrant))
+    else:
+        rows = (
+            ConsentGrant.objects.filter(studio_id=studio_id, performer_id__in=performer_ids)
+            .order_by("-activated_at", "-id")
+            .values_list(*_HISTORY_GRANT_COLUMNS, *SCOPE_COLUMNS)
+        )
+    for history in _with_status_histories(rows):
         out[history.grant.performer_id].append(history)
     return out
 
@@ -312,26 +391,7 @@ class _CheckSQL:
         q = connection.ops.quote_name
         performer, prefs = Performer._meta.db_table, PerformerPreferences._meta.db_table
         grant, suspension = ConsentGrant._meta.db_table, Suspension._meta.db_table
-        grant_columns = [
-            "id",
-            "public_id",
-            "status",
-            "use",
-            "project_kind",
-            "project_title",
-            "production_number",
-            "advertiser",
-            "product_line",
-            "term_start",
-            "term_end",
-            "media",
-            "territory",
-            "future_spots",
-            "role_or_scenes",
-            "intended_uses",
-            "sensitive_content",
-            "realtime_generation",
-        ]
+        grant_columns = ["id", "public_id", "status", *SCOPE_COLUMNS]
         prefs_columns = [
             "id",
             "do_not_train",
@@ -373,6 +433,12 @@ class _CheckSQL:
         # PostgreSQL only (`= ANY` of an array parameter keeps the text, and so the prepared
         # statement, the same for any number of grants).
         change, i = GrantStatusChange._meta.db_table, q("id")
+        # PostgreSQL only, like `history`: a studio's grants with these performers (an array).
+        self.performers_grants = (
+            f"SELECT {', '.join(q(c) for c in ('id', *_HISTORY_GRANT_COLUMNS[1:], *SCOPE_COLUMNS))} "  # noqa: S608
+            f"FROM {q(grant)} WHERE {q('studio_id')} = %s AND {q('performer_id')} = ANY(%s) "
+            f"ORDER BY {q('activated_at')} DESC, {q('id')} DESC"
+        )
         self.history = (
             f"SELECT 'change', c.{q('grant_id')}, c.{q('at')}, c.{q('to_status')}, NULL::timestamptz, c.{i} "  # noqa: S608
             f"FROM {q(change)} c WHERE c.{q('grant_id')} = ANY(%s) "
@@ -427,24 +493,9 @@ class _CheckSQL:
         for row in rows:
             if row[9] is None:  # the LEFT JOIN found no grant
                 continue
-            (pk, grant_id, status, use, kind, title, number, advertiser, product_line) = row[9:18]
-            term_start, term_end, media, territory, future_spots = row[18:23]
-            role_or_scenes, intended_uses, sensitive_content, realtime, by_performer, by_strike = row[23:29]
-            scope = rules.GrantScope(
-                use=use,
-                project=rules.Project(
-                    kind=kind, title=title, production_number=number, advertiser=advertiser, product_line=product_line
-                ),
-                term_start=_date(term_start),
-                term_end=_date(term_end),
-                media=tuple(_json(media)),
-                territory=tuple(_json(territory)),
-                future_spots=bool(future_spots),
-                role_or_scenes=role_or_scenes or "",
-                intended_uses=tuple(_json(intended_uses)),
-                sensitive_content=tuple(_json(sensitive_content)),
-                realtime_generation=None if realtime is None else bool(realtime),
-            )
+            pk, grant_id, status = row[9:12]
+            scope = _scope(row[12:27])
+            by_performer, by_strike = row[27:29]
             causes = _causes(by_performer=bool(by_performer), by_strike=bool(by_strike))
             candidate = rules.GrantCandidate(
                 grant_id=grant_id, scope=scope, status=rules.live_status(status, causes), suspension_causes=causes

@@ -100,13 +100,14 @@ class TrainingGrants:
 
 def training_grants_for(*, studio_id: int, performer_ids: list[int], as_of: dt.datetime) -> TrainingGrants:
     """Each performer's training grants with this studio as they stood at `as_of`, with the texts
-    of the signed description that can name a licensee. Four queries, whatever the cast size."""
+    of the signed description that can name a licensee. Five queries, whatever the cast size."""
     histories = consent_selectors.grant_histories(studio_id=studio_id, performer_ids=performer_ids)
     training = {
         performer_id: [h for h in found if h.grant.use == UseType.TRAINING and h.grant.activated_at <= as_of]
         for performer_id, found in histories.items()
     }
-    grant_pks = [h.grant.pk for found in training.values() for h in found]
+    training_grants = [h.grant for found in training.values() for h in found]
+    grant_pks = [g.pk for g in training_grants]
     texts: dict[int, tuple[str, ...]] = {}
     signed = Signature.objects.filter(request__grant__pk__in=grant_pks).values_list(
         "request__grant__pk", "description_version__content"
@@ -118,7 +119,8 @@ def training_grants_for(*, studio_id: int, performer_ids: list[int], as_of: dt.d
             performer_id: [rules.TrainingGrant(h.candidate_at(as_of), texts.get(h.grant.pk, ())) for h in found]
             for performer_id, found in training.items()
         },
-        rows={h.grant.public_id: h.grant for found in training.values() for h in found},
+        # The rows themselves (histories carry a grant's facts, not its model): a share links to one.
+        rows=ConsentGrant.objects.in_bulk([g.public_id for g in training_grants], field_name="public_id"),
     )
 
 
