@@ -38,6 +38,8 @@ class UsageReport(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["studio", "report_ref"], name="usage_report_ref_unique_per_studio"),
+            # What a usage line's key (report, studio) names: a line is its report's studio's.
+            models.UniqueConstraint(fields=["id", "studio"], name="usage_report_with_studio"),
         ]
 
     def __str__(self) -> str:
@@ -122,9 +124,15 @@ class UsageLine(models.Model):
     `use_date` (registry/usage/partitions.py): its primary key is (id, use_date), what points at
     a line carries both, and a studio's line ids are kept unique by UsageLineKey."""
 
-    report = models.ForeignKey(UsageReport, on_delete=models.PROTECT, related_name="lines")
+    # On PostgreSQL one key checks both: (report, studio) names a report of that studio
+    # (usage_line_report_of_studio, migration 0009), so a line cannot name another studio's
+    # report, and a key check is a twentieth of a line's cost to store. SQLite (embedded) checks
+    # neither: Django cannot declare a key of two columns.
+    report = models.ForeignKey(UsageReport, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
     # No index of its own: the indexes below that begin with the studio serve its lookups.
-    studio = models.ForeignKey("parties.Studio", on_delete=models.PROTECT, related_name="+", db_index=False)
+    studio = models.ForeignKey(
+        "parties.Studio", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     line_ref = models.CharField(max_length=64, help_text="The studio's own id for the line, unique per studio")
     kind = models.CharField(max_length=24, choices=UsageKind.choices)
     status = models.CharField(max_length=12, choices=LineStatus.choices)

@@ -54,11 +54,16 @@ def constraints_checked() -> None:
 
 
 def referencing_constraints(table: str) -> dict[str, str]:
+    return referencing_constraints_of(table, "usage_usageline")
+
+
+def referencing_constraints_of(table: str, referenced: str) -> dict[str, str]:
+    """The foreign keys of `table` to `referenced`, by name, as PostgreSQL states them."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND confrelid = 'usage_usageline'::regclass",
-            [table],
+            "WHERE conrelid = %s::regclass AND confrelid = %s::regclass AND contype = 'f'",
+            [table, referenced],
         )
         return dict(cursor.fetchall())
 
@@ -126,6 +131,7 @@ def test_the_migration_moves_lines_of_several_months_into_their_partitions_and_b
         "usage_usageline(id, use_date) MATCH FULL DEFERRABLE INITIALLY DEFERRED"
     }
     assert list(referencing_constraints("cases_case")) == ["case_usage_line_fk"]
+    assert list(referencing_constraints_of("usage_usageline", "usage_usagereport")) == ["usage_line_report_of_studio"]
     grant = lines["L-1"].grant
     report(lines["L-1"].studio, [replica_line("L-11", grant, dt.date(2025, 8, 20))], ref="r-after")
     assert UsageLine.objects.get(line_ref="L-11").pk > max(line.pk for line in lines.values())
@@ -181,6 +187,25 @@ def test_the_line_id_table_is_kept_by_its_primary_key_alone(require_postgres):
             if info["index"] or info["primary_key"]
         }
     assert list(indexes.values()) == [["studio_id", "line_ref"]]
+
+
+def test_a_line_names_a_report_of_its_own_studio_in_one_key(require_postgres, august_invoice, other_studio):
+    """One composite key checks a line's report and studio (migration usage 0009): a key check
+    per line less at every report's commit, and the line's studio must be its report's."""
+    assert referencing_constraints_of("usage_usageline", "usage_usagereport") == {
+        "usage_line_report_of_studio": "FOREIGN KEY (report_id, studio_id) REFERENCES "
+        "usage_usagereport(id, studio_id) DEFERRABLE INITIALLY DEFERRED"
+    }
+    assert referencing_constraints_of("usage_usageline", "parties_studio") == {}
+    line = UsageLine.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UsageLine.objects.filter(pk=line.pk).update(studio_id=other_studio.studio.pk)  # another studio's line
+        constraints_checked()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UsageLine.objects.filter(pk=line.pk).update(report_id=line.report_id + 1000)  # no such report
+        constraints_checked()
+    line.refresh_from_db()
+    assert (line.report.studio_id, line.studio_id) == (august_invoice.studio_id,) * 2
 
 
 def test_an_invoice_line_must_name_its_usage_line_with_that_lines_date(require_postgres, august_invoice):

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.postgres
 BEFORE = [("usage", "0006_usage_lines_partitioned_by_month")]
 
 
+# Committed as it goes, as migrations run: a later migration alters the lines' table, which
+# PostgreSQL refuses while the test's own transaction holds the inserted lines' key checks.
+@pytest.mark.django_db(transaction=True)
 def test_the_migration_records_past_retractions_in_the_order_they_happened(
     require_postgres, billed_studio, performer, tvth
 ):
