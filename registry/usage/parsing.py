@@ -379,6 +379,8 @@ def parse_report_json(raw: bytes) -> tuple[str, list[LineInput], str] | None:
         values = lines_read.get(key, _NOT_YET)
         if values is _NOT_YET:
             values = lines_read[key] = _line_values(line, values_read)
+            if values is not None:
+                values["shape"] = len(lines_read)
         line_ref = _plain_line_ref(line.line_id)
         if values is None or line_ref is None:
             return None

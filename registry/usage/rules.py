@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +66,10 @@ class LineInput:
     intended_use: str = ""
     sensitive_content: tuple[str, ...] = ()
     realtime_generation: bool = False
+    # Lines of one report with the same shape differ in nothing but their id: the parser numbers
+    # the distinct ones (parse_report_json), and the service judges, prices and writes a shape
+    # once however many lines repeat it. None: a line of its own (built another way).
+    shape: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,25 @@ def _resolve(studio: Studio, lines: Sequence[LineInput], *, look_up_reused_ids: 
     problems = usage_rules.duplicate_line_problems(lines)
     refs = selectors.report_references(studio, list(lines), stored_line_refs=look_up_reused_ids)
     resolved: list[_Resolved] = []
+    # A well-formed shape's references serve each line repeating it, unless its id was reported
+    # before (then the line is asked in full, to name that).
+    found_by_shape: dict[int, usage_rules.LineReferences] = {}
     for i, line in enumerate(lines):
+        found = found_by_shape.get(line.shape) if line.shape is not None else None
+        if found is not None and line.line_ref not in refs.stored_line_refs:
+            resolved.append(
+                _Resolved(
+                    given=line,
+                    agreement=found.agreement,
+                    grant=found.grant,
+                    performer=found.performer,
+                    synthetic=found.synthetic,
+                )
+            )
+            continue
         line_problems, found = usage_rules.line_problems(i, line, refs)
+        if found is not None and line.shape is not None:
+            found_by_shape[line.shape] = found
         problems += line_problems
         if found is not None:
             resolved.append(
@@ -129,9 +146,18 @@ def _judge(studio: Studio, resolved: list[_Resolved], now: dt.datetime) -> None:
     as_of_by_date: dict[dt.date, dt.datetime] = {}
     decisions: dict[tuple, tuple] = {}
     struck_cache: dict[tuple, bool] = {}
+    # A line repeating a judged line's shape (all but its id) is judged as that line was.
+    judged: dict[int, _Resolved] = {}
 
     for r in resolved:
         line = r.given
+        if line.shape is not None:
+            same = judged.get(line.shape)
+            if same is not None:
+                r.status, r.covering_grant_id, r.notice = same.status, same.covering_grant_id, same.notice
+                r.violations = list(same.violations)
+                continue
+            judged[line.shape] = r
         as_of = as_of_by_date.get(line.use_date)
         if as_of is None:
             as_of = as_of_by_date[line.use_date] = consent_selectors.as_of_moment(line.use_date, now)
@@ -210,22 +236,26 @@ def _refuse_unpriceable(resolved: list[_Resolved], signed: dict[str, dict]) -> N
     book = PriceBook()
     seen: dict[tuple, pricing.RatingError | None] = {}
     problems: list[FieldProblem] = []
-    # The facts are a function of these (the terms come with the covering grant): lines
-    # repeating them are answered without building their facts again.
-    by_inputs: dict[tuple, pricing.RatingError | None] = {}
+    # The facts are a function of these (the terms come with the covering grant), or of the
+    # line's shape: lines repeating them are answered without building their facts again.
+    by_inputs: dict[object, pricing.RatingError | None] = {}
     for i, r in enumerate(resolved):
         if r.status != LineStatus.ACCEPTED or r.given.kind not in pricing.RATERS:
             continue
         line = r.given
         inputs = (
-            r.agreement.pk,
-            line.kind,
-            line.use_date,
-            line.units,
-            line.role_category,
-            line.estimated_days,
-            line.negotiated_amount,
-            r.covering_grant_id,
+            line.shape
+            if line.shape is not None
+            else (
+                r.agreement.pk,
+                line.kind,
+                line.use_date,
+                line.units,
+                line.role_category,
+                line.estimated_days,
+                line.negotiated_amount,
+                r.covering_grant_id,
+            )
         )
         if inputs in by_inputs:
             error = by_inputs[inputs]
@@ -367,7 +397,7 @@ def usage_report_submit(
             accepted_count=sum(r.status == LineStatus.ACCEPTED for r in resolved),
             violation_count=sum(r.status == LineStatus.VIOLATION for r in resolved),
         )
-        ids = _store_lines(studio, lines, [_line_values(report, studio, r, grant_pks) for r in resolved])
+        ids = _store_lines(studio, lines, _lines_values(report, studio, resolved, grant_pks))
         # Cases are opened with the performers and grants themselves (the lines were judged
         # from plain values), read in one query each for the lines that open cases.
         performers, grants = selectors.report_parties(
@@ -445,6 +475,27 @@ def _store_lines(studio: Studio, lines: Sequence[LineInput], values: list[dict])
         return {}
     found = UsageLine.objects.filter(report_id=values[0]["report_id"], line_ref__in=wanted)
     return {line_ref: pk for pk, line_ref in found.values_list("pk", "line_ref")}
+
+
+def _lines_values(
+    report: UsageReport, studio: Studio, resolved: list[_Resolved], grant_pks: dict[str, int]
+) -> list[dict]:
+    """The lines' rows: a shape's row is built once, and each line repeating it is that row with
+    its own id."""
+    rows: list[dict] = []
+    by_shape: dict[int, dict] = {}
+    for r in resolved:
+        shape = r.given.shape
+        if shape is None:
+            rows.append(_line_values(report, studio, r, grant_pks))
+            continue
+        row = by_shape.get(shape)
+        if row is None:
+            row = by_shape[shape] = _line_values(report, studio, r, grant_pks)
+            rows.append(row)
+        else:
+            rows.append({**row, "line_ref": r.given.line_ref})
+    return rows
 
 
 def _line_values(report: UsageReport, studio: Studio, r: _Resolved, grant_pks: dict[str, int]) -> dict:

@@ -7,6 +7,7 @@ grant themselves."""
 from __future__ import annotations
 
 import gc
+import json
 
 import pytest
 from django.db import connection
@@ -17,11 +18,11 @@ from registry.consent import services as consent_services
 from registry.core import collector
 from registry.core.vocabulary.usage import LineStatus
 from registry.usage.models import UsageLine, UsageLineKey
-from registry.usage.parsing import parse_report
+from registry.usage.parsing import parse_report, parse_report_json
 from registry.usage.selectors import report_references
-from registry.usage.services import UsageRejectedError
-from tests.conftest import login_of
-from tests.usage.builders import D0, DAY, T0, granted, line, report, submit
+from registry.usage.services import UsageRejectedError, usage_report_submit
+from tests.conftest import SYSTEM, login_of
+from tests.usage.builders import D0, DAY, REPORTED_AT, T0, granted, line, report, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,76 @@ def test_a_paused_collector_stays_paused_after_the_block():
         assert not gc.isenabled()  # it was not the block that paused it
     finally:
         gc.enable()
+
+
+def test_lines_repeating_a_shape_are_judged_priced_and_stored_as_the_lines_read_one_by_one(
+    studio, performer, other_performer, agreement
+):
+    """The typed path numbers each distinct line but for its id (its shape), and the service
+    judges, prices and builds a shape's row once; the worded path gives every line its own.
+    The same lines through both are stored alike, each with its own id and one case per violation."""
+    active = granted(studio.studio, performer.performer, agreement)
+    revoked = granted(studio.studio, other_performer.performer, agreement)
+    consent_services.grant_revoke(
+        grant=revoked, reason="No longer", acting_user=login_of(revoked.performer), now=T0 + 10 * DAY
+    )
+    use_date = (D0 + 30 * DAY).isoformat()
+
+    def body(prefix: str) -> dict:
+        return report(
+            f"R-{prefix}",
+            *(
+                line(
+                    f"{prefix}-{i}", grant=(active, revoked)[i % 2].public_id, use_date=use_date, units=str(1 + i % 3)
+                )
+                for i in range(12)
+            ),
+        )
+
+    typed_ref, typed, _ = parse_report_json(json.dumps(body("T")).encode())
+    assert sorted({x.shape for x in typed}) == [1, 2, 3, 4, 5, 6]  # (grant, units): six shapes of 12 lines
+    worded_ref, worded, problems = parse_report(body("W"))
+    assert problems == [] and {x.shape for x in worded} == {None}
+    for report_ref, lines in ((typed_ref, typed), (worded_ref, worded)):
+        usage_report_submit(
+            studio=studio.studio,
+            report_ref=report_ref,
+            lines=lines,
+            fingerprint=report_ref,
+            actor=SYSTEM,
+            now=REPORTED_AT,
+        )
+
+    def stored(prefix: str) -> list[tuple]:
+        rows = UsageLine.objects.filter(line_ref__startswith=f"{prefix}-").order_by("id")
+        return [
+            (u.line_ref[2:], u.status, u.grant_id, u.covering_grant_id, u.performer_id, u.units, u.violation_code)
+            for u in rows
+        ]
+
+    assert stored("T") == stored("W")
+    assert [s[1] for s in stored("T")] == [LineStatus.ACCEPTED, LineStatus.VIOLATION] * 6
+    assert len({u.pk for u in UsageLine.objects.all()}) == 24
+    for prefix in ("T", "W"):
+        cases = Case.objects.filter(usage_line__line_ref__startswith=f"{prefix}-")
+        assert sorted(c.usage_line.line_ref for c in cases) == sorted(f"{prefix}-{i}" for i in range(1, 12, 2))
+
+
+def test_a_repeated_shape_whose_id_was_reported_before_is_named_in_the_refusal(studio, performer, agreement):
+    grant = granted(studio.studio, performer.performer, agreement)
+    submit(studio.studio, line("L-2", grant=grant.public_id))
+    body = report("R-2", *(line(f"L-{i}", grant=grant.public_id) for i in range(4)))
+    report_ref, lines, fingerprint = parse_report_json(json.dumps(body).encode())
+    assert {x.shape for x in lines} == {1}
+
+    with pytest.raises(UsageRejectedError) as refused:
+        usage_report_submit(
+            studio=studio.studio,
+            report_ref=report_ref,
+            lines=lines,
+            fingerprint=fingerprint,
+            actor=SYSTEM,
+            now=REPORTED_AT,
+        )
+
+    assert [(p.field, p.code) for p in refused.value.problems] == [("lines.2.line_id", "line_id_reused")]
