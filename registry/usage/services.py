@@ -88,21 +88,11 @@ def _resolve(studio: Studio, lines: Sequence[LineInput], *, look_up_reused_ids: 
     found_by_shape: dict[int, usage_rules.LineReferences] = {}
     for i, line in enumerate(lines):
         found = found_by_shape.get(line.shape) if line.shape is not None else None
-        if found is not None and line.line_ref not in refs.stored_line_refs:
-            resolved.append(
-                _Resolved(
-                    given=line,
-                    agreement=found.agreement,
-                    grant=found.grant,
-                    performer=found.performer,
-                    synthetic=found.synthetic,
-                )
-            )
-            continue
-        line_problems, found = usage_rules.line_problems(i, line, refs)
-        if found is not None and line.shape is not None:
-            found_by_shape[line.shape] = found
-        problems += line_problems
+        if found is None or line.line_ref in refs.stored_line_refs:
+            line_problems, found = usage_rules.line_problems(i, line, refs)
+            problems += line_problems
+            if found is not None and line.shape is not None:
+                found_by_shape[line.shape] = found
         if found is not None:
             resolved.append(
                 _Resolved(

@@ -180,6 +180,13 @@ def test_a_paused_collector_stays_paused_after_the_block():
         gc.enable()
 
 
+def submit_parsed(studio, report_ref: str, lines, *, fingerprint: str):
+    """Lines as a parser gave them (with or without shapes) to the service, as the API does."""
+    return usage_report_submit(
+        studio=studio, report_ref=report_ref, lines=lines, fingerprint=fingerprint, actor=SYSTEM, now=REPORTED_AT
+    )
+
+
 def test_lines_repeating_a_shape_are_judged_priced_and_stored_as_the_lines_read_one_by_one(
     studio, performer, other_performer, agreement
 ):
@@ -209,14 +216,7 @@ def test_lines_repeating_a_shape_are_judged_priced_and_stored_as_the_lines_read_
     worded_ref, worded, problems = parse_report(body("W"))
     assert problems == [] and {x.shape for x in worded} == {None}
     for report_ref, lines in ((typed_ref, typed), (worded_ref, worded)):
-        usage_report_submit(
-            studio=studio.studio,
-            report_ref=report_ref,
-            lines=lines,
-            fingerprint=report_ref,
-            actor=SYSTEM,
-            now=REPORTED_AT,
-        )
+        submit_parsed(studio.studio, report_ref, lines, fingerprint=report_ref)
 
     def stored(prefix: str) -> list[tuple]:
         rows = UsageLine.objects.filter(line_ref__startswith=f"{prefix}-").order_by("id")
@@ -241,13 +241,6 @@ def test_a_repeated_shape_whose_id_was_reported_before_is_named_in_the_refusal(s
     assert {x.shape for x in lines} == {1}
 
     with pytest.raises(UsageRejectedError) as refused:
-        usage_report_submit(
-            studio=studio.studio,
-            report_ref=report_ref,
-            lines=lines,
-            fingerprint=fingerprint,
-            actor=SYSTEM,
-            now=REPORTED_AT,
-        )
+        submit_parsed(studio.studio, report_ref, lines, fingerprint=fingerprint)
 
     assert [(p.field, p.code) for p in refused.value.problems] == [("lines.2.line_id", "line_id_reused")]
