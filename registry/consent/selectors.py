@@ -286,13 +286,10 @@ def grant_histories(*, studio_id: int, performer_ids: list[int]) -> dict[int, li
         # Prepared, as the check's statements are: a report reads hundreds of grants, and the
         # queryset's compiling and per-value converters cost as much as PostgreSQL's answer.
         rows = _prepared(_check_sql().performers_grants, [studio_id, performer_ids], alias=read_alias(ConsentGrant))
+        histories = _with_status_histories(rows)
     else:
-        rows = (
-            ConsentGrant.objects.filter(studio_id=studio_id, performer_id__in=performer_ids)
-            .order_by("-activated_at", "-id")
-            .values_list(*_HISTORY_GRANT_COLUMNS, *SCOPE_COLUMNS)
-        )
-    for history in _with_status_histories(rows):
+        histories = _histories(ConsentGrant.objects.filter(studio_id=studio_id, performer_id__in=performer_ids))
+    for history in histories:
         out[history.grant.performer_id].append(history)
     return out
 
@@ -494,14 +491,19 @@ class _CheckSQL:
             if row[9] is None:  # the LEFT JOIN found no grant
                 continue
             pk, grant_id, status = row[9:12]
-            scope = _scope(row[12:27])
-            by_performer, by_strike = row[27:29]
+            scope = _scope(row[12:_SCOPE_END])
+            by_performer, by_strike = row[_SCOPE_END:]
             causes = _causes(by_performer=bool(by_performer), by_strike=bool(by_strike))
             candidate = rules.GrantCandidate(
                 grant_id=grant_id, scope=scope, status=rules.live_status(status, causes), suspension_causes=causes
             )
             grants.append((pk, candidate))
         return performer, prefs, grants
+
+
+# Where a grant's scope ends in a row of `_CheckSQL.by_field`: after the performer (2 columns),
+# the preferences (7) and the grant's id, public id and status, then the two suspension flags.
+_SCOPE_END = 12 + len(SCOPE_COLUMNS)
 
 
 def _prepared(sql: str, params: list, *, alias: str) -> list[tuple]:
